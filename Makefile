@@ -1,0 +1,62 @@
+# yoyaku — `make dev` runs the whole stack, `make test` tests it. See README.md.
+SHELL := /bin/bash
+GO    ?= go
+BIN   := $(CURDIR)/bin
+export GOBIN := $(BIN)
+
+TEMPORAL_VERSION      := v1.5.1
+MAILPIT_VERSION       := v1.27.11
+STATICCHECK_VERSION   := v0.8.2
+WORKFLOWCHECK_VERSION := v0.6.0
+TEST_TIMEOUT          ?= 40m
+
+# Each pinned tool is built once into ./bin; the stamp file carries its version, so a version bump rebuilds it.
+TOOLS := $(BIN)/.temporal-$(TEMPORAL_VERSION) $(BIN)/.mailpit-$(MAILPIT_VERSION) \
+         $(BIN)/.staticcheck-$(STATICCHECK_VERSION) $(BIN)/.workflowcheck-$(WORKFLOWCHECK_VERSION)
+
+.PHONY: all tools build dev test lint fmt clean clean-dev
+all: build
+
+tools: $(TOOLS)
+
+$(BIN)/.temporal-$(TEMPORAL_VERSION):
+	@echo "building the Temporal CLI $(TEMPORAL_VERSION) (dev server and Web UI; about 3 minutes the first time)"
+	$(GO) install github.com/temporalio/cli/cmd/temporal@$(TEMPORAL_VERSION)
+	@touch $@
+$(BIN)/.mailpit-$(MAILPIT_VERSION):
+	$(GO) install github.com/axllent/mailpit@$(MAILPIT_VERSION)
+	@touch $@
+$(BIN)/.staticcheck-$(STATICCHECK_VERSION):
+	$(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	@touch $@
+$(BIN)/.workflowcheck-$(WORKFLOWCHECK_VERSION):
+	$(GO) install go.temporal.io/sdk/contrib/tools/workflowcheck@$(WORKFLOWCHECK_VERSION)
+	@touch $@
+
+build:
+	@$(GO) version | awk '{ split($$3, v, "."); if (v[1] != "go1" || v[2] < 26) { print "yoyaku needs Go 1.26 or newer: install it from go.dev/dl"; exit 1 } }'
+	$(GO) build -o $(BIN)/yoyaku ./cmd/yoyaku
+
+# The whole stack in the foreground; Ctrl-C stops all of it. State is kept in .dev/ (YOYAKU_DEV_DIR).
+dev: tools build
+	@exec $(BIN)/yoyaku dev
+
+# Unit tests and integration tests against real PostgreSQL, Temporal and Mailpit, which the tests start.
+test: tools build
+	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
+
+lint: tools
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(BIN)/staticcheck ./...
+	$(BIN)/workflowcheck ./workflows/...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+clean:
+	rm -rf $(BIN)
+
+# Forget the dev stack's data (database, workflows, mail).
+clean-dev:
+	rm -rf .dev

@@ -1,0 +1,85 @@
+// Package api serves yoyaku over HTTP with Gin: the patron JSON API, the staff JSON API, health, metrics and
+// the OpenAPI document. Handlers stay thin: they bind and validate input, call store or workflow code, and
+// map errors to HTTP once (errors.go).
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/jmoiron/sqlx"
+	"go.temporal.io/sdk/client"
+
+	"yoyaku/config"
+	"yoyaku/store"
+	"yoyaku/temporalx"
+)
+
+// Server holds the API's dependencies.
+type Server struct {
+	DB       *sqlx.DB
+	Temporal client.Client
+	Cfg      config.Config
+	Log      *slog.Logger
+	Metrics  *temporalx.Metrics
+
+	httpMetricsOnce sync.Once
+	httpMetrics     *httpMetrics
+}
+
+// maxBody is the largest request body accepted; larger ones get 413 payload_too_large.
+const maxBody = 64 << 10
+
+// Router builds the Gin engine with every route.
+func (s *Server) Router() *gin.Engine {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.NoRoute(func(c *gin.Context) { fail(c, http.StatusNotFound, CodeNotFound) })
+	r.NoMethod(func(c *gin.Context) { fail(c, http.StatusMethodNotAllowed, CodeMethodNotAllowed) })
+	r.Use(s.recovery(), s.requestLog(), s.metricsMiddleware(), securityHeaders(), limitBody(maxBody))
+
+	r.GET("/healthz", s.healthz)
+	r.GET("/metrics", gin.WrapH(s.Metrics.Handler()))
+	r.GET("/api/openapi.yaml", serveOpenAPI)
+
+	v1 := r.Group("/api/v1")
+	v1.GET("/branches", s.branches)
+	return r
+}
+
+// metricsMiddleware registers the HTTP metrics once per Server, however often Router is called.
+func (s *Server) metricsMiddleware() gin.HandlerFunc {
+	s.httpMetricsOnce.Do(func() { s.httpMetrics = newHTTPMetrics(s.Metrics) })
+	return s.httpMetrics.middleware()
+}
+
+// healthz answers 200 when PostgreSQL and Temporal are reachable.
+func (s *Server) healthz(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 3*time.Second)
+	defer cancel()
+	checks := gin.H{"postgres": "ok", "temporal": "ok"}
+	status := http.StatusOK
+	if err := s.DB.PingContext(ctx); err != nil {
+		s.Log.WarnContext(ctx, "healthz: postgres", "err", err)
+		checks["postgres"], status = "unreachable", http.StatusServiceUnavailable
+	}
+	if _, err := s.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
+		s.Log.WarnContext(ctx, "healthz: temporal", "err", err)
+		checks["temporal"], status = "unreachable", http.StatusServiceUnavailable
+	}
+	c.JSON(status, checks)
+}
+
+func (s *Server) branches(c *gin.Context) {
+	bs, err := store.Branches(c.Request.Context(), s.DB)
+	if err != nil {
+		s.internal(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"branches": bs})
+}

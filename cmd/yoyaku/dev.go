@@ -1,0 +1,231 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	"yoyaku/config"
+	"yoyaku/devstack"
+	"yoyaku/seed"
+	"yoyaku/store"
+)
+
+// runDev starts the whole stack in the foreground and stops all of it on Ctrl-C or SIGTERM. State lives in
+// the dev directory (YOYAKU_DEV_DIR, default .dev) between runs.
+func runDev(ctx context.Context, cfg config.Config, log *slog.Logger, args []string) error {
+	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
+	pgPort := fs.Int("pg-port", 15432, "PostgreSQL port")
+	tPort := fs.Int("temporal-port", 7233, "Temporal frontend port")
+	tUIPort := fs.Int("temporal-ui-port", 8233, "Temporal Web UI port")
+	smtpPort := fs.Int("smtp-port", 1025, "Mailpit SMTP port")
+	mailUIPort := fs.Int("mail-ui-port", 8025, "Mailpit web UI and API port")
+	binDir := fs.String("bin", "", "where the temporal and mailpit binaries are (default: beside this binary)")
+	titles := fs.Int("titles", 0, "grow the catalogue to this many titles at start (bulk-loaded)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("dev: %w", err)
+	}
+	if *binDir == "" {
+		*binDir = filepath.Dir(self)
+	}
+	dir, err := filepath.Abs(cfg.DevDir)
+	if err != nil {
+		return fmt.Errorf("dev: %w", err)
+	}
+	if err := preflight(*binDir, cfg, []int{*pgPort, *tPort, *tUIPort, *smtpPort, *mailUIPort}); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("dev: %w", err)
+	}
+	start := time.Now()
+	out := os.Stderr
+	var procs []*devstack.Proc
+	defer func() { // stop in reverse order: API and worker first, PostgreSQL last
+		for i := len(procs) - 1; i >= 0; i-- {
+			log.Info("stopping", "service", procs[i].Name)
+			if err := procs[i].Stop(30 * time.Second); err != nil {
+				log.Warn("stop", "service", procs[i].Name, "err", err)
+			}
+		}
+		log.Info("everything stopped")
+	}()
+
+	pg, err := devstack.StartPostgres(ctx, devstack.PostgresOptions{Dir: dir, Port: *pgPort, Out: out})
+	if err != nil {
+		return err
+	}
+	procs = append(procs, pg.Proc)
+	if err := pg.CreateDatabase(ctx, "yoyaku"); err != nil {
+		return err
+	}
+	dbURL := pg.URL("yoyaku")
+	log.Info("postgres ready", "port", *pgPort, "dir", filepath.Join(dir, "pg"))
+
+	tp, err := devstack.StartTemporal(ctx, devstack.TemporalOptions{
+		Bin: filepath.Join(*binDir, "temporal"), DBFile: filepath.Join(dir, "temporal.db"),
+		Port: *tPort, UIPort: *tUIPort, Out: out,
+	})
+	if err != nil {
+		return err
+	}
+	procs = append(procs, tp)
+	log.Info("temporal ready", "port", *tPort, "ui", *tUIPort)
+
+	mp, err := devstack.StartMailpit(ctx, devstack.MailpitOptions{
+		Bin: filepath.Join(*binDir, "mailpit"), Database: filepath.Join(dir, "mailpit.db"),
+		SMTPPort: *smtpPort, UIPort: *mailUIPort, Out: out,
+	})
+	if err != nil {
+		return err
+	}
+	procs = append(procs, mp)
+	log.Info("mailpit ready", "smtp", *smtpPort, "ui", *mailUIPort)
+
+	db, err := store.Open(ctx, dbURL)
+	if err != nil {
+		return err
+	}
+	err = migrate(ctx, db, log)
+	if err == nil {
+		err = loadSeed(ctx, db, log, *titles)
+	}
+	_ = db.Close()
+	if err != nil {
+		return err
+	}
+
+	env := append(os.Environ(),
+		"YOYAKU_DATABASE_URL="+dbURL,
+		fmt.Sprintf("YOYAKU_TEMPORAL_ADDRESS=127.0.0.1:%d", *tPort),
+		"YOYAKU_SMTP_HOST=127.0.0.1",
+		fmt.Sprintf("YOYAKU_SMTP_PORT=%d", *smtpPort),
+		"YOYAKU_SMTP_TLS=none",
+	)
+	for _, name := range []string{"worker", "api"} {
+		p, err := devstack.Start(name, out, syscall.SIGTERM, nil, env, self, name)
+		if err != nil {
+			return err
+		}
+		procs = append(procs, p)
+	}
+	for _, url := range []string{"http://" + cfg.WorkerMetricsAddr + "/metrics", "http://" + cfg.HTTPAddr + "/healthz"} {
+		if err := waitHealthy(ctx, url, procs); err != nil {
+			if ctx.Err() != nil {
+				return nil // Ctrl-C while starting is not a failure
+			}
+			return err
+		}
+	}
+	printBanner(cfg, *tPort, *tUIPort, *smtpPort, *mailUIPort, *pgPort, dir, time.Since(start))
+
+	// Run until Ctrl-C/SIGTERM, or until a service dies on its own.
+	died := make(chan *devstack.Proc, len(procs))
+	for _, p := range procs {
+		go func() {
+			<-p.Done()
+			died <- p
+		}()
+	}
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+		return nil
+	case p := <-died:
+		return fmt.Errorf("dev: %s exited unexpectedly: %v", p.Name, p.Err())
+	}
+}
+
+// preflight says in one line what is missing before anything starts.
+func preflight(binDir string, cfg config.Config, ports []int) error {
+	if err := devstack.CheckPostgresBinaries(""); err != nil {
+		return err
+	}
+	for _, b := range []string{"temporal", "mailpit"} {
+		if _, err := os.Stat(filepath.Join(binDir, b)); err != nil {
+			return fmt.Errorf("%s not found in %s: run `make tools` (or `make dev`, which builds it)", b, binDir)
+		}
+	}
+	_, httpPort, err := net.SplitHostPort(cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("YOYAKU_HTTP_ADDR: %w", err)
+	}
+	hp, _ := strconv.Atoi(httpPort)
+	_, metricsPort, err := net.SplitHostPort(cfg.WorkerMetricsAddr)
+	if err != nil {
+		return fmt.Errorf("YOYAKU_WORKER_METRICS_ADDR: %w", err)
+	}
+	mp, _ := strconv.Atoi(metricsPort)
+	for _, p := range append(ports, hp, mp) {
+		if !devstack.PortFree(p) {
+			return fmt.Errorf("port %d is already in use: stop whatever listens there (another `make dev`?) or change the port", p)
+		}
+	}
+	return nil
+}
+
+func waitHealthy(ctx context.Context, url string, procs []*devstack.Proc) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return err
+		}
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			_ = resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		for _, p := range procs {
+			select {
+			case <-p.Done():
+				return fmt.Errorf("dev: %s exited while starting: %v", p.Name, p.Err())
+			default:
+			}
+		}
+		select {
+		case <-ctx.Done():
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return fmt.Errorf("dev: %s did not answer 200 within 2 minutes", url)
+			}
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+func printBanner(cfg config.Config, tPort, tUI, smtp, mailUI, pgPort int, dir string, took time.Duration) {
+	fmt.Fprintf(os.Stderr, `
+yoyaku is running (ready in %s). Ctrl-C stops everything.
+
+  API and web pages  http://%s
+  Temporal           127.0.0.1:%d   Web UI http://127.0.0.1:%d
+  Mail (Mailpit)     SMTP 127.0.0.1:%d   Web UI http://127.0.0.1:%d
+  PostgreSQL         127.0.0.1:%d   (user yoyaku, password yoyaku, database yoyaku)
+  State              %s
+
+Demo accounts (dev only):
+`, took.Round(100*time.Millisecond), cfg.HTTPAddr, tPort, tUI, smtp, mailUI, pgPort, dir)
+	for _, p := range seed.DemoPatrons {
+		fmt.Fprintf(os.Stderr, "  patron  %-8s password %-12s %s\n", p.Login, p.Password, p.Name)
+	}
+	for _, s := range seed.DemoStaff {
+		fmt.Fprintf(os.Stderr, "  staff   %-8s password %-12s %s\n", s.Login, s.Password, s.Name)
+	}
+	fmt.Fprintln(os.Stderr)
+}

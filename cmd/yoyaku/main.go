@@ -1,0 +1,62 @@
+// Command yoyaku is the one binary of the hold fulfilment system: `api`, `worker`, `migrate`, `seed`, `dev`.
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"yoyaku/config"
+)
+
+const usage = `usage: yoyaku <command> [flags]
+
+commands:
+  api       serve the patron and staff HTTP API and web pages
+  worker    run the Temporal worker (hold workflows and their activities)
+  migrate   apply pending database migrations
+  seed      load the demo data (idempotent); --titles N grows the catalogue to N titles
+  dev       start the whole stack on this machine (PostgreSQL, Temporal, Mailpit, worker, API)
+
+Configuration comes from YOYAKU_* environment variables; see the README.`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, usage)
+		os.Exit(2)
+	}
+	cmds := map[string]func(context.Context, config.Config, *slog.Logger, []string) error{
+		"api": runAPI, "worker": runWorker, "migrate": runMigrate, "seed": runSeed, "dev": runDev,
+	}
+	run, ok := cmds[os.Args[1]]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "yoyaku: unknown command %q\n\n%s\n", os.Args[1], usage)
+		os.Exit(2)
+	}
+	cfg, err := config.Load()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "yoyaku:", err)
+		os.Exit(2)
+	}
+	log := newLogger(cfg)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, cfg, log, os.Args[2:]); err != nil {
+		log.Error(os.Args[1]+" failed", "err", err)
+		stop()
+		os.Exit(1)
+	}
+}
+
+func newLogger(cfg config.Config) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel)) // validated by config.Load
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}

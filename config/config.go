@@ -1,0 +1,165 @@
+// Package config reads yoyaku's settings from environment variables. Vars is the single list of them: the
+// README's configuration table and the docker-compose test are checked against it.
+package config
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Var documents one environment variable.
+type Var struct {
+	Name    string
+	Default string
+	Help    string
+}
+
+// Vars lists every environment variable yoyaku reads, with its default.
+var Vars = []Var{
+	{"YOYAKU_HTTP_ADDR", "127.0.0.1:8080", "address the API and web pages listen on"},
+	{"YOYAKU_DATABASE_URL", "postgres://yoyaku:yoyaku@127.0.0.1:15432/yoyaku?sslmode=disable", "PostgreSQL connection URL"},
+	{"YOYAKU_TEMPORAL_ADDRESS", "127.0.0.1:7233", "Temporal frontend host:port"},
+	{"YOYAKU_TEMPORAL_NAMESPACE", "default", "Temporal namespace"},
+	{"YOYAKU_SMTP_HOST", "127.0.0.1", "SMTP server for hold notifications"},
+	{"YOYAKU_SMTP_PORT", "1025", "SMTP port"},
+	{"YOYAKU_SMTP_USERNAME", "", "SMTP user (empty: no authentication)"},
+	{"YOYAKU_SMTP_PASSWORD", "", "SMTP password"},
+	{"YOYAKU_SMTP_TLS", "none", "none, starttls or tls"},
+	{"YOYAKU_MAIL_FROM", "yoyaku@library.example.jp", "From address of notification e-mails"},
+	{"YOYAKU_PUBLIC_URL", "http://127.0.0.1:8080", "the patron site's address, used in e-mails"},
+	{"YOYAKU_TIMEZONE", "Asia/Tokyo", "the library's time zone: dates, contact days and pickup deadlines"},
+	{"YOYAKU_PICKUP_WINDOW", "", "a Go duration that replaces the 1-week pickup rule (demos and tests)"},
+	{"YOYAKU_HOLD_LIMIT_TOTAL", "10", "active holds a patron may have in total"},
+	{"YOYAKU_HOLD_LIMIT_AV", "5", "active holds a patron may have on AV materials (CD, video, DVD)"},
+	{"YOYAKU_WORKER_METRICS_ADDR", "127.0.0.1:9090", "where the worker serves Prometheus /metrics"},
+	{"YOYAKU_LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"YOYAKU_LOG_FORMAT", "text", "text or json"},
+	{"YOYAKU_DEV_DIR", ".dev", "where `yoyaku dev` keeps its state between runs"},
+}
+
+// Config is the parsed configuration.
+type Config struct {
+	HTTPAddr          string
+	DatabaseURL       string
+	TemporalAddress   string
+	TemporalNamespace string
+	SMTP              SMTP
+	PublicURL         string
+	Location          *time.Location
+	// PickupWindow, when non-zero, replaces the rule "1 week counting the contact date".
+	PickupWindow      time.Duration
+	HoldLimitTotal    int
+	HoldLimitAV       int
+	WorkerMetricsAddr string
+	LogLevel          string
+	LogFormat         string
+	DevDir            string
+}
+
+// SMTP holds the mail server settings.
+type SMTP struct {
+	Host     string
+	Port     int
+	Username string
+	Password string
+	TLS      string
+	From     string
+}
+
+// Getenv is the lookup Load uses; a function so tests and `yoyaku dev` can supply their own environment.
+type Getenv func(string) string
+
+// Load reads the configuration from the process environment.
+func Load() (Config, error) { return LoadFrom(os.Getenv) }
+
+// LoadFrom reads the configuration through getenv, applying the defaults of Vars.
+func LoadFrom(getenv Getenv) (Config, error) {
+	get := func(name string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		return Default(name)
+	}
+	var c Config
+	var err error
+	c.HTTPAddr = get("YOYAKU_HTTP_ADDR")
+	c.DatabaseURL = get("YOYAKU_DATABASE_URL")
+	c.TemporalAddress = get("YOYAKU_TEMPORAL_ADDRESS")
+	c.TemporalNamespace = get("YOYAKU_TEMPORAL_NAMESPACE")
+	c.PublicURL = strings.TrimRight(get("YOYAKU_PUBLIC_URL"), "/")
+	c.WorkerMetricsAddr = get("YOYAKU_WORKER_METRICS_ADDR")
+	c.LogLevel = get("YOYAKU_LOG_LEVEL")
+	c.LogFormat = get("YOYAKU_LOG_FORMAT")
+	c.DevDir = get("YOYAKU_DEV_DIR")
+	c.SMTP = SMTP{
+		Host:     get("YOYAKU_SMTP_HOST"),
+		Username: get("YOYAKU_SMTP_USERNAME"),
+		Password: get("YOYAKU_SMTP_PASSWORD"),
+		TLS:      get("YOYAKU_SMTP_TLS"),
+		From:     get("YOYAKU_MAIL_FROM"),
+	}
+	if c.SMTP.Port, err = positiveInt("YOYAKU_SMTP_PORT", get("YOYAKU_SMTP_PORT")); err != nil {
+		return Config{}, err
+	}
+	switch c.SMTP.TLS {
+	case "none", "starttls", "tls":
+	default:
+		return Config{}, fmt.Errorf("config: YOYAKU_SMTP_TLS must be none, starttls or tls, not %q", c.SMTP.TLS)
+	}
+	if c.Location, err = time.LoadLocation(get("YOYAKU_TIMEZONE")); err != nil {
+		return Config{}, fmt.Errorf("config: YOYAKU_TIMEZONE: %w", err)
+	}
+	if w := get("YOYAKU_PICKUP_WINDOW"); w != "" {
+		if c.PickupWindow, err = time.ParseDuration(w); err != nil || c.PickupWindow <= 0 {
+			return Config{}, fmt.Errorf("config: YOYAKU_PICKUP_WINDOW must be a positive Go duration such as 2m, not %q", w)
+		}
+	}
+	if c.HoldLimitTotal, err = positiveInt("YOYAKU_HOLD_LIMIT_TOTAL", get("YOYAKU_HOLD_LIMIT_TOTAL")); err != nil {
+		return Config{}, err
+	}
+	if c.HoldLimitAV, err = positiveInt("YOYAKU_HOLD_LIMIT_AV", get("YOYAKU_HOLD_LIMIT_AV")); err != nil {
+		return Config{}, err
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return Config{}, fmt.Errorf("config: YOYAKU_LOG_LEVEL must be debug, info, warn or error, not %q", c.LogLevel)
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		return Config{}, fmt.Errorf("config: YOYAKU_LOG_FORMAT must be text or json, not %q", c.LogFormat)
+	}
+	return c, nil
+}
+
+// Default returns the documented default of a variable ("" when it has none or is unknown).
+func Default(name string) string {
+	for _, v := range Vars {
+		if v.Name == name {
+			return v.Default
+		}
+	}
+	return ""
+}
+
+// Known reports whether name is one of the variables yoyaku reads.
+func Known(name string) bool {
+	for _, v := range Vars {
+		if v.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func positiveInt(name, s string) (int, error) {
+	n, err := strconv.Atoi(s)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("config: %s must be a positive whole number, not %q", name, s)
+	}
+	return n, nil
+}

@@ -1,0 +1,70 @@
+#!/bin/sh
+# Registers yoyaku's custom search attributes (all Keyword) on a Temporal namespace, once the namespace
+# exists. Run by the temporal-setup service of docker-compose.yml (temporalio/admin-tools image); running it
+# again changes nothing: an attribute that already exists as a Keyword is left alone.
+# Environment: TEMPORAL_ADDRESS (host:port), TEMPORAL_NAMESPACE, SEARCH_ATTRIBUTES (names separated by spaces).
+set -eu
+
+: "${TEMPORAL_ADDRESS:?TEMPORAL_ADDRESS is required}"
+: "${TEMPORAL_NAMESPACE:?TEMPORAL_NAMESPACE is required}"
+: "${SEARCH_ATTRIBUTES:?SEARCH_ATTRIBUTES is required}"
+
+list() {
+  temporal operator search-attribute list --namespace "$TEMPORAL_NAMESPACE" --address "$TEMPORAL_ADDRESS"
+}
+
+# auto-setup creates the namespace in the background once the server answers, and the frontend sees it only
+# after its namespace cache refreshes: wait until the namespace can be described and its attributes listed.
+tries=0
+until temporal operator namespace describe "$TEMPORAL_NAMESPACE" --address "$TEMPORAL_ADDRESS" >/dev/null 2>&1 &&
+  list >/dev/null 2>&1; do
+  tries=$((tries + 1))
+  if [ "$tries" -ge 90 ]; then
+    echo "temporal-setup: namespace $TEMPORAL_NAMESPACE is not ready on $TEMPORAL_ADDRESS after 3 minutes" >&2
+    exit 1
+  fi
+  sleep 2
+done
+
+# create NAME registers NAME as a Keyword, retrying transient errors. The CLI itself refuses a NAME that exists
+# with another type ("different type": fatal here); one that exists as a Keyword is fine.
+create() {
+  attempt=1
+  while :; do
+    if out=$(temporal operator search-attribute create --name "$1" --type Keyword \
+      --namespace "$TEMPORAL_NAMESPACE" --address "$TEMPORAL_ADDRESS" 2>&1); then
+      echo "temporal-setup: search attribute $1 (Keyword) is registered"
+      return 0
+    fi
+    case $out in
+      *"different type"*)
+        echo "temporal-setup: $out" >&2
+        return 1
+        ;;
+      *"already exists"*)
+        echo "temporal-setup: search attribute $1 already exists"
+        return 0
+        ;;
+    esac
+    if [ "$attempt" -ge 5 ]; then
+      echo "temporal-setup: $out" >&2
+      return 1
+    fi
+    attempt=$((attempt + 1))
+    sleep 2
+  done
+}
+
+for name in $SEARCH_ATTRIBUTES; do
+  create "$name"
+done
+
+# Fail loudly rather than let the worker start against a namespace that lacks an attribute.
+attributes=$(list)
+for name in $SEARCH_ATTRIBUTES; do
+  if ! printf '%s\n' "$attributes" | grep -qw -- "$name"; then
+    echo "temporal-setup: search attribute $name is missing after registration" >&2
+    exit 1
+  fi
+done
+echo "temporal-setup: done"

@@ -1,0 +1,80 @@
+package domain
+
+// Status is the state of a hold as stored in PostgreSQL and in the workflow's search attribute.
+type Status string
+
+const (
+	StatusRequested       Status = "requested"
+	StatusQueued          Status = "queued" // shown as awaiting_return (first in queue) or waiting
+	StatusAwaitingPull    Status = "awaiting_pull"
+	StatusInvestigating   Status = "investigating"
+	StatusOnOrder         Status = "on_order"
+	StatusInTransit       Status = "in_transit"
+	StatusPreparing       Status = "preparing"
+	StatusReady           Status = "ready"
+	StatusCancelRequested Status = "cancel_requested"
+	StatusCancelled       Status = "cancelled"
+	StatusFulfilled       Status = "fulfilled"
+
+	// Shown statuses derived from StatusQueued and the queue position.
+	StatusAwaitingReturn Status = "awaiting_return"
+	StatusWaiting        Status = "waiting"
+)
+
+// CancelReason says why a hold was cancelled.
+type CancelReason string
+
+const (
+	CancelPatron  CancelReason = "patron"
+	CancelExpired CancelReason = "expired"
+	CancelStaff   CancelReason = "staff"
+)
+
+// Shown maps a stored status to the status code patrons see: a queued hold is awaiting_return when it is
+// first in its title's queue and waiting otherwise.
+func Shown(s Status, position int) Status {
+	if s != StatusQueued {
+		return s
+	}
+	if position <= 1 {
+		return StatusAwaitingReturn
+	}
+	return StatusWaiting
+}
+
+var labels = map[Status]string{
+	StatusRequested:       "予約申込",
+	StatusAwaitingPull:    "確認待ち",
+	StatusAwaitingReturn:  "返却待ち",
+	StatusWaiting:         "順番待ち",
+	StatusInvestigating:   "調査中",
+	StatusInTransit:       "配送中",
+	StatusPreparing:       "準備中",
+	StatusOnOrder:         "選書中",
+	StatusReady:           "利用可能",
+	StatusCancelRequested: "取消申込",
+	StatusFulfilled:       "貸出済",
+}
+
+// Label is the Japanese label of a shown status, exactly as the library's guide words it. A cancelled hold
+// is 本人取消 or 期限切れ (or 取消 when staff cancelled or refused it).
+func Label(shown Status, reason CancelReason) string {
+	if shown == StatusCancelled {
+		switch reason {
+		case CancelPatron:
+			return "本人取消"
+		case CancelExpired:
+			return "期限切れ"
+		default:
+			return "取消"
+		}
+	}
+	return labels[shown]
+}
+
+// Open reports whether a hold in status s is still alive (not cancelled and not handed over).
+func (s Status) Open() bool { return s != StatusCancelled && s != StatusFulfilled && s != "" }
+
+// CountsAgainstLimit reports whether a hold in status s counts against the patron's hold limits:
+// from placement until pick-up or approved cancellation (取消申込 still counts).
+func (s Status) CountsAgainstLimit() bool { return s.Open() }

@@ -1,0 +1,72 @@
+// Package store holds the sqlx queries shared by the API's reads and the activities' transactions.
+// Database errors leave it wrapped with context; callers map them to domain errors once.
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	_ "github.com/lib/pq" // PostgreSQL driver
+
+	"yoyaku/domain"
+)
+
+// Open connects to PostgreSQL and checks the connection.
+func Open(ctx context.Context, url string) (*sqlx.DB, error) {
+	db, err := sqlx.Open("postgres", url)
+	if err != nil {
+		return nil, fmt.Errorf("store: open: %w", err)
+	}
+	db.SetMaxOpenConns(40)
+	db.SetMaxIdleConns(20)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(ctx); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("store: connect: %w", err)
+	}
+	return db, nil
+}
+
+// Branch is a pickup place.
+type Branch struct {
+	Code      string            `db:"code" json:"code"`
+	Name      string            `db:"name" json:"name"`
+	Kind      domain.BranchKind `db:"kind" json:"kind"`
+	AcceptsAV bool              `db:"-" json:"accepts_av"`
+}
+
+// Branches lists every branch, libraries first in the library's own order.
+func Branches(ctx context.Context, db sqlx.QueryerContext) ([]Branch, error) {
+	var bs []Branch
+	err := sqlx.SelectContext(ctx, db, &bs,
+		`SELECT code, name, kind FROM branches ORDER BY kind = 'facility', sort_order, code`)
+	if err != nil {
+		return nil, fmt.Errorf("store: branches: %w", err)
+	}
+	for i := range bs {
+		bs[i].AcceptsAV = bs[i].Kind.AcceptsAV()
+	}
+	return bs, nil
+}
+
+// ArchiveHolds marks cancelled holds older than keep, and fulfilled ones, as archived: they leave the
+// patron's list but stay in the database for statistics and audits.
+func ArchiveHolds(ctx context.Context, db sqlx.ExecerContext, keep time.Duration) (int64, error) {
+	res, err := db.ExecContext(ctx, `
+		UPDATE holds SET archived_at = now()
+		WHERE archived_at IS NULL
+		  AND (status = 'fulfilled' OR (status = 'cancelled' AND cancelled_at < now() - $1 * interval '1 second'))`,
+		keep.Seconds())
+	if err != nil {
+		return 0, fmt.Errorf("store: archive holds: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("store: archive holds: %w", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,103 @@
+package testenv
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/testsuite"
+
+	"yoyaku/devstack"
+	"yoyaku/workflows"
+)
+
+var (
+	tOnce sync.Once
+	tSrv  *testsuite.DevServer
+	tErr  error
+
+	mOnce sync.Once
+	mail  Mail
+	mErr  error
+)
+
+// Temporal returns a client of this test binary's Temporal dev server: the pinned CLI in ./bin, started
+// through testsuite.StartDevServer with ExistingPath (so nothing is downloaded), yoyaku's search attributes
+// registered and the Web UI off.
+func Temporal(tb testing.TB) client.Client {
+	tb.Helper()
+	bin := Bin(tb, "temporal")
+	tOnce.Do(func() {
+		port, err := devstack.FreePort()
+		if err != nil {
+			tErr = err
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		tSrv, tErr = testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
+			ExistingPath:     bin,
+			ClientOptions:    &client.Options{HostPort: fmt.Sprintf("127.0.0.1:%d", port), Namespace: "default"},
+			SearchAttributes: workflows.RegistrationSet(),
+			LogLevel:         "error",
+			Stdout:           logSink(),
+			Stderr:           logSink(),
+		})
+		if tErr == nil {
+			onStop(func() { _ = tSrv.Stop() })
+		}
+	})
+	if tErr != nil {
+		tb.Fatalf("testenv: the Temporal dev server could not start: %v", tErr)
+	}
+	return tSrv.Client()
+}
+
+// TemporalAddress is the host:port of this test binary's Temporal dev server.
+func TemporalAddress(tb testing.TB) string {
+	tb.Helper()
+	Temporal(tb)
+	return tSrv.FrontendHostPort()
+}
+
+// Mail is this test binary's Mailpit.
+type Mail struct {
+	SMTPHost string
+	SMTPPort int
+	APIURL   string // http://127.0.0.1:port, the web UI and the HTTP API (/api/v1/...)
+}
+
+// Mailpit starts (once) a Mailpit that keeps messages in memory.
+func Mailpit(tb testing.TB) Mail {
+	tb.Helper()
+	bin := Bin(tb, "mailpit")
+	mOnce.Do(func() {
+		smtp, err := devstack.FreePort()
+		if err != nil {
+			mErr = err
+			return
+		}
+		ui, err := devstack.FreePort()
+		if err != nil {
+			mErr = err
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		p, err := devstack.StartMailpit(ctx, devstack.MailpitOptions{Bin: bin, SMTPPort: smtp, UIPort: ui, Out: logSink()})
+		if err != nil {
+			mErr = err
+			return
+		}
+		onStop(func() { _ = p.Stop(5 * time.Second) })
+		mail = Mail{SMTPHost: "127.0.0.1", SMTPPort: smtp, APIURL: fmt.Sprintf("http://127.0.0.1:%d", ui)}
+	})
+	if mErr != nil {
+		tb.Fatalf("testenv: Mailpit could not start (%s): %v", filepath.Base(bin), mErr)
+	}
+	return mail
+}

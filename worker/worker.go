@@ -1,0 +1,53 @@
+// Package worker builds yoyaku's Temporal worker: it registers the workflows and activities, ensures the
+// schedules exist and serves Prometheus metrics.
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+	sdkworker "go.temporal.io/sdk/worker"
+
+	"yoyaku/activities"
+	"yoyaku/workflows"
+)
+
+// New builds a worker on workflows.TaskQueue with every workflow and activity registered.
+func New(c client.Client, acts *activities.Activities) sdkworker.Worker {
+	w := sdkworker.New(c, workflows.TaskQueue, sdkworker.Options{
+		// Let in-flight activities finish on SIGTERM (graceful shutdown) before the worker stops.
+		WorkerStopTimeout: 20 * time.Second,
+	})
+	Register(w, acts)
+	return w
+}
+
+// Register adds every workflow and activity to r (a worker, or a test environment's registry).
+func Register(r sdkworker.Registry, acts *activities.Activities) {
+	r.RegisterWorkflow(workflows.ArchiveWorkflow)
+	r.RegisterActivity(acts)
+}
+
+// EnsureSchedules creates the schedules yoyaku relies on unless they exist.
+func EnsureSchedules(ctx context.Context, c client.Client) error {
+	_, err := c.ScheduleClient().Create(ctx, client.ScheduleOptions{
+		ID:   workflows.ArchiveScheduleID,
+		Spec: client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: time.Hour}}},
+		Action: &client.ScheduleWorkflowAction{
+			ID:        workflows.ArchiveScheduleID,
+			Workflow:  workflows.ArchiveWorkflow,
+			TaskQueue: workflows.TaskQueue,
+		},
+		Note: "archives cancelled holds 7 days after cancellation",
+	})
+	var exists *serviceerror.AlreadyExists
+	if err != nil && !errors.Is(err, temporal.ErrScheduleAlreadyRunning) && !errors.As(err, &exists) {
+		return fmt.Errorf("worker: create schedule %s: %w", workflows.ArchiveScheduleID, err)
+	}
+	return nil
+}
