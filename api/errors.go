@@ -17,6 +17,11 @@ const (
 	CodeBadRequest       Code = "bad_request"
 	CodeTooLarge         Code = "payload_too_large"
 	CodeInternal         Code = "internal_error"
+
+	CodeInvalidCredentials Code = "invalid_credentials"
+	CodeInvalidCardNumber  Code = "invalid_card_number"
+	CodeTooManyAttempts    Code = "too_many_attempts"
+	CodeUnauthenticated    Code = "unauthenticated"
 )
 
 // messages holds each code's message in Japanese (the default) and English.
@@ -26,6 +31,12 @@ var messages = map[Code][2]string{
 	CodeBadRequest:       {"リクエストの形式が正しくありません。", "The request is malformed."},
 	CodeTooLarge:         {"リクエストが大きすぎます。", "The request body is too large."},
 	CodeInternal:         {"システムエラーが発生しました。しばらくしてから再度お試しください。", "Internal error. Please try again later."},
+
+	CodeInvalidCredentials: {"図書館カード番号またはパスワードが正しくありません。", "The library card number or password is incorrect."},
+	CodeInvalidCardNumber:  {"図書館カード番号は7桁の数字で入力してください。", "Enter the library card number as 7 digits."},
+	CodeTooManyAttempts: {"ログインの失敗が続いたため、しばらくログインできません。時間をおいて再度お試しください。",
+		"Too many failed logins. Please wait a while and try again."},
+	CodeUnauthenticated: {"ログインしてください。", "Please log in."},
 }
 
 // ErrorBody is the JSON shape of every error answer.

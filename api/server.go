@@ -39,6 +39,7 @@ func (s *Server) Router() *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
+	_ = r.SetTrustedProxies(nil) // c.ClientIP() is the peer address: X-Forwarded-For cannot dodge login throttling
 	r.NoRoute(func(c *gin.Context) { fail(c, http.StatusNotFound, CodeNotFound) })
 	r.NoMethod(func(c *gin.Context) { fail(c, http.StatusMethodNotAllowed, CodeMethodNotAllowed) })
 	r.Use(s.recovery(), s.requestLog(), s.metricsMiddleware(), securityHeaders(), limitBody(maxBody))
@@ -49,6 +50,7 @@ func (s *Server) Router() *gin.Engine {
 
 	v1 := r.Group("/api/v1")
 	v1.GET("/branches", s.branches)
+	s.sessionRoutes(v1)
 	return r
 }
 

@@ -1,0 +1,266 @@
+package api
+
+import (
+	"cmp"
+	"database/sql"
+	"errors"
+	"math"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"yoyaku/auth"
+	"yoyaku/domain"
+)
+
+// Context keys set by requirePatron and requireStaff.
+const (
+	ctxPatronID = "yoyaku.patron_id"
+	ctxStaffID  = "yoyaku.staff_id"
+	ctxToken    = "yoyaku.token"
+)
+
+// dummyHash is a bcrypt hash (cost auth.Cost) of a random password nobody knows. A login for an unknown card
+// number or staff login is compared against it, so that it takes as long as a wrong password for a real one.
+const dummyHash = "$2a$11$zJNH4qV4Rm/j2WUZPAnpe.ewyWju2JGXm6adz2uddNld7Txydszsi"
+
+// sessionRoutes mounts the patron and staff session endpoints. The staff login is outside requireStaff.
+func (s *Server) sessionRoutes(v1 *gin.RouterGroup) {
+	v1.POST("/session", s.patronLogin)
+	s.patronGroup(v1).DELETE("/session", s.logout)
+	v1.POST("/staff/session", s.staffLogin)
+	s.staffGroup(v1).DELETE("/session", s.logout)
+}
+
+// patronGroup is v1 behind requirePatron: routes mounted on it see patronID(c).
+func (s *Server) patronGroup(v1 *gin.RouterGroup) *gin.RouterGroup {
+	return v1.Group("", s.requirePatron())
+}
+
+// staffGroup is v1's /staff behind requireStaff: routes mounted on it see staffID(c).
+func (s *Server) staffGroup(v1 *gin.RouterGroup) *gin.RouterGroup {
+	return v1.Group("/staff", s.requireStaff())
+}
+
+// requirePatron lets through only requests with a live patron token (Authorization: Bearer); others get
+// 401 unauthenticated.
+func (s *Server) requirePatron() gin.HandlerFunc { return s.requireToken(auth.KindPatron, ctxPatronID) }
+
+// requireStaff lets through only requests with a live staff token; a patron token is not one (401).
+func (s *Server) requireStaff() gin.HandlerFunc { return s.requireToken(auth.KindStaff, ctxStaffID) }
+
+func (s *Server) requireToken(kind auth.Kind, key string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		token, ok := bearerToken(c)
+		if !ok {
+			unauthenticated(c)
+			return
+		}
+		id, err := auth.Lookup(c.Request.Context(), s.DB, kind, token)
+		if errors.Is(err, auth.ErrUnauthenticated) {
+			unauthenticated(c)
+			return
+		}
+		if err != nil {
+			s.internal(c, err)
+			return
+		}
+		c.Set(key, id)
+		c.Set(ctxToken, token)
+		c.Next()
+	}
+}
+
+// patronID is the logged-in patron's ID; only for handlers behind requirePatron (patronGroup).
+func patronID(c *gin.Context) int64 { return mustID(c, ctxPatronID) }
+
+// staffID is the logged-in staff user's ID; only for handlers behind requireStaff (staffGroup).
+func staffID(c *gin.Context) int64 { return mustID(c, ctxStaffID) }
+
+func mustID(c *gin.Context, key string) int64 {
+	v, ok := c.Get(key)
+	id, isInt := v.(int64)
+	if !ok || !isInt {
+		// A wiring mistake, never a client's: the recovery middleware turns it into a logged 500.
+		panic("api: " + key + " read on a route without its auth middleware: " + c.FullPath())
+	}
+	return id
+}
+
+// bearerToken is the token of an "Authorization: Bearer <token>" header.
+func bearerToken(c *gin.Context) (string, bool) {
+	scheme, token, ok := strings.Cut(strings.TrimSpace(c.GetHeader("Authorization")), " ")
+	token = strings.TrimSpace(token)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+		return "", false
+	}
+	return token, true
+}
+
+func unauthenticated(c *gin.Context) {
+	c.Header("WWW-Authenticate", `Bearer realm="yoyaku"`)
+	fail(c, http.StatusUnauthorized, CodeUnauthenticated)
+}
+
+type patronLoginRequest struct {
+	CardNumber string `json:"card_number"`
+	Password   string `json:"password"`
+}
+
+type patronLoginResponse struct {
+	Token  string `json:"token"`
+	Patron struct {
+		CardNumber string `json:"card_number"`
+		Name       string `json:"name"`
+	} `json:"patron"`
+}
+
+// patronLogin is POST /api/v1/session.
+func (s *Server) patronLogin(c *gin.Context) {
+	var req patronLoginRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	card, err := domain.NormalizeCardNumber(req.CardNumber)
+	if err != nil {
+		fail(c, http.StatusUnprocessableEntity, CodeInvalidCardNumber)
+		return
+	}
+	subject := auth.PatronSubject(card)
+	if !s.loginAllowed(c, subject) {
+		return
+	}
+	ctx := c.Request.Context()
+	var p struct {
+		ID           int64  `db:"id"`
+		Name         string `db:"name"`
+		PasswordHash string `db:"password_hash"`
+	}
+	err = s.DB.GetContext(ctx, &p, `SELECT id, name, password_hash FROM patrons WHERE card_number = $1`, card)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		s.internal(c, err)
+		return
+	}
+	if !s.checkLogin(c, subject, p.PasswordHash, req.Password) {
+		return
+	}
+	token, err := auth.Issue(ctx, s.DB, auth.KindPatron, p.ID, auth.PatronTokenTTL)
+	if err != nil {
+		s.internal(c, err)
+		return
+	}
+	var resp patronLoginResponse
+	resp.Token, resp.Patron.CardNumber, resp.Patron.Name = token, card, p.Name
+	c.JSON(http.StatusOK, resp)
+}
+
+// staffLoginPattern is what staff_users.login allows.
+var staffLoginPattern = regexp.MustCompile(`^[a-z0-9._-]{1,64}$`)
+
+type staffLoginRequest struct {
+	Login    string `json:"login"`
+	Password string `json:"password"`
+}
+
+type staffLoginResponse struct {
+	Token string `json:"token"`
+	Staff struct {
+		Login  string  `json:"login"`
+		Name   string  `json:"name"`
+		Branch *string `json:"branch"`
+	} `json:"staff"`
+}
+
+// staffLogin is POST /api/v1/staff/session.
+func (s *Server) staffLogin(c *gin.Context) {
+	var req staffLoginRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	login := strings.ToLower(strings.TrimSpace(req.Login))
+	subject := auth.StaffSubject(login)
+	if !s.loginAllowed(c, subject) {
+		return
+	}
+	ctx := c.Request.Context()
+	var u struct {
+		ID           int64          `db:"id"`
+		Login        string         `db:"login"`
+		Name         string         `db:"name"`
+		Branch       sql.NullString `db:"branch"`
+		PasswordHash string         `db:"password_hash"`
+	}
+	if staffLoginPattern.MatchString(login) { // anything else cannot exist: only the dummy compare below
+		err := s.DB.GetContext(ctx, &u, `SELECT id, login, name, branch, password_hash FROM staff_users WHERE login = $1`, login)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			s.internal(c, err)
+			return
+		}
+	}
+	if !s.checkLogin(c, subject, u.PasswordHash, req.Password) {
+		return
+	}
+	token, err := auth.Issue(ctx, s.DB, auth.KindStaff, u.ID, auth.StaffTokenTTL)
+	if err != nil {
+		s.internal(c, err)
+		return
+	}
+	var resp staffLoginResponse
+	resp.Token, resp.Staff.Login, resp.Staff.Name = token, u.Login, u.Name
+	if u.Branch.Valid {
+		resp.Staff.Branch = &u.Branch.String
+	}
+	c.JSON(http.StatusOK, resp)
+}
+
+// loginAllowed answers 429 too_many_attempts with Retry-After (whole seconds) while subject or the client's
+// address is throttled.
+func (s *Server) loginAllowed(c *gin.Context, subject string) bool {
+	wait, err := auth.Allowed(c.Request.Context(), s.DB, subject, c.ClientIP(), time.Now())
+	if err != nil {
+		s.internal(c, err)
+		return false
+	}
+	if wait > 0 {
+		c.Header("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		fail(c, http.StatusTooManyRequests, CodeTooManyAttempts)
+		return false
+	}
+	return true
+}
+
+// checkLogin compares password with hash — with dummyHash when the account does not exist (hash ""), so
+// both cases take the same time and get the same answer. A failure is recorded and answered 401
+// invalid_credentials; a success clears subject's failures.
+func (s *Server) checkLogin(c *gin.Context, subject, hash, password string) bool {
+	ctx := c.Request.Context()
+	ok := auth.CheckPassword(cmp.Or(hash, dummyHash), password) && hash != ""
+	if !ok {
+		if err := auth.RecordFailure(ctx, s.DB, subject, c.ClientIP()); err != nil {
+			s.internal(c, err)
+			return false
+		}
+		fail(c, http.StatusUnauthorized, CodeInvalidCredentials)
+		return false
+	}
+	if err := auth.Reset(ctx, s.DB, subject); err != nil {
+		s.internal(c, err)
+		return false
+	}
+	return true
+}
+
+// logout is DELETE /api/v1/session and DELETE /api/v1/staff/session: it revokes the token presented.
+func (s *Server) logout(c *gin.Context) {
+	token, _ := c.Get(ctxToken)
+	t, _ := token.(string)
+	if err := auth.Revoke(c.Request.Context(), s.DB, t); err != nil {
+		s.internal(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
