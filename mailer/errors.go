@@ -1,0 +1,98 @@
+package mailer
+
+import (
+	"context"
+	"errors"
+	"net/textproto"
+	"regexp"
+	"strconv"
+	"strings"
+
+	mail "github.com/wneessen/go-mail"
+)
+
+// Error is what Send returns. Its text names no e-mail address (the server's replies are redacted), so it
+// may be logged and kept in workflow histories.
+type Error struct {
+	// Permanent: retrying the same message cannot succeed. That is a 5xx reply to MAIL FROM, RCPT TO or
+	// DATA (a refused recipient, sender or content), or a message that is itself invalid (no or a malformed
+	// address, no Message-ID, ...). Failures while connecting, negotiating TLS or logging in — even with a
+	// 5xx reply — are not permanent: they concern the server or yoyaku's settings, not this message, and a
+	// retry after they are fixed delivers it.
+	Permanent bool
+	// Code is the SMTP reply code that caused the failure, 0 when there was none.
+	Code int
+
+	text string
+	err  error
+}
+
+func (e *Error) Error() string { return "mailer: " + e.text }
+
+// Unwrap returns the underlying error (whose text may hold e-mail addresses: do not log it).
+func (e *Error) Unwrap() error { return e.err }
+
+// IsPermanent reports whether err (or an error it wraps) is a permanent mailer error: sending the same
+// message again cannot succeed, so an activity should stop retrying.
+func IsPermanent(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Permanent
+}
+
+// classify turns go-mail's error into an *Error.
+func classify(ctx context.Context, err error, red redactor) *Error {
+	e := &Error{err: err}
+	var tp *textproto.Error
+	if errors.As(err, &tp) {
+		e.Code = tp.Code
+	}
+	var se *mail.SendError
+	if errors.As(err, &se) {
+		if c := se.ErrorCode(); c != 0 {
+			e.Code = c
+		}
+		switch se.Reason {
+		case mail.ErrGetSender, mail.ErrGetRcpts:
+			e.Permanent = true
+		case mail.ErrSMTPMailFrom, mail.ErrSMTPRcptTo, mail.ErrSMTPData, mail.ErrSMTPDataClose:
+			e.Permanent = e.Code >= 500 && e.Code < 600
+		}
+	}
+	text := "not sent: " + red.clean(err.Error())
+	if cerr := ctx.Err(); cerr != nil {
+		// The connection was closed because the context ended: say so first, and let errors.Is see it.
+		e.Permanent = false
+		e.err = errors.Join(cerr, err)
+		text = "not sent: " + cerr.Error() + " (" + red.clean(err.Error()) + ")"
+	}
+	if e.Code != 0 && !strings.Contains(text, strconv.Itoa(e.Code)) {
+		text += " (SMTP " + strconv.Itoa(e.Code) + ")"
+	}
+	e.text = text
+	return e
+}
+
+// redactor removes e-mail addresses from error texts, except the ones in keep (Message-ID, From).
+type redactor struct {
+	keep  []string
+	rcpts []string
+}
+
+var addrLike = regexp.MustCompile(`[^\s<>()\[\],;:"'@]+@[^\s<>()\[\],;:"'@]+`)
+
+func (r redactor) clean(s string) string {
+	s = strings.ReplaceAll(strings.ReplaceAll(s, "\r", ""), "\n", "; ")
+	return addrLike.ReplaceAllStringFunc(s, func(a string) string {
+		for _, k := range r.keep {
+			if strings.EqualFold(strings.Trim(k, "<>"), a) {
+				return a
+			}
+		}
+		for i, rc := range r.rcpts {
+			if strings.EqualFold(rc, a) {
+				return "recipient-" + strconv.Itoa(i+1)
+			}
+		}
+		return "redacted-address"
+	})
+}
