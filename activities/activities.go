@@ -11,13 +11,15 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"yoyaku/config"
+	"yoyaku/mailer"
 	"yoyaku/store"
 )
 
 // Activities carries the dependencies of the activities.
 type Activities struct {
-	DB  *sqlx.DB
-	Cfg config.Config
+	DB     *sqlx.DB
+	Cfg    config.Config
+	Mailer *mailer.Mailer
 }
 
 // ArchiveHolds archives cancelled holds older than KeepDays days (and fulfilled ones).

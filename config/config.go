@@ -23,6 +23,7 @@ var Vars = []Var{
 	{"YOYAKU_DATABASE_URL", "postgres://yoyaku:yoyaku@127.0.0.1:15432/yoyaku?sslmode=disable", "PostgreSQL connection URL"},
 	{"YOYAKU_TEMPORAL_ADDRESS", "127.0.0.1:7233", "Temporal frontend host:port"},
 	{"YOYAKU_TEMPORAL_NAMESPACE", "default", "Temporal namespace"},
+	{"YOYAKU_TEMPORAL_TASK_QUEUE", "yoyaku", "task queue of the workflows and activities (API and worker must agree)"},
 	{"YOYAKU_SMTP_HOST", "127.0.0.1", "SMTP server for hold notifications"},
 	{"YOYAKU_SMTP_PORT", "1025", "SMTP port"},
 	{"YOYAKU_SMTP_USERNAME", "", "SMTP user (empty: no authentication)"},
@@ -32,6 +33,7 @@ var Vars = []Var{
 	{"YOYAKU_PUBLIC_URL", "http://127.0.0.1:8080", "the patron site's address, used in e-mails"},
 	{"YOYAKU_TIMEZONE", "Asia/Tokyo", "the library's time zone: dates, contact days and pickup deadlines"},
 	{"YOYAKU_PICKUP_WINDOW", "", "a Go duration that replaces the 1-week pickup rule (demos and tests)"},
+	{"YOYAKU_CANCEL_APPROVAL_DELAY", "", "how long a cancellation request (取消申込) waits before approval (本人取消); empty approves at once"},
 	{"YOYAKU_HOLD_LIMIT_TOTAL", "10", "active holds a patron may have in total"},
 	{"YOYAKU_HOLD_LIMIT_AV", "5", "active holds a patron may have on AV materials (CD, video, DVD)"},
 	{"YOYAKU_WORKER_METRICS_ADDR", "127.0.0.1:9090", "where the worker serves Prometheus /metrics"},
@@ -46,17 +48,20 @@ type Config struct {
 	DatabaseURL       string
 	TemporalAddress   string
 	TemporalNamespace string
+	TaskQueue         string
 	SMTP              SMTP
 	PublicURL         string
 	Location          *time.Location
 	// PickupWindow, when non-zero, replaces the rule "1 week counting the contact date".
-	PickupWindow      time.Duration
-	HoldLimitTotal    int
-	HoldLimitAV       int
-	WorkerMetricsAddr string
-	LogLevel          string
-	LogFormat         string
-	DevDir            string
+	PickupWindow time.Duration
+	// CancelApprovalDelay is how long 取消申込 lasts before 本人取消 (zero: at once).
+	CancelApprovalDelay time.Duration
+	HoldLimitTotal      int
+	HoldLimitAV         int
+	WorkerMetricsAddr   string
+	LogLevel            string
+	LogFormat           string
+	DevDir              string
 }
 
 // SMTP holds the mail server settings.
@@ -89,6 +94,7 @@ func LoadFrom(getenv Getenv) (Config, error) {
 	c.DatabaseURL = get("YOYAKU_DATABASE_URL")
 	c.TemporalAddress = get("YOYAKU_TEMPORAL_ADDRESS")
 	c.TemporalNamespace = get("YOYAKU_TEMPORAL_NAMESPACE")
+	c.TaskQueue = get("YOYAKU_TEMPORAL_TASK_QUEUE")
 	c.PublicURL = strings.TrimRight(get("YOYAKU_PUBLIC_URL"), "/")
 	c.WorkerMetricsAddr = get("YOYAKU_WORKER_METRICS_ADDR")
 	c.LogLevel = get("YOYAKU_LOG_LEVEL")
@@ -115,6 +121,11 @@ func LoadFrom(getenv Getenv) (Config, error) {
 	if w := get("YOYAKU_PICKUP_WINDOW"); w != "" {
 		if c.PickupWindow, err = time.ParseDuration(w); err != nil || c.PickupWindow <= 0 {
 			return Config{}, fmt.Errorf("config: YOYAKU_PICKUP_WINDOW must be a positive Go duration such as 2m, not %q", w)
+		}
+	}
+	if d := get("YOYAKU_CANCEL_APPROVAL_DELAY"); d != "" {
+		if c.CancelApprovalDelay, err = time.ParseDuration(d); err != nil || c.CancelApprovalDelay < 0 {
+			return Config{}, fmt.Errorf("config: YOYAKU_CANCEL_APPROVAL_DELAY must be a Go duration such as 5m, not %q", d)
 		}
 	}
 	if c.HoldLimitTotal, err = positiveInt("YOYAKU_HOLD_LIMIT_TOTAL", get("YOYAKU_HOLD_LIMIT_TOTAL")); err != nil {

@@ -78,3 +78,17 @@ func (s Status) Open() bool { return s != StatusCancelled && s != StatusFulfille
 // CountsAgainstLimit reports whether a hold in status s counts against the patron's hold limits:
 // from placement until pick-up or approved cancellation (取消申込 still counts).
 func (s Status) CountsAgainstLimit() bool { return s.Open() }
+
+// PatronMayChange reports whether a patron may change the pickup place of, or cancel, a hold online: only
+// holds placed online, and not once the copy is travelling or on the hold shelf (the patron must then
+// contact the library).
+func PatronMayChange(s Status, origin string) bool {
+	if origin != "web" {
+		return false
+	}
+	switch s {
+	case StatusRequested, StatusQueued, StatusAwaitingPull, StatusPreparing, StatusInvestigating, StatusOnOrder:
+		return true
+	}
+	return false
+}

@@ -122,7 +122,8 @@ func postgres(tb testing.TB) *devstack.Postgres {
 func DatabaseURL(tb testing.TB) string {
 	tb.Helper()
 	p := postgres(tb)
-	name := fmt.Sprintf("t%d_%d", os.Getpid(), dbSeq.Add(1))
+	n := dbSeq.Add(1)
+	name := fmt.Sprintf("t%d_%d", os.Getpid(), n)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if err := p.CreateDatabase(ctx, name); err != nil {
@@ -136,6 +137,17 @@ func DatabaseURL(tb testing.TB) string {
 	defer db.Close()
 	if _, err := migrations.Up(ctx, db.DB); err != nil {
 		tb.Fatalf("testenv: %v", err)
+	}
+	// Every database of this test binary shares one Temporal server, where workflow IDs such as hold-<id>
+	// must not collide: each database numbers its rows from its own range.
+	var seqs []string
+	if err := db.SelectContext(ctx, &seqs, `SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'`); err != nil {
+		tb.Fatalf("testenv: %v", err)
+	}
+	for _, seq := range seqs {
+		if _, err := db.ExecContext(ctx, fmt.Sprintf(`ALTER SEQUENCE %q RESTART WITH %d`, seq, n*100_000_000+1)); err != nil {
+			tb.Fatalf("testenv: %v", err)
+		}
 	}
 	return u
 }

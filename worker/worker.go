@@ -17,9 +17,9 @@ import (
 	"yoyaku/workflows"
 )
 
-// New builds a worker on workflows.TaskQueue with every workflow and activity registered.
+// New builds a worker on the configured task queue with every workflow and activity registered.
 func New(c client.Client, acts *activities.Activities) sdkworker.Worker {
-	w := sdkworker.New(c, workflows.TaskQueue, sdkworker.Options{
+	w := sdkworker.New(c, acts.Cfg.TaskQueue, sdkworker.Options{
 		// Let in-flight activities finish on SIGTERM (graceful shutdown) before the worker stops.
 		WorkerStopTimeout: 20 * time.Second,
 	})
@@ -30,18 +30,20 @@ func New(c client.Client, acts *activities.Activities) sdkworker.Worker {
 // Register adds every workflow and activity to r (a worker, or a test environment's registry).
 func Register(r sdkworker.Registry, acts *activities.Activities) {
 	r.RegisterWorkflow(workflows.ArchiveWorkflow)
+	r.RegisterWorkflow(workflows.HoldWorkflow)
+	r.RegisterWorkflow(workflows.CheckinWorkflow)
 	r.RegisterActivity(acts)
 }
 
 // EnsureSchedules creates the schedules yoyaku relies on unless they exist.
-func EnsureSchedules(ctx context.Context, c client.Client) error {
+func EnsureSchedules(ctx context.Context, c client.Client, taskQueue string) error {
 	_, err := c.ScheduleClient().Create(ctx, client.ScheduleOptions{
 		ID:   workflows.ArchiveScheduleID,
 		Spec: client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: time.Hour}}},
 		Action: &client.ScheduleWorkflowAction{
 			ID:        workflows.ArchiveScheduleID,
 			Workflow:  workflows.ArchiveWorkflow,
-			TaskQueue: workflows.TaskQueue,
+			TaskQueue: taskQueue,
 		},
 		Note: "archives cancelled holds 7 days after cancellation",
 	})

@@ -55,7 +55,7 @@ func TestArchiveOnTheDevServer(t *testing.T) {
 	}
 	defer w.Stop()
 
-	run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "archive-test-" + t.Name(), TaskQueue: workflows.TaskQueue},
+	run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "archive-test-" + t.Name(), TaskQueue: cfg.TaskQueue},
 		workflows.ArchiveWorkflow)
 	if err != nil {
 		t.Fatal(err)
@@ -84,7 +84,7 @@ func TestEnsureSchedulesIsIdempotent(t *testing.T) {
 	defer cancel()
 	tc := testenv.Temporal(t)
 	for i := 0; i < 2; i++ {
-		if err := worker.EnsureSchedules(ctx, tc); err != nil {
+		if err := worker.EnsureSchedules(ctx, tc, workflows.DefaultTaskQueue); err != nil {
 			t.Fatalf("call %d: %v", i+1, err)
 		}
 	}

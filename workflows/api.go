@@ -5,12 +5,17 @@ package workflows
 
 import (
 	"strconv"
+	"time"
 
 	"go.temporal.io/sdk/temporal"
+
+	"yoyaku/activities"
+	"yoyaku/domain"
 )
 
-// TaskQueue is where every yoyaku workflow and activity runs.
-const TaskQueue = "yoyaku"
+// DefaultTaskQueue is where yoyaku's workflows and activities run unless YOYAKU_TEMPORAL_TASK_QUEUE says
+// otherwise. Workflows never name a task queue themselves: children and signals stay on the caller's.
+const DefaultTaskQueue = "yoyaku"
 
 // Search attributes operators filter on in the Temporal Web UI. All are Keyword.
 var (
@@ -50,3 +55,92 @@ func HoldWorkflowID(id int64) string { return "hold-" + strconv.FormatInt(id, 10
 
 // ArchiveScheduleID is the Temporal Schedule that archives old cancelled and fulfilled holds.
 const ArchiveScheduleID = "archive-holds"
+
+// CheckinWorkflowID is the ID of the short workflow behind a check-in scan. It comes from the scan's request
+// ID, so a retried request finds the same workflow and allocates nothing twice.
+func CheckinWorkflowID(requestID string) string { return "checkin-" + requestID }
+
+// HoldInput starts a HoldWorkflow. IDs and settings only.
+type HoldInput struct {
+	HoldID int64
+	// CancelApprovalDelay is how long a cancellation request (取消申込) waits before it is approved
+	// (本人取消). Zero approves at once.
+	CancelApprovalDelay time.Duration
+}
+
+// HoldResult is how a hold ended.
+type HoldResult struct {
+	Status domain.Status
+}
+
+// Signals of the hold workflow.
+const (
+	// SignalCopy carries an activities.Assignment: allocation gave this hold a copy.
+	SignalCopy = "copy"
+)
+
+// Updates of the hold workflow. Each has a validator that refuses a scan or request that does not fit the
+// hold's state, with an ApplicationError whose type is the API's error code.
+const (
+	UpdatePull         = "pull"          // ScanRequest: staff secured the set-aside copy
+	UpdateMissing      = "missing"       // ScanRequest: the set-aside copy is not on the shelf
+	UpdateReceive      = "receive"       // ScanRequest: a travelling copy arrived at the pickup branch
+	UpdateCheckout     = "checkout"      // CheckoutRequest: the copy is lent (to the hold's patron, or a walk-in)
+	UpdateCancel       = "cancel"        // CancelRequest: patron request (取消申込) or staff cancellation/refusal
+	UpdateChangePickup = "change-pickup" // PickupRequest
+	UpdateContacted    = "contacted"     // StaffRequest: the phone call was made
+	UpdateOrder        = "order"         // StaffRequest: the requested title was ordered (選書中)
+	UpdateILL          = "ill"           // StaffRequest: an inter-library loan was arranged
+	UpdateArrived      = "arrived"       // ArrivedRequest: the ordered or ILL copy arrived
+)
+
+// QueryState answers the workflow's activities.HoldState.
+const QueryState = "state"
+
+// ScanRequest is a staff scan of a copy at a branch.
+type ScanRequest struct {
+	Barcode string
+	Branch  string
+	StaffID int64
+}
+
+// CheckoutRequest lends a copy to a patron.
+type CheckoutRequest struct {
+	Barcode  string
+	Branch   string
+	PatronID int64
+	StaffID  int64
+}
+
+// CancelRequest cancels a hold: Reason patron asks (取消申込, approved next), Reason staff cancels at once.
+type CancelRequest struct {
+	Reason  domain.CancelReason
+	Note    string
+	StaffID int64
+}
+
+// PickupRequest changes the pickup place; StaffID 0 means the patron online.
+type PickupRequest struct {
+	Branch  string
+	StaffID int64
+}
+
+// StaffRequest is a staff decision that needs no more than who made it.
+type StaffRequest struct {
+	StaffID int64
+}
+
+// ArrivedRequest registers the copy that arrived for a counter request.
+type ArrivedRequest struct {
+	TitleID int64
+	Barcode string
+	Branch  string
+	StaffID int64
+}
+
+// UpdateResult is the answer of every hold update.
+type UpdateResult struct {
+	Status  domain.Status
+	Routing *activities.Routing
+	Loan    *activities.Loan
+}

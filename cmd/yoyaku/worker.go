@@ -9,6 +9,7 @@ import (
 
 	"yoyaku/activities"
 	"yoyaku/config"
+	"yoyaku/mailer"
 	"yoyaku/store"
 	"yoyaku/temporalx"
 	"yoyaku/worker"
@@ -30,10 +31,10 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger, _ []str
 		return err
 	}
 	defer tc.Close()
-	if err := worker.EnsureSchedules(ctx, tc); err != nil {
+	if err := worker.EnsureSchedules(ctx, tc, cfg.TaskQueue); err != nil {
 		return err
 	}
-	w := worker.New(tc, &activities.Activities{DB: db, Cfg: cfg})
+	w := worker.New(tc, &activities.Activities{DB: db, Cfg: cfg, Mailer: mailer.New(cfg.SMTP)})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("worker: start: %w", err)
 	}

@@ -1,0 +1,156 @@
+package activities
+
+import (
+	"time"
+
+	"yoyaku/domain"
+)
+
+// HoldState is what a hold workflow knows of its hold: IDs and codes only, never personal data.
+type HoldState struct {
+	HoldID     int64
+	PatronID   int64
+	TitleID    int64 // 0 for a counter request for a title the library does not own
+	Status     domain.Status
+	Transition int
+	Pickup     string
+	Origin     string // web | counter
+	Barcode    string // the copy set aside, travelling or on the hold shelf
+	CopyBranch string // where that copy is
+	ILL        bool
+}
+
+// CopyKind says what an assignment of a copy to a hold means.
+type CopyKind string
+
+const (
+	// CopyAssigned: a free copy on a shelf is set aside; staff must still secure it (awaiting_pull).
+	CopyAssigned CopyKind = "assigned"
+	// CopySecured: staff hold the copy (a return or a new copy): it goes to the hold shelf or travels.
+	CopySecured CopyKind = "secured"
+	// CopyArrived: a travelling copy was scanned at its pickup branch.
+	CopyArrived CopyKind = "arrived"
+)
+
+// Assignment tells a hold's workflow that a copy is now its own. Sent as a durable signal by whoever ran
+// the allocation.
+type Assignment struct {
+	HoldID  int64
+	Barcode string
+	Branch  string // where the copy is now
+	Kind    CopyKind
+}
+
+// RoutingAction is what staff do with a scanned copy.
+type RoutingAction string
+
+const (
+	RouteHoldShelf RoutingAction = "hold_shelf"
+	RouteTransit   RoutingAction = "transit"
+	RouteReshelve  RoutingAction = "reshelve"
+)
+
+// Routing is the answer to a scan (API.md's Routing).
+type Routing struct {
+	Action   RoutingAction
+	HoldID   int64  // 0 when no hold is involved
+	ToBranch string // "" unless Action is transit
+}
+
+// Loan is a copy lent to a patron.
+type Loan struct {
+	Barcode string
+	DueDate string // YYYY-MM-DD
+}
+
+// Outcome is the result of one transition of a hold.
+type Outcome struct {
+	State   HoldState
+	Next    *Assignment // a released copy went to this other hold: signal it
+	Routing *Routing
+	Loan    *Loan
+	Contact *NotifyResult // set when a phone call was recorded
+}
+
+// Step names the transition the workflow expects to make from the state it knows. A retried activity whose
+// transition was already committed finds Transition already passed and returns the recorded outcome.
+type Step struct {
+	HoldID     int64
+	Transition int
+}
+
+// CopyInput applies an assignment signal to the hold.
+type CopyInput struct {
+	Step
+	Assignment Assignment
+}
+
+// ScanInput is a staff scan of a copy for a hold (pull, missing, receive).
+type ScanInput struct {
+	Step
+	Barcode string
+	Branch  string
+	StaffID int64
+}
+
+// CheckoutInput lends a copy: to the hold's patron (pick-up) or to a walk-in patron who took a copy that
+// was set aside on the shelf.
+type CheckoutInput struct {
+	Step
+	Barcode  string
+	Branch   string
+	PatronID int64
+	StaffID  int64
+}
+
+// CancelInput requests or approves a cancellation.
+type CancelInput struct {
+	Step
+	Reason  domain.CancelReason
+	Note    string
+	StaffID int64
+}
+
+// PickupInput changes the pickup place.
+type PickupInput struct {
+	Step
+	Branch  string
+	StaffID int64
+}
+
+// StaffInput is a staff decision on a counter hold (order, ILL) or a recorded phone call.
+type StaffInput struct {
+	Step
+	StaffID int64
+}
+
+// ArrivedInput links a counter request to the title and copy that arrived for it.
+type ArrivedInput struct {
+	Step
+	TitleID int64
+	Barcode string
+	Branch  string
+	StaffID int64
+}
+
+// NotifyResult says when the patron counts as contacted, if yet, and when the hold expires.
+type NotifyResult struct {
+	Skipped   bool      // the hold is no longer ready at this transition: nothing was sent
+	Contacted bool      // false: a phone call is on the call list and not made yet
+	ExpiresAt time.Time // set when Contacted
+}
+
+// CheckinInput is a returned (or new) copy scanned at a branch.
+type CheckinInput struct {
+	TitleID int64 // with NewCopy: the title of the new copy
+	Barcode string
+	Branch  string
+	StaffID int64
+	NewCopy bool
+}
+
+// CheckinResult is the routing for the copy and, when a hold got it, the assignment to signal.
+type CheckinResult struct {
+	Routing Routing
+	Next    *Assignment
+}

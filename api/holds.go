@@ -1,0 +1,303 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"yoyaku/domain"
+	"yoyaku/store"
+	"yoyaku/workflows"
+)
+
+func idString(id int64) string { return strconv.FormatInt(id, 10) }
+
+// parseID reads an opaque ID; anything that is not one of ours is simply not found.
+func parseID(s string) (int64, bool) {
+	id, err := strconv.ParseInt(s, 10, 64)
+	return id, err == nil && id > 0
+}
+
+// HoldJSON is API.md's Hold.
+type HoldJSON struct {
+	ID              string      `json:"id"`
+	TitleID         *string     `json:"title_id"`
+	Title           string      `json:"title"`
+	Status          string      `json:"status"`
+	StatusLabel     string      `json:"status_label"`
+	Position        *int64      `json:"position"`
+	PickupBranch    string      `json:"pickup_branch"`
+	Origin          string      `json:"origin"`
+	PlacedAt        time.Time   `json:"placed_at"`
+	ReadyAt         *time.Time  `json:"ready_at"`
+	ContactDate     *string     `json:"contact_date"`
+	PickupDeadline  *string     `json:"pickup_deadline"`
+	CancelledAt     *time.Time  `json:"cancelled_at"`
+	CancelReason    *string     `json:"cancel_reason"`
+	Series          *SeriesJSON `json:"series"`
+	CanChangePickup bool        `json:"can_change_pickup"`
+	CanCancel       bool        `json:"can_cancel"`
+}
+
+// SeriesJSON places a hold in its series hold.
+type SeriesJSON struct {
+	ID  string `json:"id"`
+	Seq int64  `json:"seq"`
+}
+
+func dateString(t time.Time) *string {
+	s := t.Format(time.DateOnly)
+	return &s
+}
+
+func holdJSON(h store.HoldView) HoldJSON {
+	shown := h.Shown()
+	j := HoldJSON{
+		ID: idString(h.ID), Title: h.Title, Status: string(shown),
+		StatusLabel:     domain.Label(shown, domain.CancelReason(h.CancelReason.String)),
+		PickupBranch:    h.Pickup,
+		Origin:          h.Origin,
+		PlacedAt:        h.PlacedAt,
+		CanChangePickup: domain.PatronMayChange(h.Status, h.Origin),
+		CanCancel:       domain.PatronMayChange(h.Status, h.Origin),
+	}
+	if h.TitleID.Valid {
+		id := idString(h.TitleID.Int64)
+		j.TitleID = &id
+	}
+	if h.Position.Valid {
+		p := h.Position.Int64
+		j.Position = &p
+	}
+	if h.ReadyAt.Valid {
+		j.ReadyAt = &h.ReadyAt.Time
+	}
+	if h.ContactDate.Valid {
+		j.ContactDate = dateString(h.ContactDate.Time)
+	}
+	if h.PickupDeadline.Valid {
+		j.PickupDeadline = dateString(h.PickupDeadline.Time)
+	}
+	if h.CancelledAt.Valid {
+		j.CancelledAt = &h.CancelledAt.Time
+		r := h.CancelReason.String
+		j.CancelReason = &r
+	}
+	if h.SeriesID.Valid {
+		j.Series = &SeriesJSON{ID: idString(h.SeriesID.Int64), Seq: h.SeriesSeq.Int64}
+	}
+	return j
+}
+
+func (s *Server) patronHoldRoutes(g *gin.RouterGroup) {
+	g.POST("/holds", s.placeHolds)
+	g.GET("/holds", s.listHolds)
+	g.GET("/holds/:id", s.getHold)
+	g.PATCH("/holds/:id", s.changePickup)
+	g.POST("/holds/:id/cancel", s.cancelHold)
+}
+
+type placeRequest struct {
+	TitleIDs     []string `json:"title_ids"`
+	PickupBranch string   `json:"pickup_branch"`
+	Mode         string   `json:"mode"`
+}
+
+// PlacedJSON and RejectedJSON are the per-title results of a placement.
+type PlacedJSON struct {
+	HoldID  string `json:"hold_id"`
+	TitleID string `json:"title_id"`
+	Status  string `json:"status"`
+}
+
+// RejectedJSON is a title that could not be held, with the reason.
+type RejectedJSON struct {
+	TitleID string `json:"title_id"`
+	Reason  Code   `json:"reason"`
+	Message string `json:"message"`
+}
+
+// maxPlace bounds one placement request (the basket holds 10 titles).
+const maxPlace = 10
+
+// placeHolds places one hold per title: each title gets its own decision, placed or rejected with a reason.
+// Placed titles leave the basket; rejected ones stay.
+func (s *Server) placeHolds(c *gin.Context) {
+	var req placeRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	if req.Mode == "" {
+		req.Mode = "normal"
+	}
+	if len(req.TitleIDs) == 0 || len(req.TitleIDs) > maxPlace || (req.Mode != "normal" && req.Mode != "series") {
+		fail(c, http.StatusUnprocessableEntity, CodeInvalidRequest)
+		return
+	}
+	if req.Mode == "series" {
+		fail(c, http.StatusUnprocessableEntity, CodeInvalidSeries) // series holds come with their own issue
+		return
+	}
+	ctx := c.Request.Context()
+	if _, err := store.BranchByCode(ctx, s.DB, req.PickupBranch); err != nil {
+		s.failStore(c, err)
+		return
+	}
+	placed, rejected := []PlacedJSON{}, []RejectedJSON{}
+	seen := map[string]bool{}
+	for _, raw := range req.TitleIDs {
+		if seen[raw] {
+			continue
+		}
+		seen[raw] = true
+		titleID, ok := parseID(raw)
+		if !ok {
+			rejected = append(rejected, RejectedJSON{TitleID: raw, Reason: CodeNotFound, Message: message(c, CodeNotFound)})
+			continue
+		}
+		h, code, err := s.place(ctx, store.Placement{PatronID: patronID(c), TitleID: titleID, Pickup: req.PickupBranch, Origin: "web",
+			Limits: store.Limits{Total: s.Cfg.HoldLimitTotal, AV: s.Cfg.HoldLimitAV}})
+		if err != nil {
+			s.internal(c, err)
+			return
+		}
+		if code != "" {
+			rejected = append(rejected, RejectedJSON{TitleID: raw, Reason: code, Message: message(c, code)})
+			continue
+		}
+		placed = append(placed, PlacedJSON{HoldID: idString(h.ID), TitleID: raw, Status: string(h.Shown())})
+	}
+	c.JSON(http.StatusOK, gin.H{"placed": placed, "rejected": rejected})
+}
+
+// place records one hold and starts its workflow. A refusal comes back as a code; only failures of the
+// system are errors.
+func (s *Server) place(ctx context.Context, p store.Placement) (store.HoldView, Code, error) {
+	id, err := store.PlaceHold(ctx, s.DB, p)
+	switch {
+	case errors.Is(err, store.ErrLimitExceeded):
+		return store.HoldView{}, CodeHoldLimitExceeded, nil
+	case errors.Is(err, store.ErrPickupNotAllowed):
+		return store.HoldView{}, CodePickupNotAllowed, nil
+	case errors.Is(err, store.ErrNotHoldable):
+		return store.HoldView{}, CodeNotHoldable, nil
+	case errors.Is(err, store.ErrAlreadyHeld):
+		return store.HoldView{}, CodeAlreadyHeld, nil
+	case errors.Is(err, store.ErrTitleNotFound):
+		return store.HoldView{}, CodeNotFound, nil
+	case errors.Is(err, store.ErrUnknownBranch):
+		return store.HoldView{}, CodeUnknownBranch, nil
+	case err != nil:
+		return store.HoldView{}, "", err
+	}
+	if err := s.startHold(ctx, id, p.TitleID, p.Pickup, p.Origin); err != nil {
+		s.Log.ErrorContext(ctx, "start hold workflow", "hold", id, "err", err)
+		// Without its workflow the hold would never move: take it back and say so.
+		if derr := store.DeleteUnstartedHold(context.WithoutCancel(ctx), s.DB, id); derr != nil {
+			return store.HoldView{}, "", errors.Join(err, derr)
+		}
+		return store.HoldView{}, CodeUnavailable, nil
+	}
+	if p.Origin == "web" && p.TitleID != 0 {
+		if _, err := s.DB.ExecContext(ctx, `DELETE FROM basket_items WHERE patron_id = $1 AND title_id = $2`, p.PatronID, p.TitleID); err != nil {
+			return store.HoldView{}, "", err
+		}
+	}
+	h, err := store.GetHold(ctx, s.DB, id, 0)
+	return h, "", err
+}
+
+func (s *Server) listHolds(c *gin.Context) {
+	hs, err := store.PatronHolds(c.Request.Context(), s.DB, patronID(c))
+	if err != nil {
+		s.internal(c, err)
+		return
+	}
+	out := make([]HoldJSON, len(hs))
+	for i, h := range hs {
+		out[i] = holdJSON(h)
+	}
+	c.JSON(http.StatusOK, gin.H{"holds": out})
+}
+
+// ownHold reads the patron's own hold named in the path; another patron's is not found (404, not 403).
+func (s *Server) ownHold(c *gin.Context) (store.HoldView, bool) {
+	id, ok := parseID(c.Param("id"))
+	if !ok {
+		fail(c, http.StatusNotFound, CodeNotFound)
+		return store.HoldView{}, false
+	}
+	h, err := store.GetHold(c.Request.Context(), s.DB, id, patronID(c))
+	if err != nil {
+		s.failStore(c, err)
+		return store.HoldView{}, false
+	}
+	return h, true
+}
+
+func (s *Server) getHold(c *gin.Context) {
+	if h, ok := s.ownHold(c); ok {
+		c.JSON(http.StatusOK, holdJSON(h))
+	}
+}
+
+// answerHold reads the hold again after a change and answers it.
+func (s *Server) answerHold(c *gin.Context, status int, id, patron int64) {
+	h, err := store.GetHold(c.Request.Context(), s.DB, id, patron)
+	if err != nil {
+		s.failStore(c, err)
+		return
+	}
+	c.JSON(status, holdJSON(h))
+}
+
+type pickupRequest struct {
+	PickupBranch string `json:"pickup_branch"`
+}
+
+// checkPickup refuses an unknown branch or one where the hold's format cannot be picked up.
+func (s *Server) checkPickup(c *gin.Context, h store.HoldView, branch string) bool {
+	b, err := store.BranchByCode(c.Request.Context(), s.DB, strings.TrimSpace(branch))
+	if err != nil {
+		s.failStore(c, err)
+		return false
+	}
+	if !domain.CanPickUp(b.Kind, domain.Format(h.Format.String)) {
+		fail(c, http.StatusUnprocessableEntity, CodePickupNotAllowed)
+		return false
+	}
+	return true
+}
+
+func (s *Server) changePickup(c *gin.Context) {
+	h, ok := s.ownHold(c)
+	if !ok {
+		return
+	}
+	var req pickupRequest
+	if !bindJSON(c, &req) || !s.checkPickup(c, h, req.PickupBranch) {
+		return
+	}
+	if _, err := s.updateHold(c.Request.Context(), h.ID, workflows.UpdateChangePickup, workflows.PickupRequest{Branch: req.PickupBranch}); err != nil {
+		s.failWorkflow(c, err)
+		return
+	}
+	s.answerHold(c, http.StatusOK, h.ID, h.PatronID)
+}
+
+func (s *Server) cancelHold(c *gin.Context) {
+	h, ok := s.ownHold(c)
+	if !ok {
+		return
+	}
+	if _, err := s.updateHold(c.Request.Context(), h.ID, workflows.UpdateCancel, workflows.CancelRequest{Reason: domain.CancelPatron}); err != nil {
+		s.failWorkflow(c, err)
+		return
+	}
+	s.answerHold(c, http.StatusAccepted, h.ID, h.PatronID)
+}

@@ -1,0 +1,319 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"yoyaku/domain"
+)
+
+// Placement refusals, one per rejection code of API.md.
+var (
+	ErrLimitExceeded   = errors.New("hold_limit_exceeded")
+	ErrPickupNotAllowed = errors.New("pickup_not_allowed")
+	ErrNotHoldable     = errors.New("not_holdable")
+	ErrAlreadyHeld     = errors.New("already_held")
+	ErrTitleNotFound   = errors.New("not_found")
+	ErrUnknownBranch   = errors.New("unknown_branch")
+)
+
+// Limits are the per-patron limits on open holds.
+type Limits struct {
+	Total int
+	AV    int
+}
+
+// Placement is one hold to place.
+type Placement struct {
+	PatronID int64
+	TitleID  int64 // 0 with Request: a counter request for a title the library does not own
+	Request  *Request
+	Pickup   string
+	Origin   string // web | counter
+	PlacedBy int64  // staff member at the counter
+	Limits   Limits
+}
+
+// Request describes a title the library does not own.
+type Request struct {
+	Title, Author, ISBN string
+}
+
+// Branch looks a branch up by code.
+func BranchByCode(ctx context.Context, q sqlx.QueryerContext, code string) (Branch, error) {
+	var b Branch
+	err := sqlx.GetContext(ctx, q, &b, `SELECT code, name, kind FROM branches WHERE code = $1`, code)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Branch{}, ErrUnknownBranch
+	}
+	if err != nil {
+		return Branch{}, fmt.Errorf("store: branch %s: %w", code, err)
+	}
+	b.AcceptsAV = b.Kind.AcceptsAV()
+	return b, nil
+}
+
+// PlaceHold checks a placement against the title, the pickup place and the patron's limits and records the
+// hold as 予約申込, in one transaction that locks the patron: two placements racing at the limit cannot
+// both pass.
+func PlaceHold(ctx context.Context, db *sqlx.DB, p Placement) (int64, error) {
+	var id int64
+	err := InTx(ctx, db, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM patrons WHERE id = $1 FOR UPDATE`, p.PatronID); err != nil {
+			return fmt.Errorf("store: lock patron %d: %w", p.PatronID, err)
+		}
+		branch, err := BranchByCode(ctx, tx, p.Pickup)
+		if err != nil {
+			return err
+		}
+		var av bool
+		if p.TitleID != 0 {
+			var t struct {
+				Format        domain.Format `db:"format"`
+				ReferenceOnly bool          `db:"reference_only"`
+			}
+			err := tx.GetContext(ctx, &t, `SELECT format, reference_only FROM titles WHERE id = $1`, p.TitleID)
+			if errors.Is(err, sql.ErrNoRows) {
+				return ErrTitleNotFound
+			}
+			if err != nil {
+				return fmt.Errorf("store: title %d: %w", p.TitleID, err)
+			}
+			if t.ReferenceOnly || t.Format == domain.FormatEText {
+				return ErrNotHoldable
+			}
+			if !domain.CanPickUp(branch.Kind, t.Format) {
+				return ErrPickupNotAllowed
+			}
+			av = t.Format.IsAV()
+			var held bool
+			if err := tx.GetContext(ctx, &held, `SELECT EXISTS (SELECT 1 FROM holds WHERE patron_id = $1 AND title_id = $2
+				AND status NOT IN ('cancelled', 'fulfilled'))`, p.PatronID, p.TitleID); err != nil {
+				return fmt.Errorf("store: held: %w", err)
+			}
+			if held {
+				return ErrAlreadyHeld
+			}
+		}
+		var n struct {
+			Total int `db:"total"`
+			AV    int `db:"av"`
+		}
+		if err := tx.GetContext(ctx, &n, `SELECT count(*) AS total, count(*) FILTER (WHERE t.format IN ('cd', 'video', 'dvd')) AS av
+			FROM holds h LEFT JOIN titles t ON t.id = h.title_id
+			WHERE h.patron_id = $1 AND h.status NOT IN ('cancelled', 'fulfilled')`, p.PatronID); err != nil {
+			return fmt.Errorf("store: count holds: %w", err)
+		}
+		if n.Total >= p.Limits.Total || (av && n.AV >= p.Limits.AV) {
+			return ErrLimitExceeded
+		}
+		var titleID *int64
+		var req Request
+		if p.TitleID != 0 {
+			titleID = &p.TitleID
+		} else if p.Request != nil {
+			req = *p.Request
+		}
+		var placedBy *int64
+		if p.PlacedBy != 0 {
+			placedBy = &p.PlacedBy
+		}
+		err = tx.GetContext(ctx, &id, `INSERT INTO holds (patron_id, title_id, request_title, request_author, request_isbn,
+				pickup_branch, origin, placed_by) VALUES ($1, $2, NULLIF($3, ''), NULLIF($4, ''), NULLIF($5, ''), $6, $7, $8) RETURNING id`,
+			p.PatronID, titleID, req.Title, req.Author, req.ISBN, p.Pickup, p.Origin, placedBy)
+		var pqErr *pq.Error
+		if errors.As(err, &pqErr) && pqErr.Code == "23505" {
+			return ErrAlreadyHeld
+		}
+		if err != nil {
+			return fmt.Errorf("store: insert hold: %w", err)
+		}
+		return nil
+	})
+	return id, err
+}
+
+// DeleteUnstartedHold removes a hold whose workflow could not be started, so it never lingers as 予約申込.
+func DeleteUnstartedHold(ctx context.Context, db sqlx.ExecerContext, id int64) error {
+	_, err := db.ExecContext(ctx, `DELETE FROM holds WHERE id = $1 AND status = 'requested' AND transition = 0`, id)
+	if err != nil {
+		return fmt.Errorf("store: delete hold %d: %w", id, err)
+	}
+	return nil
+}
+
+// HoldView is a hold as patrons and staff read it.
+type HoldView struct {
+	ID             int64          `db:"id"`
+	PatronID       int64          `db:"patron_id"`
+	TitleID        sql.NullInt64  `db:"title_id"`
+	Title          string         `db:"title"`
+	Format         sql.NullString `db:"format"`
+	Status         domain.Status  `db:"status"`
+	Position       sql.NullInt64  `db:"position"`
+	Pickup         string         `db:"pickup_branch"`
+	Origin         string         `db:"origin"`
+	PlacedAt       time.Time      `db:"placed_at"`
+	ReadyAt        sql.NullTime   `db:"ready_at"`
+	ContactDate    sql.NullTime   `db:"contact_date"`
+	PickupDeadline sql.NullTime   `db:"pickup_deadline"`
+	CancelledAt    sql.NullTime   `db:"cancelled_at"`
+	CancelReason   sql.NullString `db:"cancel_reason"`
+	SeriesID       sql.NullInt64  `db:"series_hold_id"`
+	SeriesSeq      sql.NullInt64  `db:"series_seq"`
+	ItemBarcode    sql.NullString `db:"item_barcode"`
+	ILL            bool           `db:"ill"`
+}
+
+// Shown is the status code patrons see.
+func (h HoldView) Shown() domain.Status { return domain.Shown(h.Status, int(h.Position.Int64)) }
+
+const holdViewSelect = `
+	SELECT h.id, h.patron_id, h.title_id, coalesce(t.title, h.request_title) AS title, t.format, h.status,
+		CASE WHEN h.status = 'queued' AND h.item_barcode IS NULL THEN (
+			SELECT count(*) FROM holds q WHERE q.title_id = h.title_id AND q.status = 'queued' AND q.item_barcode IS NULL
+			  AND (q.placed_at, q.id) <= (h.placed_at, h.id)) END AS position,
+		h.pickup_branch, h.origin, h.placed_at, h.ready_at, h.contact_date, h.pickup_deadline, h.cancelled_at,
+		h.cancel_reason, h.series_hold_id, h.series_seq, h.item_barcode, h.ill
+	FROM holds h LEFT JOIN titles t ON t.id = h.title_id`
+
+// ListedFor is how long cancelled holds stay on the patron's list.
+const ListedFor = 7 * 24 * time.Hour
+
+// PatronHolds lists a patron's active holds and the ones cancelled in the last 7 days, oldest first.
+func PatronHolds(ctx context.Context, q sqlx.QueryerContext, patronID int64) ([]HoldView, error) {
+	var hs []HoldView
+	err := sqlx.SelectContext(ctx, q, &hs, holdViewSelect+`
+		WHERE h.patron_id = $1 AND h.archived_at IS NULL AND h.status <> 'fulfilled'
+		  AND (h.status <> 'cancelled' OR h.cancelled_at > now() - $2 * interval '1 second')
+		ORDER BY h.placed_at, h.id`, patronID, ListedFor.Seconds())
+	if err != nil {
+		return nil, fmt.Errorf("store: holds of patron %d: %w", patronID, err)
+	}
+	return hs, nil
+}
+
+// ErrNoSuchHold means no hold has that ID (for this patron).
+var ErrNoSuchHold = errors.New("store: no such hold")
+
+// GetHold reads one hold; with patronID != 0 only that patron's.
+func GetHold(ctx context.Context, q sqlx.QueryerContext, id, patronID int64) (HoldView, error) {
+	var h HoldView
+	err := sqlx.GetContext(ctx, q, &h, holdViewSelect+` WHERE h.id = $1 AND ($2 = 0 OR h.patron_id = $2)`, id, patronID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return HoldView{}, ErrNoSuchHold
+	}
+	if err != nil {
+		return HoldView{}, fmt.Errorf("store: hold %d: %w", id, err)
+	}
+	return h, nil
+}
+
+// OpenHoldOfCopy is the open hold a copy is set aside for, travelling to or waiting for on the hold shelf.
+func OpenHoldOfCopy(ctx context.Context, q sqlx.QueryerContext, barcode string) (HoldView, error) {
+	var h HoldView
+	err := sqlx.GetContext(ctx, q, &h, holdViewSelect+` WHERE h.item_barcode = $1 AND h.status NOT IN ('cancelled', 'fulfilled')`, barcode)
+	if errors.Is(err, sql.ErrNoRows) {
+		return HoldView{}, ErrNoSuchHold
+	}
+	if err != nil {
+		return HoldView{}, fmt.Errorf("store: hold of copy %s: %w", barcode, err)
+	}
+	return h, nil
+}
+
+// PatronByCard returns the ID and name of the patron with a card number.
+func PatronByCard(ctx context.Context, q sqlx.QueryerContext, card string) (id int64, name string, err error) {
+	var p struct {
+		ID   int64  `db:"id"`
+		Name string `db:"name"`
+	}
+	err = sqlx.GetContext(ctx, q, &p, `SELECT id, name FROM patrons WHERE card_number = $1`, card)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, "", ErrNoSuchPatron
+	}
+	if err != nil {
+		return 0, "", fmt.Errorf("store: patron: %w", err)
+	}
+	return p.ID, p.Name, nil
+}
+
+// ErrNoSuchPatron means no patron has that card number.
+var ErrNoSuchPatron = errors.New("store: no such patron")
+
+// PullItem is a copy staff must take from a branch's shelves for a hold.
+type PullItem struct {
+	Barcode string `db:"barcode" json:"barcode"`
+	Title   string `db:"title" json:"title"`
+	HoldID  int64  `db:"hold_id" json:"-"`
+	Pickup  string `db:"pickup_branch" json:"pickup_branch"`
+}
+
+// PullList lists the copies on a branch's shelves set aside for holds (確認待ち), oldest first.
+func PullList(ctx context.Context, q sqlx.QueryerContext, branch string) ([]PullItem, error) {
+	var items []PullItem
+	err := sqlx.SelectContext(ctx, q, &items, `
+		SELECT i.barcode, t.title, h.id AS hold_id, h.pickup_branch
+		FROM holds h JOIN items i ON i.barcode = h.item_barcode JOIN titles t ON t.id = h.title_id
+		WHERE h.status = 'awaiting_pull' AND i.location_branch = $1
+		ORDER BY h.assigned_at, h.id`, branch)
+	if err != nil {
+		return nil, fmt.Errorf("store: pull list %s: %w", branch, err)
+	}
+	return items, nil
+}
+
+// Call is a ready hold whose patron wants a phone call that has not been made.
+type Call struct {
+	HoldID int64  `db:"hold_id"`
+	Card   string `db:"card_number"`
+	Name   string `db:"name"`
+	Phone  string `db:"phone"`
+	Title  string `db:"title"`
+}
+
+// CallList lists a branch's ready holds waiting for a phone call.
+func CallList(ctx context.Context, q sqlx.QueryerContext, branch string) ([]Call, error) {
+	var calls []Call
+	err := sqlx.SelectContext(ctx, q, &calls, `
+		SELECT h.id AS hold_id, p.card_number, p.name, coalesce(ph.number, '') AS phone, t.title
+		FROM notifications n JOIN holds h ON h.id = n.hold_id JOIN patrons p ON p.id = h.patron_id
+		JOIN titles t ON t.id = h.title_id LEFT JOIN patron_phones ph ON ph.id = p.contact_phone_id
+		WHERE n.channel = 'phone' AND n.sent_at IS NULL AND h.status = 'ready' AND h.pickup_branch = $1
+		ORDER BY h.ready_at, h.id`, branch)
+	if err != nil {
+		return nil, fmt.Errorf("store: call list %s: %w", branch, err)
+	}
+	return calls, nil
+}
+
+// ShelfHold is a hold whose copy sits on a branch's hold shelf.
+type ShelfHold struct {
+	HoldID   int64        `db:"hold_id"`
+	Barcode  string       `db:"barcode"`
+	Card     string       `db:"card_number"`
+	Deadline sql.NullTime `db:"pickup_deadline"`
+	Expired  bool         `db:"expired"`
+}
+
+// HoldShelf lists a branch's ready holds with their deadlines, then the expired ones whose copies are still
+// to be cleared from the shelf.
+func HoldShelf(ctx context.Context, q sqlx.QueryerContext, branch string) ([]ShelfHold, error) {
+	var hs []ShelfHold
+	err := sqlx.SelectContext(ctx, q, &hs, `
+		SELECT h.id AS hold_id, h.item_barcode AS barcode, p.card_number, h.pickup_deadline, h.status = 'cancelled' AS expired
+		FROM holds h JOIN patrons p ON p.id = h.patron_id
+		WHERE h.pickup_branch = $1 AND h.item_barcode IS NOT NULL
+		  AND (h.status = 'ready' OR (h.cancel_reason = 'expired' AND h.shelf_cleared_at IS NULL))
+		ORDER BY expired DESC, h.pickup_deadline NULLS LAST, h.id`, branch)
+	if err != nil {
+		return nil, fmt.Errorf("store: hold shelf %s: %w", branch, err)
+	}
+	return hs, nil
+}

@@ -1,0 +1,264 @@
+package workflows
+
+import (
+	"errors"
+	"time"
+
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"yoyaku/activities"
+	"yoyaku/domain"
+)
+
+// HoldWorkflow owns one hold's lifecycle, from 予約申込 to pick-up, expiry or cancellation. It is the only
+// writer of the hold's status: every transition is one local activity (a short PostgreSQL transaction guarded
+// by the hold's transition counter). A hold waiting in a queue for months does nothing and records nothing:
+// it wakes on a copy signal, a staff scan (an Update) or its pickup-deadline timer.
+func HoldWorkflow(ctx workflow.Context, in HoldInput) (HoldResult, error) {
+	w := &holdWorkflow{in: in, st: activities.HoldState{HoldID: in.HoldID, Status: domain.StatusRequested}}
+	if err := w.setup(ctx); err != nil {
+		return HoldResult{}, err
+	}
+	return w.run(ctx)
+}
+
+type holdWorkflow struct {
+	in     HoldInput
+	st     activities.HoldState
+	mu     workflow.Mutex
+	log    log.Logger
+	copies []activities.Assignment // received copy signals, in order
+
+	approveCancel bool // a cancellation request waits for approval
+	notify        bool // the hold became ready: tell the patron
+	expired       bool // the pickup deadline passed
+	stopTimer     workflow.CancelFunc
+}
+
+// localOptions bound a transition to well under the API's 15 s Temporal timeout, so a desk waiting on an
+// Update gets an answer.
+var localOptions = workflow.LocalActivityOptions{
+	StartToCloseTimeout:    5 * time.Second,
+	ScheduleToCloseTimeout: 12 * time.Second,
+	RetryPolicy: &temporal.RetryPolicy{
+		InitialInterval: 100 * time.Millisecond, BackoffCoefficient: 2, MaximumInterval: 10 * time.Second,
+	},
+}
+
+var notifyOptions = workflow.ActivityOptions{
+	StartToCloseTimeout: time.Minute,
+	RetryPolicy: &temporal.RetryPolicy{
+		InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Minute,
+	},
+}
+
+func (w *holdWorkflow) setup(ctx workflow.Context) error {
+	w.mu = workflow.NewMutex(ctx)
+	w.log = workflow.GetLogger(ctx)
+	if err := workflow.SetQueryHandler(ctx, QueryState, func() (activities.HoldState, error) { return w.st, nil }); err != nil {
+		return err
+	}
+	copyCh := workflow.GetSignalChannel(ctx, SignalCopy)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for {
+			var as activities.Assignment
+			copyCh.Receive(ctx, &as)
+			w.copies = append(w.copies, as)
+		}
+	})
+	updates := []struct {
+		name     string
+		handler  any
+		validate any
+	}{
+		{UpdatePull, w.pull, w.validatePull},
+		{UpdateMissing, w.missing, w.validatePull},
+		{UpdateReceive, w.receive, w.validateReceive},
+		{UpdateCheckout, w.checkout, w.validateCheckout},
+		{UpdateCancel, w.cancel, w.validateCancel},
+		{UpdateChangePickup, w.changePickup, w.validateChangePickup},
+		{UpdateContacted, w.contacted, w.validateContacted},
+		{UpdateOrder, w.order, w.validateInvestigating},
+		{UpdateILL, w.ill, w.validateInvestigating},
+		{UpdateArrived, w.arrived, w.validateArrived},
+	}
+	for _, u := range updates {
+		if err := workflow.SetUpdateHandlerWithOptions(ctx, u.name, u.handler, workflow.UpdateHandlerOptions{Validator: u.validate}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (w *holdWorkflow) run(ctx workflow.Context) (HoldResult, error) {
+	if err := w.locked(ctx, func(lctx workflow.Context) (activities.Outcome, error) {
+		var out activities.Outcome
+		err := workflow.ExecuteLocalActivity(lctx, a.Approve, w.step()).Get(lctx, &out)
+		return out, err
+	}); err != nil {
+		return HoldResult{}, err
+	}
+	for !w.closed() {
+		if err := workflow.Await(ctx, func() bool {
+			return w.closed() || len(w.copies) > 0 || w.approveCancel || w.notify || w.expired
+		}); err != nil {
+			return HoldResult{}, err
+		}
+		var err error
+		switch {
+		case w.closed():
+		case len(w.copies) > 0:
+			as := w.copies[0]
+			w.copies = w.copies[1:]
+			err = w.locked(ctx, func(lctx workflow.Context) (activities.Outcome, error) {
+				var out activities.Outcome
+				err := workflow.ExecuteLocalActivity(lctx, a.ApplyCopy, activities.CopyInput{Step: w.step(), Assignment: as}).Get(lctx, &out)
+				return out, err
+			})
+		case w.approveCancel:
+			w.approveCancel = false
+			if w.in.CancelApprovalDelay > 0 {
+				if err := workflow.Sleep(ctx, w.in.CancelApprovalDelay); err != nil {
+					return HoldResult{}, err
+				}
+			}
+			err = w.closeHold(ctx, domain.StatusCancelRequested, activities.CancelInput{Reason: domain.CancelPatron})
+		case w.notify:
+			w.notify = false
+			err = w.tellPatron(ctx)
+		case w.expired:
+			w.expired = false
+			err = w.closeHold(ctx, domain.StatusReady, activities.CancelInput{Reason: domain.CancelExpired})
+		}
+		if err != nil {
+			// A transition that keeps failing after its retries is left for operators to see; the hold
+			// keeps serving staff scans and signals meanwhile.
+			w.log.Error("hold transition failed", "hold", w.in.HoldID, "error", err)
+		}
+	}
+	// Finish what handlers are doing before completing; later copy signals are moot: closing the hold
+	// released its copy to the next hold in the same transaction.
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+		return HoldResult{}, err
+	}
+	return HoldResult{Status: w.st.Status}, nil
+}
+
+func (w *holdWorkflow) closed() bool { return !w.st.Status.Open() }
+
+func (w *holdWorkflow) step() activities.Step {
+	return activities.Step{HoldID: w.in.HoldID, Transition: w.st.Transition}
+}
+
+// locked runs one transition under the workflow's mutex, so that updates, signals and timers never
+// interleave their transitions, and applies its outcome.
+func (w *holdWorkflow) locked(ctx workflow.Context, f func(lctx workflow.Context) (activities.Outcome, error)) error {
+	if err := w.mu.Lock(ctx); err != nil {
+		return err
+	}
+	defer w.mu.Unlock()
+	lctx := workflow.WithLocalActivityOptions(ctx, localOptions)
+	out, err := f(lctx)
+	if err != nil {
+		var appErr *temporal.ApplicationError
+		if errors.As(err, &appErr) && appErr.Type() == activities.ErrStale {
+			var st activities.HoldState
+			if lerr := workflow.ExecuteLocalActivity(lctx, a.Load, w.in.HoldID).Get(lctx, &st); lerr == nil {
+				w.setState(ctx, st)
+			}
+		}
+		return err
+	}
+	w.apply(ctx, out)
+	return nil
+}
+
+// apply takes an outcome in: new state, search attributes, the next hold's signal, notification, timer.
+func (w *holdWorkflow) apply(ctx workflow.Context, out activities.Outcome) {
+	before := w.st
+	w.setState(ctx, out.State)
+	if out.Next != nil {
+		// Durable hand-over of a released copy: the signal is recorded in this history and retried by the
+		// server until the next hold's workflow has it.
+		err := workflow.SignalExternalWorkflow(ctx, HoldWorkflowID(out.Next.HoldID), "", SignalCopy, *out.Next).Get(ctx, nil)
+		if err != nil {
+			w.log.Error("signal next hold", "hold", out.Next.HoldID, "error", err)
+		}
+	}
+	if w.st.Status == domain.StatusReady && (before.Status != domain.StatusReady || before.Barcode != w.st.Barcode) {
+		w.notify = true
+	}
+	if w.st.Status != domain.StatusReady && w.stopTimer != nil {
+		w.stopTimer()
+		w.stopTimer = nil
+	}
+	if out.Contact != nil && out.Contact.Contacted {
+		w.armTimer(ctx, out.Contact.ExpiresAt)
+	}
+}
+
+func (w *holdWorkflow) setState(ctx workflow.Context, st activities.HoldState) {
+	before := w.st
+	w.st = st
+	var sa []temporal.SearchAttributeUpdate
+	if st.Status != before.Status {
+		sa = append(sa, StatusKey.ValueSet(string(st.Status)))
+	}
+	if st.Pickup != before.Pickup && st.Pickup != "" {
+		sa = append(sa, PickupBranchKey.ValueSet(st.Pickup))
+	}
+	if len(sa) > 0 {
+		if err := workflow.UpsertTypedSearchAttributes(ctx, sa...); err != nil {
+			w.log.Error("upsert search attributes", "error", err)
+		}
+	}
+}
+
+// tellPatron notifies the patron (a normal activity: SMTP may be slow or down) and starts the pickup-deadline
+// timer once the patron counts as contacted.
+func (w *holdWorkflow) tellPatron(ctx workflow.Context) error {
+	at := w.step()
+	var res activities.NotifyResult
+	actx := workflow.WithActivityOptions(ctx, notifyOptions)
+	if err := workflow.ExecuteActivity(actx, a.Notify, at).Get(actx, &res); err != nil {
+		return err
+	}
+	if res.Contacted && w.st.Status == domain.StatusReady && w.st.Transition == at.Transition {
+		w.armTimer(ctx, res.ExpiresAt)
+	}
+	return nil
+}
+
+// armTimer (re)starts the pickup-deadline timer.
+func (w *holdWorkflow) armTimer(ctx workflow.Context, expiresAt time.Time) {
+	if w.stopTimer != nil {
+		w.stopTimer()
+	}
+	tctx, cancel := workflow.WithCancel(ctx)
+	w.stopTimer = cancel
+	d := expiresAt.Sub(workflow.Now(ctx))
+	if d < 0 {
+		d = 0
+	}
+	timer := workflow.NewTimerWithOptions(tctx, d, workflow.TimerOptions{Summary: "pickup deadline"})
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		if err := timer.Get(ctx, nil); err == nil {
+			w.expired = true
+		}
+	})
+}
+
+// closeHold runs the approval of a cancellation request, or the expiry, if the hold is still in from.
+func (w *holdWorkflow) closeHold(ctx workflow.Context, from domain.Status, in activities.CancelInput) error {
+	return w.locked(ctx, func(lctx workflow.Context) (activities.Outcome, error) {
+		if w.st.Status != from {
+			return activities.Outcome{State: w.st}, nil
+		}
+		in.Step = w.step()
+		var out activities.Outcome
+		err := workflow.ExecuteLocalActivity(lctx, a.Cancel, in).Get(lctx, &out)
+		return out, err
+	})
+}
