@@ -22,6 +22,21 @@ const (
 	CodeInvalidCardNumber  Code = "invalid_card_number"
 	CodeTooManyAttempts    Code = "too_many_attempts"
 	CodeUnauthenticated    Code = "unauthenticated"
+
+	// Staff catalogue and patron maintenance (staff_catalogue.go).
+	CodeInvalidTitle    Code = "invalid_title"
+	CodeInvalidFormat   Code = "invalid_format"
+	CodeInvalidISBN     Code = "invalid_isbn"
+	CodeInvalidURL      Code = "invalid_url"
+	CodeInvalidYear     Code = "invalid_year"
+	CodeInvalidSeries   Code = "invalid_series"
+	CodeDuplicateVolume Code = "duplicate_volume"
+	CodeInvalidName     Code = "invalid_name"
+	CodeInvalidPassword Code = "invalid_password"
+	CodeInvalidEmail    Code = "invalid_email"
+	CodeTooManyEmails   Code = "too_many_emails"
+	CodeInvalidPhone    Code = "invalid_phone"
+	CodeCardNumberTaken Code = "card_number_taken"
 )
 
 // messages holds each code's message in Japanese (the default) and English.
@@ -37,6 +52,22 @@ var messages = map[Code][2]string{
 	CodeTooManyAttempts: {"ログインの失敗が続いたため、しばらくログインできません。時間をおいて再度お試しください。",
 		"Too many failed logins. Please wait a while and try again."},
 	CodeUnauthenticated: {"ログインしてください。", "Please log in."},
+
+	CodeInvalidTitle:  {"タイトルを500文字以内で入力してください。", "Enter a title of at most 500 characters."},
+	CodeInvalidFormat: {"資料種別が正しくありません。", "The format must be book, magazine, cd, video, dvd or etext."},
+	CodeInvalidISBN:   {"ISBNは10桁または13桁で入力してください。", "Enter the ISBN as 10 or 13 digits."},
+	CodeInvalidURL: {"電子テキストには http(s) の URL が必要です。電子テキスト以外には URL を指定できません。",
+		"An e-text needs an http(s) URL; other formats cannot have one."},
+	CodeInvalidYear:     {"出版年は1から9999の間で入力してください。", "Enter a year between 1 and 9999."},
+	CodeInvalidSeries:   {"シリーズの指定が正しくありません。", "The series is not valid."},
+	CodeDuplicateVolume: {"このシリーズのこの巻は既に登録されています。", "This volume of the series is already registered."},
+	CodeInvalidName:     {"氏名を入力してください。", "Enter the name."},
+	CodeInvalidPassword: {"パスワードは8文字以上72バイト以内で入力してください。", "Enter a password of 8 to 72 bytes."},
+	CodeInvalidEmail:    {"E-mail アドレスが正しくありません。", "The e-mail address is not valid."},
+	CodeTooManyEmails:   {"E-mail アドレスは2件まで登録できます。", "At most 2 e-mail addresses can be registered."},
+	CodeInvalidPhone: {"電話番号は数字とハイフンで6文字以上20文字以内で入力してください。",
+		"Enter the phone number as 6 to 20 digits and hyphens."},
+	CodeCardNumberTaken: {"この図書館カード番号は既に使われています。", "This library card number is already in use."},
 }
 
 // ErrorBody is the JSON shape of every error answer.
