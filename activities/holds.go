@@ -240,10 +240,6 @@ func (a *Activities) Cancel(ctx context.Context, in CancelInput) (Outcome, error
 		case in.Reason == domain.CancelExpired && h.Status != domain.StatusReady:
 			return "", refuse(ErrNotCancellable, "hold %d is %s, not ready", h.ID, h.Status)
 		}
-		var err error
-		if out.Next, err = release(ctx, tx, h, true); err != nil {
-			return "", err
-		}
 		var note *string
 		if in.Note != "" {
 			note = &in.Note
@@ -252,6 +248,11 @@ func (a *Activities) Cancel(ctx context.Context, in CancelInput) (Outcome, error
 		if _, err := tx.ExecContext(ctx, `UPDATE holds SET status = 'cancelled', cancelled_at = now(), cancel_reason = $2, cancel_note = $3 WHERE id = $1`,
 			h.ID, in.Reason, note); err != nil {
 			return "", fmt.Errorf("cancel hold %d: %w", h.ID, err)
+		}
+		// Closed first, so that its copy can be set aside for the next hold.
+		var err error
+		if out.Next, err = release(ctx, tx, h, true); err != nil {
+			return "", err
 		}
 		return domain.StatusCancelled, nil
 	})

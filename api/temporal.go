@@ -53,6 +53,15 @@ func (s *Server) updateHold(ctx context.Context, holdID int64, name string, arg 
 		Args:         []any{arg},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		// The hold exists (callers read it first) but its workflow has ended: the hold is closed.
+		code := activities.ErrNotChangeable
+		if name == workflows.UpdateCancel {
+			code = activities.ErrNotCancellable
+		}
+		return workflows.UpdateResult{}, temporal.NewApplicationError("the hold is closed", code)
+	}
 	if err != nil {
 		return workflows.UpdateResult{}, err
 	}

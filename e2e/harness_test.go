@@ -87,7 +87,7 @@ func newStack(t *testing.T, env map[string]string) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &api.Server{DB: db, Temporal: tc, Cfg: cfg, Log: slog.New(slog.NewTextHandler(testWriter{t}, nil)), Metrics: metrics}
+	srv := &api.Server{DB: db, Temporal: tc, Cfg: cfg, Log: slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})), Metrics: metrics}
 	hs := httptest.NewServer(srv.Router())
 	t.Cleanup(hs.Close)
 	s := &stack{t: t, db: db, tc: tc, mail: mail, cfg: cfg, url: hs.URL, loc: cfg.Location}
@@ -99,6 +99,22 @@ func newStack(t *testing.T, env map[string]string) *stack {
 
 // do sends a JSON request and decodes the JSON answer into out (when not nil); it returns the status.
 func (s *stack) do(method, path, token string, body, out any) int {
+	s.t.Helper()
+	return s.doHeader(method, path, token, nil, body, out)
+}
+
+func (s *stack) mustDoHeader(method, path, token string, hdr map[string]string, body any, want int, out any) {
+	s.t.Helper()
+	var raw json.RawMessage
+	if got := s.doHeader(method, path, token, hdr, body, &raw); got != want {
+		s.t.Fatalf("%s %s = %d %s, want %d", method, path, got, raw, want)
+	}
+	if err := json.Unmarshal(raw, out); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+func (s *stack) doHeader(method, path, token string, hdr map[string]string, body, out any) int {
 	s.t.Helper()
 	var r io.Reader
 	if body != nil {
@@ -115,6 +131,9 @@ func (s *stack) do(method, path, token string, body, out any) int {
 	req.Header.Set("Content-Type", "application/json")
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for k, v := range hdr {
+		req.Header.Set(k, v)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -336,6 +355,7 @@ func (s *stack) waitStatus(p patron, id, status string) (hold, time.Duration) {
 			return h, time.Since(start)
 		}
 		if time.Now().After(deadline) {
+			s.dumpHistory("hold-" + id)
 			s.t.Fatalf("hold %s is %s (%s), want %s after 20 s", id, h.Status, h.StatusLabel, status)
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -354,6 +374,19 @@ func (s *stack) scan(path, barcode, branch string) routing {
 	var r routing
 	s.mustDo("POST", "/api/v1/staff/"+path, s.staff, map[string]string{"barcode": barcode, "branch": branch}, 200, &r)
 	return r
+}
+
+// dumpHistory logs a workflow's events, for diagnosing a failed test.
+func (s *stack) dumpHistory(workflowID string) {
+	it := s.tc.GetWorkflowHistory(s.t.Context(), workflowID, "", false, 0)
+	for it.HasNext() {
+		e, err := it.Next()
+		if err != nil {
+			s.t.Logf("history of %s: %v", workflowID, err)
+			return
+		}
+		s.t.Logf("%s %d %s %v", workflowID, e.GetEventId(), e.GetEventType(), e.GetAttributes())
+	}
 }
 
 func (s *stack) today() string { return domain.DateOf(time.Now(), s.loc).String() }

@@ -15,12 +15,12 @@ import (
 
 // Placement refusals, one per rejection code of API.md.
 var (
-	ErrLimitExceeded   = errors.New("hold_limit_exceeded")
+	ErrLimitExceeded    = errors.New("hold_limit_exceeded")
 	ErrPickupNotAllowed = errors.New("pickup_not_allowed")
-	ErrNotHoldable     = errors.New("not_holdable")
-	ErrAlreadyHeld     = errors.New("already_held")
-	ErrTitleNotFound   = errors.New("not_found")
-	ErrUnknownBranch   = errors.New("unknown_branch")
+	ErrNotHoldable      = errors.New("not_holdable")
+	ErrAlreadyHeld      = errors.New("already_held")
+	ErrTitleNotFound    = errors.New("not_found")
+	ErrUnknownBranch    = errors.New("unknown_branch")
 )
 
 // Limits are the per-patron limits on open holds.

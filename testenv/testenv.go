@@ -141,7 +141,7 @@ func DatabaseURL(tb testing.TB) string {
 	// Every database of this test binary shares one Temporal server, where workflow IDs such as hold-<id>
 	// must not collide: each database numbers its rows from its own range.
 	var seqs []string
-	if err := db.SelectContext(ctx, &seqs, `SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'`); err != nil {
+	if err := db.SelectContext(ctx, &seqs, `SELECT sequencename FROM pg_sequences WHERE schemaname = 'public' AND data_type = 'bigint'::regtype`); err != nil {
 		tb.Fatalf("testenv: %v", err)
 	}
 	for _, seq := range seqs {
