@@ -135,6 +135,7 @@ func (s *Server) placeHolds(c *gin.Context) {
 	if req.Mode == "" {
 		req.Mode = "normal"
 	}
+	req.PickupBranch = strings.TrimSpace(req.PickupBranch)
 	if len(req.TitleIDs) == 0 || len(req.TitleIDs) > maxPlace || (req.Mode != "normal" && req.Mode != "series") {
 		fail(c, http.StatusUnprocessableEntity, CodeInvalidRequest)
 		return
@@ -280,7 +281,11 @@ func (s *Server) changePickup(c *gin.Context) {
 		return
 	}
 	var req pickupRequest
-	if !bindJSON(c, &req) || !s.checkPickup(c, h, req.PickupBranch) {
+	if !bindJSON(c, &req) {
+		return
+	}
+	req.PickupBranch = strings.TrimSpace(req.PickupBranch)
+	if !s.checkPickup(c, h, req.PickupBranch) {
 		return
 	}
 	if _, err := s.updateHold(c.Request.Context(), h.ID, workflows.UpdateChangePickup, workflows.PickupRequest{Branch: req.PickupBranch}); err != nil {
@@ -295,9 +300,21 @@ func (s *Server) cancelHold(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if _, err := s.updateHold(c.Request.Context(), h.ID, workflows.UpdateCancel, workflows.CancelRequest{Reason: domain.CancelPatron}); err != nil {
+	res, err := s.updateHold(c.Request.Context(), h.ID, workflows.UpdateCancel, workflows.CancelRequest{Reason: domain.CancelPatron})
+	if err != nil {
 		s.failWorkflow(c, err)
 		return
 	}
-	s.answerHold(c, http.StatusAccepted, h.ID, h.PatronID)
+	h, err = store.GetHold(c.Request.Context(), s.DB, h.ID, h.PatronID)
+	if err != nil {
+		s.failStore(c, err)
+		return
+	}
+	j := holdJSON(h)
+	if res.Status == domain.StatusCancelRequested && h.Status == domain.StatusCancelled {
+		// The answer is the request's state: 取消申込. Approval may already have followed (see GET).
+		j.Status, j.StatusLabel = string(domain.StatusCancelRequested), domain.Label(domain.StatusCancelRequested, "")
+		j.CancelledAt, j.CancelReason = nil, nil
+	}
+	c.JSON(http.StatusAccepted, j)
 }

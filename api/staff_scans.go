@@ -101,17 +101,26 @@ func requestID(c *gin.Context) (string, bool) {
 	return hex.EncodeToString(b), true
 }
 
-// runCheckin runs the check-in workflow for a scan and waits for its routing. A retried request (same
-// request ID) gets the answer of the first, and allocates nothing twice.
-func (s *Server) runCheckin(c *gin.Context, in activities.CheckinInput) (activities.CheckinResult, bool) {
+// checkinID is the workflow ID of a scan: the key names one scan of one copy, so a key reused for another
+// copy, or on the new-copy endpoint, is another scan.
+func checkinID(c *gin.Context, in activities.CheckinInput) (string, bool) {
 	reqID, ok := requestID(c)
 	if !ok {
 		fail(c, http.StatusBadRequest, CodeBadRequest)
-		return activities.CheckinResult{}, false
+		return "", false
 	}
+	kind := "return"
+	if in.NewCopy {
+		kind = "new"
+	}
+	return workflows.CheckinWorkflowID(kind + "-" + in.Barcode + "-" + reqID), true
+}
+
+// runCheckin runs the check-in workflow for a scan and waits for its routing. A retried request (same
+// request ID) gets the answer of the first, and allocates nothing twice.
+func (s *Server) runCheckin(c *gin.Context, id string, in activities.CheckinInput) (activities.CheckinResult, bool) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), temporalTimeout)
 	defer cancel()
-	id := workflows.CheckinWorkflowID(reqID)
 	run, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       id,
 		TaskQueue:                s.Cfg.TaskQueue,
@@ -140,7 +149,12 @@ func (s *Server) checkin(c *gin.Context) {
 	if !ok {
 		return
 	}
-	res, ok := s.runCheckin(c, activities.CheckinInput{Barcode: r.Barcode, Branch: r.Branch, StaffID: staffID(c)})
+	in := activities.CheckinInput{Barcode: r.Barcode, Branch: r.Branch, StaffID: staffID(c)}
+	id, ok := checkinID(c, in)
+	if !ok {
+		return
+	}
+	res, ok := s.runCheckin(c, id, in)
 	if ok {
 		c.JSON(http.StatusOK, routingJSON(res.Routing))
 	}
@@ -217,12 +231,11 @@ func (s *Server) missing(c *gin.Context) {
 	if !ok {
 		return
 	}
-	res, err := s.updateHold(c.Request.Context(), h.ID, workflows.UpdateMissing, workflows.ScanRequest{Barcode: r.Barcode, Branch: r.Branch, StaffID: staffID(c)})
-	if err != nil {
+	if _, err := s.updateHold(c.Request.Context(), h.ID, workflows.UpdateMissing, workflows.ScanRequest{Barcode: r.Barcode, Branch: r.Branch, StaffID: staffID(c)}); err != nil {
 		s.failWorkflow(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"hold_id": idString(h.ID), "status": domain.Shown(res.Status, 0)})
+	s.answerHold(c, http.StatusOK, h.ID, 0)
 }
 
 func (s *Server) receive(c *gin.Context) {
@@ -567,7 +580,24 @@ func (s *Server) newItem(c *gin.Context) {
 		c.JSON(http.StatusCreated, routingJSON(routing))
 		return
 	}
-	res, ok := s.runCheckin(c, activities.CheckinInput{TitleID: titleID, Barcode: req.Barcode, Branch: req.Branch, StaffID: staffID(c), NewCopy: true})
+	var taken bool
+	if err := s.DB.GetContext(ctx, &taken, `SELECT EXISTS (SELECT 1 FROM items WHERE barcode = $1)`, req.Barcode); err != nil {
+		s.internal(c, err)
+		return
+	}
+	in := activities.CheckinInput{TitleID: titleID, Barcode: req.Barcode, Branch: req.Branch, StaffID: staffID(c), NewCopy: true}
+	id, ok := checkinID(c, in)
+	if !ok {
+		return
+	}
+	if taken {
+		// Only a retry of the request that registered this copy (same key) may find it registered.
+		if _, err := s.Temporal.DescribeWorkflow(ctx, id, ""); err != nil {
+			fail(c, http.StatusConflict, CodeBarcodeTaken)
+			return
+		}
+	}
+	res, ok := s.runCheckin(c, id, in)
 	if ok {
 		c.JSON(http.StatusCreated, routingJSON(res.Routing))
 	}

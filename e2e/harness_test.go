@@ -2,7 +2,6 @@ package e2e_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -94,6 +93,7 @@ func newStack(t *testing.T, env map[string]string) *stack {
 	var login struct{ Token string }
 	s.mustDo("POST", "/api/v1/staff/session", "", map[string]string{"login": "staff", "password": "staff-demo"}, 200, &login)
 	s.staff = login.Token
+	t.Cleanup(s.checkHistories) // runs before the worker stops and the API closes
 	return s
 }
 
@@ -393,10 +393,4 @@ func (s *stack) today() string { return domain.DateOf(time.Now(), s.loc).String(
 
 func (s *stack) todayPlus(days int) string {
 	return domain.DateOf(time.Now(), s.loc).AddDays(days).String()
-}
-
-func ctxTimeout(t *testing.T, d time.Duration) context.Context {
-	ctx, cancel := context.WithTimeout(t.Context(), d)
-	t.Cleanup(cancel)
-	return ctx
 }

@@ -166,7 +166,7 @@ func (w *holdWorkflow) locked(ctx workflow.Context, f func(lctx workflow.Context
 		if errors.As(err, &appErr) && appErr.Type() == activities.ErrStale {
 			var st activities.HoldState
 			if lerr := workflow.ExecuteLocalActivity(lctx, a.Load, w.in.HoldID).Get(lctx, &st); lerr == nil {
-				w.setState(ctx, st)
+				w.apply(ctx, activities.Outcome{State: st}) // notifies if the hold turned out to be ready
 			}
 		}
 		return err
