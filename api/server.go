@@ -52,6 +52,8 @@ func (s *Server) Router() *gin.Engine {
 	v1.GET("/branches", s.branches)
 	s.sessionRoutes(v1)
 	s.patronHoldRoutes(s.patronGroup(v1))
+	s.basketRoutes(s.patronGroup(v1))
+	s.meRoutes(s.patronGroup(v1))
 	s.staffHoldRoutes(s.staffGroup(v1))
 	s.staffCatalogueRoutes(s.staffGroup(v1))
 	return r

@@ -1,0 +1,113 @@
+package api
+
+// The reservation basket (予約かご): GET, POST /api/v1/basket and DELETE /api/v1/basket/{title_id}. The
+// basket is the patron's own, kept in the database (it survives logout); placing holds from it is
+// POST /api/v1/holds, which takes placed titles out of it.
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"yoyaku/store"
+)
+
+// basketRoutes mounts the basket endpoints on the patron group.
+func (s *Server) basketRoutes(g *gin.RouterGroup) {
+	g.GET("/basket", s.getBasket)
+	g.POST("/basket", s.addToBasket)
+	g.DELETE("/basket/:title_id", s.removeFromBasket)
+}
+
+// BasketJSON is API.md's basket.
+type BasketJSON struct {
+	Limit  int               `json:"limit"`
+	Titles []BasketTitleJSON `json:"titles"`
+}
+
+// BasketTitleJSON is one title in the basket.
+type BasketTitleJSON struct {
+	TitleID string    `json:"title_id"`
+	Title   string    `json:"title"`
+	AddedAt time.Time `json:"added_at"`
+}
+
+type basketRequest struct {
+	TitleIDs []string `json:"title_ids"`
+}
+
+// getBasket is GET /api/v1/basket: the patron's basket, oldest first.
+func (s *Server) getBasket(c *gin.Context) {
+	s.answerBasket(c)
+}
+
+// addToBasket is POST /api/v1/basket: it adds one title or several (from the search results' checkboxes),
+// all or nothing. A title already in the basket is no error and is not added twice. Unknown or malformed
+// IDs are 404 not_found, reference-only titles and e-texts 422 not_holdable, and more than 10 IDs or a
+// basket that would hold more than 10 titles 422 basket_full; then nothing is added.
+func (s *Server) addToBasket(c *gin.Context) {
+	var req basketRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	if len(req.TitleIDs) == 0 {
+		fail(c, http.StatusUnprocessableEntity, CodeInvalidRequest)
+		return
+	}
+	if len(req.TitleIDs) > store.BasketLimit {
+		fail(c, http.StatusUnprocessableEntity, CodeBasketFull)
+		return
+	}
+	ids := make([]int64, len(req.TitleIDs))
+	for i, raw := range req.TitleIDs {
+		id, ok := parseID(raw)
+		if !ok {
+			fail(c, http.StatusNotFound, CodeNotFound)
+			return
+		}
+		ids[i] = id
+	}
+	err := store.AddToBasket(c.Request.Context(), s.DB, patronID(c), ids, store.BasketLimit)
+	switch {
+	case errors.Is(err, store.ErrBasketFull):
+		fail(c, http.StatusUnprocessableEntity, CodeBasketFull)
+		return
+	case errors.Is(err, store.ErrNotHoldable):
+		fail(c, http.StatusUnprocessableEntity, CodeNotHoldable)
+		return
+	case err != nil:
+		s.failStore(c, err)
+		return
+	}
+	s.answerBasket(c)
+}
+
+// removeFromBasket is DELETE /api/v1/basket/{title_id}: 204 whether or not the title was in the basket;
+// an ID that is not one of ours is 404.
+func (s *Server) removeFromBasket(c *gin.Context) {
+	id, ok := parseID(c.Param("title_id"))
+	if !ok {
+		fail(c, http.StatusNotFound, CodeNotFound)
+		return
+	}
+	if err := store.RemoveFromBasket(c.Request.Context(), s.DB, patronID(c), id); err != nil {
+		s.internal(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+func (s *Server) answerBasket(c *gin.Context) {
+	items, err := store.Basket(c.Request.Context(), s.DB, patronID(c))
+	if err != nil {
+		s.internal(c, err)
+		return
+	}
+	b := BasketJSON{Limit: store.BasketLimit, Titles: make([]BasketTitleJSON, len(items))}
+	for i, it := range items {
+		b.Titles[i] = BasketTitleJSON{TitleID: idString(it.TitleID), Title: it.Title, AddedAt: it.AddedAt}
+	}
+	c.JSON(http.StatusOK, b)
+}
