@@ -42,7 +42,7 @@ func (s *Server) Router() *gin.Engine {
 	_ = r.SetTrustedProxies(nil) // c.ClientIP() is the peer address: X-Forwarded-For cannot dodge login throttling
 	r.NoRoute(func(c *gin.Context) { fail(c, http.StatusNotFound, CodeNotFound) })
 	r.NoMethod(func(c *gin.Context) { fail(c, http.StatusMethodNotAllowed, CodeMethodNotAllowed) })
-	r.Use(s.recovery(), s.requestLog(), s.metricsMiddleware(), securityHeaders(), limitBody(maxBody))
+	r.Use(s.recovery(), s.requestLog(), s.metricsMiddleware(), securityHeaders(s.Cfg.PublicURL), limitBody(maxBody))
 
 	r.GET("/healthz", s.healthz)
 	r.GET("/metrics", gin.WrapH(s.Metrics.Handler()))

@@ -47,7 +47,9 @@ func (s *Server) staffGroup(v1 *gin.RouterGroup) *gin.RouterGroup {
 }
 
 // requirePatron lets through only requests with a live patron token (Authorization: Bearer); others get
-// 401 unauthenticated.
+// 401 unauthenticated. It never reads the web pages' session cookie: a cookie alone authenticates nothing
+// under /api/v1, so a forged cross-site request (which can carry cookies but not this header) cannot act
+// on the JSON API, and it needs no CSRF token (web_session.go, csrf.go).
 func (s *Server) requirePatron() gin.HandlerFunc { return s.requireToken(auth.KindPatron, ctxPatronID) }
 
 // requireStaff lets through only requests with a live staff token; a patron token is not one (401).

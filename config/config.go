@@ -3,6 +3,7 @@
 package config
 
 import (
+	"encoding/hex"
 	"fmt"
 	"os"
 	"strconv"
@@ -40,6 +41,7 @@ var Vars = []Var{
 	{"YOYAKU_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"YOYAKU_LOG_FORMAT", "text", "text or json"},
 	{"YOYAKU_DEV_DIR", ".dev", "where `yoyaku dev` keeps its state between runs"},
+	{"YOYAKU_SESSION_KEY", "", "hex key (at least 32 bytes) for the web pages' CSRF tokens; empty: a random key per API process, so pages open before a restart must be reloaded"},
 }
 
 // Config is the parsed configuration.
@@ -62,6 +64,9 @@ type Config struct {
 	LogLevel            string
 	LogFormat           string
 	DevDir              string
+	// SessionKey is the server secret behind the web pages' CSRF tokens (api/csrf.go); nil when
+	// YOYAKU_SESSION_KEY is empty, and the API then uses a random key for the life of its process.
+	SessionKey []byte
 }
 
 // SMTP holds the mail server settings.
@@ -144,8 +149,17 @@ func LoadFrom(getenv Getenv) (Config, error) {
 	default:
 		return Config{}, fmt.Errorf("config: YOYAKU_LOG_FORMAT must be text or json, not %q", c.LogFormat)
 	}
+	if k := get("YOYAKU_SESSION_KEY"); k != "" {
+		if c.SessionKey, err = hex.DecodeString(k); err != nil || len(c.SessionKey) < MinSessionKey {
+			return Config{}, fmt.Errorf("config: YOYAKU_SESSION_KEY must be at least %d bytes in hex (%d hex digits, e.g. from `openssl rand -hex 32`)",
+				MinSessionKey, 2*MinSessionKey)
+		}
+	}
 	return c, nil
 }
+
+// MinSessionKey is the shortest YOYAKU_SESSION_KEY accepted, in bytes.
+const MinSessionKey = 32
 
 // Default returns the documented default of a variable ("" when it has none or is unknown).
 func Default(name string) string {
