@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"go.temporal.io/sdk/client"
 
 	"yoyaku/config"
 	"yoyaku/mailer"
@@ -20,6 +21,8 @@ type Activities struct {
 	DB     *sqlx.DB
 	Cfg    config.Config
 	Mailer *mailer.Mailer
+	// Temporal lets the series conversion activity hand running hold workflows over to their series.
+	Temporal client.Client
 }
 
 // ArchiveHolds archives cancelled holds older than KeepDays days (and fulfilled ones).

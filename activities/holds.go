@@ -33,6 +33,9 @@ func (a *Activities) Approve(ctx context.Context, s Step) (Outcome, error) {
 		if !h.TitleID.Valid {
 			return domain.StatusInvestigating, nil
 		}
+		if g, err := gated(ctx, tx, h); err != nil || g {
+			return domain.StatusPreparing, err
+		}
 		return a.queueOrTake(ctx, tx, h, out)
 	})
 }

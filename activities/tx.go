@@ -46,17 +46,20 @@ type holdRow struct {
 	ItemBarcode sql.NullString `db:"item_barcode"`
 	ILL         bool           `db:"ill"`
 	CopyBranch  sql.NullString `db:"copy_branch"`
+	SeriesID    sql.NullInt64  `db:"series_hold_id"`
+	SeriesSeq   sql.NullInt64  `db:"series_seq"`
 }
 
 func (h holdRow) state() HoldState {
 	return HoldState{
 		HoldID: h.ID, PatronID: h.PatronID, TitleID: h.TitleID.Int64, Status: h.Status, Transition: h.Transition,
 		Pickup: h.Pickup, Origin: h.Origin, Barcode: h.ItemBarcode.String, CopyBranch: h.CopyBranch.String, ILL: h.ILL,
+		SeriesID: h.SeriesID.Int64, SeriesSeq: int(h.SeriesSeq.Int64),
 	}
 }
 
 const holdColumns = `h.id, h.patron_id, h.title_id, h.pickup_branch, h.origin, h.status, h.transition, h.item_barcode, h.ill,
-	i.location_branch AS copy_branch`
+	i.location_branch AS copy_branch, h.series_hold_id, h.series_seq`
 
 // inTx runs f in a transaction, retrying a few times when PostgreSQL reports a deadlock or a
 // serialization failure (both are safe to retry: nothing was committed).

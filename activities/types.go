@@ -18,6 +18,8 @@ type HoldState struct {
 	Barcode    string // the copy set aside, travelling or on the hold shelf
 	CopyBranch string // where that copy is
 	ILL        bool
+	SeriesID   int64 // 0 unless the hold is a volume of a series hold
+	SeriesSeq  int
 }
 
 // CopyKind says what an assignment of a copy to a hold means.

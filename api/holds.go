@@ -100,6 +100,7 @@ func (s *Server) patronHoldRoutes(g *gin.RouterGroup) {
 	g.GET("/holds/:id", s.getHold)
 	g.PATCH("/holds/:id", s.changePickup)
 	g.POST("/holds/:id/cancel", s.cancelHold)
+	g.POST("/series", s.makeSeries)
 }
 
 type placeRequest struct {
@@ -140,13 +141,13 @@ func (s *Server) placeHolds(c *gin.Context) {
 		fail(c, http.StatusUnprocessableEntity, CodeInvalidRequest)
 		return
 	}
-	if req.Mode == "series" {
-		fail(c, http.StatusUnprocessableEntity, CodeInvalidSeries) // series holds come with their own issue
-		return
-	}
 	ctx := c.Request.Context()
 	if _, err := store.BranchByCode(ctx, s.DB, req.PickupBranch); err != nil {
 		s.failStore(c, err)
+		return
+	}
+	if req.Mode == "series" {
+		s.placeSeries(c, req)
 		return
 	}
 	placed, rejected := []PlacedJSON{}, []RejectedJSON{}
@@ -180,20 +181,10 @@ func (s *Server) placeHolds(c *gin.Context) {
 // system are errors.
 func (s *Server) place(ctx context.Context, p store.Placement) (store.HoldView, Code, error) {
 	id, err := store.PlaceHold(ctx, s.DB, p)
-	switch {
-	case errors.Is(err, store.ErrLimitExceeded):
-		return store.HoldView{}, CodeHoldLimitExceeded, nil
-	case errors.Is(err, store.ErrPickupNotAllowed):
-		return store.HoldView{}, CodePickupNotAllowed, nil
-	case errors.Is(err, store.ErrNotHoldable):
-		return store.HoldView{}, CodeNotHoldable, nil
-	case errors.Is(err, store.ErrAlreadyHeld):
-		return store.HoldView{}, CodeAlreadyHeld, nil
-	case errors.Is(err, store.ErrTitleNotFound):
-		return store.HoldView{}, CodeNotFound, nil
-	case errors.Is(err, store.ErrUnknownBranch):
-		return store.HoldView{}, CodeUnknownBranch, nil
-	case err != nil:
+	if code := placementCode(err); code != "" {
+		return store.HoldView{}, code, nil
+	}
+	if err != nil {
 		return store.HoldView{}, "", err
 	}
 	if err := s.startHold(ctx, id, p.TitleID, p.Pickup, p.Origin); err != nil {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
 	"yoyaku/activities"
@@ -77,7 +78,7 @@ func newStack(t *testing.T, env map[string]string) *stack {
 		t.Fatal(err)
 	}
 	tc := testenv.Temporal(t)
-	w := worker.New(tc, &activities.Activities{DB: db, Cfg: cfg, Mailer: mailer.New(cfg.SMTP)})
+	w := worker.New(tc, &activities.Activities{DB: db, Cfg: cfg, Mailer: mailer.New(cfg.SMTP), Temporal: tc})
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -374,6 +375,33 @@ func (s *stack) scan(path, barcode, branch string) routing {
 	var r routing
 	s.mustDo("POST", "/api/v1/staff/"+path, s.staff, map[string]string{"barcode": barcode, "branch": branch}, 200, &r)
 	return r
+}
+
+// waitWorkflowClosed waits until a workflow has completed.
+func (s *stack) waitWorkflowClosed(id string) {
+	s.t.Helper()
+	s.waitWorkflow(id, false)
+}
+
+// waitWorkflowRunning waits until a workflow runs.
+func (s *stack) waitWorkflowRunning(id string) {
+	s.t.Helper()
+	s.waitWorkflow(id, true)
+}
+
+func (s *stack) waitWorkflow(id string, running bool) {
+	s.t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		d, err := s.tc.DescribeWorkflow(s.t.Context(), id, "")
+		if err == nil && (d.WorkflowExecutionMetadata.Status == enums.WORKFLOW_EXECUTION_STATUS_RUNNING) == running {
+			return
+		}
+		if time.Now().After(deadline) {
+			s.dumpHistory(id)
+			s.t.Fatalf("workflow %s: running=%v wanted, err %v", id, running, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // dumpHistory logs a workflow's events, for diagnosing a failed test.

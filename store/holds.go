@@ -65,78 +65,113 @@ func BranchByCode(ctx context.Context, q sqlx.QueryerContext, code string) (Bran
 func PlaceHold(ctx context.Context, db *sqlx.DB, p Placement) (int64, error) {
 	var id int64
 	err := InTx(ctx, db, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM patrons WHERE id = $1 FOR UPDATE`, p.PatronID); err != nil {
-			return fmt.Errorf("store: lock patron %d: %w", p.PatronID, err)
+		if err := lockPatron(ctx, tx, p.PatronID); err != nil {
+			return err
 		}
-		branch, err := BranchByCode(ctx, tx, p.Pickup)
+		av, err := checkPlacement(ctx, tx, p)
 		if err != nil {
 			return err
 		}
-		var av bool
-		if p.TitleID != 0 {
-			var t struct {
-				Format        domain.Format `db:"format"`
-				ReferenceOnly bool          `db:"reference_only"`
-			}
-			err := tx.GetContext(ctx, &t, `SELECT format, reference_only FROM titles WHERE id = $1`, p.TitleID)
-			if errors.Is(err, sql.ErrNoRows) {
-				return ErrTitleNotFound
-			}
-			if err != nil {
-				return fmt.Errorf("store: title %d: %w", p.TitleID, err)
-			}
-			if t.ReferenceOnly || t.Format == domain.FormatEText {
-				return ErrNotHoldable
-			}
-			if !domain.CanPickUp(branch.Kind, t.Format) {
-				return ErrPickupNotAllowed
-			}
-			av = t.Format.IsAV()
-			var held bool
-			if err := tx.GetContext(ctx, &held, `SELECT EXISTS (SELECT 1 FROM holds WHERE patron_id = $1 AND title_id = $2
-				AND status NOT IN ('cancelled', 'fulfilled'))`, p.PatronID, p.TitleID); err != nil {
-				return fmt.Errorf("store: held: %w", err)
-			}
-			if held {
-				return ErrAlreadyHeld
-			}
+		if err := checkLimits(ctx, tx, p.PatronID, p.Limits, 1, b2i(av)); err != nil {
+			return err
 		}
-		var n struct {
-			Total int `db:"total"`
-			AV    int `db:"av"`
-		}
-		if err := tx.GetContext(ctx, &n, `SELECT count(*) AS total, count(*) FILTER (WHERE t.format IN ('cd', 'video', 'dvd')) AS av
-			FROM holds h LEFT JOIN titles t ON t.id = h.title_id
-			WHERE h.patron_id = $1 AND h.status NOT IN ('cancelled', 'fulfilled')`, p.PatronID); err != nil {
-			return fmt.Errorf("store: count holds: %w", err)
-		}
-		if n.Total >= p.Limits.Total || (av && n.AV >= p.Limits.AV) {
-			return ErrLimitExceeded
-		}
-		var titleID *int64
-		var req Request
-		if p.TitleID != 0 {
-			titleID = &p.TitleID
-		} else if p.Request != nil {
-			req = *p.Request
-		}
-		var placedBy *int64
-		if p.PlacedBy != 0 {
-			placedBy = &p.PlacedBy
-		}
-		err = tx.GetContext(ctx, &id, `INSERT INTO holds (patron_id, title_id, request_title, request_author, request_isbn,
-				pickup_branch, origin, placed_by) VALUES ($1, $2, NULLIF($3, ''), NULLIF($4, ''), NULLIF($5, ''), $6, $7, $8) RETURNING id`,
-			p.PatronID, titleID, req.Title, req.Author, req.ISBN, p.Pickup, p.Origin, placedBy)
-		var pqErr *pq.Error
-		if errors.As(err, &pqErr) && pqErr.Code == "23505" {
-			return ErrAlreadyHeld
-		}
-		if err != nil {
-			return fmt.Errorf("store: insert hold: %w", err)
-		}
-		return nil
+		id, err = insertHold(ctx, tx, p, 0, 0)
+		return err
 	})
 	return id, err
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// checkPlacement checks one title for a placement: it exists and can be held, its format can be picked up
+// at the place, and the patron does not hold it already. It reports whether the title is AV.
+func checkPlacement(ctx context.Context, tx *sqlx.Tx, p Placement) (bool, error) {
+	branch, err := BranchByCode(ctx, tx, p.Pickup)
+	if err != nil {
+		return false, err
+	}
+	if p.TitleID == 0 {
+		return false, nil
+	}
+	var t struct {
+		Format        domain.Format `db:"format"`
+		ReferenceOnly bool          `db:"reference_only"`
+	}
+	err = tx.GetContext(ctx, &t, `SELECT format, reference_only FROM titles WHERE id = $1`, p.TitleID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, ErrTitleNotFound
+	}
+	if err != nil {
+		return false, fmt.Errorf("store: title %d: %w", p.TitleID, err)
+	}
+	if t.ReferenceOnly || t.Format == domain.FormatEText {
+		return false, ErrNotHoldable
+	}
+	if !domain.CanPickUp(branch.Kind, t.Format) {
+		return false, ErrPickupNotAllowed
+	}
+	var held bool
+	if err := tx.GetContext(ctx, &held, `SELECT EXISTS (SELECT 1 FROM holds WHERE patron_id = $1 AND title_id = $2
+		AND status NOT IN ('cancelled', 'fulfilled'))`, p.PatronID, p.TitleID); err != nil {
+		return false, fmt.Errorf("store: held: %w", err)
+	}
+	if held {
+		return false, ErrAlreadyHeld
+	}
+	return t.Format.IsAV(), nil
+}
+
+// checkLimits refuses adding n holds (av of them AV) past the patron's limits. Open holds count, 取消申込
+// included.
+func checkLimits(ctx context.Context, tx *sqlx.Tx, patronID int64, l Limits, n, av int) error {
+	var c struct {
+		Total int `db:"total"`
+		AV    int `db:"av"`
+	}
+	if err := tx.GetContext(ctx, &c, `SELECT count(*) AS total, count(*) FILTER (WHERE t.format IN ('cd', 'video', 'dvd')) AS av
+		FROM holds h LEFT JOIN titles t ON t.id = h.title_id
+		WHERE h.patron_id = $1 AND h.status NOT IN ('cancelled', 'fulfilled')`, patronID); err != nil {
+		return fmt.Errorf("store: count holds: %w", err)
+	}
+	if c.Total+n > l.Total || (av > 0 && c.AV+av > l.AV) {
+		return ErrLimitExceeded
+	}
+	return nil
+}
+
+func insertHold(ctx context.Context, tx *sqlx.Tx, p Placement, seriesID int64, seq int) (int64, error) {
+	var titleID, series, placedBy *int64
+	var seqp *int
+	var req Request
+	if p.TitleID != 0 {
+		titleID = &p.TitleID
+	} else if p.Request != nil {
+		req = *p.Request
+	}
+	if p.PlacedBy != 0 {
+		placedBy = &p.PlacedBy
+	}
+	if seriesID != 0 {
+		series, seqp = &seriesID, &seq
+	}
+	var id int64
+	err := tx.GetContext(ctx, &id, `INSERT INTO holds (patron_id, title_id, request_title, request_author, request_isbn,
+			pickup_branch, origin, placed_by, series_hold_id, series_seq)
+		VALUES ($1, $2, NULLIF($3, ''), NULLIF($4, ''), NULLIF($5, ''), $6, $7, $8, $9, $10) RETURNING id`,
+		p.PatronID, titleID, req.Title, req.Author, req.ISBN, p.Pickup, p.Origin, placedBy, series, seqp)
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) && pqErr.Code == "23505" {
+		return 0, ErrAlreadyHeld
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: insert hold: %w", err)
+	}
+	return id, nil
 }
 
 // DeleteUnstartedHold removes a hold whose workflow could not be started, so it never lingers as 予約申込.

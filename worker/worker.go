@@ -32,6 +32,7 @@ func Register(r sdkworker.Registry, acts *activities.Activities) {
 	r.RegisterWorkflow(workflows.ArchiveWorkflow)
 	r.RegisterWorkflow(workflows.HoldWorkflow)
 	r.RegisterWorkflow(workflows.CheckinWorkflow)
+	r.RegisterWorkflow(workflows.SeriesHoldWorkflow)
 	r.RegisterActivity(acts)
 }
 

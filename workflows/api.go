@@ -63,15 +63,61 @@ func CheckinWorkflowID(requestID string) string { return "checkin-" + requestID 
 // HoldInput starts a HoldWorkflow. IDs and settings only.
 type HoldInput struct {
 	HoldID int64
+	// Resume: the hold existed before this run (a normal hold converted into a volume of a series): its
+	// state is loaded, not approved.
+	Resume bool
 	// CancelApprovalDelay is how long a cancellation request (取消申込) waits before it is approved
 	// (本人取消). Zero approves at once.
 	CancelApprovalDelay time.Duration
 }
 
-// HoldResult is how a hold ended.
+// HoldResult is how a hold's run ended.
 type HoldResult struct {
 	Status domain.Status
+	// Converted: the run ended to hand the hold over to a series hold, which runs it on as a child.
+	Converted bool
 }
+
+// SeriesWorkflowID is the ID of a series hold's workflow, the parent of its volumes' hold workflows.
+func SeriesWorkflowID(id int64) string { return "series-" + strconv.FormatInt(id, 10) }
+
+// SeriesInput starts a SeriesHoldWorkflow: its volumes' holds in reading order.
+type SeriesInput struct {
+	SeriesID int64
+	Volumes  []Volume // in reading order
+	// Convert: the holds exist with running workflows that must hand over first (POST /api/v1/series).
+	Convert             bool
+	CancelApprovalDelay time.Duration
+}
+
+// Volume is one hold of a series hold (IDs and codes only, for the child's search attributes).
+type Volume struct {
+	HoldID  int64
+	TitleID int64
+	Pickup  string
+}
+
+// SeriesResult says how the volumes ended.
+type SeriesResult struct {
+	Statuses []domain.Status
+}
+
+// Signals between a series hold and its volumes.
+const (
+	// SignalVolume (VolumeProgress) tells the series that a volume's status changed.
+	SignalVolume = "volume"
+	// SignalProceed (no payload) asks a 準備中 volume to check whether it may go on.
+	SignalProceed = "proceed"
+)
+
+// VolumeProgress is a volume's new status.
+type VolumeProgress struct {
+	HoldID int64
+	Status domain.Status
+}
+
+// UpdateConvert asks a running hold workflow to end its run so that a series hold can run it on.
+const UpdateConvert = "convert"
 
 // Signals of the hold workflow.
 const (

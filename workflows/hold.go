@@ -32,6 +32,8 @@ type holdWorkflow struct {
 	copies []activities.Assignment // received copy signals, in order
 
 	approveCancel bool // a cancellation request waits for approval
+	proceed       bool // a series volume may be able to leave 準備中
+	converted     bool // the run ends to hand the hold over to a series hold
 	notify        bool // the hold became ready: tell the patron
 	expired       bool // the pickup deadline passed
 	stopTimer     workflow.CancelFunc
@@ -68,6 +70,13 @@ func (w *holdWorkflow) setup(ctx workflow.Context) error {
 			w.copies = append(w.copies, as)
 		}
 	})
+	proceedCh := workflow.GetSignalChannel(ctx, SignalProceed)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for {
+			proceedCh.Receive(ctx, nil)
+			w.proceed = true
+		}
+	})
 	updates := []struct {
 		name     string
 		handler  any
@@ -83,6 +92,7 @@ func (w *holdWorkflow) setup(ctx workflow.Context) error {
 		{UpdateOrder, w.order, w.validateInvestigating},
 		{UpdateILL, w.ill, w.validateInvestigating},
 		{UpdateArrived, w.arrived, w.validateArrived},
+		{UpdateConvert, w.convert, w.validateConvert},
 	}
 	for _, u := range updates {
 		if err := workflow.SetUpdateHandlerWithOptions(ctx, u.name, u.handler, workflow.UpdateHandlerOptions{Validator: u.validate}); err != nil {
@@ -95,20 +105,28 @@ func (w *holdWorkflow) setup(ctx workflow.Context) error {
 func (w *holdWorkflow) run(ctx workflow.Context) (HoldResult, error) {
 	if err := w.locked(ctx, func(lctx workflow.Context) (activities.Outcome, error) {
 		var out activities.Outcome
-		err := workflow.ExecuteLocalActivity(lctx, a.Approve, w.step()).Get(lctx, &out)
+		if !w.in.Resume {
+			err := workflow.ExecuteLocalActivity(lctx, a.Approve, w.step()).Get(lctx, &out)
+			return out, err
+		}
+		// A converted hold: this run takes over from the one that ended; its state is in PostgreSQL.
+		if err := workflow.ExecuteLocalActivity(lctx, a.Load, w.in.HoldID).Get(lctx, &w.st); err != nil {
+			return out, err
+		}
+		err := workflow.ExecuteLocalActivity(lctx, a.Resume, w.step()).Get(lctx, &out)
 		return out, err
 	}); err != nil {
 		return HoldResult{}, err
 	}
-	for !w.closed() {
+	for !w.closed() && !w.converted {
 		if err := workflow.Await(ctx, func() bool {
-			return w.closed() || len(w.copies) > 0 || w.approveCancel || w.notify || w.expired
+			return w.closed() || w.converted || len(w.copies) > 0 || w.approveCancel || w.notify || w.expired || w.proceed
 		}); err != nil {
 			return HoldResult{}, err
 		}
 		var err error
 		switch {
-		case w.closed():
+		case w.closed(), w.converted:
 		case len(w.copies) > 0:
 			as := w.copies[0]
 			w.copies = w.copies[1:]
@@ -131,6 +149,13 @@ func (w *holdWorkflow) run(ctx workflow.Context) (HoldResult, error) {
 		case w.expired:
 			w.expired = false
 			err = w.closeHold(ctx, domain.StatusReady, activities.CancelInput{Reason: domain.CancelExpired})
+		case w.proceed:
+			w.proceed = false
+			err = w.locked(ctx, func(lctx workflow.Context) (activities.Outcome, error) {
+				var out activities.Outcome
+				err := workflow.ExecuteLocalActivity(lctx, a.Proceed, w.step()).Get(lctx, &out)
+				return out, err
+			})
 		}
 		if err != nil {
 			// A transition that keeps failing after its retries is left for operators to see; the hold
@@ -143,7 +168,7 @@ func (w *holdWorkflow) run(ctx workflow.Context) (HoldResult, error) {
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 		return HoldResult{}, err
 	}
-	return HoldResult{Status: w.st.Status}, nil
+	return HoldResult{Status: w.st.Status, Converted: w.converted}, nil
 }
 
 func (w *holdWorkflow) closed() bool { return !w.st.Status.Open() }
@@ -202,6 +227,13 @@ func (w *holdWorkflow) apply(ctx workflow.Context, out activities.Outcome) {
 func (w *holdWorkflow) setState(ctx workflow.Context, st activities.HoldState) {
 	before := w.st
 	w.st = st
+	if parent := workflow.GetInfo(ctx).ParentWorkflowExecution; parent != nil && st.Status != before.Status {
+		// A volume tells its series hold, which lets the next volume go on once this one is ready or closed.
+		err := workflow.SignalExternalWorkflow(ctx, parent.ID, "", SignalVolume, VolumeProgress{HoldID: st.HoldID, Status: st.Status}).Get(ctx, nil)
+		if err != nil {
+			w.log.Error("signal series", "series", parent.ID, "error", err)
+		}
+	}
 	var sa []temporal.SearchAttributeUpdate
 	if st.Status != before.Status {
 		sa = append(sa, StatusKey.ValueSet(string(st.Status)))

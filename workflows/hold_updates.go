@@ -166,3 +166,26 @@ func (w *holdWorkflow) arrived(ctx workflow.Context, r ArrivedRequest) (UpdateRe
 		return activities.ArrivedInput{Step: s, TitleID: r.TitleID, Barcode: r.Barcode, Branch: r.Branch, StaffID: r.StaffID}
 	}, a.Arrived)
 }
+
+func (w *holdWorkflow) validateConvert() error {
+	switch {
+	case w.st.Origin != "web" || w.st.ILL:
+		return refusal(activities.ErrNotChangeable, "counter and inter-library-loan holds cannot join a series online")
+	case w.st.Status != domain.StatusQueued && w.st.Status != domain.StatusAwaitingPull && w.st.Status != domain.StatusRequested:
+		return refusal(activities.ErrNotChangeable, "the hold is already on its way")
+	}
+	return nil
+}
+
+// convert ends this run once the main loop sees the flag; the series hold then starts the volume's new run.
+func (w *holdWorkflow) convert(ctx workflow.Context) error {
+	if err := w.mu.Lock(ctx); err != nil {
+		return err
+	}
+	defer w.mu.Unlock()
+	if err := w.validateConvert(); err != nil { // the state may have moved since validation
+		return err
+	}
+	w.converted = true
+	return nil
+}

@@ -34,7 +34,7 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger, _ []str
 	if err := worker.EnsureSchedules(ctx, tc, cfg.TaskQueue); err != nil {
 		return err
 	}
-	w := worker.New(tc, &activities.Activities{DB: db, Cfg: cfg, Mailer: mailer.New(cfg.SMTP)})
+	w := worker.New(tc, &activities.Activities{DB: db, Cfg: cfg, Mailer: mailer.New(cfg.SMTP), Temporal: tc})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("worker: start: %w", err)
 	}

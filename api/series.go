@@ -1,0 +1,188 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+
+	"yoyaku/store"
+	"yoyaku/workflows"
+)
+
+// Series holds (シリーズ予約): volumes provided one by one, in reading order.
+
+// startSeries starts the series workflow, which runs the volumes' hold workflows as its children.
+func (s *Server) startSeries(ctx context.Context, seriesID int64, vols []store.SeriesVolume, convert bool) error {
+	ctx, cancel := context.WithTimeout(ctx, temporalTimeout)
+	defer cancel()
+	in := workflows.SeriesInput{SeriesID: seriesID, Convert: convert, CancelApprovalDelay: s.Cfg.CancelApprovalDelay}
+	for _, v := range vols {
+		in.Volumes = append(in.Volumes, workflows.Volume{HoldID: v.HoldID, TitleID: v.TitleID, Pickup: v.Pickup})
+	}
+	_, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       workflows.SeriesWorkflowID(seriesID),
+		TaskQueue:                s.Cfg.TaskQueue,
+		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+	}, workflows.SeriesHoldWorkflow, in)
+	return err
+}
+
+// placeSeries places the titles, in the order given, as one series hold: all of them or none.
+func (s *Server) placeSeries(c *gin.Context, req placeRequest) {
+	ctx := c.Request.Context()
+	var titleIDs []int64
+	placed, rejected := []PlacedJSON{}, []RejectedJSON{}
+	for _, raw := range req.TitleIDs {
+		id, ok := parseID(raw)
+		if !ok {
+			rejected = append(rejected, RejectedJSON{TitleID: raw, Reason: CodeNotFound, Message: message(c, CodeNotFound)})
+			continue
+		}
+		titleIDs = append(titleIDs, id)
+	}
+	rejectAll := func(code Code, except map[int]bool) {
+		for i, raw := range req.TitleIDs {
+			if !except[i] {
+				rejected = append(rejected, RejectedJSON{TitleID: raw, Reason: code, Message: message(c, code)})
+			}
+		}
+		c.JSON(http.StatusOK, gin.H{"placed": placed, "rejected": rejected})
+	}
+	if len(rejected) > 0 {
+		bad := map[int]bool{}
+		for i, raw := range req.TitleIDs {
+			if _, ok := parseID(raw); !ok {
+				bad[i] = true
+			}
+		}
+		rejectAll(CodeInvalidSeries, bad)
+		return
+	}
+	p := store.Placement{PatronID: patronID(c), Pickup: req.PickupBranch, Origin: "web",
+		Limits: store.Limits{Total: s.Cfg.HoldLimitTotal, AV: s.Cfg.HoldLimitAV}}
+	seriesID, vols, refused, err := store.PlaceSeries(ctx, s.DB, p, titleIDs)
+	switch {
+	case errors.Is(err, store.ErrInvalidSeries):
+		rejectAll(CodeInvalidSeries, nil)
+		return
+	case errors.Is(err, store.ErrLimitExceeded):
+		rejectAll(CodeHoldLimitExceeded, nil)
+		return
+	case err != nil:
+		s.failStore(c, err)
+		return
+	case len(refused) > 0:
+		own := map[int]bool{}
+		for _, r := range refused {
+			code := placementCode(r.Err)
+			own[r.Index] = true
+			rejected = append(rejected, RejectedJSON{TitleID: req.TitleIDs[r.Index], Reason: code, Message: message(c, code)})
+		}
+		rejectAll(CodeInvalidSeries, own) // nothing of a series is placed when one volume cannot be
+		return
+	}
+	if err := s.startSeries(ctx, seriesID, vols, false); err != nil {
+		s.Log.ErrorContext(ctx, "start series workflow", "series", seriesID, "err", err)
+		if derr := store.DeleteUnstartedSeries(context.WithoutCancel(ctx), s.DB, seriesID); derr != nil {
+			s.internal(c, errors.Join(err, derr))
+			return
+		}
+		rejectAll(CodeUnavailable, nil)
+		return
+	}
+	for i, v := range vols {
+		if _, err := s.DB.ExecContext(ctx, `DELETE FROM basket_items WHERE patron_id = $1 AND title_id = $2`, p.PatronID, v.TitleID); err != nil {
+			s.internal(c, err)
+			return
+		}
+		h, err := store.GetHold(ctx, s.DB, v.HoldID, 0)
+		if err != nil {
+			s.internal(c, err)
+			return
+		}
+		placed = append(placed, PlacedJSON{HoldID: idString(v.HoldID), TitleID: req.TitleIDs[i], Status: string(h.Shown())})
+	}
+	c.JSON(http.StatusOK, gin.H{"placed": placed, "rejected": rejected})
+}
+
+// placementCode is the rejection code of a refused title.
+func placementCode(err error) Code {
+	switch {
+	case errors.Is(err, store.ErrLimitExceeded):
+		return CodeHoldLimitExceeded
+	case errors.Is(err, store.ErrPickupNotAllowed):
+		return CodePickupNotAllowed
+	case errors.Is(err, store.ErrNotHoldable):
+		return CodeNotHoldable
+	case errors.Is(err, store.ErrAlreadyHeld):
+		return CodeAlreadyHeld
+	case errors.Is(err, store.ErrTitleNotFound):
+		return CodeNotFound
+	case errors.Is(err, store.ErrUnknownBranch):
+		return CodeUnknownBranch
+	}
+	return ""
+}
+
+type seriesRequest struct {
+	HoldIDs []string `json:"hold_ids"`
+}
+
+// makeSeries turns existing online holds into a series hold, in the order given, keeping each hold's place
+// in its queue (POST /api/v1/series).
+func (s *Server) makeSeries(c *gin.Context) {
+	var req seriesRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	if len(req.HoldIDs) < 2 || len(req.HoldIDs) > maxPlace {
+		fail(c, http.StatusUnprocessableEntity, CodeInvalidSeries)
+		return
+	}
+	var ids []int64
+	for _, raw := range req.HoldIDs {
+		id, ok := parseID(raw)
+		if !ok {
+			fail(c, http.StatusNotFound, CodeNotFound)
+			return
+		}
+		ids = append(ids, id)
+	}
+	ctx := c.Request.Context()
+	seriesID, vols, err := store.JoinSeries(ctx, s.DB, patronID(c), ids)
+	switch {
+	case errors.Is(err, store.ErrInvalidSeries):
+		fail(c, http.StatusUnprocessableEntity, CodeInvalidSeries)
+		return
+	case errors.Is(err, store.ErrNotChangeable):
+		fail(c, http.StatusConflict, CodeNotChangeable)
+		return
+	case err != nil:
+		s.failStore(c, err)
+		return
+	}
+	if err := s.startSeries(ctx, seriesID, vols, true); err != nil {
+		s.Log.ErrorContext(ctx, "start series workflow", "series", seriesID, "err", err)
+		if derr := store.LeaveSeriesAll(context.WithoutCancel(ctx), s.DB, seriesID); derr != nil {
+			s.internal(c, errors.Join(err, derr))
+			return
+		}
+		fail(c, http.StatusServiceUnavailable, CodeUnavailable)
+		return
+	}
+	holds := make([]HoldJSON, 0, len(ids))
+	for _, id := range ids {
+		h, err := store.GetHold(ctx, s.DB, id, patronID(c))
+		if err != nil {
+			s.failStore(c, err)
+			return
+		}
+		holds = append(holds, holdJSON(h))
+	}
+	c.JSON(http.StatusOK, gin.H{"series_id": idString(seriesID), "holds": holds})
+}

@@ -1,0 +1,140 @@
+package workflows
+
+import (
+	"strconv"
+	"time"
+
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"yoyaku/activities"
+	"yoyaku/domain"
+)
+
+// SeriesHoldWorkflow is a series hold (シリーズ予約): the parent of its volumes' hold workflows, which it runs
+// as children. Each volume decides in PostgreSQL whether it is gated (準備中) and keeps its own queue place;
+// the parent's job is to wake the later volumes when an earlier one becomes ready or closes. It ends when
+// every volume has ended.
+//
+// For a conversion of existing holds, each hold's running workflow first ends its run as converted (an
+// Update sent by an activity), and the parent starts the volume's new run under the same workflow ID.
+func SeriesHoldWorkflow(ctx workflow.Context, in SeriesInput) (SeriesResult, error) {
+	log := workflow.GetLogger(ctx)
+	if in.Convert {
+		actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+			StartToCloseTimeout: 30 * time.Second,
+			RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 5},
+		})
+		kept := in.Volumes[:0:0]
+		for _, v := range in.Volumes {
+			err := workflow.ExecuteActivity(actx, a.Convert, activities.ConvertInput{
+				HoldID: v.HoldID, WorkflowID: HoldWorkflowID(v.HoldID), UpdateName: UpdateConvert,
+			}).Get(ctx, nil)
+			if err != nil {
+				// The hold moved on (in transit, ready) before it could hand over: it leaves the series and
+				// goes on alone, so it gates nobody.
+				log.Warn("volume could not join the series", "hold", v.HoldID, "error", err)
+				lctx := workflow.WithLocalActivityOptions(ctx, localOptions)
+				if err := workflow.ExecuteLocalActivity(lctx, a.LeaveSeries, v.HoldID).Get(lctx, nil); err != nil {
+					return SeriesResult{}, err
+				}
+				continue
+			}
+			kept = append(kept, v)
+		}
+		in.Volumes = kept
+	}
+
+	status := make(map[int64]domain.Status, len(in.Volumes))
+	order := make([]int64, len(in.Volumes))
+	sel := workflow.NewSelector(ctx)
+	open := 0
+	for i, v := range in.Volumes {
+		order[i] = v.HoldID
+		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+			WorkflowID:            HoldWorkflowID(v.HoldID),
+			WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+			// A volume is a patron's hold in its own right: it outlives an operator's termination of the series.
+			ParentClosePolicy: enums.PARENT_CLOSE_POLICY_ABANDON,
+			TypedSearchAttributes: temporal.NewSearchAttributes(
+				StatusKey.ValueSet(string(domain.StatusRequested)),
+				PickupBranchKey.ValueSet(v.Pickup),
+				TitleIDKey.ValueSet(idString(v.TitleID)),
+				OriginKey.ValueSet("web"),
+			),
+		})
+		f := workflow.ExecuteChildWorkflow(cctx, HoldWorkflow, HoldInput{HoldID: v.HoldID, Resume: in.Convert, CancelApprovalDelay: in.CancelApprovalDelay})
+		open++
+		sel.AddFuture(f, func(f workflow.Future) {
+			open--
+			var res HoldResult
+			if err := f.Get(ctx, &res); err != nil {
+				log.Error("volume ended with an error", "hold", v.HoldID, "error", err)
+				res.Status = domain.StatusCancelled
+			}
+			status[v.HoldID] = res.Status
+			wakeLater(ctx, order, status, v.HoldID)
+		})
+	}
+	volCh := workflow.GetSignalChannel(ctx, SignalVolume)
+	sel.AddReceive(volCh, func(c workflow.ReceiveChannel, _ bool) {
+		var p VolumeProgress
+		c.Receive(ctx, &p)
+		status[p.HoldID] = p.Status
+		switch {
+		case p.Status == domain.StatusReady || !p.Status.Open():
+			wakeLater(ctx, order, status, p.HoldID)
+		case p.Status == domain.StatusPreparing && earlierDone(order, status, p.HoldID):
+			// it gated itself while an earlier volume was just becoming ready: let it look again
+			signalProceed(ctx, p.HoldID)
+		}
+	})
+	for open > 0 {
+		sel.Select(ctx)
+	}
+	for volCh.ReceiveAsync(nil) { // progress of volumes that have ended changes nothing now
+	}
+	res := SeriesResult{Statuses: make([]domain.Status, len(order))}
+	for i, id := range order {
+		res.Statuses[i] = status[id]
+	}
+	return res, nil
+}
+
+// wakeLater asks every later volume that may be 準備中 to check whether it may go on.
+func wakeLater(ctx workflow.Context, order []int64, status map[int64]domain.Status, after int64) {
+	later := false
+	for _, id := range order {
+		if later && (status[id] == "" || status[id] == domain.StatusPreparing) {
+			signalProceed(ctx, id)
+		}
+		later = later || id == after
+	}
+}
+
+// earlierDone reports whether every volume before id is known to be ready or closed.
+func earlierDone(order []int64, status map[int64]domain.Status, id int64) bool {
+	for _, o := range order {
+		if o == id {
+			return true
+		}
+		if s := status[o]; s != domain.StatusReady && (s == "" || s.Open()) {
+			return false
+		}
+	}
+	return true
+}
+
+func signalProceed(ctx workflow.Context, holdID int64) {
+	if err := workflow.SignalExternalWorkflow(ctx, HoldWorkflowID(holdID), "", SignalProceed, nil).Get(ctx, nil); err != nil {
+		workflow.GetLogger(ctx).Warn("wake volume", "hold", holdID, "error", err)
+	}
+}
+
+func idString(id int64) string {
+	if id == 0 {
+		return ""
+	}
+	return strconv.FormatInt(id, 10)
+}
