@@ -29,10 +29,10 @@ type holdWorkflow struct {
 	st     activities.HoldState
 	mu     workflow.Mutex
 	log    log.Logger
-	copies []activities.Assignment // received copy signals, in order
+	copyCh    workflow.ReceiveChannel // copy assignments, in order
+	proceedCh workflow.ReceiveChannel // a series volume may be able to leave 準備中
 
 	approveCancel bool // a cancellation request waits for approval
-	proceed       bool // a series volume may be able to leave 準備中
 	converted     bool // the run ends to hand the hold over to a series hold
 	notify        bool // the hold became ready: tell the patron
 	expired       bool // the pickup deadline passed
@@ -62,21 +62,10 @@ func (w *holdWorkflow) setup(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandler(ctx, QueryState, func() (activities.HoldState, error) { return w.st, nil }); err != nil {
 		return err
 	}
-	copyCh := workflow.GetSignalChannel(ctx, SignalCopy)
-	workflow.Go(ctx, func(ctx workflow.Context) {
-		for {
-			var as activities.Assignment
-			copyCh.Receive(ctx, &as)
-			w.copies = append(w.copies, as)
-		}
-	})
-	proceedCh := workflow.GetSignalChannel(ctx, SignalProceed)
-	workflow.Go(ctx, func(ctx workflow.Context) {
-		for {
-			proceedCh.Receive(ctx, nil)
-			w.proceed = true
-		}
-	})
+	// Signals stay in their channels until the main loop takes them (no goroutine receives early), so a run
+	// that ends can still see every copy signal it was sent.
+	w.copyCh = workflow.GetSignalChannel(ctx, SignalCopy)
+	w.proceedCh = workflow.GetSignalChannel(ctx, SignalProceed)
 	updates := []struct {
 		name     string
 		handler  any
@@ -110,9 +99,11 @@ func (w *holdWorkflow) run(ctx workflow.Context) (HoldResult, error) {
 			return out, err
 		}
 		// A converted hold: this run takes over from the one that ended; its state is in PostgreSQL.
-		if err := workflow.ExecuteLocalActivity(lctx, a.Load, w.in.HoldID).Get(lctx, &w.st); err != nil {
+		var st activities.HoldState
+		if err := workflow.ExecuteLocalActivity(lctx, a.Load, w.in.HoldID).Get(lctx, &st); err != nil {
 			return out, err
 		}
+		w.setState(ctx, st) // search attributes and the series learn the real status at once
 		err := workflow.ExecuteLocalActivity(lctx, a.Resume, w.step()).Get(lctx, &out)
 		return out, err
 	}); err != nil {
@@ -120,21 +111,16 @@ func (w *holdWorkflow) run(ctx workflow.Context) (HoldResult, error) {
 	}
 	for !w.closed() && !w.converted {
 		if err := workflow.Await(ctx, func() bool {
-			return w.closed() || w.converted || len(w.copies) > 0 || w.approveCancel || w.notify || w.expired || w.proceed
+			return w.closed() || w.converted || w.copyCh.Len() > 0 || w.approveCancel || w.notify || w.expired || w.proceedCh.Len() > 0
 		}); err != nil {
 			return HoldResult{}, err
 		}
 		var err error
 		switch {
-		case w.closed(), w.converted:
-		case len(w.copies) > 0:
-			as := w.copies[0]
-			w.copies = w.copies[1:]
-			err = w.locked(ctx, func(lctx workflow.Context) (activities.Outcome, error) {
-				var out activities.Outcome
-				err := workflow.ExecuteLocalActivity(lctx, a.ApplyCopy, activities.CopyInput{Step: w.step(), Assignment: as}).Get(lctx, &out)
-				return out, err
-			})
+		case w.closed():
+		case w.copyCh.Len() > 0:
+			err = w.applyCopy(ctx)
+		case w.converted:
 		case w.approveCancel:
 			w.approveCancel = false
 			if w.in.CancelApprovalDelay > 0 {
@@ -149,8 +135,8 @@ func (w *holdWorkflow) run(ctx workflow.Context) (HoldResult, error) {
 		case w.expired:
 			w.expired = false
 			err = w.closeHold(ctx, domain.StatusReady, activities.CancelInput{Reason: domain.CancelExpired})
-		case w.proceed:
-			w.proceed = false
+		case w.proceedCh.Len() > 0:
+			w.proceedCh.ReceiveAsync(nil)
 			err = w.locked(ctx, func(lctx workflow.Context) (activities.Outcome, error) {
 				var out activities.Outcome
 				err := workflow.ExecuteLocalActivity(lctx, a.Proceed, w.step()).Get(lctx, &out)
@@ -163,12 +149,30 @@ func (w *holdWorkflow) run(ctx workflow.Context) (HoldResult, error) {
 			w.log.Error("hold transition failed", "hold", w.in.HoldID, "error", err)
 		}
 	}
-	// Finish what handlers are doing before completing; later copy signals are moot: closing the hold
-	// released its copy to the next hold in the same transaction.
+	for w.converted && w.copyCh.Len() > 0 {
+		// Copy signals that came with the convert Update are applied before the hand-over: the volume's next
+		// run could not tell a returned copy from one on a shelf.
+		if err := w.applyCopy(ctx); err != nil {
+			w.log.Error("apply copy before hand-over", "hold", w.in.HoldID, "error", err)
+		}
+	}
+	// Finish what handlers are doing before completing; copy signals left to a closed hold are moot:
+	// closing it released its copy to the next hold in the same transaction.
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 		return HoldResult{}, err
 	}
 	return HoldResult{Status: w.st.Status, Converted: w.converted}, nil
+}
+
+// applyCopy takes the next copy signal and applies it.
+func (w *holdWorkflow) applyCopy(ctx workflow.Context) error {
+	var as activities.Assignment
+	w.copyCh.ReceiveAsync(&as)
+	return w.locked(ctx, func(lctx workflow.Context) (activities.Outcome, error) {
+		var out activities.Outcome
+		err := workflow.ExecuteLocalActivity(lctx, a.ApplyCopy, activities.CopyInput{Step: w.step(), Assignment: as}).Get(lctx, &out)
+		return out, err
+	})
 }
 
 func (w *holdWorkflow) closed() bool { return !w.st.Status.Open() }

@@ -21,10 +21,13 @@ import (
 // Update sent by an activity), and the parent starts the volume's new run under the same workflow ID.
 func SeriesHoldWorkflow(ctx workflow.Context, in SeriesInput) (SeriesResult, error) {
 	log := workflow.GetLogger(ctx)
+	var left []int64
 	if in.Convert {
+		// Retried until done: a refusal is final (non-retryable), and a retry after the hand-over went through
+		// finds the run closed and succeeds. Giving up half-way would leave a hold with no workflow.
 		actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 			StartToCloseTimeout: 30 * time.Second,
-			RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 5},
+			RetryPolicy:         &temporal.RetryPolicy{MaximumInterval: time.Minute},
 		})
 		kept := in.Volumes[:0:0]
 		for _, v := range in.Volumes {
@@ -32,20 +35,14 @@ func SeriesHoldWorkflow(ctx workflow.Context, in SeriesInput) (SeriesResult, err
 				HoldID: v.HoldID, WorkflowID: HoldWorkflowID(v.HoldID), UpdateName: UpdateConvert,
 			}).Get(ctx, nil)
 			if err != nil {
-				// The hold moved on (in transit, ready) before it could hand over: it leaves the series and
-				// goes on alone, so it gates nobody.
 				log.Warn("volume could not join the series", "hold", v.HoldID, "error", err)
-				lctx := workflow.WithLocalActivityOptions(ctx, localOptions)
-				if err := workflow.ExecuteLocalActivity(lctx, a.LeaveSeries, v.HoldID).Get(lctx, nil); err != nil {
-					return SeriesResult{}, err
-				}
+				left = append(left, v.HoldID)
 				continue
 			}
 			kept = append(kept, v)
 		}
 		in.Volumes = kept
 	}
-
 	status := make(map[int64]domain.Status, len(in.Volumes))
 	order := make([]int64, len(in.Volumes))
 	sel := workflow.NewSelector(ctx)
@@ -76,6 +73,18 @@ func SeriesHoldWorkflow(ctx workflow.Context, in SeriesInput) (SeriesResult, err
 			status[v.HoldID] = res.Status
 			wakeLater(ctx, order, status, v.HoldID)
 		})
+	}
+	// Holds that moved on (in transit, ready) before they could hand over leave the series and go on alone,
+	// so they gate nobody. That comes after the converted volumes' new runs were started: a failure here must
+	// never leave a handed-over hold without a workflow.
+	for _, id := range left {
+		actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+			StartToCloseTimeout: 30 * time.Second,
+			RetryPolicy:         &temporal.RetryPolicy{MaximumInterval: time.Minute},
+		})
+		if err := workflow.ExecuteActivity(actx, a.LeaveSeries, id).Get(ctx, nil); err != nil {
+			log.Error("hold could not leave its series", "hold", id, "error", err)
+		}
 	}
 	volCh := workflow.GetSignalChannel(ctx, SignalVolume)
 	sel.AddReceive(volCh, func(c workflow.ReceiveChannel, _ bool) {
