@@ -34,6 +34,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 			r.RegisterWorkflow(workflows.HoldWorkflow)
 			r.RegisterWorkflow(workflows.CheckinWorkflow)
 			r.RegisterWorkflow(workflows.ArchiveWorkflow)
+			r.RegisterWorkflow(workflows.SeriesHoldWorkflow)
 			if err := r.ReplayWorkflowHistoryFromJSONFile(nil, f); err != nil {
 				t.Fatalf("replay %s: %v", f, err)
 			}
