@@ -14,7 +14,7 @@ TEST_TIMEOUT          ?= 40m
 TOOLS := $(BIN)/.temporal-$(TEMPORAL_VERSION) $(BIN)/.mailpit-$(MAILPIT_VERSION) \
          $(BIN)/.staticcheck-$(STATICCHECK_VERSION) $(BIN)/.workflowcheck-$(WORKFLOWCHECK_VERSION)
 
-.PHONY: all tools build dev test lint fmt clean clean-dev
+.PHONY: all tools build dev test lint fmt clean clean-dev browser
 all: build
 
 tools: $(TOOLS)
@@ -41,8 +41,18 @@ build:
 dev: tools build
 	@exec $(BIN)/yoyaku dev
 
-# Unit tests and integration tests against real PostgreSQL, Temporal and Mailpit, which the tests start.
-test: tools build
+# Headless Chromium and its driver (Debian packages) for the browser tests, installed when missing, with
+# Japanese fonts so that screenshots show the pages as patrons see them.
+browser:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null && fc-list :lang=ja 2>/dev/null | grep -q .; then :; else \
+		echo "installing chromium, chromium-driver and Japanese fonts (Debian packages)"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver fonts-noto-cjk >/dev/null; \
+	fi
+
+# Unit tests, integration tests against real PostgreSQL, Temporal and Mailpit (which the tests start), and
+# browser tests in headless Chromium. Screenshots of the pages land in screenshots/.
+test: tools build browser
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
 
 lint: tools
