@@ -10,27 +10,15 @@ import (
 
 	"yoyaku/api"
 	"yoyaku/config"
-	"yoyaku/store"
-	"yoyaku/temporalx"
 )
 
 func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger, _ []string) error {
-	db, err := store.Open(ctx, cfg.DatabaseURL)
+	c, err := connect(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	metrics, err := temporalx.NewMetrics()
-	if err != nil {
-		return err
-	}
-	defer metrics.Close()
-	tc, err := temporalx.Dial(ctx, cfg.TemporalAddress, cfg.TemporalNamespace, log, metrics)
-	if err != nil {
-		return err
-	}
-	defer tc.Close()
-	srv := &api.Server{DB: db, Temporal: tc, Cfg: cfg, Log: log, Metrics: metrics}
+	defer c.close(log)
+	srv := &api.Server{DB: c.db, Temporal: c.temporal, Cfg: cfg, Log: log, Metrics: c.metrics}
 	hs := &http.Server{
 		Addr:              cfg.HTTPAddr,
 		Handler:           srv.Router(),
@@ -38,7 +26,6 @@ func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger, _ []string
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       2 * time.Minute,
-		BaseContext:       nil,
 	}
 	return serveUntilDone(ctx, log, hs, "api")
 }

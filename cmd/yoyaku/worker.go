@@ -10,38 +10,27 @@ import (
 	"yoyaku/activities"
 	"yoyaku/config"
 	"yoyaku/mailer"
-	"yoyaku/store"
-	"yoyaku/temporalx"
 	"yoyaku/worker"
 )
 
 func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger, _ []string) error {
-	db, err := store.Open(ctx, cfg.DatabaseURL)
+	c, err := connect(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	metrics, err := temporalx.NewMetrics()
-	if err != nil {
-		return err
-	}
-	defer metrics.Close()
-	tc, err := temporalx.Dial(ctx, cfg.TemporalAddress, cfg.TemporalNamespace, log, metrics)
-	if err != nil {
-		return err
-	}
-	defer tc.Close()
+	defer c.close(log)
+	tc := c.temporal
 	if err := worker.EnsureSchedules(ctx, tc, cfg.TaskQueue); err != nil {
 		return err
 	}
-	w := worker.New(tc, &activities.Activities{DB: db, Cfg: cfg, Mailer: mailer.New(cfg.SMTP), Temporal: tc})
+	w := worker.New(tc, &activities.Activities{DB: c.db, Cfg: cfg, Mailer: mailer.New(cfg.SMTP), Temporal: tc})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("worker: start: %w", err)
 	}
 	defer w.Stop() // waits for in-flight activities (WorkerStopTimeout) before returning
 
 	mux := http.NewServeMux()
-	mux.Handle("/metrics", metrics.Handler())
+	mux.Handle("/metrics", c.metrics.Handler())
 	hs := &http.Server{Addr: cfg.WorkerMetricsAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	return serveUntilDone(ctx, log, hs, "worker metrics")
 }
