@@ -2,6 +2,7 @@ package api
 
 import (
 	"cmp"
+	"context"
 	"database/sql"
 	"errors"
 	"math"
@@ -189,19 +190,10 @@ func (s *Server) staffLogin(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	var u struct {
-		ID           int64          `db:"id"`
-		Login        string         `db:"login"`
-		Name         string         `db:"name"`
-		Branch       sql.NullString `db:"branch"`
-		PasswordHash string         `db:"password_hash"`
-	}
-	if staffLoginPattern.MatchString(login) { // anything else cannot exist: only the dummy compare below
-		err := s.DB.GetContext(ctx, &u, `SELECT id, login, name, branch, password_hash FROM staff_users WHERE login = $1`, login)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			s.internal(c, err)
-			return
-		}
+	u, err := s.findStaff(ctx, login)
+	if err != nil {
+		s.internal(c, err)
+		return
 	}
 	if !s.checkLogin(c, subject, u.PasswordHash, req.Password) {
 		return
@@ -219,41 +211,77 @@ func (s *Server) staffLogin(c *gin.Context) {
 	c.JSON(http.StatusOK, resp)
 }
 
+// staffUser is a staff account as a login reads it.
+type staffUser struct {
+	ID           int64          `db:"id"`
+	Login        string         `db:"login"`
+	Name         string         `db:"name"`
+	Branch       sql.NullString `db:"branch"`
+	PasswordHash string         `db:"password_hash"`
+}
+
+// findStaff reads the staff account of a (lower-cased, trimmed) login. An account that does not exist, or
+// cannot (not staffLoginPattern), is the zero staffUser: its empty hash fails checkLogin like a wrong password.
+func (s *Server) findStaff(ctx context.Context, login string) (staffUser, error) {
+	var u staffUser
+	if !staffLoginPattern.MatchString(login) {
+		return u, nil
+	}
+	err := s.DB.GetContext(ctx, &u, `SELECT id, login, name, branch, password_hash FROM staff_users WHERE login = $1`, login)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return u, err
+	}
+	return u, nil
+}
+
 // loginAllowed answers 429 too_many_attempts with Retry-After (whole seconds) while subject or the client's
 // address is throttled.
 func (s *Server) loginAllowed(c *gin.Context, subject string) bool {
-	wait, err := auth.Allowed(c.Request.Context(), s.DB, subject, c.ClientIP(), time.Now())
+	wait, err := s.loginWait(c, subject)
 	if err != nil {
 		s.internal(c, err)
 		return false
 	}
 	if wait > 0 {
-		c.Header("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		c.Header("Retry-After", retryAfter(wait))
 		fail(c, http.StatusTooManyRequests, CodeTooManyAttempts)
 		return false
 	}
 	return true
 }
 
+// loginWait is how long subject and the client's address must still wait before the next login (0: now).
+func (s *Server) loginWait(c *gin.Context, subject string) (time.Duration, error) {
+	return auth.Allowed(c.Request.Context(), s.DB, subject, c.ClientIP(), time.Now())
+}
+
+// retryAfter is a Retry-After header value: wait in whole seconds, rounded up.
+func retryAfter(wait time.Duration) string { return strconv.Itoa(int(math.Ceil(wait.Seconds()))) }
+
 // checkLogin compares password with hash — with dummyHash when the account does not exist (hash ""), so
 // both cases take the same time and get the same answer. A failure is recorded and answered 401
 // invalid_credentials; a success clears subject's failures.
 func (s *Server) checkLogin(c *gin.Context, subject, hash, password string) bool {
-	ctx := c.Request.Context()
-	ok := auth.CheckPassword(cmp.Or(hash, dummyHash), password) && hash != ""
-	if !ok {
-		if err := auth.RecordFailure(ctx, s.DB, subject, c.ClientIP()); err != nil {
-			s.internal(c, err)
-			return false
-		}
-		fail(c, http.StatusUnauthorized, CodeInvalidCredentials)
-		return false
-	}
-	if err := auth.Reset(ctx, s.DB, subject); err != nil {
+	ok, err := s.verifyLogin(c, subject, hash, password)
+	if err != nil {
 		s.internal(c, err)
 		return false
 	}
+	if !ok {
+		fail(c, http.StatusUnauthorized, CodeInvalidCredentials)
+		return false
+	}
 	return true
+}
+
+// verifyLogin is checkLogin without the answer: whether the password is right, with the failure recorded
+// (for throttling) or subject's failures cleared.
+func (s *Server) verifyLogin(c *gin.Context, subject, hash, password string) (bool, error) {
+	ctx := c.Request.Context()
+	if !auth.CheckPassword(cmp.Or(hash, dummyHash), password) || hash == "" {
+		return false, auth.RecordFailure(ctx, s.DB, subject, c.ClientIP())
+	}
+	return true, auth.Reset(ctx, s.DB, subject)
 }
 
 // logout is DELETE /api/v1/session and DELETE /api/v1/staff/session: it revokes the token presented.

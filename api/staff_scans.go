@@ -74,31 +74,47 @@ func (s *Server) bindScan(c *gin.Context) (scanRequest, bool) {
 	if !bindJSON(c, &r) {
 		return r, false
 	}
-	r.Barcode, r.Branch = strings.TrimSpace(r.Barcode), strings.TrimSpace(r.Branch)
-	if !barcodePattern.MatchString(r.Barcode) {
-		fail(c, http.StatusUnprocessableEntity, CodeInvalidBarcode)
-		return r, false
-	}
-	if _, err := store.BranchByCode(c.Request.Context(), s.DB, r.Branch); err != nil {
-		s.failStore(c, err)
+	r, e := s.checkScan(c.Request.Context(), r)
+	if e != nil {
+		s.failOp(c, e)
 		return r, false
 	}
 	return r, true
 }
 
+// checkScan trims a scan and checks the barcode's shape and the branch (the JSON scans and the staff console).
+func (s *Server) checkScan(ctx context.Context, r scanRequest) (scanRequest, *opError) {
+	r.Barcode, r.Branch = strings.TrimSpace(r.Barcode), strings.TrimSpace(r.Branch)
+	if !barcodePattern.MatchString(r.Barcode) {
+		return r, refused(http.StatusUnprocessableEntity, CodeInvalidBarcode)
+	}
+	if _, err := store.BranchByCode(ctx, s.DB, r.Branch); err != nil {
+		return r, storeError(err)
+	}
+	return r, nil
+}
+
+// requestIDPattern is what a scan's idempotency key may look like.
+var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]+$`)
+
 // requestID is the scan's idempotency key: the Idempotency-Key or X-Request-ID header, or a fresh one.
 func requestID(c *gin.Context) (string, bool) {
 	for _, h := range []string{"Idempotency-Key", "X-Request-ID"} {
 		if v := strings.TrimSpace(c.GetHeader(h)); v != "" {
-			if len(v) > 100 || !regexp.MustCompile(`^[A-Za-z0-9._:-]+$`).MatchString(v) {
-				return "", false
-			}
-			return v, true
+			return v, validRequestID(v)
 		}
 	}
+	return newRequestID(), true
+}
+
+// validRequestID reports whether v may be a scan's idempotency key.
+func validRequestID(v string) bool { return len(v) <= 100 && requestIDPattern.MatchString(v) }
+
+// newRequestID is a fresh idempotency key.
+func newRequestID() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b) // crypto/rand never fails on Linux
-	return hex.EncodeToString(b), true
+	return hex.EncodeToString(b)
 }
 
 // checkinID is the workflow ID of a scan: the key names one scan of one copy, so a key reused for another
@@ -109,17 +125,32 @@ func checkinID(c *gin.Context, in activities.CheckinInput) (string, bool) {
 		fail(c, http.StatusBadRequest, CodeBadRequest)
 		return "", false
 	}
+	return checkinWorkflowID(in, reqID), true
+}
+
+// checkinWorkflowID is the workflow ID of the scan of in with idempotency key reqID.
+func checkinWorkflowID(in activities.CheckinInput, reqID string) string {
 	kind := "return"
 	if in.NewCopy {
 		kind = "new"
 	}
-	return workflows.CheckinWorkflowID(kind + "-" + in.Barcode + "-" + reqID), true
+	return workflows.CheckinWorkflowID(kind + "-" + in.Barcode + "-" + reqID)
 }
 
 // runCheckin runs the check-in workflow for a scan and waits for its routing. A retried request (same
 // request ID) gets the answer of the first, and allocates nothing twice.
 func (s *Server) runCheckin(c *gin.Context, id string, in activities.CheckinInput) (activities.CheckinResult, bool) {
-	ctx, cancel := context.WithTimeout(c.Request.Context(), temporalTimeout)
+	res, e := s.checkinRun(c.Request.Context(), id, in)
+	if e != nil {
+		s.failOp(c, e)
+		return res, false
+	}
+	return res, true
+}
+
+// checkinRun is runCheckin for the JSON scans and the staff console alike.
+func (s *Server) checkinRun(ctx context.Context, id string, in activities.CheckinInput) (activities.CheckinResult, *opError) {
+	ctx, cancel := context.WithTimeout(ctx, temporalTimeout)
 	defer cancel()
 	run, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       id,
@@ -133,15 +164,13 @@ func (s *Server) runCheckin(c *gin.Context, id string, in activities.CheckinInpu
 		run, err = s.Temporal.GetWorkflow(ctx, id, ""), nil
 	}
 	if err != nil {
-		s.failWorkflow(c, err)
-		return activities.CheckinResult{}, false
+		return activities.CheckinResult{}, workflowError(err)
 	}
 	var res activities.CheckinResult
 	if err := run.Get(ctx, &res); err != nil {
-		s.failWorkflow(c, err)
-		return activities.CheckinResult{}, false
+		return activities.CheckinResult{}, workflowError(err)
 	}
-	return res, true
+	return res, nil
 }
 
 func (s *Server) checkin(c *gin.Context) {
@@ -187,18 +216,16 @@ func (s *Server) pullList(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"items": out})
 }
 
-// scannedHold finds the open hold the scanned copy belongs to, or answers with code.
-func (s *Server) scannedHold(c *gin.Context, barcode string, code Code) (store.HoldView, bool) {
-	h, err := store.OpenHoldOfCopy(c.Request.Context(), s.DB, barcode)
+// scannedHold finds the open hold the scanned copy belongs to, or refuses with code.
+func (s *Server) scannedHold(ctx context.Context, barcode string, code Code) (store.HoldView, *opError) {
+	h, err := store.OpenHoldOfCopy(ctx, s.DB, barcode)
 	if errors.Is(err, store.ErrNoSuchHold) {
-		fail(c, http.StatusConflict, code)
-		return h, false
+		return h, refused(http.StatusConflict, code)
 	}
 	if err != nil {
-		s.internal(c, err)
-		return h, false
+		return h, internalError(err)
 	}
-	return h, true
+	return h, nil
 }
 
 func (s *Server) pull(c *gin.Context) {
@@ -206,20 +233,28 @@ func (s *Server) pull(c *gin.Context) {
 	if !ok {
 		return
 	}
-	h, ok := s.scannedHold(c, r.Barcode, CodeNotOnPullList)
-	if !ok {
+	routing, e := s.pullCopy(c.Request.Context(), r, staffID(c))
+	if e != nil {
+		s.failOp(c, e)
 		return
 	}
-	res, err := s.updateHold(c.Request.Context(), h.ID, workflows.UpdatePull, workflows.ScanRequest{Barcode: r.Barcode, Branch: r.Branch, StaffID: staffID(c)})
+	c.JSON(http.StatusOK, routingJSON(routing))
+}
+
+// pullCopy: staff secured a copy of the pull list (a checked scan); the answer says where it goes.
+func (s *Server) pullCopy(ctx context.Context, r scanRequest, staff int64) (activities.Routing, *opError) {
+	h, e := s.scannedHold(ctx, r.Barcode, CodeNotOnPullList)
+	if e != nil {
+		return activities.Routing{}, e
+	}
+	res, err := s.updateHold(ctx, h.ID, workflows.UpdatePull, workflows.ScanRequest{Barcode: r.Barcode, Branch: r.Branch, StaffID: staff})
 	if err != nil {
-		s.failWorkflow(c, err)
-		return
+		return activities.Routing{}, workflowError(err)
 	}
 	if res.Routing == nil {
-		s.internal(c, errors.New("pull answered no routing"))
-		return
+		return activities.Routing{}, internalError(errors.New("pull answered no routing"))
 	}
-	c.JSON(http.StatusOK, routingJSON(*res.Routing))
+	return *res.Routing, nil
 }
 
 func (s *Server) missing(c *gin.Context) {
@@ -227,15 +262,22 @@ func (s *Server) missing(c *gin.Context) {
 	if !ok {
 		return
 	}
-	h, ok := s.scannedHold(c, r.Barcode, CodeNotOnPullList)
-	if !ok {
+	h, e := s.reportMissing(c.Request.Context(), r, staffID(c))
+	if e != nil {
+		s.failOp(c, e)
 		return
 	}
-	if _, err := s.updateHold(c.Request.Context(), h.ID, workflows.UpdateMissing, workflows.ScanRequest{Barcode: r.Barcode, Branch: r.Branch, StaffID: staffID(c)}); err != nil {
-		s.failWorkflow(c, err)
-		return
+	c.JSON(http.StatusOK, holdJSON(h))
+}
+
+// reportMissing: a copy of the pull list is not on the shelf (a checked scan); its hold is re-targeted and
+// answered as it is now.
+func (s *Server) reportMissing(ctx context.Context, r scanRequest, staff int64) (store.HoldView, *opError) {
+	h, e := s.scannedHold(ctx, r.Barcode, CodeNotOnPullList)
+	if e != nil {
+		return h, e
 	}
-	s.answerHold(c, http.StatusOK, h.ID, 0)
+	return s.sendStaffUpdate(ctx, h.ID, workflows.UpdateMissing, workflows.ScanRequest{Barcode: r.Barcode, Branch: r.Branch, StaffID: staff})
 }
 
 func (s *Server) receive(c *gin.Context) {
@@ -243,16 +285,26 @@ func (s *Server) receive(c *gin.Context) {
 	if !ok {
 		return
 	}
-	h, ok := s.scannedHold(c, r.Barcode, CodeNotExpectedHere)
-	if !ok {
+	id, status, e := s.receiveCopy(c.Request.Context(), r, staffID(c))
+	if e != nil {
+		s.failOp(c, e)
 		return
 	}
-	res, err := s.updateHold(c.Request.Context(), h.ID, workflows.UpdateReceive, workflows.ScanRequest{Barcode: r.Barcode, Branch: r.Branch, StaffID: staffID(c)})
+	c.JSON(http.StatusOK, gin.H{"hold_id": idString(id), "status": status})
+}
+
+// receiveCopy: a copy delivered from another branch arrived (a checked scan); the answer is its hold and
+// the hold's new status.
+func (s *Server) receiveCopy(ctx context.Context, r scanRequest, staff int64) (int64, domain.Status, *opError) {
+	h, e := s.scannedHold(ctx, r.Barcode, CodeNotExpectedHere)
+	if e != nil {
+		return 0, "", e
+	}
+	res, err := s.updateHold(ctx, h.ID, workflows.UpdateReceive, workflows.ScanRequest{Barcode: r.Barcode, Branch: r.Branch, StaffID: staff})
 	if err != nil {
-		s.failWorkflow(c, err)
-		return
+		return 0, "", workflowError(err)
 	}
-	c.JSON(http.StatusOK, gin.H{"hold_id": idString(h.ID), "status": res.Status})
+	return h.ID, res.Status, nil
 }
 
 type checkoutRequest struct {
@@ -268,56 +320,67 @@ func (s *Server) checkout(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
+	out, e := s.lend(c.Request.Context(), req, staffID(c))
+	if e != nil {
+		s.failOp(c, e)
+		return
+	}
+	var holdID *string
+	if out.HoldID != 0 {
+		id := idString(out.HoldID)
+		holdID = &id
+	}
+	c.JSON(http.StatusOK, gin.H{"loan": gin.H{"barcode": out.Barcode, "due_date": out.DueDate}, "hold_id": holdID})
+}
+
+// lent is a checkout's result: the loan, and the hold it fulfilled (0 for none).
+type lent struct {
+	Barcode string
+	DueDate string // YYYY-MM-DD
+	HoldID  int64
+}
+
+// lend checks out a copy to a patron (the JSON checkout and the staff console).
+func (s *Server) lend(ctx context.Context, req checkoutRequest, staff int64) (lent, *opError) {
 	card, err := domain.NormalizeCardNumber(req.CardNumber)
 	if err != nil {
-		fail(c, http.StatusUnprocessableEntity, CodeInvalidCardNumber)
-		return
+		return lent{}, refused(http.StatusUnprocessableEntity, CodeInvalidCardNumber)
 	}
 	req.Barcode, req.Branch = strings.TrimSpace(req.Barcode), strings.TrimSpace(req.Branch)
 	if !barcodePattern.MatchString(req.Barcode) {
-		fail(c, http.StatusUnprocessableEntity, CodeInvalidBarcode)
-		return
+		return lent{}, refused(http.StatusUnprocessableEntity, CodeInvalidBarcode)
 	}
-	ctx := c.Request.Context()
 	if _, err := store.BranchByCode(ctx, s.DB, req.Branch); err != nil {
-		s.failStore(c, err)
-		return
+		return lent{}, storeError(err)
 	}
 	patron, _, err := store.PatronByCard(ctx, s.DB, card)
 	if err != nil {
-		s.failStore(c, err)
-		return
+		return lent{}, storeError(err)
 	}
 	h, err := store.OpenHoldOfCopy(ctx, s.DB, req.Barcode)
 	switch {
 	case errors.Is(err, store.ErrNoSuchHold):
 		due, err := store.LendFree(ctx, s.DB, req.Barcode, patron, req.Branch, domain.DateOf(time.Now(), s.Cfg.Location).Time())
 		if err != nil {
-			s.failStore(c, err)
-			return
+			return lent{}, storeError(err)
 		}
-		c.JSON(http.StatusOK, gin.H{"loan": gin.H{"barcode": req.Barcode, "due_date": due.Format(time.DateOnly)}, "hold_id": nil})
-		return
+		return lent{Barcode: req.Barcode, DueDate: due.Format(time.DateOnly)}, nil
 	case err != nil:
-		s.internal(c, err)
-		return
+		return lent{}, internalError(err)
 	}
 	res, err := s.updateHold(ctx, h.ID, workflows.UpdateCheckout, workflows.CheckoutRequest{
-		Barcode: req.Barcode, Branch: req.Branch, PatronID: patron, StaffID: staffID(c)})
+		Barcode: req.Barcode, Branch: req.Branch, PatronID: patron, StaffID: staff})
 	if err != nil {
-		s.failWorkflow(c, err)
-		return
+		return lent{}, workflowError(err)
 	}
 	if res.Loan == nil {
-		s.internal(c, errors.New("checkout answered no loan"))
-		return
+		return lent{}, internalError(errors.New("checkout answered no loan"))
 	}
-	var holdID *string
+	out := lent{Barcode: res.Loan.Barcode, DueDate: res.Loan.DueDate}
 	if res.Status == domain.StatusFulfilled {
-		id := idString(h.ID)
-		holdID = &id
+		out.HoldID = h.ID
 	}
-	c.JSON(http.StatusOK, gin.H{"loan": gin.H{"barcode": res.Loan.Barcode, "due_date": res.Loan.DueDate}, "hold_id": holdID})
+	return out, nil
 }
 
 func (s *Server) callList(c *gin.Context) {
@@ -360,17 +423,25 @@ func (s *Server) holdShelf(c *gin.Context) {
 
 // staffHold reads the hold named in the path (any patron's).
 func (s *Server) staffHold(c *gin.Context) (store.HoldView, bool) {
-	id, ok := parseID(c.Param("id"))
-	if !ok {
-		fail(c, http.StatusNotFound, CodeNotFound)
-		return store.HoldView{}, false
-	}
-	h, err := store.GetHold(c.Request.Context(), s.DB, id, 0)
-	if err != nil {
-		s.failStore(c, err)
-		return store.HoldView{}, false
+	h, e := s.anyHold(c.Request.Context(), c.Param("id"))
+	if e != nil {
+		s.failOp(c, e)
+		return h, false
 	}
 	return h, true
+}
+
+// anyHold reads a hold by its ID (any patron's), for staff.
+func (s *Server) anyHold(ctx context.Context, rawID string) (store.HoldView, *opError) {
+	id, ok := parseID(rawID)
+	if !ok {
+		return store.HoldView{}, refused(http.StatusNotFound, CodeNotFound)
+	}
+	h, err := store.GetHold(ctx, s.DB, id, 0)
+	if err != nil {
+		return store.HoldView{}, storeError(err)
+	}
+	return h, nil
 }
 
 // staffUpdate sends an update to the hold in the path and answers the hold.
@@ -383,11 +454,24 @@ func (s *Server) staffUpdate(c *gin.Context, name string, arg func(h store.HoldV
 	if !ok {
 		return
 	}
-	if _, err := s.updateHold(c.Request.Context(), h.ID, name, a); err != nil {
-		s.failWorkflow(c, err)
+	h, e := s.sendStaffUpdate(c.Request.Context(), h.ID, name, a)
+	if e != nil {
+		s.failOp(c, e)
 		return
 	}
-	s.answerHold(c, http.StatusOK, h.ID, 0)
+	c.JSON(http.StatusOK, holdJSON(h))
+}
+
+// sendStaffUpdate sends an update to a hold's workflow and reads the hold again.
+func (s *Server) sendStaffUpdate(ctx context.Context, id int64, name string, arg any) (store.HoldView, *opError) {
+	if _, err := s.updateHold(ctx, id, name, arg); err != nil {
+		return store.HoldView{}, workflowError(err)
+	}
+	h, err := store.GetHold(ctx, s.DB, id, 0)
+	if err != nil {
+		return store.HoldView{}, storeError(err)
+	}
+	return h, nil
 }
 
 func (s *Server) contacted(c *gin.Context) {
@@ -443,14 +527,17 @@ func (s *Server) staffChangePickup(c *gin.Context) {
 }
 
 type counterRequest struct {
-	CardNumber   string `json:"card_number"`
-	TitleID      string `json:"title_id"`
-	PickupBranch string `json:"pickup_branch"`
-	Request      *struct {
-		Title  string `json:"title"`
-		Author string `json:"author"`
-		ISBN   string `json:"isbn"`
-	} `json:"request"`
+	CardNumber   string           `json:"card_number"`
+	TitleID      string           `json:"title_id"`
+	PickupBranch string           `json:"pickup_branch"`
+	Request      *counterTitleReq `json:"request"`
+}
+
+// counterTitleReq describes a title the library does not own, asked for at the counter.
+type counterTitleReq struct {
+	Title  string `json:"title"`
+	Author string `json:"author"`
+	ISBN   string `json:"isbn"`
 }
 
 // counterHold takes a hold at the counter (窓口予約): for a title in the catalogue, or a request for one the
@@ -460,25 +547,31 @@ func (s *Server) counterHold(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
+	h, e := s.placeCounterHold(c.Request.Context(), req, staffID(c))
+	if e != nil {
+		s.failOp(c, e)
+		return
+	}
+	c.JSON(http.StatusOK, holdJSON(h))
+}
+
+// placeCounterHold places a counter hold (the JSON endpoint and the staff console).
+func (s *Server) placeCounterHold(ctx context.Context, req counterRequest, staff int64) (store.HoldView, *opError) {
 	card, err := domain.NormalizeCardNumber(req.CardNumber)
 	if err != nil {
-		fail(c, http.StatusUnprocessableEntity, CodeInvalidCardNumber)
-		return
+		return store.HoldView{}, refused(http.StatusUnprocessableEntity, CodeInvalidCardNumber)
 	}
-	ctx := c.Request.Context()
 	patron, _, err := store.PatronByCard(ctx, s.DB, card)
 	if err != nil {
-		s.failStore(c, err)
-		return
+		return store.HoldView{}, storeError(err)
 	}
-	p := store.Placement{PatronID: patron, Pickup: strings.TrimSpace(req.PickupBranch), Origin: "counter", PlacedBy: staffID(c),
+	p := store.Placement{PatronID: patron, Pickup: strings.TrimSpace(req.PickupBranch), Origin: "counter", PlacedBy: staff,
 		Limits: store.Limits{Total: s.Cfg.HoldLimitTotal, AV: s.Cfg.HoldLimitAV}}
 	switch {
 	case req.TitleID != "" && req.Request == nil:
 		id, ok := parseID(req.TitleID)
 		if !ok {
-			fail(c, http.StatusNotFound, CodeNotFound)
-			return
+			return store.HoldView{}, refused(http.StatusNotFound, CodeNotFound)
 		}
 		p.TitleID = id
 	case req.TitleID == "" && req.Request != nil && strings.TrimSpace(req.Request.Title) != "" && len(req.Request.Title) <= 500 &&
@@ -486,13 +579,11 @@ func (s *Server) counterHold(c *gin.Context) {
 		p.Request = &store.Request{Title: strings.TrimSpace(req.Request.Title), Author: strings.TrimSpace(req.Request.Author),
 			ISBN: strings.TrimSpace(req.Request.ISBN)}
 	default:
-		fail(c, http.StatusUnprocessableEntity, CodeInvalidRequest)
-		return
+		return store.HoldView{}, refused(http.StatusUnprocessableEntity, CodeInvalidRequest)
 	}
 	h, code, err := s.place(ctx, p)
 	if err != nil {
-		s.internal(c, err)
-		return
+		return store.HoldView{}, internalError(err)
 	}
 	if code != "" {
 		status := http.StatusUnprocessableEntity
@@ -504,10 +595,9 @@ func (s *Server) counterHold(c *gin.Context) {
 		case CodeUnavailable:
 			status = http.StatusServiceUnavailable
 		}
-		fail(c, status, code)
-		return
+		return store.HoldView{}, refused(status, code)
 	}
-	c.JSON(http.StatusOK, holdJSON(h))
+	return h, nil
 }
 
 type newItemRequest struct {

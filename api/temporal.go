@@ -84,42 +84,77 @@ var codeStatus = map[string]int{
 	"barcode_taken":                http.StatusConflict,
 }
 
-// failWorkflow answers an error from a workflow call: a refusal keeps its code; a missing workflow is 404;
-// anything else is logged as an internal error.
-func (s *Server) failWorkflow(c *gin.Context, err error) {
+// opError is how a staff operation (or any shared piece of a handler) ends without its result: a refusal
+// with its code and HTTP status, or a failure of the system (err set) that is logged and answered with a
+// generic code. The JSON handlers answer it with failOp; the staff console shows message(c, code).
+type opError struct {
+	status int
+	code   Code
+	err    error  // a failure of the system behind the code, to log; nil for a refusal
+	log    string // the log message for err
+}
+
+func (e *opError) Error() string {
+	if e.err != nil {
+		return string(e.code) + ": " + e.err.Error()
+	}
+	return string(e.code)
+}
+
+// refused is a refusal with its status and code.
+func refused(status int, code Code) *opError { return &opError{status: status, code: code} }
+
+// internalError is a failure of the system: logged, answered 500 internal_error.
+func internalError(err error) *opError {
+	return &opError{status: http.StatusInternalServerError, code: CodeInternal, err: err, log: "request failed"}
+}
+
+// failOp answers e with the error envelope, logging a failure of the system first.
+func (s *Server) failOp(c *gin.Context, e *opError) {
+	if e.err != nil {
+		s.Log.ErrorContext(c.Request.Context(), e.log, "path", c.FullPath(), "err", e.err)
+	}
+	fail(c, e.status, e.code)
+}
+
+// workflowError classifies an error from a workflow call: a refusal keeps its code; a missing workflow is
+// 404; a timeout is 503 unavailable; anything else is an internal error.
+func workflowError(err error) *opError {
 	var appErr *temporal.ApplicationError
 	if errors.As(err, &appErr) {
 		if status, ok := codeStatus[appErr.Type()]; ok {
-			fail(c, status, Code(appErr.Type()))
-			return
+			return refused(status, Code(appErr.Type()))
 		}
 	}
 	var notFound *serviceerror.NotFound
 	if errors.As(err, &notFound) {
-		fail(c, http.StatusNotFound, CodeNotFound)
-		return
+		return refused(http.StatusNotFound, CodeNotFound)
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
-		s.Log.ErrorContext(c.Request.Context(), "workflow call timed out", "path", c.FullPath(), "err", err)
-		fail(c, http.StatusServiceUnavailable, CodeUnavailable)
-		return
+		return &opError{status: http.StatusServiceUnavailable, code: CodeUnavailable, err: err, log: "workflow call timed out"}
 	}
-	s.internal(c, err)
+	return internalError(err)
 }
 
-// failStore answers a refusal from the store with its code.
-func (s *Server) failStore(c *gin.Context, err error) {
+// failWorkflow answers an error from a workflow call (workflowError).
+func (s *Server) failWorkflow(c *gin.Context, err error) { s.failOp(c, workflowError(err)) }
+
+// storeError classifies an error from the store: a refusal gets its code, anything else is internal.
+func storeError(err error) *opError {
 	switch {
 	case errors.Is(err, store.ErrNoSuchHold), errors.Is(err, store.ErrNoSuchPatron), errors.Is(err, store.ErrNoSuchCopy),
 		errors.Is(err, store.ErrTitleNotFound):
-		fail(c, http.StatusNotFound, CodeNotFound)
+		return refused(http.StatusNotFound, CodeNotFound)
 	case errors.Is(err, store.ErrUnknownBranch):
-		fail(c, http.StatusUnprocessableEntity, CodeUnknownBranch)
+		return refused(http.StatusUnprocessableEntity, CodeUnknownBranch)
 	case errors.Is(err, store.ErrPickupNotAllowed):
-		fail(c, http.StatusUnprocessableEntity, CodePickupNotAllowed)
+		return refused(http.StatusUnprocessableEntity, CodePickupNotAllowed)
 	case errors.Is(err, store.ErrNotLendable):
-		fail(c, http.StatusConflict, CodeNotAvailable)
+		return refused(http.StatusConflict, CodeNotAvailable)
 	default:
-		s.internal(c, err)
+		return internalError(err)
 	}
 }
+
+// failStore answers a refusal from the store with its code (storeError).
+func (s *Server) failStore(c *gin.Context, err error) { s.failOp(c, storeError(err)) }

@@ -335,6 +335,7 @@ type ShelfHold struct {
 	Card     string       `db:"card_number"`
 	Deadline sql.NullTime `db:"pickup_deadline"`
 	Expired  bool         `db:"expired"`
+	Title    string       `db:"title"`
 }
 
 // HoldShelf lists a branch's ready holds with their deadlines, then the expired ones whose copies are still
@@ -342,8 +343,9 @@ type ShelfHold struct {
 func HoldShelf(ctx context.Context, q sqlx.QueryerContext, branch string) ([]ShelfHold, error) {
 	var hs []ShelfHold
 	err := sqlx.SelectContext(ctx, q, &hs, `
-		SELECT h.id AS hold_id, h.item_barcode AS barcode, p.card_number, h.pickup_deadline, h.status = 'cancelled' AS expired
-		FROM holds h JOIN patrons p ON p.id = h.patron_id
+		SELECT h.id AS hold_id, h.item_barcode AS barcode, p.card_number, h.pickup_deadline, h.status = 'cancelled' AS expired,
+			coalesce(t.title, h.request_title, '') AS title
+		FROM holds h JOIN patrons p ON p.id = h.patron_id LEFT JOIN titles t ON t.id = h.title_id
 		WHERE h.pickup_branch = $1 AND h.item_barcode IS NOT NULL
 		  AND (h.status = 'ready' OR (h.cancel_reason = 'expired' AND h.shelf_cleared_at IS NULL))
 		ORDER BY expired DESC, h.pickup_deadline NULLS LAST, h.id`, branch)
