@@ -80,6 +80,9 @@ type ErrorBody struct {
 
 // english reports whether the client asked for English.
 func english(c *gin.Context) bool {
+	if l, ok := c.Get(ctxLang); ok { // a web page: its language is settled by webPage
+		return l == "en"
+	}
 	if l := c.Query("lang"); l != "" {
 		return strings.HasPrefix(l, "en")
 	}
@@ -99,8 +102,12 @@ func message(c *gin.Context, code Code) string {
 	return m[0]
 }
 
-// fail aborts the request with the error envelope.
+// fail aborts the request with the error envelope; on a web page route (webPage) with an HTML error page.
 func fail(c *gin.Context, status int, code Code) {
+	if s, ok := c.Get(ctxWebPage); ok {
+		s.(*Server).errorPage(c, status, code)
+		return
+	}
 	var b ErrorBody
 	b.Error.Code = code
 	b.Error.Message = message(c, code)

@@ -40,8 +40,8 @@ func (s *Server) Router() *gin.Engine {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	_ = r.SetTrustedProxies(nil) // c.ClientIP() is the peer address: X-Forwarded-For cannot dodge login throttling
-	r.NoRoute(func(c *gin.Context) { fail(c, http.StatusNotFound, CodeNotFound) })
-	r.NoMethod(func(c *gin.Context) { fail(c, http.StatusMethodNotAllowed, CodeMethodNotAllowed) })
+	r.NoRoute(s.noRoute(http.StatusNotFound, CodeNotFound))
+	r.NoMethod(s.noRoute(http.StatusMethodNotAllowed, CodeMethodNotAllowed))
 	r.Use(s.recovery(), s.requestLog(), s.metricsMiddleware(), securityHeaders(s.Cfg.PublicURL), limitBody(maxBody))
 
 	r.GET("/healthz", s.healthz)
@@ -56,6 +56,7 @@ func (s *Server) Router() *gin.Engine {
 	s.meRoutes(s.patronGroup(v1))
 	s.staffHoldRoutes(s.staffGroup(v1))
 	s.staffCatalogueRoutes(s.staffGroup(v1))
+	s.webRoutes(r)
 	return r
 }
 
