@@ -50,6 +50,7 @@ func (s *Server) Router() *gin.Engine {
 
 	v1 := r.Group("/api/v1")
 	v1.GET("/branches", s.branches)
+	s.catalogueRoutes(v1)
 	s.sessionRoutes(v1)
 	s.patronHoldRoutes(s.patronGroup(v1))
 	s.basketRoutes(s.patronGroup(v1))
