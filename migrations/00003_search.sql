@@ -26,14 +26,15 @@ ALTER TABLE titles
     ADD COLUMN author_key    text GENERATED ALWAYS AS (search_key(author || ' ' || author_reading)) STORED,
     ADD COLUMN publisher_key text GENERATED ALWAYS AS (search_key(publisher)) STORED;
 
--- search_grams codes the 1- and 2-character grams of a title for one GIN index, which serves the 1- and
--- 2-character queries pg_trgm cannot (it needs 3 characters): a character is its code point c, a pair of
+-- search_grams codes the 1- and 2-character grams of a title for one GIN index, which serves queries of
+-- any length, 1 and 2 characters included (pg_trgm needs 3): a character is its code point c, a pair of
 -- characters c1 * 2^21 + c2. Grams inside the title or inside its reading (title_key, reading_key) are
 -- positive; grams of the rest of search_text (authors, publisher, series) and the pairs that straddle two
 -- parts are negative. So one index answers both "search_text contains X" (overlap with {g, -g}, exactly
--- search_text LIKE '%X%') and "the title or its reading contains X" (contains {g}). search_text starts with
--- the title part (domain.SearchText); should it not, all of it counts as the rest. Duplicates are left in:
--- GIN removes them. Go computes the same codes for query terms (store/catalogue.go).
+-- search_text LIKE '%X%' for 1 or 2 characters; each pair of a longer X) and "the title or its reading
+-- contains X" (contains {g}). search_text starts with the title part (domain.SearchText); should it not,
+-- all of it counts as the rest. Duplicates are left in: GIN removes them. Go computes the same codes for
+-- query terms (store/catalogue.go).
 -- +goose StatementBegin
 CREATE FUNCTION search_grams(search_text text, title_key text, reading_key text) RETURNS int8[]
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
@@ -82,12 +83,14 @@ CREATE INDEX titles_search_grams ON titles USING gin (search_grams(search_text, 
 CREATE INDEX titles_title_key ON titles (title_key text_pattern_ops);
 CREATE INDEX titles_reading_key ON titles (reading_key text_pattern_ops);
 CREATE INDEX titles_format ON titles (format, id);
--- The trigram index on the raw title served no query: searches go through the normalised keys above.
-DROP INDEX titles_title_trgm;
+-- The trigram indexes go: searches use the grams above, which are exact. A trigram match is rechecked, and
+-- PostgreSQL would recheck search_grams too (computing it per row) in any bitmap the two indexes share.
+DROP INDEX titles_title_trgm, titles_search_trgm;
 -- Statistics on the new expression index (the planner's estimate of how common a gram is).
 ANALYZE titles;
 
 -- +goose Down
+CREATE INDEX titles_search_trgm ON titles USING gin (search_text gin_trgm_ops);
 CREATE INDEX titles_title_trgm ON titles USING gin (title gin_trgm_ops);
 DROP INDEX titles_format, titles_reading_key, titles_title_key, titles_search_grams;
 DROP FUNCTION search_grams(text, text, text);

@@ -3,29 +3,33 @@ package store
 // Catalogue search and title detail (GET /api/v1/titles, GET /api/v1/titles/{id}).
 //
 // Matching. A query is split on white space into terms, and each term is normalised with domain.SearchKey,
-// as titles.search_text is: every term must occur in search_text (AND). Terms of 3 or more characters use
-// the pg_trgm index on search_text; 1- and 2-character terms, which pg_trgm cannot serve, use the GIN index
-// on search_grams(search_text, title_key, reading_key) (migrations/00003_search.sql): the codes of every 1-
-// and 2-character gram, positive inside the title or its reading and negative elsewhere. A term t matches
-// when the grams overlap {t, -t}, which is exactly search_text LIKE '%t%'; the LIKE is kept as a cheap
-// filter, so that a plan walking the primary key never has to compute the grams. The detailed fields
-// match the normalised columns title_key/reading_key, author_key and publisher_key, with the same indexes
-// as a pre-filter.
+// as titles.search_text is: every term must occur in search_text (AND), checked with LIKE. The index is the
+// GIN index on search_grams(search_text, title_key, reading_key) (migrations/00003_search.sql): the codes of
+// every 1- and 2-character gram, positive inside the title or its reading and negative elsewhere. A 1- or
+// 2-character term t matches exactly when the grams overlap {t, -t}; a longer term needs each of its pairs
+// of characters, and LIKE checks the rest. The index is exact (GIN rechecks nothing), so a bitmap scan never
+// computes search_grams, and LIKE comes first in every filter, so a plan that walks the primary key computes
+// it only for rows that match. (pg_trgm would serve 3 characters and more, but its matches are rechecked,
+// and a recheck would compute search_grams for every row of a bitmap it shares.) The detailed fields match
+// the normalised columns title_key/reading_key, author_key and publisher_key with the same grams as a
+// pre-filter.
 //
 // Ranking. With a keyword (or else a title) the results come in four tiers, each in ID order: the title or
 // its reading equals the whole query (exact), starts with it (prefix), contains every term, and the rest.
 //
-// Speed. A count capped at SearchCap (one LIMIT probe) decides how to page. Up to SearchCap matches, one
-// query ranks them all (sorting 10,000 rows takes milliseconds). More than that happens for very common
-// 1-character queries (の matches two thirds of a 200,000-title catalogue): ranking them all would read
-// every match, so each tier is read on its own in ID order, which the planner serves by walking the primary
-// key and stopping after a page, or from the indexes when the tier is small (exact and prefix matches from
-// the text_pattern_ops indexes on title_key and reading_key, title matches from the title grams). Only the
-// first SearchCap results can then be paged, and Total is SearchCap with Capped set.
+// Speed. One query reads at most SearchCap + 1 matches, counts and ranks them: when they are all the
+// matches, that is the answer. More happens for very common characters (の matches two thirds of a
+// 200,000-title catalogue): ranking them all would read every match, so each tier is read on its own in ID
+// order, which the planner serves by walking the primary key and stopping after a page, or from the indexes
+// when the tier is small (exact and prefix matches from the text_pattern_ops indexes on title_key and
+// reading_key, title matches from the title grams). Only the first SearchCap results can then be paged, and
+// Total is SearchCap with Capped set. When the planner's statistics say that most titles match, the first
+// query scans the table instead of the index (see mostTitlesMatch).
 
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -159,12 +163,16 @@ func SearchTitles(ctx context.Context, db *sqlx.DB, q SearchQuery) (SearchResult
 	res := SearchResult{Titles: []TitleSummary{}}
 	offset := (q.Page - 1) * q.PerPage
 	err = readOnly(ctx, db, func(tx *sqlx.Tx) error {
-		ids, n, err := s.rankFirst(ctx, tx, offset, q.PerPage)
+		common, err := s.mostTitlesMatch(ctx, tx)
+		if err != nil {
+			return err
+		}
+		ids, n, err := s.rankFirst(ctx, tx, offset, q.PerPage, !common)
 		if err != nil {
 			return err
 		}
 		if len(ids) == 0 && offset > 0 { // past the end: count on its own
-			if n, err = s.count(ctx, tx); err != nil {
+			if n, err = s.count(ctx, tx, !common); err != nil {
 				return err
 			}
 		}
@@ -191,14 +199,16 @@ func SearchTitles(ctx context.Context, db *sqlx.DB, q SearchQuery) (SearchResult
 }
 
 // readOnly runs f in a read-only transaction, one snapshot for the count and the rows. Parallel workers
-// and JIT compilation cost more than they save on queries that stop after a page.
+// and JIT compilation cost more than they save on queries that stop after a page; work_mem keeps bitmaps
+// exact (a lossy page would make PostgreSQL recheck, that is compute search_grams for, each of its rows).
 func readOnly(ctx context.Context, db *sqlx.DB, f func(tx *sqlx.Tx) error) error {
 	tx, err := db.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead})
 	if err != nil {
 		return fmt.Errorf("store: search: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	if _, err := tx.ExecContext(ctx, `SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off`); err != nil {
+	if _, err := tx.ExecContext(ctx, `SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off;
+		SET LOCAL work_mem = '16MB'`); err != nil {
 		return fmt.Errorf("store: search: %w", err)
 	}
 	if err := f(tx); err != nil {
@@ -213,7 +223,8 @@ func readOnly(ctx context.Context, db *sqlx.DB, f func(tx *sqlx.Tx) error) error
 // search is a query compiled to SQL fragments over "titles t". A fragment adds its arguments when it is
 // rendered into a statement, so that each statement numbers (and sends) only the arguments it uses.
 type search struct {
-	where []frag // every condition
+	where  []frag // every condition
+	assist []frag // conditions implied by where that the grams and trigram indexes serve
 	// Ranking, when the query has a keyword (or else a title): exact, prefix, contains; nil otherwise.
 	exact    frag // the title or its reading equals the whole query, normalised
 	prefix   frag // ... starts with it
@@ -234,13 +245,19 @@ func (st *stmt) arg(v any) string {
 
 func (s *search) ranked() bool { return s.exact != nil }
 
-// whereSQL renders every condition.
-func (s *search) whereSQL(st *stmt) string {
-	if len(s.where) == 0 {
+// whereSQL renders every condition, and with assist the index conditions they imply. Without them a plan
+// can only scan (in ID order, or the whole table), which is best when most titles match; with them the
+// planner can use the indexes and must, or it would compute search_grams for every row it reads.
+func (s *search) whereSQL(st *stmt, assist bool) string {
+	conds := s.where
+	if assist {
+		conds = append(slices.Clip(conds), s.assist...)
+	}
+	if len(conds) == 0 {
 		return "true"
 	}
-	parts := make([]string, len(s.where))
-	for i, f := range s.where {
+	parts := make([]string, len(conds))
+	for i, f := range conds {
 		parts[i] = f(st)
 	}
 	return strings.Join(parts, " AND ")
@@ -289,14 +306,16 @@ func buildSearch(q SearchQuery) (*search, error) {
 	}
 	for _, t := range qTerms {
 		c := sqlf("t.search_text LIKE %s", param(likeContains(t), ""))
-		if utf8.RuneCountInString(t) <= 2 {
-			g := gramCode(t)
-			c = sqlf("%s AND %s", c, grams("&&", []int64{g, -g}))
-		}
-		if isbns := isbnForms(t); len(isbns) > 0 {
-			c = sqlf("(t.isbn = ANY(%s) OR (%s))", param(pq.Array(isbns), "text[]"), c)
+		if isbns := isbnForms(t); len(isbns) > 0 { // 10 or 13 characters: no grams
+			c = sqlf("(t.isbn = ANY(%s) OR %s)", param(pq.Array(isbns), "text[]"), c)
 		}
 		s.where = append(s.where, c)
+		if len(isbnForms(t)) == 0 {
+			// Each gram of t is in the title part (positive) or elsewhere (negative).
+			for _, g := range termCodes(t) {
+				s.assist = append(s.assist, grams("&&", []int64{g, -g}))
+			}
+		}
 	}
 
 	titleTerms, err := field(q.Title)
@@ -304,7 +323,8 @@ func buildSearch(q SearchQuery) (*search, error) {
 		return nil, err
 	}
 	for _, t := range titleTerms {
-		s.where = append(s.where, titleContains(t), grams("@>", titleCodes(t)))
+		s.where = append(s.where, titleContains(t))
+		s.assist = append(s.assist, grams("@>", termCodes(t)))
 	}
 
 	for _, f := range []struct{ raw, column string }{{q.Author, "t.author_key"}, {q.Publisher, "t.publisher_key"}} {
@@ -313,13 +333,13 @@ func buildSearch(q SearchQuery) (*search, error) {
 			return nil, err
 		}
 		for _, t := range terms {
-			p := param(likeContains(t), "")
-			if utf8.RuneCountInString(t) <= 2 {
-				// The field lies outside the title part of search_text: its grams are negative.
-				s.where = append(s.where, sqlf(f.column+" LIKE %s AND %s", p, grams("@>", []int64{-gramCode(t)})))
-			} else {
-				s.where = append(s.where, sqlf(f.column+" LIKE %[1]s AND t.search_text LIKE %[1]s", p))
+			s.where = append(s.where, sqlf(f.column+" LIKE %s", param(likeContains(t), "")))
+			// The field lies outside the title part of search_text: its grams are negative.
+			codes := termCodes(t)
+			for i := range codes {
+				codes[i] = -codes[i]
 			}
+			s.assist = append(s.assist, grams("@>", codes))
 		}
 	}
 
@@ -362,7 +382,7 @@ func buildSearch(q SearchQuery) (*search, error) {
 		var codes []int64
 		for _, t := range rankTerms {
 			contains = append(contains, titleContains(t))
-			codes = append(codes, titleCodes(t)...)
+			codes = append(codes, termCodes(t)...)
 		}
 		s.contains = func(st *stmt) string {
 			parts := make([]string, len(contains))
@@ -398,10 +418,44 @@ func isbnCondition(raw string) (frag, error) {
 	return sqlf("(t.isbn >= %s AND t.isbn < %s)", param(d, ""), param(d+"~", "")), nil
 }
 
-// count counts the matches, up to SearchCap + 1.
-func (s *search) count(ctx context.Context, tx *sqlx.Tx) (int, error) {
+// mostTitlesMatch asks the planner whether the query matches so many titles (commonMatchShare or more)
+// that scanning the table until SearchCap + 1 matches is cheaper than reading the index: the index of a
+// character that two thirds of the titles contain lists over 100,000 rows before a single one is read, a
+// scan finds 10,001 of them in the first 15,000 rows. The estimate comes from the statistics ANALYZE keeps
+// on the grams index (how often each gram occurs); both ways give the same rows.
+func (s *search) mostTitlesMatch(ctx context.Context, tx *sqlx.Tx) (bool, error) {
+	if len(s.assist) == 0 {
+		return false, nil // no grams: the planner chooses on its own
+	}
 	st := &stmt{}
-	query := `SELECT count(*) FROM (SELECT 1 FROM titles t WHERE ` + s.whereSQL(st) + ` LIMIT ` + st.arg(SearchCap+1) + `) m`
+	var plan []byte
+	if err := tx.GetContext(ctx, &plan, `EXPLAIN (FORMAT JSON) SELECT 1 FROM titles t WHERE `+s.whereSQL(st, true)+
+		` UNION ALL SELECT 1 FROM titles`, st.args...); err != nil {
+		return false, fmt.Errorf("store: search: estimate: %w", err)
+	}
+	var out []struct {
+		Plan struct {
+			Plans []struct {
+				Rows float64 `json:"Plan Rows"`
+			} `json:"Plans"`
+		} `json:"Plan"`
+	}
+	if err := json.Unmarshal(plan, &out); err != nil || len(out) != 1 || len(out[0].Plan.Plans) != 2 {
+		return false, fmt.Errorf("store: search: estimate: unexpected plan %.200s (%v)", plan, err)
+	}
+	matches, titles := out[0].Plan.Plans[0].Rows, out[0].Plan.Plans[1].Rows
+	return matches > SearchCap && matches >= commonMatchShare*titles, nil
+}
+
+// commonMatchShare is the share of the catalogue from which a match set counts as common (see
+// mostTitlesMatch): reading the index costs about 0.1 µs per match, scanning about 0.3 µs per row read.
+const commonMatchShare = 0.3
+
+// count counts the matches, up to SearchCap + 1.
+func (s *search) count(ctx context.Context, tx *sqlx.Tx, assist bool) (int, error) {
+	st := &stmt{}
+	query := `SELECT count(*) FROM (SELECT 1 FROM titles t WHERE ` + s.whereSQL(st, assist) + ` LIMIT ` +
+		st.arg(SearchCap+1) + `) m`
 	var n int
 	if err := tx.GetContext(ctx, &n, query, st.args...); err != nil {
 		return 0, fmt.Errorf("store: search: count: %w", err)
@@ -412,7 +466,7 @@ func (s *search) count(ctx context.Context, tx *sqlx.Tx) (int, error) {
 // rankFirst reads at most SearchCap + 1 matches, counts them (n) and ranks them, in one query. When n is
 // at most SearchCap these are all the matches and ids is the page; otherwise the caller walks the tiers.
 // A page past the end comes back empty, without n.
-func (s *search) rankFirst(ctx context.Context, tx *sqlx.Tx, offset, limit int) (ids []int64, n int, err error) {
+func (s *search) rankFirst(ctx context.Context, tx *sqlx.Tx, offset, limit int, assist bool) (ids []int64, n int, err error) {
 	st := &stmt{}
 	rank := "0"
 	if s.ranked() {
@@ -420,7 +474,7 @@ func (s *search) rankFirst(ctx context.Context, tx *sqlx.Tx, offset, limit int) 
 			` THEN 2 ELSE 3 END`
 	}
 	query := `SELECT m.id, count(*) OVER () AS n FROM (SELECT t.id, ` + rank + ` AS rank FROM titles t WHERE ` +
-		s.whereSQL(st) + ` LIMIT ` + st.arg(SearchCap+1) + `) m ORDER BY m.rank, m.id LIMIT ` + st.arg(limit) +
+		s.whereSQL(st, assist) + ` LIMIT ` + st.arg(SearchCap+1) + `) m ORDER BY m.rank, m.id LIMIT ` + st.arg(limit) +
 		` OFFSET ` + st.arg(offset)
 	var rows []struct {
 		ID int64 `db:"id"`
@@ -435,37 +489,76 @@ func (s *search) rankFirst(ctx context.Context, tx *sqlx.Tx, offset, limit int) 
 	return ids, n, nil
 }
 
-// walkTiers returns the first n results, tier after tier, each tier in ID order: for more than SearchCap
-// matches. A tier is read only when the ones before it do not fill n.
+// walkTiers returns the first n results, tier after tier: for more than SearchCap matches. A tier is read
+// only when the ones before it do not fill n.
+//
+// Exact and prefix matches come from the text_pattern_ops indexes on title_key and reading_key. The other
+// tiers are read in ID order, first from the first walkChunk titles only (a range of the primary key, with
+// no index but the key): a tier with 1 title in 100 or more fills a page there, whatever its size. A
+// sparser tier is small, and is read from the grams index and sorted ("t.id + 0" keeps the planner from
+// walking the whole key for it). The planner's estimates cannot make this choice: a longer term's pairs of
+// characters occur together, and it takes them as independent.
 func (s *search) walkTiers(ctx context.Context, tx *sqlx.Tx, n int) ([]int64, error) {
-	type tier func(st *stmt) (cond, order string)
-	tiers := []tier{func(*stmt) (string, string) { return "true", "t.id" }}
+	type tier struct {
+		cond func(st *stmt) string // the tier, given the match
+		idx  frag                  // implied by cond, served by the grams index; or nil
+	}
+	tiers := []tier{{cond: func(*stmt) string { return "true" }}}
 	if s.ranked() {
 		tiers = []tier{
-			func(st *stmt) (string, string) { return s.prefix(st), s.exact(st) + " DESC, t.id" }, // exact, then prefix
-			func(st *stmt) (string, string) {
-				return s.contains(st) + " AND " + s.titleIdx(st) + " AND NOT " + s.prefix(st), "t.id"
-			},
-			func(st *stmt) (string, string) { return "NOT " + s.contains(st), "t.id" },
+			{cond: func(st *stmt) string { return s.contains(st) + " AND NOT " + s.prefix(st) }, idx: s.titleIdx},
+			{cond: func(st *stmt) string { return "NOT " + s.contains(st) }},
 		}
 	}
 	var ids []int64
-	for _, tr := range tiers {
+	if s.ranked() {
 		st := &stmt{}
-		where := s.whereSQL(st)
-		cond, order := tr(st)
-		var got []int64
-		if err := tx.SelectContext(ctx, &got, `SELECT t.id FROM titles t WHERE `+where+` AND `+cond+
-			` ORDER BY `+order+` LIMIT `+st.arg(n-len(ids)), st.args...); err != nil {
-			return nil, fmt.Errorf("store: search: tier: %w", err)
+		query := `SELECT t.id FROM titles t WHERE ` + s.whereSQL(st, true) + ` AND ` + s.prefix(st) +
+			` ORDER BY ` + s.exact(st) + ` DESC, t.id LIMIT ` + st.arg(n)
+		if err := tx.SelectContext(ctx, &ids, query, st.args...); err != nil {
+			return nil, fmt.Errorf("store: search: prefix tier: %w", err)
 		}
-		ids = append(ids, got...)
+	}
+	chunk := max(walkChunk, 20*n)
+	var bound sql.NullInt64 // the first ID past the first chunk, NULL when the chunk is the whole table
+	if len(ids) < n {
+		if err := tx.GetContext(ctx, &bound, `SELECT id FROM titles ORDER BY id OFFSET $1 LIMIT 1`, chunk); err != nil &&
+			!errors.Is(err, sql.ErrNoRows) {
+			return nil, fmt.Errorf("store: search: chunk: %w", err)
+		}
+	}
+	for _, tr := range tiers {
 		if len(ids) >= n {
 			break
 		}
+		need := n - len(ids)
+		st := &stmt{}
+		query := `SELECT t.id FROM titles t WHERE ` + s.whereSQL(st, false) + ` AND ` + tr.cond(st)
+		if bound.Valid {
+			query += ` AND t.id < ` + st.arg(bound.Int64)
+		}
+		var got []int64
+		if err := tx.SelectContext(ctx, &got, query+` ORDER BY t.id LIMIT `+st.arg(need), st.args...); err != nil {
+			return nil, fmt.Errorf("store: search: tier: %w", err)
+		}
+		if len(got) < need && bound.Valid {
+			st = &stmt{}
+			query = `SELECT t.id FROM titles t WHERE ` + s.whereSQL(st, true) + ` AND ` + tr.cond(st)
+			if tr.idx != nil {
+				query += ` AND ` + tr.idx(st)
+			}
+			got = nil
+			if err := tx.SelectContext(ctx, &got, query+` ORDER BY t.id + 0 LIMIT `+st.arg(need), st.args...); err != nil {
+				return nil, fmt.Errorf("store: search: tier: %w", err)
+			}
+		}
+		ids = append(ids, got...)
 	}
 	return ids, nil
 }
+
+// walkChunk is how many titles (in ID order) a tier is first looked for in (see walkTiers).
+const walkChunk = 2000
 
 // summarySelect reads TitleSummary; the copy and queue counts come from the indexes on items (title_id)
 // and holds (item_barcode, and the open holds of a title).
@@ -571,9 +664,9 @@ func gramCode(g string) int64 {
 	return code
 }
 
-// titleCodes are the grams a title (or its reading) must contain to contain t: t itself when it is 1 or
-// 2 characters long, else each of its pairs of characters.
-func titleCodes(t string) []int64 {
+// termCodes are the grams a text must contain to contain t: t itself when it is 1 or 2 characters long,
+// else each of its pairs of characters.
+func termCodes(t string) []int64 {
 	rs := []rune(t)
 	if len(rs) <= 2 {
 		return []int64{gramCode(t)}

@@ -26,7 +26,7 @@ func FullRanking(ctx context.Context, db *sqlx.DB, q SearchQuery, offset, limit 
 		order = `CASE WHEN ` + s.exact(st) + ` THEN 0 WHEN ` + s.prefix(st) + ` THEN 1 WHEN ` + s.contains(st) +
 			` THEN 2 ELSE 3 END, t.id`
 	}
-	query := `SELECT t.id FROM titles t WHERE ` + s.whereSQL(st) + ` ORDER BY ` + order + ` LIMIT ` + st.arg(limit) +
+	query := `SELECT t.id FROM titles t WHERE ` + s.whereSQL(st, true) + ` ORDER BY ` + order + ` LIMIT ` + st.arg(limit) +
 		` OFFSET ` + st.arg(offset)
 	ids := []int64{}
 	if err := db.SelectContext(ctx, &ids, query, st.args...); err != nil {
