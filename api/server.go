@@ -58,6 +58,7 @@ func (s *Server) Router() *gin.Engine {
 	s.staffHoldRoutes(s.staffGroup(v1))
 	s.staffCatalogueRoutes(s.staffGroup(v1))
 	s.webRoutes(r)
+	s.staffWebRoutes(r) // the staff console: its own session cookie and CSRF tokens (web_staff.go)
 	return r
 }
 

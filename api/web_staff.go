@@ -1,0 +1,774 @@
+package api
+
+// The staff console (職員画面) under /staff/: html/template pages for the desks, on a desk PC or a tablet.
+// Every operation calls the same code as the staff JSON API (staff_scans.go: checkScan, checkinRun,
+// pullCopy, reportMissing, receiveCopy, lend, sendStaffUpdate, placeCounterHold; the store's lists), so
+// the console and the API cannot drift apart. Refusals are shown in red with the API's message(c, code).
+//
+//	GET  /staff/login                  職員ログイン          POST /staff/login, POST /staff/logout
+//	GET  /staff/                       home: desk branch selector, operations with counts
+//	POST /staff/branch                 sets the desk's branch (cookie yoyaku_staff_branch)
+//	GET  /staff/checkin                返却処理              POST /staff/checkin (barcode) → the routing in large type
+//	GET  /staff/pull-list              確保リスト            POST /staff/pull, POST /staff/missing (per copy)
+//	GET  /staff/receive                配送受入              POST /staff/receive (barcode)
+//	GET  /staff/checkout               貸出                  POST /staff/checkout (card number + barcode)
+//	GET  /staff/call-list              連絡リスト            POST /staff/call-list/:id/contacted (連絡済)
+//	GET  /staff/hold-shelf             予約棚 (deadlines; expired ones highlighted, cleared by a check-in)
+//	GET  /staff/counter                窓口予約              POST /staff/counter (title ID, or a request for an unowned title)
+//
+// Sessions and CSRF: web_staff_session.go. The console is Japanese by default; ?lang=en switches it.
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"yoyaku/activities"
+	"yoyaku/auth"
+	"yoyaku/domain"
+	"yoyaku/store"
+	"yoyaku/workflows"
+)
+
+// staffWebRoutes mounts the staff console. It has its own session cookie and CSRF tokens, so it is not
+// mounted under the patron pages' group (webRoutes): it gets webPage (HTML errors, language) and
+// staffCSRFProtect instead of csrfProtect.
+func (s *Server) staffWebRoutes(r *gin.Engine) {
+	g := r.Group("/staff", s.webPage(), s.staffCSRFProtect())
+	g.GET("/login", s.staffLoginPage)
+	g.POST("/login", s.staffLoginSubmit)
+
+	st := g.Group("", s.webStaff())
+	st.POST("/logout", s.staffLogoutSubmit)
+	st.GET("/", s.staffHomePage)
+	st.POST("/branch", s.staffBranchSubmit)
+	st.GET("/checkin", s.staffCheckinPage)
+	st.POST("/checkin", s.staffCheckinSubmit)
+	st.GET("/pull-list", s.staffPullListPage)
+	st.POST("/pull", s.staffPullSubmit)
+	st.POST("/missing", s.staffMissingSubmit)
+	st.GET("/receive", s.staffReceivePage)
+	st.POST("/receive", s.staffReceiveSubmit)
+	st.GET("/checkout", s.staffCheckoutPage)
+	st.POST("/checkout", s.staffCheckoutSubmit)
+	st.GET("/call-list", s.staffCallListPage)
+	st.POST("/call-list/:id/contacted", s.staffContactedSubmit)
+	st.GET("/hold-shelf", s.staffHoldShelfPage)
+	st.GET("/counter", s.staffCounterPage)
+	st.POST("/counter", s.staffCounterSubmit)
+}
+
+// --- rendering ---
+
+// staffDesk is the console's context for a page: the staff member, the desk's branch and all branches.
+type staffDesk struct {
+	Name     string
+	Branch   store.Branch
+	Branches []store.Branch
+	names    map[string]string
+}
+
+// branchName is a branch's name, or its code when unknown.
+func (d staffDesk) branchName(code string) string {
+	if n, ok := d.names[code]; ok {
+		return n
+	}
+	return code
+}
+
+// desk reads the staff member's name and the desk's branch: the cookie's, else the staff member's own
+// branch, else the first library.
+func (s *Server) desk(c *gin.Context) (staffDesk, error) {
+	ctx := c.Request.Context()
+	var u struct {
+		Name   string         `db:"name"`
+		Branch sql.NullString `db:"branch"`
+	}
+	if err := s.DB.GetContext(ctx, &u, `SELECT name, branch FROM staff_users WHERE id = $1`, staffID(c)); err != nil {
+		return staffDesk{}, fmt.Errorf("web: staff user: %w", err)
+	}
+	bs, err := store.Branches(ctx, s.DB)
+	if err != nil {
+		return staffDesk{}, err
+	}
+	if len(bs) == 0 {
+		return staffDesk{}, errors.New("web: no branches")
+	}
+	d := staffDesk{Name: u.Name, Branches: bs, names: map[string]string{}}
+	for _, b := range bs {
+		d.names[b.Code] = b.Name
+	}
+	want, _ := c.Cookie(staffBranchCookie)
+	for _, code := range []string{want, u.Branch.String, bs[0].Code} {
+		for _, b := range bs {
+			if code != "" && b.Code == code {
+				d.Branch = b
+				return d, nil
+			}
+		}
+	}
+	return d, nil
+}
+
+// staffPage renders a console page with the desk's data: .StaffName, .Desk (the branch), .Branches, .Nav
+// (the operation, for the navigation) and the staff CSRF token.
+func (s *Server) staffPage(c *gin.Context, status int, name string, d staffDesk, data gin.H) {
+	data["CSRF"] = s.staffCSRFToken(c)
+	data["StaffName"] = d.Name
+	data["Desk"] = d.Branch
+	data["Branches"] = d.Branches
+	if _, ok := data["Nav"]; !ok {
+		data["Nav"] = strings.TrimPrefix(name, "staff_")
+	}
+	nav := make([]staffNavItem, len(staffOps))
+	for i, op := range staffOps {
+		nav[i] = staffNavItem{Key: op.key, Href: op.href, Label: tr(c, "staff."+op.key), Current: data["Nav"] == op.key}
+	}
+	data["StaffNav"] = nav
+	s.page(c, status, name, data)
+}
+
+// staffOps are the console's operations, in the navigation's order.
+var staffOps = []struct{ key, href string }{
+	{"checkin", "/staff/checkin"}, {"pull_list", "/staff/pull-list"}, {"receive", "/staff/receive"},
+	{"checkout", "/staff/checkout"}, {"call_list", "/staff/call-list"}, {"hold_shelf", "/staff/hold-shelf"},
+	{"counter", "/staff/counter"},
+}
+
+type staffNavItem struct {
+	Key, Href, Label string
+	Current          bool
+}
+
+// staffRefusal renders a console page with a refusal or failure: status and message(c, code) in red. A
+// failure of the system is logged first.
+func (s *Server) staffRefusal(c *gin.Context, name string, d staffDesk, data gin.H, e *opError) {
+	if e.err != nil {
+		s.Log.ErrorContext(c.Request.Context(), e.log, "path", c.FullPath(), "err", e.err)
+	}
+	data["Error"] = message(c, e.code)
+	data["ErrorCode"] = string(e.code)
+	s.staffPage(c, e.status, name, d, data)
+}
+
+// withDesk runs a console handler with the desk read first.
+func (s *Server) withDesk(c *gin.Context, h func(d staffDesk)) {
+	d, err := s.desk(c)
+	if err != nil {
+		s.internal(c, err)
+		return
+	}
+	h(d)
+}
+
+// --- login, logout, home, branch ---
+
+func (s *Server) staffLoginPage(c *gin.Context) {
+	ok, err := s.staffWebSession(c)
+	if err != nil {
+		s.internal(c, err)
+		return
+	}
+	if ok {
+		c.Redirect(http.StatusSeeOther, staffNext(c.Query("next")))
+		return
+	}
+	s.renderStaffLogin(c, http.StatusOK, "", "")
+}
+
+func (s *Server) renderStaffLogin(c *gin.Context, status int, login, errMsg string) {
+	s.page(c, status, "staff_login", gin.H{
+		"CSRF": s.staffCSRFToken(c), "Login": login, "Next": staffNext(c.Query("next")), "Error": errMsg,
+	})
+}
+
+// staffLoginSubmit checks a staff login like POST /api/v1/staff/session (throttling, the same password
+// check) and starts a console session.
+func (s *Server) staffLoginSubmit(c *gin.Context) {
+	login := strings.ToLower(strings.TrimSpace(c.PostForm("login")))
+	subject := auth.StaffSubject(login)
+	wait, err := s.loginWait(c, subject)
+	if err != nil {
+		s.internal(c, err)
+		return
+	}
+	if wait > 0 {
+		c.Header("Retry-After", retryAfter(wait))
+		s.renderStaffLogin(c, http.StatusTooManyRequests, login, message(c, CodeTooManyAttempts))
+		return
+	}
+	u, err := s.findStaff(c.Request.Context(), login)
+	if err != nil {
+		s.internal(c, err)
+		return
+	}
+	ok, err := s.verifyLogin(c, subject, u.PasswordHash, c.PostForm("password"))
+	if err != nil {
+		s.internal(c, err)
+		return
+	}
+	if !ok {
+		// invalid_credentials, worded for staff (the API's message speaks of library card numbers)
+		s.renderStaffLogin(c, http.StatusUnauthorized, login, tr(c, "staff.login.failed"))
+		return
+	}
+	if err := s.webStaffLogin(c, u.ID); err != nil {
+		s.internal(c, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, staffNext(c.PostForm("next")))
+}
+
+func (s *Server) staffLogoutSubmit(c *gin.Context) {
+	if err := s.webStaffLogout(c); err != nil {
+		s.internal(c, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, staffLoginPath)
+}
+
+// staffHomePage is the console's home: the desk's branch and the operations, with the desk's work to do.
+func (s *Server) staffHomePage(c *gin.Context) {
+	s.withDesk(c, func(d staffDesk) {
+		ctx := c.Request.Context()
+		pulls, err := store.PullList(ctx, s.DB, d.Branch.Code)
+		if err != nil {
+			s.internal(c, err)
+			return
+		}
+		calls, err := store.CallList(ctx, s.DB, d.Branch.Code)
+		if err != nil {
+			s.internal(c, err)
+			return
+		}
+		shelf, err := store.HoldShelf(ctx, s.DB, d.Branch.Code)
+		if err != nil {
+			s.internal(c, err)
+			return
+		}
+		expired := 0
+		for _, h := range shelf {
+			if h.Expired {
+				expired++
+			}
+		}
+		s.staffPage(c, http.StatusOK, "staff_home", d, gin.H{
+			"PullCount": len(pulls), "CallCount": len(calls), "ShelfCount": len(shelf) - expired, "ExpiredCount": expired,
+			"Changed": c.Query("changed") != "",
+		})
+	})
+}
+
+// staffBranchSubmit remembers the desk's branch (a known branch only) and goes back home.
+func (s *Server) staffBranchSubmit(c *gin.Context) {
+	code := strings.TrimSpace(c.PostForm("branch"))
+	if _, err := store.BranchByCode(c.Request.Context(), s.DB, code); err != nil {
+		s.failStore(c, err)
+		return
+	}
+	s.setStaffCookie(c, staffBranchCookie, code, 365*24*3600)
+	c.Redirect(http.StatusSeeOther, staffHome+"?changed=1")
+}
+
+// --- routing answers (check-in, pull) ---
+
+// routingView is a routing as the desk reads it: the headline in large type, and the hold.
+type routingView struct {
+	Action   string // hold_shelf, transit, reshelve
+	Headline string
+	HoldID   string
+	ToBranch string
+	Barcode  string
+	Title    string
+}
+
+func (s *Server) routingView(c *gin.Context, d staffDesk, r activities.Routing, barcode string) routingView {
+	v := routingView{Action: string(r.Action), Barcode: barcode, Title: s.copyTitle(c.Request.Context(), barcode)}
+	if r.HoldID != 0 {
+		v.HoldID = idString(r.HoldID)
+	}
+	switch r.Action {
+	case activities.RouteHoldShelf:
+		v.Headline = tr(c, "staff.route.shelf")
+	case activities.RouteTransit:
+		v.ToBranch = r.ToBranch
+		v.Headline = tr(c, "staff.route.transit", d.branchName(r.ToBranch))
+	default:
+		v.Headline = tr(c, "staff.route.reshelve")
+	}
+	return v
+}
+
+// copyTitle is the title of a copy, for the desk's eyes ("" when unknown).
+func (s *Server) copyTitle(ctx context.Context, barcode string) string {
+	var title string
+	err := s.DB.GetContext(ctx, &title, `SELECT t.title FROM items i JOIN titles t ON t.id = i.title_id WHERE i.barcode = $1`, barcode)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		s.Log.WarnContext(ctx, "web: copy title", "barcode", barcode, "err", err)
+	}
+	return title
+}
+
+// --- 返却処理 (check-in) ---
+
+func (s *Server) staffCheckinPage(c *gin.Context) {
+	s.withDesk(c, func(d staffDesk) {
+		s.staffPage(c, http.StatusOK, "staff_checkin", d, gin.H{"RequestID": newRequestID()})
+	})
+}
+
+// staffCheckinSubmit checks a copy in at the desk's branch, like POST /api/v1/staff/checkin. The form's
+// request_id is the scan's idempotency key: a form sent twice (a double click, a reload) is one scan.
+func (s *Server) staffCheckinSubmit(c *gin.Context) {
+	s.withDesk(c, func(d staffDesk) {
+		data := gin.H{"RequestID": newRequestID(), "Nav": "checkin"}
+		r, e := s.checkScan(c.Request.Context(), scanRequest{Barcode: c.PostForm("barcode"), Branch: d.Branch.Code})
+		if e != nil {
+			data["Barcode"] = strings.TrimSpace(c.PostForm("barcode"))
+			s.staffRefusal(c, "staff_checkin", d, data, e)
+			return
+		}
+		reqID := strings.TrimSpace(c.PostForm("request_id"))
+		if reqID == "" {
+			reqID = newRequestID()
+		} else if !validRequestID(reqID) {
+			s.staffRefusal(c, "staff_checkin", d, data, refused(http.StatusBadRequest, CodeBadRequest))
+			return
+		}
+		in := activities.CheckinInput{Barcode: r.Barcode, Branch: r.Branch, StaffID: staffID(c)}
+		res, e := s.checkinRun(c.Request.Context(), checkinWorkflowID(in, "web-"+reqID), in)
+		if e != nil {
+			data["Barcode"] = r.Barcode
+			s.staffRefusal(c, "staff_checkin", d, data, e)
+			return
+		}
+		data["Routing"] = s.routingView(c, d, res.Routing, r.Barcode)
+		s.staffPage(c, http.StatusOK, "staff_checkin", d, data)
+	})
+}
+
+// --- 確保リスト (pull list) ---
+
+type pullRow struct {
+	Barcode, Title, HoldID, Pickup string
+	Here                           bool
+}
+
+func (s *Server) pullListData(c *gin.Context, d staffDesk, data gin.H) error {
+	items, err := store.PullList(c.Request.Context(), s.DB, d.Branch.Code)
+	if err != nil {
+		return err
+	}
+	rows := make([]pullRow, len(items))
+	for i, it := range items {
+		rows[i] = pullRow{Barcode: it.Barcode, Title: it.Title, HoldID: idString(it.HoldID), Pickup: d.branchName(it.Pickup),
+			Here: it.Pickup == d.Branch.Code}
+	}
+	data["Items"] = rows
+	data["Nav"] = "pull_list"
+	return nil
+}
+
+func (s *Server) staffPullListPage(c *gin.Context) {
+	s.staffPullAnswer(c, nil)
+}
+
+// staffPullAnswer renders the pull list, after an action (act) when there was one; act may set the answer
+// into data and return a refusal.
+func (s *Server) staffPullAnswer(c *gin.Context, act func(d staffDesk, data gin.H) *opError) {
+	s.withDesk(c, func(d staffDesk) {
+		data := gin.H{}
+		var e *opError
+		if act != nil {
+			e = act(d, data)
+		}
+		if err := s.pullListData(c, d, data); err != nil {
+			s.internal(c, err)
+			return
+		}
+		if e != nil {
+			s.staffRefusal(c, "staff_pull_list", d, data, e)
+			return
+		}
+		s.staffPage(c, http.StatusOK, "staff_pull_list", d, data)
+	})
+}
+
+// staffPullSubmit: the copy was found on the shelf and secured (確保), like POST /api/v1/staff/pull.
+func (s *Server) staffPullSubmit(c *gin.Context) {
+	s.staffPullAnswer(c, func(d staffDesk, data gin.H) *opError {
+		data["Barcode"] = strings.TrimSpace(c.PostForm("barcode")) // shown with a refusal
+		r, e := s.checkScan(c.Request.Context(), scanRequest{Barcode: c.PostForm("barcode"), Branch: d.Branch.Code})
+		if e != nil {
+			return e
+		}
+		routing, e := s.pullCopy(c.Request.Context(), r, staffID(c))
+		if e != nil {
+			return e
+		}
+		data["Routing"] = s.routingView(c, d, routing, r.Barcode)
+		return nil
+	})
+}
+
+// staffMissingSubmit: the copy is not on the shelf (所在不明), like POST /api/v1/staff/missing; the hold
+// looks for another copy.
+func (s *Server) staffMissingSubmit(c *gin.Context) {
+	s.staffPullAnswer(c, func(d staffDesk, data gin.H) *opError {
+		data["Barcode"] = strings.TrimSpace(c.PostForm("barcode")) // shown with a refusal
+		r, e := s.checkScan(c.Request.Context(), scanRequest{Barcode: c.PostForm("barcode"), Branch: d.Branch.Code})
+		if e != nil {
+			return e
+		}
+		h, e := s.reportMissing(c.Request.Context(), r, staffID(c))
+		if e != nil {
+			return e
+		}
+		data["Missing"] = gin.H{"Barcode": r.Barcode, "Hold": s.holdView(d, h)}
+		return nil
+	})
+}
+
+// holdRow is a hold as the console shows it.
+type holdRow struct {
+	ID, Title, Status, Label, Pickup, Origin, Deadline string
+	Position                                           int64
+}
+
+func (s *Server) holdView(d staffDesk, h store.HoldView) holdRow {
+	shown := h.Shown()
+	v := holdRow{ID: idString(h.ID), Title: h.Title, Status: string(shown),
+		Label: domain.Label(shown, domain.CancelReason(h.CancelReason.String)), Pickup: d.branchName(h.Pickup), Origin: h.Origin}
+	if h.Position.Valid {
+		v.Position = h.Position.Int64
+	}
+	if h.PickupDeadline.Valid {
+		v.Deadline = h.PickupDeadline.Time.Format(time.DateOnly)
+	}
+	return v
+}
+
+// --- 配送受入 (receive) ---
+
+func (s *Server) staffReceivePage(c *gin.Context) {
+	s.withDesk(c, func(d staffDesk) { s.staffPage(c, http.StatusOK, "staff_receive", d, gin.H{}) })
+}
+
+// staffReceiveSubmit: a copy delivered from another branch arrived, like POST /api/v1/staff/receive.
+func (s *Server) staffReceiveSubmit(c *gin.Context) {
+	s.withDesk(c, func(d staffDesk) {
+		data := gin.H{"Nav": "receive"}
+		ctx := c.Request.Context()
+		r, e := s.checkScan(ctx, scanRequest{Barcode: c.PostForm("barcode"), Branch: d.Branch.Code})
+		if e != nil {
+			data["Barcode"] = strings.TrimSpace(c.PostForm("barcode"))
+			s.staffRefusal(c, "staff_receive", d, data, e)
+			return
+		}
+		id, status, e := s.receiveCopy(ctx, r, staffID(c))
+		if e != nil {
+			data["Barcode"] = r.Barcode
+			s.staffRefusal(c, "staff_receive", d, data, e)
+			return
+		}
+		data["Received"] = gin.H{"HoldID": idString(id), "Barcode": r.Barcode, "Title": s.copyTitle(ctx, r.Barcode),
+			"Status": string(status), "Label": domain.Label(status, "")}
+		s.staffPage(c, http.StatusOK, "staff_receive", d, data)
+	})
+}
+
+// --- 貸出 (checkout) ---
+
+func (s *Server) staffCheckoutPage(c *gin.Context) {
+	s.withDesk(c, func(d staffDesk) { s.staffPage(c, http.StatusOK, "staff_checkout", d, gin.H{}) })
+}
+
+// staffCheckoutSubmit lends a copy to a patron, like POST /api/v1/staff/checkout. The card number stays in
+// the form for the patron's next item.
+func (s *Server) staffCheckoutSubmit(c *gin.Context) {
+	s.withDesk(c, func(d staffDesk) {
+		card := strings.TrimSpace(c.PostForm("card_number"))
+		if n, err := domain.NormalizeCardNumber(card); err == nil {
+			card = n
+		}
+		data := gin.H{"Nav": "checkout", "Card": card}
+		req := checkoutRequest{Barcode: c.PostForm("barcode"), CardNumber: c.PostForm("card_number"), Branch: d.Branch.Code}
+		out, e := s.lend(c.Request.Context(), req, staffID(c))
+		if e != nil {
+			data["Barcode"] = strings.TrimSpace(req.Barcode)
+			if s.badCard(c.Request.Context(), req.CardNumber) {
+				// the card is to be corrected: the scanned item stays in its field
+				data["CardError"], data["KeepBarcode"] = true, strings.TrimSpace(req.Barcode)
+			}
+			s.staffRefusal(c, "staff_checkout", d, data, e)
+			return
+		}
+		loan := gin.H{"Barcode": out.Barcode, "DueDate": out.DueDate, "Title": s.copyTitle(c.Request.Context(), out.Barcode), "HoldID": ""}
+		if out.HoldID != 0 {
+			loan["HoldID"] = idString(out.HoldID)
+		}
+		data["Loan"] = loan
+		s.staffPage(c, http.StatusOK, "staff_checkout", d, data)
+	})
+}
+
+// badCard reports whether a card number is malformed or nobody's.
+func (s *Server) badCard(ctx context.Context, card string) bool {
+	n, err := domain.NormalizeCardNumber(card)
+	if err != nil {
+		return true
+	}
+	_, _, err = store.PatronByCard(ctx, s.DB, n)
+	return errors.Is(err, store.ErrNoSuchPatron)
+}
+
+// --- 連絡リスト (call list) ---
+
+type callRow struct {
+	HoldID, Card, Name, Phone, Title string
+}
+
+func (s *Server) staffCallListPage(c *gin.Context) { s.staffCallAnswer(c, nil) }
+
+func (s *Server) staffCallAnswer(c *gin.Context, act func(d staffDesk, data gin.H) *opError) {
+	s.withDesk(c, func(d staffDesk) {
+		data := gin.H{"Nav": "call_list"}
+		var e *opError
+		if act != nil {
+			e = act(d, data)
+		}
+		calls, err := store.CallList(c.Request.Context(), s.DB, d.Branch.Code)
+		if err != nil {
+			s.internal(c, err)
+			return
+		}
+		rows := make([]callRow, len(calls))
+		for i, call := range calls {
+			rows[i] = callRow{HoldID: idString(call.HoldID), Card: call.Card, Name: call.Name, Phone: call.Phone, Title: call.Title}
+		}
+		data["Calls"] = rows
+		if e != nil {
+			s.staffRefusal(c, "staff_call_list", d, data, e)
+			return
+		}
+		s.staffPage(c, http.StatusOK, "staff_call_list", d, data)
+	})
+}
+
+// staffContactedSubmit records the phone call (連絡済), like POST /api/v1/staff/holds/{id}/contacted.
+func (s *Server) staffContactedSubmit(c *gin.Context) {
+	s.staffCallAnswer(c, func(d staffDesk, data gin.H) *opError {
+		ctx := c.Request.Context()
+		h, e := s.anyHold(ctx, c.Param("id"))
+		if e != nil {
+			return e
+		}
+		h, e = s.sendStaffUpdate(ctx, h.ID, workflows.UpdateContacted, workflows.StaffRequest{StaffID: staffID(c)})
+		if e != nil {
+			return e
+		}
+		v := s.holdView(d, h)
+		contact := ""
+		if h.ContactDate.Valid {
+			contact = h.ContactDate.Time.Format(time.DateOnly)
+		}
+		data["Contacted"] = gin.H{"Hold": v, "ContactDate": contact}
+		return nil
+	})
+}
+
+// --- 予約棚 (hold shelf) ---
+
+type shelfRow struct {
+	HoldID, Barcode, Card, Title, Deadline string
+	Expired, DueToday                      bool
+}
+
+func (s *Server) staffHoldShelfPage(c *gin.Context) {
+	s.withDesk(c, func(d staffDesk) {
+		hs, err := store.HoldShelf(c.Request.Context(), s.DB, d.Branch.Code)
+		if err != nil {
+			s.internal(c, err)
+			return
+		}
+		today := domain.DateOf(time.Now(), s.Cfg.Location).String()
+		rows := make([]shelfRow, len(hs))
+		expired := 0
+		for i, h := range hs {
+			rows[i] = shelfRow{HoldID: idString(h.HoldID), Barcode: h.Barcode, Card: h.Card, Title: h.Title, Expired: h.Expired}
+			if h.Deadline.Valid {
+				rows[i].Deadline = h.Deadline.Time.Format(time.DateOnly)
+				rows[i].DueToday = !h.Expired && rows[i].Deadline <= today
+			}
+			if h.Expired {
+				expired++
+			}
+		}
+		s.staffPage(c, http.StatusOK, "staff_hold_shelf", d, gin.H{
+			"Holds": rows, "ExpiredCount": expired, "ReadyCount": len(rows) - expired, "RequestID": newRequestID(),
+		})
+	})
+}
+
+// --- 窓口予約 (counter holds) ---
+
+func (s *Server) staffCounterPage(c *gin.Context) {
+	s.withDesk(c, func(d staffDesk) {
+		s.staffPage(c, http.StatusOK, "staff_counter", d, gin.H{"Kind": "title", "Kinds": counterKinds, "Pickup": d.Branch.Code, "Form": gin.H{}})
+	})
+}
+
+// settledHold is a freshly placed hold once its workflow has taken it out of 予約申込 (well under a second),
+// so that the desk sees the status the patron will see; after a short wait it is the hold as it is then.
+func (s *Server) settledHold(ctx context.Context, h store.HoldView) store.HoldView {
+	deadline := time.Now().Add(3 * time.Second)
+	for h.Status == domain.StatusRequested && time.Now().Before(deadline) {
+		select {
+		case <-ctx.Done():
+			return h
+		case <-time.After(25 * time.Millisecond):
+		}
+		fresh, err := store.GetHold(ctx, s.DB, h.ID, 0)
+		if err != nil {
+			return h
+		}
+		h = fresh
+	}
+	return h
+}
+
+// counterKinds are the counter page's two forms: a title in the catalogue, a request for one not owned.
+var counterKinds = []string{"title", "request"}
+
+// staffCounterSubmit places a counter hold, like POST /api/v1/staff/holds: kind=title with a title ID, or
+// kind=request with a title (and author, ISBN) the library does not own.
+func (s *Server) staffCounterSubmit(c *gin.Context) {
+	s.withDesk(c, func(d staffDesk) {
+		kind := c.PostForm("kind")
+		if kind != "request" {
+			kind = "title"
+		}
+		form := gin.H{
+			"Card": strings.TrimSpace(c.PostForm("card_number")), "TitleID": strings.TrimSpace(c.PostForm("title_id")),
+			"ReqTitle": c.PostForm("req_title"), "ReqAuthor": c.PostForm("req_author"), "ReqISBN": c.PostForm("req_isbn"),
+		}
+		pickup := strings.TrimSpace(c.PostForm("pickup_branch"))
+		if pickup == "" {
+			pickup = d.Branch.Code
+		}
+		data := gin.H{"Nav": "counter", "Kind": kind, "Kinds": counterKinds, "Pickup": pickup, "Form": form}
+		req := counterRequest{CardNumber: c.PostForm("card_number"), PickupBranch: pickup}
+		if kind == "title" {
+			req.TitleID = strings.TrimSpace(c.PostForm("title_id"))
+		} else {
+			req.Request = &counterTitleReq{Title: c.PostForm("req_title"), Author: c.PostForm("req_author"), ISBN: c.PostForm("req_isbn")}
+		}
+		h, e := s.placeCounterHold(c.Request.Context(), req, staffID(c))
+		if e != nil {
+			s.staffRefusal(c, "staff_counter", d, data, e)
+			return
+		}
+		data["Placed"] = s.holdView(d, s.settledHold(c.Request.Context(), h))
+		data["PlacedCard"] = form["Card"]
+		if n, err := domain.NormalizeCardNumber(c.PostForm("card_number")); err == nil {
+			data["PlacedCard"] = n
+		}
+		data["Form"] = gin.H{}
+		s.staffPage(c, http.StatusOK, "staff_counter", d, data)
+	})
+}
+
+func init() {
+	addTexts(map[string][2]string{
+		"staff.site":          {"予約管理 職員画面", "Holds staff console"},
+		"staff.desk":          {"受付館", "Desk"},
+		"staff.desk.change":   {"変更", "Change"},
+		"staff.nav":           {"業務メニュー", "Operations"},
+		"staff.home":          {"業務メニュー", "Operations"},
+		"staff.checkin":       {"返却処理", "Check in"},
+		"staff.pull_list":     {"確保リスト", "Pull list"},
+		"staff.receive":       {"配送受入", "Receive"},
+		"staff.checkout":      {"貸出", "Check out"},
+		"staff.call_list":     {"連絡リスト", "Call list"},
+		"staff.hold_shelf":    {"予約棚", "Hold shelf"},
+		"staff.counter":       {"窓口予約", "Counter holds"},
+		"staff.checkin.help":  {"返却された資料のバーコードを読み取ってください。行き先を表示します。", "Scan a returned copy: the console says where it goes."},
+		"staff.pull.help":     {"この館の書架から確保する予約資料です。見つけたら「確保」、見つからなければ「所在不明」を押してください。", "Copies on this branch's shelves set aside for holds. Press 確保 when you have the copy, 所在不明 when it is not there."},
+		"staff.receive.help":  {"他館から配送された資料のバーコードを読み取ってください。", "Scan a copy delivered from another branch."},
+		"staff.checkout.help": {"利用者カード番号（全角も可）と資料のバーコードを入力してください。", "Enter the library card number (full-width digits are fine) and scan the copy."},
+		"staff.call.help":     {"電話連絡を希望する利用者の、受取可能になった予約です。連絡したら「連絡済」を押してください。", "Ready holds whose patrons want a phone call. Press 連絡済 after the call."},
+		"staff.shelf.help":    {"この館の予約棚にある資料と取置期限です。期限切れの資料は棚から下ろし、返却処理をしてください。", "Copies on this branch's hold shelf with their deadlines. Take expired ones off the shelf and check them in."},
+		"staff.counter.help":  {"窓口で受け付けた予約を登録します。", "Record a hold taken at the counter."},
+
+		"staff.login":          {"職員ログイン", "Staff login"},
+		"staff.login.id":       {"職員ID", "Staff login"},
+		"staff.login.password": {"パスワード", "Password"},
+		"staff.login.submit":   {"ログイン", "Log in"},
+		"staff.login.failed":   {"職員IDまたはパスワードが正しくありません。", "The staff login or password is incorrect."},
+		"staff.logout":         {"ログアウト", "Log out"},
+
+		"staff.branch.choose":   {"受付館の選択", "Desk branch"},
+		"staff.branch.help":     {"この端末で業務を行う館を選んでください（この端末に記憶されます）。", "Choose the branch this desk works for (remembered on this device)."},
+		"staff.branch.changed":  {"受付館を %s に切り替えました。", "The desk is now %s."},
+		"staff.branch.current":  {"選択中", "current"},
+		"staff.branch.library":  {"図書館", "Libraries"},
+		"staff.branch.facility": {"関連施設", "Related facilities"},
+		"staff.count.pull":      {"確保待ち %d 件", "%d to pull"},
+		"staff.count.call":      {"連絡待ち %d 件", "%d to call"},
+		"staff.count.shelf":     {"取置中 %d 件", "%d on the shelf"},
+		"staff.count.expired":   {"期限切れ %d 件", "%d expired"},
+
+		"staff.barcode":         {"資料バーコード", "Item barcode"},
+		"staff.card":            {"利用者カード番号", "Library card number"},
+		"staff.hold":            {"予約番号", "Hold"},
+		"staff.title":           {"書名", "Title"},
+		"staff.author":          {"著者", "Author"},
+		"staff.isbn":            {"ISBN", "ISBN"},
+		"staff.pickup":          {"受取館", "Pickup"},
+		"staff.status":          {"状態", "Status"},
+		"staff.position":        {"順位", "Position"},
+		"staff.deadline":        {"取置期限", "Pickup deadline"},
+		"staff.name":            {"氏名", "Name"},
+		"staff.phone":           {"電話番号", "Phone"},
+		"staff.actions":         {"操作", "Actions"},
+		"staff.scanned":         {"読み取った資料", "Scanned"},
+		"staff.submit.checkin":  {"返却", "Check in"},
+		"staff.submit.receive":  {"受入", "Receive"},
+		"staff.submit.checkout": {"貸出", "Check out"},
+		"staff.submit.counter":  {"予約登録", "Place hold"},
+		"staff.empty":           {"該当する資料はありません。", "Nothing here."},
+
+		"staff.route.shelf":    {"この館の予約棚へ", "To this branch's hold shelf"},
+		"staff.route.transit":  {"%s へ配送", "Send to %s"},
+		"staff.route.reshelve": {"書架へ戻す", "Back on the shelf"},
+		"staff.route.hold":     {"予約番号 %s", "Hold %s"},
+
+		"staff.pull":                 {"確保", "Secured"},
+		"staff.missing":              {"所在不明", "Missing"},
+		"staff.pull.here":            {"この館で受取", "picked up here"},
+		"staff.missing.done":         {"資料 %s を所在不明として処理しました。予約 %s は別の資料を探します（現在: %s）。", "Copy %s reported missing. Hold %s looks for another copy (now: %s)."},
+		"staff.received":             {"この館の予約棚へ", "To this branch's hold shelf"},
+		"staff.received.status":      {"予約 %s は「%s」になりました。", "Hold %s is now %s."},
+		"staff.due":                  {"返却期限", "Due"},
+		"staff.loan.hold":            {"予約 %s の資料を貸し出しました（予約は完了）。", "Hold %s picked up (the hold is fulfilled)."},
+		"staff.loan.plain":           {"資料 %s を貸し出しました。", "Copy %s lent."},
+		"staff.contacted":            {"連絡済", "Called"},
+		"staff.contacted.done":       {"予約 %s の連絡日を記録しました（%s）。", "Hold %s: the call was recorded (%s)."},
+		"staff.expired":              {"期限切れ", "Expired"},
+		"staff.ready":                {"取置中", "On the shelf"},
+		"staff.due.today":            {"本日期限", "Due today"},
+		"staff.clear":                {"棚から下ろして返却処理", "Take off and check in"},
+		"staff.counter.kind.title":   {"所蔵資料（資料ID）", "A title in the catalogue (title ID)"},
+		"staff.counter.kind.request": {"未所蔵資料のリクエスト", "A request for a title not owned"},
+		"staff.counter.title_id":     {"資料ID", "Title ID"},
+		"staff.counter.placed":       {"予約を登録しました。", "The hold was placed."},
+		"staff.counter.origin":       {"窓口", "counter"},
+		"staff.error":                {"エラー", "Error"},
+	})
+}
