@@ -5,6 +5,7 @@ package api
 // POST /api/v1/holds, which takes placed titles out of it.
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"time"
@@ -52,36 +53,40 @@ func (s *Server) addToBasket(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	if len(req.TitleIDs) == 0 {
-		fail(c, http.StatusUnprocessableEntity, CodeInvalidRequest)
-		return
-	}
-	if len(req.TitleIDs) > store.BasketLimit {
-		fail(c, http.StatusUnprocessableEntity, CodeBasketFull)
-		return
-	}
-	ids := make([]int64, len(req.TitleIDs))
-	for i, raw := range req.TitleIDs {
-		id, ok := parseID(raw)
-		if !ok {
-			fail(c, http.StatusNotFound, CodeNotFound)
-			return
-		}
-		ids[i] = id
-	}
-	err := store.AddToBasket(c.Request.Context(), s.DB, patronID(c), ids, store.BasketLimit)
-	switch {
-	case errors.Is(err, store.ErrBasketFull):
-		fail(c, http.StatusUnprocessableEntity, CodeBasketFull)
-		return
-	case errors.Is(err, store.ErrNotHoldable):
-		fail(c, http.StatusUnprocessableEntity, CodeNotHoldable)
-		return
-	case err != nil:
-		s.failStore(c, err)
+	if oe := s.addTitlesToBasket(c.Request.Context(), patronID(c), req.TitleIDs); oe != nil {
+		s.failOp(c, oe)
 		return
 	}
 	s.answerBasket(c)
+}
+
+// addTitlesToBasket adds titles (raw IDs) to the patron's basket, all or nothing, as POST /api/v1/basket
+// does (and the 予約かごへ buttons of the web pages).
+func (s *Server) addTitlesToBasket(ctx context.Context, patron int64, rawIDs []string) *opError {
+	if len(rawIDs) == 0 {
+		return refused(http.StatusUnprocessableEntity, CodeInvalidRequest)
+	}
+	if len(rawIDs) > store.BasketLimit {
+		return refused(http.StatusUnprocessableEntity, CodeBasketFull)
+	}
+	ids := make([]int64, len(rawIDs))
+	for i, raw := range rawIDs {
+		id, ok := parseID(raw)
+		if !ok {
+			return refused(http.StatusNotFound, CodeNotFound)
+		}
+		ids[i] = id
+	}
+	err := store.AddToBasket(ctx, s.DB, patron, ids, store.BasketLimit)
+	switch {
+	case errors.Is(err, store.ErrBasketFull):
+		return refused(http.StatusUnprocessableEntity, CodeBasketFull)
+	case errors.Is(err, store.ErrNotHoldable):
+		return refused(http.StatusUnprocessableEntity, CodeNotHoldable)
+	case err != nil:
+		return storeError(err)
+	}
+	return nil
 }
 
 // removeFromBasket is DELETE /api/v1/basket/{title_id}: 204 whether or not the title was in the basket;

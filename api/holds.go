@@ -133,22 +133,33 @@ func (s *Server) placeHolds(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
+	placed, rejected, oe := s.placeTitles(c, patronID(c), req)
+	if oe != nil {
+		s.failOp(c, oe)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"placed": placed, "rejected": rejected})
+}
+
+// placeTitles is POST /api/v1/holds for the JSON API and the web pages alike: it checks the request
+// (1..10 titles, mode normal or series, a known pickup place) and places the titles for patron, each title
+// with its own decision (normal) or all of them as one series hold, in the order given, or none (series).
+// Rejection messages are in the request's language. A refusal of the whole request, or a failure of the
+// system, is the *opError.
+func (s *Server) placeTitles(c *gin.Context, patron int64, req placeRequest) ([]PlacedJSON, []RejectedJSON, *opError) {
 	if req.Mode == "" {
 		req.Mode = "normal"
 	}
 	req.PickupBranch = strings.TrimSpace(req.PickupBranch)
 	if len(req.TitleIDs) == 0 || len(req.TitleIDs) > maxPlace || (req.Mode != "normal" && req.Mode != "series") {
-		fail(c, http.StatusUnprocessableEntity, CodeInvalidRequest)
-		return
+		return nil, nil, refused(http.StatusUnprocessableEntity, CodeInvalidRequest)
 	}
 	ctx := c.Request.Context()
 	if _, err := store.BranchByCode(ctx, s.DB, req.PickupBranch); err != nil {
-		s.failStore(c, err)
-		return
+		return nil, nil, storeError(err)
 	}
 	if req.Mode == "series" {
-		s.placeSeries(c, req)
-		return
+		return s.placeSeries(c, patron, req)
 	}
 	placed, rejected := []PlacedJSON{}, []RejectedJSON{}
 	seen := map[string]bool{}
@@ -162,11 +173,10 @@ func (s *Server) placeHolds(c *gin.Context) {
 			rejected = append(rejected, RejectedJSON{TitleID: raw, Reason: CodeNotFound, Message: message(c, CodeNotFound)})
 			continue
 		}
-		h, code, err := s.place(ctx, store.Placement{PatronID: patronID(c), TitleID: titleID, Pickup: req.PickupBranch, Origin: "web",
+		h, code, err := s.place(ctx, store.Placement{PatronID: patron, TitleID: titleID, Pickup: req.PickupBranch, Origin: "web",
 			Limits: store.Limits{Total: s.Cfg.HoldLimitTotal, AV: s.Cfg.HoldLimitAV}})
 		if err != nil {
-			s.internal(c, err)
-			return
+			return nil, nil, internalError(err)
 		}
 		if code != "" {
 			rejected = append(rejected, RejectedJSON{TitleID: raw, Reason: code, Message: message(c, code)})
@@ -174,7 +184,7 @@ func (s *Server) placeHolds(c *gin.Context) {
 		}
 		placed = append(placed, PlacedJSON{HoldID: idString(h.ID), TitleID: raw, Status: string(h.Shown())})
 	}
-	c.JSON(http.StatusOK, gin.H{"placed": placed, "rejected": rejected})
+	return placed, rejected, nil
 }
 
 // place records one hold and starts its workflow. A refusal comes back as a code; only failures of the
@@ -219,17 +229,25 @@ func (s *Server) listHolds(c *gin.Context) {
 
 // ownHold reads the patron's own hold named in the path; another patron's is not found (404, not 403).
 func (s *Server) ownHold(c *gin.Context) (store.HoldView, bool) {
-	id, ok := parseID(c.Param("id"))
-	if !ok {
-		fail(c, http.StatusNotFound, CodeNotFound)
-		return store.HoldView{}, false
-	}
-	h, err := store.GetHold(c.Request.Context(), s.DB, id, patronID(c))
-	if err != nil {
-		s.failStore(c, err)
+	h, oe := s.findOwnHold(c.Request.Context(), c.Param("id"), patronID(c))
+	if oe != nil {
+		s.failOp(c, oe)
 		return store.HoldView{}, false
 	}
 	return h, true
+}
+
+// findOwnHold reads the patron's own hold by its (raw) ID; another patron's is not found.
+func (s *Server) findOwnHold(ctx context.Context, raw string, patron int64) (store.HoldView, *opError) {
+	id, ok := parseID(raw)
+	if !ok {
+		return store.HoldView{}, refused(http.StatusNotFound, CodeNotFound)
+	}
+	h, err := store.GetHold(ctx, s.DB, id, patron)
+	if err != nil {
+		return store.HoldView{}, storeError(err)
+	}
+	return h, nil
 }
 
 func (s *Server) getHold(c *gin.Context) {
@@ -254,16 +272,23 @@ type pickupRequest struct {
 
 // checkPickup refuses an unknown branch or one where the hold's format cannot be picked up.
 func (s *Server) checkPickup(c *gin.Context, h store.HoldView, branch string) bool {
-	b, err := store.BranchByCode(c.Request.Context(), s.DB, strings.TrimSpace(branch))
-	if err != nil {
-		s.failStore(c, err)
-		return false
-	}
-	if !domain.CanPickUp(b.Kind, domain.Format(h.Format.String)) {
-		fail(c, http.StatusUnprocessableEntity, CodePickupNotAllowed)
+	if oe := s.pickupAllowed(c.Request.Context(), h, branch); oe != nil {
+		s.failOp(c, oe)
 		return false
 	}
 	return true
+}
+
+// pickupAllowed refuses an unknown branch or one where the hold's format cannot be picked up.
+func (s *Server) pickupAllowed(ctx context.Context, h store.HoldView, branch string) *opError {
+	b, err := store.BranchByCode(ctx, s.DB, strings.TrimSpace(branch))
+	if err != nil {
+		return storeError(err)
+	}
+	if !domain.CanPickUp(b.Kind, domain.Format(h.Format.String)) {
+		return refused(http.StatusUnprocessableEntity, CodePickupNotAllowed)
+	}
+	return nil
 }
 
 func (s *Server) changePickup(c *gin.Context) {
@@ -275,15 +300,25 @@ func (s *Server) changePickup(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	req.PickupBranch = strings.TrimSpace(req.PickupBranch)
-	if !s.checkPickup(c, h, req.PickupBranch) {
-		return
-	}
-	if _, err := s.updateHold(c.Request.Context(), h.ID, workflows.UpdateChangePickup, workflows.PickupRequest{Branch: req.PickupBranch}); err != nil {
-		s.failWorkflow(c, err)
+	if oe := s.changeOwnPickup(c.Request.Context(), h, req.PickupBranch); oe != nil {
+		s.failOp(c, oe)
 		return
 	}
 	s.answerHold(c, http.StatusOK, h.ID, h.PatronID)
+}
+
+// changeOwnPickup changes the pickup place of the patron's own hold h (PATCH /api/v1/holds/{id} and the
+// 予約情報変更 page): the place must take the hold's format, and the hold's workflow decides whether the
+// hold can still be changed online (409 not_changeable).
+func (s *Server) changeOwnPickup(ctx context.Context, h store.HoldView, branch string) *opError {
+	branch = strings.TrimSpace(branch)
+	if oe := s.pickupAllowed(ctx, h, branch); oe != nil {
+		return oe
+	}
+	if _, err := s.updateHold(ctx, h.ID, workflows.UpdateChangePickup, workflows.PickupRequest{Branch: branch}); err != nil {
+		return workflowError(err)
+	}
+	return nil
 }
 
 func (s *Server) cancelHold(c *gin.Context) {
@@ -291,15 +326,24 @@ func (s *Server) cancelHold(c *gin.Context) {
 	if !ok {
 		return
 	}
-	res, err := s.updateHold(c.Request.Context(), h.ID, workflows.UpdateCancel, workflows.CancelRequest{Reason: domain.CancelPatron})
-	if err != nil {
-		s.failWorkflow(c, err)
+	j, oe := s.cancelOwnHold(c.Request.Context(), h)
+	if oe != nil {
+		s.failOp(c, oe)
 		return
 	}
-	h, err = store.GetHold(c.Request.Context(), s.DB, h.ID, h.PatronID)
+	c.JSON(http.StatusAccepted, j)
+}
+
+// cancelOwnHold asks the workflow of the patron's own hold h to cancel it (POST /api/v1/holds/{id}/cancel
+// and the 予約取消 page) and returns the hold as the request left it: 取消申込.
+func (s *Server) cancelOwnHold(ctx context.Context, h store.HoldView) (HoldJSON, *opError) {
+	res, err := s.updateHold(ctx, h.ID, workflows.UpdateCancel, workflows.CancelRequest{Reason: domain.CancelPatron})
 	if err != nil {
-		s.failStore(c, err)
-		return
+		return HoldJSON{}, workflowError(err)
+	}
+	h, err = store.GetHold(ctx, s.DB, h.ID, h.PatronID)
+	if err != nil {
+		return HoldJSON{}, storeError(err)
 	}
 	j := holdJSON(h)
 	if res.Status == domain.StatusCancelRequested && h.Status == domain.StatusCancelled {
@@ -307,5 +351,5 @@ func (s *Server) cancelHold(c *gin.Context) {
 		j.Status, j.StatusLabel = string(domain.StatusCancelRequested), domain.Label(domain.StatusCancelRequested, "")
 		j.CancelledAt, j.CancelReason = nil, nil
 	}
-	c.JSON(http.StatusAccepted, j)
+	return j, nil
 }

@@ -3,6 +3,7 @@ package api
 // The patron's own record: GET /api/v1/me and PUT /api/v1/me/contact (予約連絡方法, 利用者情報変更).
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -97,6 +98,17 @@ func (s *Server) putContact(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
+	got, oe := s.setContact(c.Request.Context(), patronID(c), req)
+	if oe != nil {
+		s.failOp(c, oe)
+		return
+	}
+	c.JSON(http.StatusOK, contactJSON(got))
+}
+
+// setContact applies a contact request for the patron (PUT /api/v1/me/contact and the 利用者情報変更 page);
+// see putContact for the rules. Nothing changes on a refusal.
+func (s *Server) setContact(ctx context.Context, patron int64, req contactRequest) (store.Contact, *opError) {
 	want := store.Contact{Method: strings.ToLower(strings.TrimSpace(req.Method)), Phone: req.Phone}
 	switch want.Method {
 	case store.ContactEmail:
@@ -106,34 +118,26 @@ func (s *Server) putContact(c *gin.Context) {
 			}
 			addr, ok := normalizeEmail(e)
 			if !ok {
-				fail(c, http.StatusUnprocessableEntity, CodeInvalidEmail)
-				return
+				return store.Contact{}, refused(http.StatusUnprocessableEntity, CodeInvalidEmail)
 			}
 			want.Emails = append(want.Emails, addr)
 		}
 	case store.ContactPhone, store.ContactNone:
 	default:
-		fail(c, http.StatusUnprocessableEntity, CodeInvalidContact)
-		return
+		return store.Contact{}, refused(http.StatusUnprocessableEntity, CodeInvalidContact)
 	}
-	got, err := store.SetContact(c.Request.Context(), s.DB, patronID(c), want)
-	var code Code
+	got, err := store.SetContact(ctx, s.DB, patron, want)
 	switch {
 	case errors.Is(err, store.ErrEmailRequired):
-		code = CodeEmailRequired
+		return store.Contact{}, refused(http.StatusUnprocessableEntity, CodeEmailRequired)
 	case errors.Is(err, store.ErrTooManyEmails):
-		code = CodeTooManyEmails
+		return store.Contact{}, refused(http.StatusUnprocessableEntity, CodeTooManyEmails)
 	case errors.Is(err, store.ErrUnknownPhone):
-		code = CodeUnknownPhone
+		return store.Contact{}, refused(http.StatusUnprocessableEntity, CodeUnknownPhone)
 	case errors.Is(err, store.ErrInvalidMethod):
-		code = CodeInvalidContact
+		return store.Contact{}, refused(http.StatusUnprocessableEntity, CodeInvalidContact)
 	case err != nil:
-		s.failStore(c, err)
-		return
+		return store.Contact{}, storeError(err)
 	}
-	if code != "" {
-		fail(c, http.StatusUnprocessableEntity, code)
-		return
-	}
-	c.JSON(http.StatusOK, contactJSON(got))
+	return got, nil
 }

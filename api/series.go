@@ -32,8 +32,8 @@ func (s *Server) startSeries(ctx context.Context, seriesID int64, vols []store.S
 	return err
 }
 
-// placeSeries places the titles, in the order given, as one series hold: all of them or none.
-func (s *Server) placeSeries(c *gin.Context, req placeRequest) {
+// placeSeries places the titles, in the order given, as one series hold: all of them or none (placeTitles).
+func (s *Server) placeSeries(c *gin.Context, patron int64, req placeRequest) ([]PlacedJSON, []RejectedJSON, *opError) {
 	ctx := c.Request.Context()
 	var titleIDs []int64
 	placed, rejected := []PlacedJSON{}, []RejectedJSON{}
@@ -45,13 +45,13 @@ func (s *Server) placeSeries(c *gin.Context, req placeRequest) {
 		}
 		titleIDs = append(titleIDs, id)
 	}
-	rejectAll := func(code Code, except map[int]bool) {
+	rejectAll := func(code Code, except map[int]bool) ([]PlacedJSON, []RejectedJSON, *opError) {
 		for i, raw := range req.TitleIDs {
 			if !except[i] {
 				rejected = append(rejected, RejectedJSON{TitleID: raw, Reason: code, Message: message(c, code)})
 			}
 		}
-		c.JSON(http.StatusOK, gin.H{"placed": placed, "rejected": rejected})
+		return placed, rejected, nil
 	}
 	if len(rejected) > 0 {
 		bad := map[int]bool{}
@@ -60,54 +60,45 @@ func (s *Server) placeSeries(c *gin.Context, req placeRequest) {
 				bad[i] = true
 			}
 		}
-		rejectAll(CodeInvalidSeries, bad)
-		return
+		return rejectAll(CodeInvalidSeries, bad)
 	}
-	p := store.Placement{PatronID: patronID(c), Pickup: req.PickupBranch, Origin: "web",
+	p := store.Placement{PatronID: patron, Pickup: req.PickupBranch, Origin: "web",
 		Limits: store.Limits{Total: s.Cfg.HoldLimitTotal, AV: s.Cfg.HoldLimitAV}}
-	seriesID, vols, refused, err := store.PlaceSeries(ctx, s.DB, p, titleIDs)
+	seriesID, vols, refusals, err := store.PlaceSeries(ctx, s.DB, p, titleIDs)
 	switch {
 	case errors.Is(err, store.ErrInvalidSeries):
-		rejectAll(CodeInvalidSeries, nil)
-		return
+		return rejectAll(CodeInvalidSeries, nil)
 	case errors.Is(err, store.ErrLimitExceeded):
-		rejectAll(CodeHoldLimitExceeded, nil)
-		return
+		return rejectAll(CodeHoldLimitExceeded, nil)
 	case err != nil:
-		s.failStore(c, err)
-		return
-	case len(refused) > 0:
+		return nil, nil, storeError(err)
+	case len(refusals) > 0:
 		own := map[int]bool{}
-		for _, r := range refused {
+		for _, r := range refusals {
 			code := placementCode(r.Err)
 			own[r.Index] = true
 			rejected = append(rejected, RejectedJSON{TitleID: req.TitleIDs[r.Index], Reason: code, Message: message(c, code)})
 		}
-		rejectAll(CodeInvalidSeries, own) // nothing of a series is placed when one volume cannot be
-		return
+		return rejectAll(CodeInvalidSeries, own) // nothing of a series is placed when one volume cannot be
 	}
 	if err := s.startSeries(ctx, seriesID, vols, false); err != nil {
 		s.Log.ErrorContext(ctx, "start series workflow", "series", seriesID, "err", err)
 		if derr := store.DeleteUnstartedSeries(context.WithoutCancel(ctx), s.DB, seriesID); derr != nil {
-			s.internal(c, errors.Join(err, derr))
-			return
+			return nil, nil, internalError(errors.Join(err, derr))
 		}
-		rejectAll(CodeUnavailable, nil)
-		return
+		return rejectAll(CodeUnavailable, nil)
 	}
 	for i, v := range vols {
 		if _, err := s.DB.ExecContext(ctx, `DELETE FROM basket_items WHERE patron_id = $1 AND title_id = $2`, p.PatronID, v.TitleID); err != nil {
-			s.internal(c, err)
-			return
+			return nil, nil, internalError(err)
 		}
 		h, err := store.GetHold(ctx, s.DB, v.HoldID, 0)
 		if err != nil {
-			s.internal(c, err)
-			return
+			return nil, nil, internalError(err)
 		}
 		placed = append(placed, PlacedJSON{HoldID: idString(v.HoldID), TitleID: req.TitleIDs[i], Status: string(h.Shown())})
 	}
-	c.JSON(http.StatusOK, gin.H{"placed": placed, "rejected": rejected})
+	return placed, rejected, nil
 }
 
 // placementCode is the rejection code of a refused title.
@@ -140,49 +131,55 @@ func (s *Server) makeSeries(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	if len(req.HoldIDs) < 2 || len(req.HoldIDs) > maxPlace {
-		fail(c, http.StatusUnprocessableEntity, CodeInvalidSeries)
+	seriesID, holds, oe := s.joinSeries(c.Request.Context(), patronID(c), req.HoldIDs)
+	if oe != nil {
+		s.failOp(c, oe)
 		return
 	}
+	out := make([]HoldJSON, 0, len(holds))
+	for _, h := range holds {
+		out = append(out, holdJSON(h))
+	}
+	c.JSON(http.StatusOK, gin.H{"series_id": idString(seriesID), "holds": out})
+}
+
+// joinSeries turns the patron's holds (IDs as given, in reading order) into one series hold and returns
+// it with the holds as they are now; for POST /api/v1/series and the 予約状況 page alike.
+func (s *Server) joinSeries(ctx context.Context, patron int64, rawIDs []string) (int64, []store.HoldView, *opError) {
+	if len(rawIDs) < 2 || len(rawIDs) > maxPlace {
+		return 0, nil, refused(http.StatusUnprocessableEntity, CodeInvalidSeries)
+	}
 	var ids []int64
-	for _, raw := range req.HoldIDs {
+	for _, raw := range rawIDs {
 		id, ok := parseID(raw)
 		if !ok {
-			fail(c, http.StatusNotFound, CodeNotFound)
-			return
+			return 0, nil, refused(http.StatusNotFound, CodeNotFound)
 		}
 		ids = append(ids, id)
 	}
-	ctx := c.Request.Context()
-	seriesID, vols, err := store.JoinSeries(ctx, s.DB, patronID(c), ids)
+	seriesID, vols, err := store.JoinSeries(ctx, s.DB, patron, ids)
 	switch {
 	case errors.Is(err, store.ErrInvalidSeries):
-		fail(c, http.StatusUnprocessableEntity, CodeInvalidSeries)
-		return
+		return 0, nil, refused(http.StatusUnprocessableEntity, CodeInvalidSeries)
 	case errors.Is(err, store.ErrNotChangeable):
-		fail(c, http.StatusConflict, CodeNotChangeable)
-		return
+		return 0, nil, refused(http.StatusConflict, CodeNotChangeable)
 	case err != nil:
-		s.failStore(c, err)
-		return
+		return 0, nil, storeError(err)
 	}
 	if err := s.startSeries(ctx, seriesID, vols, true); err != nil {
 		s.Log.ErrorContext(ctx, "start series workflow", "series", seriesID, "err", err)
 		if derr := store.LeaveSeriesAll(context.WithoutCancel(ctx), s.DB, seriesID); derr != nil {
-			s.internal(c, errors.Join(err, derr))
-			return
+			return 0, nil, internalError(errors.Join(err, derr))
 		}
-		fail(c, http.StatusServiceUnavailable, CodeUnavailable)
-		return
+		return 0, nil, refused(http.StatusServiceUnavailable, CodeUnavailable)
 	}
-	holds := make([]HoldJSON, 0, len(ids))
+	holds := make([]store.HoldView, 0, len(ids))
 	for _, id := range ids {
-		h, err := store.GetHold(ctx, s.DB, id, patronID(c))
+		h, err := store.GetHold(ctx, s.DB, id, patron)
 		if err != nil {
-			s.failStore(c, err)
-			return
+			return 0, nil, storeError(err)
 		}
-		holds = append(holds, holdJSON(h))
+		holds = append(holds, h)
 	}
-	c.JSON(http.StatusOK, gin.H{"series_id": idString(seriesID), "holds": holds})
+	return seriesID, holds, nil
 }

@@ -138,13 +138,8 @@ func (s *Server) patronLogin(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	var p struct {
-		ID           int64  `db:"id"`
-		Name         string `db:"name"`
-		PasswordHash string `db:"password_hash"`
-	}
-	err = s.DB.GetContext(ctx, &p, `SELECT id, name, password_hash FROM patrons WHERE card_number = $1`, card)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	p, err := s.findPatron(ctx, card)
+	if err != nil {
 		s.internal(c, err)
 		return
 	}
@@ -159,6 +154,24 @@ func (s *Server) patronLogin(c *gin.Context) {
 	var resp patronLoginResponse
 	resp.Token, resp.Patron.CardNumber, resp.Patron.Name = token, card, p.Name
 	c.JSON(http.StatusOK, resp)
+}
+
+// patronAccount is a patron's account as a login reads it.
+type patronAccount struct {
+	ID           int64  `db:"id"`
+	Name         string `db:"name"`
+	PasswordHash string `db:"password_hash"`
+}
+
+// findPatron reads the account of a (normalised) card number. A card that does not exist is the zero
+// patronAccount: its empty hash fails checkLogin/verifyLogin like a wrong password.
+func (s *Server) findPatron(ctx context.Context, card string) (patronAccount, error) {
+	var p patronAccount
+	err := s.DB.GetContext(ctx, &p, `SELECT id, name, password_hash FROM patrons WHERE card_number = $1`, card)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return p, err
+	}
+	return p, nil
 }
 
 // staffLoginPattern is what staff_users.login allows.

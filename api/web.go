@@ -230,9 +230,6 @@ func (s *Server) errorPage(c *gin.Context, status int, code Code) {
 	c.Abort()
 }
 
-// failPage answers a refusal on a page route with the HTML error page (fail does so on page routes too).
-func (s *Server) failPage(c *gin.Context, status int, code Code) { s.errorPage(c, status, code) }
-
 // noRoute answers unknown paths: an HTML 404 page outside /api/, the JSON envelope inside.
 func (s *Server) noRoute(status int, code Code) gin.HandlerFunc {
 	return func(c *gin.Context) {
@@ -350,6 +347,21 @@ var templateFuncs = template.FuncMap{
 			}
 		}
 		return q.Encode()
+	},
+	// dict builds a map for a partial: {{template "x" (dict "Lang" $.Lang "Item" .)}}.
+	"dict": func(kv ...any) (map[string]any, error) {
+		if len(kv)%2 != 0 {
+			return nil, fmt.Errorf("dict: odd number of arguments")
+		}
+		m := make(map[string]any, len(kv)/2)
+		for i := 0; i < len(kv); i += 2 {
+			k, ok := kv[i].(string)
+			if !ok {
+				return nil, fmt.Errorf("dict: key %v is not a string", kv[i])
+			}
+			m[k] = kv[i+1]
+		}
+		return m, nil
 	},
 	"add": func(a, b int) int { return a + b },
 	"sub": func(a, b int) int { return a - b },

@@ -119,6 +119,11 @@ func (b *browser) listen(ev any) {
 	case *runtime.EventExceptionThrown:
 		msg = fmt.Sprintf("exception: %s %s:%d", e.ExceptionDetails.Text, e.ExceptionDetails.URL, e.ExceptionDetails.LineNumber)
 	case *log.EventEntryAdded:
+		// A page answered with a 4xx status (a form shown again with its red message, the 404 page) is
+		// logged as a network error: that is the page working. Anything else (5xx, CSP) is a problem.
+		if e.Entry.Source == log.EntrySourceNetwork && strings.Contains(e.Entry.Text, "status of 4") {
+			return
+		}
 		if e.Entry.Level == log.EntryLevelError {
 			msg = fmt.Sprintf("console %s: %s %s", e.Entry.Source, e.Entry.Text, e.Entry.URL)
 		}

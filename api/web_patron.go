@@ -1,0 +1,504 @@
+package api
+
+// The patron web pages (Web-OPAC), following the library's guide step by step: the top page, ログイン,
+// 資料検索 and 詳細蔵書検索, 検索結果一覧, 資料詳細 (this file); 予約かご, the confirmation and result screens,
+// 予約状況 with 予約内容変更 and 予約取消, シリーズ予約に変更 (web_patron_holds.go); 利用者情報変更
+// (web_patron_account.go). Every action calls the same code as the JSON API (placeTitles, changeOwnPickup,
+// cancelOwnHold, joinSeries, addTitlesToBasket, setContact, the store's search) — the pages only render.
+//
+// Refusals the patron can act on are shown in red on the page itself (the guide's 赤く表示されるメッセージ);
+// failures of the system are the HTML error page.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/jmoiron/sqlx"
+
+	"yoyaku/auth"
+	"yoyaku/domain"
+	"yoyaku/store"
+)
+
+func init() { addPageRoutes((*Server).patronPageRoutes) }
+
+// patronPageRoutes mounts the patron pages.
+func (s *Server) patronPageRoutes(pages *gin.RouterGroup) {
+	pub := pages.Group("", s.optionalWebPatron())
+	pub.GET("/", s.topPage)
+	pub.GET("/login", s.loginPage)
+	pub.POST("/login", s.loginSubmit)
+	pub.POST("/logout", s.logoutSubmit)
+	pub.GET("/search", s.searchPage)
+	pub.GET("/search/advanced", s.advancedSearchPage)
+	pub.GET("/titles/:id", s.titlePage)
+
+	my := pages.Group("", s.webPatron())
+	my.POST("/basket/add", s.basketAddSubmit)
+	my.GET("/basket", s.basketPage)
+	my.POST("/basket", s.basketSubmit)
+	my.POST("/holds/place", s.placeSubmit)
+	my.GET("/holds", s.holdsPage)
+	my.POST("/holds/series", s.seriesSubmit)
+	my.GET("/holds/:id/change", s.changePage)
+	my.POST("/holds/:id/change/confirm", s.changeConfirm)
+	my.POST("/holds/:id/change", s.changeSubmit)
+	my.GET("/holds/:id/cancel", s.cancelPage)
+	my.POST("/holds/:id/cancel", s.cancelSubmit)
+	my.GET("/account", s.accountPage)
+	my.POST("/account/confirm", s.accountConfirm)
+	my.POST("/account", s.accountSubmit)
+}
+
+// Refusals that only the pages have (the JSON API answers invalid_request for them).
+const (
+	CodeNothingSelected Code = "nothing_selected"
+	CodePickupRequired  Code = "pickup_required"
+	CodeSeriesTooFew    Code = "series_too_few"
+)
+
+func init() {
+	messages[CodeNothingSelected] = [2]string{"資料を選択してください。", "Select at least one title."}
+	messages[CodePickupRequired] = [2]string{"予約受取館/場所を選択してください。", "Choose the pickup place."}
+	messages[CodeSeriesTooFew] = [2]string{"シリーズ予約に変更する予約を2点以上選択してください。",
+		"Select at least two holds to turn into a series hold."}
+}
+
+// patronMessage is the red (or green) message of a page, from the ?err= of a seeOther or a refusal.
+type patronMessage struct {
+	Error bool
+	Text  string
+}
+
+func patronError(c *gin.Context, code Code) *patronMessage {
+	return &patronMessage{Error: true, Text: message(c, code)}
+}
+
+// patronRedirectMessage reads ?err=<code> (a refusal after a seeOther): only codes that exist are shown.
+func patronRedirectMessage(c *gin.Context) *patronMessage {
+	code := Code(c.Query("err"))
+	if _, ok := messages[code]; code == "" || !ok {
+		return nil
+	}
+	return patronError(c, code)
+}
+
+// seeOther answers 303 See Other to a path on this site.
+func seeOther(c *gin.Context, path string) {
+	c.Header("Cache-Control", "no-store")
+	c.Redirect(http.StatusSeeOther, path)
+}
+
+// --- top, login, logout ---
+
+func (s *Server) topPage(c *gin.Context) {
+	data := gin.H{}
+	if id, ok := webPatronID(c); ok {
+		items, err := store.Basket(c.Request.Context(), s.DB, id)
+		if err != nil {
+			s.internal(c, err)
+			return
+		}
+		data["BasketCount"] = len(items)
+	}
+	s.page(c, http.StatusOK, "top", data)
+}
+
+func (s *Server) loginPage(c *gin.Context) {
+	if _, ok := webPatronID(c); ok {
+		seeOther(c, safeNext(c.Query("next")))
+		return
+	}
+	s.page(c, http.StatusOK, "login", gin.H{"Next": safeNext(c.Query("next"))})
+}
+
+// loginSubmit checks the card number (full-width digits, hyphens and spaces accepted, as by the JSON
+// login) and password with the same throttling as POST /api/v1/session, then starts a cookie session.
+func (s *Server) loginSubmit(c *gin.Context) {
+	next := safeNext(c.PostForm("next"))
+	rawCard := c.PostForm("card_number")
+	again := func(status int, code Code) {
+		s.page(c, status, "login", gin.H{"Next": next, "Card": rawCard, "Message": patronError(c, code)})
+	}
+	card, err := domain.NormalizeCardNumber(rawCard)
+	if err != nil {
+		again(http.StatusUnprocessableEntity, CodeInvalidCardNumber)
+		return
+	}
+	subject := auth.PatronSubject(card)
+	wait, err := s.loginWait(c, subject)
+	if err != nil {
+		s.internal(c, err)
+		return
+	}
+	if wait > 0 {
+		c.Header("Retry-After", retryAfter(wait))
+		again(http.StatusTooManyRequests, CodeTooManyAttempts)
+		return
+	}
+	p, err := s.findPatron(c.Request.Context(), card)
+	if err != nil {
+		s.internal(c, err)
+		return
+	}
+	ok, err := s.verifyLogin(c, subject, p.PasswordHash, c.PostForm("password"))
+	if err != nil {
+		s.internal(c, err)
+		return
+	}
+	if !ok {
+		again(http.StatusUnauthorized, CodeInvalidCredentials)
+		return
+	}
+	if err := s.webLogin(c, p.ID); err != nil {
+		s.internal(c, err)
+		return
+	}
+	seeOther(c, next)
+}
+
+func (s *Server) logoutSubmit(c *gin.Context) {
+	if err := s.webLogout(c); err != nil {
+		s.internal(c, err)
+		return
+	}
+	seeOther(c, "/")
+}
+
+// --- search ---
+
+// patronSearchPerPage is the length of a page of 検索結果一覧.
+const patronSearchPerPage = 20
+
+// patronFormats are the catalogue's patronFormats in the order the forms list them.
+var patronFormats = []domain.Format{domain.FormatBook, domain.FormatMagazine, domain.FormatCD, domain.FormatVideo,
+	domain.FormatDVD, domain.FormatEText}
+
+// patronSearchForm is a search as the forms send it (GET /search).
+type patronSearchForm struct {
+	Q, Title, Author, ISBN, Publisher, Year, Format, Series string
+}
+
+func readPatronSearch(c *gin.Context) patronSearchForm {
+	f := func(k string) string { return strings.TrimSpace(c.Query(k)) }
+	return patronSearchForm{Q: f("q"), Title: f("title"), Author: f("author"), ISBN: f("isbn"), Publisher: f("publisher"),
+		Year: f("year"), Format: f("format"), Series: f("series")}
+}
+
+func (f patronSearchForm) empty() bool { return f == patronSearchForm{} }
+
+// advanced reports whether the detailed fields are used (the results then offer 詳細蔵書検索 to refine).
+func (f patronSearchForm) advanced() bool { return f.Q == "" && !f.empty() }
+
+// values is the form as a query string, for the pager's links.
+func (f patronSearchForm) values() url.Values {
+	v := url.Values{}
+	for k, x := range map[string]string{"q": f.Q, "title": f.Title, "author": f.Author, "isbn": f.ISBN,
+		"publisher": f.Publisher, "year": f.Year, "format": f.Format, "series": f.Series} {
+		if x != "" {
+			v.Set(k, x)
+		}
+	}
+	return v
+}
+
+// patronTitle is a title as the pages list it.
+type patronTitle struct {
+	ID, Title, TitleReading, Author, Publisher, ISBN, Format, Series, URL string
+	Year, Volume                                                          int64
+	Holdable                                                              bool
+	NotHoldable                                                           string // reference_only | etext
+	CopiesTotal, CopiesAvailable, HoldsQueued                             int
+}
+
+func patronTitleOf(t store.TitleSummary) patronTitle {
+	v := patronTitle{ID: idString(t.ID), Title: t.Title, TitleReading: t.TitleReading, Author: t.Author,
+		Publisher: t.Publisher, ISBN: t.ISBN.String, Format: string(t.Format), Series: t.SeriesName.String,
+		Year: t.Year.Int64, Volume: t.Volume.Int64, URL: t.URL.String, NotHoldable: t.NotHoldableReason(),
+		CopiesTotal: t.CopiesTotal, CopiesAvailable: t.CopiesAvailable, HoldsQueued: t.HoldsQueued}
+	v.Holdable = v.NotHoldable == ""
+	return v
+}
+
+// patronPagerLink is one link of the pager.
+type patronPagerLink struct {
+	N       int
+	URL     string
+	Current bool
+}
+
+// searchPage is 資料検索: the search box, and 検索結果一覧 when something was asked.
+func (s *Server) searchPage(c *gin.Context) {
+	form := readPatronSearch(c)
+	data := gin.H{"Form": form, "Formats": patronFormats, "Message": patronRedirectMessage(c), "AdvancedURL": "/search/advanced"}
+	if form.advanced() {
+		data["AdvancedURL"] = "/search/advanced?" + form.values().Encode()
+	}
+	if form.empty() {
+		s.page(c, http.StatusOK, "search", data)
+		return
+	}
+	page, err := strconv.Atoi(c.DefaultQuery("page", "1"))
+	if err != nil || page < 1 || page > store.SearchCap {
+		page = 1
+	}
+	q := store.SearchQuery{Q: form.Q, Title: form.Title, Author: form.Author, Publisher: form.Publisher,
+		Series: form.Series, ISBN: form.ISBN, Format: domain.Format(form.Format), Page: page, PerPage: patronSearchPerPage}
+	invalid := false
+	if form.Year != "" {
+		y, err := strconv.Atoi(form.Year)
+		if err != nil || y < 1 || y > 9999 {
+			invalid = true
+		}
+		q.Year = y
+	}
+	if form.Format != "" && !domain.Format(form.Format).Valid() {
+		invalid = true
+	}
+	var res store.SearchResult
+	if !invalid {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), searchTimeout)
+		defer cancel()
+		res, err = store.SearchTitles(ctx, s.DB, q)
+		if errors.Is(err, store.ErrInvalidQuery) {
+			invalid = true
+		} else if err != nil {
+			s.internal(c, err)
+			return
+		}
+	}
+	data["Searched"] = true
+	data["Advanced"] = form.advanced()
+	if invalid {
+		data["Message"] = patronError(c, CodeInvalidQuery)
+		s.page(c, http.StatusUnprocessableEntity, "search", data)
+		return
+	}
+	titles := make([]patronTitle, len(res.Titles))
+	for i, t := range res.Titles {
+		titles[i] = patronTitleOf(t)
+	}
+	pages := (res.Total + patronSearchPerPage - 1) / patronSearchPerPage
+	data["Titles"] = titles
+	data["Total"] = res.Total
+	data["Capped"] = res.Capped
+	data["Page"] = page
+	data["Pages"] = pages
+	data["From"] = min((page-1)*patronSearchPerPage+1, res.Total)
+	data["To"] = min(page*patronSearchPerPage, res.Total)
+	data["Back"] = c.Request.URL.RequestURI()
+	link := func(n int) string {
+		v := form.values()
+		if n > 1 {
+			v.Set("page", strconv.Itoa(n))
+		}
+		return "/search?" + v.Encode()
+	}
+	if pages > 1 {
+		var links []patronPagerLink
+		for n := max(1, page-3); n <= min(pages, page+3); n++ {
+			links = append(links, patronPagerLink{N: n, URL: link(n), Current: n == page})
+		}
+		data["PagerLinks"] = links
+		if page > 1 {
+			data["PrevURL"] = link(page - 1)
+		}
+		if page < pages {
+			data["NextURL"] = link(page + 1)
+		}
+	}
+	s.page(c, http.StatusOK, "search", data)
+}
+
+// advancedSearchPage is 詳細蔵書検索: the form; it searches with GET /search.
+func (s *Server) advancedSearchPage(c *gin.Context) {
+	s.page(c, http.StatusOK, "search_advanced", gin.H{"Form": readPatronSearch(c), "Formats": patronFormats})
+}
+
+// patronCopy is one copy on 資料詳細.
+type patronCopy struct {
+	Barcode, BranchName, Status, Due string
+}
+
+// titlePage is 資料詳細: the title, its copies per branch with their state, and 予約かごへ when it can be
+// held online (禁帯出 and e-texts cannot: no button).
+func (s *Server) titlePage(c *gin.Context) {
+	id, ok := parseID(c.Param("id"))
+	if !ok {
+		fail(c, http.StatusNotFound, CodeNotFound)
+		return
+	}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), searchTimeout)
+	defer cancel()
+	d, err := store.GetTitle(ctx, s.DB, id)
+	if errors.Is(err, store.ErrNoSuchTitle) {
+		fail(c, http.StatusNotFound, CodeNotFound)
+		return
+	}
+	if err != nil {
+		s.internal(c, err)
+		return
+	}
+	copies := make([]patronCopy, len(d.Copies))
+	for i, cp := range d.Copies {
+		copies[i] = patronCopy{Barcode: cp.Barcode, BranchName: cp.BranchName, Status: string(cp.Status)}
+		if cp.DueDate.Valid {
+			copies[i].Due = cp.DueDate.Time.Format(time.DateOnly)
+		}
+	}
+	s.page(c, http.StatusOK, "title", gin.H{"T": patronTitleOf(d.TitleSummary), "Copies": copies,
+		"Message": patronRedirectMessage(c), "Back": c.Request.URL.RequestURI()})
+}
+
+// basketAddSubmit is 予約かごへ, from 検索結果一覧 (the checked titles) or 資料詳細 (one title): all are
+// added or none (addTitlesToBasket, as POST /api/v1/basket). Then the basket is shown; a refusal goes back
+// to the page the titles were chosen on, with the reason in red.
+func (s *Server) basketAddSubmit(c *gin.Context) {
+	back := withoutQueryParams(safeNext(c.PostForm("back")), "err")
+	if back == "/" {
+		back = "/search"
+	}
+	ids := c.PostFormArray("title_id")
+	if len(ids) == 0 {
+		seeOther(c, withQueryParam(back, "err", string(CodeNothingSelected)))
+		return
+	}
+	if oe := s.addTitlesToBasket(c.Request.Context(), patronID(c), ids); oe != nil {
+		if oe.err != nil {
+			s.failOp(c, oe)
+			return
+		}
+		seeOther(c, withQueryParam(back, "err", string(oe.code)))
+		return
+	}
+	seeOther(c, "/basket?added="+strconv.Itoa(len(ids)))
+}
+
+// withQueryParam sets a query parameter on a path of this site.
+func withQueryParam(path, k, v string) string {
+	u, err := url.Parse(path)
+	if err != nil {
+		return path
+	}
+	q := u.Query()
+	q.Set(k, v)
+	u.RawQuery = q.Encode()
+	return u.RequestURI()
+}
+
+// withoutQueryParams removes query parameters from a path of this site.
+func withoutQueryParams(path string, keys ...string) string {
+	u, err := url.Parse(path)
+	if err != nil {
+		return path
+	}
+	q := u.Query()
+	for _, k := range keys {
+		q.Del(k)
+	}
+	u.RawQuery = q.Encode()
+	return u.RequestURI()
+}
+
+// branchNames maps branch codes to names.
+func (s *Server) branchNames(ctx context.Context) ([]store.Branch, map[string]string, error) {
+	bs, err := store.Branches(ctx, s.DB)
+	if err != nil {
+		return nil, nil, err
+	}
+	names := make(map[string]string, len(bs))
+	for _, b := range bs {
+		names[b.Code] = b.Name
+	}
+	return bs, names, nil
+}
+
+// formIDs is a list of raw IDs without blanks and repeats, in order.
+func formIDs(raw []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, r := range raw {
+		r = strings.TrimSpace(r)
+		if r == "" || seen[r] {
+			continue
+		}
+		seen[r] = true
+		out = append(out, r)
+	}
+	return out
+}
+
+// formOrder sorts ids by the form's order_<id> numbers (1, 2, ...), keeping the given order for
+// equal or missing numbers: the reading order of a series.
+func formOrder(c *gin.Context, ids []string) []string {
+	type ranked struct {
+		id   string
+		rank int
+		pos  int
+	}
+	rs := make([]ranked, len(ids))
+	for i, id := range ids {
+		n, err := strconv.Atoi(c.PostForm("order_" + id))
+		if err != nil || n < 1 {
+			n = 1 << 30
+		}
+		rs[i] = ranked{id, n, i}
+	}
+	// insertion sort: at most 10 entries, stable
+	for i := 1; i < len(rs); i++ {
+		for j := i; j > 0 && (rs[j].rank < rs[j-1].rank || (rs[j].rank == rs[j-1].rank && rs[j].pos < rs[j-1].pos)); j-- {
+			rs[j], rs[j-1] = rs[j-1], rs[j]
+		}
+	}
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = r.id
+	}
+	return out
+}
+
+// patronTitles reads the names, patronFormats and series places of titles by ID.
+func (s *Server) patronTitles(ctx context.Context, ids []string) (map[string]patronTitleName, error) {
+	var nums []int64
+	for _, raw := range ids {
+		if id, ok := parseID(raw); ok {
+			nums = append(nums, id)
+		}
+	}
+	out := map[string]patronTitleName{}
+	if len(nums) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		ID     int64  `db:"id"`
+		Title  string `db:"title"`
+		Format string `db:"format"`
+		Series string `db:"series"`
+		Volume int64  `db:"volume"`
+	}
+	q, args, err := sqlx.In(`SELECT t.id, t.title, t.format, coalesce(s.name, '') AS series, coalesce(t.volume, 0) AS volume
+		FROM titles t LEFT JOIN series s ON s.id = t.series_id WHERE t.id IN (?)`, nums)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.DB.SelectContext(ctx, &rows, s.DB.Rebind(q), args...); err != nil {
+		return nil, fmt.Errorf("web: titles: %w", err)
+	}
+	for _, r := range rows {
+		out[idString(r.ID)] = patronTitleName{ID: idString(r.ID), Title: r.Title, Format: r.Format, Series: r.Series, Volume: r.Volume}
+	}
+	return out, nil
+}
+
+// patronTitleName is a title as the basket and the placement screens show it.
+type patronTitleName struct {
+	ID, Title, Format, Series string
+	Volume                    int64
+}

@@ -1,0 +1,147 @@
+package api
+
+// 利用者情報変更: the patron's contact method for ready holds (予約連絡方法: E-mail / 電話 / 連絡不要), with the
+// guide's steps — choose, 更新, 利用者情報変更確認, 更新 — and 「該当する E-mail アドレスが存在しません」 when
+// e-mail is chosen without an address, after which the patron enters one in アドレス.
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"yoyaku/store"
+)
+
+// patronEmailChoice is a emailRegistered address on the form.
+type patronEmailChoice struct {
+	Address string
+	Chosen  bool
+}
+
+// patronAccountForm is the state of the 利用者情報変更 form.
+type patronAccountForm struct {
+	Method    string
+	Emails    []patronEmailChoice
+	NewEmails []string // one input per free slot
+	Phones    []string
+	Phone     string
+}
+
+// renderAccount shows 利用者情報変更; with req set (a refused update) the form keeps what was entered.
+func (s *Server) renderAccount(c *gin.Context, status int, req *contactRequest, msg *patronMessage) {
+	prof, err := store.PatronProfile(c.Request.Context(), s.DB, patronID(c))
+	if err != nil {
+		s.internal(c, err)
+		return
+	}
+	f := patronAccountForm{Method: prof.Contact.Method, Phones: prof.Phones, Phone: prof.Contact.Phone}
+	chosen := map[string]bool{}
+	for _, e := range prof.Contact.Emails {
+		chosen[strings.ToLower(e)] = true
+	}
+	var typed []string
+	if req != nil {
+		f.Method, f.Phone = req.Method, req.Phone
+		chosen = map[string]bool{}
+		for _, e := range req.Emails {
+			chosen[strings.ToLower(strings.TrimSpace(e))] = true
+		}
+		for _, e := range req.Emails {
+			e = strings.TrimSpace(e)
+			if e != "" && !emailRegistered(prof.Emails, e) {
+				typed = append(typed, e)
+			}
+		}
+	}
+	for _, e := range prof.Emails {
+		f.Emails = append(f.Emails, patronEmailChoice{Address: e.Address, Chosen: chosen[strings.ToLower(e.Address)]})
+	}
+	for i := len(prof.Emails); i < store.MaxEmails; i++ {
+		v := ""
+		if len(typed) > 0 {
+			v, typed = typed[0], typed[1:]
+		}
+		f.NewEmails = append(f.NewEmails, v)
+	}
+	missing := msg != nil && msg.Error && msg.Text == message(c, CodeEmailRequired)
+	s.page(c, status, "account", gin.H{"Profile": prof, "Form": f, "Message": msg, "EmailMissing": missing})
+}
+
+func emailRegistered(list []store.PatronEmail, addr string) bool {
+	for _, e := range list {
+		if strings.EqualFold(e.Address, addr) {
+			return true
+		}
+	}
+	return false
+}
+
+// accountPage is GET /account; ?done=1 after an update.
+func (s *Server) accountPage(c *gin.Context) {
+	var msg *patronMessage
+	if c.Query("done") != "" {
+		msg = &patronMessage{Text: tr(c, "account.done")}
+	}
+	s.renderAccount(c, http.StatusOK, nil, msg)
+}
+
+// patronContactForm reads the form: the method, the checked emailRegistered addresses and the typed new ones
+// (both sent as email), and the phone.
+func patronContactForm(c *gin.Context) contactRequest {
+	req := contactRequest{Method: c.PostForm("method"), Phone: c.PostForm("phone")}
+	for _, e := range append(c.PostFormArray("email"), c.PostFormArray("new_email")...) {
+		if e = strings.TrimSpace(e); e != "" {
+			req.Emails = append(req.Emails, e)
+		}
+	}
+	if req.Method != store.ContactEmail {
+		req.Emails = nil
+	}
+	if req.Method != store.ContactPhone {
+		req.Phone = ""
+	}
+	return req
+}
+
+// accountConfirm is 利用者情報変更確認: the choice to confirm with 更新. Malformed addresses are refused here,
+// on the form; whether an address is needed is decided by the update itself (setContact).
+func (s *Server) accountConfirm(c *gin.Context) {
+	req := patronContactForm(c)
+	switch req.Method {
+	case store.ContactEmail:
+		for i, e := range req.Emails {
+			addr, ok := normalizeEmail(e)
+			if !ok {
+				s.renderAccount(c, http.StatusUnprocessableEntity, &req, patronError(c, CodeInvalidEmail))
+				return
+			}
+			req.Emails[i] = addr
+		}
+	case store.ContactPhone:
+		if req.Phone == "" {
+			s.renderAccount(c, http.StatusUnprocessableEntity, &req, patronError(c, CodeUnknownPhone))
+			return
+		}
+	case store.ContactNone:
+	default:
+		s.renderAccount(c, http.StatusUnprocessableEntity, &req, patronError(c, CodeInvalidContact))
+		return
+	}
+	s.page(c, http.StatusOK, "account_confirm", gin.H{"Req": req})
+}
+
+// accountSubmit is 更新 on the confirmation: setContact, as PUT /api/v1/me/contact. A refusal shows the
+// form again with the reason in red (「該当する E-mail アドレスが存在しません」: enter an address).
+func (s *Server) accountSubmit(c *gin.Context) {
+	req := patronContactForm(c)
+	if _, oe := s.setContact(c.Request.Context(), patronID(c), req); oe != nil {
+		if oe.err != nil {
+			s.failOp(c, oe)
+			return
+		}
+		s.renderAccount(c, oe.status, &req, patronError(c, oe.code))
+		return
+	}
+	seeOther(c, "/account?done=1")
+}

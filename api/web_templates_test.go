@@ -1,0 +1,18 @@
+package api
+
+import "testing"
+
+// Every embedded template parses, and every page has something to render.
+func TestWebTemplatesParse(t *testing.T) {
+	pages, err := parseTemplates(templateFiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"error", "top", "login", "search", "search_advanced", "title", "basket", "basket_confirm",
+		"basket_result", "holds", "hold_change", "hold_change_confirm", "hold_changed", "hold_cancel", "hold_cancelled",
+		"account", "account_confirm"} {
+		if pages[name] == nil {
+			t.Errorf("no page %q", name)
+		}
+	}
+}
