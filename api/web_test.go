@@ -2,6 +2,8 @@ package api_test
 
 import (
 	"net/http"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -57,5 +59,70 @@ func TestWebErrorPagesAndStatic(t *testing.T) {
 	}
 	if w = do(t, h, "GET", "/static/", nil, nil); w.Code != http.StatusNotFound {
 		t.Errorf("/static/ = %d, want 404 (no listing)", w.Code)
+	}
+}
+
+// The patron pages without a browser: pages needing a login redirect to it, forms need the CSRF token
+// (an HTML 403 otherwise), and the login accepts a full-width card number and starts a cookie session.
+func TestPatronPagesLoginAndGuards(t *testing.T) {
+	_, h := newServer(t, seeded(t))
+
+	w := do(t, h, "GET", "/holds", nil, nil)
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/login?next=%2Fholds" {
+		t.Fatalf("/holds without a session = %d → %q, want 303 to the login page", w.Code, w.Header().Get("Location"))
+	}
+
+	w = do(t, h, "POST", "/login", map[string]string{"Content-Type": "application/x-www-form-urlencoded"},
+		strings.NewReader("card_number=1000001&password=yoyaku-demo"))
+	if w.Code != http.StatusForbidden || !strings.Contains(w.Body.String(), "画面の有効期限が切れました") ||
+		!strings.HasPrefix(w.Header().Get("Content-Type"), "text/html") {
+		t.Fatalf("login without the CSRF token = %d %s", w.Code, w.Header().Get("Content-Type"))
+	}
+
+	w = do(t, h, "GET", "/login?next=/basket", nil, nil)
+	if w.Code != http.StatusOK {
+		t.Fatalf("/login = %d", w.Code)
+	}
+	token := regexp.MustCompile(`name="_csrf" value="([^"]+)"`).FindStringSubmatch(w.Body.String())
+	if token == nil {
+		t.Fatalf("the login form has no CSRF field:\n%s", w.Body)
+	}
+	var nonce string
+	for _, c := range w.Result().Cookies() {
+		if c.Name == "yoyaku_csrf" {
+			nonce = c.Value
+		}
+	}
+	form := url.Values{"_csrf": {token[1]}, "card_number": {"１０００－００１"}, "password": {"wrong-password"}, "next": {"/basket"}}
+	hdr := map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Cookie": "yoyaku_csrf=" + nonce}
+	w = do(t, h, "POST", "/login", hdr, strings.NewReader(form.Encode()))
+	if w.Code != http.StatusUnauthorized || !strings.Contains(w.Body.String(), "パスワードが正しくありません") {
+		t.Fatalf("wrong password = %d", w.Code)
+	}
+	form.Set("password", "yoyaku-demo")
+	w = do(t, h, "POST", "/login", hdr, strings.NewReader(form.Encode()))
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/basket" {
+		t.Fatalf("login with a full-width card number = %d → %q, want 303 to /basket", w.Code, w.Header().Get("Location"))
+	}
+	var session string
+	for _, c := range w.Result().Cookies() {
+		if c.Name == "yoyaku_session" {
+			session = c.Value
+		}
+	}
+	if session == "" {
+		t.Fatal("no session cookie after the login")
+	}
+	w = do(t, h, "GET", "/basket", map[string]string{"Cookie": "yoyaku_session=" + session}, nil)
+	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "ログアウト") || !strings.Contains(w.Body.String(), "<h1>予約かご</h1>") {
+		t.Fatalf("/basket with the session = %d", w.Code)
+	}
+	if cc := w.Header().Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("a patron page is Cache-Control %q, want no-store", cc)
+	}
+
+	w = do(t, h, "GET", "/search?q="+url.QueryEscape("漱石"), nil, nil)
+	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "検索結果一覧") {
+		t.Fatalf("search page = %d", w.Code)
 	}
 }
