@@ -228,3 +228,27 @@ func seriesOf(t *testing.T, s *stack, holdID string) string {
 	}
 	return id
 }
+
+// A later volume that had a copy set aside gives it up when it joins a series: it is 準備中 and its copy goes
+// back to the shelf (or the next hold).
+func TestConvertingReleasesALaterVolumesSetAsideCopy(t *testing.T) {
+	s := newStack(t, nil)
+	v1, _ := s.title("book", copySpec{branch: "chuo"})
+	v2, v2copies := s.title("book", copySpec{branch: "chuo"})
+	p := s.newPatron("none")
+	h1 := s.placeOne(p, "chuo", v1)
+	h2 := s.placeOne(p, "chuo", v2)
+	s.waitStatus(p, h1, "awaiting_pull")
+	s.waitStatus(p, h2, "awaiting_pull")
+	var ans seriesAnswer
+	s.mustDo("POST", "/api/v1/series", p.token, map[string]any{"hold_ids": []string{h1, h2}}, 200, &ans)
+	s.waitStatus(p, h2, "preparing")
+	if h := s.getHold(p, h1); h.Status != "awaiting_pull" {
+		t.Fatalf("volume 1 after conversion: %+v", h)
+	}
+	for _, bc := range s.pullList("chuo") {
+		if bc == v2copies[0] {
+			t.Fatalf("volume 2's copy is still set aside: %v", s.pullList("chuo"))
+		}
+	}
+}
