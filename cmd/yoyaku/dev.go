@@ -11,13 +11,11 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"time"
 
 	"yoyaku/config"
 	"yoyaku/devstack"
 	"yoyaku/seed"
-	"yoyaku/store"
 )
 
 // runDev starts the whole stack in the foreground and stops all of it on Ctrl-C or SIGTERM. State lives in
@@ -48,93 +46,24 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger, args []str
 	if err := preflight(*binDir, cfg, []int{*pgPort, *tPort, *tUIPort, *smtpPort, *mailUIPort}); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("dev: %w", err)
-	}
 	start := time.Now()
-	out := os.Stderr
-	var procs []*devstack.Proc
-	defer func() { // stop in reverse order: API and worker first, PostgreSQL last
-		for i := len(procs) - 1; i >= 0; i-- {
-			log.Info("stopping", "service", procs[i].Name)
-			if err := procs[i].Stop(30 * time.Second); err != nil {
-				log.Warn("stop", "service", procs[i].Name, "err", err)
-			}
-		}
-		log.Info("everything stopped")
-	}()
-
-	pg, err := devstack.StartPostgres(ctx, devstack.PostgresOptions{Dir: dir, Port: *pgPort, Out: out})
-	if err != nil {
-		return err
-	}
-	procs = append(procs, pg.Proc)
-	if err := pg.CreateDatabase(ctx, "yoyaku"); err != nil {
-		return err
-	}
-	dbURL := pg.URL("yoyaku")
-	log.Info("postgres ready", "port", *pgPort, "dir", filepath.Join(dir, "pg"))
-
-	tp, err := devstack.StartTemporal(ctx, devstack.TemporalOptions{
-		Bin: filepath.Join(*binDir, "temporal"), DBFile: filepath.Join(dir, "temporal.db"),
-		Port: *tPort, UIPort: *tUIPort, Out: out,
+	st, err := startStack(ctx, log, stackOptions{
+		Dir: dir, BinDir: *binDir, Self: self, Out: os.Stderr, Titles: *titles,
+		PGPort: *pgPort, TemporalPort: *tPort, TemporalUIPort: *tUIPort, SMTPPort: *smtpPort, MailUIPort: *mailUIPort,
+		HTTPAddr: cfg.HTTPAddr, MetricsAddr: cfg.WorkerMetricsAddr,
 	})
 	if err != nil {
-		return err
-	}
-	procs = append(procs, tp)
-	log.Info("temporal ready", "port", *tPort, "ui", *tUIPort)
-
-	mp, err := devstack.StartMailpit(ctx, devstack.MailpitOptions{
-		Bin: filepath.Join(*binDir, "mailpit"), Database: filepath.Join(dir, "mailpit.db"),
-		SMTPPort: *smtpPort, UIPort: *mailUIPort, Out: out,
-	})
-	if err != nil {
-		return err
-	}
-	procs = append(procs, mp)
-	log.Info("mailpit ready", "smtp", *smtpPort, "ui", *mailUIPort)
-
-	db, err := store.Open(ctx, dbURL)
-	if err != nil {
-		return err
-	}
-	err = migrate(ctx, db, log)
-	if err == nil {
-		err = loadSeed(ctx, db, log, *titles)
-	}
-	_ = db.Close()
-	if err != nil {
-		return err
-	}
-
-	env := append(os.Environ(),
-		"YOYAKU_DATABASE_URL="+dbURL,
-		fmt.Sprintf("YOYAKU_TEMPORAL_ADDRESS=127.0.0.1:%d", *tPort),
-		"YOYAKU_SMTP_HOST=127.0.0.1",
-		fmt.Sprintf("YOYAKU_SMTP_PORT=%d", *smtpPort),
-		"YOYAKU_SMTP_TLS=none",
-	)
-	for _, name := range []string{"worker", "api"} {
-		p, err := devstack.Start(name, out, syscall.SIGTERM, nil, env, self, name)
-		if err != nil {
-			return err
+		if ctx.Err() != nil {
+			return nil // Ctrl-C while starting is not a failure
 		}
-		procs = append(procs, p)
+		return err
 	}
-	for _, url := range []string{"http://" + cfg.WorkerMetricsAddr + "/metrics", "http://" + cfg.HTTPAddr + "/healthz"} {
-		if err := waitHealthy(ctx, url, procs); err != nil {
-			if ctx.Err() != nil {
-				return nil // Ctrl-C while starting is not a failure
-			}
-			return err
-		}
-	}
+	defer st.stop(log)
 	printBanner(cfg, *tPort, *tUIPort, *smtpPort, *mailUIPort, *pgPort, dir, time.Since(start))
 
 	// Run until Ctrl-C/SIGTERM, or until a service dies on its own.
-	died := make(chan *devstack.Proc, len(procs))
-	for _, p := range procs {
+	died := make(chan *devstack.Proc, len(st.procs))
+	for _, p := range st.procs {
 		go func() {
 			<-p.Done()
 			died <- p
