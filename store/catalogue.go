@@ -224,7 +224,7 @@ func readOnly(ctx context.Context, db *sqlx.DB, f func(tx *sqlx.Tx) error) error
 // rendered into a statement, so that each statement numbers (and sends) only the arguments it uses.
 type search struct {
 	where  []frag // every condition
-	assist []frag // conditions implied by where that the grams and trigram indexes serve
+	assist []frag // conditions implied by where that the grams index serves
 	// Ranking, when the query has a keyword (or else a title): exact, prefix, contains; nil otherwise.
 	exact    frag // the title or its reading equals the whole query, normalised
 	prefix   frag // ... starts with it
@@ -421,15 +421,16 @@ func isbnCondition(raw string) (frag, error) {
 // mostTitlesMatch asks the planner whether the query matches so many titles (commonMatchShare or more)
 // that scanning the table until SearchCap + 1 matches is cheaper than reading the index: the index of a
 // character that two thirds of the titles contain lists over 100,000 rows before a single one is read, a
-// scan finds 10,001 of them in the first 15,000 rows. The estimate comes from the statistics ANALYZE keeps
-// on the grams index (how often each gram occurs); both ways give the same rows.
+// scan finds 10,001 of them in the first 15,000 rows. The estimate is the planner's for the LIKE conditions
+// (from ANALYZE's sample of search_text and the keys): unlike the grams of a longer term, which occur
+// together, a LIKE pattern is estimated as a whole. Both ways give the same rows.
 func (s *search) mostTitlesMatch(ctx context.Context, tx *sqlx.Tx) (bool, error) {
 	if len(s.assist) == 0 {
 		return false, nil // no grams: the planner chooses on its own
 	}
 	st := &stmt{}
 	var plan []byte
-	if err := tx.GetContext(ctx, &plan, `EXPLAIN (FORMAT JSON) SELECT 1 FROM titles t WHERE `+s.whereSQL(st, true)+
+	if err := tx.GetContext(ctx, &plan, `EXPLAIN (FORMAT JSON) SELECT 1 FROM titles t WHERE `+s.whereSQL(st, false)+
 		` UNION ALL SELECT 1 FROM titles`, st.args...); err != nil {
 		return false, fmt.Errorf("store: search: estimate: %w", err)
 	}

@@ -37,6 +37,14 @@ func BenchmarkSearch(b *testing.B) {
 		{"5char", []string{"としょかん", "ものがたり", "しょうねん", "かていりょ", "ぎんがてつ", "青葉書房", "ひかりのま", "ドーヴィル"}},
 		{"2terms", []string{"の 海", "たやま かたい", "みやざわ けんじ", "図書館 文庫版", "猫 ん"}},
 	}
+	// A server that has been up a while: its caches hold the indexes and the catalogue.
+	for _, k := range kinds {
+		for _, q := range k.queries {
+			if _, err := store.SearchTitles(b.Context(), db, store.SearchQuery{Q: q, Page: 1, PerPage: 20}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
 	for _, k := range kinds {
 		b.Run(k.name, func(b *testing.B) {
 			ctx := b.Context()
