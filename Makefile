@@ -14,7 +14,7 @@ TEST_TIMEOUT          ?= 40m
 TOOLS := $(BIN)/.temporal-$(TEMPORAL_VERSION) $(BIN)/.mailpit-$(MAILPIT_VERSION) \
          $(BIN)/.staticcheck-$(STATICCHECK_VERSION) $(BIN)/.workflowcheck-$(WORKFLOWCHECK_VERSION)
 
-.PHONY: all tools build dev test lint fmt clean clean-dev browser
+.PHONY: all tools build dev test bench lint fmt clean clean-dev browser
 all: build
 
 tools: $(TOOLS)
@@ -54,6 +54,11 @@ browser:
 # browser tests in headless Chromium. Screenshots of the pages land in screenshots/.
 test: tools build browser
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
+
+# Measure the targets of DESIGN.md on a private stack (temporary state, free ports; stopped at the end); a few
+# minutes. The table goes to the terminal, the same as JSON to bench.json. Flags: BENCH_FLAGS="--holds 400".
+bench: tools build
+	$(BIN)/yoyaku bench --dev --out bench.json $(BENCH_FLAGS)
 
 lint: tools
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

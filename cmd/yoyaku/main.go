@@ -1,4 +1,5 @@
-// Command yoyaku is the one binary of the hold fulfilment system: `api`, `worker`, `migrate`, `seed`, `dev`.
+// Command yoyaku is the one binary of the hold fulfilment system: `api`, `worker`, `migrate`, `seed`, `dev`,
+// `bench`.
 package main
 
 import (
@@ -20,6 +21,7 @@ commands:
   migrate   apply pending database migrations
   seed      load the demo data (idempotent); --titles N grows the catalogue to N titles
   dev       start the whole stack on this machine (PostgreSQL, Temporal, Mailpit, worker, API)
+  bench     measure a running stack against the targets (--dev: start a private one); see the README
 
 Configuration comes from YOYAKU_* environment variables; see the README.`
 
@@ -30,6 +32,7 @@ func main() {
 	}
 	cmds := map[string]func(context.Context, config.Config, *slog.Logger, []string) error{
 		"api": runAPI, "worker": runWorker, "migrate": runMigrate, "seed": runSeed, "dev": runDev,
+		"bench": runBench,
 	}
 	run, ok := cmds[os.Args[1]]
 	if !ok {

@@ -1,0 +1,337 @@
+// Package bench measures a running yoyaku against the targets of DESIGN.md, the way real clients see it:
+// patrons and staff through the HTTP API, mail through the SMTP sink's API (Mailpit), and Temporal only to
+// read histories and to run the baseline of bare empty workflows. `yoyaku bench` runs it.
+package bench
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	mrand "math/rand/v2"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
+
+	"yoyaku/seed"
+	"yoyaku/store"
+)
+
+// Config says what to measure and where.
+type Config struct {
+	APIURL            string // http://127.0.0.1:8080
+	MailpitURL        string // http://127.0.0.1:8025 (Mailpit's web UI and API)
+	TemporalAddress   string
+	TemporalNamespace string
+	// DatabaseURL is used for one thing only: growing the catalogue to Titles with seed.Bulk (COPY). Empty
+	// leaves the catalogue as it is.
+	DatabaseURL string
+	Stack       string // how the stack was started, for the report
+
+	Patrons     int           // patrons created for the run (each holds at most 10)
+	Titles      int           // catalogue size for the search measurement
+	Copies      int           // lent copies returned for the check-in → e-mail measurement (one sample each)
+	Holds       int           // holds placed in the throughput run (and empty workflows in each baseline run)
+	Concurrency int           // clients in the throughput and baseline runs
+	Duration    time.Duration // length of the paced approval-latency run
+	Rate        float64       // holds per second in the paced run
+	Poll        time.Duration // poll interval for hold status
+	Queries     int           // search queries per query length
+	Lifecycles  int           // holds taken through a whole normal life for their histories
+	NotifyGap   time.Duration // time between check-ins
+
+	StaffLogin, StaffPassword string
+	// PIDs of the worker and API processes for their peak memory; 0 finds them by command line.
+	WorkerPID, APIPID int
+	Log               *slog.Logger
+}
+
+// Defaults are the flags' defaults: `make bench` finishes well within 10 minutes on a 2-core machine.
+var Defaults = Config{
+	APIURL: "http://127.0.0.1:8080", MailpitURL: "http://127.0.0.1:8025",
+	TemporalAddress: "127.0.0.1:7233", TemporalNamespace: "default",
+	DatabaseURL: "postgres://yoyaku:yoyaku@127.0.0.1:15432/yoyaku?sslmode=disable",
+	Patrons:     60, Titles: 200_000, Copies: 40, Holds: 200, Concurrency: 16,
+	Duration: 40 * time.Second, Rate: 5, Poll: 10 * time.Millisecond, Queries: 200, Lifecycles: 5,
+	NotifyGap:  500 * time.Millisecond,
+	StaffLogin: "staff", StaffPassword: "staff-demo",
+}
+
+// Validate checks that the numbers fit together.
+func (c Config) Validate() error {
+	switch {
+	case c.Patrons < 1, c.Holds < 1, c.Concurrency < 1, c.Copies < 0, c.Lifecycles < 0, c.Titles < 0, c.Queries < 0:
+		return errors.New("bench: --patrons, --holds and --concurrency must be positive; the others not negative")
+	case c.Rate <= 0 || c.Duration <= 0 || c.Poll <= 0:
+		return errors.New("bench: --rate, --duration and --poll must be positive")
+	case c.Copies+c.Lifecycles > c.Patrons:
+		return fmt.Errorf("bench: %d notification samples and %d lifecycles need a patron each: --patrons must be at least %d",
+			c.Copies, c.Lifecycles, c.Copies+c.Lifecycles)
+	}
+	if need := c.totalHolds(); need > holdLimit*c.Patrons {
+		return fmt.Errorf("bench: %d holds and %d per patron: --patrons must be at least %d", need, holdLimit, (need+holdLimit-1)/holdLimit)
+	}
+	return nil
+}
+
+func (c Config) pacedHolds() int { return max(1, int(c.Rate*c.Duration.Seconds())) }
+
+func (c Config) totalHolds() int { return c.Holds + c.pacedHolds() + c.Copies + c.Lifecycles }
+
+// Run measures everything and returns the report. Setup failures are errors; a phase that fails leaves its
+// figures unmeasured (na) with a note.
+func Run(ctx context.Context, cfg Config) (*Report, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	log := cfg.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	start := time.Now()
+	r := &Report{StartedAt: start, Machine: machine(cfg.Stack), Settings: Settings{
+		Patrons: cfg.Patrons, Titles: cfg.Titles, Copies: cfg.Copies, Holds: cfg.Holds, Concurrency: cfg.Concurrency,
+		Duration: Seconds(cfg.Duration.Seconds()), Rate: cfg.Rate, PollMs: float64(cfg.Poll) / float64(time.Millisecond),
+		SearchQueries: cfg.Queries, Lifecycles: cfg.Lifecycles,
+	}}
+	r.Placement.Ratio, r.Placement.BaselinePerSec = NaN, NaN
+	r.Approve, r.ApprovePOST, r.Notify = Summarize(nil, 0, ""), Summarize(nil, 0, ""), Summarize(nil, 0, "")
+	r.Search.WorstP95, r.Search.Titles = NaN, cfg.Titles
+
+	hc := newHTTPClient()
+	api := &apiClient{base: strings.TrimRight(cfg.APIURL, "/"), hc: hc}
+	mail := &mailpitClient{base: strings.TrimRight(cfg.MailpitURL, "/"), hc: hc}
+	tc, err := client.DialContext(ctx, client.Options{
+		HostPort: cfg.TemporalAddress, Namespace: cfg.TemporalNamespace,
+		Logger: tlog.NewStructuredLogger(slog.New(warnOnly{log.Handler()}).With("component", "temporal")),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bench: temporal: %w", err)
+	}
+	defer tc.Close()
+	bw, err := startBaselineWorker(tc)
+	if err != nil {
+		return nil, err
+	}
+	defer bw.Stop()
+
+	// The catalogue grows (COPY, ~20 s) while the fixtures are made; nothing is measured until both are done.
+	grown := make(chan error, 1)
+	go func() { grown <- growCatalogue(ctx, cfg, r, log) }()
+
+	run := runID()
+	seedN := uint64(time.Now().UnixNano())
+	f := newFixtureMaker(api, run, seedN, 4)
+	log.Info("setup: patrons", "patrons", cfg.Patrons, "run", run)
+	fx, err := f.setup(ctx, cfg.StaffLogin, cfg.StaffPassword, cfg.Patrons)
+	if err != nil {
+		return nil, fmt.Errorf("bench: setup: %w", err)
+	}
+	mine, err := fx.patrons.reserve(cfg.Copies + cfg.Lifecycles)
+	if err != nil {
+		return nil, err
+	}
+	notifyPatrons, lifePatrons := mine[:cfg.Copies], mine[cfg.Copies:]
+	log.Info("setup: titles with a copy each", "throughput", cfg.Holds, "paced", cfg.pacedHolds())
+	tput, err := f.newCopies(ctx, fx, cfg.Holds)
+	if err != nil {
+		return nil, fmt.Errorf("bench: setup: %w", err)
+	}
+	paced, err := f.newCopies(ctx, fx, cfg.pacedHolds())
+	if err != nil {
+		return nil, fmt.Errorf("bench: setup: %w", err)
+	}
+	log.Info("setup: lent copies with a waiting hold each", "samples", cfg.Copies)
+	samples, err := prepareNotify(ctx, api, f, fx, notifyPatrons, cfg.Poll)
+	if err != nil {
+		return nil, fmt.Errorf("bench: setup: %w", err)
+	}
+	if err := <-grown; err != nil {
+		return nil, err
+	}
+	// Warm the baseline worker up (the API and the yoyaku worker are warm from the setup), then let the
+	// setup's last workflows finish.
+	_ = runBaseline(ctx, tc, run, 0, min(20, cfg.Holds), cfg.Concurrency, log)
+	time.Sleep(2 * time.Second)
+
+	log.Info("throughput: baseline, holds, baseline", "n", cfg.Holds, "concurrency", cfg.Concurrency)
+	p := &r.Placement
+	p.Baseline = append(p.Baseline, runBaseline(ctx, tc, run, 1, cfg.Holds, cfg.Concurrency, log))
+	p.Holds, p.UnderLoad = runPlacement(ctx, api, fx, tput, cfg.Concurrency, max(cfg.Poll, sweepPause))
+	p.Baseline = append(p.Baseline, runBaseline(ctx, tc, run, 2, cfg.Holds, cfg.Concurrency, log))
+	// The ceiling is the better of the two baseline runs (a noisy machine only ever slows a run down), so the
+	// ratio errs on the low side.
+	for _, b := range p.Baseline {
+		if b.PerSecond.Valid() && (!p.BaselinePerSec.Valid() || b.PerSecond > p.BaselinePerSec) {
+			p.BaselinePerSec = b.PerSecond
+		}
+	}
+	if p.BaselinePerSec.Valid() && p.BaselinePerSec > 0 && p.Holds.PerSecond.Valid() {
+		p.Ratio = p.Holds.PerSecond / p.BaselinePerSec
+	}
+	if p.Holds.Errors > 0 {
+		r.Notes = append(r.Notes, fmt.Sprintf("%d of %d throughput holds failed or were not seen approved", p.Holds.Errors, p.Holds.N))
+	}
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+
+	log.Info("approval latency, paced", "rate", cfg.Rate, "duration", cfg.Duration)
+	time.Sleep(time.Second)
+	r.Approve, r.ApprovePOST = runApproveLatency(ctx, api, fx, paced, cfg.Rate, cfg.Poll)
+
+	log.Info("check-in → e-mail", "samples", len(samples))
+	time.Sleep(time.Second)
+	r.Notify = runNotify(ctx, api, mail, fx, run, samples, cfg.NotifyGap, log)
+	for _, s := range samples {
+		if s.err == nil && !s.got.IsZero() {
+			if w, err := checkinHistory(ctx, tc, s); err != nil {
+				r.Notes = append(r.Notes, "check-in history: "+err.Error())
+			} else {
+				r.Checkin = &w
+			}
+			break
+		}
+	}
+
+	log.Info("whole lifecycles", "holds", cfg.Lifecycles)
+	lc := &r.Lifecycle
+	for _, pt := range lifePatrons {
+		wid, events, err := runLifecycle(ctx, api, mail, tc, f, fx, pt, cfg.Poll)
+		if err != nil {
+			r.Notes = append(r.Notes, "lifecycle: "+err.Error())
+			log.Warn("lifecycle failed", "err", err)
+			continue
+		}
+		lc.Holds++
+		if lc.EventsMin == 0 || len(events) < lc.EventsMin {
+			lc.EventsMin = len(events)
+		}
+		if len(events) > lc.EventsMax || lc.WorkflowID == "" {
+			lc.EventsMax = len(events)
+			lc.WorkflowID = wid
+			lc.Categories, lc.EventTypes = Categorize(events)
+			lc.Actions, lc.ActionKind = Actions(events)
+		}
+	}
+
+	if cfg.Queries > 0 {
+		log.Info("catalogue search", "queries per length", cfg.Queries)
+		res, err := runSearch(ctx, api, cfg.Queries, mrand.New(mrand.NewPCG(seedN, 0x736561726368)))
+		switch {
+		case errors.Is(err, errNoSearch):
+			r.Search.Skipped = err.Error()
+		case err != nil:
+			r.Search.Skipped = "failed: " + err.Error()
+		}
+		r.Search.ByLength = res
+		for _, l := range res {
+			if l.Latency.P95.Valid() && (!r.Search.WorstP95.Valid() || l.Latency.P95 > r.Search.WorstP95) {
+				r.Search.WorstP95 = l.Latency.P95
+			}
+		}
+	} else {
+		r.Search.Skipped = "--search-queries 0"
+	}
+
+	r.Memory = memory(cfg)
+	r.Machine.LoadEnd = loadAvg()
+	r.Took = Seconds(time.Since(start).Seconds())
+	r.Check()
+	return r, nil
+}
+
+// growCatalogue bulk-loads titles up to cfg.Titles. A freshly loaded table is vacuumed and analysed at once,
+// as an established catalogue would be, so that autovacuum does not start in the middle of a measurement.
+func growCatalogue(ctx context.Context, cfg Config, r *Report, log *slog.Logger) error {
+	if cfg.DatabaseURL == "" || cfg.Titles == 0 {
+		return nil
+	}
+	db, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return fmt.Errorf("bench: grow the catalogue: %w", err)
+	}
+	defer db.Close()
+	t := time.Now()
+	added, err := seed.Bulk(ctx, db, cfg.Titles)
+	if err != nil {
+		return fmt.Errorf("bench: grow the catalogue: %w", err)
+	}
+	r.Search.Added = added
+	if added > 0 {
+		if _, err := db.ExecContext(ctx, `VACUUM (ANALYZE) titles, items`); err != nil {
+			return fmt.Errorf("bench: vacuum the catalogue: %w", err)
+		}
+	}
+	log.Info("catalogue grown", "added", added, "titles", cfg.Titles, "took", time.Since(t).Round(time.Second))
+	return nil
+}
+
+func memory(cfg Config) []Memory {
+	var out []Memory
+	for _, p := range []struct {
+		name string
+		pid  int
+	}{{"worker", cfg.WorkerPID}, {"api", cfg.APIPID}} {
+		m := Memory{Process: p.name, PID: p.pid}
+		if m.PID == 0 {
+			if pids := FindProcesses(p.name, cfg.TemporalAddress); len(pids) > 0 {
+				m.PID = pids[0]
+			}
+		}
+		if m.PID == 0 {
+			m.Error = "no `yoyaku " + p.name + "` process found"
+		} else if hwm, rss, err := ProcStatus(m.PID); err != nil {
+			m.Error = err.Error()
+		} else {
+			m.HWMKiB, m.RSSKiB = hwm, rss
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func machine(stack string) Machine {
+	m := Machine{CPUs: runtime.NumCPU(), OS: runtime.GOOS + "/" + runtime.GOARCH, Go: runtime.Version(), Stack: stack,
+		LoadStart: loadAvg()}
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		var kib int64
+		if _, err := fmt.Sscanf(string(b), "MemTotal: %d kB", &kib); err == nil {
+			m.MemoryGiB = float64(kib) / (1 << 20)
+		}
+	}
+	return m
+}
+
+// loadAvg is the 1, 5 and 15 minute load averages, "1.02 0.80 0.51".
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) >= 3 {
+		return strings.Join(f[:3], " ")
+	}
+	return "?"
+}
+
+// runID is a short random name unique to this run: patrons' addresses, barcodes and workflow IDs carry it.
+func runID() string {
+	b := make([]byte, 3)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// warnOnly passes on warnings and errors only (the SDK's worker logs every start and stop at info).
+type warnOnly struct{ slog.Handler }
+
+func (w warnOnly) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= slog.LevelWarn && w.Handler.Enabled(ctx, l)
+}
+
+func (w warnOnly) WithAttrs(as []slog.Attr) slog.Handler { return warnOnly{w.Handler.WithAttrs(as)} }
+
+func (w warnOnly) WithGroup(name string) slog.Handler { return warnOnly{w.Handler.WithGroup(name)} }

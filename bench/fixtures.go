@@ -1,0 +1,279 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"sync"
+	"sync/atomic"
+)
+
+// The fixtures are made through the staff API (patrons, titles, copies, loans), as a library's staff would.
+
+// holdLimit is YOYAKU_HOLD_LIMIT_TOTAL's default: the bench spreads its holds so no patron goes past it.
+const holdLimit = 10
+
+const patronPassword = "bench-pass-1"
+
+// patron is a bench patron, logged in; email is unique to this run, so Mailpit finds exactly its mail.
+type patron struct {
+	card, email, token string
+	holds              int // holds given to this patron so far (under pool.mu)
+}
+
+// pool hands out patrons round robin, each at most holdLimit times.
+type pool struct {
+	mu      sync.Mutex
+	patrons []*patron
+	next    int
+}
+
+// take returns the next patron with a free hold slot.
+func (p *pool) take() (*patron, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for range p.patrons {
+		pt := p.patrons[p.next%len(p.patrons)]
+		p.next++
+		if pt.holds < holdLimit {
+			pt.holds++
+			return pt, nil
+		}
+	}
+	return nil, fmt.Errorf("every bench patron has %d holds: run with more --patrons", holdLimit)
+}
+
+// reserve picks n distinct patrons for samples that need a patron of their own, and takes a hold slot of
+// each. They stay in the round robin: the holds it gives them wait to be pulled and send no mail, so the
+// sample's mail is the only one to their address.
+func (p *pool) reserve(n int) ([]*patron, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []*patron
+	for i := len(p.patrons) - 1; i >= 0 && len(out) < n; i-- {
+		if pt := p.patrons[i]; pt.holds < holdLimit && pt.email != "" {
+			pt.holds++
+			out = append(out, pt)
+		}
+	}
+	if len(out) < n {
+		for _, pt := range out {
+			pt.holds--
+		}
+		return nil, fmt.Errorf("%d samples need a patron each, there are %d: run with more --patrons", n, len(p.patrons))
+	}
+	return out, nil
+}
+
+// fixtures is what setup made.
+type fixtures struct {
+	staff     string   // staff token
+	libraries []string // branch codes of the libraries (kind library)
+	lender    *patron  // borrows the copies whose return is measured
+	patrons   *pool
+}
+
+type fixtureMaker struct {
+	api   *apiClient
+	run   string // unique to this run: card numbers, addresses, barcodes, titles
+	rng   *rand.Rand
+	seq   atomic.Int64
+	cards atomic.Int64
+	par   int // concurrent setup requests
+}
+
+func newFixtureMaker(api *apiClient, run string, seed uint64, par int) *fixtureMaker {
+	f := &fixtureMaker{api: api, run: run, rng: rand.New(rand.NewPCG(seed, 0x62656e6368)), par: par}
+	// 7-digit card numbers from a random point of the 9xxxxxx range; taken ones are skipped.
+	f.cards.Store(9_000_000 + int64(f.rng.IntN(900_000)))
+	return f
+}
+
+func (f *fixtureMaker) staffLogin(ctx context.Context, login, password string) (string, error) {
+	var r struct {
+		Token string `json:"token"`
+	}
+	if err := f.api.do(ctx, http.MethodPost, "/api/v1/staff/session", "", map[string]string{"login": login, "password": password}, &r); err != nil {
+		return "", fmt.Errorf("staff login: %w", err)
+	}
+	return r.Token, nil
+}
+
+func (f *fixtureMaker) libraries(ctx context.Context) ([]string, error) {
+	var r struct {
+		Branches []struct {
+			Code string `json:"code"`
+			Kind string `json:"kind"`
+		} `json:"branches"`
+	}
+	if err := f.api.do(ctx, http.MethodGet, "/api/v1/branches", "", nil, &r); err != nil {
+		return nil, err
+	}
+	var libs []string
+	for _, b := range r.Branches {
+		if b.Kind == "library" {
+			libs = append(libs, b.Code)
+		}
+	}
+	if len(libs) < 2 {
+		return nil, fmt.Errorf("the bench needs at least 2 libraries, the API lists %d", len(libs))
+	}
+	return libs, nil
+}
+
+// newPatron creates a patron through the staff API (with an e-mail address when withEmail) and logs in.
+func (f *fixtureMaker) newPatron(ctx context.Context, staff string, n int, withEmail bool) (*patron, error) {
+	p := &patron{}
+	var emails []string
+	if withEmail {
+		// Mailpit's to: filter is a substring match: fixed-width numbers keep every address unique as a substring.
+		p.email = fmt.Sprintf("b%s-p%05d@bench.example.jp", f.run, n)
+		emails = []string{p.email}
+	}
+	for tries := 0; ; tries++ {
+		p.card = fmt.Sprintf("%07d", f.cards.Add(1)%10_000_000)
+		err := f.api.do(ctx, http.MethodPost, "/api/v1/staff/patrons", staff, map[string]any{
+			"card_number": p.card, "name": fmt.Sprintf("ベンチ 利用者%05d", n), "password": patronPassword,
+			"emails": emails, "phones": []string{}}, nil)
+		if err == nil {
+			break
+		}
+		if !hasCode(err, "card_number_taken") || tries > 100 {
+			return nil, fmt.Errorf("create patron: %w", err)
+		}
+	}
+	var login struct {
+		Token string `json:"token"`
+	}
+	if err := f.api.do(ctx, http.MethodPost, "/api/v1/session", "", map[string]string{"card_number": p.card, "password": patronPassword}, &login); err != nil {
+		return nil, fmt.Errorf("patron login: %w", err)
+	}
+	p.token = login.Token
+	return p, nil
+}
+
+// setup logs staff in, lists the libraries and creates the patrons and the lender.
+func (f *fixtureMaker) setup(ctx context.Context, staffLogin, staffPassword string, patrons int) (*fixtures, error) {
+	staff, err := f.staffLogin(ctx, staffLogin, staffPassword)
+	if err != nil {
+		return nil, err
+	}
+	libs, err := f.libraries(ctx)
+	if err != nil {
+		return nil, err
+	}
+	fx := &fixtures{staff: staff, libraries: libs, patrons: &pool{patrons: make([]*patron, patrons)}}
+	if fx.lender, err = f.newPatron(ctx, staff, 0, false); err != nil {
+		return nil, err
+	}
+	err = parallel(ctx, patrons, f.par, func(ctx context.Context, i int) error {
+		p, err := f.newPatron(ctx, staff, i+1, true)
+		fx.patrons.patrons[i] = p
+		return err
+	})
+	return fx, err
+}
+
+// copyFixture is a title with one copy.
+type copyFixture struct {
+	titleID, barcode, branch string
+}
+
+// newCopy creates a title and one copy of it at branch through the staff API. A new copy is allocated like a
+// return: with no holds on the title it is simply shelved.
+func (f *fixtureMaker) newCopy(ctx context.Context, staff, branch string) (copyFixture, error) {
+	n := f.seq.Add(1)
+	var t struct {
+		ID string `json:"id"`
+	}
+	if err := f.api.do(ctx, http.MethodPost, "/api/v1/staff/titles", staff, map[string]any{
+		"title": fmt.Sprintf("ベンチ資料 %s-%06d", f.run, n), "author": "ベンチ 著者", "format": "book"}, &t); err != nil {
+		return copyFixture{}, fmt.Errorf("create title: %w", err)
+	}
+	c := copyFixture{titleID: t.ID, barcode: fmt.Sprintf("BN-%s-%06d", f.run, n), branch: branch}
+	var r routing
+	if err := f.api.do(ctx, http.MethodPost, "/api/v1/staff/items", staff,
+		map[string]string{"title_id": c.titleID, "barcode": c.barcode, "branch": branch}, &r); err != nil {
+		return copyFixture{}, fmt.Errorf("create copy: %w", err)
+	}
+	if r.Action != "reshelve" {
+		return copyFixture{}, fmt.Errorf("new copy %s of an unheld title was routed %q, want reshelve", c.barcode, r.Action)
+	}
+	return c, nil
+}
+
+// newCopies makes n titles with a copy each at libraries picked at random.
+func (f *fixtureMaker) newCopies(ctx context.Context, fx *fixtures, n int) ([]copyFixture, error) {
+	out := make([]copyFixture, n)
+	branches := make([]string, n)
+	for i := range branches {
+		branches[i] = fx.libraries[f.rng.IntN(len(fx.libraries))]
+	}
+	err := parallel(ctx, n, f.par, func(ctx context.Context, i int) error {
+		c, err := f.newCopy(ctx, fx.staff, branches[i])
+		out[i] = c
+		return err
+	})
+	return out, err
+}
+
+// lend checks a copy out to the lender at its branch, so that its hold has to wait for the return.
+func (f *fixtureMaker) lend(ctx context.Context, fx *fixtures, c copyFixture) error {
+	var r struct {
+		HoldID *string `json:"hold_id"`
+	}
+	if err := f.api.do(ctx, http.MethodPost, "/api/v1/staff/checkout", fx.staff,
+		map[string]string{"barcode": c.barcode, "card_number": fx.lender.card, "branch": c.branch}, &r); err != nil {
+		return fmt.Errorf("lend %s: %w", c.barcode, err)
+	}
+	if r.HoldID != nil {
+		return errors.New("a bench copy was lent for a hold")
+	}
+	return nil
+}
+
+// pickOther returns a library other than branch.
+func (f *fixtureMaker) pickOther(fx *fixtures, branch string) string {
+	for {
+		if b := fx.libraries[f.rng.IntN(len(fx.libraries))]; b != branch {
+			return b
+		}
+	}
+}
+
+// parallel runs f(0) … f(n-1) on at most limit goroutines and returns the first error; after an error the
+// remaining calls are not started and ctx is cancelled for the running ones.
+func parallel(ctx context.Context, n, limit int, f func(ctx context.Context, i int) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		next     atomic.Int64
+		wg       sync.WaitGroup
+		once     sync.Once
+		firstErr error
+	)
+	for range min(max(limit, 1), n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n || ctx.Err() != nil {
+					return
+				}
+				if err := f(ctx, i); err != nil {
+					once.Do(func() { firstErr = err })
+					cancel()
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return firstErr
+	}
+	return ctx.Err()
+}

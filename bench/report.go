@@ -1,0 +1,348 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// Report is everything one run measured. It is written as JSON to --out and printed as a table.
+type Report struct {
+	StartedAt time.Time `json:"started_at"`
+	Took      Seconds   `json:"took_s"`
+	Machine   Machine   `json:"machine"`
+	Settings  Settings  `json:"settings"`
+	Placement Placement `json:"placement"`
+	Approve   Latency   `json:"approve"`
+	// ApprovePOST is the part of Approve until the POST answered.
+	ApprovePOST Latency   `json:"approve_post"`
+	Notify      Latency   `json:"notify"`
+	Lifecycle   Lifecycle `json:"lifecycle"`
+	// Checkin is the workflow behind one check-in scan that gave its copy to a waiting hold.
+	Checkin *Workflow     `json:"checkin_workflow,omitempty"`
+	Search  Search        `json:"search"`
+	Memory  []Memory      `json:"memory"`
+	Summary Summary       `json:"summary"`
+	Targets []TargetCheck `json:"targets"`
+	Notes   []string      `json:"notes,omitempty"`
+}
+
+// Seconds is a duration written as (fractional) seconds.
+type Seconds float64
+
+// Machine describes where the run happened.
+type Machine struct {
+	CPUs      int     `json:"cpus"`
+	MemoryGiB float64 `json:"memory_gib"`
+	OS        string  `json:"os"`
+	Go        string  `json:"go"`
+	Stack     string  `json:"stack"` // "dev (own, temporary)" or the API address used
+	// Load averages (1, 5, 15 min) from /proc/loadavg when the run started and ended: other work on the
+	// machine makes every figure noisier, which is why the throughput is compared as a ratio in one run.
+	LoadStart string `json:"loadavg_start"`
+	LoadEnd   string `json:"loadavg_end"`
+}
+
+// Settings are the flags of the run.
+type Settings struct {
+	Patrons       int     `json:"patrons"`
+	Titles        int     `json:"titles"`
+	Copies        int     `json:"copies"`
+	Holds         int     `json:"holds"`
+	Concurrency   int     `json:"concurrency"`
+	Duration      Seconds `json:"duration_s"`
+	Rate          float64 `json:"rate_per_s"`
+	PollMs        float64 `json:"poll_ms"`
+	SearchQueries int     `json:"search_queries_per_length"`
+	Lifecycles    int     `json:"lifecycles"`
+}
+
+// Throughput is one closed-loop run: Concurrency clients start N units back to back; a unit is done when it has
+// been started (its request returned) and completed (its workflow finished, or its hold was seen approved).
+type Throughput struct {
+	N           int     `json:"n"`
+	Concurrency int     `json:"concurrency"`
+	Errors      int     `json:"errors"`
+	StartedS    Seconds `json:"started_s"`   // first request sent → last start returned
+	CompletedS  Seconds `json:"completed_s"` // first request sent → last completion seen
+	StartedPer  Float   `json:"started_per_s"`
+	PerSecond   Float   `json:"completed_per_s"` // the rate compared: started and completed
+}
+
+// Placement compares hold placement through the HTTP API with bare empty workflows on the same server.
+type Placement struct {
+	Baseline       []Throughput `json:"baseline"` // before and after the holds
+	BaselinePerSec Float        `json:"baseline_per_s"`
+	Holds          Throughput   `json:"holds"`
+	Ratio          Float        `json:"ratio"`
+	// UnderLoad is placement → approved during the throughput run (queueing included); Approve is the paced one.
+	UnderLoad Latency `json:"approve_under_load"`
+}
+
+// Latency is a distribution of durations, in milliseconds.
+type Latency struct {
+	Samples int    `json:"samples"`
+	Errors  int    `json:"errors"`
+	P50     Float  `json:"p50_ms"`
+	P95     Float  `json:"p95_ms"`
+	P99     Float  `json:"p99_ms"`
+	Max     Float  `json:"max_ms"`
+	Method  string `json:"method,omitempty"`
+}
+
+// Lifecycle is what a normal hold's whole life leaves in its Temporal history.
+type Lifecycle struct {
+	Holds      int            `json:"holds"`
+	EventsMin  int            `json:"events_min"`
+	EventsMax  int            `json:"events_max"`
+	Categories map[string]int `json:"categories"`  // of the longest history
+	EventTypes map[string]int `json:"event_types"` // of the longest history
+	Actions    int            `json:"actions"`     // estimated Temporal Cloud actions of the longest history
+	ActionKind map[string]int `json:"action_kinds"`
+	WorkflowID string         `json:"workflow_id"` // the longest history, to look at in the Web UI
+}
+
+// Workflow is the history of one short workflow.
+type Workflow struct {
+	WorkflowID string         `json:"workflow_id"`
+	Events     int            `json:"events"`
+	Categories map[string]int `json:"categories"`
+	Actions    int            `json:"actions"`
+	ActionKind map[string]int `json:"action_kinds"`
+}
+
+// Search is catalogue search latency by query length.
+type Search struct {
+	Skipped  string         `json:"skipped,omitempty"`
+	Titles   int            `json:"catalogue_titles_target"`
+	Added    int            `json:"titles_added"`
+	ByLength []SearchLength `json:"by_length"`
+	WorstP95 Float          `json:"worst_p95_ms"`
+}
+
+// SearchLength is the latency of queries of one length (in characters).
+type SearchLength struct {
+	Chars   int     `json:"chars"`
+	Latency Latency `json:"latency"`
+	Hits    Float   `json:"mean_total_hits"`
+}
+
+// Memory is a process's resident memory.
+type Memory struct {
+	Process string `json:"process"`
+	PID     int    `json:"pid"`
+	HWMKiB  int64  `json:"vm_hwm_kib"`
+	RSSKiB  int64  `json:"vm_rss_kib"`
+	Error   string `json:"error,omitempty"`
+}
+
+// Summary holds the five figures of the last line; NaN (written as null) means not measured.
+type Summary struct {
+	Ratio         Float `json:"ratio"`
+	ApproveP99Ms  Float `json:"approve_p99_ms"`
+	NotifyP99Ms   Float `json:"notify_p99_ms"`
+	EventsPerHold Float `json:"events_per_hold"`
+	SearchP95Ms   Float `json:"search_p95_ms"`
+}
+
+// TargetCheck compares one figure with its target from DESIGN.md.
+type TargetCheck struct {
+	Name   string `json:"name"`
+	Value  Float  `json:"value"`
+	Target string `json:"target"`
+	Met    bool   `json:"met"`
+}
+
+// Float is a measured figure; NaN means "not measured" and is written to JSON as null.
+type Float float64
+
+// NaN is a figure that was not measured.
+var NaN = Float(math.NaN())
+
+// Valid reports whether f was measured.
+func (f Float) Valid() bool { return !math.IsNaN(float64(f)) && !math.IsInf(float64(f), 0) }
+
+// MarshalJSON writes f as a number, or null when it was not measured.
+func (f Float) MarshalJSON() ([]byte, error) {
+	if !f.Valid() {
+		return []byte("null"), nil
+	}
+	return strconv.AppendFloat(nil, math.Round(float64(f)*1000)/1000, 'f', -1, 64), nil
+}
+
+// UnmarshalJSON reads a number, or null as NaN.
+func (f *Float) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*f = NaN
+		return nil
+	}
+	v, err := strconv.ParseFloat(string(b), 64)
+	*f = Float(v)
+	return err
+}
+
+// Percentile returns the p-th percentile (0 < p ≤ 100) of sorted by the nearest-rank method: the smallest value
+// with at least p% of the samples at or below it. It returns NaN for no samples.
+func Percentile(sorted []float64, p float64) Float {
+	if len(sorted) == 0 {
+		return NaN
+	}
+	rank := int(math.Ceil(p / 100 * float64(len(sorted))))
+	return Float(sorted[min(max(rank, 1), len(sorted))-1])
+}
+
+// Summarize turns durations into a Latency (errors counted apart).
+func Summarize(ds []time.Duration, errors int, method string) Latency {
+	ms := make([]float64, len(ds))
+	for i, d := range ds {
+		ms[i] = float64(d) / float64(time.Millisecond)
+	}
+	slices.Sort(ms)
+	l := Latency{Samples: len(ms), Errors: errors, Method: method,
+		P50: Percentile(ms, 50), P95: Percentile(ms, 95), P99: Percentile(ms, 99), Max: NaN}
+	if len(ms) > 0 {
+		l.Max = Float(ms[len(ms)-1])
+	}
+	return l
+}
+
+// LastLine is the run's one-line result, the last line the bench prints.
+func (s Summary) LastLine() string {
+	return fmt.Sprintf("ratio=%s approve_p99_ms=%s notify_p99_ms=%s events_per_hold=%s search_p95_ms=%s",
+		num(s.Ratio, 2), num(s.ApproveP99Ms, 0), num(s.NotifyP99Ms, 0), num(s.EventsPerHold, 0), num(s.SearchP95Ms, 0))
+}
+
+// num formats v with prec decimals, or "na" when it was not measured.
+func num(v Float, prec int) string {
+	if !v.Valid() {
+		return "na"
+	}
+	return strconv.FormatFloat(float64(v), 'f', prec, 64)
+}
+
+// Check fills Summary and Targets from the measurements. A figure not measured misses its target.
+func (r *Report) Check() {
+	r.Summary = Summary{
+		Ratio:         r.Placement.Ratio,
+		ApproveP99Ms:  r.Approve.P99,
+		NotifyP99Ms:   r.Notify.P99,
+		EventsPerHold: NaN,
+		SearchP95Ms:   r.Search.WorstP95,
+	}
+	if r.Lifecycle.Holds > 0 {
+		r.Summary.EventsPerHold = Float(r.Lifecycle.EventsMax)
+	}
+	s := r.Summary
+	check := func(v Float, ok func(float64) bool) bool { return v.Valid() && ok(float64(v)) }
+	r.Targets = []TargetCheck{
+		{"placement/baseline throughput", s.Ratio, "≥ 0.5", check(s.Ratio, func(v float64) bool { return v >= 0.5 })},
+		{"placement → approved p99 (ms)", s.ApproveP99Ms, "< 1000", check(s.ApproveP99Ms, func(v float64) bool { return v < 1000 })},
+		{"check-in → e-mail p99 (ms)", s.NotifyP99Ms, "< 2000", check(s.NotifyP99Ms, func(v float64) bool { return v < 2000 })},
+		{"history events per hold", s.EventsPerHold, "≤ 40", check(s.EventsPerHold, func(v float64) bool { return v <= 40 })},
+		{"catalogue search p95 (ms)", s.SearchP95Ms, "< 50", check(s.SearchP95Ms, func(v float64) bool { return v < 50 })},
+	}
+}
+
+// WriteTable prints the report as a table.
+func (r *Report) WriteTable(out io.Writer) {
+	fmt.Fprintf(out, "\nyoyaku bench — %d CPUs, %.1f GiB, %s, %s; load average %s at the start, %s at the end\nstack: %s; %s, took %.0f s\n\n",
+		r.Machine.CPUs, r.Machine.MemoryGiB, r.Machine.OS, r.Machine.Go, r.Machine.LoadStart, r.Machine.LoadEnd, r.Machine.Stack,
+		r.StartedAt.UTC().Format(time.RFC3339), float64(r.Took))
+	w := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	row := func(cells ...string) { fmt.Fprintln(w, strings.Join(cells, "\t")+"\t") }
+	row("measure", "value", "detail")
+	row("-------", "-----", "------")
+	p := r.Placement
+	for i, b := range p.Baseline {
+		row(fmt.Sprintf("baseline empty workflows #%d", i+1), num(b.PerSecond, 1)+" /s",
+			fmt.Sprintf("%d started+completed, concurrency %d, %.2f s (started %.1f /s), %d errors",
+				b.N, b.Concurrency, float64(b.CompletedS), float64(b.StartedPer), b.Errors))
+	}
+	h := p.Holds
+	row("hold placement via HTTP", num(h.PerSecond, 1)+" /s",
+		fmt.Sprintf("%d placed+approved, concurrency %d, %.2f s (POSTs %.1f /s), %d errors",
+			h.N, h.Concurrency, float64(h.CompletedS), float64(h.StartedPer), h.Errors))
+	row("ratio placement/baseline", num(p.Ratio, 2), "baseline = the better of the runs above")
+	row("approve latency under load", latencyCell(p.UnderLoad), p.UnderLoad.Method)
+	row("placement → approved (paced)", latencyCell(r.Approve), r.Approve.Method)
+	row("  of which POST answered", latencyCell(r.ApprovePOST), r.ApprovePOST.Method)
+	row("check-in → e-mail accepted", latencyCell(r.Notify), r.Notify.Method)
+	lc := r.Lifecycle
+	if lc.Holds > 0 {
+		row("history events per hold", strconv.Itoa(lc.EventsMax),
+			fmt.Sprintf("%d lifecycles, min %d; %s", lc.Holds, lc.EventsMin, mapCell(lc.Categories)))
+		row("Temporal actions per hold", strconv.Itoa(lc.Actions), "estimate: "+mapCell(lc.ActionKind))
+	} else {
+		row("history events per hold", "na", "no lifecycle completed")
+	}
+	if c := r.Checkin; c != nil {
+		row("events per check-in scan", strconv.Itoa(c.Events),
+			fmt.Sprintf("its own short workflow (copy to a waiting hold); %d actions; %s", c.Actions, mapCell(c.Categories)))
+	}
+	if r.Search.Skipped != "" {
+		row("catalogue search", "na", r.Search.Skipped)
+	}
+	for _, l := range r.Search.ByLength {
+		catalogue := "the catalogue as it is"
+		if r.Search.Titles > 0 {
+			catalogue = fmt.Sprintf("%d titles", r.Search.Titles)
+		}
+		row(fmt.Sprintf("search, %d-char queries", l.Chars), latencyCell(l.Latency),
+			fmt.Sprintf("%d queries on %s, mean %.0f hits, %d errors", l.Latency.Samples, catalogue, float64(l.Hits), l.Latency.Errors))
+	}
+	for _, m := range r.Memory {
+		if m.Error != "" {
+			row("peak RSS "+m.Process, "na", m.Error)
+			continue
+		}
+		row("peak RSS "+m.Process, fmt.Sprintf("%.1f MiB", float64(m.HWMKiB)/1024),
+			fmt.Sprintf("pid %d, VmHWM; now %.1f MiB", m.PID, float64(m.RSSKiB)/1024))
+	}
+	_ = w.Flush()
+	fmt.Fprintln(out)
+	w = tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	row("target", "value", "goal", "")
+	for _, t := range r.Targets {
+		verdict := "met"
+		if !t.Met {
+			verdict = "MISSED"
+		}
+		prec := 0
+		if strings.HasPrefix(t.Name, "placement/") {
+			prec = 2
+		}
+		row(t.Name, num(t.Value, prec), t.Target, verdict)
+	}
+	_ = w.Flush()
+	for _, n := range r.Notes {
+		fmt.Fprintln(out, "note:", n)
+	}
+	fmt.Fprintln(out)
+}
+
+func latencyCell(l Latency) string {
+	if l.Samples == 0 {
+		return "na"
+	}
+	return fmt.Sprintf("p50 %s / p95 %s / p99 %s ms (n=%d, max %s, errors %d)",
+		num(l.P50, 0), num(l.P95, 0), num(l.P99, 0), l.Samples, num(l.Max, 0), l.Errors)
+}
+
+// mapCell prints counts sorted by key: "a 1, b 2".
+func mapCell(m map[string]int) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %d", k, m[k])
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,167 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"yoyaku/bench"
+	"yoyaku/config"
+	"yoyaku/devstack"
+)
+
+// runBench measures a running stack (the one `make dev` starts, by default) against the targets, or with --dev
+// starts a private one in a temporary directory on free ports and stops it at the end. The table goes to
+// stdout, the same as JSON to --out, and the last line printed is the one-line summary.
+func runBench(ctx context.Context, _ config.Config, log *slog.Logger, args []string) error {
+	d := bench.Defaults
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	dev := fs.Bool("dev", false, "start a private stack (temporary state, free ports) and stop it at the end, instead of the one make dev runs")
+	apiURL := fs.String("api", d.APIURL, "the API's base URL (ignored with --dev)")
+	temporal := fs.String("temporal", d.TemporalAddress, "Temporal frontend host:port (ignored with --dev)")
+	namespace := fs.String("namespace", d.TemporalNamespace, "Temporal namespace")
+	mailpit := fs.String("mailpit", d.MailpitURL, "Mailpit's web UI and API base URL (ignored with --dev)")
+	dbURL := fs.String("database-url", d.DatabaseURL, "PostgreSQL URL, used only to grow the catalogue to --titles (ignored with --dev; empty: leave it)")
+	binDir := fs.String("bin", "", "with --dev: where the temporal and mailpit binaries are (default: beside this binary)")
+	out := fs.String("out", "", "write the report as JSON to this file")
+	keep := fs.Bool("keep", false, "with --dev: keep the private stack's state directory and service logs (stack.log)")
+	cfg := d
+	fs.IntVar(&cfg.Patrons, "patrons", d.Patrons, "patrons created for the run (each gets at most 10 holds)")
+	fs.IntVar(&cfg.Titles, "titles", d.Titles, "grow the catalogue to this many titles for the search measurement (0: leave it)")
+	fs.IntVar(&cfg.Copies, "copies", d.Copies, "lent copies checked in for the check-in → e-mail latency (one sample each)")
+	fs.IntVar(&cfg.Holds, "holds", d.Holds, "holds placed in the throughput run; each baseline run starts as many empty workflows")
+	fs.IntVar(&cfg.Concurrency, "concurrency", d.Concurrency, "concurrent clients in the throughput and baseline runs")
+	fs.DurationVar(&cfg.Duration, "duration", d.Duration, "length of the paced placement → approved run")
+	fs.Float64Var(&cfg.Rate, "rate", d.Rate, "holds per second in the paced run")
+	fs.DurationVar(&cfg.Poll, "poll", d.Poll, "poll interval for hold status (bounds the precision of the approval latency)")
+	fs.IntVar(&cfg.Queries, "search-queries", d.Queries, "catalogue searches per query length (1, 2 and 5 characters)")
+	fs.IntVar(&cfg.Lifecycles, "lifecycles", d.Lifecycles, "holds taken through a whole normal life for their history")
+	fs.DurationVar(&cfg.NotifyGap, "checkin-gap", d.NotifyGap, "time between the measured check-ins")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("bench: unexpected arguments %v", fs.Args())
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	cfg.APIURL, cfg.TemporalAddress, cfg.TemporalNamespace, cfg.MailpitURL, cfg.DatabaseURL = *apiURL, *temporal, *namespace, *mailpit, *dbURL
+	cfg.Stack = "running stack at " + cfg.APIURL
+	cfg.Log = log
+
+	var st *runningStack
+	var stateDir string
+	stopStack := func() {
+		if st != nil {
+			st.stop(log)
+			st = nil
+		}
+	}
+	defer stopStack()
+	if *dev {
+		var err error
+		st, stateDir, err = startBenchStack(ctx, log, *binDir, &cfg)
+		if err != nil {
+			if stateDir != "" {
+				log.Error("the stack did not start; its logs are kept", "log", filepath.Join(stateDir, "stack.log"))
+			}
+			return err
+		}
+	}
+
+	rep, err := bench.Run(ctx, cfg)
+	stopStack()
+	if err != nil {
+		if stateDir != "" {
+			log.Error("the services' logs are kept", "log", filepath.Join(stateDir, "stack.log"))
+		}
+		return err
+	}
+	if stateDir != "" && *keep {
+		log.Info("the private stack's state and logs are kept", "dir", stateDir)
+	} else if stateDir != "" {
+		if err := os.RemoveAll(stateDir); err != nil {
+			log.Warn("remove the bench's state", "dir", stateDir, "err", err)
+		}
+	}
+	rep.WriteTable(os.Stdout)
+	if *out != "" {
+		b, err := json.MarshalIndent(rep, "", "  ")
+		if err != nil {
+			return fmt.Errorf("bench: %w", err)
+		}
+		if err := os.WriteFile(*out, append(b, '\n'), 0o644); err != nil {
+			return fmt.Errorf("bench: %w", err)
+		}
+		fmt.Printf("report written to %s\n", *out)
+	}
+	fmt.Println(rep.Summary.LastLine())
+	return nil
+}
+
+// startBenchStack starts a private stack for --dev: state in a new temporary directory, every service on a
+// free port (never the defaults of `make dev`), the services' output in stack.log there. It points cfg at it.
+func startBenchStack(ctx context.Context, log *slog.Logger, binDir string, cfg *bench.Config) (*runningStack, string, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, "", fmt.Errorf("bench: %w", err)
+	}
+	if binDir == "" {
+		binDir = filepath.Dir(self)
+	}
+	if err := devstack.CheckPostgresBinaries(""); err != nil {
+		return nil, "", err
+	}
+	for _, b := range []string{"temporal", "mailpit"} {
+		if _, err := os.Stat(filepath.Join(binDir, b)); err != nil {
+			return nil, "", fmt.Errorf("%s not found in %s: run `make tools` (or `make bench`, which builds it)", b, binDir)
+		}
+	}
+	var ports [7]int
+	for i := range ports {
+		p, err := devstack.FreePort()
+		if err != nil {
+			return nil, "", err
+		}
+		ports[i] = p
+	}
+	dir, err := os.MkdirTemp("", "yoyaku-bench-")
+	if err != nil {
+		return nil, "", fmt.Errorf("bench: %w", err)
+	}
+	logFile, err := os.Create(filepath.Join(dir, "stack.log"))
+	if err != nil {
+		return nil, dir, fmt.Errorf("bench: %w", err)
+	}
+	o := stackOptions{
+		Dir: dir, BinDir: binDir, Self: self, Out: logFile,
+		PGPort: ports[0], TemporalPort: ports[1], TemporalUIPort: ports[2], SMTPPort: ports[3], MailUIPort: ports[4],
+		HTTPAddr: fmt.Sprintf("127.0.0.1:%d", ports[5]), MetricsAddr: fmt.Sprintf("127.0.0.1:%d", ports[6]),
+	}
+	t := time.Now()
+	log.Info("starting a private stack", "dir", dir)
+	st, err := startStack(ctx, log, o)
+	if err != nil {
+		return nil, dir, err
+	}
+	if st.worker == nil || st.api == nil {
+		st.stop(log)
+		return nil, dir, errors.New("bench: the stack started without a worker or an API")
+	}
+	log.Info("private stack ready", "took", time.Since(t).Round(100*time.Millisecond), "api", o.HTTPAddr,
+		"temporal", o.TemporalPort, "temporal_ui", o.TemporalUIPort, "mailpit_ui", o.MailUIPort, "postgres", o.PGPort)
+	cfg.APIURL = "http://" + o.HTTPAddr
+	cfg.TemporalAddress = fmt.Sprintf("127.0.0.1:%d", o.TemporalPort)
+	cfg.MailpitURL = fmt.Sprintf("http://127.0.0.1:%d", o.MailUIPort)
+	cfg.DatabaseURL = st.databaseURL
+	cfg.WorkerPID, cfg.APIPID = st.worker.Pid(), st.api.Pid()
+	cfg.Stack = "private (--dev): PostgreSQL 15, Temporal dev server (SQLite file), Mailpit, worker, API on free ports"
+	return st, dir, nil
+}
