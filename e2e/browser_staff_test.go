@@ -6,23 +6,10 @@ package e2e_test
 import (
 	"fmt"
 	"strconv"
-	"strings"
 	"testing"
 
 	"yoyaku/domain"
 )
-
-// fullWidth writes a card number in full-width digits, as a patron might hand it over.
-func fullWidth(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r >= '0' && r <= '9' {
-			r = '０' + (r - '0')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
 
 // patronHolds is the patron's hold list (GET /api/v1/holds), by hold ID.
 func (s *stack) patronHolds(p patron) map[string]hold {
@@ -36,7 +23,7 @@ func (s *stack) patronHolds(p patron) map[string]hold {
 	return out
 }
 
-// wantPatronSees checks the patron's own hold list shows the hold with this status label.
+// wantPatronSees checks the patron's own hold list (GET /api/v1/holds) shows the hold with this status label.
 func (s *stack) wantPatronSees(p patron, id, status, label string) {
 	s.t.Helper()
 	s.waitStatus(p, id, status)
@@ -44,6 +31,38 @@ func (s *stack) wantPatronSees(p patron, id, status, label string) {
 	if !ok || h.StatusLabel != label {
 		s.t.Fatalf("the patron's hold list shows hold %s as %+v (listed %v), want %s", id, h, ok, label)
 	}
+}
+
+// patronPage is a patron's browser on the patron web pages (web_patron*.go), logged in.
+type patronPage struct {
+	b *browser
+	p patron
+}
+
+func (s *stack) patronBrowser(p patron) patronPage {
+	s.t.Helper()
+	b := newBrowser(s.t, s.url)
+	b.open("/login", phoneWidth)
+	b.fill("#card", p.card)
+	b.fill("#password", "test-pass-1")
+	b.clickNav("#login-submit")
+	return patronPage{b: b, p: p}
+}
+
+// sees checks the patron's 予約状況 page (/holds) shows the hold with this status label (label "" : the hold
+// is not listed any more), and photographs it.
+func (pp patronPage) sees(holdID, label, shot string) {
+	pp.b.t.Helper()
+	pp.b.open("/holds", phoneWidth)
+	pp.b.wantText("h1", "予約状況")
+	if label == "" {
+		if pp.b.exists("#hold-" + holdID) {
+			pp.b.t.Fatalf("the patron's 予約状況 still lists hold %s: %s", holdID, pp.b.text("#hold-"+holdID))
+		}
+	} else {
+		pp.b.wantText("#hold-"+holdID+" .cell-status", label)
+	}
+	pp.b.screenshot(shot)
 }
 
 // fontPx is the computed font size of an element, in CSS pixels.
@@ -60,8 +79,8 @@ func (b *browser) fontPx(sel string) float64 {
 // at the central library. Staff log in to the console; at 北図書館 they check the returned copy in and the
 // console says in large type 「中央図書館 へ配送」; at 中央図書館 they receive it (利用可能), call the patron
 // (連絡済), see it on the hold shelf with its deadline, refuse it to another patron, and check it out to the
-// holder with a full-width card number (the due date shows). The patron's hold list follows each step:
-// 返却待ち → 配送中 → 利用可能 → gone. On the way: the pull list (確保 of a set-aside copy) and a counter
+// holder with a full-width card number (the due date shows). The patron's 予約状況 page (in a second
+// browser, on a phone) and hold list (GET /api/v1/holds) follow each step: 返却待ち → 配送中 → 利用可能 → gone. On the way: the pull list (確保 of a set-aside copy) and a counter
 // request for a title the library does not own (調査中). Every screen is photographed at 1280 and 375 px.
 func TestBrowserStaffJourney(t *testing.T) {
 	s := newStack(t, nil)
@@ -70,6 +89,8 @@ func TestBrowserStaffJourney(t *testing.T) {
 	p := s.newPatron("phone")
 	holdID := s.placeOne(p, "chuo", titleID)
 	s.wantPatronSees(p, holdID, "awaiting_return", "返却待ち")
+	patronView := s.patronBrowser(p) // the patron follows the hold on 予約状況, on a phone
+	patronView.sees(holdID, "返却待ち", "patron-1-awaiting-return")
 
 	// A second title with a free copy on chuo's shelf, held for pick-up at kita: it is on chuo's pull list.
 	pullTitle, pullCopies := s.title(domain.FormatBook, copySpec{branch: "chuo"})
@@ -91,6 +112,9 @@ func TestBrowserStaffJourney(t *testing.T) {
 	}
 	b.allowProblems()
 	b.wantText(".staff-error", "職員IDまたはパスワードが正しくありません。")
+	if got := b.eval(`document.activeElement.id`); got != "password" {
+		t.Errorf("after a wrong password the focus is on %q, want the password field", got)
+	}
 	b.shots("02-login-refused")
 	b.fill("#password", "staff-demo")
 	b.clickNav("#staff-login-submit")
@@ -121,6 +145,7 @@ func TestBrowserStaffJourney(t *testing.T) {
 	}
 	b.shots("04-checkin-transit")
 	s.wantPatronSees(p, holdID, "in_transit", "配送中")
+	patronView.sees(holdID, "配送中", "patron-2-in-transit")
 
 	// An unknown barcode is refused in red, with the API's message.
 	b.fill("#barcode", "NOSUCH-0001")
@@ -163,6 +188,7 @@ func TestBrowserStaffJourney(t *testing.T) {
 	b.wantText("#received-status", holdID, "利用可能")
 	b.shots("09-receive")
 	s.wantPatronSees(p, holdID, "ready", "利用可能")
+	patronView.sees(holdID, "利用可能", "patron-3-ready")
 
 	// 連絡リスト: the patron wants a phone call.
 	b.clickNav("#nav-call_list")
@@ -185,7 +211,7 @@ func TestBrowserStaffJourney(t *testing.T) {
 
 	// 貸出: another patron may not take it; the holder may, with a full-width card number.
 	b.clickNav("#nav-checkout")
-	b.fill("#card_number", fullWidth(q.card))
+	b.fill("#card_number", fullWidthDigits(q.card))
 	b.fill("#barcode", barcode)
 	b.allowProblems()
 	if st := b.clickNav("#checkout-submit"); st != 409 {
@@ -194,7 +220,7 @@ func TestBrowserStaffJourney(t *testing.T) {
 	b.allowProblems()
 	b.wantText(".staff-error", "この資料は他の利用者の予約資料です。")
 	b.shots("13-checkout-refused")
-	b.fill("#card_number", fullWidth(p.card))
+	b.fill("#card_number", fullWidthDigits(p.card))
 	b.fill("#barcode", barcode)
 	b.clickNav("#checkout-submit")
 	b.wantText("#due-date", "返却期限 20")
@@ -207,6 +233,7 @@ func TestBrowserStaffJourney(t *testing.T) {
 	if h, listed := s.patronHolds(p)[holdID]; listed {
 		t.Fatalf("the picked-up hold is still in the patron's list: %+v", h)
 	}
+	patronView.sees(holdID, "", "patron-4-picked-up")
 	b.clickNav("#nav-hold_shelf")
 	if b.exists("#shelf-" + holdID) {
 		t.Error("the picked-up hold is still on the hold shelf")
@@ -215,7 +242,7 @@ func TestBrowserStaffJourney(t *testing.T) {
 	// 窓口予約: a request for a title the library does not own is investigated (調査中).
 	b.clickNav("#nav-counter")
 	b.shots("15-counter")
-	b.fill("#card-request", fullWidth(p.card))
+	b.fill("#card-request", fullWidthDigits(p.card))
 	b.fill("#req-title", "図書館にない本 "+t.Name())
 	b.fill("#req-author", "未所蔵 著者")
 	b.clickNav("#counter-submit-request")
