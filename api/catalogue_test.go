@@ -151,6 +151,8 @@ func TestCatalogueSearch(t *testing.T) {
 		{name: "underscore is literal", params: url.Values{"q": {"_"}}, total: 0},
 		{name: "SQL injection", params: url.Values{"q": {"'; DROP TABLE titles; --"}}, total: 0},
 		{name: "SQL injection in a field", params: url.Values{"title": {"' OR '1'='1"}, "author": {`\'; DELETE FROM items; --`}}, total: 0},
+		{name: "200 characters", params: url.Values{"q": {strings.Repeat("あい", 100)}}, total: 0},
+		{name: "16 keywords", params: url.Values{"q": {"の い う え お か き く け こ さ し す せ そ た"}}, total: 0},
 		{name: "only a middle dot", params: url.Values{"q": {"・"}},
 			total: min(e.count(t, `SELECT count(*) FROM titles`), 10000)}, // no term: every title
 	}

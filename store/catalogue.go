@@ -665,19 +665,28 @@ func gramCode(g string) int64 {
 	return code
 }
 
-// termCodes are the grams a text must contain to contain t: t itself when it is 1 or 2 characters long,
-// else each of its pairs of characters.
+// termCodes are grams a text must contain to contain t: t itself when it is 1 or 2 characters long, else
+// pairs of its characters, at most maxTermGrams of them spread over t (LIKE checks the rest: more would
+// only lengthen the query and mislead the planner's estimates further).
 func termCodes(t string) []int64 {
 	rs := []rune(t)
 	if len(rs) <= 2 {
 		return []int64{gramCode(t)}
 	}
-	codes := make([]int64, 0, len(rs)-1)
-	for i := 0; i+1 < len(rs); i++ {
+	pairs := len(rs) - 1
+	n := min(pairs, maxTermGrams)
+	codes := make([]int64, 0, n)
+	for k := range n {
+		i := 0
+		if n > 1 {
+			i = k * (pairs - 1) / (n - 1) // first and last pair included
+		}
 		codes = append(codes, gramCode(string(rs[i:i+2])))
 	}
 	return codes
 }
+
+const maxTermGrams = 4
 
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 

@@ -10,6 +10,7 @@ import (
 // testenv without an import cycle).
 var (
 	GramCode    = gramCode
+	TermCodes   = termCodes
 	ISBNForms   = isbnForms
 	SearchTerms = searchTerms
 )

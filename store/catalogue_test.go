@@ -215,6 +215,25 @@ func TestISBNForms(t *testing.T) {
 	}
 }
 
+func TestTermCodes(t *testing.T) {
+	pair := func(s string) int64 { return store.GramCode(s) }
+	tests := []struct {
+		in   string
+		want []int64
+	}{
+		{"海", []int64{'海'}},
+		{"上巻", []int64{'上'<<21 | '巻'}},
+		{"ぶんこ", []int64{pair("ぶん"), pair("んこ")}},
+		{"としょかん", []int64{pair("とし"), pair("しょ"), pair("ょか"), pair("かん")}},
+		{"あいうえおかき", []int64{pair("あい"), pair("いう"), pair("えお"), pair("かき")}},
+	}
+	for _, tc := range tests {
+		if got := store.TermCodes(tc.in); !slices.Equal(got, tc.want) {
+			t.Errorf("TermCodes(%q) = %v, want %v", tc.in, got, tc.want)
+		}
+	}
+}
+
 func TestSearchTerms(t *testing.T) {
 	tests := []struct {
 		in   string
