@@ -33,7 +33,7 @@ func TestOperatorsFindHoldsByStatusBranchAndTitle(t *testing.T) {
 	s.waitStatus(ready, readyID, "ready")
 
 	for query, want := range map[string]string{
-		fmt.Sprintf("YoyakuStatus = 'ready' AND YoyakuPickupBranch = 'chuo' AND YoyakuTitleID = '%s'", titleID):   "hold-" + readyID,
+		fmt.Sprintf("YoyakuStatus = 'ready' AND YoyakuPickupBranch = 'chuo' AND YoyakuTitleID = '%s'", titleID):    "hold-" + readyID,
 		fmt.Sprintf("YoyakuStatus = 'queued' AND YoyakuPickupBranch = 'minami' AND YoyakuTitleID = '%s'", titleID): "hold-" + waitingID,
 		fmt.Sprintf("YoyakuOrigin = 'web' AND YoyakuTitleID = '%s' AND WorkflowType = 'HoldWorkflow'", titleID):    "hold-" + readyID,
 	} {

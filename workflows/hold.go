@@ -25,10 +25,10 @@ func HoldWorkflow(ctx workflow.Context, in HoldInput) (HoldResult, error) {
 }
 
 type holdWorkflow struct {
-	in     HoldInput
-	st     activities.HoldState
-	mu     workflow.Mutex
-	log    log.Logger
+	in        HoldInput
+	st        activities.HoldState
+	mu        workflow.Mutex
+	log       log.Logger
 	copyCh    workflow.ReceiveChannel // copy assignments, in order
 	proceedCh workflow.ReceiveChannel // a series volume may be able to leave 準備中
 
