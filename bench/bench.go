@@ -49,7 +49,9 @@ type Config struct {
 	StaffLogin, StaffPassword string
 	// PIDs of the worker and API processes for their peak memory; 0 finds them by command line.
 	WorkerPID, APIPID int
-	Log               *slog.Logger
+	// Groups are the services' process groups (name → ID), to account for CPU time; nil when unknown.
+	Groups map[string]int
+	Log    *slog.Logger
 }
 
 // Defaults are the flags' defaults: `make bench` finishes well within 10 minutes on a 2-core machine.
@@ -162,9 +164,14 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 
 	log.Info("throughput: baseline, holds, baseline", "n", cfg.Holds, "concurrency", cfg.Concurrency)
 	p := &r.Placement
+	cpu0 := sampleCPU(cfg.Groups)
 	p.Baseline = append(p.Baseline, runBaseline(ctx, tc, run, 1, cfg.Holds, cfg.Concurrency, log))
+	cpu1 := sampleCPU(cfg.Groups)
 	p.Holds, p.UnderLoad = runPlacement(ctx, api, fx, tput, cfg.Concurrency, max(cfg.Poll, sweepPause))
+	cpu2 := sampleCPU(cfg.Groups)
 	p.Baseline = append(p.Baseline, runBaseline(ctx, tc, run, 2, cfg.Holds, cfg.Concurrency, log))
+	cpu3 := sampleCPU(cfg.Groups)
+	p.Baseline[0].CPU, p.Holds.CPU, p.Baseline[1].CPU = cpu1.since(cpu0), cpu2.since(cpu1), cpu3.since(cpu2)
 	// The ceiling is the better of the two baseline runs (a noisy machine only ever slows a run down), so the
 	// ratio errs on the low side.
 	for _, b := range p.Baseline {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -73,4 +74,88 @@ func FindProcesses(command, temporal string) []int {
 		}
 	}
 	return append(first, rest...)
+}
+
+// CPU is CPU time (user + system, of the processes and of their reaped children) in seconds by service.
+type CPU map[string]float64
+
+// userHZ is the unit of the times in /proc/<pid>/stat (USER_HZ, 100 on Linux).
+const userHZ = 100
+
+// sampleCPU adds up the CPU time of every process in each process group of groups (name → process group ID;
+// devstack starts every service in a group of its own, so PostgreSQL's backends count for postgres), and of
+// this process as "bench".
+func sampleCPU(groups map[string]int) CPU {
+	if len(groups) == 0 {
+		return nil
+	}
+	byGroup := map[int]string{}
+	for name, g := range groups {
+		byGroup[g] = name
+	}
+	out := CPU{}
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, d := range dirs {
+		b, err := os.ReadFile(filepath.Join(d, "stat"))
+		if err != nil {
+			continue
+		}
+		pgrp, ticks, ok := parseStat(b)
+		if !ok {
+			continue
+		}
+		if name, mine := byGroup[pgrp]; mine {
+			out[name] += float64(ticks) / userHZ
+		}
+		if filepath.Base(d) == strconv.Itoa(os.Getpid()) {
+			out["bench"] += float64(ticks) / userHZ
+		}
+	}
+	return out
+}
+
+// parseStat reads the process group and utime+stime+cutime+cstime (clock ticks) from a /proc/<pid>/stat line.
+func parseStat(b []byte) (pgrp int, ticks int64, ok bool) {
+	s := string(b)
+	i := strings.LastIndexByte(s, ')') // the command name may hold spaces and parentheses
+	if i < 0 {
+		return 0, 0, false
+	}
+	f := strings.Fields(s[i+1:])
+	// f[0] is the state (field 3 of proc(5)); pgrp is field 5, utime..cstime fields 14..17.
+	if len(f) < 15 {
+		return 0, 0, false
+	}
+	pgrp, err := strconv.Atoi(f[2])
+	if err != nil {
+		return 0, 0, false
+	}
+	for _, k := range f[11:15] {
+		n, err := strconv.ParseInt(k, 10, 64)
+		if err != nil {
+			return 0, 0, false
+		}
+		ticks += n
+	}
+	return pgrp, ticks, true
+}
+
+// since is the CPU time spent from before to c.
+func (c CPU) since(before CPU) CPU {
+	if c == nil {
+		return nil
+	}
+	out := CPU{}
+	for k, v := range c {
+		out[k] = math.Round((v-before[k])*100) / 100
+	}
+	return out
+}
+
+func (c CPU) total() float64 {
+	var t float64
+	for _, v := range c {
+		t += v
+	}
+	return t
 }

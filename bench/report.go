@@ -72,6 +72,9 @@ type Throughput struct {
 	CompletedS  Seconds `json:"completed_s"` // first request sent → last completion seen
 	StartedPer  Float   `json:"started_per_s"`
 	PerSecond   Float   `json:"completed_per_s"` // the rate compared: started and completed
+	// CPU is the CPU time each service used during the run, in seconds (--dev only: the services' process
+	// groups are known); the wall time times the CPUs is what there was.
+	CPU CPU `json:"cpu_s,omitempty"`
 }
 
 // Placement compares hold placement through the HTTP API with bare empty workflows on the same server.
@@ -130,6 +133,8 @@ type SearchLength struct {
 	Chars   int     `json:"chars"`
 	Latency Latency `json:"latency"`
 	Hits    Float   `json:"mean_total_hits"`
+	// Slowest are the slowest queries' latencies ("query ms hits"), for whoever tunes the search.
+	Slowest []string `json:"slowest"`
 }
 
 // Memory is a process's resident memory.
@@ -267,6 +272,16 @@ func (r *Report) WriteTable(out io.Writer) {
 	row("hold placement via HTTP", num(h.PerSecond, 1)+" /s",
 		fmt.Sprintf("%d placed+approved, concurrency %d, %.2f s (POSTs %.1f /s), %d errors",
 			h.N, h.Concurrency, float64(h.CompletedS), float64(h.StartedPer), h.Errors))
+	for i, t := range append(slices.Clone(p.Baseline), h) {
+		if t.CPU == nil {
+			continue
+		}
+		name := "  CPU s, hold placement"
+		if i < len(p.Baseline) {
+			name = fmt.Sprintf("  CPU s, baseline #%d", i+1)
+		}
+		row(name, fmt.Sprintf("%.1f of %.1f", t.CPU.total(), float64(t.CompletedS)*float64(r.Machine.CPUs)), cpuCell(t.CPU))
+	}
 	row("ratio placement/baseline", num(p.Ratio, 2), "baseline = the better of the runs above")
 	row("approve latency under load", latencyCell(p.UnderLoad), p.UnderLoad.Method)
 	row("placement → approved (paced)", latencyCell(r.Approve), r.Approve.Method)
@@ -331,6 +346,28 @@ func latencyCell(l Latency) string {
 	}
 	return fmt.Sprintf("p50 %s / p95 %s / p99 %s ms (n=%d, max %s, errors %d)",
 		num(l.P50, 0), num(l.P95, 0), num(l.P99, 0), l.Samples, num(l.Max, 0), l.Errors)
+}
+
+// cpuCell prints CPU seconds by service, largest first.
+func cpuCell(c CPU) string {
+	keys := make([]string, 0, len(c))
+	for k := range c {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b string) int {
+		if c[a] != c[b] {
+			if c[a] > c[b] {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a, b)
+	})
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %.1f", k, c[k])
+	}
+	return strings.Join(parts, ", ")
 }
 
 // mapCell prints counts sorted by key: "a 1, b 2".

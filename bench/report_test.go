@@ -215,6 +215,22 @@ func TestParseProcStatus(t *testing.T) {
 	}
 }
 
+func TestParseProcStat(t *testing.T) {
+	// pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime cutime cstime …
+	line := "4242 (yoyaku (api)) S 1 4200 4200 0 -1 4194560 100 0 0 0 150 50 7 3 20 0 12 0 1000 0 0\n"
+	pgrp, ticks, ok := parseStat([]byte(line))
+	if !ok || pgrp != 4200 || ticks != 210 {
+		t.Errorf("got pgrp %d ticks %d ok %v, want 4200 210 true", pgrp, ticks, ok)
+	}
+	if _, _, ok := parseStat([]byte("garbage")); ok {
+		t.Error("garbage parsed")
+	}
+	c := CPU{"api": 3.5, "worker": 1}.since(CPU{"api": 1.25})
+	if c["api"] != 2.25 || c["worker"] != 1 || c.total() != 3.25 {
+		t.Errorf("since = %v", c)
+	}
+}
+
 func TestCategorizeAndActions(t *testing.T) {
 	ev := func(t enumspb.EventType) *historypb.HistoryEvent { return &historypb.HistoryEvent{EventType: t} }
 	marker := func(name string, wft int64) *historypb.HistoryEvent {

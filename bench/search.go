@@ -1,12 +1,14 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 )
 
@@ -77,6 +79,12 @@ func runSearch(ctx context.Context, api *apiClient, n int, rng *rand.Rand) ([]Se
 	var out []SearchLength
 	for _, length := range searchLengths {
 		var lat []time.Duration
+		type timed struct {
+			q    string
+			d    time.Duration
+			hits int
+		}
+		var all []timed
 		errs, hits := 0, 0
 		for _, q := range queryPlan(length, n, rng) {
 			d, total, err := query(q)
@@ -88,9 +96,14 @@ func runSearch(ctx context.Context, api *apiClient, n int, rng *rand.Rand) ([]Se
 				continue
 			}
 			lat = append(lat, d)
+			all = append(all, timed{q, d, total})
 			hits += total
 		}
 		l := SearchLength{Chars: length, Latency: Summarize(lat, errs, "GET /api/v1/titles?q=…, one client, sequential"), Hits: NaN}
+		slices.SortFunc(all, func(a, b timed) int { return cmp.Compare(b.d, a.d) })
+		for _, t := range all[:min(5, len(all))] {
+			l.Slowest = append(l.Slowest, fmt.Sprintf("%s %.0f ms %d hits", t.q, float64(t.d)/float64(time.Millisecond), t.hits))
+		}
 		if len(lat) > 0 {
 			l.Hits = Float(float64(hits) / float64(len(lat)))
 		}

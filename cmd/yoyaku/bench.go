@@ -162,6 +162,10 @@ func startBenchStack(ctx context.Context, log *slog.Logger, binDir string, cfg *
 	cfg.MailpitURL = fmt.Sprintf("http://127.0.0.1:%d", o.MailUIPort)
 	cfg.DatabaseURL = st.databaseURL
 	cfg.WorkerPID, cfg.APIPID = st.worker.Pid(), st.api.Pid()
+	cfg.Groups = map[string]int{}
+	for _, p := range st.procs { // each runs in a process group of its own, led by itself
+		cfg.Groups[p.Name] = p.Pid()
+	}
 	cfg.Stack = "private (--dev): PostgreSQL 15, Temporal dev server (SQLite file), Mailpit, worker, API on free ports"
 	return st, dir, nil
 }
