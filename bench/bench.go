@@ -224,6 +224,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			lc.EventsMax = len(events)
 			lc.WorkflowID = wid
 			lc.Categories, lc.EventTypes = Categorize(events)
+			lc.Bytes = HistoryBytes(events)
 			lc.Actions, lc.ActionKind = Actions(events)
 		}
 	}

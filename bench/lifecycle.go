@@ -11,6 +11,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
+	"google.golang.org/protobuf/proto"
 
 	"yoyaku/workflows"
 )
@@ -120,7 +121,7 @@ func checkinHistory(ctx context.Context, tc client.Client, s *notifySample) (Wor
 	if err != nil {
 		return Workflow{}, err
 	}
-	w := Workflow{WorkflowID: wid, Events: len(events)}
+	w := Workflow{WorkflowID: wid, Events: len(events), Bytes: HistoryBytes(events)}
 	w.Categories, _ = Categorize(events)
 	w.Actions, w.ActionKind = Actions(events)
 	return w, nil
@@ -225,4 +226,13 @@ func Actions(events []*historypb.HistoryEvent) (int, map[string]int) {
 		total += n
 	}
 	return total, kinds
+}
+
+// HistoryBytes is the size of a history's events as protobuf, about what the server stores for it.
+func HistoryBytes(events []*historypb.HistoryEvent) int {
+	n := 0
+	for _, e := range events {
+		n += proto.Size(e)
+	}
+	return n
 }

@@ -103,9 +103,10 @@ type Lifecycle struct {
 	Holds      int            `json:"holds"`
 	EventsMin  int            `json:"events_min"`
 	EventsMax  int            `json:"events_max"`
-	Categories map[string]int `json:"categories"`  // of the longest history
-	EventTypes map[string]int `json:"event_types"` // of the longest history
-	Actions    int            `json:"actions"`     // estimated Temporal Cloud actions of the longest history
+	Categories map[string]int `json:"categories"`    // of the longest history
+	EventTypes map[string]int `json:"event_types"`   // of the longest history
+	Bytes      int            `json:"history_bytes"` // of the longest history, as protobuf
+	Actions    int            `json:"actions"`       // estimated Temporal Cloud actions of the longest history
 	ActionKind map[string]int `json:"action_kinds"`
 	WorkflowID string         `json:"workflow_id"` // the longest history, to look at in the Web UI
 }
@@ -114,6 +115,7 @@ type Lifecycle struct {
 type Workflow struct {
 	WorkflowID string         `json:"workflow_id"`
 	Events     int            `json:"events"`
+	Bytes      int            `json:"history_bytes"`
 	Categories map[string]int `json:"categories"`
 	Actions    int            `json:"actions"`
 	ActionKind map[string]int `json:"action_kinds"`
@@ -290,14 +292,14 @@ func (r *Report) WriteTable(out io.Writer) {
 	lc := r.Lifecycle
 	if lc.Holds > 0 {
 		row("history events per hold", strconv.Itoa(lc.EventsMax),
-			fmt.Sprintf("%d lifecycles, min %d; %s", lc.Holds, lc.EventsMin, mapCell(lc.Categories)))
+			fmt.Sprintf("%d lifecycles, min %d; %.1f KiB; %s", lc.Holds, lc.EventsMin, float64(lc.Bytes)/1024, mapCell(lc.Categories)))
 		row("Temporal actions per hold", strconv.Itoa(lc.Actions), "estimate: "+mapCell(lc.ActionKind))
 	} else {
 		row("history events per hold", "na", "no lifecycle completed")
 	}
 	if c := r.Checkin; c != nil {
 		row("events per check-in scan", strconv.Itoa(c.Events),
-			fmt.Sprintf("its own short workflow (copy to a waiting hold); %d actions; %s", c.Actions, mapCell(c.Categories)))
+			fmt.Sprintf("its own short workflow (copy to a waiting hold); %.1f KiB; %d actions; %s", float64(c.Bytes)/1024, c.Actions, mapCell(c.Categories)))
 	}
 	if r.Search.Skipped != "" {
 		row("catalogue search", "na", r.Search.Skipped)
