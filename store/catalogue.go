@@ -23,13 +23,12 @@ package store
 // order, which the planner serves by walking the primary key and stopping after a page, or from the indexes
 // when the tier is small (exact and prefix matches from the text_pattern_ops indexes on title_key and
 // reading_key, title matches from the title grams). Only the first SearchCap results can then be paged, and
-// Total is SearchCap with Capped set. When the planner's statistics say that most titles match, the first
-// query scans the table instead of the index (see mostTitlesMatch).
+// Total is SearchCap with Capped set. (Scanning the table instead of the index when most titles match was
+// measured slower: LIKE on Japanese text costs more per row than reading the posting list.)
 
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -163,16 +162,12 @@ func SearchTitles(ctx context.Context, db *sqlx.DB, q SearchQuery) (SearchResult
 	res := SearchResult{Titles: []TitleSummary{}}
 	offset := (q.Page - 1) * q.PerPage
 	err = readOnly(ctx, db, func(tx *sqlx.Tx) error {
-		common, err := s.mostTitlesMatch(ctx, tx)
-		if err != nil {
-			return err
-		}
-		ids, n, err := s.rankFirst(ctx, tx, offset, q.PerPage, !common)
+		ids, n, err := s.rankFirst(ctx, tx, offset, q.PerPage)
 		if err != nil {
 			return err
 		}
 		if len(ids) == 0 && offset > 0 { // past the end: count on its own
-			if n, err = s.count(ctx, tx, !common); err != nil {
+			if n, err = s.count(ctx, tx); err != nil {
 				return err
 			}
 		}
@@ -418,44 +413,10 @@ func isbnCondition(raw string) (frag, error) {
 	return sqlf("(t.isbn >= %s AND t.isbn < %s)", param(d, ""), param(d+"~", "")), nil
 }
 
-// mostTitlesMatch asks the planner whether the query matches so many titles (commonMatchShare or more)
-// that scanning the table until SearchCap + 1 matches is cheaper than reading the index: the index of a
-// character that two thirds of the titles contain lists over 100,000 rows before a single one is read, a
-// scan finds 10,001 of them in the first 15,000 rows. The estimate is the planner's for the LIKE conditions
-// (from ANALYZE's sample of search_text and the keys): unlike the grams of a longer term, which occur
-// together, a LIKE pattern is estimated as a whole. Both ways give the same rows.
-func (s *search) mostTitlesMatch(ctx context.Context, tx *sqlx.Tx) (bool, error) {
-	if len(s.assist) == 0 {
-		return false, nil // no grams: the planner chooses on its own
-	}
-	st := &stmt{}
-	var plan []byte
-	if err := tx.GetContext(ctx, &plan, `EXPLAIN (FORMAT JSON) SELECT 1 FROM titles t WHERE `+s.whereSQL(st, false)+
-		` UNION ALL SELECT 1 FROM titles`, st.args...); err != nil {
-		return false, fmt.Errorf("store: search: estimate: %w", err)
-	}
-	var out []struct {
-		Plan struct {
-			Plans []struct {
-				Rows float64 `json:"Plan Rows"`
-			} `json:"Plans"`
-		} `json:"Plan"`
-	}
-	if err := json.Unmarshal(plan, &out); err != nil || len(out) != 1 || len(out[0].Plan.Plans) != 2 {
-		return false, fmt.Errorf("store: search: estimate: unexpected plan %.200s (%v)", plan, err)
-	}
-	matches, titles := out[0].Plan.Plans[0].Rows, out[0].Plan.Plans[1].Rows
-	return matches > SearchCap && matches >= commonMatchShare*titles, nil
-}
-
-// commonMatchShare is the share of the catalogue from which a match set counts as common (see
-// mostTitlesMatch): reading the index costs about 0.1 µs per match, scanning about 0.3 µs per row read.
-const commonMatchShare = 0.3
-
 // count counts the matches, up to SearchCap + 1.
-func (s *search) count(ctx context.Context, tx *sqlx.Tx, assist bool) (int, error) {
+func (s *search) count(ctx context.Context, tx *sqlx.Tx) (int, error) {
 	st := &stmt{}
-	query := `SELECT count(*) FROM (SELECT 1 FROM titles t WHERE ` + s.whereSQL(st, assist) + ` LIMIT ` +
+	query := `SELECT count(*) FROM (SELECT 1 FROM titles t WHERE ` + s.whereSQL(st, true) + ` LIMIT ` +
 		st.arg(SearchCap+1) + `) m`
 	var n int
 	if err := tx.GetContext(ctx, &n, query, st.args...); err != nil {
@@ -467,7 +428,7 @@ func (s *search) count(ctx context.Context, tx *sqlx.Tx, assist bool) (int, erro
 // rankFirst reads at most SearchCap + 1 matches, counts them (n) and ranks them, in one query. When n is
 // at most SearchCap these are all the matches and ids is the page; otherwise the caller walks the tiers.
 // A page past the end comes back empty, without n.
-func (s *search) rankFirst(ctx context.Context, tx *sqlx.Tx, offset, limit int, assist bool) (ids []int64, n int, err error) {
+func (s *search) rankFirst(ctx context.Context, tx *sqlx.Tx, offset, limit int) (ids []int64, n int, err error) {
 	st := &stmt{}
 	rank := "0"
 	if s.ranked() {
@@ -475,7 +436,7 @@ func (s *search) rankFirst(ctx context.Context, tx *sqlx.Tx, offset, limit int, 
 			` THEN 2 ELSE 3 END`
 	}
 	query := `SELECT m.id, count(*) OVER () AS n FROM (SELECT t.id, ` + rank + ` AS rank FROM titles t WHERE ` +
-		s.whereSQL(st, assist) + ` LIMIT ` + st.arg(SearchCap+1) + `) m ORDER BY m.rank, m.id LIMIT ` + st.arg(limit) +
+		s.whereSQL(st, true) + ` LIMIT ` + st.arg(SearchCap+1) + `) m ORDER BY m.rank, m.id LIMIT ` + st.arg(limit) +
 		` OFFSET ` + st.arg(offset)
 	var rows []struct {
 		ID int64 `db:"id"`
