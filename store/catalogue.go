@@ -241,8 +241,8 @@ func (st *stmt) arg(v any) string {
 func (s *search) ranked() bool { return s.exact != nil }
 
 // whereSQL renders every condition, and with assist the index conditions they imply. Without them a plan
-// can only scan (in ID order, or the whole table), which is best when most titles match; with them the
-// planner can use the indexes and must, or it would compute search_grams for every row it reads.
+// can only scan, which walkTiers wants for a range of the primary key; with them the planner can use the
+// grams index, and does, or it would compute search_grams for the rows it reads.
 func (s *search) whereSQL(st *stmt, assist bool) string {
 	conds := s.where
 	if assist {
