@@ -27,6 +27,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -54,48 +55,73 @@ func httpsURL(u string) bool { return len(u) >= 8 && strings.EqualFold(u[:8], "h
 // setCookie sets an HttpOnly, SameSite=Lax cookie for the whole site; maxAge < 0 deletes it, 0 makes it
 // last until the browser closes.
 func (s *Server) setCookie(c *gin.Context, name, value string, maxAge int) {
+	s.setCookieAt(c, "/", name, value, maxAge)
+}
+
+func (s *Server) setCookieAt(c *gin.Context, path, name, value string, maxAge int) {
 	http.SetCookie(c.Writer, &http.Cookie{
-		Name: name, Value: value, Path: "/", MaxAge: maxAge,
+		Name: name, Value: value, Path: path, MaxAge: maxAge,
 		HttpOnly: true, Secure: s.secureCookies(c), SameSite: http.SameSiteLaxMode,
 	})
 }
 
-// webLogin starts a cookie session for patron id, after the login form's password has been checked
-// (with loginAllowed and checkLogin, like the JSON login). A session the browser already had is revoked
-// first (no session fixation). The rest of this request sees the new session: csrfToken(c) is already
-// the new session's, for a page rendered right away. On error nothing has been set; answer s.internal.
-func (s *Server) webLogin(c *gin.Context, id int64) error {
+// cookieSession describes one kind of browser session: the patron pages' and the staff console's differ
+// only in cookie, path, token kind and where the request's context keeps them.
+type cookieSession struct {
+	cookie, path    string
+	kind            auth.Kind
+	ttl             time.Duration
+	ctxID, ctxToken string
+}
+
+var (
+	patronCookieSession = cookieSession{sessionCookie, "/", auth.KindPatron, auth.PatronTokenTTL, ctxPatronID, ctxWebToken}
+	staffCookieSession  = cookieSession{staffSessionCookie, staffCookiePath, auth.KindStaff, auth.StaffTokenTTL, ctxStaffID, ctxStaffWebToken}
+)
+
+// start begins a session for id after the login form's password has been checked. A session the browser
+// already had is revoked first (no session fixation); the rest of the request sees the new one. On error
+// nothing has been set.
+func (k cookieSession) start(s *Server, c *gin.Context, id int64) error {
 	ctx := c.Request.Context()
-	if old, err := c.Cookie(sessionCookie); err == nil && old != "" {
+	if old, err := c.Cookie(k.cookie); err == nil && old != "" {
 		if err := auth.Revoke(ctx, s.DB, old); err != nil {
 			return err
 		}
 	}
-	token, err := auth.Issue(ctx, s.DB, auth.KindPatron, id, auth.PatronTokenTTL)
+	token, err := auth.Issue(ctx, s.DB, k.kind, id, k.ttl)
 	if err != nil {
 		return err
 	}
-	s.setCookie(c, sessionCookie, token, int(auth.PatronTokenTTL.Seconds()))
+	s.setCookieAt(c, k.path, k.cookie, token, int(k.ttl.Seconds()))
 	c.Header("Cache-Control", "no-store")
-	c.Set(ctxPatronID, id)
-	c.Set(ctxWebToken, token)
+	c.Set(k.ctxID, id)
+	c.Set(k.ctxToken, token)
 	return nil
 }
 
-// webLogout ends the browser's cookie session, if any: the token is revoked and the cookie deleted.
-// Mount it on an unsafe method (POST /logout) so csrfProtect guards it. On error the session is unchanged.
-func (s *Server) webLogout(c *gin.Context) error {
-	if token, err := c.Cookie(sessionCookie); err == nil && token != "" {
+// end revokes the session's token, if any, and deletes the cookie. On error the session is unchanged.
+func (k cookieSession) end(s *Server, c *gin.Context) error {
+	if token, err := c.Cookie(k.cookie); err == nil && token != "" {
 		if err := auth.Revoke(c.Request.Context(), s.DB, token); err != nil {
 			return err
 		}
 	}
-	s.setCookie(c, sessionCookie, "", -1)
+	s.setCookieAt(c, k.path, k.cookie, "", -1)
 	c.Header("Cache-Control", "no-store")
-	c.Set(ctxWebToken, "")
-	c.Delete(ctxPatronID)
+	c.Set(k.ctxToken, "")
+	c.Delete(k.ctxID)
 	return nil
 }
+
+// webLogin starts a cookie session for patron id, after the login form's password has been checked
+// (with loginAllowed and checkLogin, like the JSON login). csrfToken(c) is already the new session's, for a
+// page rendered right away. On error nothing has been set; answer s.internal.
+func (s *Server) webLogin(c *gin.Context, id int64) error { return patronCookieSession.start(s, c, id) }
+
+// webLogout ends the browser's cookie session, if any. Mount it on an unsafe method (POST /logout) so
+// csrfProtect guards it.
+func (s *Server) webLogout(c *gin.Context) error { return patronCookieSession.end(s, c) }
 
 // webPatron lets through only page requests with a live cookie session, and then patronID(c) works as
 // behind requirePatron. Others are redirected (303) to /login?next=<this page>. Never mount it on /api/v1:

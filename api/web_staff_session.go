@@ -48,46 +48,17 @@ const (
 
 // setStaffCookie sets an HttpOnly, SameSite=Lax cookie for the console only; maxAge < 0 deletes it.
 func (s *Server) setStaffCookie(c *gin.Context, name, value string, maxAge int) {
-	http.SetCookie(c.Writer, &http.Cookie{
-		Name: name, Value: value, Path: staffCookiePath, MaxAge: maxAge,
-		HttpOnly: true, Secure: s.secureCookies(c), SameSite: http.SameSiteLaxMode,
-	})
+	s.setCookieAt(c, staffCookiePath, name, value, maxAge)
 }
 
-// webStaffLogin starts a console session for staff user id after the login form's password was checked. A
-// session the browser already had is revoked first (no session fixation); the rest of the request sees the
-// new one (staffID(c), staffCSRFToken(c)).
+// webStaffLogin starts a console session for staff user id after the login form's password was checked
+// (staffID(c) and staffCSRFToken(c) then see it).
 func (s *Server) webStaffLogin(c *gin.Context, id int64) error {
-	ctx := c.Request.Context()
-	if old, err := c.Cookie(staffSessionCookie); err == nil && old != "" {
-		if err := auth.Revoke(ctx, s.DB, old); err != nil {
-			return err
-		}
-	}
-	token, err := auth.Issue(ctx, s.DB, auth.KindStaff, id, auth.StaffTokenTTL)
-	if err != nil {
-		return err
-	}
-	s.setStaffCookie(c, staffSessionCookie, token, int(auth.StaffTokenTTL.Seconds()))
-	c.Header("Cache-Control", "no-store")
-	c.Set(ctxStaffID, id)
-	c.Set(ctxStaffWebToken, token)
-	return nil
+	return staffCookieSession.start(s, c, id)
 }
 
-// webStaffLogout ends the console session, if any: the token is revoked and the cookie deleted.
-func (s *Server) webStaffLogout(c *gin.Context) error {
-	if token, err := c.Cookie(staffSessionCookie); err == nil && token != "" {
-		if err := auth.Revoke(c.Request.Context(), s.DB, token); err != nil {
-			return err
-		}
-	}
-	s.setStaffCookie(c, staffSessionCookie, "", -1)
-	c.Header("Cache-Control", "no-store")
-	c.Set(ctxStaffWebToken, "")
-	c.Delete(ctxStaffID)
-	return nil
-}
+// webStaffLogout ends the console session, if any.
+func (s *Server) webStaffLogout(c *gin.Context) error { return staffCookieSession.end(s, c) }
 
 // webStaff lets through only console requests with a live staff session (staffID(c) then works as behind
 // requireStaff); others are redirected (303) to /staff/login?next=<this page>.
