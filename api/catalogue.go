@@ -169,20 +169,8 @@ func intParam(c *gin.Context, name string, def, lo, hi int) (int, bool) {
 
 // getTitle is GET /api/v1/titles/{id}: the title, its copies (withdrawn ones hidden) and its queue.
 func (s *Server) getTitle(c *gin.Context) {
-	id, ok := parseID(c.Param("id"))
+	d, ok := s.titleInPath(c)
 	if !ok {
-		fail(c, http.StatusNotFound, CodeNotFound)
-		return
-	}
-	ctx, cancel := context.WithTimeout(c.Request.Context(), searchTimeout)
-	defer cancel()
-	d, err := store.GetTitle(ctx, s.DB, id)
-	if errors.Is(err, store.ErrNoSuchTitle) {
-		fail(c, http.StatusNotFound, CodeNotFound)
-		return
-	}
-	if err != nil {
-		s.internal(c, err)
 		return
 	}
 	out := TitleDetailJSON{TitleSummaryJSON: titleSummaryJSON(d.TitleSummary), Copies: make([]CopyJSON, 0, len(d.Copies))}
@@ -199,4 +187,26 @@ func (s *Server) getTitle(c *gin.Context) {
 		out.Copies = append(out.Copies, j)
 	}
 	c.JSON(http.StatusOK, out)
+}
+
+// titleInPath reads the title named in the path for GET /api/v1/titles/{id} and 資料詳細; an unknown or
+// malformed ID is not found. When it returns false the request is answered.
+func (s *Server) titleInPath(c *gin.Context) (store.TitleDetail, bool) {
+	id, ok := parseID(c.Param("id"))
+	if !ok {
+		fail(c, http.StatusNotFound, CodeNotFound)
+		return store.TitleDetail{}, false
+	}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), searchTimeout)
+	defer cancel()
+	d, err := store.GetTitle(ctx, s.DB, id)
+	if errors.Is(err, store.ErrNoSuchTitle) {
+		fail(c, http.StatusNotFound, CodeNotFound)
+		return store.TitleDetail{}, false
+	}
+	if err != nil {
+		s.internal(c, err)
+		return store.TitleDetail{}, false
+	}
+	return d, true
 }

@@ -111,26 +111,34 @@ func (s *Server) csrfProtect() gin.HandlerFunc {
 		} else if nonce, err := c.Cookie(csrfCookie); err == nil && len(nonce) == nonceLen {
 			want = s.anonCSRF(nonce)
 		}
-		got := c.GetHeader(csrfHeader)
-		if got == "" {
-			// The form is parsed here; handlers still read it with c.PostForm.
-			if err := c.Request.ParseMultipartForm(maxBody); err != nil && !errors.Is(err, http.ErrNotMultipart) {
-				var tooLarge *http.MaxBytesError
-				if errors.As(err, &tooLarge) {
-					fail(c, http.StatusRequestEntityTooLarge, CodeTooLarge)
-					return
-				}
-				fail(c, http.StatusBadRequest, CodeBadRequest)
-				return
-			}
-			got = c.Request.PostFormValue(csrfField)
+		if checkCSRF(c, want) {
+			c.Next()
 		}
-		if want == "" || !hmac.Equal([]byte(got), []byte(want)) {
-			fail(c, http.StatusForbidden, CodeCSRFFailed)
-			return
-		}
-		c.Next()
 	}
+}
+
+// checkCSRF compares the submitted token (X-CSRF-Token header, else the _csrf form field) with want, the
+// session's or the pre-login nonce's; it answers the request itself (403, 400 or 413) when they differ.
+func checkCSRF(c *gin.Context, want string) bool {
+	got := c.GetHeader(csrfHeader)
+	if got == "" {
+		// The form is parsed here; handlers still read it with c.PostForm.
+		if err := c.Request.ParseMultipartForm(maxBody); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				fail(c, http.StatusRequestEntityTooLarge, CodeTooLarge)
+				return false
+			}
+			fail(c, http.StatusBadRequest, CodeBadRequest)
+			return false
+		}
+		got = c.Request.PostFormValue(csrfField)
+	}
+	if want == "" || !hmac.Equal([]byte(got), []byte(want)) {
+		fail(c, http.StatusForbidden, CodeCSRFFailed)
+		return false
+	}
+	return true
 }
 
 // csrfToken is the CSRF token for the forms of the page being rendered: put it in a hidden field

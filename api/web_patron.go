@@ -330,20 +330,8 @@ type patronCopy struct {
 // titlePage is 資料詳細: the title, its copies per branch with their state, and 予約かごへ when it can be
 // held online (禁帯出 and e-texts cannot: no button).
 func (s *Server) titlePage(c *gin.Context) {
-	id, ok := parseID(c.Param("id"))
+	d, ok := s.titleInPath(c)
 	if !ok {
-		fail(c, http.StatusNotFound, CodeNotFound)
-		return
-	}
-	ctx, cancel := context.WithTimeout(c.Request.Context(), searchTimeout)
-	defer cancel()
-	d, err := store.GetTitle(ctx, s.DB, id)
-	if errors.Is(err, store.ErrNoSuchTitle) {
-		fail(c, http.StatusNotFound, CodeNotFound)
-		return
-	}
-	if err != nil {
-		s.internal(c, err)
 		return
 	}
 	copies := make([]patronCopy, len(d.Copies))

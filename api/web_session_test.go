@@ -372,7 +372,7 @@ func TestCSRF(t *testing.T) {
 		{"no token, English", url.Values{"note": {"x"}}, []string{"Accept-Language", "en-GB,en;q=0.8"}, 403, CodeCSRFFailed,
 			"This page has expired. Please go back, reload it and try again."},
 		{"empty token", url.Values{"_csrf": {""}}, nil, 403, CodeCSRFFailed, ""},
-		{"wrong token", url.Values{"_csrf": {csrf[:len(csrf)-1] + "A"}}, nil, 403, CodeCSRFFailed, ""},
+		{"wrong token", url.Values{"_csrf": {wrongLast(csrf)}}, nil, 403, CodeCSRFFailed, ""},
 		{"another session's token", url.Values{"_csrf": {otherCSRF}}, nil, 403, CodeCSRFFailed, ""},
 		{"the session's token as a form field", url.Values{"_csrf": {csrf}, "note": {"メモ"}}, nil, 200, "", ""},
 		{"the session's token as a header", url.Values{"note": {"メモ"}}, []string{csrfHeader, csrf}, 200, "", ""},
@@ -493,4 +493,12 @@ func TestSafeNext(t *testing.T) {
 			t.Errorf("safeNext(%q) = %q, want %q", next, got, want)
 		}
 	}
+}
+
+// wrongLast changes a token's last character (to one it certainly is not).
+func wrongLast(token string) string {
+	if strings.HasSuffix(token, "A") {
+		return token[:len(token)-1] + "B"
+	}
+	return token[:len(token)-1] + "A"
 }
