@@ -19,6 +19,7 @@ import (
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
 
+	"yoyaku/apiclient"
 	"yoyaku/seed"
 	"yoyaku/store"
 )
@@ -106,9 +107,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	r.Approve, r.ApprovePOST, r.Notify = Summarize(nil, 0, ""), Summarize(nil, 0, ""), Summarize(nil, 0, "")
 	r.Search.WorstP95, r.Search.Titles = NaN, cfg.Titles
 
-	hc := newHTTPClient()
-	api := &apiClient{base: strings.TrimRight(cfg.APIURL, "/"), hc: hc}
-	mail := &mailpitClient{base: strings.TrimRight(cfg.MailpitURL, "/"), hc: hc}
+	hc := apiclient.NewHTTPClient()
+	api := &apiclient.Client{Base: strings.TrimRight(cfg.APIURL, "/"), HC: hc}
+	mail := &apiclient.MailpitClient{Base: strings.TrimRight(cfg.MailpitURL, "/"), HC: hc}
 	tc, err := client.DialContext(ctx, client.Options{
 		HostPort: cfg.TemporalAddress, Namespace: cfg.TemporalNamespace,
 		Logger: tlog.NewStructuredLogger(slog.New(warnOnly{log.Handler()}).With("component", "temporal")),

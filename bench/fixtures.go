@@ -5,9 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net/http"
 	"sync"
 	"sync/atomic"
+
+	"yoyaku/apiclient"
 )
 
 // The fixtures are made through the staff API (patrons, titles, copies, loans), as a library's staff would.
@@ -76,7 +77,7 @@ type fixtures struct {
 }
 
 type fixtureMaker struct {
-	api   *apiClient
+	api   *apiclient.Client
 	run   string // unique to this run: card numbers, addresses, barcodes, titles
 	rng   *rand.Rand
 	seq   atomic.Int64
@@ -84,43 +85,11 @@ type fixtureMaker struct {
 	par   int // concurrent setup requests
 }
 
-func newFixtureMaker(api *apiClient, run string, seed uint64, par int) *fixtureMaker {
+func newFixtureMaker(api *apiclient.Client, run string, seed uint64, par int) *fixtureMaker {
 	f := &fixtureMaker{api: api, run: run, rng: rand.New(rand.NewPCG(seed, 0x62656e6368)), par: par}
 	// 7-digit card numbers from a random point of the 9xxxxxx range; taken ones are skipped.
 	f.cards.Store(9_000_000 + int64(f.rng.IntN(900_000)))
 	return f
-}
-
-func (f *fixtureMaker) staffLogin(ctx context.Context, login, password string) (string, error) {
-	var r struct {
-		Token string `json:"token"`
-	}
-	if err := f.api.do(ctx, http.MethodPost, "/api/v1/staff/session", "", map[string]string{"login": login, "password": password}, &r); err != nil {
-		return "", fmt.Errorf("staff login: %w", err)
-	}
-	return r.Token, nil
-}
-
-func (f *fixtureMaker) libraries(ctx context.Context) ([]string, error) {
-	var r struct {
-		Branches []struct {
-			Code string `json:"code"`
-			Kind string `json:"kind"`
-		} `json:"branches"`
-	}
-	if err := f.api.do(ctx, http.MethodGet, "/api/v1/branches", "", nil, &r); err != nil {
-		return nil, err
-	}
-	var libs []string
-	for _, b := range r.Branches {
-		if b.Kind == "library" {
-			libs = append(libs, b.Code)
-		}
-	}
-	if len(libs) < 2 {
-		return nil, fmt.Errorf("the bench needs at least 2 libraries, the API lists %d", len(libs))
-	}
-	return libs, nil
 }
 
 // newPatron creates a patron through the staff API (with an e-mail address when withEmail) and logs in.
@@ -134,35 +103,33 @@ func (f *fixtureMaker) newPatron(ctx context.Context, staff string, n int, withE
 	}
 	for tries := 0; ; tries++ {
 		p.card = fmt.Sprintf("%07d", f.cards.Add(1)%10_000_000)
-		err := f.api.do(ctx, http.MethodPost, "/api/v1/staff/patrons", staff, map[string]any{
-			"card_number": p.card, "name": fmt.Sprintf("ベンチ 利用者%05d", n), "password": patronPassword,
-			"emails": emails, "phones": []string{}}, nil)
+		err := f.api.CreatePatron(ctx, staff, p.card, fmt.Sprintf("ベンチ 利用者%05d", n), patronPassword, emails)
 		if err == nil {
 			break
 		}
-		if !hasCode(err, "card_number_taken") || tries > 100 {
-			return nil, fmt.Errorf("create patron: %w", err)
+		if !apiclient.HasCode(err, "card_number_taken") || tries > 100 {
+			return nil, err
 		}
 	}
-	var login struct {
-		Token string `json:"token"`
+	var err error
+	if p.token, err = f.api.PatronLogin(ctx, p.card, patronPassword); err != nil {
+		return nil, err
 	}
-	if err := f.api.do(ctx, http.MethodPost, "/api/v1/session", "", map[string]string{"card_number": p.card, "password": patronPassword}, &login); err != nil {
-		return nil, fmt.Errorf("patron login: %w", err)
-	}
-	p.token = login.Token
 	return p, nil
 }
 
 // setup logs staff in, lists the libraries and creates the patrons and the lender.
 func (f *fixtureMaker) setup(ctx context.Context, staffLogin, staffPassword string, patrons int) (*fixtures, error) {
-	staff, err := f.staffLogin(ctx, staffLogin, staffPassword)
+	staff, err := f.api.StaffLogin(ctx, staffLogin, staffPassword)
 	if err != nil {
 		return nil, err
 	}
-	libs, err := f.libraries(ctx)
+	libs, err := f.api.Libraries(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if len(libs) < 2 {
+		return nil, fmt.Errorf("the bench needs at least 2 libraries, the API lists %d", len(libs))
 	}
 	fx := &fixtures{staff: staff, libraries: libs, patrons: &pool{patrons: make([]*patron, patrons)}}
 	if fx.lender, err = f.newPatron(ctx, staff, 0, false); err != nil {
@@ -185,18 +152,14 @@ type copyFixture struct {
 // return: with no holds on the title it is simply shelved.
 func (f *fixtureMaker) newCopy(ctx context.Context, staff, branch string) (copyFixture, error) {
 	n := f.seq.Add(1)
-	var t struct {
-		ID string `json:"id"`
+	id, err := f.api.CreateTitle(ctx, staff, fmt.Sprintf("ベンチ資料 %s-%06d", f.run, n), "ベンチ 著者", "book")
+	if err != nil {
+		return copyFixture{}, err
 	}
-	if err := f.api.do(ctx, http.MethodPost, "/api/v1/staff/titles", staff, map[string]any{
-		"title": fmt.Sprintf("ベンチ資料 %s-%06d", f.run, n), "author": "ベンチ 著者", "format": "book"}, &t); err != nil {
-		return copyFixture{}, fmt.Errorf("create title: %w", err)
-	}
-	c := copyFixture{titleID: t.ID, barcode: fmt.Sprintf("BN-%s-%06d", f.run, n), branch: branch}
-	var r routing
-	if err := f.api.do(ctx, http.MethodPost, "/api/v1/staff/items", staff,
-		map[string]string{"title_id": c.titleID, "barcode": c.barcode, "branch": branch}, &r); err != nil {
-		return copyFixture{}, fmt.Errorf("create copy: %w", err)
+	c := copyFixture{titleID: id, barcode: fmt.Sprintf("BN-%s-%06d", f.run, n), branch: branch}
+	r, err := f.api.CreateCopy(ctx, staff, c.titleID, c.barcode, branch)
+	if err != nil {
+		return copyFixture{}, err
 	}
 	if r.Action != "reshelve" {
 		return copyFixture{}, fmt.Errorf("new copy %s of an unheld title was routed %q, want reshelve", c.barcode, r.Action)
@@ -221,11 +184,8 @@ func (f *fixtureMaker) newCopies(ctx context.Context, fx *fixtures, n int) ([]co
 
 // lend checks a copy out to the lender at its branch, so that its hold has to wait for the return.
 func (f *fixtureMaker) lend(ctx context.Context, fx *fixtures, c copyFixture) error {
-	var r struct {
-		HoldID *string `json:"hold_id"`
-	}
-	if err := f.api.do(ctx, http.MethodPost, "/api/v1/staff/checkout", fx.staff,
-		map[string]string{"barcode": c.barcode, "card_number": fx.lender.card, "branch": c.branch}, &r); err != nil {
+	r, err := f.api.Checkout(ctx, fx.staff, c.barcode, fx.lender.card, c.branch)
+	if err != nil {
 		return fmt.Errorf("lend %s: %w", c.barcode, err)
 	}
 	if r.HoldID != nil {

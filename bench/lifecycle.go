@@ -3,7 +3,6 @@ package bench
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"google.golang.org/protobuf/proto"
 
+	"yoyaku/apiclient"
 	"yoyaku/workflows"
 )
 
@@ -20,22 +20,22 @@ import (
 // while its only copy is on the shelf of another (確認待ち), pulled there (配送中), received at the pickup
 // library (利用可能, the ready mail goes out), picked up (checked out to the patron) — waits for its
 // workflow to close, and returns the workflow's history as Temporal recorded it.
-func runLifecycle(ctx context.Context, api *apiClient, mail *mailpitClient, tc client.Client, f *fixtureMaker, fx *fixtures, p *patron, poll time.Duration) (string, []*historypb.HistoryEvent, error) {
+func runLifecycle(ctx context.Context, api *apiclient.Client, mail *apiclient.MailpitClient, tc client.Client, f *fixtureMaker, fx *fixtures, p *patron, poll time.Duration) (string, []*historypb.HistoryEvent, error) {
 	home := fx.libraries[f.rng.IntN(len(fx.libraries))]
 	pickup := f.pickOther(fx, home)
 	c, err := f.newCopy(ctx, fx.staff, home)
 	if err != nil {
 		return "", nil, err
 	}
-	id, err := api.placeHold(ctx, p.token, c.titleID, pickup)
+	id, err := api.PlaceHold(ctx, p.token, c.titleID, pickup)
 	if err != nil {
 		return "", nil, err
 	}
 	if err := waitStatus(ctx, api, p, id, "awaiting_pull", poll); err != nil {
 		return "", nil, err
 	}
-	var r routing
-	if err := api.scan(ctx, fx.staff, "pull", c.barcode, home, &r); err != nil {
+	var r apiclient.Routing
+	if err := api.Scan(ctx, fx.staff, "pull", c.barcode, home, &r); err != nil {
 		return "", nil, err
 	}
 	if r.Action != "transit" {
@@ -45,7 +45,7 @@ func runLifecycle(ctx context.Context, api *apiClient, mail *mailpitClient, tc c
 		HoldID string `json:"hold_id"`
 		Status string `json:"status"`
 	}
-	if err := api.scan(ctx, fx.staff, "receive", c.barcode, pickup, &rec); err != nil {
+	if err := api.Scan(ctx, fx.staff, "receive", c.barcode, pickup, &rec); err != nil {
 		return "", nil, err
 	}
 	if rec.HoldID != id || rec.Status != "ready" {
@@ -53,7 +53,7 @@ func runLifecycle(ctx context.Context, api *apiClient, mail *mailpitClient, tc c
 	}
 	// The patron comes when the mail has told them: wait for it, so the history holds the notification.
 	for deadline := time.Now().Add(time.Minute); ; {
-		msgs, err := mail.search(ctx, `to:"`+p.email+`"`)
+		msgs, err := mail.Search(ctx, `to:"`+p.email+`"`)
 		if err == nil && len(msgs) > 0 {
 			break
 		}
@@ -64,7 +64,7 @@ func runLifecycle(ctx context.Context, api *apiClient, mail *mailpitClient, tc c
 	}
 	// … and the hold shows its pickup deadline (the contact date is recorded once the mail went out).
 	for deadline := time.Now().Add(30 * time.Second); ; {
-		h, err := api.getHold(ctx, p.token, id)
+		h, err := api.GetHold(ctx, p.token, id)
 		if err != nil {
 			return "", nil, err
 		}
@@ -76,11 +76,8 @@ func runLifecycle(ctx context.Context, api *apiClient, mail *mailpitClient, tc c
 		}
 		time.Sleep(poll)
 	}
-	var co struct {
-		HoldID *string `json:"hold_id"`
-	}
-	if err := api.do(ctx, http.MethodPost, "/api/v1/staff/checkout", fx.staff,
-		map[string]string{"barcode": c.barcode, "card_number": p.card, "branch": pickup}, &co); err != nil {
+	co, err := api.Checkout(ctx, fx.staff, c.barcode, p.card, pickup)
+	if err != nil {
 		return "", nil, err
 	}
 	if co.HoldID == nil || *co.HoldID != id {
@@ -127,10 +124,10 @@ func checkinHistory(ctx context.Context, tc client.Client, s *notifySample) (Wor
 	return w, nil
 }
 
-func waitStatus(ctx context.Context, api *apiClient, p *patron, id, status string, poll time.Duration) error {
-	var last holdView
+func waitStatus(ctx context.Context, api *apiclient.Client, p *patron, id, status string, poll time.Duration) error {
+	var last apiclient.Hold
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); {
-		h, err := api.getHold(ctx, p.token, id)
+		h, err := api.GetHold(ctx, p.token, id)
 		if err != nil {
 			return err
 		}

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"yoyaku/apiclient"
 )
 
 // notifySample is one returned copy and the hold waiting for it.
@@ -22,7 +24,7 @@ type notifySample struct {
 
 // prepareNotify sets up n samples: a title whose only copy is on loan (lent to the lender through the staff
 // API) and a hold on it by a patron of its own, with an e-mail contact, picking up where the copy is.
-func prepareNotify(ctx context.Context, api *apiClient, f *fixtureMaker, fx *fixtures, patrons []*patron, poll time.Duration) ([]*notifySample, error) {
+func prepareNotify(ctx context.Context, api *apiclient.Client, f *fixtureMaker, fx *fixtures, patrons []*patron, poll time.Duration) ([]*notifySample, error) {
 	copies, err := f.newCopies(ctx, fx, len(patrons))
 	if err != nil {
 		return nil, err
@@ -34,17 +36,17 @@ func prepareNotify(ctx context.Context, api *apiClient, f *fixtureMaker, fx *fix
 		if err := f.lend(ctx, fx, s.copy); err != nil {
 			return err
 		}
-		id, err := api.placeHold(ctx, s.patron.token, s.copy.titleID, s.copy.branch)
+		id, err := api.PlaceHold(ctx, s.patron.token, s.copy.titleID, s.copy.branch)
 		if err != nil {
 			return err
 		}
 		s.holdID = id
 		for deadline := time.Now().Add(30 * time.Second); ; {
-			h, err := api.getHold(ctx, s.patron.token, id)
+			h, err := api.GetHold(ctx, s.patron.token, id)
 			if err != nil {
 				return err
 			}
-			if h.approved() {
+			if h.Approved() {
 				if h.Status != "awaiting_return" {
 					return fmt.Errorf("hold %s on a lent copy is %s, want awaiting_return", id, h.Status)
 				}
@@ -63,7 +65,7 @@ func prepareNotify(ctx context.Context, api *apiClient, f *fixtureMaker, fx *fix
 // desk does), while a watcher searches Mailpit for each patron's address. The latency of a sample is from
 // sending the check-in request to Mailpit's receive time of the mail (its Created timestamp, same clock:
 // Mailpit runs on this machine); the time the bench first found the mail is kept as a check.
-func runNotify(ctx context.Context, api *apiClient, mail *mailpitClient, fx *fixtures, run string, samples []*notifySample, gap time.Duration, log *slog.Logger) Latency {
+func runNotify(ctx context.Context, api *apiclient.Client, mail *apiclient.MailpitClient, fx *fixtures, run string, samples []*notifySample, gap time.Duration, log *slog.Logger) Latency {
 	var mu sync.Mutex
 	checkedIn := make(chan *notifySample, len(samples))
 	var wg sync.WaitGroup
@@ -98,7 +100,7 @@ func runNotify(ctx context.Context, api *apiClient, mail *mailpitClient, fx *fix
 			}
 			var still []*notifySample
 			for _, s := range pending {
-				msgs, err := mail.search(ctx, `to:"`+s.patron.email+`"`)
+				msgs, err := mail.Search(ctx, `to:"`+s.patron.email+`"`)
 				now := time.Now()
 				mu.Lock()
 				switch {
@@ -138,12 +140,12 @@ func runNotify(ctx context.Context, api *apiClient, mail *mailpitClient, fx *fix
 		if ctx.Err() != nil {
 			break
 		}
-		var r routing
+		var r apiclient.Routing
 		mu.Lock()
 		s.reqID = fmt.Sprintf("bench-%s-%d", run, i)
 		s.sent = time.Now()
 		mu.Unlock()
-		err := api.checkin(ctx, fx.staff, s.copy.barcode, s.copy.branch, s.reqID, &r)
+		err := api.Checkin(ctx, fx.staff, s.copy.barcode, s.copy.branch, s.reqID, &r)
 		if err == nil && (r.Action != "hold_shelf" || r.HoldID == nil || *r.HoldID != s.holdID) {
 			err = fmt.Errorf("check-in of %s routed %+v, want the hold shelf for hold %s", s.copy.barcode, r, s.holdID)
 		}

@@ -11,6 +11,8 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
+
+	"yoyaku/apiclient"
 )
 
 // BaselineTaskQueue is where the bench runs its bare empty workflows, away from yoyaku's task queue.
@@ -117,7 +119,7 @@ type placed struct {
 // a pause of poll) to see each hold leave 予約申込. The rate is the holds placed and approved divided by the
 // time from the first POST to the moment the last approval was seen; the watcher's sweep bounds how late
 // that moment can be seen (one sweep plus poll).
-func runPlacement(ctx context.Context, api *apiClient, fx *fixtures, titles []copyFixture, concurrency int, poll time.Duration) (Throughput, Latency) {
+func runPlacement(ctx context.Context, api *apiclient.Client, fx *fixtures, titles []copyFixture, concurrency int, poll time.Duration) (Throughput, Latency) {
 	n := len(titles)
 	var (
 		mu        sync.Mutex
@@ -151,7 +153,7 @@ func runPlacement(ctx context.Context, api *apiClient, fx *fixtures, titles []co
 				return
 			}
 			for _, p := range who {
-				hs, err := api.listHolds(watchCtx, p.token)
+				hs, err := api.ListHolds(watchCtx, p.token)
 				seen := time.Now()
 				if err != nil {
 					if watchCtx.Err() != nil {
@@ -161,7 +163,7 @@ func runPlacement(ctx context.Context, api *apiClient, fx *fixtures, titles []co
 				}
 				mu.Lock()
 				for _, h := range hs {
-					if pl, ok := pending[p][h.ID]; ok && h.approved() {
+					if pl, ok := pending[p][h.ID]; ok && h.Approved() {
 						pl.approved = seen
 						delete(pending[p], h.ID)
 					}
@@ -185,7 +187,7 @@ func runPlacement(ctx context.Context, api *apiClient, fx *fixtures, titles []co
 			return nil
 		}
 		sent := time.Now()
-		id, err := api.placeHold(ctx, p.token, titles[i].titleID, fx.libraries[i%len(fx.libraries)])
+		id, err := api.PlaceHold(ctx, p.token, titles[i].titleID, fx.libraries[i%len(fx.libraries)])
 		now := time.Now()
 		if err != nil {
 			fail()
@@ -231,7 +233,7 @@ func runPlacement(ctx context.Context, api *apiClient, fx *fixtures, titles []co
 // as patrons arrive) for duration, and polls each hold (GET /api/v1/holds/{id}, every poll) from the moment
 // its POST returns until it has left 予約申込. The latency of a hold is from sending its POST to the answer
 // that shows it approved, so it is at most one poll interval (plus a GET) late.
-func runApproveLatency(ctx context.Context, api *apiClient, fx *fixtures, titles []copyFixture, rate float64, poll time.Duration) (approve, post Latency) {
+func runApproveLatency(ctx context.Context, api *apiclient.Client, fx *fixtures, titles []copyFixture, rate float64, poll time.Duration) (approve, post Latency) {
 	var (
 		mu    sync.Mutex
 		lat   []time.Duration
@@ -272,21 +274,21 @@ func runApproveLatency(ctx context.Context, api *apiClient, fx *fixtures, titles
 
 // placeAndWait places one hold and polls it until it is approved; it returns the time from sending the POST
 // to seeing it approved, and to the POST's answer.
-func placeAndWait(ctx context.Context, api *apiClient, fx *fixtures, t copyFixture, pickup string, poll time.Duration) (approved, answered time.Duration, err error) {
+func placeAndWait(ctx context.Context, api *apiclient.Client, fx *fixtures, t copyFixture, pickup string, poll time.Duration) (approved, answered time.Duration, err error) {
 	p, err := fx.patrons.take()
 	if err != nil {
 		return 0, 0, err
 	}
 	sent := time.Now()
-	id, err := api.placeHold(ctx, p.token, t.titleID, pickup)
+	id, err := api.PlaceHold(ctx, p.token, t.titleID, pickup)
 	if err != nil {
 		return 0, 0, err
 	}
 	answered = time.Since(sent)
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		h, err := api.getHold(ctx, p.token, id)
-		if err == nil && h.approved() {
+		h, err := api.GetHold(ctx, p.token, id)
+		if err == nil && h.Approved() {
 			return time.Since(sent), answered, nil
 		}
 		if time.Now().After(deadline) {

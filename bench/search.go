@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"slices"
 	"time"
+
+	"yoyaku/apiclient"
 )
 
 // Search queries a patron might type, by length in characters: kanji, kana and katakana, most of them words
@@ -56,16 +58,16 @@ var errNoSearch = errors.New("GET /api/v1/titles is not available")
 // runSearch sends the queries one after another (one client, so each latency is the server's answer time
 // plus loopback, without queueing behind the bench's own requests) through GET /api/v1/titles?q=…, after a
 // few unmeasured warm-up queries.
-func runSearch(ctx context.Context, api *apiClient, n int, rng *rand.Rand) ([]SearchLength, error) {
+func runSearch(ctx context.Context, api *apiclient.Client, n int, rng *rand.Rand) ([]SearchLength, error) {
 	type answer struct {
 		Total int `json:"total"`
 	}
 	query := func(q string) (time.Duration, int, error) {
 		var a answer
 		start := time.Now()
-		err := api.do(ctx, http.MethodGet, "/api/v1/titles?"+url.Values{"q": {q}}.Encode(), "", nil, &a)
+		err := api.Do(ctx, http.MethodGet, "/api/v1/titles?"+url.Values{"q": {q}}.Encode(), "", nil, &a)
 		d := time.Since(start)
-		var se *statusError
+		var se *apiclient.StatusError
 		if errors.As(err, &se) && (se.Status == http.StatusNotFound || se.Status == http.StatusMethodNotAllowed) {
 			return 0, 0, fmt.Errorf("%w: %v", errNoSearch, err)
 		}
