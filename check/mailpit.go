@@ -1,0 +1,103 @@
+package check
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// mailpitPage is one page of Mailpit's message list (GET /api/v1/messages).
+type mailpitPage struct {
+	Total    int `json:"total"`
+	Messages []struct {
+		MessageID string `json:"MessageID"`
+		To        []struct {
+			Address string `json:"Address"`
+		} `json:"To"`
+	} `json:"messages"`
+}
+
+// mailpitMessages reads every message Mailpit holds: Message-ID (without <>) → the To addresses of each copy.
+func mailpitMessages(ctx context.Context, base string) (map[string][][]string, error) {
+	hc := &http.Client{Timeout: 30 * time.Second}
+	out := map[string][][]string{}
+	const limit = 1000
+	for start := 0; ; start += limit {
+		u := strings.TrimRight(base, "/") + "/api/v1/messages?" + url.Values{"start": {strconv.Itoa(start)}, "limit": {strconv.Itoa(limit)}}.Encode()
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		var page mailpitPage
+		err = json.NewDecoder(resp.Body).Decode(&page)
+		_ = resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return nil, fmt.Errorf("GET %s: %s", u, resp.Status)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("GET %s: %w", u, err)
+		}
+		for _, m := range page.Messages {
+			var to []string
+			for _, a := range m.To {
+				to = append(to, strings.ToLower(a.Address))
+			}
+			id := strings.Trim(m.MessageID, "<>")
+			out[id] = append(out[id], to)
+		}
+		if len(page.Messages) < limit || start+limit >= page.Total {
+			return out, nil
+		}
+	}
+}
+
+// mailpitMatch: every ready mail the database says was accepted is in Mailpit exactly once, addressed to
+// every address it was recorded for. Only this database's messages are looked at (tests share a Mailpit).
+func mailpitMatch(ctx context.Context, db *sqlx.DB, base string, settle float64, r *Report) error {
+	var rows []struct {
+		Hold      int64  `db:"hold_id"`
+		MessageID string `db:"message_id"`
+		Address   string `db:"address"`
+	}
+	if err := db.SelectContext(ctx, &rows, `SELECT hold_id, message_id, address FROM notifications
+		WHERE channel = 'email' AND sent_at IS NOT NULL AND message_id IS NOT NULL AND sent_at < now() - make_interval(secs => $1)
+		ORDER BY hold_id, message_id, address`, settle); err != nil {
+		return fmt.Errorf("sent mail: %w", err)
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	msgs, err := mailpitMessages(ctx, base)
+	if err != nil {
+		return err
+	}
+	reported := map[string]bool{}
+	for _, n := range rows {
+		id := strings.Trim(n.MessageID, "<>")
+		copies := msgs[id]
+		switch {
+		case len(copies) > 1:
+			if !reported[id] {
+				reported[id] = true
+				r.add(Violation{Rule: RuleMailDuplicate, Holds: []int64{n.Hold}, Detail: fmt.Sprintf("Mailpit holds message %s %d times", id, len(copies))})
+			}
+		case len(copies) == 0:
+			r.add(Violation{Rule: RuleMailLost, Holds: []int64{n.Hold}, Detail: fmt.Sprintf("message %s to one address was marked sent but Mailpit does not have it", id)})
+		case !slices.Contains(copies[0], strings.ToLower(n.Address)):
+			r.add(Violation{Rule: RuleMailLost, Holds: []int64{n.Hold}, Detail: fmt.Sprintf("message %s was not addressed to one of the chosen addresses", id)})
+		}
+	}
+	return nil
+}

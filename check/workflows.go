@@ -1,0 +1,226 @@
+package check
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+
+	"yoyaku/activities"
+	"yoyaku/domain"
+	"yoyaku/workflows"
+)
+
+// callTimeout bounds each call to Temporal.
+const callTimeout = 10 * time.Second
+
+// running lists the running workflows of one type (visibility, which may lag a little: every disagreement
+// is confirmed with Describe before it is reported): hold or series ID → the YoyakuStatus search attribute.
+func running(ctx context.Context, tc client.Client, workflowType, prefix, taskQueue string) (map[int64]string, error) {
+	q := fmt.Sprintf("WorkflowType = '%s' AND ExecutionStatus = 'Running'", workflowType)
+	if taskQueue != "" {
+		q += fmt.Sprintf(" AND TaskQueue = '%s'", strings.ReplaceAll(taskQueue, "'", ""))
+	}
+	out := map[int64]string{}
+	var token []byte
+	for {
+		cctx, cancel := context.WithTimeout(ctx, callTimeout)
+		resp, err := tc.ListWorkflow(cctx, &workflowservice.ListWorkflowExecutionsRequest{Query: q, NextPageToken: token, PageSize: 1000})
+		cancel()
+		if err != nil {
+			return nil, fmt.Errorf("list %s workflows: %w", workflowType, err)
+		}
+		for _, e := range resp.Executions {
+			id, err := strconv.ParseInt(strings.TrimPrefix(e.Execution.GetWorkflowId(), prefix), 10, 64)
+			if err != nil || !strings.HasPrefix(e.Execution.GetWorkflowId(), prefix) {
+				continue // not one of ours (an operator's test workflow of the same type)
+			}
+			var status string
+			if p, ok := e.GetSearchAttributes().GetIndexedFields()[workflows.StatusKey.GetName()]; ok {
+				_ = converter.GetDefaultDataConverter().FromPayload(p, &status) // absent or odd: compared as ""
+			}
+			out[id] = status
+		}
+		if token = resp.NextPageToken; len(token) == 0 {
+			return out, nil
+		}
+	}
+}
+
+// isRunning asks Temporal directly whether a workflow runs (visibility may be behind).
+func isRunning(ctx context.Context, tc client.Client, workflowID string) (bool, string, error) {
+	cctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	d, err := tc.DescribeWorkflow(cctx, workflowID, "")
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		return false, "no workflow", nil
+	}
+	if err != nil {
+		return false, "", fmt.Errorf("describe %s: %w", workflowID, err)
+	}
+	st := d.RawResponse.GetWorkflowExecutionInfo().GetStatus()
+	return st == enums.WORKFLOW_EXECUTION_STATUS_RUNNING, "workflow " + strings.ToLower(st.String()), nil
+}
+
+// workflowsMatch: every open hold has a running hold workflow with the same status, every running hold
+// workflow an open hold; the same for series holds (open while one of their volumes is).
+func workflowsMatch(ctx context.Context, db *sqlx.DB, tc client.Client, o Options, r *Report) error {
+	settle := o.Settle.Seconds()
+	holds, err := running(ctx, tc, "HoldWorkflow", "hold-", o.TaskQueue)
+	if err != nil {
+		return err
+	}
+	r.Workflows = len(holds)
+	var rows []struct {
+		ID      int64         `db:"id"`
+		Status  domain.Status `db:"status"`
+		Settled bool          `db:"settled"`
+	}
+	if err := db.SelectContext(ctx, &rows, `SELECT h.id, h.status, `+settled+` AS settled FROM holds h WHERE h.`+open+` ORDER BY h.id`, settle); err != nil {
+		return fmt.Errorf("open holds: %w", err)
+	}
+	r.OpenHolds = len(rows)
+	seen := make(map[int64]bool, len(rows))
+	for _, h := range rows {
+		seen[h.ID] = true
+		wfStatus, ok := holds[h.ID]
+		if !h.Settled {
+			continue
+		}
+		if !ok {
+			run, what, err := isRunning(ctx, tc, workflows.HoldWorkflowID(h.ID))
+			if err != nil {
+				return err
+			}
+			if !run {
+				r.add(Violation{Rule: RuleNoWorkflow, Holds: []int64{h.ID}, Detail: fmt.Sprintf("hold is %s but has %s", h.Status, what)})
+			}
+			continue
+		}
+		if wfStatus != string(h.Status) {
+			if err := confirmMismatch(ctx, db, tc, h.ID, wfStatus, r); err != nil {
+				return err
+			}
+		}
+	}
+	var extra []int64
+	for id := range holds {
+		if !seen[id] {
+			extra = append(extra, id)
+		}
+	}
+	if err := orphans(ctx, db, tc, extra, settle, r); err != nil {
+		return err
+	}
+	return seriesMatch(ctx, db, tc, o, r)
+}
+
+// confirmMismatch asks the workflow itself (visibility is updated after the workflow moves) and reads the
+// hold again: a disagreement that survives both is reported.
+func confirmMismatch(ctx context.Context, db *sqlx.DB, tc client.Client, holdID int64, wfStatus string, r *Report) error {
+	cctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	var st activities.HoldState
+	v, err := tc.QueryWorkflow(cctx, workflows.HoldWorkflowID(holdID), "", workflows.QueryState)
+	if err == nil {
+		err = v.Get(&st)
+	}
+	if err != nil {
+		r.add(Violation{Rule: RuleStatusMismatch, Holds: []int64{holdID},
+			Detail: fmt.Sprintf("workflow's search attribute says %q and it did not answer a query: %v", wfStatus, err)})
+		return nil
+	}
+	var dbStatus domain.Status
+	if err := db.GetContext(ctx, &dbStatus, `SELECT status FROM holds WHERE id = $1`, holdID); err != nil {
+		return fmt.Errorf("hold %d: %w", holdID, err)
+	}
+	if st.Status != dbStatus {
+		r.add(Violation{Rule: RuleStatusMismatch, Holds: []int64{holdID},
+			Detail: fmt.Sprintf("database says %s, workflow says %s", dbStatus, st.Status)})
+	}
+	return nil
+}
+
+// orphans reports running hold workflows whose hold is closed (for longer than the settling time) or gone.
+func orphans(ctx context.Context, db *sqlx.DB, tc client.Client, ids []int64, settle float64, r *Report) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	var rows []struct {
+		ID      int64         `db:"id"`
+		Status  domain.Status `db:"status"`
+		Settled bool          `db:"settled"`
+	}
+	if err := db.SelectContext(ctx, &rows, `SELECT h.id, h.status, `+settled+` AS settled FROM holds h WHERE h.id = ANY($2)`, settle, pq.Array(ids)); err != nil {
+		return fmt.Errorf("holds of running workflows: %w", err)
+	}
+	found := map[int64]bool{}
+	for _, h := range rows {
+		found[h.ID] = true
+		if h.Status.Open() || !h.Settled {
+			continue // opened since the first read, or closing right now
+		}
+		if run, _, err := isRunning(ctx, tc, workflows.HoldWorkflowID(h.ID)); err != nil {
+			return err
+		} else if run {
+			r.add(Violation{Rule: RuleOrphanWorkflow, Holds: []int64{h.ID}, Detail: fmt.Sprintf("hold is %s but its workflow runs", h.Status)})
+		}
+	}
+	for _, id := range ids {
+		if !found[id] {
+			r.add(Violation{Rule: RuleOrphanWorkflow, Holds: []int64{id}, Detail: "workflow runs for a hold the database does not have"})
+		}
+	}
+	return nil
+}
+
+// seriesMatch: a series hold with an open volume has a running series workflow, and a series workflow runs
+// only while one of its volumes is open.
+func seriesMatch(ctx context.Context, db *sqlx.DB, tc client.Client, o Options, r *Report) error {
+	wfs, err := running(ctx, tc, "SeriesHoldWorkflow", "series-", o.TaskQueue)
+	if err != nil {
+		return err
+	}
+	var rows []struct {
+		ID      int64         `db:"id"`
+		Open    bool          `db:"open"`
+		Settled bool          `db:"settled"`
+		Holds   pq.Int64Array `db:"holds"`
+	}
+	err = db.SelectContext(ctx, &rows, `
+		SELECT s.id, bool_or(h.`+open+`) AS open, array_agg(h.id ORDER BY h.series_seq) AS holds,
+			bool_and(`+settled+`) AS settled
+		FROM series_holds s JOIN holds h ON h.series_hold_id = s.id
+		GROUP BY s.id ORDER BY s.id`, o.Settle.Seconds())
+	if err != nil {
+		return fmt.Errorf("series holds: %w", err)
+	}
+	for _, s := range rows {
+		_, isListed := wfs[s.ID]
+		if !s.Settled || s.Open == isListed {
+			continue
+		}
+		run, what, err := isRunning(ctx, tc, workflows.SeriesWorkflowID(s.ID))
+		if err != nil {
+			return err
+		}
+		switch {
+		case s.Open && !run:
+			r.add(Violation{Rule: RuleNoWorkflow, Holds: s.Holds, Detail: fmt.Sprintf("series hold %d has open volumes but %s", s.ID, what)})
+		case !s.Open && run:
+			r.add(Violation{Rule: RuleOrphanWorkflow, Holds: s.Holds, Detail: fmt.Sprintf("series hold %d has no open volume but its workflow runs", s.ID)})
+		}
+	}
+	return nil
+}
