@@ -6,9 +6,8 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
-	"go.temporal.io/api/enums/v1"
-	"go.temporal.io/sdk/client"
 
+	"yoyaku/holdstart"
 	"yoyaku/store"
 	"yoyaku/workflows"
 )
@@ -19,17 +18,11 @@ import (
 func (s *Server) startSeries(ctx context.Context, seriesID int64, vols []store.SeriesVolume, convert bool) error {
 	ctx, cancel := context.WithTimeout(ctx, temporalTimeout)
 	defer cancel()
-	in := workflows.SeriesInput{SeriesID: seriesID, Convert: convert, CancelApprovalDelay: s.Cfg.CancelApprovalDelay}
+	var volumes []workflows.Volume
 	for _, v := range vols {
-		in.Volumes = append(in.Volumes, workflows.Volume{HoldID: v.HoldID, TitleID: v.TitleID, Pickup: v.Pickup})
+		volumes = append(volumes, workflows.Volume{HoldID: v.HoldID, TitleID: v.TitleID, Pickup: v.Pickup})
 	}
-	_, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                       workflows.SeriesWorkflowID(seriesID),
-		TaskQueue:                s.Cfg.TaskQueue,
-		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
-	}, workflows.SeriesHoldWorkflow, in)
-	return err
+	return holdstart.StartSeries(ctx, s.Temporal, s.startSettings(), seriesID, volumes, convert)
 }
 
 // placeSeries places the titles, in the order given, as one series hold: all of them or none (placeTitles).

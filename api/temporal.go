@@ -7,12 +7,12 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
 	"yoyaku/activities"
+	"yoyaku/holdstart"
 	"yoyaku/store"
 	"yoyaku/workflows"
 )
@@ -24,23 +24,11 @@ const temporalTimeout = 15 * time.Second
 func (s *Server) startHold(ctx context.Context, id, titleID int64, pickup, origin string) error {
 	ctx, cancel := context.WithTimeout(ctx, temporalTimeout)
 	defer cancel()
-	title := ""
-	if titleID != 0 {
-		title = idString(titleID)
-	}
-	_, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                       workflows.HoldWorkflowID(id),
-		TaskQueue:                s.Cfg.TaskQueue,
-		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
-		TypedSearchAttributes: temporal.NewSearchAttributes(
-			workflows.StatusKey.ValueSet("requested"),
-			workflows.PickupBranchKey.ValueSet(pickup),
-			workflows.TitleIDKey.ValueSet(title),
-			workflows.OriginKey.ValueSet(origin),
-		),
-	}, workflows.HoldWorkflow, workflows.HoldInput{HoldID: id, CancelApprovalDelay: s.Cfg.CancelApprovalDelay})
-	return err
+	return holdstart.StartHold(ctx, s.Temporal, s.startSettings(), holdstart.Hold{ID: id, TitleID: titleID, Pickup: pickup, Origin: origin})
+}
+
+func (s *Server) startSettings() holdstart.Settings {
+	return holdstart.Settings{TaskQueue: s.Cfg.TaskQueue, CancelApprovalDelay: s.Cfg.CancelApprovalDelay}
 }
 
 // updateHold sends an Update to a hold's workflow and waits for its result.

@@ -9,9 +9,14 @@ import (
 
 	"yoyaku/activities"
 	"yoyaku/config"
+	"yoyaku/holdstart"
 	"yoyaku/mailer"
+	"yoyaku/reconcile"
 	"yoyaku/worker"
 )
+
+// reconcileEvery is how often the worker looks for placements without a workflow.
+const reconcileEvery = 15 * time.Second
 
 func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger, _ []string) error {
 	c, err := connect(ctx, cfg, log)
@@ -28,6 +33,12 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger, _ []str
 		return fmt.Errorf("worker: start: %w", err)
 	}
 	defer w.Stop() // waits for in-flight activities (WorkerStopTimeout) before returning
+
+	// Placements a crashed API left without their workflow are started here (see package reconcile).
+	rctx, stopReconcile := context.WithCancel(ctx)
+	defer stopReconcile()
+	go reconcile.Loop(rctx, c.db, tc, holdstart.Settings{TaskQueue: cfg.TaskQueue, CancelApprovalDelay: cfg.CancelApprovalDelay},
+		reconcileEvery, log)
 
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", c.metrics.Handler())

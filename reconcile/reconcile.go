@@ -1,0 +1,101 @@
+// Package reconcile finishes placements a crash cut short. A placement commits the hold's row, then starts
+// its workflow; an API process killed in between leaves a hold in 予約申込 that nothing would ever move.
+// Every worker runs Loop, which starts the missing workflows. Starting is idempotent (the workflow ID is the
+// hold's), so several workers, or a placement that is only slow, never get a hold started twice.
+package reconcile
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"go.temporal.io/sdk/client"
+
+	"yoyaku/holdstart"
+	"yoyaku/workflows"
+)
+
+// Grace is how long a placement may take to start its workflow before the reconciler steps in.
+const Grace = 30 * time.Second
+
+// Result says what one pass started.
+type Result struct {
+	Holds  []int64 // holds whose workflow it started
+	Series []int64 // series holds whose workflow it started
+}
+
+// Once starts the workflow of every hold still in 予約申込 after Grace without one, and of every series hold
+// whose volumes are all still in 予約申込 (its start never happened).
+func Once(ctx context.Context, db *sqlx.DB, tc client.Client, s holdstart.Settings) (Result, error) {
+	var r Result
+	var holds []struct {
+		ID      int64  `db:"id"`
+		TitleID *int64 `db:"title_id"`
+		Pickup  string `db:"pickup_branch"`
+		Origin  string `db:"origin"`
+	}
+	if err := db.SelectContext(ctx, &holds, `SELECT id, title_id, pickup_branch, origin FROM holds
+		WHERE status = 'requested' AND series_hold_id IS NULL AND transition = 0 AND placed_at < now() - make_interval(secs => $1)
+		ORDER BY placed_at, id`, Grace.Seconds()); err != nil {
+		return r, fmt.Errorf("reconcile: stranded holds: %w", err)
+	}
+	for _, h := range holds {
+		var title int64
+		if h.TitleID != nil {
+			title = *h.TitleID
+		}
+		err := holdstart.StartHold(ctx, tc, s, holdstart.Hold{ID: h.ID, TitleID: title, Pickup: h.Pickup, Origin: h.Origin})
+		switch {
+		case err == nil:
+			r.Holds = append(r.Holds, h.ID)
+		case !holdstart.AlreadyStarted(err):
+			return r, fmt.Errorf("reconcile: start hold %d: %w", h.ID, err)
+		}
+	}
+	var series []int64
+	if err := db.SelectContext(ctx, &series, `SELECT s.id FROM series_holds s JOIN holds h ON h.series_hold_id = s.id
+		WHERE s.created_at < now() - make_interval(secs => $1)
+		GROUP BY s.id HAVING bool_and(h.status = 'requested' AND h.transition = 0) ORDER BY s.id`, Grace.Seconds()); err != nil {
+		return r, fmt.Errorf("reconcile: stranded series holds: %w", err)
+	}
+	for _, id := range series {
+		var vols []workflows.Volume
+		if err := db.SelectContext(ctx, &vols, `SELECT id AS holdid, title_id AS titleid, pickup_branch AS pickup
+			FROM holds WHERE series_hold_id = $1 ORDER BY series_seq`, id); err != nil {
+			return r, fmt.Errorf("reconcile: volumes of series hold %d: %w", id, err)
+		}
+		err := holdstart.StartSeries(ctx, tc, s, id, vols, false)
+		switch {
+		case err == nil:
+			r.Series = append(r.Series, id)
+		case !holdstart.AlreadyStarted(err):
+			return r, fmt.Errorf("reconcile: start series hold %d: %w", id, err)
+		}
+	}
+	return r, nil
+}
+
+// Loop runs Once every interval until ctx ends. A pass that fails (PostgreSQL or Temporal restarting) is
+// logged and tried again at the next tick.
+func Loop(ctx context.Context, db *sqlx.DB, tc client.Client, s holdstart.Settings, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		pctx, cancel := context.WithTimeout(ctx, every)
+		r, err := Once(pctx, db, tc, s)
+		cancel()
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Warn("reconcile pass failed", "err", err)
+		case len(r.Holds)+len(r.Series) > 0:
+			log.Warn("started workflows of stranded placements", "holds", r.Holds, "series", r.Series)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,106 @@
+package reconcile_test
+
+import (
+	"os"
+	"slices"
+	"testing"
+
+	"go.temporal.io/sdk/client"
+
+	"yoyaku/holdstart"
+	"yoyaku/reconcile"
+	"yoyaku/seed"
+	"yoyaku/store"
+	"yoyaku/testenv"
+	"yoyaku/workflows"
+)
+
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
+
+// TestOnceStartsWhatACrashLeftUnstarted: holds and a series hold placed without their workflow (the API died
+// after the commit) get one; a placement still within its grace is left to the API; a second pass starts
+// nothing.
+func TestOnceStartsWhatACrashLeftUnstarted(t *testing.T) {
+	ctx := t.Context()
+	db := testenv.DB(t)
+	if _, err := seed.Demo(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	tc := testenv.Temporal(t)
+	var patron int64
+	if err := db.GetContext(ctx, &patron, `SELECT id FROM patrons WHERE card_number = '1000001'`); err != nil {
+		t.Fatal(err)
+	}
+	var titles []int64
+	if err := db.SelectContext(ctx, &titles, `SELECT id FROM titles WHERE series_id IS NULL AND NOT reference_only AND format = 'book' ORDER BY id LIMIT 3`); err != nil {
+		t.Fatal(err)
+	}
+	var series []int64
+	if err := db.SelectContext(ctx, &series, `SELECT id FROM titles WHERE series_id = (SELECT min(series_id) FROM titles) ORDER BY volume LIMIT 2`); err != nil {
+		t.Fatal(err)
+	}
+	p := store.Placement{PatronID: patron, Pickup: "chuo", Origin: "web", Limits: store.Limits{Total: 10, AV: 5}}
+	var stranded []int64
+	for _, title := range titles[:2] {
+		p.TitleID = title
+		id, err := store.PlaceHold(ctx, db, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stranded = append(stranded, id)
+	}
+	p.TitleID = titles[2]
+	fresh, err := store.PlaceHold(ctx, db, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.TitleID = 0
+	seriesID, _, refusals, err := store.PlaceSeries(ctx, db, p, series)
+	if err != nil || len(refusals) > 0 {
+		t.Fatalf("series placement: %v %v", err, refusals)
+	}
+	db.MustExec(`UPDATE holds SET placed_at = now() - interval '2 minutes' WHERE id <> $1`, fresh)
+	db.MustExec(`UPDATE series_holds SET created_at = now() - interval '2 minutes'`)
+
+	// No worker polls this queue: the workflows are started and wait, which is all the reconciler does.
+	s := holdstart.Settings{TaskQueue: "reconcile-" + t.Name()}
+	r, err := reconcile.Once(ctx, db, tc, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for _, id := range append(slices.Clone(stranded), fresh) {
+			_ = tc.TerminateWorkflow(ctx, workflows.HoldWorkflowID(id), "", "test over")
+		}
+		_ = tc.TerminateWorkflow(ctx, workflows.SeriesWorkflowID(seriesID), "", "test over")
+	})
+	if !slices.Equal(r.Holds, stranded) || !slices.Equal(r.Series, []int64{seriesID}) {
+		t.Fatalf("started holds %v series %v, want holds %v series [%d]", r.Holds, r.Series, stranded, seriesID)
+	}
+	for _, id := range stranded {
+		running(t, tc, workflows.HoldWorkflowID(id))
+	}
+	running(t, tc, workflows.SeriesWorkflowID(seriesID))
+	if _, err := tc.DescribeWorkflow(ctx, workflows.HoldWorkflowID(fresh), ""); err == nil {
+		t.Fatalf("the placement within its grace was started by the reconciler")
+	}
+
+	again, err := reconcile.Once(ctx, db, tc, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again.Holds)+len(again.Series) != 0 {
+		t.Fatalf("second pass started %+v", again)
+	}
+}
+
+func running(t *testing.T, tc client.Client, id string) {
+	t.Helper()
+	d, err := tc.DescribeWorkflow(t.Context(), id, "")
+	if err != nil {
+		t.Fatalf("%s: %v", id, err)
+	}
+	if st := d.RawResponse.GetWorkflowExecutionInfo().GetStatus().String(); st != "Running" {
+		t.Fatalf("%s is %s", id, st)
+	}
+}
