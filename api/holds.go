@@ -147,12 +147,9 @@ func (s *Server) placeHolds(c *gin.Context) {
 // Rejection messages are in the request's language. A refusal of the whole request, or a failure of the
 // system, is the *opError.
 func (s *Server) placeTitles(c *gin.Context, patron int64, req placeRequest) ([]PlacedJSON, []RejectedJSON, *opError) {
-	if req.Mode == "" {
-		req.Mode = "normal"
-	}
-	req.PickupBranch = strings.TrimSpace(req.PickupBranch)
-	if len(req.TitleIDs) == 0 || len(req.TitleIDs) > maxPlace || (req.Mode != "normal" && req.Mode != "series") {
-		return nil, nil, refused(http.StatusUnprocessableEntity, CodeInvalidRequest)
+	req, oe := checkPlacement(req)
+	if oe != nil {
+		return nil, nil, oe
 	}
 	ctx := c.Request.Context()
 	if _, err := store.BranchByCode(ctx, s.DB, req.PickupBranch); err != nil {
@@ -185,6 +182,19 @@ func (s *Server) placeTitles(c *gin.Context, patron int64, req placeRequest) ([]
 		placed = append(placed, PlacedJSON{HoldID: idString(h.ID), TitleID: raw, Status: string(h.Shown())})
 	}
 	return placed, rejected, nil
+}
+
+// checkPlacement checks a placement without the database: 1..10 titles, mode normal (the default) or
+// series; the pickup place is trimmed (whether it exists is placeTitles' to check).
+func checkPlacement(req placeRequest) (placeRequest, *opError) {
+	if req.Mode == "" {
+		req.Mode = "normal"
+	}
+	req.PickupBranch = strings.TrimSpace(req.PickupBranch)
+	if len(req.TitleIDs) == 0 || len(req.TitleIDs) > maxPlace || (req.Mode != "normal" && req.Mode != "series") {
+		return req, refused(http.StatusUnprocessableEntity, CodeInvalidRequest)
+	}
+	return req, nil
 }
 
 // place records one hold and starts its workflow. A refusal comes back as a code; only failures of the

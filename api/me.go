@@ -109,6 +109,29 @@ func (s *Server) putContact(c *gin.Context) {
 // setContact applies a contact request for the patron (PUT /api/v1/me/contact and the 利用者情報変更 page);
 // see putContact for the rules. Nothing changes on a refusal.
 func (s *Server) setContact(ctx context.Context, patron int64, req contactRequest) (store.Contact, *opError) {
+	want, oe := contactWanted(req)
+	if oe != nil {
+		return store.Contact{}, oe
+	}
+	got, err := store.SetContact(ctx, s.DB, patron, want)
+	switch {
+	case errors.Is(err, store.ErrEmailRequired):
+		return store.Contact{}, refused(http.StatusUnprocessableEntity, CodeEmailRequired)
+	case errors.Is(err, store.ErrTooManyEmails):
+		return store.Contact{}, refused(http.StatusUnprocessableEntity, CodeTooManyEmails)
+	case errors.Is(err, store.ErrUnknownPhone):
+		return store.Contact{}, refused(http.StatusUnprocessableEntity, CodeUnknownPhone)
+	case errors.Is(err, store.ErrInvalidMethod):
+		return store.Contact{}, refused(http.StatusUnprocessableEntity, CodeInvalidContact)
+	case err != nil:
+		return store.Contact{}, storeError(err)
+	}
+	return got, nil
+}
+
+// contactWanted checks a contact request without the database: the method, and each e-mail address given
+// (blank ones dropped). What is registered (addresses, phone numbers) is store.SetContact's to check.
+func contactWanted(req contactRequest) (store.Contact, *opError) {
 	want := store.Contact{Method: strings.ToLower(strings.TrimSpace(req.Method)), Phone: req.Phone}
 	switch want.Method {
 	case store.ContactEmail:
@@ -126,18 +149,5 @@ func (s *Server) setContact(ctx context.Context, patron int64, req contactReques
 	default:
 		return store.Contact{}, refused(http.StatusUnprocessableEntity, CodeInvalidContact)
 	}
-	got, err := store.SetContact(ctx, s.DB, patron, want)
-	switch {
-	case errors.Is(err, store.ErrEmailRequired):
-		return store.Contact{}, refused(http.StatusUnprocessableEntity, CodeEmailRequired)
-	case errors.Is(err, store.ErrTooManyEmails):
-		return store.Contact{}, refused(http.StatusUnprocessableEntity, CodeTooManyEmails)
-	case errors.Is(err, store.ErrUnknownPhone):
-		return store.Contact{}, refused(http.StatusUnprocessableEntity, CodeUnknownPhone)
-	case errors.Is(err, store.ErrInvalidMethod):
-		return store.Contact{}, refused(http.StatusUnprocessableEntity, CodeInvalidContact)
-	case err != nil:
-		return store.Contact{}, storeError(err)
-	}
-	return got, nil
+	return want, nil
 }

@@ -84,12 +84,21 @@ func (s *Server) bindScan(c *gin.Context) (scanRequest, bool) {
 
 // checkScan trims a scan and checks the barcode's shape and the branch (the JSON scans and the staff console).
 func (s *Server) checkScan(ctx context.Context, r scanRequest) (scanRequest, *opError) {
-	r.Barcode, r.Branch = strings.TrimSpace(r.Barcode), strings.TrimSpace(r.Branch)
-	if !barcodePattern.MatchString(r.Barcode) {
-		return r, refused(http.StatusUnprocessableEntity, CodeInvalidBarcode)
+	r, e := scanShape(r)
+	if e != nil {
+		return r, e
 	}
 	if _, err := store.BranchByCode(ctx, s.DB, r.Branch); err != nil {
 		return r, storeError(err)
+	}
+	return r, nil
+}
+
+// scanShape trims a scan and checks the barcode's shape, without the database.
+func scanShape(r scanRequest) (scanRequest, *opError) {
+	r.Barcode, r.Branch = strings.TrimSpace(r.Barcode), strings.TrimSpace(r.Branch)
+	if !barcodePattern.MatchString(r.Barcode) {
+		return r, refused(http.StatusUnprocessableEntity, CodeInvalidBarcode)
 	}
 	return r, nil
 }
