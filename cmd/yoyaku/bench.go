@@ -3,17 +3,14 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"time"
 
 	"yoyaku/bench"
 	"yoyaku/config"
-	"yoyaku/devstack"
 )
 
 // runBench measures a running stack (the one `make dev` starts, by default) against the targets, or with --dev
@@ -106,57 +103,13 @@ func runBench(ctx context.Context, _ config.Config, log *slog.Logger, args []str
 	return nil
 }
 
-// startBenchStack starts a private stack for --dev: state in a new temporary directory, every service on a
-// free port (never the defaults of `make dev`), the services' output in stack.log there. It points cfg at it.
+// startBenchStack starts a private stack for --dev (startPrivateStack) and points cfg at it.
 func startBenchStack(ctx context.Context, log *slog.Logger, binDir string, cfg *bench.Config) (*runningStack, string, error) {
-	self, err := os.Executable()
-	if err != nil {
-		return nil, "", fmt.Errorf("bench: %w", err)
-	}
-	if binDir == "" {
-		binDir = filepath.Dir(self)
-	}
-	if err := devstack.CheckPostgresBinaries(""); err != nil {
-		return nil, "", err
-	}
-	for _, b := range []string{"temporal", "mailpit"} {
-		if _, err := os.Stat(filepath.Join(binDir, b)); err != nil {
-			return nil, "", fmt.Errorf("%s not found in %s: run `make tools` (or `make bench`, which builds it)", b, binDir)
-		}
-	}
-	var ports [7]int
-	for i := range ports {
-		p, err := devstack.FreePort()
-		if err != nil {
-			return nil, "", err
-		}
-		ports[i] = p
-	}
-	dir, err := os.MkdirTemp("", "yoyaku-bench-")
-	if err != nil {
-		return nil, "", fmt.Errorf("bench: %w", err)
-	}
-	logFile, err := os.Create(filepath.Join(dir, "stack.log"))
-	if err != nil {
-		return nil, dir, fmt.Errorf("bench: %w", err)
-	}
-	o := stackOptions{
-		Dir: dir, BinDir: binDir, Self: self, Out: logFile,
-		PGPort: ports[0], TemporalPort: ports[1], TemporalUIPort: ports[2], SMTPPort: ports[3], MailUIPort: ports[4],
-		HTTPAddr: fmt.Sprintf("127.0.0.1:%d", ports[5]), MetricsAddr: fmt.Sprintf("127.0.0.1:%d", ports[6]),
-	}
-	t := time.Now()
-	log.Info("starting a private stack", "dir", dir)
-	st, err := startStack(ctx, log, o)
+	st, dir, err := startPrivateStack(ctx, log, binDir, "bench", nil)
 	if err != nil {
 		return nil, dir, err
 	}
-	if st.worker == nil || st.api == nil {
-		st.stop(log)
-		return nil, dir, errors.New("bench: the stack started without a worker or an API")
-	}
-	log.Info("private stack ready", "took", time.Since(t).Round(100*time.Millisecond), "api", o.HTTPAddr,
-		"temporal", o.TemporalPort, "temporal_ui", o.TemporalUIPort, "mailpit_ui", o.MailUIPort, "postgres", o.PGPort)
+	o := st.o
 	cfg.APIURL = "http://" + o.HTTPAddr
 	cfg.TemporalAddress = fmt.Sprintf("127.0.0.1:%d", o.TemporalPort)
 	cfg.MailpitURL = fmt.Sprintf("http://127.0.0.1:%d", o.MailUIPort)

@@ -42,12 +42,10 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-type devPorts struct{ pg, temporal, temporalUI, smtp, mailUI, http, metrics int }
-
-// TestDevStartsEverythingAndStopsCleanly is the contract of `make dev` in API.md: the stack comes up with
-// health, Temporal UI, Mailpit UI and 6 libraries; a signal stops every process and frees every port; a
-// second run reuses the state directory.
-func TestDevStartsEverythingAndStopsCleanly(t *testing.T) {
+// buildYoyaku builds the yoyaku binary into a temporary directory beside links to the pinned temporal and
+// mailpit binaries, as `make build` lays them out in ./bin.
+func buildYoyaku(t *testing.T) string {
+	t.Helper()
 	root := testenv.Root(t)
 	testenv.Bin(t, "temporal")
 	testenv.Bin(t, "mailpit")
@@ -58,9 +56,22 @@ func TestDevStartsEverythingAndStopsCleanly(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	_ = os.Symlink(filepath.Join(root, "bin", "temporal"), filepath.Join(tmp, "temporal"))
-	_ = os.Symlink(filepath.Join(root, "bin", "mailpit"), filepath.Join(tmp, "mailpit"))
-	devDir := filepath.Join(tmp, "state")
+	for _, name := range []string{"temporal", "mailpit"} {
+		if err := os.Symlink(filepath.Join(root, "bin", name), filepath.Join(tmp, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return bin
+}
+
+type devPorts struct{ pg, temporal, temporalUI, smtp, mailUI, http, metrics int }
+
+// TestDevStartsEverythingAndStopsCleanly is the contract of `make dev` in API.md: the stack comes up with
+// health, Temporal UI, Mailpit UI and 6 libraries; a signal stops every process and frees every port; a
+// second run reuses the state directory.
+func TestDevStartsEverythingAndStopsCleanly(t *testing.T) {
+	bin := buildYoyaku(t)
+	devDir := filepath.Join(filepath.Dir(bin), "state")
 
 	var p devPorts
 	for _, ptr := range []*int{&p.pg, &p.temporal, &p.temporalUI, &p.smtp, &p.mailUI, &p.http, &p.metrics} {

@@ -1,5 +1,5 @@
 // Command yoyaku is the one binary of the hold fulfilment system: `api`, `worker`, `migrate`, `seed`, `dev`,
-// `bench`, `check`.
+// `bench`, `check`, `chaos`.
 package main
 
 import (
@@ -22,6 +22,7 @@ commands:
   seed      load the demo data (idempotent); --titles N grows the catalogue to N titles
   dev       start the whole stack on this machine (PostgreSQL, Temporal, Mailpit, worker, API)
   bench     measure a running stack against the targets (--dev: start a private one); see the README
+  chaos     break a private stack while it is busy (kills, restarts), then check nothing was lost; see the README
   check     verify the invariants (copies, queues, workflows, mail); prints each violation, exits 1 if any
 
 Configuration comes from YOYAKU_* environment variables; see the README.`
@@ -33,7 +34,7 @@ func main() {
 	}
 	cmds := map[string]func(context.Context, config.Config, *slog.Logger, []string) error{
 		"api": runAPI, "worker": runWorker, "migrate": runMigrate, "seed": runSeed, "dev": runDev,
-		"bench": runBench, "check": runCheck,
+		"bench": runBench, "check": runCheck, "chaos": runChaos,
 	}
 	run, ok := cmds[os.Args[1]]
 	if !ok {

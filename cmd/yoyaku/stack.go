@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"syscall"
 	"time"
 
@@ -24,7 +25,8 @@ type stackOptions struct {
 	PGPort, TemporalPort, TemporalUIPort, SMTPPort, MailUIPort int
 	HTTPAddr, MetricsAddr                                      string // the API's and the worker's listen addresses
 
-	Titles int // grow the catalogue to this many titles before the worker and the API start (0: demo data only)
+	Titles int      // grow the catalogue to this many titles before the worker and the API start (0: demo data only)
+	Env    []string // more YOYAKU_* settings for the worker and the API
 }
 
 // runningStack is the whole yoyaku stack started by startStack, as child processes.
@@ -32,6 +34,8 @@ type runningStack struct {
 	procs       []*devstack.Proc // in start order
 	worker, api *devstack.Proc
 	databaseURL string
+	o           stackOptions
+	env         []string // the worker's and the API's environment
 }
 
 // startStack starts PostgreSQL, the Temporal dev server, Mailpit, the worker and the API, migrates and seeds the
@@ -41,14 +45,14 @@ func startStack(ctx context.Context, log *slog.Logger, o stackOptions) (_ *runni
 	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("dev: %w", err)
 	}
-	st := &runningStack{}
+	st := &runningStack{o: o}
 	defer func() {
 		if err != nil {
 			st.stop(log)
 		}
 	}()
 
-	pg, err := devstack.StartPostgres(ctx, devstack.PostgresOptions{Dir: o.Dir, Port: o.PGPort, Out: o.Out})
+	pg, err := st.startPostgres(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -59,10 +63,7 @@ func startStack(ctx context.Context, log *slog.Logger, o stackOptions) (_ *runni
 	st.databaseURL = pg.URL("yoyaku")
 	log.Info("postgres ready", "port", o.PGPort, "dir", filepath.Join(o.Dir, "pg"))
 
-	tp, err := devstack.StartTemporal(ctx, devstack.TemporalOptions{
-		Bin: filepath.Join(o.BinDir, "temporal"), DBFile: filepath.Join(o.Dir, "temporal.db"),
-		Port: o.TemporalPort, UIPort: o.TemporalUIPort, Out: o.Out,
-	})
+	tp, err := st.startTemporal(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +93,7 @@ func startStack(ctx context.Context, log *slog.Logger, o stackOptions) (_ *runni
 		return nil, err
 	}
 
-	env := append(os.Environ(),
+	st.env = append(os.Environ(),
 		"YOYAKU_DATABASE_URL="+st.databaseURL,
 		fmt.Sprintf("YOYAKU_TEMPORAL_ADDRESS=127.0.0.1:%d", o.TemporalPort),
 		"YOYAKU_SMTP_HOST=127.0.0.1",
@@ -101,24 +102,89 @@ func startStack(ctx context.Context, log *slog.Logger, o stackOptions) (_ *runni
 		"YOYAKU_HTTP_ADDR="+o.HTTPAddr,
 		"YOYAKU_WORKER_METRICS_ADDR="+o.MetricsAddr,
 	)
+	st.env = append(st.env, o.Env...)
 	for _, name := range []string{"worker", "api"} {
-		p, err := devstack.Start(name, o.Out, syscall.SIGTERM, nil, env, o.Self, name)
+		p, err := st.startApp(name)
 		if err != nil {
 			return nil, err
 		}
 		st.procs = append(st.procs, p)
-		if name == "worker" {
-			st.worker = p
-		} else {
-			st.api = p
-		}
 	}
-	for _, url := range []string{"http://" + o.MetricsAddr + "/metrics", "http://" + o.HTTPAddr + "/healthz"} {
-		if err := waitHealthy(ctx, url, st.procs); err != nil {
+	for _, name := range []string{"worker", "api"} {
+		if err := st.waitApp(ctx, name); err != nil {
 			return nil, err
 		}
 	}
 	return st, nil
+}
+
+func (st *runningStack) startPostgres(ctx context.Context) (*devstack.Postgres, error) {
+	return devstack.StartPostgres(ctx, devstack.PostgresOptions{Dir: st.o.Dir, Port: st.o.PGPort, Out: st.o.Out})
+}
+
+func (st *runningStack) startTemporal(ctx context.Context) (*devstack.Proc, error) {
+	return devstack.StartTemporal(ctx, devstack.TemporalOptions{
+		Bin: filepath.Join(st.o.BinDir, "temporal"), DBFile: filepath.Join(st.o.Dir, "temporal.db"),
+		Port: st.o.TemporalPort, UIPort: st.o.TemporalUIPort, Out: st.o.Out,
+	})
+}
+
+// startApp starts `yoyaku worker` or `yoyaku api` on the stack.
+func (st *runningStack) startApp(name string) (*devstack.Proc, error) {
+	p, err := devstack.Start(name, st.o.Out, syscall.SIGTERM, nil, st.env, st.o.Self, name)
+	if err != nil {
+		return nil, err
+	}
+	if name == "worker" {
+		st.worker = p
+	} else {
+		st.api = p
+	}
+	return p, nil
+}
+
+// waitApp waits until the worker's metrics or the API's health check answer.
+func (st *runningStack) waitApp(ctx context.Context, name string) error {
+	url := "http://" + st.o.HTTPAddr + "/healthz"
+	if name == "worker" {
+		url = "http://" + st.o.MetricsAddr + "/metrics"
+	}
+	return waitHealthy(ctx, url, st.procs)
+}
+
+// restart stops one service — SIGKILL when kill is set, else its own stop signal — and starts it again on
+// the same state and ports (the chaos run). It returns when the new process is ready.
+func (st *runningStack) restart(ctx context.Context, name string, kill bool) error {
+	i := slices.IndexFunc(st.procs, func(p *devstack.Proc) bool { return p.Name == name })
+	if i < 0 {
+		return fmt.Errorf("restart: no %s in the stack", name)
+	}
+	if kill {
+		st.procs[i].Kill()
+	} else if err := st.procs[i].Stop(30 * time.Second); err != nil {
+		return fmt.Errorf("restart: stop %s: %w", name, err)
+	}
+	var p *devstack.Proc
+	var err error
+	switch name {
+	case "postgres":
+		var pg *devstack.Postgres
+		if pg, err = st.startPostgres(ctx); err == nil {
+			p = pg.Proc
+		}
+	case "temporal":
+		p, err = st.startTemporal(ctx)
+	default:
+		p, err = st.startApp(name)
+	}
+	if err != nil {
+		return fmt.Errorf("restart %s: %w", name, err)
+	}
+	st.procs[i] = p
+	if name == "worker" || name == "api" {
+		return st.waitApp(ctx, name)
+	}
+	return nil
 }
 
 // stop stops the services in reverse order: API and worker first, PostgreSQL last.
@@ -134,4 +200,55 @@ func (st *runningStack) stop(log *slog.Logger) {
 	}
 	st.procs = nil
 	log.Info("everything stopped")
+}
+
+// startPrivateStack starts a stack of its own for `yoyaku bench --dev` and `yoyaku chaos`: state in a new
+// temporary directory, every service on a free port (never the defaults of `make dev`), the services' output
+// in stack.log there. env adds settings for the worker and the API.
+func startPrivateStack(ctx context.Context, log *slog.Logger, binDir, kind string, env []string) (*runningStack, string, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: %w", kind, err)
+	}
+	if binDir == "" {
+		binDir = filepath.Dir(self)
+	}
+	if err := devstack.CheckPostgresBinaries(""); err != nil {
+		return nil, "", err
+	}
+	for _, b := range []string{"temporal", "mailpit"} {
+		if _, err := os.Stat(filepath.Join(binDir, b)); err != nil {
+			return nil, "", fmt.Errorf("%s not found in %s: run `make tools` (or `make %s`, which builds it)", b, binDir, kind)
+		}
+	}
+	var ports [7]int
+	for i := range ports {
+		p, err := devstack.FreePort()
+		if err != nil {
+			return nil, "", err
+		}
+		ports[i] = p
+	}
+	dir, err := os.MkdirTemp("", "yoyaku-"+kind+"-")
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: %w", kind, err)
+	}
+	logFile, err := os.Create(filepath.Join(dir, "stack.log"))
+	if err != nil {
+		return nil, dir, fmt.Errorf("%s: %w", kind, err)
+	}
+	o := stackOptions{
+		Dir: dir, BinDir: binDir, Self: self, Out: logFile, Env: env,
+		PGPort: ports[0], TemporalPort: ports[1], TemporalUIPort: ports[2], SMTPPort: ports[3], MailUIPort: ports[4],
+		HTTPAddr: fmt.Sprintf("127.0.0.1:%d", ports[5]), MetricsAddr: fmt.Sprintf("127.0.0.1:%d", ports[6]),
+	}
+	t := time.Now()
+	log.Info("starting a private stack", "dir", dir)
+	st, err := startStack(ctx, log, o)
+	if err != nil {
+		return nil, dir, err
+	}
+	log.Info("private stack ready", "took", time.Since(t).Round(100*time.Millisecond), "api", o.HTTPAddr,
+		"temporal", o.TemporalPort, "temporal_ui", o.TemporalUIPort, "mailpit_ui", o.MailUIPort, "postgres", o.PGPort)
+	return st, dir, nil
 }
