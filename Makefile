@@ -54,6 +54,19 @@ browser:
 # browser tests in headless Chromium. Screenshots of the pages land in screenshots/.
 test: tools build browser
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
+	$(MAKE) fuzz FUZZTIME=5s
+
+# Each fuzz target (go test -fuzz) for FUZZTIME, one at a time: go test fuzzes one target per run. The seed
+# corpora are in each package's testdata/fuzz/; a failing input is written there too. FUZZTIME=1m for longer.
+FUZZTIME     ?= 10s
+FUZZ_TARGETS := domain:FuzzNormalizeCard domain:FuzzSearchKey store:FuzzSearchQuery \
+                api:FuzzPlaceBody api:FuzzScanBody api:FuzzContactBody
+.PHONY: fuzz
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $${t#*:} (./$${t%%:*}) for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$${t#*:}\$$" -fuzztime $(FUZZTIME) ./$${t%%:*}; \
+	done
 
 # Measure the targets of DESIGN.md on a private stack (temporary state, free ports; stopped at the end); a few
 # minutes. The table goes to the terminal, the same as JSON to bench.json. Flags: BENCH_FLAGS="--holds 400".
