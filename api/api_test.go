@@ -77,6 +77,14 @@ func TestHealthz(t *testing.T) {
 	if w.Code != http.StatusServiceUnavailable || !strings.Contains(w.Body.String(), `"postgres":"unreachable"`) {
 		t.Fatalf("healthz without postgres = %d %s, want 503 naming postgres", w.Code, w.Body)
 	}
+	// Any request then says "try again shortly" (503 unavailable, Retry-After), not "internal error": a
+	// restarting database is not a bug, and clients (and the chaos run) retry.
+	for _, path := range []string{"/api/v1/branches", "/api/v1/holds", "/api/v1/titles?q=a"} {
+		w = do(t, h, "GET", path, map[string]string{"Authorization": "Bearer " + strings.Repeat("A", 43)}, nil)
+		if w.Code != http.StatusServiceUnavailable || !strings.Contains(w.Body.String(), `"unavailable"`) || w.Header().Get("Retry-After") == "" {
+			t.Errorf("GET %s without postgres = %d %s (Retry-After %q), want 503 unavailable", path, w.Code, w.Body, w.Header().Get("Retry-After"))
+		}
+	}
 }
 
 func TestBranches(t *testing.T) {

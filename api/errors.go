@@ -114,8 +114,14 @@ func fail(c *gin.Context, status int, code Code) {
 	c.AbortWithStatusJSON(status, b)
 }
 
-// internal logs err and answers 500 without leaking it.
+// internal logs err and answers without leaking it: 503 unavailable (with Retry-After) when a dependency is
+// down or restarting, 500 otherwise.
 func (s *Server) internal(c *gin.Context, err error) {
 	s.Log.ErrorContext(c.Request.Context(), "request failed", "path", c.FullPath(), "err", err)
+	if dependencyDown(err) {
+		c.Header("Retry-After", unavailableRetryAfter)
+		fail(c, http.StatusServiceUnavailable, CodeUnavailable)
+		return
+	}
 	fail(c, http.StatusInternalServerError, CodeInternal)
 }

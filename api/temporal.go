@@ -92,8 +92,12 @@ func (e *opError) Error() string {
 // refused is a refusal with its status and code.
 func refused(status int, code Code) *opError { return &opError{status: status, code: code} }
 
-// internalError is a failure of the system: logged, answered 500 internal_error.
+// internalError is a failure of the system: logged, answered 500 internal_error, or 503 unavailable when a
+// dependency is down or restarting (dependencyDown).
 func internalError(err error) *opError {
+	if dependencyDown(err) {
+		return &opError{status: http.StatusServiceUnavailable, code: CodeUnavailable, err: err, log: "dependency unavailable"}
+	}
 	return &opError{status: http.StatusInternalServerError, code: CodeInternal, err: err, log: "request failed"}
 }
 
@@ -101,6 +105,9 @@ func internalError(err error) *opError {
 func (s *Server) failOp(c *gin.Context, e *opError) {
 	if e.err != nil {
 		s.Log.ErrorContext(c.Request.Context(), e.log, "path", c.FullPath(), "err", e.err)
+	}
+	if e.status == http.StatusServiceUnavailable {
+		c.Header("Retry-After", unavailableRetryAfter)
 	}
 	fail(c, e.status, e.code)
 }
