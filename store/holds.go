@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"regexp"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -45,8 +46,15 @@ type Request struct {
 	Title, Author, ISBN string
 }
 
+// branchCodePattern is branches.code's CHECK: anything else is no branch, whatever a client sends (a NUL
+// byte or invalid UTF-8 would make PostgreSQL refuse the query itself).
+var branchCodePattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
+
 // Branch looks a branch up by code.
 func BranchByCode(ctx context.Context, q sqlx.QueryerContext, code string) (Branch, error) {
+	if !branchCodePattern.MatchString(code) {
+		return Branch{}, ErrUnknownBranch
+	}
 	var b Branch
 	err := sqlx.GetContext(ctx, q, &b, `SELECT code, name, kind FROM branches WHERE code = $1`, code)
 	if errors.Is(err, sql.ErrNoRows) {
