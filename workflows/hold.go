@@ -91,8 +91,11 @@ func (w *holdWorkflow) setup(ctx workflow.Context) error {
 	return nil
 }
 
+// ChangeRetryApproval is the workflow.GetVersion change ID of retrying a first transition that failed.
+const ChangeRetryApproval = "retry-approval"
+
 func (w *holdWorkflow) run(ctx workflow.Context) (HoldResult, error) {
-	if err := w.locked(ctx, func(lctx workflow.Context) (activities.Outcome, error) {
+	first := func(lctx workflow.Context) (activities.Outcome, error) {
 		var out activities.Outcome
 		if !w.in.Resume {
 			err := workflow.ExecuteLocalActivity(lctx, a.Approve, w.step()).Get(lctx, &out)
@@ -106,8 +109,26 @@ func (w *holdWorkflow) run(ctx workflow.Context) (HoldResult, error) {
 		w.setState(ctx, st) // search attributes and the series learn the real status at once
 		err := workflow.ExecuteLocalActivity(lctx, a.Resume, w.step()).Get(lctx, &out)
 		return out, err
-	}); err != nil {
-		return HoldResult{}, err
+	}
+	for attempt := 0; ; attempt++ {
+		err := w.locked(ctx, first)
+		if err == nil {
+			break
+		}
+		// When many patrons hold one title at once, their approvals queue on the title's lock and a burst can
+		// outlast the local activity's 12 s. Failing the run would leave the hold 予約申込 for ever: keep
+		// trying, unless the activity refused for good. Runs recorded before this change failed here.
+		var appErr *temporal.ApplicationError
+		if (errors.As(err, &appErr) && appErr.NonRetryable()) || temporal.IsCanceledError(err) ||
+			workflow.GetVersion(ctx, ChangeRetryApproval, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+			return HoldResult{}, err
+		}
+		w.log.Warn("first transition failed, retrying", "hold", w.in.HoldID, "attempt", attempt+1, "error", err)
+		// Backoff up to 10 s, spread over 5 s by the hold's ID so that a burst of holds does not come back at once.
+		wait := min(time.Second<<min(attempt, 4), 10*time.Second) + time.Duration(w.in.HoldID%5000)*time.Millisecond
+		if err := workflow.Sleep(ctx, wait); err != nil {
+			return HoldResult{}, err
+		}
 	}
 	for !w.closed() && !w.converted {
 		if err := workflow.Await(ctx, func() bool {

@@ -69,10 +69,11 @@ type fakeHold struct {
 	loc *time.Location
 
 	// behaviour, set before the workflow runs
-	approveTo   domain.Status          // Approve's status: queued, or awaiting_pull with a copy at approveCopy
-	approveCopy string                 // branch of the copy set aside by Approve
-	phone       bool                   // Notify puts the hold on the call list instead of contacting the patron
-	cancelNext  *activities.Assignment // Cancel releases the copy to this hold
+	approveTo    domain.Status          // Approve's status: queued, or awaiting_pull with a copy at approveCopy
+	approveCopy  string                 // branch of the copy set aside by Approve
+	approveFails int                    // Approve fails (retryably, as a timed-out transaction does) this many times first
+	phone        bool                   // Notify puts the hold on the call list instead of contacting the patron
+	cancelNext   *activities.Assignment // Cancel releases the copy to this hold
 
 	mu      sync.Mutex // mocks run on their own goroutines
 	st      activities.HoldState
@@ -168,6 +169,13 @@ func (f *fakeHold) mockActivities(acts *activities.Activities) {
 		return f.st, nil
 	})
 	env.OnActivity(acts.Approve, mock.Anything, mock.Anything).Return(func(_ context.Context, s activities.Step) (activities.Outcome, error) {
+		f.mu.Lock()
+		if f.approveFails > 0 {
+			f.approveFails--
+			f.mu.Unlock()
+			return activities.Outcome{}, errors.New("pq: canceling statement due to user request")
+		}
+		f.mu.Unlock()
 		return f.step("approve", s, func(st *activities.HoldState, _ *activities.Outcome) (domain.Status, error) {
 			if st.Status != domain.StatusRequested {
 				return "", nil
@@ -483,6 +491,21 @@ func TestHoldStepFollowsOutcomeTransition(t *testing.T) {
 	require.Equal(t, []string{"approve@0", "copy:secured@1", "notify@2", "copy:secured@2", "cancel:expired@2"}, f.trace())
 	expired := f.callsOf("cancel:expired")
 	require.True(t, expired[0].At.Equal(time.Date(2026, 11, 9, 0, 0, 0, 0, loc)), "expired at %s", expired[0].At.In(loc))
+}
+
+// TestHoldApprovalOutlastingItsTimeoutIsRetried: on a title many patrons hold at once, approvals queue on
+// the title's lock and one can fail for longer than its local activity may retry (12 s). The hold must not
+// fail and stay 予約申込 for ever: the workflow tries again and goes on as usual.
+func TestHoldApprovalOutlastingItsTimeoutIsRetried(t *testing.T) {
+	env, f := newHoldEnv(t, "web")
+	f.approveFails = 30 // a few times more than the local activity's retries within 12 s
+	signalAfter(env, time.Hour, secured(pickup))
+
+	env.ExecuteWorkflow(workflows.HoldWorkflow, workflows.HoldInput{HoldID: holdID})
+
+	require.Equal(t, domain.StatusCancelled, holdResult(t, env).Status)
+	require.Zero(t, f.approveFails)
+	require.Equal(t, []string{"approve@0", "copy:secured@1", "notify@2", "cancel:expired@2"}, f.trace())
 }
 
 // TestHoldPhoneContactStartsDeadlineWhenCallRecorded: a patron to be phoned is on the call list, and the hold
