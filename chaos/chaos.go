@@ -152,6 +152,8 @@ func (w *world) day(ctx context.Context, rep *Report) {
 	}{
 		{250 * time.Millisecond, w.desk},
 		{400 * time.Millisecond, w.van},
+		{300 * time.Millisecond, w.returnOne}, // three borrowers' desks: a check-in waits for its workflow
+		{300 * time.Millisecond, w.returnOne},
 		{300 * time.Millisecond, w.returnOne},
 		{800 * time.Millisecond, w.cancelOne},
 	}

@@ -27,7 +27,7 @@ const (
 	RuleOrphanWorkflow  = "orphan_workflow"  // a running workflow whose hold is closed or does not exist
 	RuleStatusMismatch  = "status_mismatch"  // the workflow and the database disagree on a hold's status
 	RuleMailUnsent      = "mail_unsent"      // a ready e-mail recorded but never accepted by the SMTP server
-	RuleMailMissing     = "mail_missing"     // a ready event of an e-mail patron with no message at all
+	RuleMailMissing     = "mail_missing"     // a ready hold whose patron was never told (no mail, no call, no contact date)
 	RuleMailDuplicate   = "mail_duplicate"   // the mail server holds a ready message more than once
 	RuleMailLost        = "mail_lost"        // a message marked sent is not in the mail server, or misses an address
 	RuleCheckIncomplete = "check_incomplete" // a part of the check could not run (a service did not answer)

@@ -82,17 +82,19 @@ func (f *fixture) copy(title int64, status string) string {
 	return barcode
 }
 
-// hold makes a hold placed ago, whose last transition (to status) was a minute ago unless ago is shorter.
+// hold makes a hold placed ago, whose last transition (to status) was a minute ago unless ago is shorter. A
+// ready hold has been told (contact date today).
 func (f *fixture) hold(patron, title int64, status string, ago time.Duration, barcode string) int64 {
 	var item any
 	if barcode != "" {
 		item = barcode
 	}
 	id := f.id(`INSERT INTO holds (patron_id, title_id, pickup_branch, origin, status, placed_at, item_barcode, assigned_at, transition,
-			ready_at)
+			ready_at, contact_date)
 		VALUES ($1, $2, 'chuo', 'web', $3, now() - make_interval(secs => $4), $5::text,
 			CASE WHEN $5::text IS NOT NULL THEN now() - make_interval(secs => $4) END, 1,
-			CASE WHEN $3 = 'ready' THEN now() - make_interval(secs => $4) END) RETURNING id`,
+			CASE WHEN $3 = 'ready' THEN now() - make_interval(secs => $4) END,
+			CASE WHEN $3 = 'ready' THEN current_date END) RETURNING id`,
 		patron, title, status, ago.Seconds(), item)
 	f.event(id, status, min(ago, time.Minute))
 	return id
@@ -243,7 +245,28 @@ func TestDatabaseRules(t *testing.T) {
 		f := newFixture(t)
 		title := f.title()
 		h := f.hold(f.patron("a@example.jp"), title, "ready", 2*time.Minute, f.copy(title, "hold_shelf"))
+		f.exec(`UPDATE holds SET contact_date = NULL WHERE id = $1`, h)
 		only(t, run(t, f.db, nil, check.Options{}), check.RuleMailMissing, []int64{h}, "")
+	})
+	t.Run("patron who chose e-mail after being told is not owed a mail", func(t *testing.T) { // told: contact date set
+		t.Parallel()
+		f := newFixture(t)
+		title := f.title()
+		f.hold(f.patron("a@example.jp"), title, "ready", 2*time.Minute, f.copy(title, "hold_shelf"))
+		if r := run(t, f.db, nil, check.Options{}); !r.OK() {
+			t.Fatalf("want no violation, got %v", r.Violations)
+		}
+	})
+	t.Run("phone patron on the call list is not owed anything yet", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t)
+		title := f.title()
+		h := f.hold(f.patron(""), title, "ready", 2*time.Minute, f.copy(title, "hold_shelf"))
+		f.exec(`UPDATE holds SET contact_date = NULL WHERE id = $1`, h)
+		f.exec(`INSERT INTO notifications (hold_id, channel, idempotency_key) VALUES ($1, 'phone', 'call')`, h)
+		if r := run(t, f.db, nil, check.Options{}); !r.OK() {
+			t.Fatalf("want no violation, got %v", r.Violations)
+		}
 	})
 	t.Run("message never accepted by the mail server", func(t *testing.T) {
 		t.Parallel()

@@ -169,9 +169,11 @@ func limits(ctx context.Context, db *sqlx.DB, l store.Limits, r *Report) error {
 	return nil
 }
 
-// readyMail: every ready event of a patron contacted by e-mail has one message per chosen address, and every
-// message recorded was accepted by the mail server. A ready event's messages are those written between it
-// and the hold's next transition.
+// readyMail: every ready hold was told (mailed, which sets its contact date; put on the call list; or, with
+// no contact method, counted as told when ready), a ready event has at most one message per address, and
+// every message recorded was accepted by the mail server. A ready event's messages are those written between
+// it and the hold's next transition. The contact method is not judged as it is now: a patron may change it
+// after being told.
 func readyMail(ctx context.Context, db *sqlx.DB, settle float64, r *Report) error {
 	if err := db.GetContext(ctx, &r.ReadyEvents, `SELECT count(*) FROM hold_events WHERE to_status = 'ready'`); err != nil {
 		return fmt.Errorf("check ready mail: %w", err)
@@ -202,12 +204,11 @@ func readyMail(ctx context.Context, db *sqlx.DB, settle float64, r *Report) erro
 		FROM notifications n
 		WHERE n.channel = 'email' AND n.sent_at IS NULL AND n.created_at < now() - make_interval(secs => $1)
 		UNION ALL
-		SELECT h.id, $4::text, 'hold is ready since ' || r.at || ' and its patron chose e-mail, but no message was written'
-		FROM holds h JOIN patrons p ON p.id = h.patron_id
+		SELECT h.id, $4::text, 'hold is ready since ' || r.at || ' but its patron was never told: no contact date and no call on the list'
+		FROM holds h
 		JOIN LATERAL (SELECT max(e.at) AS at FROM hold_events e WHERE e.hold_id = h.id AND e.to_status = 'ready') r ON true
-		WHERE h.status = 'ready' AND p.contact_method = 'email' AND r.at < now() - make_interval(secs => $1)
-		  AND EXISTS (SELECT 1 FROM patron_emails pe WHERE pe.patron_id = p.id AND pe.notify)
-		  AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.hold_id = h.id AND n.channel = 'email' AND n.created_at >= r.at)
+		WHERE h.status = 'ready' AND h.contact_date IS NULL AND r.at < now() - make_interval(secs => $1)
+		  AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.hold_id = h.id AND n.channel = 'phone' AND n.created_at >= r.at)
 		ORDER BY 1`, settle, RuleMailDuplicate, RuleMailUnsent, RuleMailMissing)
 	if err != nil {
 		return fmt.Errorf("check ready mail: %w", err)

@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -23,10 +24,12 @@ import (
 	"yoyaku/activities"
 	"yoyaku/api"
 	"yoyaku/auth"
+	"yoyaku/check"
 	"yoyaku/config"
 	"yoyaku/domain"
 	"yoyaku/mailer"
 	"yoyaku/seed"
+	"yoyaku/store"
 	"yoyaku/temporalx"
 	"yoyaku/testenv"
 	"yoyaku/worker"
@@ -94,8 +97,29 @@ func newStack(t *testing.T, env map[string]string) *stack {
 	var login struct{ Token string }
 	s.mustDo("POST", "/api/v1/staff/session", "", map[string]string{"login": "staff", "password": "staff-demo"}, 200, &login)
 	s.staff = login.Token
-	t.Cleanup(s.checkHistories) // runs before the worker stops and the API closes
+	t.Cleanup(s.checkHistories)  // runs before the worker stops and the API closes
+	t.Cleanup(s.checkInvariants) // runs first: the scenario's last changes settle while the worker still runs
 	return s
+}
+
+// checkInvariants runs `yoyaku check` over the stack when the scenario ends: whatever the test did, no
+// invariant may be broken once the last changes have settled (up to 30 s).
+func (s *stack) checkInvariants() {
+	if s.t.Failed() {
+		return // the failure says more than a check of a scenario cut short
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.t.Context()), 30*time.Second)
+	defer cancel()
+	o := check.Options{TaskQueue: s.cfg.TaskQueue, Mailpit: s.mail.APIURL,
+		Limits: store.Limits{Total: s.cfg.HoldLimitTotal, AV: s.cfg.HoldLimitAV}}
+	r, err := check.Until(ctx, s.db, s.tc, o, 500*time.Millisecond)
+	if err != nil {
+		s.t.Errorf("yoyaku check could not run: %v", err)
+		return
+	}
+	for _, v := range r.Violations {
+		s.t.Errorf("yoyaku check: %s", v)
+	}
 }
 
 // do sends a JSON request and decodes the JSON answer into out (when not nil); it returns the status.
