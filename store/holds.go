@@ -248,7 +248,7 @@ var ErrNoSuchHold = errors.New("store: no such hold")
 // GetHold reads one hold; with patronID != 0 only that patron's.
 func GetHold(ctx context.Context, q sqlx.QueryerContext, id, patronID int64) (HoldView, error) {
 	var h HoldView
-	err := sqlx.GetContext(ctx, q, &h, holdViewSelect+` WHERE h.id = $1 AND ($2 = 0 OR h.patron_id = $2)`, id, patronID)
+	err := sqlx.GetContext(ctx, q, &h, holdViewSelect+` WHERE h.id = $1 AND ($2::bigint = 0 OR h.patron_id = $2)`, id, patronID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return HoldView{}, ErrNoSuchHold
 	}
