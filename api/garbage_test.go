@@ -21,7 +21,6 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -33,24 +32,6 @@ import (
 	"yoyaku/temporalx"
 	"yoyaku/testenv"
 )
-
-// lockedBuffer collects the server's log.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // mutationCounter is the test's Temporal client, counting every call that would start or change a workflow.
 type mutationCounter struct {
@@ -327,7 +308,7 @@ func TestGarbageInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &lockedBuffer{}
+	logs := &testenv.LockedBuffer{}
 	tc := &mutationCounter{Client: testenv.Temporal(t)}
 	s := &Server{DB: db, Temporal: tc, Cfg: cfg, Metrics: metrics,
 		Log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
@@ -359,9 +340,7 @@ func TestGarbageInput(t *testing.T) {
 	identities := []*identity{anon, patron, staff}
 
 	before := dbFingerprint(t, db)
-	logs.mu.Lock()
-	logs.b.Reset()
-	logs.mu.Unlock()
+	logs.Reset()
 
 	// The routes, by path with their methods.
 	routes := r.Routes()

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"yoyaku/chaos"
+	"yoyaku/testenv"
 )
 
 // TestChaosShortDay is the short form of `make chaos` that `make test` runs: a private stack takes 250 holds
@@ -22,7 +23,7 @@ func TestChaosShortDay(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 12*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, "chaos", "--holds", "250", "--duration", "2m", "--settle", "4m", "--out", out)
-	var log lockedBuffer
+	var log testenv.LockedBuffer
 	cmd.Stdout, cmd.Stderr = &log, &log
 	err := cmd.Run()
 	var rep chaos.Report

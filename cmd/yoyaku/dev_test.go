@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -23,24 +22,6 @@ import (
 )
 
 func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
-
-// lockedBuffer collects a child's output for the failure message.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // buildYoyaku builds the yoyaku binary into a temporary directory beside links to the pinned temporal and
 // mailpit binaries, as `make build` lays them out in ./bin.
@@ -112,7 +93,7 @@ func runDevOnce(t *testing.T, bin, devDir string, p devPorts, stopSig syscall.Si
 		"YOYAKU_DEV_DIR="+devDir,
 		fmt.Sprintf("YOYAKU_HTTP_ADDR=127.0.0.1:%d", p.http),
 		fmt.Sprintf("YOYAKU_WORKER_METRICS_ADDR=127.0.0.1:%d", p.metrics))
-	var out lockedBuffer
+	var out testenv.LockedBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	start := time.Now()
@@ -187,7 +168,7 @@ func runDevOnce(t *testing.T, bin, devDir string, p devPorts, stopSig syscall.Si
 }
 
 // waitFor waits until dev says it is ready and url answers 200.
-func waitFor(ctx context.Context, exited <-chan error, url string, out *lockedBuffer) error {
+func waitFor(ctx context.Context, exited <-chan error, url string, out *testenv.LockedBuffer) error {
 	for {
 		if strings.Contains(out.String(), "yoyaku is running") && get(ctx, url, nil) == 200 {
 			return nil

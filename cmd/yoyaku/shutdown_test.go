@@ -56,7 +56,7 @@ func TestAPIDrainsInFlightRequestsOnSIGTERM(t *testing.T) {
 		t.Fatal(err)
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	var out lockedBuffer
+	var out testenv.LockedBuffer
 	cmd := exec.Command(bin, "api")
 	cmd.Env = append(os.Environ(),
 		"YOYAKU_HTTP_ADDR="+addr,
