@@ -40,9 +40,12 @@ type MailSummary struct {
 }
 
 // ToAddresses returns the bare addresses of To, in header order.
-func (m MailSummary) ToAddresses() []string {
-	out := make([]string, len(m.To))
-	for i, a := range m.To {
+func (m MailSummary) ToAddresses() []string { return Addresses(m.To) }
+
+// Addresses returns the bare addresses of as, in order.
+func Addresses(as []MailAddress) []string {
+	out := make([]string, len(as))
+	for i, a := range as {
 		out[i] = a.Address
 	}
 	return out

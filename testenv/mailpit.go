@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"yoyaku/apiclient"
 )
 
 // Reading Mailpit's HTTP API (v1) from tests.
@@ -23,11 +25,8 @@ import (
 
 var mailpitHTTP = &http.Client{Timeout: 10 * time.Second}
 
-// MailAddress is one address of a message as Mailpit parsed it.
-type MailAddress struct {
-	Name    string
-	Address string
-}
+// MailAddress is one address of a message as Mailpit parsed it (apiclient's, which the drivers read).
+type MailAddress = apiclient.MailAddress
 
 // MailMessage is a message as Mailpit's API returns it (GET /api/v1/message/{ID}), decoded: Subject and
 // Text are UTF-8, MessageID has no angle brackets.
@@ -49,13 +48,7 @@ type MailMessage struct {
 }
 
 // ToAddresses returns the bare addresses of To, in header order.
-func (m MailMessage) ToAddresses() []string {
-	out := make([]string, len(m.To))
-	for i, a := range m.To {
-		out[i] = a.Address
-	}
-	return out
-}
+func (m MailMessage) ToAddresses() []string { return apiclient.Addresses(m.To) }
 
 type mailpitList struct {
 	MessagesCount int `json:"messages_count"`
