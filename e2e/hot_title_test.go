@@ -1,11 +1,8 @@
 package e2e_test
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -17,6 +14,7 @@ import (
 	"github.com/lib/pq"
 	"go.temporal.io/api/workflowservice/v1"
 
+	"yoyaku/apiclient"
 	"yoyaku/auth"
 )
 
@@ -407,40 +405,9 @@ func hotEach(n, workers int, f func(i int) error) error {
 // close one per request).
 var hotClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 
-// hotCall is stack.do for goroutines: it reports instead of failing the test, and wants a 200.
+// hotCall is stack.do for goroutines: it reports instead of failing the test (stack.do calls t.Fatal), and
+// wants a 2xx.
 func (s *stack) hotCall(method, path, token string, body, out any) error {
-	var r io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		r = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(s.t.Context(), method, s.url+path, r)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := hotClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s %s = %d %s", method, path, resp.StatusCode, raw)
-	}
-	if out != nil {
-		if err := json.Unmarshal(raw, out); err != nil {
-			return fmt.Errorf("%s %s: %s: %w", method, path, raw, err)
-		}
-	}
-	return nil
+	c := apiclient.Client{Base: s.url, HC: hotClient}
+	return c.Do(s.t.Context(), method, path, token, body, out)
 }
