@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 
 	"yoyaku/apiclient"
+	"yoyaku/internal/par"
 )
 
 // The fixtures are made through the staff API (patrons, titles, copies, loans), as a library's staff would.
@@ -135,7 +136,7 @@ func (f *fixtureMaker) setup(ctx context.Context, staffLogin, staffPassword stri
 	if fx.lender, err = f.newPatron(ctx, staff, 0, false); err != nil {
 		return nil, err
 	}
-	err = parallel(ctx, patrons, f.par, func(ctx context.Context, i int) error {
+	err = par.Each(ctx, patrons, f.par, func(ctx context.Context, i int) error {
 		p, err := f.newPatron(ctx, staff, i+1, true)
 		fx.patrons.patrons[i] = p
 		return err
@@ -174,7 +175,7 @@ func (f *fixtureMaker) newCopies(ctx context.Context, fx *fixtures, n int) ([]co
 	for i := range branches {
 		branches[i] = fx.libraries[f.rng.IntN(len(fx.libraries))]
 	}
-	err := parallel(ctx, n, f.par, func(ctx context.Context, i int) error {
+	err := par.Each(ctx, n, f.par, func(ctx context.Context, i int) error {
 		c, err := f.newCopy(ctx, fx.staff, branches[i])
 		out[i] = c
 		return err
@@ -201,39 +202,4 @@ func (f *fixtureMaker) pickOther(fx *fixtures, branch string) string {
 			return b
 		}
 	}
-}
-
-// parallel runs f(0) … f(n-1) on at most limit goroutines and returns the first error; after an error the
-// remaining calls are not started and ctx is cancelled for the running ones.
-func parallel(ctx context.Context, n, limit int, f func(ctx context.Context, i int) error) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		next     atomic.Int64
-		wg       sync.WaitGroup
-		once     sync.Once
-		firstErr error
-	)
-	for range min(max(limit, 1), n) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n || ctx.Err() != nil {
-					return
-				}
-				if err := f(ctx, i); err != nil {
-					once.Do(func() { firstErr = err })
-					cancel()
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	if firstErr != nil {
-		return firstErr
-	}
-	return ctx.Err()
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"yoyaku/apiclient"
+	"yoyaku/internal/par"
 )
 
 // notifySample is one returned copy and the hold waiting for it.
@@ -30,7 +31,7 @@ func prepareNotify(ctx context.Context, api *apiclient.Client, f *fixtureMaker, 
 		return nil, err
 	}
 	samples := make([]*notifySample, len(patrons))
-	err = parallel(ctx, len(patrons), f.par, func(ctx context.Context, i int) error {
+	err = par.Each(ctx, len(patrons), f.par, func(ctx context.Context, i int) error {
 		s := &notifySample{copy: copies[i], patron: patrons[i]}
 		samples[i] = s
 		if err := f.lend(ctx, fx, s.copy); err != nil {

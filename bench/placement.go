@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"yoyaku/apiclient"
+	"yoyaku/internal/par"
 )
 
 // BaselineTaskQueue is where the bench runs its bare empty workflows, away from yoyaku's task queue.
@@ -47,7 +48,7 @@ func runBaseline(ctx context.Context, c client.Client, run string, round, n, con
 		waits     sync.WaitGroup
 	)
 	first := time.Now()
-	_ = parallel(ctx, n, concurrency, func(sctx context.Context, i int) error {
+	_ = par.Each(ctx, n, concurrency, func(sctx context.Context, i int) error {
 		wr, err := c.ExecuteWorkflow(sctx, client.StartWorkflowOptions{
 			ID:        fmt.Sprintf("bench-noop-%s-%d-%d", run, round, i),
 			TaskQueue: BaselineTaskQueue,
@@ -62,7 +63,7 @@ func runBaseline(ctx context.Context, c client.Client, run string, round, n, con
 		lastStart = later(lastStart, now)
 		mu.Unlock()
 		waits.Add(1)
-		go func() { // outlives parallel's context: the run's ctx
+		go func() { // outlives par.Each's context: the run's ctx
 			defer waits.Done()
 			if err := wr.Get(ctx, nil); err != nil {
 				logged.Do(func() { log.Warn("baseline: wait", "err", err) })
@@ -179,7 +180,7 @@ func runPlacement(ctx context.Context, api *apiclient.Client, fx *fixtures, titl
 	}()
 
 	first := time.Now()
-	_ = parallel(ctx, n, concurrency, func(ctx context.Context, i int) error {
+	_ = par.Each(ctx, n, concurrency, func(ctx context.Context, i int) error {
 		defer posted.Add(1)
 		p, err := fx.patrons.take()
 		if err != nil {

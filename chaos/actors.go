@@ -11,6 +11,7 @@ import (
 	"github.com/lib/pq"
 
 	"yoyaku/apiclient"
+	"yoyaku/internal/par"
 )
 
 // The day's actors. Staff and patrons act through the HTTP API only; the database tells the driver what
@@ -41,7 +42,7 @@ func (w *world) setup(ctx context.Context) error {
 		return fmt.Errorf("chaos: %w", err)
 	}
 	w.titles = make([]string, w.cfg.Titles)
-	if err := parallel(ctx, w.cfg.Titles, 8, func(ctx context.Context, i int) error {
+	if err := par.Each(ctx, w.cfg.Titles, 8, func(ctx context.Context, i int) error {
 		id, err := w.api.CreateTitle(ctx, w.staff, fmt.Sprintf("混沌の一日 %s 第%d話", run, i+1), "試験 太郎", "book")
 		if err != nil {
 			return err
@@ -66,7 +67,7 @@ func (w *world) setup(ctx context.Context) error {
 	}
 	w.patrons = make([]*patron, w.cfg.Patrons)
 	base := 9_000_000 + w.intn(900_000)
-	if err := parallel(ctx, w.cfg.Patrons, 8, func(ctx context.Context, i int) error {
+	if err := par.Each(ctx, w.cfg.Patrons, 8, func(ctx context.Context, i int) error {
 		card := fmt.Sprintf("%07d", base+i)
 		email := fmt.Sprintf("chaos-%s-%d@example.jp", run, i)
 		if err := w.api.CreatePatron(ctx, w.staff, card, fmt.Sprintf("利用者%d", i), patronPassword, []string{email}); err != nil {
@@ -365,23 +366,4 @@ func (w *world) failed(err error) {
 	if s := apiclient.Status(err); s != http.StatusConflict && s != http.StatusNotFound {
 		w.log.Warn("chaos: request refused", "err", strings.TrimSpace(err.Error()))
 	}
-}
-
-// parallel runs f for 0..n-1, limit at a time, and returns the first error.
-func parallel(ctx context.Context, n, limit int, f func(ctx context.Context, i int) error) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	sem := make(chan struct{}, limit)
-	var wg sync.WaitGroup
-	for i := 0; i < n && ctx.Err() == nil; i++ {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			if err := f(ctx, i); err != nil {
-				cancel(err)
-			}
-		})
-	}
-	wg.Wait()
-	return context.Cause(ctx)
 }
