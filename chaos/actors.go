@@ -38,6 +38,7 @@ func (w *world) setup(ctx context.Context) error {
 	}
 	run := fmt.Sprintf("%04x", w.intn(1<<16))
 	lender := fmt.Sprintf("8%06d", w.intn(1_000_000))
+	w.lender = lender
 	if err := w.api.CreatePatron(ctx, w.staff, lender, "貸出先", patronPassword, nil); err != nil {
 		return fmt.Errorf("chaos: %w", err)
 	}
@@ -216,6 +217,14 @@ func (w *world) desk(ctx context.Context) {
 			continue
 		}
 		for _, it := range pl.Items {
+			if w.intn(40) == 0 { // a walk-in patron borrows the set-aside copy first: the hold looks for another
+				if _, err := w.api.Checkout(ctx, w.staff, it.Barcode, w.lender, lib); err != nil {
+					w.failed(err)
+					continue
+				}
+				w.walkIns.Add(1)
+				continue
+			}
 			kind, n := "pull", &w.pulls
 			if w.intn(40) == 0 {
 				kind, n = "missing", &w.missing
@@ -332,7 +341,8 @@ func (w *world) returnOne(ctx context.Context) {
 	}
 }
 
-// cancelOne: a patron cancels one of their holds online (refused once it is ready or travelling).
+// cancelOne: a patron cancels one of their holds online (refused once it is ready or travelling), or, one
+// time in four, staff cancel it at the desk (allowed in any open state, a travelling copy included).
 func (w *world) cancelOne(ctx context.Context) {
 	w.mu.Lock()
 	var id string
@@ -344,11 +354,22 @@ func (w *world) cancelOne(ctx context.Context) {
 			break
 		}
 	}
+	by := "patron"
+	if w.rng.IntN(4) == 0 {
+		by = "staff"
+	}
+	if h != nil {
+		w.cancelAsked[[2]string{id, by}] = true // before asking: the answer may be lost with a killed API
+	}
 	w.mu.Unlock()
 	if h == nil {
 		return
 	}
-	err := w.api.Do(ctx, http.MethodPost, "/api/v1/holds/"+id+"/cancel", h.p.token, nil, nil)
+	path, token := "/api/v1/holds/"+id+"/cancel", h.p.token
+	if by == "staff" {
+		path, token = "/api/v1/staff/holds/"+id+"/cancel", w.staff
+	}
+	err := w.api.Do(ctx, http.MethodPost, path, token, map[string]string{}, nil)
 	switch {
 	case err == nil:
 		w.cancels.Add(1)

@@ -42,8 +42,11 @@ type Config struct {
 	Duration time.Duration // length of the busy day; the faults fall at fixed points of it
 	Settle   time.Duration // how long the stack may take to recover before the check must pass
 	Limits   store.Limits  // the stack's hold limits
-	Seed     uint64
-	Log      *slog.Logger
+	// CancelApprovalDelay and TimeZone are the stack's settings (yoyaku check's stuck rule needs them).
+	CancelApprovalDelay time.Duration
+	TimeZone            string
+	Seed                uint64
+	Log                 *slog.Logger
 }
 
 // Fault is one break and how long the service took to come back.
@@ -63,6 +66,7 @@ type Report struct {
 	Missing         int64             `json:"missing"`
 	Receipts        int64             `json:"receipts"`
 	Pickups         int64             `json:"pickups"`
+	WalkIns         int64             `json:"walk_ins"` // set-aside copies lent to somebody else at the desk
 	Cancellations   int64             `json:"cancellations"`
 	Expiries        int               `json:"expiries"`
 	ReadyEvents     int               `json:"ready_events"`
@@ -71,15 +75,18 @@ type Report struct {
 	Faults          []Fault           `json:"faults"`
 	RecoveryS       float64           `json:"recovery_s"` // from the end of the day until the check passed
 	Violations      []check.Violation `json:"violations"`
-	LostHolds       []string          `json:"lost_holds"`
+	LostHolds       []string          `json:"lost_holds"` // confirmed holds missing, or closed in a way nobody asked for
 	StuckRequested  []int64           `json:"stuck_requested"`
 	DuplicateMails  int               `json:"duplicate_mails"`
 	ElapsedS        float64           `json:"elapsed_s"`
 }
 
 // OK reports whether the run found nothing wrong.
+// A day in which some kind of event never happened proves nothing about it, and is not OK either.
 func (r *Report) OK() bool {
-	return len(r.Violations) == 0 && len(r.LostHolds) == 0 && len(r.StuckRequested) == 0 && r.DuplicateMails == 0 &&
+	busy := r.HoldsPlaced > 0 && r.Returns > 0 && r.Pulls > 0 && r.Receipts > 0 && r.Pickups > 0 && r.Cancellations > 0 &&
+		r.Expiries > 0 && r.ReadyEvents > 0 && r.MailsInMailpit > 0
+	return busy && len(r.Violations) == 0 && len(r.LostHolds) == 0 && len(r.StuckRequested) == 0 && r.DuplicateMails == 0 &&
 		len(r.Faults) == 5 && !slicesAny(r.Faults, func(f Fault) bool { return f.Err != "" })
 }
 
@@ -117,7 +124,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	defer db.Close()
 	w := &world{cfg: cfg, api: apiclient.New(cfg.APIURL), db: db, log: log,
-		rng: rand.New(rand.NewPCG(cfg.Seed, 0x6368616f73)), holds: map[string]*holdRec{}, decided: map[string]bool{}}
+		rng: rand.New(rand.NewPCG(cfg.Seed, 0x6368616f73)), holds: map[string]*holdRec{}, decided: map[string]bool{},
+		cancelAsked: map[[2]string]bool{}}
 	log.Info("chaos: setting up", "titles", cfg.Titles, "patrons", cfg.Patrons)
 	if err := w.setup(ctx); err != nil {
 		return nil, err
@@ -129,16 +137,14 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, ctx.Err()
 	}
 	end := time.Now()
-	log.Info("chaos: the day is over; waiting for the stack to settle", "up_to", cfg.Settle)
-	if err := w.verify(ctx, rep); err != nil {
-		return rep, err
-	}
-	rep.RecoveryS = time.Since(end).Seconds()
-	rep.ElapsedS = time.Since(start).Seconds()
 	rep.HoldsPlaced = w.placed.Load()
 	rep.Returns, rep.Pulls, rep.Missing, rep.Receipts = w.returns.Load(), w.pulls.Load(), w.missing.Load(), w.receipts.Load()
-	rep.Pickups, rep.Cancellations, rep.ClientErrors = w.pickups.Load(), w.cancels.Load(), w.errs.Load()
-	return rep, nil
+	rep.Pickups, rep.WalkIns, rep.Cancellations, rep.ClientErrors = w.pickups.Load(), w.walkIns.Load(), w.cancels.Load(), w.errs.Load()
+	log.Info("chaos: the day is over; waiting for the stack to settle", "up_to", cfg.Settle)
+	err = w.verify(ctx, rep)
+	rep.RecoveryS = time.Since(end).Seconds()
+	rep.ElapsedS = time.Since(start).Seconds()
+	return rep, err
 }
 
 // day runs the actors for cfg.Duration and the faults at fixed points of it.
@@ -204,7 +210,8 @@ func (w *world) verify(ctx context.Context, rep *Report) error {
 		return fmt.Errorf("chaos: connect to Temporal: %w", err)
 	}
 	defer tc.Close()
-	o := check.Options{TaskQueue: w.cfg.TaskQueue, Settle: 2 * time.Second, Mailpit: w.cfg.MailpitURL, Limits: w.cfg.Limits}
+	o := check.Options{TaskQueue: w.cfg.TaskQueue, Settle: 2 * time.Second, Mailpit: w.cfg.MailpitURL, Limits: w.cfg.Limits,
+		CancelApprovalDelay: w.cfg.CancelApprovalDelay, TimeZone: w.cfg.TimeZone}
 	cctx, cancel := context.WithTimeout(ctx, w.cfg.Settle)
 	r, err := check.Until(cctx, w.db, tc, o, 3*time.Second)
 	cancel()
@@ -233,6 +240,22 @@ func (w *world) verify(ctx context.Context, rep *Report) error {
 			rep.LostHolds = append(rep.LostHolds, id)
 		}
 	}
+	// A hold cancelled by a patron or by staff must be one somebody asked to cancel; expiring is the system's.
+	var closed []struct {
+		ID     string `db:"id"`
+		Reason string `db:"cancel_reason"`
+	}
+	if err := w.db.SelectContext(ctx, &closed, `SELECT id::text AS id, cancel_reason FROM holds
+		WHERE id::text = ANY($1) AND status = 'cancelled' AND cancel_reason <> 'expired'`, pqArray(ids)); err != nil {
+		return fmt.Errorf("chaos: look for the cancelled holds: %w", err)
+	}
+	w.mu.Lock()
+	for _, h := range closed {
+		if !w.cancelAsked[[2]string{h.ID, h.Reason}] {
+			rep.LostHolds = append(rep.LostHolds, h.ID+" (cancelled as "+h.Reason+" without such a request)")
+		}
+	}
+	w.mu.Unlock()
 	if err := w.db.GetContext(ctx, &rep.HoldsInDatabase, `SELECT count(*) FROM holds`); err != nil {
 		return fmt.Errorf("chaos: %w", err)
 	}
@@ -242,27 +265,33 @@ func (w *world) verify(ctx context.Context, rep *Report) error {
 	if err := w.db.GetContext(ctx, &rep.Expiries, `SELECT count(*) FROM holds WHERE cancel_reason = 'expired'`); err != nil {
 		return fmt.Errorf("chaos: %w", err)
 	}
-	// Every message in Mailpit, whatever the database says: the same Message-ID twice is a ready mail sent
-	// twice (a worker killed between the mail server's acceptance and the record of it).
+	// Every message in Mailpit, whatever the database says: one Message-ID to one address twice is a ready
+	// mail sent twice (a worker killed between the mail server's acceptance and the record of it).
 	mp := apiclient.NewMailpitClient(w.cfg.MailpitURL)
-	seen := map[string]int{}
+	seen, copies := map[string]bool{}, map[[2]string]int{}
 	for start := 0; ; start += 500 {
 		msgs, total, err := mp.Messages(ctx, start, 500)
 		if err != nil {
 			return fmt.Errorf("chaos: read Mailpit: %w", err)
 		}
 		for _, m := range msgs {
-			seen[m.MessageID]++
+			if seen[m.ID] {
+				continue
+			}
+			seen[m.ID] = true
+			for _, a := range m.To {
+				copies[[2]string{m.MessageID, a.Address}]++
+			}
 		}
-		rep.MailsInMailpit += len(msgs)
 		if len(msgs) == 0 || start+500 >= total {
 			break
 		}
 	}
-	for id, n := range seen {
+	rep.MailsInMailpit = len(seen)
+	for k, n := range copies {
 		if n > 1 {
 			rep.DuplicateMails += n - 1
-			w.log.Error("chaos: ready mail sent more than once", "message_id", id, "copies", n)
+			w.log.Error("chaos: ready mail sent more than once", "message_id", k[0], "copies", n)
 		}
 	}
 	return nil
@@ -270,12 +299,13 @@ func (w *world) verify(ctx context.Context, rep *Report) error {
 
 // world is what the actors share: the stack, the fixtures, and what happened so far.
 type world struct {
-	cfg   Config
-	api   *apiclient.Client
-	db    *sqlx.DB
-	log   *slog.Logger
-	staff string
-	libs  []string
+	cfg    Config
+	api    *apiclient.Client
+	db     *sqlx.DB
+	log    *slog.Logger
+	staff  string
+	libs   []string
+	lender string // card of the patron the desk lends copies to (the day's first loans, walk-ins)
 
 	mu      sync.Mutex
 	rng     *rand.Rand // under mu
@@ -283,8 +313,10 @@ type world struct {
 	titles  []string
 	holds   map[string]*holdRec // placed holds by ID, under mu
 	decided map[string]bool     // holds on the hold shelf whose fate (picked up or left to expire) is set, under mu
+	// cancelAsked: (hold, "patron" or "staff") for every cancellation asked for, recorded before asking
+	cancelAsked map[[2]string]bool
 
-	placed, returns, pulls, missing, receipts, pickups, cancels, errs atomic.Int64
+	placed, returns, pulls, missing, receipts, pickups, walkIns, cancels, errs atomic.Int64
 }
 
 type patron struct {

@@ -22,6 +22,7 @@ const (
 	RuleCopyState       = "copy_state"       // a hold's copy is not where its status says (hold shelf, in transit, loan)
 	RuleFIFO            = "fifo"             // a later hold got a copy while an earlier one on the title waited
 	RuleIdleCopy        = "idle_copy"        // a free copy stays on a shelf while an eligible hold on its title waits
+	RuleStuck           = "stuck"            // a hold that should have moved on long ago and did not
 	RuleLimit           = "limit"            // a patron has more open holds than the limits allow, or two on one title
 	RuleNoWorkflow      = "no_workflow"      // an open hold (or series hold) without a running workflow
 	RuleOrphanWorkflow  = "orphan_workflow"  // a running workflow whose hold is closed or does not exist
@@ -68,6 +69,10 @@ type Options struct {
 	Settle time.Duration
 	// Limits are the configured per-patron limits (zero: not checked).
 	Limits store.Limits
+	// CancelApprovalDelay is the configured wait of a cancellation request before it is approved.
+	CancelApprovalDelay time.Duration
+	// TimeZone is the library's (pickup deadlines are dates there); empty: UTC.
+	TimeZone string
 	// Mailpit is the base URL of a Mailpit (dev and test stacks): every sent ready mail is looked up there,
 	// once. Empty checks the notification records only.
 	Mailpit string
@@ -93,6 +98,7 @@ func Run(ctx context.Context, db *sqlx.DB, tc client.Client, o Options) (Report,
 	settle := o.Settle.Seconds()
 	dbRules := []func(context.Context, *sqlx.DB, float64, *Report) error{
 		copyShared, copyState, fifo, idleCopies, readyMail,
+		func(ctx context.Context, db *sqlx.DB, settle float64, r *Report) error { return stuck(ctx, db, settle, o, r) },
 	}
 	if o.Limits.Total > 0 {
 		dbRules = append(dbRules, func(ctx context.Context, db *sqlx.DB, _ float64, r *Report) error {
@@ -119,16 +125,26 @@ func Run(ctx context.Context, db *sqlx.DB, tc client.Client, o Options) (Report,
 }
 
 // Until runs the check until it finds nothing or ctx ends, pausing between runs, and returns the last
-// report: for tests and the chaos run, where a scenario's last changes may still be in flight.
+// complete report: for tests and the chaos run, where a scenario's last changes may still be in flight. Each
+// run gets up to a minute of its own, so the deadline never cuts a report in half.
 func Until(ctx context.Context, db *sqlx.DB, tc client.Client, o Options, pause time.Duration) (Report, error) {
+	var last Report
+	var lastErr error
 	for {
-		r, err := Run(ctx, db, tc, o)
-		if err == nil && r.OK() {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		r, err := Run(rctx, db, tc, o)
+		cancel()
+		switch {
+		case err == nil && r.OK():
 			return r, nil
+		case err == nil:
+			last, lastErr = r, nil
+		case last.Violations == nil:
+			lastErr = err
 		}
 		select {
 		case <-ctx.Done():
-			return r, err
+			return last, lastErr
 		case <-time.After(pause):
 		}
 	}

@@ -248,6 +248,18 @@ func TestDatabaseRules(t *testing.T) {
 		f.exec(`UPDATE holds SET contact_date = NULL WHERE id = $1`, h)
 		only(t, run(t, f.db, nil, check.Options{}), check.RuleMailMissing, []int64{h}, "")
 	})
+	t.Run("unsent message of a hold picked up before the retry", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t)
+		title := f.title()
+		h := f.hold(f.patron("a@example.jp"), title, "ready", 2*time.Minute, f.copy(title, "hold_shelf"))
+		f.exec(`INSERT INTO notifications (hold_id, channel, address, idempotency_key, created_at)
+			VALUES ($1::bigint, 'email', 'a@example.jp', 'ready:' || $1::bigint || ':1:a@example.jp', now() - interval '1 minute')`, h)
+		f.retire(h)
+		if r := run(t, f.db, nil, check.Options{}); !r.OK() {
+			t.Fatalf("want no violation, got %v", r.Violations)
+		}
+	})
 	t.Run("patron who chose e-mail after being told is not owed a mail", func(t *testing.T) { // told: contact date set
 		t.Parallel()
 		f := newFixture(t)
@@ -274,7 +286,7 @@ func TestDatabaseRules(t *testing.T) {
 		title := f.title()
 		h := f.hold(f.patron("a@example.jp"), title, "ready", 2*time.Minute, f.copy(title, "hold_shelf"))
 		f.exec(`INSERT INTO notifications (hold_id, channel, address, idempotency_key, created_at)
-			VALUES ($1, 'email', 'a@example.jp', 'k1', now() - interval '1 minute')`, h)
+			VALUES ($1::bigint, 'email', 'a@example.jp', 'ready:' || $1::bigint || ':1:a@example.jp', now() - interval '1 minute')`, h)
 		only(t, run(t, f.db, nil, check.Options{}), check.RuleMailUnsent, []int64{h}, "")
 	})
 	t.Run("two messages to one address for one ready event", func(t *testing.T) {
@@ -287,6 +299,54 @@ func TestDatabaseRules(t *testing.T) {
 		}
 		only(t, run(t, f.db, nil, check.Options{}), check.RuleMailDuplicate, []int64{h}, "")
 	})
+}
+
+// TestStuckHolds: holds that should have moved on long ago are reported, each with its reason.
+func TestStuckHolds(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		setup func(f *fixture) int64
+	}{
+		{"never approved", func(f *fixture) int64 { return f.hold(f.patron(""), f.title(), "requested", 2*time.Minute, "") }},
+		{"copy set aside but never taken", func(f *fixture) int64 {
+			title := f.title()
+			return f.hold(f.patron(""), title, "queued", 2*time.Minute, f.copy(title, "on_shelf"))
+		}},
+		{"set-aside copy lent to somebody else", func(f *fixture) int64 {
+			title := f.title()
+			c := f.copy(title, "on_loan")
+			f.exec(`INSERT INTO loans (barcode, patron_id, branch, due_date) VALUES ($1, $2, 'chuo', current_date + 14)`, c, f.patron(""))
+			return f.hold(f.patron(""), title, "awaiting_pull", 2*time.Minute, c)
+		}},
+		{"cancellation never approved", func(f *fixture) int64 {
+			h := f.hold(f.patron(""), f.title(), "cancel_requested", 2*time.Minute, "")
+			f.exec(`UPDATE holds SET cancel_requested_at = now() - interval '2 minutes' WHERE id = $1`, h)
+			return h
+		}},
+		{"series volume whose turn came", func(f *fixture) int64 {
+			p := f.patron("")
+			s := f.id(`INSERT INTO series_holds (patron_id) VALUES ($1) RETURNING id`, p)
+			first := f.hold(p, f.title(), "queued", 3*time.Minute, "")
+			f.exec(`UPDATE holds SET series_hold_id = $2, series_seq = 1, status = 'cancelled',
+				cancelled_at = now() - interval '1 minute', cancel_reason = 'patron' WHERE id = $1`, first, s)
+			second := f.hold(p, f.title(), "preparing", 3*time.Minute, "")
+			f.exec(`UPDATE holds SET series_hold_id = $2, series_seq = 2 WHERE id = $1`, second, s)
+			return second
+		}},
+		{"ready past its deadline", func(f *fixture) int64 {
+			title := f.title()
+			h := f.hold(f.patron(""), title, "ready", 2*time.Minute, f.copy(title, "hold_shelf"))
+			f.exec(`UPDATE holds SET contact_date = current_date - 10, pickup_deadline = current_date - 4 WHERE id = $1`, h)
+			return h
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			h := tc.setup(f)
+			only(t, run(t, f.db, nil, check.Options{}), check.RuleStuck, []int64{h}, "")
+		})
+	}
 }
 
 // startHoldWorkflow starts a hold workflow on a task queue no worker polls: it runs (and never moves) with

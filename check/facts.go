@@ -17,7 +17,9 @@ import (
 const open = `status NOT IN ('cancelled', 'fulfilled')`
 
 // queuedSince is when hold h last became 順番待ち/返却待ち ('queued'): from then on it is eligible for a copy.
-const queuedSince = `(SELECT max(e.at) FROM hold_events e WHERE e.hold_id = h.id AND e.to_status = 'queued')`
+// A queued → queued transition (a pickup change while waiting) does not restart the wait.
+const queuedSince = `(SELECT max(e.at) FROM hold_events e WHERE e.hold_id = h.id AND e.to_status = 'queued'
+	AND e.from_status IS DISTINCT FROM 'queued')`
 
 // settled is the SQL condition "hold h has not changed for $1 seconds".
 const settled = `COALESCE((SELECT max(e.at) FROM hold_events e WHERE e.hold_id = h.id), h.placed_at) < now() - make_interval(secs => $1)`
@@ -175,7 +177,7 @@ func limits(ctx context.Context, db *sqlx.DB, l store.Limits, r *Report) error {
 // it and the hold's next transition. The contact method is not judged as it is now: a patron may change it
 // after being told.
 func readyMail(ctx context.Context, db *sqlx.DB, settle float64, r *Report) error {
-	if err := db.GetContext(ctx, &r.ReadyEvents, `SELECT count(*) FROM hold_events WHERE to_status = 'ready'`); err != nil {
+	if err := db.GetContext(ctx, &r.ReadyEvents, `SELECT count(*) FROM hold_events WHERE to_status = 'ready' AND from_status IS DISTINCT FROM 'ready'`); err != nil {
 		return fmt.Errorf("check ready mail: %w", err)
 	}
 	if err := db.GetContext(ctx, &r.MailsSent, `SELECT count(*) FROM notifications WHERE channel = 'email' AND sent_at IS NOT NULL`); err != nil {
@@ -203,6 +205,9 @@ func readyMail(ctx context.Context, db *sqlx.DB, settle float64, r *Report) erro
 		SELECT n.hold_id, $3::text, format('message to one address of the ready event at %s was never accepted by the mail server', n.created_at)
 		FROM notifications n
 		WHERE n.channel = 'email' AND n.sent_at IS NULL AND n.created_at < now() - make_interval(secs => $1)
+		  -- a hold picked up or expired before a crashed send was retried is rightly never mailed
+		  AND EXISTS (SELECT 1 FROM holds h WHERE h.id = n.hold_id AND h.status = 'ready'
+		      AND h.transition::text = split_part(n.idempotency_key, ':', 3))
 		UNION ALL
 		SELECT h.id, $4::text, 'hold is ready since ' || r.at || ' but its patron was never told: no contact date and no call on the list'
 		FROM holds h
@@ -215,6 +220,46 @@ func readyMail(ctx context.Context, db *sqlx.DB, settle float64, r *Report) erro
 	}
 	for _, row := range rows {
 		r.add(Violation{Rule: row.Rule, Holds: []int64{row.Hold}, Detail: row.Detail})
+	}
+	return nil
+}
+
+// stuck: holds that should have moved on and did not — a lost signal, a dropped timer, a transition that
+// failed for good. Their database row and workflow may agree; they are still wrong.
+func stuck(ctx context.Context, db *sqlx.DB, settle float64, o Options, r *Report) error {
+	tz := o.TimeZone
+	if tz == "" {
+		tz = "UTC"
+	}
+	var rows []struct {
+		Hold   int64  `db:"id"`
+		Detail string `db:"detail"`
+	}
+	err := db.SelectContext(ctx, &rows, `
+		SELECT h.id, CASE
+			WHEN h.status = 'requested' THEN 'placed at ' || h.placed_at || ' and never approved'
+			WHEN h.status = 'queued' AND h.item_barcode IS NOT NULL THEN 'a copy was set aside at ' || h.assigned_at || ' but the hold never took it'
+			WHEN h.status IN ('queued', 'awaiting_pull') THEN 'its set-aside copy is ' || i.status || ', not on a shelf'
+			WHEN h.status = 'cancel_requested' THEN 'cancellation requested at ' || h.cancel_requested_at || ' and never approved'
+			WHEN h.status = 'preparing' THEN 'every earlier volume of its series is ready or closed, but it still waits its turn'
+			ELSE 'its pickup deadline ' || h.pickup_deadline || ' has passed but it did not expire' END AS detail
+		FROM holds h LEFT JOIN items i ON i.barcode = h.item_barcode
+		WHERE `+settled+` AND (
+			h.status = 'requested'
+			OR (h.status = 'queued' AND h.item_barcode IS NOT NULL AND h.assigned_at < now() - make_interval(secs => $1))
+			OR (h.status IN ('queued', 'awaiting_pull') AND i.status <> 'on_shelf' AND i.updated_at < now() - make_interval(secs => $1))
+			OR (h.status = 'cancel_requested' AND h.cancel_requested_at < now() - make_interval(secs => $1 + $2))
+			OR (h.status = 'preparing' AND NOT EXISTS (SELECT 1 FROM holds e WHERE e.series_hold_id = h.series_hold_id
+				AND e.series_seq < h.series_seq AND e.status NOT IN ('ready', 'fulfilled', 'cancelled'))
+				AND NOT EXISTS (SELECT 1 FROM holds e JOIN hold_events ev ON ev.hold_id = e.id
+					WHERE e.series_hold_id = h.series_hold_id AND ev.at > now() - make_interval(secs => $1)))
+			OR (h.status = 'ready' AND h.pickup_deadline < (now() AT TIME ZONE $3)::date - 1))
+		ORDER BY h.id`, settle, o.CancelApprovalDelay.Seconds(), tz)
+	if err != nil {
+		return fmt.Errorf("check stuck holds: %w", err)
+	}
+	for _, row := range rows {
+		r.add(Violation{Rule: RuleStuck, Holds: []int64{row.Hold}, Detail: row.Detail})
 	}
 	return nil
 }

@@ -105,6 +105,11 @@ func workflowsMatch(ctx context.Context, db *sqlx.DB, tc client.Client, o Option
 			}
 			if !run {
 				r.add(Violation{Rule: RuleNoWorkflow, Holds: []int64{h.ID}, Detail: fmt.Sprintf("hold is %s but has %s", h.Status, what)})
+				continue
+			}
+			// running but not (yet) listed: visibility lags, so ask the workflow itself for its status
+			if err := confirmMismatch(ctx, db, tc, h.ID, "(not listed)", r); err != nil {
+				return err
 			}
 			continue
 		}

@@ -111,7 +111,8 @@ func (s *stack) checkInvariants() {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.t.Context()), 30*time.Second)
 	defer cancel()
 	o := check.Options{TaskQueue: s.cfg.TaskQueue, Mailpit: s.mail.APIURL,
-		Limits: store.Limits{Total: s.cfg.HoldLimitTotal, AV: s.cfg.HoldLimitAV}}
+		Limits:              store.Limits{Total: s.cfg.HoldLimitTotal, AV: s.cfg.HoldLimitAV},
+		CancelApprovalDelay: s.cfg.CancelApprovalDelay, TimeZone: s.cfg.Location.String()}
 	r, err := check.Until(ctx, s.db, s.tc, o, 500*time.Millisecond)
 	if err != nil {
 		s.t.Errorf("yoyaku check could not run: %v", err)

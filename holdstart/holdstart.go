@@ -31,6 +31,16 @@ type Hold struct {
 type Settings struct {
 	TaskQueue           string
 	CancelApprovalDelay time.Duration
+	// AfterFailure lets a start replace a run that failed (the reconciler's: a hold still at its first
+	// transition whose run failed must get a new one). A running or completed run still refuses a second start.
+	AfterFailure bool
+}
+
+func (s Settings) reusePolicy() enums.WorkflowIdReusePolicy {
+	if s.AfterFailure {
+		return enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY
+	}
+	return enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE
 }
 
 // StartHold starts h's HoldWorkflow.
@@ -42,7 +52,7 @@ func StartHold(ctx context.Context, tc client.Client, s Settings, h Hold) error 
 	_, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       workflows.HoldWorkflowID(h.ID),
 		TaskQueue:                s.TaskQueue,
-		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDReusePolicy:    s.reusePolicy(),
 		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
 		// without it the SDK answers a second start with the running workflow, as if it had started it
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
@@ -62,7 +72,7 @@ func StartSeries(ctx context.Context, tc client.Client, s Settings, seriesID int
 	_, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       workflows.SeriesWorkflowID(seriesID),
 		TaskQueue:                s.TaskQueue,
-		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDReusePolicy:    s.reusePolicy(),
 		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
 		// without it the SDK answers a second start with the running workflow, as if it had started it
 		WorkflowExecutionErrorWhenAlreadyStarted: true,

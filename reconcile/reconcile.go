@@ -6,6 +6,7 @@ package reconcile
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -27,9 +28,12 @@ type Result struct {
 }
 
 // Once starts the workflow of every hold still in 予約申込 after Grace without one, and of every series hold
-// whose volumes are all still in 予約申込 (its start never happened).
+// whose volumes are all still in 予約申込 (its start never happened). A run that failed before approving is
+// replaced. Starts that fail are reported together; the others still happen.
 func Once(ctx context.Context, db *sqlx.DB, tc client.Client, s holdstart.Settings) (Result, error) {
 	var r Result
+	var errs []error
+	s.AfterFailure = true // a hold still at its first transition whose run failed gets a new run
 	var holds []struct {
 		ID      int64  `db:"id"`
 		TitleID *int64 `db:"title_id"`
@@ -51,7 +55,8 @@ func Once(ctx context.Context, db *sqlx.DB, tc client.Client, s holdstart.Settin
 		case err == nil:
 			r.Holds = append(r.Holds, h.ID)
 		case !holdstart.AlreadyStarted(err):
-			return r, fmt.Errorf("reconcile: start hold %d: %w", h.ID, err)
+			// one hold that cannot start must not keep the later ones waiting
+			errs = append(errs, fmt.Errorf("start hold %d: %w", h.ID, err))
 		}
 	}
 	var series []int64
@@ -71,8 +76,11 @@ func Once(ctx context.Context, db *sqlx.DB, tc client.Client, s holdstart.Settin
 		case err == nil:
 			r.Series = append(r.Series, id)
 		case !holdstart.AlreadyStarted(err):
-			return r, fmt.Errorf("reconcile: start series hold %d: %w", id, err)
+			errs = append(errs, fmt.Errorf("start series hold %d: %w", id, err))
 		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return r, fmt.Errorf("reconcile: %w", err)
 	}
 	return r, nil
 }

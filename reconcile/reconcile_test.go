@@ -92,6 +92,20 @@ func TestOnceStartsWhatACrashLeftUnstarted(t *testing.T) {
 	if len(again.Holds)+len(again.Series) != 0 {
 		t.Fatalf("second pass started %+v", again)
 	}
+
+	// A run that ended without approving its hold (failed, terminated) is replaced; the hold is still at its
+	// first transition, so nothing happens twice.
+	if err := tc.TerminateWorkflow(ctx, workflows.HoldWorkflowID(stranded[0]), "", "as if it had failed"); err != nil {
+		t.Fatal(err)
+	}
+	third, err := reconcile.Once(ctx, db, tc, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(third.Holds, stranded[:1]) || len(third.Series) != 0 {
+		t.Fatalf("third pass started %+v, want hold %d again", third, stranded[0])
+	}
+	running(t, tc, workflows.HoldWorkflowID(stranded[0]))
 }
 
 func running(t *testing.T, tc client.Client, id string) {

@@ -47,6 +47,7 @@ func runChaos(ctx context.Context, _ config.Config, log *slog.Logger, args []str
 	}
 	cfg.Limits = store.Limits{Total: stackCfg.HoldLimitTotal, AV: stackCfg.HoldLimitAV}
 	cfg.TaskQueue = stackCfg.TaskQueue
+	cfg.CancelApprovalDelay, cfg.TimeZone = stackCfg.CancelApprovalDelay, stackCfg.Location.String()
 
 	st, dir, err := startPrivateStack(ctx, log, *binDir, "chaos", chaosEnv)
 	if err != nil {

@@ -37,7 +37,8 @@ func runCheck(ctx context.Context, cfg config.Config, log *slog.Logger, args []s
 	}
 	defer c.close(log)
 	o := check.Options{TaskQueue: cfg.TaskQueue, Settle: *settle, Mailpit: *mailpit,
-		Limits: store.Limits{Total: cfg.HoldLimitTotal, AV: cfg.HoldLimitAV}}
+		Limits:              store.Limits{Total: cfg.HoldLimitTotal, AV: cfg.HoldLimitAV},
+		CancelApprovalDelay: cfg.CancelApprovalDelay, TimeZone: cfg.Location.String()}
 	var rep check.Report
 	if *wait > 0 {
 		wctx, cancel := context.WithTimeout(ctx, *wait)
