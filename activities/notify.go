@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -132,11 +133,31 @@ func (a *Activities) sendReadyMail(ctx context.Context, h holdRow, key string, a
 	} else if err != nil {
 		return time.Time{}, fmt.Errorf("send ready mail for hold %d: %w", h.ID, err)
 	}
-	if _, err := a.DB.ExecContext(ctx, `UPDATE notifications SET sent_at = now(), message_id = $2
-		WHERE idempotency_key = ANY($1) AND sent_at IS NULL`, pq.Array(keys), msgID); err != nil {
+	if err := a.markSent(ctx, keys, msgID); err != nil {
 		return time.Time{}, fmt.Errorf("mark ready mail sent for hold %d: %w", h.ID, err)
 	}
 	return contactedAt, nil
+}
+
+// markSent records that the mail server accepted the message. Once it has, failing the activity would send
+// the message again on retry, so a database that is restarting is waited for (with backoff, for as long as
+// the activity may run) instead. Only a worker killed in this window can still send a message twice.
+func (a *Activities) markSent(ctx context.Context, keys []string, msgID string) error {
+	wait := 100 * time.Millisecond
+	for {
+		_, err := a.DB.ExecContext(ctx, `UPDATE notifications SET sent_at = now(), message_id = $2
+			WHERE idempotency_key = ANY($1) AND sent_at IS NULL`, pq.Array(keys), msgID)
+		if err == nil {
+			return nil
+		}
+		activity.GetLogger(ctx).Warn("ready mail sent but not yet recorded; retrying", "err", err)
+		select {
+		case <-ctx.Done():
+			return errors.Join(err, ctx.Err())
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 5*time.Second)
+	}
 }
 
 // deadline is when a hold contacted at contactedAt expires, and the last day shown to the patron: 1 week
