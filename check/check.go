@@ -98,7 +98,9 @@ func Run(ctx context.Context, db *sqlx.DB, tc client.Client, o Options) (Report,
 	settle := o.Settle.Seconds()
 	dbRules := []func(context.Context, *sqlx.DB, float64, *Report) error{
 		copyShared, copyState, fifo, idleCopies, readyMail,
-		func(ctx context.Context, db *sqlx.DB, settle float64, r *Report) error { return stuck(ctx, db, settle, o, r) },
+		func(ctx context.Context, db *sqlx.DB, settle float64, r *Report) error {
+			return stuck(ctx, db, settle, o, r)
+		},
 	}
 	if o.Limits.Total > 0 {
 		dbRules = append(dbRules, func(ctx context.Context, db *sqlx.DB, _ float64, r *Report) error {
