@@ -293,9 +293,6 @@ var garbageHeaders = [][]string{
 var routeParamGarbage = regexp.MustCompile(`[:*][A-Za-z_]+`)
 
 func TestGarbageInput(t *testing.T) {
-	if testing.Short() {
-		t.Skip("sends thousands of requests")
-	}
 	db := testenv.DB(t)
 	if _, err := seed.Demo(t.Context(), db); err != nil {
 		t.Fatal(err)
