@@ -124,6 +124,14 @@ func run(t *testing.T, db *sqlx.DB, tc client.Client, o check.Options) check.Rep
 	return r
 }
 
+// clean asserts that the report holds no violation (what names the state checked).
+func clean(t *testing.T, r check.Report, what string) {
+	t.Helper()
+	if !r.OK() {
+		t.Fatalf("%s: %v", what, r.Violations)
+	}
+}
+
 // only asserts that the report holds exactly one violation, of rule, naming the holds and copy given.
 func only(t *testing.T, r check.Report, rule string, holds []int64, copy string) {
 	t.Helper()
@@ -200,9 +208,7 @@ func TestDatabaseRules(t *testing.T) {
 		f.hold(f.patron(""), title, "queued", 5*time.Minute, "") // its queued event: 1 minute ago
 		late := f.hold(f.patron(""), title, "awaiting_pull", 4*time.Minute, c)
 		f.exec(`UPDATE holds SET assigned_at = now() - interval '3 minutes' WHERE id = $1`, late)
-		if r := run(t, f.db, nil, check.Options{}); !r.OK() {
-			t.Fatalf("want no violation, got %v", r.Violations)
-		}
+		clean(t, run(t, f.db, nil, check.Options{}), "want no violation")
 	})
 	t.Run("free copy on the shelf while a hold waits", func(t *testing.T) {
 		t.Parallel()
@@ -219,9 +225,7 @@ func TestDatabaseRules(t *testing.T) {
 		f.hold(f.patron(""), title, "queued", 2*time.Minute, "")
 		c := f.copy(title, "on_shelf")
 		f.exec(`UPDATE items SET updated_at = now() WHERE barcode = $1`, c)
-		if r := run(t, f.db, nil, check.Options{}); !r.OK() {
-			t.Fatalf("want no violation within the settling time, got %v", r.Violations)
-		}
+		clean(t, run(t, f.db, nil, check.Options{}), "want no violation within the settling time")
 	})
 	t.Run("patron past the limit", func(t *testing.T) {
 		t.Parallel()
@@ -256,18 +260,14 @@ func TestDatabaseRules(t *testing.T) {
 		f.exec(`INSERT INTO notifications (hold_id, channel, address, idempotency_key, created_at)
 			VALUES ($1::bigint, 'email', 'a@example.jp', 'ready:' || $1::bigint || ':1:a@example.jp', now() - interval '1 minute')`, h)
 		f.retire(h)
-		if r := run(t, f.db, nil, check.Options{}); !r.OK() {
-			t.Fatalf("want no violation, got %v", r.Violations)
-		}
+		clean(t, run(t, f.db, nil, check.Options{}), "want no violation")
 	})
 	t.Run("patron who chose e-mail after being told is not owed a mail", func(t *testing.T) { // told: contact date set
 		t.Parallel()
 		f := newFixture(t)
 		title := f.title()
 		f.hold(f.patron("a@example.jp"), title, "ready", 2*time.Minute, f.copy(title, "hold_shelf"))
-		if r := run(t, f.db, nil, check.Options{}); !r.OK() {
-			t.Fatalf("want no violation, got %v", r.Violations)
-		}
+		clean(t, run(t, f.db, nil, check.Options{}), "want no violation")
 	})
 	t.Run("phone patron on the call list is not owed anything yet", func(t *testing.T) {
 		t.Parallel()
@@ -276,9 +276,7 @@ func TestDatabaseRules(t *testing.T) {
 		h := f.hold(f.patron(""), title, "ready", 2*time.Minute, f.copy(title, "hold_shelf"))
 		f.exec(`UPDATE holds SET contact_date = NULL WHERE id = $1`, h)
 		f.exec(`INSERT INTO notifications (hold_id, channel, idempotency_key) VALUES ($1, 'phone', 'call')`, h)
-		if r := run(t, f.db, nil, check.Options{}); !r.OK() {
-			t.Fatalf("want no violation, got %v", r.Violations)
-		}
+		clean(t, run(t, f.db, nil, check.Options{}), "want no violation")
 	})
 	t.Run("message never accepted by the mail server", func(t *testing.T) {
 		t.Parallel()
