@@ -3,10 +3,13 @@ package worker_test
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
+	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
+	"google.golang.org/protobuf/encoding/protojson"
 
 	"yoyaku/activities"
 	"yoyaku/config"
@@ -64,6 +67,7 @@ func TestArchiveOnTheDevServer(t *testing.T) {
 	if err := run.Get(ctx, &res); err != nil {
 		t.Fatal(err)
 	}
+	recordHistory(t, tc, run.GetID(), run.GetRunID())
 	if res.Archived != 1 {
 		t.Fatalf("archived %d holds, want 1", res.Archived)
 	}
@@ -94,5 +98,30 @@ func TestEnsureSchedulesIsIdempotent(t *testing.T) {
 	}
 	if got := len(desc.Schedule.Spec.Intervals); got != 1 || desc.Schedule.Spec.Intervals[0].Every != time.Hour {
 		t.Fatalf("schedule spec = %+v, want every hour", desc.Schedule.Spec)
+	}
+}
+
+// recordHistory writes a run's history to $YOYAKU_RECORD_HISTORIES (when set) for the replay tests of
+// workflows/, as the e2e tests do for the hold, check-in and series workflows.
+func recordHistory(t *testing.T, tc client.Client, id, runID string) {
+	dir := os.Getenv("YOYAKU_RECORD_HISTORIES")
+	if dir == "" {
+		return
+	}
+	var events []*historypb.HistoryEvent
+	it := tc.GetWorkflowHistory(t.Context(), id, runID, false, 0)
+	for it.HasNext() {
+		ev, err := it.Next()
+		if err != nil {
+			t.Fatalf("history of %s: %v", id, err)
+		}
+		events = append(events, ev)
+	}
+	js, err := protojson.Marshal(&historypb.History{Events: events})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, t.Name()+"-archive-"+runID[len(runID)-8:]+".json"), js, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

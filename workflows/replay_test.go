@@ -23,7 +23,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 	for _, f := range files {
 		kinds[kindOf(filepath.Base(f))]++
 	}
-	for _, want := range []string{"hold", "checkin", "series"} {
+	for _, want := range []string{"hold", "checkin", "series", "archive"} {
 		if kinds[want] == 0 {
 			t.Fatalf("no recorded %s histories in testdata/ (found %v)", want, kinds)
 		}
@@ -47,7 +47,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 
 // kindOf reads the workflow kind recorded in a file name: <Test>-<kind>-<id>.json.
 func kindOf(name string) string {
-	for _, k := range []string{"hold", "checkin", "series"} {
+	for _, k := range []string{"hold", "checkin", "series", "archive"} {
 		if strings.Contains(name, "-"+k+"-") {
 			return k
 		}
