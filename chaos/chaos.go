@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -87,16 +88,7 @@ func (r *Report) OK() bool {
 	busy := r.HoldsPlaced > 0 && r.Returns > 0 && r.Pulls > 0 && r.Receipts > 0 && r.Pickups > 0 && r.Cancellations > 0 &&
 		r.Expiries > 0 && r.ReadyEvents > 0 && r.MailsInMailpit > 0
 	return busy && len(r.Violations) == 0 && len(r.LostHolds) == 0 && len(r.StuckRequested) == 0 && r.DuplicateMails == 0 &&
-		len(r.Faults) == 5 && !slicesAny(r.Faults, func(f Fault) bool { return f.Err != "" })
-}
-
-func slicesAny[T any](s []T, f func(T) bool) bool {
-	for _, v := range s {
-		if f(v) {
-			return true
-		}
-	}
-	return false
+		len(r.Faults) == 5 && !slices.ContainsFunc(r.Faults, func(f Fault) bool { return f.Err != "" })
 }
 
 // Summary is the one line a run ends with.
@@ -267,31 +259,15 @@ func (w *world) verify(ctx context.Context, rep *Report) error {
 	}
 	// Every message in Mailpit, whatever the database says: one Message-ID to one address twice is a ready
 	// mail sent twice (a worker killed between the mail server's acceptance and the record of it).
-	mp := apiclient.NewMailpitClient(w.cfg.MailpitURL)
-	seen, copies := map[string]bool{}, map[[2]string]int{}
-	for start := 0; ; start += 500 {
-		msgs, total, err := mp.Messages(ctx, start, 500)
-		if err != nil {
-			return fmt.Errorf("chaos: read Mailpit: %w", err)
-		}
-		for _, m := range msgs {
-			if seen[m.ID] {
-				continue
-			}
-			seen[m.ID] = true
-			for _, a := range m.To {
-				copies[[2]string{m.MessageID, a.Address}]++
-			}
-		}
-		if len(msgs) == 0 || start+500 >= total {
-			break
-		}
+	copies, read, err := check.MailpitCopies(ctx, w.cfg.MailpitURL)
+	if err != nil {
+		return fmt.Errorf("chaos: read Mailpit: %w", err)
 	}
-	rep.MailsInMailpit = len(seen)
+	rep.MailsInMailpit = read
 	for k, n := range copies {
 		if n > 1 {
 			rep.DuplicateMails += n - 1
-			w.log.Error("chaos: ready mail sent more than once", "message_id", k[0], "copies", n)
+			w.log.Error("chaos: ready mail sent more than once", "message_id", k.MessageID, "copies", n)
 		}
 	}
 	return nil

@@ -95,20 +95,10 @@ func (r Report) OK() bool { return len(r.Violations) == 0 }
 // operator never reads "nothing found" from a check that did not look.
 func Run(ctx context.Context, db *sqlx.DB, tc client.Client, o Options) (Report, error) {
 	var r Report
-	settle := o.Settle.Seconds()
-	dbRules := []func(context.Context, *sqlx.DB, float64, *Report) error{
-		copyShared, copyState, fifo, idleCopies, readyMail,
-		func(ctx context.Context, db *sqlx.DB, settle float64, r *Report) error {
-			return stuck(ctx, db, settle, o, r)
-		},
-	}
-	if o.Limits.Total > 0 {
-		dbRules = append(dbRules, func(ctx context.Context, db *sqlx.DB, _ float64, r *Report) error {
-			return limits(ctx, db, o.Limits, r)
-		})
-	}
-	for _, rule := range dbRules {
-		if err := rule(ctx, db, settle, &r); err != nil {
+	for _, rule := range []func(context.Context, *sqlx.DB, Options, *Report) error{
+		copyShared, copyState, fifo, idleCopies, readyMail, stuck, limits,
+	} {
+		if err := rule(ctx, db, o, &r); err != nil {
 			return r, err
 		}
 	}
@@ -118,7 +108,7 @@ func Run(ctx context.Context, db *sqlx.DB, tc client.Client, o Options) (Report,
 		}
 	}
 	if o.Mailpit != "" {
-		if err := mailpitMatch(ctx, db, o.Mailpit, settle, &r); err != nil {
+		if err := mailpitMatch(ctx, db, o, &r); err != nil {
 			r.add(Violation{Rule: RuleCheckIncomplete, Detail: "Mailpit not compared: " + err.Error()})
 		}
 	}

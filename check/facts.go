@@ -6,12 +6,10 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
-
-	"yoyaku/store"
 )
 
-// The rules PostgreSQL alone can answer. Each takes the settling time in seconds: a hold whose last
-// transition, or a copy whose last change, is younger than that is still moving and is not judged.
+// The rules PostgreSQL alone can answer. A hold whose last transition, or a copy whose last change, is younger
+// than the settling time (Options.Settle) is still moving and is not judged.
 
 // open is the SQL condition of a hold that is not closed.
 const open = `status NOT IN ('cancelled', 'fulfilled')`
@@ -24,7 +22,7 @@ const queuedSince = `(SELECT max(e.at) FROM hold_events e WHERE e.hold_id = h.id
 // settled is the SQL condition "hold h has not changed for $1 seconds".
 const settled = `COALESCE((SELECT max(e.at) FROM hold_events e WHERE e.hold_id = h.id), h.placed_at) < now() - make_interval(secs => $1)`
 
-func copyShared(ctx context.Context, db *sqlx.DB, _ float64, r *Report) error {
+func copyShared(ctx context.Context, db *sqlx.DB, _ Options, r *Report) error {
 	var rows []struct {
 		Barcode string        `db:"item_barcode"`
 		Holds   pq.Int64Array `db:"holds"`
@@ -43,7 +41,8 @@ func copyShared(ctx context.Context, db *sqlx.DB, _ float64, r *Report) error {
 
 // copyState: a ready hold's copy is on its pickup branch's hold shelf, a travelling hold's copy is in
 // transit; a copy on a hold shelf belongs to a ready hold; a copy is on loan exactly when a loan is open.
-func copyState(ctx context.Context, db *sqlx.DB, settle float64, r *Report) error {
+func copyState(ctx context.Context, db *sqlx.DB, o Options, r *Report) error {
+	settle := o.Settle.Seconds()
 	var rows []struct {
 		Hold    *int64 `db:"hold"`
 		Barcode string `db:"barcode"`
@@ -83,7 +82,8 @@ func copyState(ctx context.Context, db *sqlx.DB, settle float64, r *Report) erro
 // fifo: a hold that got a copy while an earlier-placed hold on the same title was already waiting for one
 // (and still waits) jumped the queue. Holds that became eligible later (a series volume whose turn came,
 // a hold approved after the copy was given) are not passed over.
-func fifo(ctx context.Context, db *sqlx.DB, settle float64, r *Report) error {
+func fifo(ctx context.Context, db *sqlx.DB, o Options, r *Report) error {
+	settle := o.Settle.Seconds()
 	var rows []struct {
 		Waiting int64  `db:"waiting"`
 		Served  int64  `db:"served"`
@@ -110,7 +110,8 @@ func fifo(ctx context.Context, db *sqlx.DB, settle float64, r *Report) error {
 
 // idleCopies: a copy on a shelf, set aside for nobody, while a hold on its title has been waiting for longer
 // than the settling time.
-func idleCopies(ctx context.Context, db *sqlx.DB, settle float64, r *Report) error {
+func idleCopies(ctx context.Context, db *sqlx.DB, o Options, r *Report) error {
+	settle := o.Settle.Seconds()
 	var rows []struct {
 		Barcode string `db:"barcode"`
 		Hold    int64  `db:"hold"`
@@ -138,7 +139,11 @@ func idleCopies(ctx context.Context, db *sqlx.DB, settle float64, r *Report) err
 
 // limits: a patron's open holds, counted as placement counts them, never exceed the limits, and no title is
 // held twice by one patron: otherwise a hold was counted twice, or not at all, somewhere.
-func limits(ctx context.Context, db *sqlx.DB, l store.Limits, r *Report) error {
+func limits(ctx context.Context, db *sqlx.DB, o Options, r *Report) error {
+	l := o.Limits
+	if l.Total <= 0 {
+		return nil // not configured: nothing to compare with
+	}
 	var rows []struct {
 		Patron int64         `db:"patron_id"`
 		Total  int           `db:"total"`
@@ -176,7 +181,8 @@ func limits(ctx context.Context, db *sqlx.DB, l store.Limits, r *Report) error {
 // every message recorded was accepted by the mail server. A ready event's messages are those written between
 // it and the hold's next transition. The contact method is not judged as it is now: a patron may change it
 // after being told.
-func readyMail(ctx context.Context, db *sqlx.DB, settle float64, r *Report) error {
+func readyMail(ctx context.Context, db *sqlx.DB, o Options, r *Report) error {
+	settle := o.Settle.Seconds()
 	if err := db.GetContext(ctx, &r.ReadyEvents, `SELECT count(*) FROM hold_events WHERE to_status = 'ready' AND from_status IS DISTINCT FROM 'ready'`); err != nil {
 		return fmt.Errorf("check ready mail: %w", err)
 	}
@@ -226,7 +232,8 @@ func readyMail(ctx context.Context, db *sqlx.DB, settle float64, r *Report) erro
 
 // stuck: holds that should have moved on and did not — a lost signal, a dropped timer, a transition that
 // failed for good. Their database row and workflow may agree; they are still wrong.
-func stuck(ctx context.Context, db *sqlx.DB, settle float64, o Options, r *Report) error {
+func stuck(ctx context.Context, db *sqlx.DB, o Options, r *Report) error {
+	settle := o.Settle.Seconds()
 	tz := o.TimeZone
 	if tz == "" {
 		tz = "UTC"

@@ -2,73 +2,47 @@ package check
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/url"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"yoyaku/apiclient"
 )
 
-// mailpitPage is one page of Mailpit's message list (GET /api/v1/messages).
-type mailpitPage struct {
-	Total    int `json:"total"`
-	Messages []struct {
-		ID        string `json:"ID"` // Mailpit's own: a message read twice while pages shift is counted once
-		MessageID string `json:"MessageID"`
-		To        []struct {
-			Address string `json:"Address"`
-		} `json:"To"`
-	} `json:"messages"`
-}
+// MailKey is one copy's identity in a mailbox: Message-ID (without <>) and recipient address (lower case).
+type MailKey struct{ MessageID, Address string }
 
-// mailpitMessages reads every message Mailpit holds and counts them by Message-ID (without <>) and address:
-// a retry that mails only the addresses not mailed yet reuses the Message-ID without duplicating anything.
-func mailpitMessages(ctx context.Context, base string) (map[[2]string]int, error) {
-	hc := &http.Client{Timeout: 30 * time.Second}
-	out := map[[2]string]int{}
-	seen := map[string]bool{}
-	const limit = 1000
+// MailpitCopies reads every message Mailpit holds and counts them by Message-ID and address: a retry that
+// mails only the addresses not mailed yet reuses the Message-ID without duplicating anything. A message read
+// twice while the pages shift (new mail arriving) is counted once. It also returns how many messages it read.
+func MailpitCopies(ctx context.Context, base string) (map[MailKey]int, int, error) {
+	mp := apiclient.NewMailpitClient(base)
+	out, seen := map[MailKey]int{}, map[string]bool{}
+	const limit = 500
 	for start := 0; ; start += limit {
-		u := strings.TrimRight(base, "/") + "/api/v1/messages?" + url.Values{"start": {strconv.Itoa(start)}, "limit": {strconv.Itoa(limit)}}.Encode()
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+		msgs, total, err := mp.Messages(ctx, start, limit)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
-		resp, err := hc.Do(req)
-		if err != nil {
-			return nil, err
-		}
-		var page mailpitPage
-		err = json.NewDecoder(resp.Body).Decode(&page)
-		_ = resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return nil, fmt.Errorf("GET %s: %s", u, resp.Status)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("GET %s: %w", u, err)
-		}
-		for _, m := range page.Messages {
+		for _, m := range msgs {
 			if seen[m.ID] {
 				continue
 			}
 			seen[m.ID] = true
 			for _, a := range m.To {
-				out[[2]string{strings.Trim(m.MessageID, "<>"), strings.ToLower(a.Address)}]++
+				out[MailKey{strings.Trim(m.MessageID, "<>"), strings.ToLower(a.Address)}]++
 			}
 		}
-		if len(page.Messages) < limit || start+limit >= page.Total {
-			return out, nil
+		if len(msgs) == 0 || start+limit >= total {
+			return out, len(seen), nil
 		}
 	}
 }
 
 // mailpitMatch: every ready mail the database says was accepted is in Mailpit exactly once, addressed to
 // every address it was recorded for. Only this database's messages are looked at (tests share a Mailpit).
-func mailpitMatch(ctx context.Context, db *sqlx.DB, base string, settle float64, r *Report) error {
+func mailpitMatch(ctx context.Context, db *sqlx.DB, o Options, r *Report) error {
 	var rows []struct {
 		Hold      int64  `db:"hold_id"`
 		MessageID string `db:"message_id"`
@@ -76,19 +50,19 @@ func mailpitMatch(ctx context.Context, db *sqlx.DB, base string, settle float64,
 	}
 	if err := db.SelectContext(ctx, &rows, `SELECT hold_id, message_id, address FROM notifications
 		WHERE channel = 'email' AND sent_at IS NOT NULL AND message_id IS NOT NULL AND sent_at < now() - make_interval(secs => $1)
-		ORDER BY hold_id, message_id, address`, settle); err != nil {
+		ORDER BY hold_id, message_id, address`, o.Settle.Seconds()); err != nil {
 		return fmt.Errorf("sent mail: %w", err)
 	}
 	if len(rows) == 0 {
 		return nil
 	}
-	msgs, err := mailpitMessages(ctx, base)
+	msgs, _, err := MailpitCopies(ctx, o.Mailpit)
 	if err != nil {
 		return err
 	}
 	for _, n := range rows {
 		id := strings.Trim(n.MessageID, "<>")
-		switch copies := msgs[[2]string{id, strings.ToLower(n.Address)}]; {
+		switch copies := msgs[MailKey{id, strings.ToLower(n.Address)}]; {
 		case copies > 1:
 			r.add(Violation{Rule: RuleMailDuplicate, Holds: []int64{n.Hold}, Detail: fmt.Sprintf("Mailpit holds message %s to one address %d times", id, copies)})
 		case copies == 0:
