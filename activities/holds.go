@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"go.temporal.io/sdk/activity"
 
 	"yoyaku/domain"
 	"yoyaku/store"
@@ -350,4 +351,23 @@ func (a *Activities) Arrived(ctx context.Context, in ArrivedInput) (Outcome, err
 
 func (a *Activities) today() time.Time {
 	return domain.DateOf(time.Now(), a.Cfg.Location).Time()
+}
+
+// AwaitHold waits, for at most 10 s, until the hold's title and row locks can be taken — the locks every
+// transition of the hold takes — and reports on which attempt it got them. A hold workflow whose transition
+// keeps failing waits on it (a regular activity that Temporal's server retries) instead of retrying the
+// transition in its own history; it changes nothing.
+func (a *Activities) AwaitHold(ctx context.Context, holdID int64) (int, error) {
+	tx, err := a.DB.BeginTxx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("await hold %d: begin: %w", holdID, err)
+	}
+	defer func() { _ = tx.Rollback() }() // nothing is written: only the locks are tried
+	if _, err := tx.ExecContext(ctx, `SET LOCAL lock_timeout = '10s'`); err != nil {
+		return 0, fmt.Errorf("await hold %d: %w", holdID, err)
+	}
+	if _, err := loadHold(ctx, tx, holdID); err != nil {
+		return 0, fmt.Errorf("await hold %d: %w", holdID, err)
+	}
+	return int(activity.GetInfo(ctx).Attempt), nil
 }

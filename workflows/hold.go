@@ -91,9 +91,6 @@ func (w *holdWorkflow) setup(ctx workflow.Context) error {
 	return nil
 }
 
-// ChangeRetryApproval is the workflow.GetVersion change ID of retrying a first transition that failed.
-const ChangeRetryApproval = "retry-approval"
-
 func (w *holdWorkflow) run(ctx workflow.Context) (HoldResult, error) {
 	first := func(lctx workflow.Context) (activities.Outcome, error) {
 		var out activities.Outcome
@@ -110,25 +107,8 @@ func (w *holdWorkflow) run(ctx workflow.Context) (HoldResult, error) {
 		err := workflow.ExecuteLocalActivity(lctx, a.Resume, w.step()).Get(lctx, &out)
 		return out, err
 	}
-	for attempt := 0; ; attempt++ {
-		err := w.locked(ctx, first)
-		if err == nil {
-			break
-		}
-		// When many patrons hold one title at once, their approvals queue on the title's lock and a burst can
-		// outlast the local activity's 12 s. Failing the run would leave the hold 予約申込 for ever: keep
-		// trying, unless the activity refused for good. Runs recorded before this change failed here.
-		var appErr *temporal.ApplicationError
-		if (errors.As(err, &appErr) && appErr.NonRetryable()) || temporal.IsCanceledError(err) ||
-			workflow.GetVersion(ctx, ChangeRetryApproval, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
-			return HoldResult{}, err
-		}
-		w.log.Warn("first transition failed, retrying", "hold", w.in.HoldID, "attempt", attempt+1, "error", err)
-		// Backoff up to 10 s, spread over 5 s by the hold's ID so that a burst of holds does not come back at once.
-		wait := min(time.Second<<min(attempt, 4), 10*time.Second) + time.Duration(w.in.HoldID%5000)*time.Millisecond
-		if err := workflow.Sleep(ctx, wait); err != nil {
-			return HoldResult{}, err
-		}
+	if err := w.commit(ctx, ChangeRetryApproval, first); err != nil {
+		return HoldResult{}, err
 	}
 	for !w.closed() && !w.converted {
 		if err := workflow.Await(ctx, func() bool {
@@ -143,30 +123,33 @@ func (w *holdWorkflow) run(ctx workflow.Context) (HoldResult, error) {
 			err = w.applyCopy(ctx)
 		case w.converted:
 		case w.approveCancel:
-			w.approveCancel = false
 			if w.in.CancelApprovalDelay > 0 {
 				if err := workflow.Sleep(ctx, w.in.CancelApprovalDelay); err != nil {
 					return HoldResult{}, err
 				}
 			}
 			err = w.closeHold(ctx, domain.StatusCancelRequested, activities.CancelInput{Reason: domain.CancelPatron})
+			w.approveCancel = false
 		case w.notify:
 			w.notify = false
 			err = w.tellPatron(ctx)
 		case w.expired:
-			w.expired = false
 			err = w.closeHold(ctx, domain.StatusReady, activities.CancelInput{Reason: domain.CancelExpired})
+			w.expired = false
 		case w.proceedCh.Len() > 0:
 			w.proceedCh.ReceiveAsync(nil)
-			err = w.locked(ctx, func(lctx workflow.Context) (activities.Outcome, error) {
+			err = w.commit(ctx, ChangeRetryTriggers, func(lctx workflow.Context) (activities.Outcome, error) {
 				var out activities.Outcome
 				err := workflow.ExecuteLocalActivity(lctx, a.Proceed, w.step()).Get(lctx, &out)
 				return out, err
 			})
 		}
 		if err != nil {
-			// A transition that keeps failing after its retries is left for operators to see; the hold
-			// keeps serving staff scans and signals meanwhile.
+			if temporal.IsCanceledError(err) {
+				return HoldResult{}, err
+			}
+			// Only a refusal for good (or, in runs recorded before ChangeRetryTriggers, a failure past the
+			// local activity's retries) ends up here: the trigger is dropped and operators see why.
 			w.log.Error("hold transition failed", "hold", w.in.HoldID, "error", err)
 		}
 	}
@@ -185,11 +168,11 @@ func (w *holdWorkflow) run(ctx workflow.Context) (HoldResult, error) {
 	return HoldResult{Status: w.st.Status, Converted: w.converted}, nil
 }
 
-// applyCopy takes the next copy signal and applies it.
+// applyCopy takes the next copy signal and applies it, retrying until the transition commits.
 func (w *holdWorkflow) applyCopy(ctx workflow.Context) error {
 	var as activities.Assignment
 	w.copyCh.ReceiveAsync(&as)
-	return w.locked(ctx, func(lctx workflow.Context) (activities.Outcome, error) {
+	return w.commit(ctx, ChangeRetryTriggers, func(lctx workflow.Context) (activities.Outcome, error) {
 		var out activities.Outcome
 		err := workflow.ExecuteLocalActivity(lctx, a.ApplyCopy, activities.CopyInput{Step: w.step(), Assignment: as}).Get(lctx, &out)
 		return out, err
@@ -309,7 +292,7 @@ func (w *holdWorkflow) armTimer(ctx workflow.Context, expiresAt time.Time) {
 
 // closeHold runs the approval of a cancellation request, or the expiry, if the hold is still in from.
 func (w *holdWorkflow) closeHold(ctx workflow.Context, from domain.Status, in activities.CancelInput) error {
-	return w.locked(ctx, func(lctx workflow.Context) (activities.Outcome, error) {
+	return w.commit(ctx, ChangeRetryTriggers, func(lctx workflow.Context) (activities.Outcome, error) {
 		if w.st.Status != from {
 			return activities.Outcome{State: w.st}, nil
 		}

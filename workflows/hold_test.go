@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
@@ -79,6 +81,22 @@ type fakeHold struct {
 	st      activities.HoldState
 	calls   []call
 	signals []sentSignal
+	outage  outage         // transitions fail (retryably) in this window, as when PostgreSQL is frozen
+	failed  map[string]int // failed attempts per op, outside calls
+	awaits  int            // AwaitHold attempts
+	opAt    map[int]string // the op that took each transition
+}
+
+// outage makes the transitions named in ops (every one when ops is empty) fail from from until until.
+type outage struct {
+	ops         []string
+	from, until time.Time
+}
+
+func (o outage) active(now time.Time) bool { return !now.Before(o.from) && now.Before(o.until) }
+
+func (o outage) hits(op string, now time.Time) bool {
+	return o.active(now) && (len(o.ops) == 0 || slices.Contains(o.ops, op))
 }
 
 // newHoldEnv is a test environment with every hold activity mocked by a fakeHold for a hold of origin.
@@ -122,6 +140,22 @@ func refusal(code, msg string) error { return temporal.NewNonRetryableApplicatio
 func (f *fakeHold) step(op string, s activities.Step, do func(st *activities.HoldState, out *activities.Outcome) (domain.Status, error)) (activities.Outcome, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.outage.hits(op, f.env.Now()) {
+		if f.failed == nil {
+			f.failed = map[string]int{}
+		}
+		f.failed[op]++
+		return activities.Outcome{}, errors.New("pq: canceling statement due to statement timeout")
+	}
+	if s.Transition < f.st.Transition && !f.outage.from.IsZero() {
+		// A local activity attempt the workflow gave up on (its 12 s ran out while the test environment
+		// retried it in real time) comes late. The real step returns the outcome recorded for its transition,
+		// or refuses it as stale; either way the workflow never sees it.
+		if f.opAt[s.Transition] == op {
+			return activities.Outcome{State: f.st}, nil
+		}
+		return activities.Outcome{}, refusal(activities.ErrStale, "stale transition")
+	}
 	f.calls = append(f.calls, call{Op: op, Transition: s.Transition, At: f.env.Now()})
 	if s.HoldID != f.st.HoldID {
 		f.t.Errorf("%s: step for hold %d, want %d", op, s.HoldID, f.st.HoldID)
@@ -137,6 +171,10 @@ func (f *fakeHold) step(op string, s activities.Step, do func(st *activities.Hol
 		return activities.Outcome{}, err
 	}
 	if to != "" {
+		if f.opAt == nil {
+			f.opAt = map[int]string{}
+		}
+		f.opAt[next.Transition] = op
 		next.Status = to
 		next.Transition++
 		f.st = next
@@ -167,6 +205,15 @@ func (f *fakeHold) mockActivities(acts *activities.Activities) {
 		defer f.mu.Unlock()
 		f.calls = append(f.calls, call{Op: "load", At: f.env.Now()})
 		return f.st, nil
+	})
+	env.OnActivity(acts.AwaitHold, mock.Anything, mock.Anything).Return(func(ctx context.Context, id int64) (int, error) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.awaits++
+		if f.outage.active(f.env.Now()) {
+			return 0, errors.New("pq: canceling statement due to lock timeout")
+		}
+		return int(activity.GetInfo(ctx).Attempt), nil
 	})
 	env.OnActivity(acts.Approve, mock.Anything, mock.Anything).Return(func(_ context.Context, s activities.Step) (activities.Outcome, error) {
 		f.mu.Lock()
