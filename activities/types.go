@@ -138,7 +138,7 @@ type ArrivedInput struct {
 // NotifyResult says when the patron counts as contacted, if yet, and when the hold expires.
 type NotifyResult struct {
 	Skipped   bool      // the hold is no longer ready at this transition: nothing was sent
-	Contacted bool      // false: a phone call is on the call list and not made yet
+	Contacted bool      // false: the hold is on the call list (a phone patron, or every address refused the mail) and no call is recorded yet
 	ExpiresAt time.Time // set when Contacted
 }
 

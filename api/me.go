@@ -27,6 +27,9 @@ type MeJSON struct {
 	Emails     []string    `json:"emails"` // registered addresses, in slot order
 	Phones     []string    `json:"phones"` // numbers registered at the library
 	Contact    ContactJSON `json:"contact"`
+	// RefusedEmails are the registered addresses whose mail server refused the last ready mail to them
+	// (このアドレスにメールが届きませんでした), until the address is chosen again or accepts a later mail.
+	RefusedEmails []store.MailRefusal `json:"refused_emails"`
 }
 
 // ContactJSON is API.md's Contact: {"method":"email","emails":[...]}, {"method":"phone","phone":"..."} or
@@ -72,9 +75,12 @@ func (s *Server) getMe(c *gin.Context) {
 		return
 	}
 	me := MeJSON{CardNumber: p.CardNumber, Name: p.Name, Emails: make([]string, len(p.Emails)), Phones: p.Phones,
-		Contact: contactJSON(p.Contact)}
+		Contact: contactJSON(p.Contact), RefusedEmails: []store.MailRefusal{}}
 	for i, e := range p.Emails {
 		me.Emails[i] = e.Address
+		if e.RefusedAt.Valid {
+			me.RefusedEmails = append(me.RefusedEmails, store.MailRefusal{Address: e.Address, Reply: e.Refusal.String, At: e.RefusedAt.Time})
+		}
 	}
 	c.JSON(http.StatusOK, me)
 }

@@ -119,12 +119,12 @@ func TestMeShowsThePatronsOwnRecord(t *testing.T) {
 		want string // the whole answer, keys sorted
 	}{
 		{"1000001", `{"card_number":"1000001","contact":{"emails":["hanako.yamada@example.jp","hanako@mobile.example.jp"],"method":"email"},` +
-			`"emails":["hanako.yamada@example.jp","hanako@mobile.example.jp"],"name":"山田 花子","phones":[]}`},
+			`"emails":["hanako.yamada@example.jp","hanako@mobile.example.jp"],"name":"山田 花子","phones":[],"refused_emails":[]}`},
 		{"1000003", `{"card_number":"1000003","contact":{"method":"phone","phone":"090-1234-5678"},"emails":[],"name":"鈴木 一郎",` +
-			`"phones":["090-1234-5678","03-1234-5678"]}`},
-		{"1000004", `{"card_number":"1000004","contact":{"method":"none"},"emails":[],"name":"高橋 美咲","phones":[]}`},
+			`"phones":["090-1234-5678","03-1234-5678"],"refused_emails":[]}`},
+		{"1000004", `{"card_number":"1000004","contact":{"method":"none"},"emails":[],"name":"高橋 美咲","phones":[],"refused_emails":[]}`},
 		{"1000005", `{"card_number":"1000005","contact":{"emails":["k.tanaka@work.example.jp"],"method":"email"},` +
-			`"emails":["kenta.tanaka@example.jp","k.tanaka@work.example.jp"],"name":"田中 健太","phones":["080-9876-5432"]}`},
+			`"emails":["kenta.tanaka@example.jp","k.tanaka@work.example.jp"],"name":"田中 健太","phones":["080-9876-5432"],"refused_emails":[]}`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.card, func(t *testing.T) {

@@ -13,10 +13,12 @@ import (
 	"yoyaku/store"
 )
 
-// patronEmailChoice is a emailRegistered address on the form.
+// patronEmailChoice is a registered address on the form; Refused: its mail server refused the last ready
+// mail (「このアドレスにメールが届きませんでした」 next to it).
 type patronEmailChoice struct {
 	Address string
 	Chosen  bool
+	Refused bool
 }
 
 // patronAccountForm is the state of the 利用者情報変更 form.
@@ -55,7 +57,8 @@ func (s *Server) renderAccount(c *gin.Context, status int, req *contactRequest, 
 		}
 	}
 	for _, e := range prof.Emails {
-		f.Emails = append(f.Emails, patronEmailChoice{Address: e.Address, Chosen: chosen[strings.ToLower(e.Address)]})
+		f.Emails = append(f.Emails, patronEmailChoice{Address: e.Address, Chosen: chosen[strings.ToLower(e.Address)],
+			Refused: e.RefusedAt.Valid})
 	}
 	for i := len(prof.Emails); i < store.MaxEmails; i++ {
 		v := ""
@@ -144,4 +147,10 @@ func (s *Server) accountSubmit(c *gin.Context) {
 		return
 	}
 	seeOther(c, "/account?done=1")
+}
+
+func init() {
+	addTexts(map[string][2]string{
+		"account.refused": {"このアドレスにメールが届きませんでした", "Mail to this address could not be delivered"},
+	})
 }

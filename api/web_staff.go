@@ -532,6 +532,7 @@ func (s *Server) badCard(ctx context.Context, card string) bool {
 
 type callRow struct {
 	HoldID, Card, Name, Phone, Title string
+	MailRefused                      []store.MailRefusal // why an e-mail patron is on the list
 }
 
 func (s *Server) staffCallListPage(c *gin.Context) { s.staffCallAnswer(c, nil) }
@@ -550,7 +551,8 @@ func (s *Server) staffCallAnswer(c *gin.Context, act func(d staffDesk, data gin.
 		}
 		rows := make([]callRow, len(calls))
 		for i, call := range calls {
-			rows[i] = callRow{HoldID: idString(call.HoldID), Card: call.Card, Name: call.Name, Phone: call.Phone, Title: call.Title}
+			rows[i] = callRow{HoldID: idString(call.HoldID), Card: call.Card, Name: call.Name, Phone: call.Phone, Title: call.Title,
+				MailRefused: call.MailRefused}
 		}
 		data["Calls"] = rows
 		if e != nil {

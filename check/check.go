@@ -27,7 +27,7 @@ const (
 	RuleNoWorkflow      = "no_workflow"      // an open hold (or series hold) without a running workflow
 	RuleOrphanWorkflow  = "orphan_workflow"  // a running workflow whose hold is closed or does not exist
 	RuleStatusMismatch  = "status_mismatch"  // the workflow and the database disagree on a hold's status
-	RuleMailUnsent      = "mail_unsent"      // a ready e-mail recorded but never accepted by the SMTP server
+	RuleMailUnsent      = "mail_unsent"      // a ready e-mail recorded but never accepted (nor refused for good) by the SMTP server
 	RuleMailMissing     = "mail_missing"     // a ready hold whose patron was never told (no mail, no call, no contact date)
 	RuleMailDuplicate   = "mail_duplicate"   // the mail server holds a ready message more than once
 	RuleMailLost        = "mail_lost"        // a message marked sent is not in the mail server, or misses an address

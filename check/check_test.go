@@ -297,6 +297,44 @@ func TestDatabaseRules(t *testing.T) {
 		}
 		only(t, run(t, f.db, nil, check.Options{}), check.RuleMailDuplicate, []int64{h}, "")
 	})
+	// A refused address is neither unsent nor missing: its message is settled, and its patron was told at the
+	// other address or is on the call list.
+	refused := func(f *fixture, h int64, addr string) {
+		f.exec(`INSERT INTO notifications (hold_id, channel, address, idempotency_key, created_at, refused_at, refusal)
+			VALUES ($1::bigint, 'email', $2::text, 'ready:' || $1::bigint || ':1:' || $2::text, now() - interval '1 minute',
+				now() - interval '1 minute', '550 5.1.1 recipient-1: User unknown')`, h, addr)
+	}
+	t.Run("one address refused, the other mailed", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t)
+		title := f.title()
+		p := f.patron("a@example.jp")
+		f.exec(`INSERT INTO patron_emails (patron_id, slot, address, notify, refused_at, refusal) VALUES ($1, 2, 'typo@example.jp', true, now(), '550')`, p)
+		h := f.hold(p, title, "ready", 2*time.Minute, f.copy(title, "hold_shelf"))
+		f.exec(`INSERT INTO notifications (hold_id, channel, address, idempotency_key, created_at, sent_at, message_id)
+			VALUES ($1::bigint, 'email', 'a@example.jp', 'ready:' || $1::bigint || ':1:a@example.jp', now() - interval '1 minute', now() - interval '1 minute', 'm1@x')`, h)
+		refused(f, h, "typo@example.jp")
+		clean(t, run(t, f.db, nil, check.Options{}), "want no violation")
+	})
+	t.Run("every address refused, the hold on the call list", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t)
+		title := f.title()
+		h := f.hold(f.patron("a@example.jp"), title, "ready", 2*time.Minute, f.copy(title, "hold_shelf"))
+		f.exec(`UPDATE holds SET contact_date = NULL WHERE id = $1`, h)
+		refused(f, h, "a@example.jp")
+		f.exec(`INSERT INTO notifications (hold_id, channel, idempotency_key) VALUES ($1::bigint, 'phone', 'ready:' || $1::bigint || ':1:phone')`, h)
+		clean(t, run(t, f.db, nil, check.Options{}), "want no violation")
+	})
+	t.Run("every address refused and the patron never told", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t)
+		title := f.title()
+		h := f.hold(f.patron("a@example.jp"), title, "ready", 2*time.Minute, f.copy(title, "hold_shelf"))
+		f.exec(`UPDATE holds SET contact_date = NULL WHERE id = $1`, h)
+		refused(f, h, "a@example.jp")
+		only(t, run(t, f.db, nil, check.Options{}), check.RuleMailMissing, []int64{h}, "")
+	})
 }
 
 // TestStuckHolds: holds that should have moved on long ago are reported, each with its reason.
@@ -473,6 +511,15 @@ func TestMailpitRules(t *testing.T) {
 	only(t, run(t, f.db, nil, o), check.RuleMailLost, []int64{lost}, "")
 	f.exec(`DELETE FROM notifications WHERE hold_id = $1`, lost)
 	f.retire(lost)
+
+	// A message refused for good was never sent: Mailpit is not asked for it.
+	refused := ready("refused-" + tag + "@example.jp")
+	f.exec(`INSERT INTO notifications (hold_id, channel, address, idempotency_key, refused_at, refusal)
+		VALUES ($1, 'email', $2, $3, now() - interval '1 minute', '550 5.1.1 recipient-1: User unknown')`, refused, "refused-"+tag+"@example.jp", "refused."+tag)
+	if r := run(t, f.db, nil, o); !r.OK() {
+		t.Fatalf("a refused message: %v", r.Violations)
+	}
+	f.retire(refused)
 
 	misaddressed := ready("right-" + tag + "@example.jp")
 	send("mis."+tag+"@library.example.jp", "wrong-"+tag+"@example.jp")

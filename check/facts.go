@@ -176,9 +176,11 @@ func limits(ctx context.Context, db *sqlx.DB, o Options, r *Report) error {
 	return nil
 }
 
-// readyMail: every ready hold was told (mailed, which sets its contact date; put on the call list; or, with
-// no contact method, counted as told when ready), a ready event has at most one message per address, and
-// every message recorded was accepted by the mail server. A ready event's messages are those written between
+// readyMail: every ready hold was told (mailed, which sets its contact date; put on the call list, also
+// when every address refused the mail; or, with no contact method, counted as told when ready), a ready
+// event has at most one message per address, and every message recorded was accepted by the mail server or
+// refused by it for good (a refused address is not missing: its patron is on the call list, or was mailed at
+// the other address). A ready event's messages are those written between
 // it and the hold's next transition. The contact method is not judged as it is now: a patron may change it
 // after being told.
 func readyMail(ctx context.Context, db *sqlx.DB, o Options, r *Report) error {
@@ -210,7 +212,7 @@ func readyMail(ctx context.Context, db *sqlx.DB, o Options, r *Report) error {
 		UNION ALL
 		SELECT n.hold_id, $3::text, format('message to one address of the ready event at %s was never accepted by the mail server', n.created_at)
 		FROM notifications n
-		WHERE n.channel = 'email' AND n.sent_at IS NULL AND n.created_at < now() - make_interval(secs => $1)
+		WHERE n.channel = 'email' AND n.sent_at IS NULL AND n.refused_at IS NULL AND n.created_at < now() - make_interval(secs => $1)
 		  -- a hold picked up or expired before a crashed send was retried is rightly never mailed
 		  AND EXISTS (SELECT 1 FROM holds h WHERE h.id = n.hold_id AND h.status = 'ready'
 		      AND h.transition::text = split_part(n.idempotency_key, ':', 3))

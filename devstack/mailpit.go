@@ -16,6 +16,10 @@ type MailpitOptions struct {
 	SMTPPort int
 	UIPort   int
 	Out      io.Writer
+	// AllowedRecipients, a regular expression, makes Mailpit refuse (550) every recipient that does not
+	// match it (--smtp-allowed-recipients); empty accepts all. Tests use it as a server that refuses one
+	// address.
+	AllowedRecipients string
 }
 
 // StartMailpit runs Mailpit, the SMTP sink with a web UI and an HTTP API, on loopback.
@@ -37,6 +41,9 @@ func StartMailpit(ctx context.Context, o MailpitOptions) (*Proc, error) {
 	}
 	if o.Database != "" {
 		args = append(args, "--database", o.Database)
+	}
+	if o.AllowedRecipients != "" {
+		args = append(args, "--smtp-allowed-recipients", o.AllowedRecipients)
 	}
 	p, err := Start("mailpit", o.Out, syscall.SIGTERM, nil, nil, o.Bin, args...)
 	if err != nil {

@@ -20,8 +20,17 @@ type Error struct {
 	// 5xx reply — are not permanent: they concern the server or yoyaku's settings, not this message, and a
 	// retry after they are fixed delivers it.
 	Permanent bool
+	// Refused: permanent, and about the recipient: the server refused it or the mail for it (a 5xx reply
+	// to RCPT TO or DATA), or the address is not a valid one. Sent to one address alone, that address cannot
+	// be mailed; the other permanent errors (the sender refused, a malformed subject or text) would refuse
+	// every message alike.
+	Refused bool
 	// Code is the SMTP reply code that caused the failure, 0 when there was none.
 	Code int
+	// Reply is the server's reply that refused the message, e.g. "550 5.1.1 recipient-1: User unknown"
+	// (addresses redacted as in the error's text); "" when the server did not refuse it (no reply, a
+	// connection or TLS failure, an invalid message). Fit to show staff and to keep with a refusal.
+	Reply string
 
 	text string
 	err  error
@@ -56,12 +65,16 @@ func classify(ctx context.Context, err error, red redactor) *Error {
 			e.Permanent = true
 		case mail.ErrSMTPMailFrom, mail.ErrSMTPRcptTo, mail.ErrSMTPData, mail.ErrSMTPDataClose:
 			e.Permanent = e.Code >= 500 && e.Code < 600
+			e.Refused = e.Permanent && se.Reason != mail.ErrSMTPMailFrom
+			if e.Code >= 400 && e.Code < 600 {
+				e.Reply = serverReply(se, red)
+			}
 		}
 	}
 	text := "not sent: " + red.clean(err.Error())
 	if cerr := ctx.Err(); cerr != nil {
 		// The connection was closed because the context ended: say so first, and let errors.Is see it.
-		e.Permanent = false
+		e.Permanent, e.Refused, e.Reply = false, false, ""
 		e.err = errors.Join(cerr, err)
 		text = "not sent: " + cerr.Error() + " (" + red.clean(err.Error()) + ")"
 	}
@@ -71,6 +84,25 @@ func classify(ctx context.Context, err error, red redactor) *Error {
 	e.text = text
 	return e
 }
+
+// serverReply is the server's reply text inside go-mail's SendError, whose text is "<reason>: <replies>,
+// affected recipient(s): ..., affected message ID: ..." (it does not unwrap to the replies).
+func serverReply(se *mail.SendError, red redactor) string {
+	s := strings.TrimPrefix(se.Error(), se.Reason.String()+":")
+	if i := strings.Index(s, ", affected "); i >= 0 {
+		s = s[:i]
+	}
+	s = strings.TrimSpace(s)
+	// go-mail quotes the server's text: 550 "5.1.1 <a@example.jp>: User unknown".
+	if m := quotedReply.FindStringSubmatch(s); m != nil {
+		if text, err := strconv.Unquote(m[2]); err == nil {
+			s = m[1] + " " + text
+		}
+	}
+	return red.clean(s)
+}
+
+var quotedReply = regexp.MustCompile(`^([245][0-9][0-9]) ("(?:[^"\\]|\\.)*")$`)
 
 // redactor removes e-mail addresses from error texts, except the ones in keep (Message-ID, From).
 type redactor struct {

@@ -2,9 +2,11 @@
 // templates embedded from templates/.
 //
 // Send makes one SMTP transaction per Message: every address of Message.To gets the same mail and appears
-// in its To header. The caller's Message-ID is used verbatim, so a send retried after an unclear failure can
-// be recognised downstream. Errors never carry e-mail addresses in their text (they end up in Temporal
-// histories and logs); IsPermanent tells an activity whether retrying can help.
+// in its To header, and when the server refuses one of them none gets it (so the ready mail is one Message
+// per address: activities/notify.go). The caller's Message-ID is used verbatim, so a send retried after an
+// unclear failure can be recognised downstream. Errors never carry e-mail addresses in their text (they end
+// up in Temporal histories and logs); IsPermanent tells an activity whether retrying can help, and
+// Error.Reply is the server's refusal.
 package mailer
 
 import (
@@ -171,12 +173,15 @@ func (m *Mailer) build(msg Message) (*mail.Msg, []string, error) {
 	invalid := func(format string, args ...any) error {
 		return &Error{Permanent: true, text: "invalid message: " + fmt.Sprintf(format, args...)}
 	}
+	badRecipient := func(format string, args ...any) error {
+		return &Error{Permanent: true, Refused: true, text: "invalid message: " + fmt.Sprintf(format, args...)}
+	}
 	var rcpts []string
 	seen := map[string]bool{}
 	for i, to := range msg.To {
 		a, err := netmail.ParseAddress(strings.TrimSpace(to))
 		if err != nil || !strings.Contains(a.Address, "@") {
-			return nil, nil, invalid("recipient %d of %d is not a valid e-mail address", i+1, len(msg.To))
+			return nil, nil, badRecipient("recipient %d of %d is not a valid e-mail address", i+1, len(msg.To))
 		}
 		if k := strings.ToLower(a.Address); !seen[k] {
 			seen[k] = true
@@ -205,7 +210,7 @@ func (m *Mailer) build(msg Message) (*mail.Msg, []string, error) {
 		mail.WithNoDefaultUserAgent())
 	gm.SetAddrHeaderFromMailAddress(mail.HeaderFrom, &netmail.Address{Name: m.FromName, Address: from.Address})
 	if err := gm.To(rcpts...); err != nil {
-		return nil, nil, invalid("a recipient is not a valid e-mail address")
+		return nil, nil, badRecipient("a recipient is not a valid e-mail address")
 	}
 	gm.SetGenHeader("Auto-Submitted", "auto-generated") // RFC 3834: no auto-replies to a no-reply sender
 	for k, v := range msg.Headers {

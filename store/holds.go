@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -312,26 +313,57 @@ func PullList(ctx context.Context, q sqlx.QueryerContext, branch string) ([]Pull
 	return items, nil
 }
 
-// Call is a ready hold whose patron wants a phone call that has not been made.
+// Call is a ready hold whose patron is to be phoned: a patron who chose a phone call, or one none of whose
+// e-mail addresses accepted the ready mail (MailRefused lists them); staff record the call.
 type Call struct {
 	HoldID int64  `db:"hold_id"`
 	Card   string `db:"card_number"`
 	Name   string `db:"name"`
-	Phone  string `db:"phone"`
-	Title  string `db:"title"`
+	// Phone is the number chosen for hold calls, else (a refused e-mail) the first registered one; "" when
+	// the patron has none: staff follow up otherwise (at the counter, by post) and record it the same way.
+	Phone       string        `db:"phone"`
+	Title       string        `db:"title"`
+	MailRefused []MailRefusal `db:"-"`
 }
 
-// CallList lists a branch's ready holds waiting for a phone call.
+// MailRefusal is a ready mail the SMTP server refused permanently: the address and the server's reply.
+type MailRefusal struct {
+	Address string    `json:"address"`
+	Reply   string    `json:"reply"`
+	At      time.Time `json:"refused_at"`
+}
+
+// CallList lists a branch's ready holds waiting for a phone call, each with the ready mails that were
+// refused when that is why it is on the list.
 func CallList(ctx context.Context, q sqlx.QueryerContext, branch string) ([]Call, error) {
-	var calls []Call
-	err := sqlx.SelectContext(ctx, q, &calls, `
-		SELECT h.id AS hold_id, p.card_number, p.name, coalesce(ph.number, '') AS phone, t.title
+	var rows []struct {
+		Call
+		Refused []byte `db:"mail_refused"`
+	}
+	// The ready event's e-mail rows share its phone row's key up to the last ':' (ready:<hold>:<transition>:).
+	err := sqlx.SelectContext(ctx, q, &rows, `
+		SELECT h.id AS hold_id, p.card_number, p.name,
+			coalesce(ph.number, (SELECT x.number FROM patron_phones x WHERE x.patron_id = p.id ORDER BY x.id LIMIT 1), '') AS phone,
+			t.title,
+			(SELECT json_agg(json_build_object('address', e.address, 'reply', e.refusal, 'refused_at', e.refused_at) ORDER BY e.id)
+			 FROM notifications e
+			 WHERE e.hold_id = n.hold_id AND e.channel = 'email' AND e.refused_at IS NOT NULL
+			   AND e.idempotency_key LIKE left(n.idempotency_key, -length('phone')) || '%') AS mail_refused
 		FROM notifications n JOIN holds h ON h.id = n.hold_id JOIN patrons p ON p.id = h.patron_id
 		JOIN titles t ON t.id = h.title_id LEFT JOIN patron_phones ph ON ph.id = p.contact_phone_id
 		WHERE n.channel = 'phone' AND n.sent_at IS NULL AND h.status = 'ready' AND h.pickup_branch = $1
 		ORDER BY h.ready_at, h.id`, branch)
 	if err != nil {
 		return nil, fmt.Errorf("store: call list %s: %w", branch, err)
+	}
+	calls := make([]Call, len(rows))
+	for i, r := range rows {
+		calls[i] = r.Call
+		if r.Refused != nil {
+			if err := json.Unmarshal(r.Refused, &calls[i].MailRefused); err != nil {
+				return nil, fmt.Errorf("store: call list %s: refused mail of hold %d: %w", branch, r.HoldID, err)
+			}
+		}
 	}
 	return calls, nil
 }

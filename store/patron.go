@@ -158,6 +158,11 @@ type PatronEmail struct {
 	Slot    int    `db:"slot"`
 	Address string `db:"address"`
 	Notify  bool   `db:"notify"`
+	// RefusedAt is set when the mail server last refused a ready mail to this address for good (このアドレスに
+	// メールが届きませんでした), with its reply in Refusal; cleared by choosing the address again or by a
+	// later mail that it accepts.
+	RefusedAt sql.NullTime   `db:"refused_at"`
+	Refusal   sql.NullString `db:"refusal"`
 }
 
 // Profile is what a patron sees of themselves.
@@ -189,7 +194,7 @@ func PatronProfile(ctx context.Context, q sqlx.QueryerContext, patronID int64) (
 		return Profile{}, fmt.Errorf("store: patron %d: %w", patronID, err)
 	}
 	prof := Profile{CardNumber: p.CardNumber, Name: p.Name, Emails: []PatronEmail{}, Phones: []string{}}
-	if err := sqlx.SelectContext(ctx, q, &prof.Emails, `SELECT slot, address, notify FROM patron_emails
+	if err := sqlx.SelectContext(ctx, q, &prof.Emails, `SELECT slot, address, notify, refused_at, refusal FROM patron_emails
 		WHERE patron_id = $1 ORDER BY slot`, patronID); err != nil {
 		return Profile{}, fmt.Errorf("store: e-mail addresses of patron %d: %w", patronID, err)
 	}
@@ -218,7 +223,8 @@ func PatronProfile(ctx context.Context, q sqlx.QueryerContext, patronID int64) (
 //     registered address is no longer chosen. An address not yet registered (compared case-insensitively) is
 //     registered in a free slot; with no free slot it is ErrTooManyEmails, as is a list of more than two.
 //     With no addresses given the chosen ones stay chosen (all registered ones if none was chosen); with no
-//     address registered either it is ErrEmailRequired.
+//     address registered either it is ErrEmailRequired. An address given clears the mark of a mail refused
+//     by it (PatronEmail.RefusedAt): the patron has confirmed or corrected it, and the next ready mail tries it.
 //   - phone: c.Phone must match one of the patron's registered numbers (see SamePhone), else
 //     ErrUnknownPhone. Patrons never add numbers.
 //   - none: no notification; the date the copy is ready is the contact date.
@@ -316,6 +322,12 @@ func chooseEmails(ctx context.Context, tx *sqlx.Tx, patronID int64, given []stri
 	if _, err := tx.ExecContext(ctx, `UPDATE patron_emails SET notify = (address = ANY($2)) WHERE patron_id = $1`,
 		patronID, pq.Array(chosen)); err != nil {
 		return Contact{}, fmt.Errorf("store: choose e-mail addresses: %w", err)
+	}
+	if len(given) > 0 {
+		if _, err := tx.ExecContext(ctx, `UPDATE patron_emails SET refused_at = NULL, refusal = NULL
+			WHERE patron_id = $1 AND address = ANY($2) AND refused_at IS NOT NULL`, patronID, pq.Array(chosen)); err != nil {
+			return Contact{}, fmt.Errorf("store: clear refused e-mail addresses: %w", err)
+		}
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE patrons SET contact_method = 'email', contact_phone_id = NULL WHERE id = $1`,
 		patronID); err != nil {

@@ -101,3 +101,28 @@ func Mailpit(tb testing.TB) Mail {
 	}
 	return mail
 }
+
+// MailpitRefusing starts a Mailpit of the test's own (stopped when the test ends) that refuses with 550
+// every recipient not matching the regular expression allowed (Mailpit's --smtp-allowed-recipients): a
+// real SMTP server that accepts one of a patron's addresses and refuses the other.
+func MailpitRefusing(tb testing.TB, allowed string) Mail {
+	tb.Helper()
+	bin := Bin(tb, "mailpit")
+	smtp, err := devstack.FreePort()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ui, err := devstack.FreePort()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	p, err := devstack.StartMailpit(ctx, devstack.MailpitOptions{Bin: bin, SMTPPort: smtp, UIPort: ui, Out: logSink(),
+		AllowedRecipients: allowed})
+	if err != nil {
+		tb.Fatalf("testenv: Mailpit could not start (%s): %v", filepath.Base(bin), err)
+	}
+	tb.Cleanup(func() { _ = p.Stop(5 * time.Second) })
+	return Mail{SMTPHost: "127.0.0.1", SMTPPort: smtp, APIURL: fmt.Sprintf("http://127.0.0.1:%d", ui)}
+}
