@@ -162,9 +162,11 @@ func (s *Server) checkinRun(ctx context.Context, id string, in activities.Checki
 	ctx, cancel := context.WithTimeout(ctx, temporalTimeout)
 	defer cancel()
 	run, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                       id,
-		TaskQueue:                s.Cfg.TaskQueue,
-		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		ID:        id,
+		TaskQueue: s.Cfg.TaskQueue,
+		// A scan whose run completed gets that run's answer; one whose run failed (a database down past the
+		// transition's 12 s) runs again, so the desk's retry with the same key can succeed.
+		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
 		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		TypedSearchAttributes:    temporal.NewSearchAttributes(workflows.PickupBranchKey.ValueSet(in.Branch)),
 	}, workflows.CheckinWorkflow, in)

@@ -128,6 +128,12 @@ func workflowError(err error) *opError {
 	if errors.Is(err, context.DeadlineExceeded) {
 		return &opError{status: http.StatusServiceUnavailable, code: CodeUnavailable, err: err, log: "workflow call timed out"}
 	}
+	// A workflow or update that failed on a retryable error (a transition that timed out, a database that
+	// refused connections) did nothing: the client may try again once the dependency is back.
+	var timeoutErr *temporal.TimeoutError
+	if errors.As(err, &timeoutErr) || (errors.As(err, &appErr) && !appErr.NonRetryable()) {
+		return &opError{status: http.StatusServiceUnavailable, code: CodeUnavailable, err: err, log: "workflow step failed on a dependency"}
+	}
 	return internalError(err)
 }
 

@@ -62,8 +62,25 @@ func (w testWriter) Write(p []byte) (int, error) {
 
 func newStack(t *testing.T, env map[string]string) *stack {
 	t.Helper()
+	return newStackOpts(t, env, stackOpts{})
+}
+
+// stackOpts changes how a stack is built.
+type stackOpts struct {
+	// workerDB returns the database URL the worker uses instead of the API's (called after the demo data
+	// is loaded, with the API's URL and connection).
+	workerDB func(dbURL string, db *sqlx.DB) string
+}
+
+func newStackOpts(t *testing.T, env map[string]string, o stackOpts) *stack {
+	t.Helper()
 	ctx := t.Context()
-	db := testenv.DB(t)
+	dbURL := testenv.DatabaseURL(t)
+	db, err := sqlx.Open("postgres", dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
 	if _, err := seed.Demo(ctx, db); err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +98,14 @@ func newStack(t *testing.T, env map[string]string) *stack {
 		t.Fatal(err)
 	}
 	tc := testenv.Temporal(t)
-	w := worker.New(tc, &activities.Activities{DB: db, Cfg: cfg, Mailer: mailer.New(cfg.SMTP), Temporal: tc})
+	workerDB := db
+	if o.workerDB != nil {
+		if workerDB, err = sqlx.Open("postgres", o.workerDB(dbURL, db)); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = workerDB.Close() })
+	}
+	w := worker.New(tc, &activities.Activities{DB: workerDB, Cfg: cfg, Mailer: mailer.New(cfg.SMTP), Temporal: tc})
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
