@@ -39,7 +39,14 @@ func (s *Server) Router() *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
-	_ = r.SetTrustedProxies(nil) // c.ClientIP() is the peer address: X-Forwarded-For cannot dodge login throttling
+	// c.ClientIP() (the login throttle's client address) is the peer address, unless the peer is one of the
+	// proxies of YOYAKU_TRUSTED_PROXIES: then it is the last address in X-Forwarded-For that is not a trusted
+	// proxy. X-Real-IP is never believed, and with no proxy listed no header is: nobody dodges the throttle.
+	r.RemoteIPHeaders = []string{"X-Forwarded-For"}
+	if err := r.SetTrustedProxies(s.Cfg.TrustedProxies); err != nil {
+		// config.LoadFrom refuses such a value with a clearer message; this is a Server built without it.
+		panic("api: YOYAKU_TRUSTED_PROXIES: " + err.Error())
+	}
 	r.NoRoute(s.noRoute(http.StatusNotFound, CodeNotFound))
 	r.NoMethod(s.noRoute(http.StatusMethodNotAllowed, CodeMethodNotAllowed))
 	r.Use(s.recovery(), s.requestLog(), s.metricsMiddleware(), securityHeaders(s.Cfg.PublicURL), limitBody(maxBody))

@@ -133,17 +133,13 @@ func (s *Server) patronLogin(c *gin.Context) {
 		fail(c, http.StatusUnprocessableEntity, CodeInvalidCardNumber)
 		return
 	}
-	subject := auth.PatronSubject(card)
-	if !s.loginAllowed(c, subject) {
-		return
-	}
 	ctx := c.Request.Context()
 	p, err := s.findPatron(ctx, card)
 	if err != nil {
 		s.internal(c, err)
 		return
 	}
-	if !s.checkLogin(c, subject, p.PasswordHash, req.Password) {
+	if !s.checkLogin(c, auth.PatronSubject(card), p.PasswordHash, req.Password) {
 		return
 	}
 	token, err := auth.Issue(ctx, s.DB, auth.KindPatron, p.ID, auth.PatronTokenTTL)
@@ -164,7 +160,7 @@ type patronAccount struct {
 }
 
 // findPatron reads the account of a (normalised) card number. A card that does not exist is the zero
-// patronAccount: its empty hash fails checkLogin/verifyLogin like a wrong password.
+// patronAccount: its empty hash fails checkLogin/tryLogin like a wrong password.
 func (s *Server) findPatron(ctx context.Context, card string) (patronAccount, error) {
 	var p patronAccount
 	err := s.DB.GetContext(ctx, &p, `SELECT id, name, password_hash FROM patrons WHERE card_number = $1`, card)
@@ -198,17 +194,13 @@ func (s *Server) staffLogin(c *gin.Context) {
 		return
 	}
 	login := strings.ToLower(strings.TrimSpace(req.Login))
-	subject := auth.StaffSubject(login)
-	if !s.loginAllowed(c, subject) {
-		return
-	}
 	ctx := c.Request.Context()
 	u, err := s.findStaff(ctx, login)
 	if err != nil {
 		s.internal(c, err)
 		return
 	}
-	if !s.checkLogin(c, subject, u.PasswordHash, req.Password) {
+	if !s.checkLogin(c, auth.StaffSubject(login), u.PasswordHash, req.Password) {
 		return
 	}
 	token, err := auth.Issue(ctx, s.DB, auth.KindStaff, u.ID, auth.StaffTokenTTL)
@@ -247,54 +239,45 @@ func (s *Server) findStaff(ctx context.Context, login string) (staffUser, error)
 	return u, nil
 }
 
-// loginAllowed answers 429 too_many_attempts with Retry-After (whole seconds) while subject or the client's
-// address is throttled.
-func (s *Server) loginAllowed(c *gin.Context, subject string) bool {
-	wait, err := s.loginWait(c, subject)
-	if err != nil {
-		s.internal(c, err)
-		return false
-	}
-	if wait > 0 {
-		c.Header("Retry-After", retryAfter(wait))
-		fail(c, http.StatusTooManyRequests, CodeTooManyAttempts)
-		return false
-	}
-	return true
-}
-
-// loginWait is how long subject and the client's address must still wait before the next login (0: now).
-func (s *Server) loginWait(c *gin.Context, subject string) (time.Duration, error) {
-	return auth.Allowed(c.Request.Context(), s.DB, subject, c.ClientIP(), time.Now())
-}
-
 // retryAfter is a Retry-After header value: wait in whole seconds, rounded up.
 func retryAfter(wait time.Duration) string { return strconv.Itoa(int(math.Ceil(wait.Seconds()))) }
 
-// checkLogin compares password with hash — with dummyHash when the account does not exist (hash ""), so
-// both cases take the same time and get the same answer. A failure is recorded and answered 401
-// invalid_credentials; a success clears subject's failures.
+// checkLogin is tryLogin for the JSON logins: it answers 429 too_many_attempts with Retry-After (whole
+// seconds) when the attempt is throttled, 401 invalid_credentials for a wrong password, and returns true
+// only for a right one.
 func (s *Server) checkLogin(c *gin.Context, subject, hash, password string) bool {
-	ok, err := s.verifyLogin(c, subject, hash, password)
-	if err != nil {
+	ok, wait, err := s.tryLogin(c, subject, hash, password)
+	switch {
+	case err != nil:
 		s.internal(c, err)
-		return false
-	}
-	if !ok {
+	case wait > 0:
+		c.Header("Retry-After", retryAfter(wait))
+		fail(c, http.StatusTooManyRequests, CodeTooManyAttempts)
+	case !ok:
 		fail(c, http.StatusUnauthorized, CodeInvalidCredentials)
-		return false
 	}
-	return true
+	return ok
 }
 
-// verifyLogin is checkLogin without the answer: whether the password is right, with the failure recorded
-// (for throttling) or subject's failures cleared.
-func (s *Server) verifyLogin(c *gin.Context, subject, hash, password string) (bool, error) {
+// tryLogin checks password against hash under the login throttle, for every login (JSON and web, patron
+// and staff). It first reserves the attempt for subject from the client's address (auth.Reserve with
+// c.ClientIP(), the X-Forwarded-For client behind a trusted proxy); when that is refused it returns the wait
+// (> 0) without looking at the password. Otherwise it compares password with hash — with dummyHash when the
+// account does not exist (hash ""), so both cases take the same time and get the same answer — and ends the
+// attempt: a wrong password is kept as a failure, a right one clears subject's failures.
+func (s *Server) tryLogin(c *gin.Context, subject, hash, password string) (ok bool, wait time.Duration, err error) {
 	ctx := c.Request.Context()
-	if !auth.CheckPassword(cmp.Or(hash, dummyHash), password) || hash == "" {
-		return false, auth.RecordFailure(ctx, s.DB, subject, c.ClientIP())
+	attempt, wait, err := auth.Reserve(ctx, s.DB, subject, c.ClientIP())
+	if err != nil || wait > 0 {
+		return false, wait, err
 	}
-	return true, auth.Reset(ctx, s.DB, subject)
+	if !auth.CheckPassword(cmp.Or(hash, dummyHash), password) || hash == "" {
+		return false, 0, attempt.Failed(ctx, s.DB)
+	}
+	if err := attempt.Succeeded(ctx, s.DB); err != nil {
+		return false, 0, err
+	}
+	return true, 0, nil
 }
 
 // logout is DELETE /api/v1/session and DELETE /api/v1/staff/session: it revokes the token presented.

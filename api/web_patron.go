@@ -132,8 +132,12 @@ func (s *Server) loginSubmit(c *gin.Context) {
 		again(http.StatusUnprocessableEntity, CodeInvalidCardNumber)
 		return
 	}
-	subject := auth.PatronSubject(card)
-	wait, err := s.loginWait(c, subject)
+	p, err := s.findPatron(c.Request.Context(), card)
+	if err != nil {
+		s.internal(c, err)
+		return
+	}
+	ok, wait, err := s.tryLogin(c, auth.PatronSubject(card), p.PasswordHash, c.PostForm("password"))
 	if err != nil {
 		s.internal(c, err)
 		return
@@ -141,16 +145,6 @@ func (s *Server) loginSubmit(c *gin.Context) {
 	if wait > 0 {
 		c.Header("Retry-After", retryAfter(wait))
 		again(http.StatusTooManyRequests, CodeTooManyAttempts)
-		return
-	}
-	p, err := s.findPatron(c.Request.Context(), card)
-	if err != nil {
-		s.internal(c, err)
-		return
-	}
-	ok, err := s.verifyLogin(c, subject, p.PasswordHash, c.PostForm("password"))
-	if err != nil {
-		s.internal(c, err)
 		return
 	}
 	if !ok {

@@ -115,8 +115,8 @@ func (k cookieSession) end(s *Server, c *gin.Context) error {
 }
 
 // webLogin starts a cookie session for patron id, after the login form's password has been checked
-// (with loginAllowed and checkLogin, like the JSON login). csrfToken(c) is already the new session's, for a
-// page rendered right away. On error nothing has been set; answer s.internal.
+// (with tryLogin, like the JSON login). csrfToken(c) is already the new session's, for a page rendered
+// right away. On error nothing has been set; answer s.internal.
 func (s *Server) webLogin(c *gin.Context, id int64) error { return patronCookieSession.start(s, c, id) }
 
 // webLogout ends the browser's cookie session, if any. Mount it on an unsafe method (POST /logout) so

@@ -192,8 +192,12 @@ func (s *Server) renderStaffLogin(c *gin.Context, status int, login, errMsg stri
 // check) and starts a console session.
 func (s *Server) staffLoginSubmit(c *gin.Context) {
 	login := strings.ToLower(strings.TrimSpace(c.PostForm("login")))
-	subject := auth.StaffSubject(login)
-	wait, err := s.loginWait(c, subject)
+	u, err := s.findStaff(c.Request.Context(), login)
+	if err != nil {
+		s.internal(c, err)
+		return
+	}
+	ok, wait, err := s.tryLogin(c, auth.StaffSubject(login), u.PasswordHash, c.PostForm("password"))
 	if err != nil {
 		s.internal(c, err)
 		return
@@ -201,16 +205,6 @@ func (s *Server) staffLoginSubmit(c *gin.Context) {
 	if wait > 0 {
 		c.Header("Retry-After", retryAfter(wait))
 		s.renderStaffLogin(c, http.StatusTooManyRequests, login, message(c, CodeTooManyAttempts))
-		return
-	}
-	u, err := s.findStaff(c.Request.Context(), login)
-	if err != nil {
-		s.internal(c, err)
-		return
-	}
-	ok, err := s.verifyLogin(c, subject, u.PasswordHash, c.PostForm("password"))
-	if err != nil {
-		s.internal(c, err)
 		return
 	}
 	if !ok {

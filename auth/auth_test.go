@@ -4,9 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"os"
-	"strings"
 	"testing"
 	"time"
 
@@ -151,109 +149,5 @@ func TestIssueRefusesBadArguments(t *testing.T) {
 	}
 	if _, err := auth.Issue(t.Context(), db, auth.KindPatron, patron, 0); err == nil {
 		t.Error("Issue accepted a zero TTL")
-	}
-}
-
-func TestThrottleSubject(t *testing.T) {
-	db := testenv.DB(t)
-	ctx := t.Context()
-	subject, ip := auth.PatronSubject("1234567"), "192.0.2.10"
-	allowed := func(subject, ip string, now time.Time) time.Duration {
-		t.Helper()
-		wait, err := auth.Allowed(ctx, db, subject, ip, now)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return wait
-	}
-	for i := range auth.MaxSubjectFailures {
-		if wait := allowed(subject, ip, time.Now()); wait != 0 {
-			t.Fatalf("refused after %d failures (wait %v)", i, wait)
-		}
-		if err := auth.RecordFailure(ctx, db, subject, ip); err != nil {
-			t.Fatal(err)
-		}
-	}
-	now := time.Now()
-	wait := allowed(subject, ip, now)
-	if wait < auth.FailureWindow-time.Minute || wait > auth.FailureWindow {
-		t.Fatalf("after %d failures wait = %v, want about %v", auth.MaxSubjectFailures, wait, auth.FailureWindow)
-	}
-	// Another subject from the same address is not affected, nor is the same subject after the window.
-	if wait := allowed(auth.PatronSubject("7654321"), ip, now); wait != 0 {
-		t.Errorf("another card is refused (wait %v)", wait)
-	}
-	if wait := allowed(subject, ip, now.Add(auth.FailureWindow+time.Second)); wait != 0 {
-		t.Errorf("still refused after the window (wait %v)", wait)
-	}
-	// A success resets the subject.
-	if err := auth.Reset(ctx, db, subject); err != nil {
-		t.Fatal(err)
-	}
-	if wait := allowed(subject, ip, now); wait != 0 {
-		t.Errorf("refused after Reset (wait %v)", wait)
-	}
-}
-
-// TestThrottleWaitsForTheOldestCountedFailure pins Retry-After: it lasts until enough failures have left the
-// window to fall below the limit, not a fixed 15 minutes from the last one.
-func TestThrottleWaitsForTheOldestCountedFailure(t *testing.T) {
-	db := testenv.DB(t)
-	ctx := t.Context()
-	now := time.Now().Truncate(time.Second)
-	subject := auth.StaffSubject("tester")
-	// Failures 14, 10, 6, 4, 2 and 1 minutes ago: six in the window; the 5th most recent is 10 minutes old.
-	for _, ago := range []int{14, 10, 6, 4, 2, 1} {
-		if _, err := db.ExecContext(ctx, `INSERT INTO login_failures (subject, client_ip, at) VALUES ($1, '192.0.2.20', $2)`,
-			subject, now.Add(-time.Duration(ago)*time.Minute)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	wait, err := auth.Allowed(ctx, db, subject, "192.0.2.21", now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if wait != 5*time.Minute {
-		t.Fatalf("wait = %v, want 5m (until the failure of 10 minutes ago leaves the window)", wait)
-	}
-}
-
-func TestThrottleClientAddress(t *testing.T) {
-	db := testenv.DB(t)
-	ctx := t.Context()
-	ip := "2001:db8::1"
-	for i := range auth.MaxClientFailures {
-		// Every attempt for a different card: only the address limit can apply.
-		if err := auth.RecordFailure(ctx, db, auth.PatronSubject(fmt.Sprintf("%07d", i)), ip); err != nil {
-			t.Fatal(err)
-		}
-	}
-	fresh := auth.PatronSubject("9999999")
-	if wait, err := auth.Allowed(ctx, db, fresh, ip, time.Now()); err != nil || wait <= 0 {
-		t.Errorf("after %d failures from %s: wait = %v, %v; want refused", auth.MaxClientFailures, ip, wait, err)
-	}
-	if wait, err := auth.Allowed(ctx, db, fresh, "2001:db8::2", time.Now()); err != nil || wait != 0 {
-		t.Errorf("another address: wait = %v, %v; want allowed", wait, err)
-	}
-	// Reset clears a subject, not an address.
-	if err := auth.Reset(ctx, db, auth.PatronSubject("0000000")); err != nil {
-		t.Fatal(err)
-	}
-	if wait, err := auth.Allowed(ctx, db, fresh, ip, time.Now()); err != nil || wait != 0 {
-		t.Errorf("after one subject's reset (29 left): wait = %v, %v; want allowed", wait, err)
-	}
-}
-
-func TestSubjectsAreStorable(t *testing.T) {
-	db := testenv.DB(t)
-	// Whatever a client typed as a login — NUL bytes, a novel — can be recorded and checked.
-	for _, login := range []string{"a\x00b", strings.Repeat("あ", 5000)} {
-		s := auth.StaffSubject(login)
-		if err := auth.RecordFailure(t.Context(), db, s, "192.0.2.30"); err != nil {
-			t.Errorf("RecordFailure(%q...): %v", s[:min(len(s), 20)], err)
-		}
-		if _, err := auth.Allowed(t.Context(), db, s, "192.0.2.30", time.Now()); err != nil {
-			t.Errorf("Allowed: %v", err)
-		}
 	}
 }

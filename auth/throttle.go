@@ -3,7 +3,6 @@ package auth
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -13,10 +12,34 @@ import (
 
 // Login throttling: too many failed logins for one account, or from one client address, within
 // FailureWindow refuse further attempts (even correct ones) until the oldest counted failure leaves the window.
+//
+// The limits cannot be raced. Reserve takes a transaction-scoped advisory lock on the subject and then on the
+// client address, counts, and when one more attempt is allowed inserts it as a pending row of
+// login_failures before anyone checks the password; the locks end with that short transaction, never held
+// across the (slow) password check. Concurrent attempts for one subject or from one address are therefore
+// counted one after the other, and each sees the reservations of those before it. The caller then checks the
+// password and ends the attempt: Failed keeps the row as a failure, Succeeded deletes it with the subject's
+// failures (as a correct login always has).
+//
+// A limit counts failures only — never successes, never refused requests (they insert nothing). A pending
+// reservation is not yet a failure: when only pending reservations stand between an attempt and a limit,
+// Reserve waits (at most QueueWait) for their checks to end rather than count them either way, so a correct
+// login is refused by the per-address limit only when MaxClientFailures failed checks came from that address.
+// A reservation never ended (its process died during the check) counts as a failure once PendingTimeout old.
 const (
 	FailureWindow      = 15 * time.Minute
 	MaxSubjectFailures = 5  // per card number or staff login
 	MaxClientFailures  = 30 // per client IP address
+	PendingTimeout     = 30 * time.Second
+	QueueWait          = 3 * time.Second
+)
+
+// Advisory lock classes (pg_advisory_xact_lock(class, hashtext(key))): the two-key lock space, which does
+// not overlap the one-key locks of goose and seed. Subjects are always locked before addresses, and no
+// transaction waits for a subject lock while holding an address lock, so the locks cannot deadlock.
+const (
+	lockSubject int32 = 0x796b0001
+	lockClient  int32 = 0x796b0002
 )
 
 // PatronSubject is the throttling subject (login_failures.subject) for a login with a normalised card number.
@@ -35,53 +58,151 @@ func clean(s string) string {
 	return s
 }
 
-// Allowed reports whether a login for subject from clientIP may be attempted at now. When it may not, it
-// returns how long until it may (always positive); otherwise 0.
-func Allowed(ctx context.Context, db sqlx.QueryerContext, subject, clientIP string, now time.Time) (time.Duration, error) {
-	since := now.Add(-FailureWindow)
-	var wait time.Duration
+// Attempt is a login attempt reserved by Reserve: a pending row of login_failures. End it with exactly one
+// of Failed or Succeeded once the password has been checked.
+type Attempt struct {
+	id               int64
+	subject, address string
+}
+
+// Reserve reserves one login attempt for subject from clientIP, to be made now. When the attempt may not be
+// made it returns a nil Attempt and how long until one may (always at least a second): a limit is reached,
+// or other attempts' checks held it back for longer than QueueWait.
+func Reserve(ctx context.Context, db *sqlx.DB, subject, clientIP string) (*Attempt, time.Duration, error) {
+	subject, clientIP = clean(subject), clean(clientIP)
+	deadline := time.Now().Add(QueueWait)
+	pause := 10 * time.Millisecond
+	for {
+		a, wait, busy, err := reserve(ctx, db, subject, clientIP)
+		if err != nil || !busy {
+			return a, wait, err
+		}
+		if time.Now().Add(pause).After(deadline) {
+			return nil, time.Second, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, 0, fmt.Errorf("auth: login throttle: %w", ctx.Err())
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, 100*time.Millisecond)
+	}
+}
+
+// reserve is one try of Reserve: busy when only pending reservations stand between the attempt and a limit.
+func reserve(ctx context.Context, db *sqlx.DB, subject, clientIP string) (_ *Attempt, wait time.Duration, busy bool, _ error) {
+	tx, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		return nil, 0, false, fmt.Errorf("auth: login throttle: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	for _, l := range []struct {
+		class int32
+		key   string
+	}{{lockSubject, subject}, {lockClient, clientIP}} {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, l.class, l.key); err != nil {
+			return nil, 0, false, fmt.Errorf("auth: login throttle: %w", err)
+		}
+	}
 	for _, q := range []struct {
 		column, value string
 		limit         int
 	}{
-		{"subject", clean(subject), MaxSubjectFailures},
-		{"client_ip", clean(clientIP), MaxClientFailures},
+		{"subject", subject, MaxSubjectFailures},
+		{"client_ip", clientIP, MaxClientFailures},
 	} {
-		// The limit-th most recent failure in the window: while it exists the limit is reached, and once it
-		// leaves the window fewer than limit remain.
-		var at time.Time
-		err := sqlx.GetContext(ctx, db, &at, `
-			SELECT at FROM login_failures WHERE `+q.column+` = $1 AND at > $2
-			ORDER BY at DESC OFFSET $3 LIMIT 1`, q.value, since, q.limit-1)
-		if errors.Is(err, sql.ErrNoRows) {
-			continue
-		}
+		w, b, err := limitState(ctx, tx, q.column, q.value, q.limit)
 		if err != nil {
-			return 0, fmt.Errorf("auth: login throttle: %w", err)
+			return nil, 0, false, err
 		}
-		if d := at.Add(FailureWindow).Sub(now); d > wait {
-			wait = d
-		}
+		wait, busy = max(wait, w), busy || b
 	}
-	if wait <= 0 {
-		return 0, nil
+	if wait > 0 {
+		return nil, max(wait, time.Second), false, nil
 	}
-	return max(wait, time.Second), nil
+	if busy {
+		return nil, 0, true, nil
+	}
+	a := &Attempt{subject: subject, address: clientIP}
+	if err := tx.GetContext(ctx, &a.id, `
+		INSERT INTO login_failures (subject, client_ip, pending, at) VALUES ($1, $2, true, clock_timestamp()) RETURNING id`,
+		subject, clientIP); err != nil {
+		return nil, 0, false, fmt.Errorf("auth: reserve login attempt: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, 0, false, fmt.Errorf("auth: reserve login attempt: %w", err)
+	}
+	return a, 0, false, nil
 }
 
-// RecordFailure counts a failed login for subject from clientIP.
-func RecordFailure(ctx context.Context, db sqlx.ExecerContext, subject, clientIP string) error {
-	_, err := db.ExecContext(ctx, `INSERT INTO login_failures (subject, client_ip) VALUES ($1, $2)`,
-		clean(subject), clean(clientIP))
+// limitState reads one limit (column = value, at most limit failures in the window) under its lock: wait > 0
+// while the limit is reached (until the limit-th most recent failure leaves the window, after which fewer
+// than limit remain); busy when it is not, but would be if the pending reservations all failed.
+func limitState(ctx context.Context, tx *sqlx.Tx, column, value string, limit int) (time.Duration, bool, error) {
+	var st struct {
+		Nth     sql.NullTime `db:"nth"`
+		Failed  int          `db:"failed"`
+		Pending int          `db:"pending"`
+		Now     time.Time    `db:"now"`
+	}
+	// A reservation older than PendingTimeout counts as a failure. The time is the clock's once the locks are
+	// held, not now() (the transaction's start): failures recorded while this one waited for a lock must not
+	// look younger than they are.
+	err := tx.GetContext(ctx, &st, `
+		WITH n AS (SELECT clock_timestamp() AS now),
+		w AS (
+			SELECT at, pending AND at > n.now - $2 * interval '1 second' AS live
+			FROM login_failures, n WHERE `+column+` = $1 AND at > n.now - $3 * interval '1 second')
+		SELECT (SELECT at FROM w WHERE NOT live ORDER BY at DESC OFFSET $4 LIMIT 1) AS nth,
+		       (SELECT count(*) FROM w WHERE NOT live) AS failed,
+		       (SELECT count(*) FROM w WHERE live) AS pending,
+		       (SELECT now FROM n) AS now`,
+		value, PendingTimeout.Seconds(), FailureWindow.Seconds(), limit-1)
 	if err != nil {
+		return 0, false, fmt.Errorf("auth: login throttle: %w", err)
+	}
+	if st.Nth.Valid {
+		return max(st.Nth.Time.Add(FailureWindow).Sub(st.Now), time.Second), false, nil
+	}
+	return 0, st.Failed+st.Pending >= limit, nil
+}
+
+// settle is the context that ends an attempt: not cancelled with the request (a client that hangs up during
+// the check must not leave its reservation pending), but bounded.
+func settle(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+}
+
+// Failed records the attempt's wrong password: its reservation becomes a failure, counted against the
+// subject and the client address for FailureWindow from now.
+func (a *Attempt) Failed(ctx context.Context, db sqlx.ExecerContext) error {
+	ctx, cancel := settle(ctx)
+	defer cancel()
+	res, err := db.ExecContext(ctx, `UPDATE login_failures SET pending = false, at = now() WHERE id = $1`, a.id)
+	if err != nil {
+		return fmt.Errorf("auth: record login failure: %w", err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 1 {
+		return nil
+	}
+	// The reservation is gone: it had outlived PendingTimeout and a correct login for the subject deleted it.
+	if _, err := db.ExecContext(ctx, `INSERT INTO login_failures (subject, client_ip) VALUES ($1, $2)`,
+		a.subject, a.address); err != nil {
 		return fmt.Errorf("auth: record login failure: %w", err)
 	}
 	return nil
 }
 
-// Reset forgets subject's failed logins, after a successful one. The client address's failures stay.
-func Reset(ctx context.Context, db sqlx.ExecerContext, subject string) error {
-	if _, err := db.ExecContext(ctx, `DELETE FROM login_failures WHERE subject = $1`, clean(subject)); err != nil {
+// Succeeded ends the attempt after a correct password: its reservation and the subject's failures are
+// forgotten (from whatever address they came, so they leave that address's count too). Other attempts for
+// the subject still being checked keep their reservations.
+func (a *Attempt) Succeeded(ctx context.Context, db sqlx.ExecerContext) error {
+	ctx, cancel := settle(ctx)
+	defer cancel()
+	if _, err := db.ExecContext(ctx, `
+		DELETE FROM login_failures
+		WHERE subject = $1 AND (id = $2 OR NOT pending OR at <= now() - $3 * interval '1 second')`,
+		a.subject, a.id, PendingTimeout.Seconds()); err != nil {
 		return fmt.Errorf("auth: reset login failures: %w", err)
 	}
 	return nil

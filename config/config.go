@@ -5,10 +5,12 @@ package config
 import (
 	"encoding/hex"
 	"fmt"
+	"net"
 	"os"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Var documents one environment variable.
@@ -42,6 +44,7 @@ var Vars = []Var{
 	{"YOYAKU_LOG_FORMAT", "text", "text or json"},
 	{"YOYAKU_DEV_DIR", ".dev", "where `yoyaku dev` keeps its state between runs"},
 	{"YOYAKU_SESSION_KEY", "", "hex key (at least 32 bytes) for the web pages' CSRF tokens; empty: a random key per API process, so pages open before a restart must be reloaded"},
+	{"YOYAKU_TRUSTED_PROXIES", "", "IP addresses or CIDR ranges of the reverse proxies in front of the API, comma-separated: behind them the client address (login throttling) is the X-Forwarded-For one; empty: no proxy, the peer address is the client's"},
 }
 
 // Config is the parsed configuration.
@@ -67,6 +70,9 @@ type Config struct {
 	// SessionKey is the server secret behind the web pages' CSRF tokens (api/csrf.go); nil when
 	// YOYAKU_SESSION_KEY is empty, and the API then uses a random key for the life of its process.
 	SessionKey []byte
+	// TrustedProxies are the IP addresses and CIDR ranges (validated, as written) of the reverse proxies whose
+	// X-Forwarded-For names the client (api.Server's router); nil trusts none.
+	TrustedProxies []string
 }
 
 // SMTP holds the mail server settings.
@@ -149,6 +155,9 @@ func LoadFrom(getenv Getenv) (Config, error) {
 	default:
 		return Config{}, fmt.Errorf("config: YOYAKU_LOG_FORMAT must be text or json, not %q", c.LogFormat)
 	}
+	if c.TrustedProxies, err = trustedProxies(get("YOYAKU_TRUSTED_PROXIES")); err != nil {
+		return Config{}, err
+	}
 	if k := get("YOYAKU_SESSION_KEY"); k != "" {
 		if c.SessionKey, err = hex.DecodeString(k); err != nil || len(c.SessionKey) < MinSessionKey {
 			return Config{}, fmt.Errorf("config: YOYAKU_SESSION_KEY must be at least %d bytes in hex (%d hex digits, e.g. from `openssl rand -hex 32`)",
@@ -156,6 +165,24 @@ func LoadFrom(getenv Getenv) (Config, error) {
 		}
 	}
 	return c, nil
+}
+
+// trustedProxies parses YOYAKU_TRUSTED_PROXIES: IP addresses and CIDR ranges separated by commas (spaces
+// allowed); nil when there are none. What it accepts is what gin's SetTrustedProxies accepts.
+func trustedProxies(v string) ([]string, error) {
+	var list []string
+	for _, p := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || unicode.IsSpace(r) }) {
+		ok := net.ParseIP(p) != nil
+		if strings.Contains(p, "/") {
+			_, _, err := net.ParseCIDR(p)
+			ok = err == nil
+		}
+		if !ok {
+			return nil, fmt.Errorf("config: YOYAKU_TRUSTED_PROXIES must be IP addresses or CIDR ranges (such as 10.0.0.2 or 10.0.0.0/24) separated by commas; %q is neither", p)
+		}
+		list = append(list, p)
+	}
+	return list, nil
 }
 
 // MinSessionKey is the shortest YOYAKU_SESSION_KEY accepted, in bytes.
