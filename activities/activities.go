@@ -11,6 +11,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"go.temporal.io/sdk/client"
 
+	"yoyaku/auth"
 	"yoyaku/config"
 	"yoyaku/mailer"
 	"yoyaku/store"
@@ -25,13 +26,20 @@ type Activities struct {
 	Temporal client.Client
 }
 
-// ArchiveHolds archives cancelled holds older than KeepDays days (and fulfilled ones).
+// ArchiveHolds archives cancelled holds older than KeepDays days (and fulfilled ones), then purges the
+// expired and revoked tokens and the failed logins older than the throttling window (auth.Purge). The purge
+// lives in this activity, which the archive schedule already runs every hour, so that ArchiveWorkflow and
+// its recorded histories stay as they are. Both steps are idempotent: a retry repeats them harmlessly.
 func (a *Activities) ArchiveHolds(ctx context.Context, in ArchiveInput) (ArchiveResult, error) {
 	n, err := store.ArchiveHolds(ctx, a.DB, time.Duration(in.KeepDays)*24*time.Hour)
 	if err != nil {
 		return ArchiveResult{}, fmt.Errorf("archive holds: %w", err)
 	}
-	return ArchiveResult{Archived: n}, nil
+	p, err := auth.Purge(ctx, a.DB)
+	if err != nil {
+		return ArchiveResult{}, fmt.Errorf("archive holds: %w", err)
+	}
+	return ArchiveResult{Archived: n, TokensPurged: p.Tokens, LoginFailuresPurged: p.LoginFailures}, nil
 }
 
 // ArchiveInput is the input of ArchiveHolds.
@@ -40,5 +48,10 @@ type ArchiveInput struct {
 	KeepDays int
 }
 
-// ArchiveResult says how many holds were archived.
-type ArchiveResult struct{ Archived int64 }
+// ArchiveResult says how many holds were archived, and how many expired or revoked tokens and old failed
+// logins were deleted.
+type ArchiveResult struct {
+	Archived            int64
+	TokensPurged        int64 `json:",omitempty"`
+	LoginFailuresPurged int64 `json:",omitempty"`
+}

@@ -46,7 +46,7 @@ func EnsureSchedules(ctx context.Context, c client.Client, taskQueue string) err
 			Workflow:  workflows.ArchiveWorkflow,
 			TaskQueue: taskQueue,
 		},
-		Note: "archives cancelled holds 7 days after cancellation",
+		Note: "archives cancelled holds 7 days after cancellation; purges expired tokens and old failed logins",
 	})
 	var exists *serviceerror.AlreadyExists
 	if err != nil && !errors.Is(err, temporal.ErrScheduleAlreadyRunning) && !errors.As(err, &exists) {

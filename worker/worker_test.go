@@ -2,8 +2,10 @@ package worker_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"yoyaku/activities"
+	"yoyaku/auth"
 	"yoyaku/config"
 	"yoyaku/seed"
 	"yoyaku/testenv"
@@ -80,6 +83,99 @@ func TestArchiveOnTheDevServer(t *testing.T) {
 	}
 	if !archivedOld || archivedRecent {
 		t.Fatalf("archived: 8-day-old %v (want true), 2-day-old %v (want false)", archivedOld, archivedRecent)
+	}
+}
+
+// TestArchivePurgesExpiredTokensAndOldLoginFailures runs the archive workflow, as the hourly schedule does,
+// through a real worker against real PostgreSQL: expired and revoked tokens (patron and staff) and failed
+// logins older than auth.FailureWindow are deleted; live tokens and failures still inside the window stay.
+func TestArchivePurgesExpiredTokensAndOldLoginFailures(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	db := testenv.DB(t)
+	var patron, staff int64
+	if err := db.GetContext(ctx, &patron, `INSERT INTO patrons (card_number, name, password_hash)
+		VALUES ('2000001', '試験 利用者', 'x') RETURNING id`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.GetContext(ctx, &staff, `INSERT INTO staff_users (login, name, password_hash)
+		VALUES ('purge-test', '試験 職員', 'x') RETURNING id`); err != nil {
+		t.Fatal(err)
+	}
+	issue := func(kind auth.Kind, id int64) string {
+		tok, err := auth.Issue(ctx, db, kind, id, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	live, liveStaff := issue(auth.KindPatron, patron), issue(auth.KindStaff, staff)
+	expired, expiredStaff, revoked := issue(auth.KindPatron, patron), issue(auth.KindStaff, staff), issue(auth.KindPatron, patron)
+	// Expire two tokens a minute ago (the same hash Issue stored: sha256 of the token).
+	for _, tok := range []string{expired, expiredStaff} {
+		h := sha256.Sum256([]byte(tok))
+		if _, err := db.ExecContext(ctx, `UPDATE auth_tokens SET expires_at = now() - interval '1 minute' WHERE token_hash = $1`, h[:]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := auth.Revoke(ctx, db, revoked); err != nil {
+		t.Fatal(err)
+	}
+	window := int(auth.FailureWindow / time.Minute)
+	for _, f := range []struct {
+		subject string
+		minutes int
+	}{
+		{"old-1", window + 1}, {"old-2", 24 * 60}, {"fresh-1", window - 1}, {"fresh-2", 0},
+	} {
+		if _, err := db.ExecContext(ctx, `INSERT INTO login_failures (subject, client_ip, at)
+			VALUES ($1, '192.0.2.1', now() - make_interval(mins => $2))`, f.subject, f.minutes); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	tc := testenv.Temporal(t)
+	cfg, err := config.LoadFrom(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.TaskQueue = "purge-" + t.Name() // a queue of its own: the other test's worker does not take this run
+	w := worker.New(tc, &activities.Activities{DB: db, Cfg: cfg})
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "archive-purge-test-" + t.Name(), TaskQueue: cfg.TaskQueue},
+		workflows.ArchiveWorkflow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res activities.ArchiveResult
+	if err := run.Get(ctx, &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.TokensPurged != 3 || res.LoginFailuresPurged != 2 {
+		t.Errorf("purged %d tokens and %d login failures, want 3 and 2", res.TokensPurged, res.LoginFailuresPurged)
+	}
+	var tokens []string
+	if err := db.SelectContext(ctx, &tokens, `SELECT kind || ':' || (revoked_at IS NULL) || ':' || (expires_at > now())
+		FROM auth_tokens ORDER BY kind`); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"patron:true:true", "staff:true:true"}; !slices.Equal(tokens, want) {
+		t.Errorf("tokens left (kind:not revoked:not expired) %q, want only the two live ones %q", tokens, want)
+	}
+	for kind, tok := range map[auth.Kind]string{auth.KindPatron: live, auth.KindStaff: liveStaff} {
+		if _, err := auth.Lookup(ctx, db, kind, tok); err != nil {
+			t.Errorf("the live %s token no longer works: %v", kind, err)
+		}
+	}
+	var failures []string
+	if err := db.SelectContext(ctx, &failures, `SELECT subject FROM login_failures ORDER BY subject`); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"fresh-1", "fresh-2"}; !slices.Equal(failures, want) {
+		t.Errorf("login failures left %q, want those inside the %s window %q", failures, auth.FailureWindow, want)
 	}
 }
 
