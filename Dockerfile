@@ -25,7 +25,8 @@ USER 10001:10001
 WORKDIR /home/yoyaku
 # Inside a container the loopback defaults of config.Vars would be unreachable through a published port.
 ENV YOYAKU_HTTP_ADDR=0.0.0.0:8080 \
+    YOYAKU_METRICS_ADDR=0.0.0.0:9091 \
     YOYAKU_WORKER_METRICS_ADDR=0.0.0.0:9090
-EXPOSE 8080 9090
+EXPOSE 8080 9091 9090
 ENTRYPOINT ["/usr/local/bin/yoyaku"]
 CMD ["api"]

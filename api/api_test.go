@@ -8,11 +8,17 @@ import (
 	"net/http/httptest"
 	"os"
 	"regexp"
+	"runtime"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/jmoiron/sqlx"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/log"
 	"gopkg.in/yaml.v3"
 
 	"yoyaku/api"
@@ -27,16 +33,23 @@ func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 // newServer builds the API over a fresh seeded database and this binary's Temporal dev server.
 func newServer(t *testing.T, db *sqlx.DB) (*api.Server, http.Handler) {
 	t.Helper()
-	cfg, err := config.LoadFrom(func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := newServerConfig(t)
 	metrics, err := temporalx.NewMetrics()
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := &api.Server{DB: db, Temporal: testenv.Temporal(t), Cfg: cfg, Log: slog.New(slog.DiscardHandler), Metrics: metrics}
 	return s, s.Router()
+}
+
+// newServerConfig is the default configuration.
+func newServerConfig(t *testing.T) config.Config {
+	t.Helper()
+	cfg, err := config.LoadFrom(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
 }
 
 func seeded(t *testing.T) *sqlx.DB {
@@ -169,14 +182,124 @@ func TestOversizedBodyIsRefused(t *testing.T) {
 	}
 }
 
-func TestMetrics(t *testing.T) {
-	_, h := newServer(t, testenv.DB(t))
+// TestMetricsHaveTheirOwnListener: /metrics is not on the patron listener (Router: 404), only on the
+// metrics handler the API serves on YOYAKU_METRICS_ADDR, which counts the patron listener's requests.
+func TestMetricsHaveTheirOwnListener(t *testing.T) {
+	s, h := newServer(t, testenv.DB(t))
 	do(t, h, "GET", "/healthz", nil, nil)
-	w := do(t, h, "GET", "/metrics", nil, nil)
-	for _, want := range []string{`yoyaku_http_requests_total{method="GET",route="/healthz",status="200"} 1`, "go_goroutines"} {
+	if w := do(t, h, "GET", "/metrics", nil, nil); w.Code != http.StatusNotFound {
+		t.Errorf("GET /metrics on the patron listener = %d, want 404", w.Code)
+	}
+	w := do(t, s.MetricsHandler(), "GET", "/metrics", nil, nil)
+	if w.Code != http.StatusOK {
+		t.Fatalf("GET /metrics on the metrics handler = %d, want 200", w.Code)
+	}
+	for _, want := range []string{`yoyaku_http_requests_total{method="GET",route="/healthz",status="200"} 1`,
+		`yoyaku_http_requests_total{method="GET",route="unmatched",status="404"} 1`, "go_goroutines"} {
 		if !strings.Contains(w.Body.String(), want) {
 			t.Errorf("/metrics lacks %q", want)
 		}
+	}
+	if w := do(t, s.MetricsHandler(), "GET", "/healthz", nil, nil); w.Code != http.StatusNotFound {
+		t.Errorf("the metrics handler serves /healthz (%d): it should serve /metrics only", w.Code)
+	}
+}
+
+// healthChecks reads yoyaku_healthz_checks_total: how often /healthz really asked PostgreSQL and Temporal.
+func healthChecks(t *testing.T, s *api.Server) int {
+	t.Helper()
+	w := do(t, s.MetricsHandler(), "GET", "/metrics", nil, nil)
+	m := regexp.MustCompile(`(?m)^yoyaku_healthz_checks_total (\d+)$`).FindStringSubmatch(w.Body.String())
+	if m == nil {
+		t.Fatalf("/metrics has no yoyaku_healthz_checks_total:\n%s", w.Body)
+	}
+	n, err := strconv.Atoi(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestHealthzSharesOneCheck: 50 concurrent /healthz calls all answer 200 from one check of the dependencies
+// (the counter sits in the real check, beside the pings); a call within the second reuses it, and a call
+// after the second checks again.
+func TestHealthzSharesOneCheck(t *testing.T) {
+	s, h := newServer(t, testenv.DB(t))
+	before := runtime.NumGoroutine()
+	const n = 50
+	codes := make([]int, n)
+	var start, wg sync.WaitGroup
+	start.Add(1)
+	for i := range n {
+		wg.Go(func() {
+			start.Wait()
+			codes[i] = do(t, h, "GET", "/healthz", nil, nil).Code
+		})
+	}
+	start.Done()
+	wg.Wait()
+	for i, c := range codes {
+		if c != http.StatusOK {
+			t.Errorf("call %d = %d, want 200", i, c)
+		}
+	}
+	if got := healthChecks(t, s); got != 1 {
+		t.Fatalf("%d concurrent /healthz calls ran %d dependency checks, want 1", n, got)
+	}
+	if w := do(t, h, "GET", "/healthz", nil, nil); w.Code != http.StatusOK || healthChecks(t, s) != 1 {
+		t.Fatalf("a call within the second = %d and made %d checks in all, want 200 and still 1", w.Code, healthChecks(t, s))
+	}
+	time.Sleep(1100 * time.Millisecond)
+	if w := do(t, h, "GET", "/healthz", nil, nil); w.Code != http.StatusOK || healthChecks(t, s) != 2 {
+		t.Fatalf("a call after the second = %d and made %d checks in all, want 200 and 2", w.Code, healthChecks(t, s))
+	}
+	// No goroutine is left behind by the shared check (a few may still be winding down: allow for them).
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before+2 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if after := runtime.NumGoroutine(); after > before+2 {
+		t.Errorf("goroutines: %d before the calls, %d after", before, after)
+	}
+}
+
+// TestLivezWithDependenciesDown: with neither PostgreSQL nor Temporal reachable, /livez still answers 200
+// without asking them, while /healthz says 503 naming both (and its result is shared the same way).
+func TestLivezWithDependenciesDown(t *testing.T) {
+	dead, err := sqlx.Open("postgres", "postgres://x:y@127.0.0.1:1/none?sslmode=disable&connect_timeout=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dead.Close()
+	tc, err := client.NewLazyClient(client.Options{HostPort: "127.0.0.1:1", Logger: log.NewStructuredLogger(slog.New(slog.DiscardHandler))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tc.Close()
+	metrics, err := temporalx.NewMetrics()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &api.Server{DB: dead, Temporal: tc, Cfg: newServerConfig(t), Log: slog.New(slog.DiscardHandler), Metrics: metrics}
+	h := s.Router()
+	for range 3 {
+		w := do(t, h, "GET", "/livez", nil, nil)
+		if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `"ok"`) {
+			t.Fatalf("/livez with the dependencies down = %d %s, want 200", w.Code, w.Body)
+		}
+	}
+	if got := healthChecks(t, s); got != 0 {
+		t.Fatalf("/livez ran %d dependency checks, want none", got)
+	}
+	for range 2 {
+		w := do(t, h, "GET", "/healthz", nil, nil)
+		if w.Code != http.StatusServiceUnavailable || !strings.Contains(w.Body.String(), `"postgres":"unreachable"`) ||
+			!strings.Contains(w.Body.String(), `"temporal":"unreachable"`) {
+			t.Fatalf("/healthz with the dependencies down = %d %s, want 503 naming both", w.Code, w.Body)
+		}
+	}
+	if got := healthChecks(t, s); got != 1 {
+		t.Fatalf("two /healthz calls in a row ran %d dependency checks, want 1 (the second reuses the first)", got)
 	}
 }
 
@@ -201,7 +324,7 @@ func TestOpenAPICoversTheRouter(t *testing.T) {
 	param := regexp.MustCompile(`:([A-Za-z_]+)`)
 	routed := map[string]bool{}
 	for _, r := range s.Router().Routes() {
-		if !strings.HasPrefix(r.Path, "/api/") && r.Path != "/healthz" && r.Path != "/metrics" {
+		if !strings.HasPrefix(r.Path, "/api/") && r.Path != "/healthz" && r.Path != "/livez" {
 			continue // web pages and their static files (web.go) are HTML, not part of the JSON API
 		}
 		p := param.ReplaceAllString(r.Path, "{$1}")

@@ -426,7 +426,7 @@ func TestGarbageInput(t *testing.T) {
 			if logout[rt.Method+" "+rt.Path] && id != anon {
 				continue
 			}
-			web := !strings.HasPrefix(rt.Path, "/api/") && rt.Path != "/healthz" && rt.Path != "/metrics"
+			web := !strings.HasPrefix(rt.Path, "/api/") && rt.Path != "/healthz" && rt.Path != "/livez"
 			csrf := id.csrf
 			if strings.HasPrefix(rt.Path, "/staff") {
 				csrf = id.staffCSRF

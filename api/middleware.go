@@ -87,8 +87,9 @@ func limitBody(n int64) gin.HandlerFunc {
 }
 
 type httpMetrics struct {
-	requests *prometheus.CounterVec
-	duration *prometheus.HistogramVec
+	requests     *prometheus.CounterVec
+	duration     *prometheus.HistogramVec
+	healthChecks prometheus.Counter // dependency checks /healthz ran (health.go)
 }
 
 func newHTTPMetrics(m *temporalx.Metrics) *httpMetrics {
@@ -100,8 +101,12 @@ func newHTTPMetrics(m *temporalx.Metrics) *httpMetrics {
 			Name: "yoyaku_http_request_seconds", Help: "HTTP request latency by route.",
 			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
 		}, []string{"method", "route"}),
+		healthChecks: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "yoyaku_healthz_checks_total",
+			Help: "Checks of PostgreSQL and Temporal run for /healthz (callers within a second share one).",
+		}),
 	}
-	m.Registry.MustRegister(hm.requests, hm.duration)
+	m.Registry.MustRegister(hm.requests, hm.duration, hm.healthChecks)
 	return hm
 }
 

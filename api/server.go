@@ -1,14 +1,12 @@
-// Package api serves yoyaku over HTTP with Gin: the patron JSON API, the staff JSON API, health, metrics and
-// the OpenAPI document. Handlers stay thin: they bind and validate input, call store or workflow code, and
-// map errors to HTTP once (errors.go).
+// Package api serves yoyaku over HTTP with Gin: the patron JSON API, the staff JSON API, health, liveness and
+// the OpenAPI document, and metrics on a handler of their own (MetricsHandler). Handlers stay thin: they bind
+// and validate input, call store or workflow code, and map errors to HTTP once (errors.go).
 package api
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"sync"
-	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/jmoiron/sqlx"
@@ -29,6 +27,8 @@ type Server struct {
 
 	httpMetricsOnce sync.Once
 	httpMetrics     *httpMetrics
+
+	health healthCache // /healthz's shared dependency check (health.go)
 }
 
 // maxBody is the largest request body accepted; larger ones get 413 payload_too_large.
@@ -52,7 +52,7 @@ func (s *Server) Router() *gin.Engine {
 	r.Use(s.recovery(), s.requestLog(), s.metricsMiddleware(), securityHeaders(s.Cfg.PublicURL), limitBody(maxBody))
 
 	r.GET("/healthz", s.healthz)
-	r.GET("/metrics", gin.WrapH(s.Metrics.Handler()))
+	r.GET("/livez", s.livez) // /metrics is not here: it has a listener of its own (MetricsHandler)
 	r.GET("/api/openapi.yaml", serveOpenAPI)
 
 	v1 := r.Group("/api/v1")
@@ -73,23 +73,6 @@ func (s *Server) Router() *gin.Engine {
 func (s *Server) metricsMiddleware() gin.HandlerFunc {
 	s.httpMetricsOnce.Do(func() { s.httpMetrics = newHTTPMetrics(s.Metrics) })
 	return s.httpMetrics.middleware()
-}
-
-// healthz answers 200 when PostgreSQL and Temporal are reachable.
-func (s *Server) healthz(c *gin.Context) {
-	ctx, cancel := context.WithTimeout(c.Request.Context(), 3*time.Second)
-	defer cancel()
-	checks := gin.H{"postgres": "ok", "temporal": "ok"}
-	status := http.StatusOK
-	if err := s.DB.PingContext(ctx); err != nil {
-		s.Log.WarnContext(ctx, "healthz: postgres", "err", err)
-		checks["postgres"], status = "unreachable", http.StatusServiceUnavailable
-	}
-	if _, err := s.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
-		s.Log.WarnContext(ctx, "healthz: temporal", "err", err)
-		checks["temporal"], status = "unreachable", http.StatusServiceUnavailable
-	}
-	c.JSON(status, checks)
 }
 
 func (s *Server) branches(c *gin.Context) {

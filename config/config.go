@@ -39,10 +39,12 @@ var Vars = []Var{
 	{"YOYAKU_CANCEL_APPROVAL_DELAY", "", "how long a cancellation request (取消申込) waits before approval (本人取消); empty approves at once"},
 	{"YOYAKU_HOLD_LIMIT_TOTAL", "10", "active holds a patron may have in total"},
 	{"YOYAKU_HOLD_LIMIT_AV", "5", "active holds a patron may have on AV materials (CD, video, DVD)"},
+	{"YOYAKU_METRICS_ADDR", "127.0.0.1:9091", "where the API serves Prometheus /metrics (its own listener, not the patron one)"},
 	{"YOYAKU_WORKER_METRICS_ADDR", "127.0.0.1:9090", "where the worker serves Prometheus /metrics"},
 	{"YOYAKU_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"YOYAKU_LOG_FORMAT", "text", "text or json"},
 	{"YOYAKU_DEV_DIR", ".dev", "where `yoyaku dev` keeps its state between runs"},
+	{"YOYAKU_DEMO", "", "1: `yoyaku seed` also loads the demo catalogue and the demo accounts with their published passwords (never in production)"},
 	{"YOYAKU_SESSION_KEY", "", "hex key (at least 32 bytes) for the web pages' CSRF tokens; empty: a random key per API process, so pages open before a restart must be reloaded"},
 	{"YOYAKU_TRUSTED_PROXIES", "", "IP addresses or CIDR ranges of the reverse proxies in front of the API, comma-separated: behind them the client address (login throttling) is the X-Forwarded-For one; empty: no proxy, the peer address is the client's"},
 }
@@ -73,6 +75,11 @@ type Config struct {
 	// TrustedProxies are the IP addresses and CIDR ranges (validated, as written) of the reverse proxies whose
 	// X-Forwarded-For names the client (api.Server's router); nil trusts none.
 	TrustedProxies []string
+
+	// MetricsAddr is where the API serves /metrics: a listener of its own, never the patron one (HTTPAddr).
+	MetricsAddr string
+	// Demo says `yoyaku seed` loads the demo data (YOYAKU_DEMO=1); without it, only the library's branches.
+	Demo bool
 }
 
 // SMTP holds the mail server settings.
@@ -107,6 +114,7 @@ func LoadFrom(getenv Getenv) (Config, error) {
 	c.TemporalNamespace = get("YOYAKU_TEMPORAL_NAMESPACE")
 	c.TaskQueue = get("YOYAKU_TEMPORAL_TASK_QUEUE")
 	c.PublicURL = strings.TrimRight(get("YOYAKU_PUBLIC_URL"), "/")
+	c.MetricsAddr = get("YOYAKU_METRICS_ADDR")
 	c.WorkerMetricsAddr = get("YOYAKU_WORKER_METRICS_ADDR")
 	c.LogLevel = get("YOYAKU_LOG_LEVEL")
 	c.LogFormat = get("YOYAKU_LOG_FORMAT")
@@ -154,6 +162,11 @@ func LoadFrom(getenv Getenv) (Config, error) {
 	case "text", "json":
 	default:
 		return Config{}, fmt.Errorf("config: YOYAKU_LOG_FORMAT must be text or json, not %q", c.LogFormat)
+	}
+	if d := get("YOYAKU_DEMO"); d != "" {
+		if c.Demo, err = strconv.ParseBool(d); err != nil {
+			return Config{}, fmt.Errorf("config: YOYAKU_DEMO must be 1 (load the demo data) or 0, not %q", d)
+		}
 	}
 	if c.TrustedProxies, err = trustedProxies(get("YOYAKU_TRUSTED_PROXIES")); err != nil {
 		return Config{}, err

@@ -32,6 +32,7 @@ func TestInvalidValuesAreRefused(t *testing.T) {
 		"YOYAKU_HOLD_LIMIT_AV":    "-1",
 		"YOYAKU_LOG_LEVEL":        "loud",
 		"YOYAKU_LOG_FORMAT":       "xml",
+		"YOYAKU_DEMO":             "please",
 	}
 	for name, value := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -40,6 +41,22 @@ func TestInvalidValuesAreRefused(t *testing.T) {
 				t.Fatalf("%s=%q: err = %v, want an error naming the variable", name, value, err)
 			}
 		})
+	}
+}
+
+// TestMetricsAndDemoDefaults: the API's metrics listen on loopback, apart from the patron listener, and the
+// demo data is off unless YOYAKU_DEMO asks for it.
+func TestMetricsAndDemoDefaults(t *testing.T) {
+	c, err := config.LoadFrom(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MetricsAddr != "127.0.0.1:9091" || c.MetricsAddr == c.HTTPAddr || c.Demo {
+		t.Fatalf("metrics %q (http %q), demo %v: want 127.0.0.1:9091 and no demo", c.MetricsAddr, c.HTTPAddr, c.Demo)
+	}
+	c, err = config.LoadFrom(env(map[string]string{"YOYAKU_DEMO": "1", "YOYAKU_METRICS_ADDR": "0.0.0.0:9191"}))
+	if err != nil || !c.Demo || c.MetricsAddr != "0.0.0.0:9191" {
+		t.Fatalf("YOYAKU_DEMO=1, YOYAKU_METRICS_ADDR=0.0.0.0:9191: demo %v, metrics %q, err %v", c.Demo, c.MetricsAddr, err)
 	}
 }
 

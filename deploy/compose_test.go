@@ -350,11 +350,13 @@ func TestListenAddressesMatchPublishedPorts(t *testing.T) {
 	for _, tc := range []struct {
 		service, variable, hostPort string
 		addr                        func(config.Config) string
+		probed                      bool // the service's healthcheck asks this port
 	}{
-		{"api", "YOYAKU_HTTP_ADDR", "8080", func(c config.Config) string { return c.HTTPAddr }},
-		{"worker", "YOYAKU_WORKER_METRICS_ADDR", "9090", func(c config.Config) string { return c.WorkerMetricsAddr }},
+		{"api", "YOYAKU_HTTP_ADDR", "8080", func(c config.Config) string { return c.HTTPAddr }, true},
+		{"api", "YOYAKU_METRICS_ADDR", "9091", func(c config.Config) string { return c.MetricsAddr }, false},
+		{"worker", "YOYAKU_WORKER_METRICS_ADDR", "9090", func(c config.Config) string { return c.WorkerMetricsAddr }, true},
 	} {
-		t.Run(tc.service, func(t *testing.T) {
+		t.Run(tc.service+"/"+tc.variable, func(t *testing.T) {
 			s := svc(t, c, tc.service)
 			if _, ok := env(t, tc.service, s)[tc.variable]; !ok {
 				t.Errorf("%s is not set: the default listens on loopback, unreachable from outside the container", tc.variable)
@@ -366,13 +368,64 @@ func TestListenAddressesMatchPublishedPorts(t *testing.T) {
 			if got := hostPort(t, tc.service, s, port); got != tc.hostPort {
 				t.Errorf("container port %s (from %s) is published on host port %q, want %s", port, tc.variable, got, tc.hostPort)
 			}
-			if s.Healthcheck != nil {
+			if s.Healthcheck != nil && tc.probed {
 				test := strings.Join(words(t, tc.service, s.Healthcheck.Test), " ")
 				if !strings.Contains(test, "/"+port) && !strings.Contains(test, ":"+port) {
 					t.Errorf("healthcheck %q does not probe port %s", test, port)
 				}
 			}
 		})
+	}
+}
+
+// TestAPIMetricsApartFromThePatronPort: the API's metrics listen on a port of their own, published on the
+// host's loopback only, never the patron port.
+func TestAPIMetricsApartFromThePatronPort(t *testing.T) {
+	c := loadCompose(t)
+	s := svc(t, c, "api")
+	cfg := loadConfig(t, "api", s)
+	_, httpPort := splitHostPort(t, "YOYAKU_HTTP_ADDR", cfg.HTTPAddr)
+	_, metricsPort := splitHostPort(t, "YOYAKU_METRICS_ADDR", cfg.MetricsAddr)
+	if httpPort == metricsPort {
+		t.Fatalf("YOYAKU_METRICS_ADDR %s shares the patron port %s", cfg.MetricsAddr, httpPort)
+	}
+	for _, p := range s.Ports {
+		spec, ok := p.(string)
+		if !ok {
+			t.Fatalf("api: port %v: want the \"ip:host:container\" form", p)
+		}
+		if strings.HasSuffix(spec, ":"+metricsPort) && !strings.HasPrefix(spec, "127.0.0.1:") {
+			t.Errorf("api publishes its metrics as %q: only on the host's loopback (127.0.0.1:...)", spec)
+		}
+	}
+}
+
+// TestDemoDataOnlyWhenAsked: `docker compose up` loads no demo data (the demo accounts have published
+// passwords); the seed step loads it only when the host sets YOYAKU_DEMO=1, which reaches the migrate service
+// and no other.
+func TestDemoDataOnlyWhenAsked(t *testing.T) {
+	c := loadCompose(t)
+	for _, name := range yoyakuServices {
+		if loadConfig(t, name, svc(t, c, name)).Demo {
+			t.Errorf("%s: YOYAKU_DEMO is on by default: a plain `docker compose up` would load the demo accounts", name)
+		}
+	}
+	m := svc(t, c, "migrate")
+	raw, ok := m.Environment.(map[string]any)
+	if !ok {
+		t.Fatalf("migrate: environment is %T, want a map", m.Environment)
+	}
+	if v := fmt.Sprint(raw["YOYAKU_DEMO"]); !regexp.MustCompile(`^\$\{YOYAKU_DEMO(:?-(0|false)?)?\}$`).MatchString(v) {
+		t.Errorf("migrate: YOYAKU_DEMO is %q, want the host's ${YOYAKU_DEMO:-0} (off unless the host sets it)", v)
+	}
+	for _, name := range []string{"api", "worker"} {
+		if _, set := env(t, name, svc(t, c, name))["YOYAKU_DEMO"]; set {
+			t.Errorf("%s sets YOYAKU_DEMO: only the seed step (migrate) reads it", name)
+		}
+	}
+	script := strings.Join(append(words(t, "migrate", m.Entrypoint), words(t, "migrate", m.Command)...), " ")
+	if strings.Contains(script, "YOYAKU_DEMO") || strings.Contains(script, "--titles") {
+		t.Errorf("migrate's command %q decides about demo data itself: leave it to YOYAKU_DEMO", script)
 	}
 }
 

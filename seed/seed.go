@@ -1,6 +1,8 @@
-// Package seed loads yoyaku's demo data: the library network, a catalogue built around 650 real Aozora
-// Bunko records, copies spread over the branches (some on loan), demo patrons and a staff user. It also
-// grows the catalogue with synthetic titles for load tests.
+// Package seed loads the library network (Branches: the library's real branches, which every install needs)
+// and yoyaku's demo data (Demo: the branches plus a catalogue built around 650 real Aozora Bunko records,
+// copies spread over the branches (some on loan), demo patrons and a staff user with published passwords).
+// It also grows the catalogue with synthetic titles for load tests. `yoyaku seed` loads the demo data only
+// with YOYAKU_DEMO=1; `yoyaku dev` always does.
 //
 // Everything is deterministic and keyed (branch codes, titles.source_key, barcodes, card numbers, staff
 // logins), and every insert skips rows that already exist, so seeding twice changes nothing. Rows that
@@ -12,6 +14,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/jmoiron/sqlx"
@@ -113,6 +116,80 @@ func Demo(ctx context.Context, db *sqlx.DB) (Summary, error) {
 		return Summary{}, fmt.Errorf("seed: commit: %w", err)
 	}
 	return s, nil
+}
+
+// Branches loads the library network alone — its libraries and facilities, no catalogue and no accounts —
+// and returns how many branches the database has. Running it again inserts nothing and does not fail.
+func Branches(ctx context.Context, db *sqlx.DB) (int, error) {
+	tx, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("seed: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, lockKey); err != nil {
+		return 0, fmt.Errorf("seed: lock: %w", err)
+	}
+	if err := insertBranches(ctx, tx); err != nil {
+		return 0, err
+	}
+	var n int
+	if err := tx.GetContext(ctx, &n, `SELECT count(*) FROM branches`); err != nil {
+		return 0, fmt.Errorf("seed: branches: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("seed: commit: %w", err)
+	}
+	return n, nil
+}
+
+// DemoPassword reports whether password is one of the published demo passwords.
+func DemoPassword(password string) bool {
+	for _, a := range append(slices.Clone(DemoPatrons), DemoStaff...) {
+		if a.Password == password {
+			return true
+		}
+	}
+	return false
+}
+
+// PublishedDemoAccounts lists the demo accounts that exist with their published password still valid, as
+// "staff staff" or "patron 1000001": outside `yoyaku dev` anyone who read the README can log in with them.
+func PublishedDemoAccounts(ctx context.Context, db sqlx.QueryerContext) ([]string, error) {
+	type account struct {
+		Kind  string `db:"kind"`
+		Login string `db:"login"`
+		Hash  string `db:"password_hash"`
+	}
+	var staffLogins, cards []string
+	published := map[string]string{}
+	for _, a := range DemoStaff {
+		staffLogins, published["staff "+a.Login] = append(staffLogins, a.Login), a.Password
+	}
+	for _, a := range DemoPatrons {
+		cards, published["patron "+a.Login] = append(cards, a.Login), a.Password
+	}
+	var found []account
+	if err := sqlx.SelectContext(ctx, db, &found, `
+		SELECT 'staff' AS kind, login, password_hash FROM staff_users WHERE login = ANY($1)
+		UNION ALL
+		SELECT 'patron', card_number, password_hash FROM patrons WHERE card_number = ANY($2)
+		ORDER BY 1 DESC, 2`, pq.Array(staffLogins), pq.Array(cards)); err != nil {
+		return nil, fmt.Errorf("seed: demo accounts: %w", err)
+	}
+	// bcrypt is slow by design: compare in parallel.
+	valid := make([]bool, len(found))
+	var wg sync.WaitGroup
+	for i, a := range found {
+		wg.Go(func() { valid[i] = auth.CheckPassword(a.Hash, published[a.Kind+" "+a.Login]) })
+	}
+	wg.Wait()
+	var out []string
+	for i, a := range found {
+		if valid[i] {
+			out = append(out, a.Kind+" "+a.Login)
+		}
+	}
+	return out, nil
 }
 
 func insertBranches(ctx context.Context, tx *sqlx.Tx) error {

@@ -364,3 +364,52 @@ func TestBulk(t *testing.T) {
 		t.Errorf("bulk:1 search_text %q, want %q", st.SearchText, want)
 	}
 }
+
+// TestBranchesAloneLoadNoDemoData: the library network a production install needs, and nothing else — no
+// catalogue, no patrons, no staff with a published password — twice without change.
+func TestBranchesAloneLoadNoDemoData(t *testing.T) {
+	ctx := t.Context()
+	db := testenv.DB(t)
+	for i := range 2 {
+		n, err := Branches(ctx, db)
+		if err != nil || n != len(branches) {
+			t.Fatalf("Branches run %d: %d branches, %v; want %d", i+1, n, err, len(branches))
+		}
+	}
+	for _, table := range []string{"titles", "items", "patrons", "staff_users", "loans"} {
+		if n := count(t, db, `SELECT count(*) FROM `+table); n != 0 {
+			t.Errorf("%d rows in %s, want none without the demo data", n, table)
+		}
+	}
+	if got, err := PublishedDemoAccounts(ctx, db); err != nil || len(got) != 0 {
+		t.Errorf("published demo accounts %q (%v), want none", got, err)
+	}
+}
+
+// TestPublishedDemoAccounts finds the demo accounts while their published password works, and not once it
+// was changed.
+func TestPublishedDemoAccounts(t *testing.T) {
+	ctx := t.Context()
+	db := testenv.DB(t)
+	if _, err := Demo(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	got, err := PublishedDemoAccounts(ctx, db)
+	want := []string{"staff staff", "patron 1000001", "patron 1000002", "patron 1000003", "patron 1000004", "patron 1000005"}
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("published demo accounts %q (%v), want %q", got, err, want)
+	}
+	hash, err := auth.HashPassword("a-private-password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.MustExec(`UPDATE staff_users SET password_hash = $1 WHERE login = 'staff'`, hash)
+	db.MustExec(`DELETE FROM patrons WHERE card_number = '1000005'`)
+	got, err = PublishedDemoAccounts(ctx, db)
+	if want = want[1:5]; err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("after the staff password changed and 1000005 went: %q (%v), want %q", got, err, want)
+	}
+	if !DemoPassword("staff-demo") || !DemoPassword("yoyaku-demo") || DemoPassword("a-private-password") {
+		t.Error("DemoPassword does not tell the published passwords")
+	}
+}

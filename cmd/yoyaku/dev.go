@@ -50,7 +50,7 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger, args []str
 	st, err := startStack(ctx, log, stackOptions{
 		Dir: dir, BinDir: *binDir, Self: self, Out: os.Stderr, Titles: *titles,
 		PGPort: *pgPort, TemporalPort: *tPort, TemporalUIPort: *tUIPort, SMTPPort: *smtpPort, MailUIPort: *mailUIPort,
-		HTTPAddr: cfg.HTTPAddr, MetricsAddr: cfg.WorkerMetricsAddr,
+		HTTPAddr: cfg.HTTPAddr, APIMetricsAddr: cfg.MetricsAddr, MetricsAddr: cfg.WorkerMetricsAddr,
 	})
 	if err != nil {
 		if ctx.Err() != nil {
@@ -88,17 +88,20 @@ func preflight(binDir string, cfg config.Config, ports []int) error {
 			return fmt.Errorf("%s not found in %s: run `make tools` (or `make dev`, which builds it)", b, binDir)
 		}
 	}
-	_, httpPort, err := net.SplitHostPort(cfg.HTTPAddr)
-	if err != nil {
-		return fmt.Errorf("YOYAKU_HTTP_ADDR: %w", err)
+	for _, a := range []struct{ name, addr string }{
+		{"YOYAKU_HTTP_ADDR", cfg.HTTPAddr}, {"YOYAKU_METRICS_ADDR", cfg.MetricsAddr}, {"YOYAKU_WORKER_METRICS_ADDR", cfg.WorkerMetricsAddr},
+	} {
+		_, port, err := net.SplitHostPort(a.addr)
+		if err != nil {
+			return fmt.Errorf("%s: %w", a.name, err)
+		}
+		p, err := strconv.Atoi(port)
+		if err != nil {
+			return fmt.Errorf("%s: port %q is not a number", a.name, port)
+		}
+		ports = append(ports, p)
 	}
-	hp, _ := strconv.Atoi(httpPort)
-	_, metricsPort, err := net.SplitHostPort(cfg.WorkerMetricsAddr)
-	if err != nil {
-		return fmt.Errorf("YOYAKU_WORKER_METRICS_ADDR: %w", err)
-	}
-	mp, _ := strconv.Atoi(metricsPort)
-	for _, p := range append(ports, hp, mp) {
+	for _, p := range ports {
 		if !devstack.PortFree(p) {
 			return fmt.Errorf("port %d is already in use: stop whatever listens there (another `make dev`?) or change the port", p)
 		}
@@ -143,13 +146,14 @@ func printBanner(cfg config.Config, tPort, tUI, smtp, mailUI, pgPort int, dir st
 yoyaku is running (ready in %s). Ctrl-C stops everything.
 
   API and web pages  http://%s
+  Metrics            API http://%s/metrics   worker http://%s/metrics
   Temporal           127.0.0.1:%d   Web UI http://127.0.0.1:%d
   Mail (Mailpit)     SMTP 127.0.0.1:%d   Web UI http://127.0.0.1:%d
   PostgreSQL         127.0.0.1:%d   (user yoyaku, password yoyaku, database yoyaku)
   State              %s
 
 Demo accounts (dev only):
-`, took.Round(100*time.Millisecond), cfg.HTTPAddr, tPort, tUI, smtp, mailUI, pgPort, dir)
+`, took.Round(100*time.Millisecond), cfg.HTTPAddr, cfg.MetricsAddr, cfg.WorkerMetricsAddr, tPort, tUI, smtp, mailUI, pgPort, dir)
 	for _, p := range seed.DemoPatrons {
 		fmt.Fprintf(os.Stderr, "  patron  %-8s password %-12s %s\n", p.Login, p.Password, p.Name)
 	}

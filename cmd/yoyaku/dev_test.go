@@ -45,7 +45,7 @@ func buildYoyaku(t *testing.T) string {
 	return bin
 }
 
-type devPorts struct{ pg, temporal, temporalUI, smtp, mailUI, http, metrics int }
+type devPorts struct{ pg, temporal, temporalUI, smtp, mailUI, http, apiMetrics, metrics int }
 
 // TestDevStartsEverythingAndStopsCleanly is the contract of `make dev` in API.md: the stack comes up with
 // health, Temporal UI, Mailpit UI and 6 libraries; a signal stops every process and frees every port; a
@@ -55,7 +55,7 @@ func TestDevStartsEverythingAndStopsCleanly(t *testing.T) {
 	devDir := filepath.Join(filepath.Dir(bin), "state")
 
 	var p devPorts
-	for _, ptr := range []*int{&p.pg, &p.temporal, &p.temporalUI, &p.smtp, &p.mailUI, &p.http, &p.metrics} {
+	for _, ptr := range []*int{&p.pg, &p.temporal, &p.temporalUI, &p.smtp, &p.mailUI, &p.http, &p.apiMetrics, &p.metrics} {
 		port, err := devstack.FreePort()
 		if err != nil {
 			t.Fatal(err)
@@ -92,6 +92,7 @@ func runDevOnce(t *testing.T, bin, devDir string, p devPorts, stopSig syscall.Si
 	cmd.Env = append(os.Environ(),
 		"YOYAKU_DEV_DIR="+devDir,
 		fmt.Sprintf("YOYAKU_HTTP_ADDR=127.0.0.1:%d", p.http),
+		fmt.Sprintf("YOYAKU_METRICS_ADDR=127.0.0.1:%d", p.apiMetrics),
 		fmt.Sprintf("YOYAKU_WORKER_METRICS_ADDR=127.0.0.1:%d", p.metrics))
 	var out testenv.LockedBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -118,10 +119,21 @@ func runDevOnce(t *testing.T, bin, devDir string, p devPorts, stopSig syscall.Si
 		fmt.Sprintf("http://127.0.0.1:%d/", p.temporalUI),
 		fmt.Sprintf("http://127.0.0.1:%d/", p.mailUI),
 		fmt.Sprintf("http://127.0.0.1:%d/metrics", p.metrics),
+		fmt.Sprintf("http://127.0.0.1:%d/metrics", p.apiMetrics),
+		base + "/livez",
 	} {
 		if code := get(ctx, u, nil); code != 200 {
 			t.Errorf("GET %s = %d, want 200", u, code)
 		}
+	}
+	if code := get(ctx, base+"/metrics", nil); code != 404 {
+		t.Errorf("GET %s/metrics = %d, want 404: the API's metrics have their own listener", base, code)
+	}
+	if want := fmt.Sprintf("http://127.0.0.1:%d/metrics", p.apiMetrics); !strings.Contains(out.String(), want) {
+		t.Errorf("the banner does not give the API's metrics address %s", want)
+	}
+	if strings.Contains(out.String(), "demo accounts with their published passwords exist") {
+		t.Errorf("the API started by dev warned of the demo accounts dev loads on purpose")
 	}
 	var branches struct {
 		Branches []struct{ Kind string } `json:"branches"`
@@ -156,7 +168,7 @@ func runDevOnce(t *testing.T, bin, devDir string, p devPorts, stopSig syscall.Si
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		t.Fatalf("dev did not stop within 90 s of %s", stopSig)
 	}
-	for _, port := range []int{p.pg, p.temporal, p.temporalUI, p.smtp, p.mailUI, p.http, p.metrics} {
+	for _, port := range []int{p.pg, p.temporal, p.temporalUI, p.smtp, p.mailUI, p.http, p.apiMetrics, p.metrics} {
 		if !devstack.PortFree(port) {
 			t.Errorf("port %d still in use after dev stopped", port)
 		}

@@ -1,9 +1,10 @@
-// Command yoyaku is the one binary of the hold fulfilment system: `api`, `worker`, `migrate`, `seed`, `dev`,
-// `bench`, `check`, `chaos`.
+// Command yoyaku is the one binary of the hold fulfilment system: `api`, `worker`, `migrate`, `seed`,
+// `staff`, `dev`, `bench`, `check`, `chaos`.
 package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -19,7 +20,10 @@ commands:
   api       serve the patron and staff HTTP API and web pages
   worker    run the Temporal worker (hold workflows and their activities)
   migrate   apply pending database migrations
-  seed      load the demo data (idempotent); --titles N grows the catalogue to N titles
+  seed      load the library's branches; with YOYAKU_DEMO=1 also the demo data (idempotent);
+            --titles N (demo only) grows the catalogue to N titles
+  staff     staff add LOGIN --branch CODE [--name NAME]: create a staff account; the password is read
+            from the terminal (not echoed) or from standard input, never from an argument
   dev       start the whole stack on this machine (PostgreSQL, Temporal, Mailpit, worker, API)
   bench     measure a running stack against the targets (--dev: start a private one); see the README
   chaos     break a private stack while it is busy (kills, restarts), then check nothing was lost; see the README
@@ -33,7 +37,7 @@ func main() {
 		os.Exit(2)
 	}
 	cmds := map[string]func(context.Context, config.Config, *slog.Logger, []string) error{
-		"api": runAPI, "worker": runWorker, "migrate": runMigrate, "seed": runSeed, "dev": runDev,
+		"api": runAPI, "worker": runWorker, "migrate": runMigrate, "seed": runSeed, "staff": runStaff, "dev": runDev,
 		"bench": runBench, "check": runCheck, "chaos": runChaos,
 	}
 	run, ok := cmds[os.Args[1]]
@@ -50,7 +54,11 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, cfg, log, os.Args[2:]); err != nil {
-		log.Error(os.Args[1]+" failed", "err", err)
+		if errors.As(err, new(userError)) {
+			fmt.Fprintln(os.Stderr, "yoyaku:", err)
+		} else {
+			log.Error(os.Args[1]+" failed", "err", err)
+		}
 		stop()
 		os.Exit(1)
 	}

@@ -41,6 +41,9 @@ func runSeed(ctx context.Context, cfg config.Config, log *slog.Logger, args []st
 	if *titles < 0 {
 		return fmt.Errorf("seed: --titles must not be negative")
 	}
+	if *titles > 0 && !cfg.Demo {
+		return fmt.Errorf("seed: --titles grows the catalogue with synthetic demo titles: set YOYAKU_DEMO=1 (demo and benchmark databases only)")
+	}
 	db, err := store.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err
@@ -49,9 +52,21 @@ func runSeed(ctx context.Context, cfg config.Config, log *slog.Logger, args []st
 	if err := migrate(ctx, db, log); err != nil {
 		return err
 	}
+	if !cfg.Demo {
+		// A production install: the library's own branches, and no demo account with a published password.
+		n, err := seed.Branches(ctx, db)
+		if err != nil {
+			return err
+		}
+		log.Info("library branches loaded; no demo data (YOYAKU_DEMO=1 loads the demo catalogue and accounts)",
+			"branches", n)
+		log.Info("create staff accounts with `yoyaku staff add LOGIN --branch CODE`")
+		return nil
+	}
 	return loadSeed(ctx, db, log, *titles)
 }
 
+// loadSeed loads the demo data (`yoyaku seed` with YOYAKU_DEMO=1, and every stack startStack runs).
 func loadSeed(ctx context.Context, db *sqlx.DB, log *slog.Logger, titles int) error {
 	sum, err := seed.Demo(ctx, db)
 	if err != nil {

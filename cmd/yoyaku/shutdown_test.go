@@ -60,6 +60,7 @@ func TestAPIDrainsInFlightRequestsOnSIGTERM(t *testing.T) {
 	cmd := exec.Command(bin, "api")
 	cmd.Env = append(os.Environ(),
 		"YOYAKU_HTTP_ADDR="+addr,
+		"YOYAKU_METRICS_ADDR="+freeAddr(t), // not the default port, which a running `make dev` may hold
 		"YOYAKU_DATABASE_URL="+dbURL,
 		"YOYAKU_TEMPORAL_ADDRESS="+testenv.TemporalAddress(t),
 		"YOYAKU_TEMPORAL_TASK_QUEUE=shutdown-"+fmt.Sprint(os.Getpid()), // no worker: the hold stays 予約申込

@@ -23,7 +23,8 @@ type stackOptions struct {
 	Out    io.Writer
 
 	PGPort, TemporalPort, TemporalUIPort, SMTPPort, MailUIPort int
-	HTTPAddr, MetricsAddr                                      string // the API's and the worker's listen addresses
+	HTTPAddr, APIMetricsAddr                                   string // the API's patron and metrics listeners
+	MetricsAddr                                                string // the worker's metrics listener
 
 	Titles int      // grow the catalogue to this many titles before the worker and the API start (0: demo data only)
 	Env    []string // more YOYAKU_* settings for the worker and the API
@@ -100,7 +101,9 @@ func startStack(ctx context.Context, log *slog.Logger, o stackOptions) (_ *runni
 		fmt.Sprintf("YOYAKU_SMTP_PORT=%d", o.SMTPPort),
 		"YOYAKU_SMTP_TLS=none",
 		"YOYAKU_HTTP_ADDR="+o.HTTPAddr,
+		"YOYAKU_METRICS_ADDR="+o.APIMetricsAddr,
 		"YOYAKU_WORKER_METRICS_ADDR="+o.MetricsAddr,
+		devStackEnv+"=1", // the demo accounts loaded above are wanted here: the API does not warn of them
 	)
 	st.env = append(st.env, o.Env...)
 	for _, name := range []string{"worker", "api"} {
@@ -221,7 +224,7 @@ func startPrivateStack(ctx context.Context, log *slog.Logger, binDir, kind strin
 			return nil, "", fmt.Errorf("%s not found in %s: run `make tools` (or `make %s`, which builds it)", b, binDir, kind)
 		}
 	}
-	var ports [7]int
+	var ports [8]int
 	for i := range ports {
 		p, err := devstack.FreePort()
 		if err != nil {
@@ -241,6 +244,7 @@ func startPrivateStack(ctx context.Context, log *slog.Logger, binDir, kind strin
 		Dir: dir, BinDir: binDir, Self: self, Out: logFile, Env: env,
 		PGPort: ports[0], TemporalPort: ports[1], TemporalUIPort: ports[2], SMTPPort: ports[3], MailUIPort: ports[4],
 		HTTPAddr: fmt.Sprintf("127.0.0.1:%d", ports[5]), MetricsAddr: fmt.Sprintf("127.0.0.1:%d", ports[6]),
+		APIMetricsAddr: fmt.Sprintf("127.0.0.1:%d", ports[7]),
 	}
 	t := time.Now()
 	log.Info("starting a private stack", "dir", dir)
@@ -249,6 +253,7 @@ func startPrivateStack(ctx context.Context, log *slog.Logger, binDir, kind strin
 		return nil, dir, err
 	}
 	log.Info("private stack ready", "took", time.Since(t).Round(100*time.Millisecond), "api", o.HTTPAddr,
+		"api_metrics", o.APIMetricsAddr, "worker_metrics", o.MetricsAddr,
 		"temporal", o.TemporalPort, "temporal_ui", o.TemporalUIPort, "mailpit_ui", o.MailUIPort, "postgres", o.PGPort)
 	return st, dir, nil
 }

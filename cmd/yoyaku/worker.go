@@ -43,5 +43,5 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger, _ []str
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", c.metrics.Handler())
 	hs := &http.Server{Addr: cfg.WorkerMetricsAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	return serveUntilDone(ctx, log, hs, "worker metrics")
+	return serveUntilDone(ctx, log, listener{"worker metrics", hs})
 }
