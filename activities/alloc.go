@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -51,7 +52,7 @@ func nextWaiting(ctx context.Context, tx *sqlx.Tx, titleID, except int64) (holdI
 
 // assign records that the copy now belongs to the hold. Only the hold's workflow moves the hold's status.
 func assign(ctx context.Context, tx *sqlx.Tx, holdID int64, barcode string) error {
-	_, err := tx.ExecContext(ctx, `UPDATE holds SET item_barcode = $2, assigned_at = now() WHERE id = $1`, holdID, barcode)
+	_, err := tx.ExecContext(ctx, `UPDATE holds SET item_barcode = $2, assigned_at = now(), pending_copy = NULL WHERE id = $1`, holdID, barcode)
 	if err != nil {
 		return fmt.Errorf("assign %s to hold %d: %w", barcode, holdID, err)
 	}
@@ -59,7 +60,7 @@ func assign(ctx context.Context, tx *sqlx.Tx, holdID int64, barcode string) erro
 }
 
 func unassign(ctx context.Context, tx *sqlx.Tx, holdID int64) error {
-	_, err := tx.ExecContext(ctx, `UPDATE holds SET item_barcode = NULL, assigned_at = NULL WHERE id = $1`, holdID)
+	_, err := tx.ExecContext(ctx, `UPDATE holds SET item_barcode = NULL, assigned_at = NULL, pending_copy = NULL WHERE id = $1`, holdID)
 	if err != nil {
 		return fmt.Errorf("unassign hold %d: %w", holdID, err)
 	}
@@ -75,7 +76,50 @@ func offer(ctx context.Context, tx *sqlx.Tx, titleID int64, barcode, branch stri
 	if err := assign(ctx, tx, holdID, barcode); err != nil {
 		return nil, err
 	}
-	return &Assignment{HoldID: holdID, Barcode: barcode, Branch: branch, Kind: kind}, nil
+	as := &Assignment{HoldID: holdID, Barcode: barcode, Branch: branch, Kind: kind}
+	return as, pend(ctx, tx, as)
+}
+
+// pend keeps an assignment on its hold until the hold's workflow has applied it (ApplyCopy clears it), so
+// that a run that starts after the signal was sent — a hold handing its workflow over to a series — finds it
+// (Resume). The signal stays the fast path; this is what makes it impossible to lose.
+func pend(ctx context.Context, tx *sqlx.Tx, as *Assignment) error {
+	b, err := json.Marshal(as)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE holds SET pending_copy = $2 WHERE id = $1`, as.HoldID, b); err != nil {
+		return fmt.Errorf("pending copy of hold %d: %w", as.HoldID, err)
+	}
+	return nil
+}
+
+// applied clears as from its hold once the workflow has applied it (or found it moot).
+func applied(ctx context.Context, tx *sqlx.Tx, as Assignment) error {
+	b, err := json.Marshal(as)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE holds SET pending_copy = NULL WHERE id = $1 AND pending_copy = $2::jsonb`, as.HoldID, b); err != nil {
+		return fmt.Errorf("applied copy of hold %d: %w", as.HoldID, err)
+	}
+	return nil
+}
+
+// pendingCopy is the assignment kept on hold id that its workflow has not applied yet, if any.
+func pendingCopy(ctx context.Context, tx *sqlx.Tx, id int64) (*Assignment, error) {
+	var b []byte
+	if err := tx.GetContext(ctx, &b, `SELECT pending_copy FROM holds WHERE id = $1`, id); err != nil {
+		return nil, fmt.Errorf("pending copy of hold %d: %w", id, err)
+	}
+	if len(b) == 0 {
+		return nil, nil
+	}
+	var as Assignment
+	if err := json.Unmarshal(b, &as); err != nil {
+		return nil, fmt.Errorf("pending copy of hold %d: %w", id, err)
+	}
+	return &as, nil
 }
 
 // release frees the copy a closing or re-targeted hold had, and offers it to the next waiting hold at

@@ -69,6 +69,11 @@ func (a *Activities) Checkin(ctx context.Context, in CheckinInput) (CheckinResul
 		switch {
 		case err == nil:
 			res.Routing, res.Next = routeHeld(holder, in.Branch)
+			if res.Next != nil {
+				if err := pend(ctx, tx, res.Next); err != nil {
+					return err
+				}
+			}
 			if holder.Status != domain.StatusInTransit {
 				// a copy of a hold that is not travelling is where it was scanned
 				if _, err := tx.ExecContext(ctx, `UPDATE items SET location_branch = $2, updated_at = now() WHERE barcode = $1`, in.Barcode, in.Branch); err != nil {

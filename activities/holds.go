@@ -2,6 +2,8 @@ package activities
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -72,6 +74,9 @@ func (a *Activities) queueOrTake(ctx context.Context, tx *sqlx.Tx, h holdRow, ou
 func (a *Activities) ApplyCopy(ctx context.Context, in CopyInput) (Outcome, error) {
 	as := in.Assignment
 	return a.step(ctx, in.Step, "copy:"+string(as.Kind), "system", func(tx *sqlx.Tx, h holdRow, out *Outcome) (domain.Status, error) {
+		if err := applied(ctx, tx, as); err != nil {
+			return "", err
+		}
 		if h.ItemBarcode.String != as.Barcode {
 			return "", nil
 		}
@@ -245,7 +250,17 @@ func (a *Activities) Cancel(ctx context.Context, in CancelInput) (Outcome, error
 			return "", refuse(ErrNotCancellable, "hold %d is %s, not ready", h.ID, h.Status)
 		}
 		var note *string
-		if in.Note != "" {
+		switch {
+		case in.NoteID != 0:
+			var text string
+			err := tx.GetContext(ctx, &text, `SELECT note FROM hold_notes WHERE id = $1 AND hold_id = $2`, in.NoteID, h.ID)
+			switch {
+			case err == nil:
+				note = &text
+			case !errors.Is(err, sql.ErrNoRows): // a note gone (its request was given up) is no reason to fail
+				return "", fmt.Errorf("note %d of hold %d: %w", in.NoteID, h.ID, err)
+			}
+		case in.Note != "": // an Update sent before notes were kept in hold_notes
 			note = &in.Note
 		}
 		// status and the cancellation columns change in one statement: a CHECK ties them together

@@ -52,6 +52,19 @@ func (a *Activities) Resume(ctx context.Context, s Step) (Outcome, error) {
 		if h.Status != domain.StatusQueued && h.Status != domain.StatusAwaitingPull {
 			return "", nil
 		}
+		// A copy signal sent during the hand-over found no run: it was kept on the hold (pend).
+		as, err := pendingCopy(ctx, tx, h.ID)
+		if err != nil {
+			return "", err
+		}
+		if as != nil {
+			if err := applied(ctx, tx, *as); err != nil {
+				return "", err
+			}
+			if as.Barcode != h.ItemBarcode.String {
+				as = nil // overtaken: the hold's copy changed since
+			}
+		}
 		g, err := gated(ctx, tx, h)
 		if err != nil {
 			return "", err
@@ -61,6 +74,9 @@ func (a *Activities) Resume(ctx context.Context, s Step) (Outcome, error) {
 				return "", err
 			}
 			return domain.StatusPreparing, nil
+		}
+		if as != nil && as.Kind == CopySecured {
+			return secure(ctx, tx, h, as.Branch, out) // staff have the copy in hand: hold shelf or transit
 		}
 		if h.Status == domain.StatusQueued && h.ItemBarcode.Valid {
 			return domain.StatusAwaitingPull, nil // assigned during the hand-over: set aside for it now

@@ -108,7 +108,10 @@ type CheckoutInput struct {
 // CancelInput requests or approves a cancellation.
 type CancelInput struct {
 	Step
-	Reason  domain.CancelReason
+	Reason domain.CancelReason
+	// NoteID is the staff's note (hold_notes) kept as the cancellation's note. Note is the text itself, as
+	// Updates sent before hold_notes carried it: still honoured, never sent any more.
+	NoteID  int64
 	Note    string
 	StaffID int64
 }
