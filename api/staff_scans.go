@@ -512,18 +512,43 @@ type refuseRequest struct {
 	Reason string `json:"reason"`
 }
 
+// refuse cancels a counter request the library will not serve. The staff's reason is free text that may
+// name the patron: it is kept in hold_notes and the Update carries only its ID.
 func (s *Server) refuse(c *gin.Context) {
-	s.staffUpdate(c, workflows.UpdateCancel, func(store.HoldView) (any, bool) {
-		var r refuseRequest
-		if !bindJSON(c, &r) {
-			return nil, false
+	h, ok := s.staffHold(c)
+	if !ok {
+		return
+	}
+	var r refuseRequest
+	if !bindJSON(c, &r) {
+		return
+	}
+	if len(r.Reason) > 500 {
+		fail(c, http.StatusUnprocessableEntity, CodeInvalidRequest)
+		return
+	}
+	ctx := c.Request.Context()
+	req := workflows.CancelRequest{Reason: domain.CancelStaff, StaffID: staffID(c)}
+	if note := strings.TrimSpace(r.Reason); note != "" {
+		id, err := store.AddHoldNote(ctx, s.DB, h.ID, req.StaffID, note)
+		if err != nil {
+			s.internal(c, err)
+			return
 		}
-		if len(r.Reason) > 500 {
-			fail(c, http.StatusUnprocessableEntity, CodeInvalidRequest)
-			return nil, false
+		req.NoteID = id
+	}
+	h, e := s.sendStaffUpdate(ctx, h.ID, workflows.UpdateCancel, req)
+	if e != nil {
+		if req.NoteID != 0 && e.status < 500 {
+			// refused: the note belongs to nothing (after a 503 the refusal may still have gone through)
+			if err := store.DeleteHoldNote(context.WithoutCancel(ctx), s.DB, req.NoteID); err != nil {
+				s.Log.ErrorContext(ctx, "drop the note of a refused update", "note", req.NoteID, "err", err)
+			}
 		}
-		return workflows.CancelRequest{Reason: domain.CancelStaff, Note: strings.TrimSpace(r.Reason), StaffID: staffID(c)}, true
-	})
+		s.failOp(c, e)
+		return
+	}
+	c.JSON(http.StatusOK, holdJSON(h))
 }
 
 func (s *Server) staffCancel(c *gin.Context) {

@@ -1,10 +1,13 @@
 package e2e_test
 
 import (
+	"bytes"
 	"fmt"
 	"sync"
 	"testing"
 	"time"
+
+	"google.golang.org/protobuf/proto"
 )
 
 // Test 4: cancel while queued → 取消申込 → 本人取消 within seconds; until approved the hold counts against
@@ -278,9 +281,29 @@ func TestCounterRequestForAnUnownedTitle(t *testing.T) {
 	if err := s.db.Get(&ill, `SELECT ill FROM holds WHERE id = $1`, h.ID); err != nil || !ill {
 		t.Fatalf("ILL mark: %v %v", ill, err)
 	}
-	s.mustDo("POST", "/api/v1/staff/holds/"+h.ID+"/refuse", s.staff, map[string]string{"reason": "貸出不可"}, 200, &h)
+	// Free text typed by staff may name the patron: it is kept in PostgreSQL, never in the workflow history.
+	reason := "貸出不可（" + p.name + " 様へ電話済）"
+	s.mustDo("POST", "/api/v1/staff/holds/"+h.ID+"/refuse", s.staff, map[string]string{"reason": reason}, 200, &h)
 	if h.Status != "cancelled" || h.CancelReason == nil || *h.CancelReason != "staff" {
 		t.Fatalf("refused: %+v", h)
+	}
+	var note string
+	if err := s.db.Get(&note, `SELECT cancel_note FROM holds WHERE id = $1`, h.ID); err != nil || note != reason {
+		t.Fatalf("cancel note %q (%v), want %q", note, err, reason)
+	}
+	it := s.tc.GetWorkflowHistory(t.Context(), "hold-"+h.ID, "", false, 0)
+	for it.HasNext() {
+		e, err := it.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := proto.Marshal(e) // payloads stay raw bytes on the wire: UTF-8 text is findable as is
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(raw, []byte(p.name)) || bytes.Contains(raw, []byte("電話済")) {
+			t.Fatalf("the refusal's text is in hold-%s's history: event %d %s", h.ID, e.GetEventId(), e.GetEventType())
+		}
 	}
 }
 

@@ -394,3 +394,26 @@ func HoldShelf(ctx context.Context, q sqlx.QueryerContext, branch string) ([]She
 	}
 	return hs, nil
 }
+
+// AddHoldNote keeps a staff member's free-text note about a hold (a refusal's reason) and returns its ID,
+// which is what workflow inputs carry.
+func AddHoldNote(ctx context.Context, db sqlx.QueryerContext, holdID, staffID int64, note string) (int64, error) {
+	var staff *int64
+	if staffID != 0 {
+		staff = &staffID
+	}
+	var id int64
+	if err := sqlx.GetContext(ctx, db, &id, `INSERT INTO hold_notes (hold_id, staff_id, note) VALUES ($1, $2, $3) RETURNING id`,
+		holdID, staff, note); err != nil {
+		return 0, fmt.Errorf("store: note on hold %d: %w", holdID, err)
+	}
+	return id, nil
+}
+
+// DeleteHoldNote drops a note that no update took.
+func DeleteHoldNote(ctx context.Context, db sqlx.ExecerContext, id int64) error {
+	if _, err := db.ExecContext(ctx, `DELETE FROM hold_notes WHERE id = $1`, id); err != nil {
+		return fmt.Errorf("store: drop note %d: %w", id, err)
+	}
+	return nil
+}

@@ -160,7 +160,10 @@ type CheckoutRequest struct {
 
 // CancelRequest cancels a hold: Reason patron asks (取消申込, approved next), Reason staff cancels at once.
 type CancelRequest struct {
-	Reason  domain.CancelReason
+	Reason domain.CancelReason
+	// NoteID is the staff's note in hold_notes (a refusal's reason): free text stays in PostgreSQL, out of
+	// the history. Note carried the text itself before; it is still read from Updates sent then, never sent.
+	NoteID  int64
 	Note    string
 	StaffID int64
 }

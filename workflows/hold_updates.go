@@ -125,7 +125,7 @@ func (w *holdWorkflow) checkout(ctx workflow.Context, r CheckoutRequest) (Update
 // cancel: a patron's request becomes 取消申込 now and is approved by the main loop; staff cancel at once.
 func (w *holdWorkflow) cancel(ctx workflow.Context, r CancelRequest) (UpdateResult, error) {
 	in := func(s activities.Step) activities.CancelInput {
-		return activities.CancelInput{Step: s, Reason: r.Reason, Note: r.Note, StaffID: r.StaffID}
+		return activities.CancelInput{Step: s, Reason: r.Reason, NoteID: r.NoteID, Note: r.Note, StaffID: r.StaffID}
 	}
 	if r.Reason == domain.CancelPatron {
 		res, err := transit(w, ctx, in, a.RequestCancel)
