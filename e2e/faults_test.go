@@ -57,7 +57,8 @@ func TestHoldRowLockedLongerThanItsTransition(t *testing.T) {
 		// The check-in must commit its allocation before the lock is taken, and the hold's own transition
 		// must come after: the lock queues behind the check-in on the title's row (PostgreSQL grants row
 		// locks first come, first served), so it is taken the moment the check-in commits.
-		blocker := s.beginLock(t, titleID, "")
+		blocker, blockerPID := s.lockSession(t)
+		s.lockRows(t, blocker, titleID, "")
 		answer := make(chan routing, 1)
 		go func() {
 			var r routing
@@ -67,10 +68,18 @@ func TestHoldRowLockedLongerThanItsTransition(t *testing.T) {
 			}
 			answer <- r
 		}()
-		s.waitLockWaiters(t, 1)
-		lockDone := make(chan (<-chan struct{}), 1)
-		go func() { lockDone <- s.lockHoldRows(t, titleID, id, rowLock) }()
-		s.waitLockWaiters(t, 2)
+		s.waitBlockedBy(t, blockerPID) // the check-in waits for the title
+		lock, lockPID := s.lockSession(t)
+		released := make(chan struct{})
+		go func() {
+			s.lockRows(t, lock, titleID, id) // queued behind the check-in
+			time.Sleep(rowLock)
+			if err := lock.Rollback(); err != nil {
+				t.Errorf("release the lock: %v", err)
+			}
+			close(released)
+		}()
+		s.waitBlocked(t, lockPID)
 		if err := blocker.Commit(); err != nil {
 			t.Fatal(err)
 		}
@@ -78,7 +87,6 @@ func TestHoldRowLockedLongerThanItsTransition(t *testing.T) {
 		if r.Action != "hold_shelf" || r.HoldID == nil || *r.HoldID != id {
 			t.Fatalf("check-in routing %+v, want the hold shelf for hold %s", r, id)
 		}
-		released := <-lockDone
 		s.wantStatusDuring(p, id, string(domain.StatusAwaitingReturn), released)
 		s.waitStatusAfter(p, id, string(domain.StatusReady), released)
 		s.mail.WaitFor(t, "to:"+p.emails[0], 1, 30*time.Second) // the patron is told, once
@@ -143,29 +151,39 @@ func (s *stack) workflowSays(id, status string) bool {
 	return st.Status == shown
 }
 
-// beginLock opens a transaction that locks the title's row, and the hold's when holdID is not "", as a
-// transition does (title first).
-func (s *stack) beginLock(t *testing.T, titleID, holdID string) *sqlx.Tx {
+// lockSession opens a transaction of its own (another session) and returns it with its backend's PID.
+func (s *stack) lockSession(t *testing.T) (*sqlx.Tx, int) {
 	t.Helper()
 	tx, err := s.db.BeginTxx(context.WithoutCancel(t.Context()), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := tx.Exec(`SELECT 1 FROM titles WHERE id = $1 FOR UPDATE`, titleID); err != nil {
+	var pid int
+	if err := tx.Get(&pid, `SELECT pg_backend_pid()`); err != nil {
 		t.Fatal(err)
+	}
+	return tx, pid
+}
+
+// lockRows locks the title's row in tx, and the hold's when holdID is not "", as a transition does (title
+// first). It waits for locks others hold.
+func (s *stack) lockRows(t *testing.T, tx *sqlx.Tx, titleID, holdID string) {
+	if _, err := tx.Exec(`SELECT 1 FROM titles WHERE id = $1 FOR UPDATE`, titleID); err != nil {
+		t.Error(err)
+		return
 	}
 	if holdID != "" {
 		if _, err := tx.Exec(`SELECT 1 FROM holds WHERE id = $1 FOR UPDATE`, holdID); err != nil {
-			t.Fatal(err)
+			t.Error(err)
 		}
 	}
-	return tx
 }
 
 // lockHoldRows locks the title's and the hold's rows in a session of its own for d (a long transaction, a
 // vacuum, a lock storm), returning once the locks are taken; the channel closes when they are released.
 func (s *stack) lockHoldRows(t *testing.T, titleID, holdID string, d time.Duration) <-chan struct{} {
-	tx := s.beginLock(t, titleID, holdID)
+	tx, _ := s.lockSession(t)
+	s.lockRows(t, tx, titleID, holdID)
 	released := make(chan struct{})
 	go func() {
 		time.Sleep(d)
@@ -177,19 +195,30 @@ func (s *stack) lockHoldRows(t *testing.T, titleID, holdID string, d time.Durati
 	return released
 }
 
-// waitLockWaiters waits until at least n sessions of this test's database wait for a lock.
-func (s *stack) waitLockWaiters(t *testing.T, n int) {
+// waitBlockedBy waits until some session waits for a lock that session pid holds.
+func (s *stack) waitBlockedBy(t *testing.T, pid int) {
+	t.Helper()
+	s.waitLock(t, `SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))`, pid)
+}
+
+// waitBlocked waits until session pid waits for a lock.
+func (s *stack) waitBlocked(t *testing.T, pid int) {
+	t.Helper()
+	s.waitLock(t, `SELECT cardinality(pg_blocking_pids($1))`, pid)
+}
+
+func (s *stack) waitLock(t *testing.T, query string, pid int) {
 	t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); ; {
-		var waiting int
-		if err := s.db.Get(&waiting, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`); err != nil {
+		var n int
+		if err := s.db.Get(&n, query, pid); err != nil {
 			t.Fatal(err)
 		}
-		if waiting >= n {
+		if n > 0 {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%d sessions wait for a lock, want %d", waiting, n)
+			t.Fatalf("no lock wait seen (%s, pid %d)", query, pid)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
