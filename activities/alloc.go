@@ -52,7 +52,7 @@ func nextWaiting(ctx context.Context, tx *sqlx.Tx, titleID, except int64) (holdI
 
 // assign records that the copy now belongs to the hold. Only the hold's workflow moves the hold's status.
 func assign(ctx context.Context, tx *sqlx.Tx, holdID int64, barcode string) error {
-	_, err := tx.ExecContext(ctx, `UPDATE holds SET item_barcode = $2, assigned_at = now(), pending_copy = NULL WHERE id = $1`, holdID, barcode)
+	_, err := tx.ExecContext(ctx, `UPDATE holds SET item_barcode = $2, assigned_at = now(), pending_copy = NULL, pending_at = NULL WHERE id = $1`, holdID, barcode)
 	if err != nil {
 		return fmt.Errorf("assign %s to hold %d: %w", barcode, holdID, err)
 	}
@@ -60,7 +60,7 @@ func assign(ctx context.Context, tx *sqlx.Tx, holdID int64, barcode string) erro
 }
 
 func unassign(ctx context.Context, tx *sqlx.Tx, holdID int64) error {
-	_, err := tx.ExecContext(ctx, `UPDATE holds SET item_barcode = NULL, assigned_at = NULL, pending_copy = NULL WHERE id = $1`, holdID)
+	_, err := tx.ExecContext(ctx, `UPDATE holds SET item_barcode = NULL, assigned_at = NULL, pending_copy = NULL, pending_at = NULL WHERE id = $1`, holdID)
 	if err != nil {
 		return fmt.Errorf("unassign hold %d: %w", holdID, err)
 	}
@@ -88,7 +88,7 @@ func pend(ctx context.Context, tx *sqlx.Tx, as *Assignment) error {
 	if err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE holds SET pending_copy = $2 WHERE id = $1`, as.HoldID, b); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE holds SET pending_copy = $2, pending_at = now() WHERE id = $1`, as.HoldID, b); err != nil {
 		return fmt.Errorf("pending copy of hold %d: %w", as.HoldID, err)
 	}
 	return nil
@@ -100,7 +100,7 @@ func applied(ctx context.Context, tx *sqlx.Tx, as Assignment) error {
 	if err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE holds SET pending_copy = NULL WHERE id = $1 AND pending_copy = $2::jsonb`, as.HoldID, b); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE holds SET pending_copy = NULL, pending_at = NULL WHERE id = $1 AND pending_copy = $2::jsonb`, as.HoldID, b); err != nil {
 		return fmt.Errorf("applied copy of hold %d: %w", as.HoldID, err)
 	}
 	return nil

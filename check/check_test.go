@@ -369,6 +369,14 @@ func TestStuckHolds(t *testing.T) {
 			f.exec(`UPDATE holds SET series_hold_id = $2, series_seq = 2 WHERE id = $1`, second, s)
 			return second
 		}},
+		{"copy signal never applied", func(f *fixture) int64 {
+			title := f.title()
+			c := f.copy(title, "on_shelf")
+			h := f.hold(f.patron(""), title, "awaiting_pull", 2*time.Minute, c)
+			f.exec(`UPDATE holds SET pending_copy = jsonb_build_object('HoldID', id, 'Barcode', $2::text, 'Branch', 'chuo', 'Kind', 'secured'),
+				pending_at = now() - interval '2 minutes' WHERE id = $1`, h, c)
+			return h
+		}},
 		{"ready past its deadline", func(f *fixture) int64 {
 			title := f.title()
 			h := f.hold(f.patron(""), title, "ready", 2*time.Minute, f.copy(title, "hold_shelf"))

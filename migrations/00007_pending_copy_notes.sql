@@ -2,7 +2,8 @@
 -- A copy assignment (the allocation's signal to a hold's workflow) is also kept on the hold until the
 -- workflow has applied it: a signal sent while no run listens (a hold handing its workflow over to a series)
 -- is then re-derived by the next run instead of being lost.
-ALTER TABLE holds ADD COLUMN pending_copy jsonb;
+-- pending_at says since when: `yoyaku check` reports one never applied.
+ALTER TABLE holds ADD COLUMN pending_copy jsonb, ADD COLUMN pending_at timestamptz;
 
 -- Free text that staff type about a hold (a refusal's reason) stays here; workflow inputs carry its ID, so
 -- no personal data typed into a note lands in a workflow history.
@@ -17,4 +18,4 @@ CREATE INDEX hold_notes_hold ON hold_notes (hold_id);
 
 -- +goose Down
 DROP TABLE hold_notes;
-ALTER TABLE holds DROP COLUMN pending_copy;
+ALTER TABLE holds DROP COLUMN pending_copy, DROP COLUMN pending_at;
