@@ -1,8 +1,10 @@
 // Package chaos runs a library's busy day against a whole yoyaku stack while it breaks the stack: the worker
-// is SIGKILLed twice, the API once, PostgreSQL and the Temporal dev server are restarted once each. Holds are
-// placed, copies returned, pulled, sent, received, picked up, cancelled and left to expire throughout. When
-// the stack has recovered, `yoyaku check` must find nothing, no hold may be lost and no ready mail may have
-// been sent twice. `yoyaku chaos` runs it (`make chaos`; a shorter run is part of `make test`).
+// is SIGKILLed twice, the API once, PostgreSQL and the Temporal dev server are restarted once each,
+// PostgreSQL is frozen (SIGSTOP) for 30 s and the busiest title's row is locked for 20 s. Holds are placed,
+// copies returned, pulled, sent, received, picked up, cancelled and left to expire throughout. When the stack
+// has recovered, `yoyaku check` must find nothing, no hold may be lost or left past its pickup window, and no
+// ready mail may have been sent twice. `yoyaku chaos` runs it (`make chaos`; a shorter run is part of `make
+// test`).
 package chaos
 
 import (
@@ -12,6 +14,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -30,6 +33,9 @@ type Faults interface {
 	KillAPI(ctx context.Context) error         // SIGKILL, then start again
 	RestartPostgres(ctx context.Context) error // stop (fast shutdown), then start again
 	RestartTemporal(ctx context.Context) error // stop, then start again on the same database file
+	// FreezePostgres stops every process of the PostgreSQL cluster (SIGSTOP) for d, or until ctx ends, then
+	// continues them all (SIGCONT), whatever happens meanwhile. It says what it froze.
+	FreezePostgres(ctx context.Context, d time.Duration) (string, error)
 }
 
 // Config describes the stack and the run.
@@ -46,16 +52,47 @@ type Config struct {
 	// CancelApprovalDelay and TimeZone are the stack's settings (yoyaku check's stuck rule needs them).
 	CancelApprovalDelay time.Duration
 	TimeZone            string
-	Seed                uint64
-	Log                 *slog.Logger
+	// PickupWindow is the stack's YOYAKU_PICKUP_WINDOW: a ready hold still ready this long (and overdueGrace)
+	// after its patron was told is stuck. Zero: the 1-week rule, which yoyaku check's stuck rule covers.
+	PickupWindow time.Duration
+	Seed         uint64
+	Log          *slog.Logger
 }
 
-// Fault is one break and how long the service took to come back.
+// Fault is one break, how long the service took to come back, and what the day's clients and holds felt of
+// it from the break until the service had been back for 30 s or the next fault came: its window.
 type Fault struct {
-	Name       string  `json:"name"`
-	AtSeconds  float64 `json:"at_s"`        // into the day
-	DowntimeMS int64   `json:"downtime_ms"` // from the break until the service answered again
-	Err        string  `json:"error,omitempty"`
+	Name        string  `json:"name"`
+	AtSeconds   float64 `json:"at_s"`        // into the day
+	DowntimeMS  int64   `json:"downtime_ms"` // from the break until the service answered again (a stall: lifted and answering)
+	StallS      float64 `json:"stall_s,omitempty"`
+	Detail      string  `json:"detail,omitempty"`
+	Title       string  `json:"title,omitempty"`        // the title whose row was locked
+	LockWaiters int     `json:"lock_waiters,omitempty"` // the most sessions seen waiting on that lock at once
+
+	Requests         int   `json:"requests"`           // API requests of the actors that ended in the window
+	FailedRequests   int   `json:"failed_requests"`    // of them, no answer, timed out or 5xx (retried, or given up for this round)
+	FailingMS        int64 `json:"failing_ms"`         // from the break until the last failed request ended
+	SlowRequests     int   `json:"slow_requests"`      // requests that took 5 s or more (a request may wait out a stall)
+	SlowestRequestMS int64 `json:"slowest_request_ms"` // the longest request
+	// The holds' transitions (hold_events, timed when their transaction began; for the title lock, those of
+	// the title's holds): how many began in the window, the longest time in which none began, and from the
+	// stall's end (SIGCONT, ROLLBACK) or the service's return until the next began.
+	Steps          int   `json:"steps"`
+	StepPauseMS    int64 `json:"step_pause_ms"`
+	StepsResumedMS int64 `json:"steps_resumed_ms"`
+	// The steps of issue 12 that fell due in the window: cancellation requests to approve (due the approval
+	// delay after the request) and ready holds to expire (due the pickup window after the patron was told);
+	// how late the latest of them came, and how long after the fault's end (or its due time, if later).
+	ApprovalsDue    int    `json:"approvals_due"`
+	ApprovalLateMS  int64  `json:"approval_late_ms"`
+	ApprovalAfterMS int64  `json:"approval_after_end_ms"`
+	ExpiriesDue     int    `json:"expiries_due"`
+	ExpiryLateMS    int64  `json:"expiry_late_ms"`
+	ExpiryAfterMS   int64  `json:"expiry_after_end_ms"`
+	Err             string `json:"error,omitempty"`
+
+	start, lifted time.Time // the break, and the end of a stall
 }
 
 // Report is what one run did and found.
@@ -78,8 +115,12 @@ type Report struct {
 	Violations      []check.Violation `json:"violations"`
 	LostHolds       []string          `json:"lost_holds"` // confirmed holds missing, or closed in a way nobody asked for
 	StuckRequested  []int64           `json:"stuck_requested"`
-	DuplicateMails  int               `json:"duplicate_mails"`
-	ElapsedS        float64           `json:"elapsed_s"`
+	// StuckOverdue: holds still ready overdueGrace after their pickup window ended (one that ended during the
+	// day). Holds left in 取消申込 are the check's stuck violations.
+	StuckOverdue   []int64 `json:"stuck_overdue"`
+	DuplicateMails int     `json:"duplicate_mails"`
+	FaultsPlanned  int     `json:"faults_planned"`
+	ElapsedS       float64 `json:"elapsed_s"`
 }
 
 // OK reports whether the run found nothing wrong.
@@ -87,16 +128,30 @@ type Report struct {
 func (r *Report) OK() bool {
 	busy := r.HoldsPlaced > 0 && r.Returns > 0 && r.Pulls > 0 && r.Receipts > 0 && r.Pickups > 0 && r.Cancellations > 0 &&
 		r.Expiries > 0 && r.ReadyEvents > 0 && r.MailsInMailpit > 0
-	return busy && len(r.Violations) == 0 && len(r.LostHolds) == 0 && len(r.StuckRequested) == 0 && r.DuplicateMails == 0 &&
-		len(r.Faults) == 5 && !slices.ContainsFunc(r.Faults, func(f Fault) bool { return f.Err != "" })
+	return busy && len(r.Violations) == 0 && len(r.LostHolds) == 0 && len(r.StuckRequested) == 0 && len(r.StuckOverdue) == 0 &&
+		r.DuplicateMails == 0 && r.FaultsPlanned > 0 && len(r.Faults) == r.FaultsPlanned &&
+		!slices.ContainsFunc(r.Faults, func(f Fault) bool { return f.Err != "" })
 }
 
-// Summary is the one line a run ends with.
+// Summary is what a run ends with: one line of figures, then one line per fault.
 func (r *Report) Summary() string {
-	return fmt.Sprintf("holds=%d returns=%d pulls=%d receipts=%d pickups=%d cancellations=%d expiries=%d mails=%d faults=%d "+
-		"violations=%d lost=%d stuck=%d duplicates=%d recovery=%s",
-		r.HoldsPlaced, r.Returns, r.Pulls, r.Receipts, r.Pickups, r.Cancellations, r.Expiries, r.MailsInMailpit, len(r.Faults),
-		len(r.Violations), len(r.LostHolds), len(r.StuckRequested), r.DuplicateMails, time.Duration(r.RecoveryS*float64(time.Second)).Round(time.Second))
+	rules := map[string]int{}
+	for _, v := range r.Violations {
+		rules[v.Rule]++
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "holds=%d returns=%d pulls=%d receipts=%d pickups=%d cancellations=%d expiries=%d mails=%d faults=%d/%d "+
+		"violations=%d lost=%d stuck=%d overdue=%d duplicates=%d recovery=%s",
+		r.HoldsPlaced, r.Returns, r.Pulls, r.Receipts, r.Pickups, r.Cancellations, r.Expiries, r.MailsInMailpit, len(r.Faults), r.FaultsPlanned,
+		len(r.Violations), len(r.LostHolds), len(r.StuckRequested), len(r.StuckOverdue), r.DuplicateMails,
+		time.Duration(r.RecoveryS*float64(time.Second)).Round(time.Second))
+	if len(rules) > 0 {
+		fmt.Fprintf(&b, " %v", rules)
+	}
+	for _, f := range r.Faults {
+		b.WriteString("\n  " + f.String())
+	}
+	return b.String()
 }
 
 // Run sets up the day's patrons and copies, runs the day with its faults, waits for the stack to recover and
@@ -119,6 +174,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		rng: rand.New(rand.NewPCG(cfg.Seed, 0x6368616f73)), holds: map[string]*holdRec{}, decided: map[string]bool{},
 		cancelAsked: map[[2]string]bool{}}
 	log.Info("chaos: setting up", "titles", cfg.Titles, "patrons", cfg.Patrons)
+	w.reqLog = &requestLog{next: w.api.HC.Transport}
+	w.api.HC.Transport = w.reqLog
 	if err := w.setup(ctx); err != nil {
 		return nil, err
 	}
@@ -133,8 +190,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	rep.Returns, rep.Pulls, rep.Missing, rep.Receipts = w.returns.Load(), w.pulls.Load(), w.missing.Load(), w.receipts.Load()
 	rep.Pickups, rep.WalkIns, rep.Cancellations, rep.ClientErrors = w.pickups.Load(), w.walkIns.Load(), w.cancels.Load(), w.errs.Load()
 	log.Info("chaos: the day is over; waiting for the stack to settle", "up_to", cfg.Settle)
-	err = w.verify(ctx, rep)
-	rep.RecoveryS = time.Since(end).Seconds()
+	err = w.verify(ctx, rep, end)
+	if merr := w.measureFaults(ctx, rep); err == nil {
+		err = merr
+	}
 	rep.ElapsedS = time.Since(start).Seconds()
 	return rep, err
 }
@@ -164,39 +223,61 @@ func (w *world) day(ctx context.Context, rep *Report) {
 		})
 	}
 	wg.Go(func() { w.placeAll(dctx) })
+	// The faults, one after the other at fixed points of the day (the stalls take 20 and 30 s of it): one that
+	// falls due while the one before still lasts comes as soon as that one is over. A fault still due when the
+	// day ends is not run, and the day is not OK.
+	simple := func(f func(context.Context) error) func(context.Context, *Fault) error {
+		return func(ctx context.Context, _ *Fault) error { return f(ctx) }
+	}
 	faults := []struct {
 		at   float64
 		name string
-		do   func(context.Context) error
+		do   func(context.Context, *Fault) error
 	}{
-		{0.15, "worker SIGKILL", w.cfg.Faults.KillWorker},
-		{0.30, "API SIGKILL", w.cfg.Faults.KillAPI},
-		{0.45, "PostgreSQL restart", w.cfg.Faults.RestartPostgres},
-		{0.60, "worker SIGKILL", w.cfg.Faults.KillWorker},
-		{0.75, "Temporal dev server restart", w.cfg.Faults.RestartTemporal},
+		{0.06, "worker SIGKILL", simple(w.cfg.Faults.KillWorker)},
+		{0.12, "API SIGKILL", simple(w.cfg.Faults.KillAPI)},
+		// While placements go on: every transition, allocation and placement of that title waits.
+		{0.18, fmt.Sprintf("busiest title's row locked %s", lockFor), w.lockTitle},
+		{0.42, "PostgreSQL restart", simple(w.cfg.Faults.RestartPostgres)},
+		// In the middle of the day: every process of the cluster stopped, so every query in flight hangs.
+		{0.50, fmt.Sprintf("PostgreSQL frozen %s (SIGSTOP)", freezeFor), func(_ context.Context, rec *Fault) error {
+			return w.freeze(ctx, rec) // the run's context: an interrupted run lifts the freeze at once
+		}},
+		{0.82, "worker SIGKILL", simple(w.cfg.Faults.KillWorker)},
+		{0.92, "Temporal dev server restart", simple(w.cfg.Faults.RestartTemporal)},
 	}
+	rep.FaultsPlanned = len(faults)
 	began := time.Now()
 	for _, f := range faults {
 		sleep(dctx, time.Until(began.Add(time.Duration(f.at*float64(w.cfg.Duration)))))
 		if dctx.Err() != nil {
+			w.log.Error("chaos: the day ended before a fault was due", "fault", f.name)
 			break
 		}
 		t := time.Now()
 		w.log.Info("chaos: fault", "fault", f.name, "at", t.Sub(began).Round(time.Second))
+		rec := Fault{Name: f.name, AtSeconds: t.Sub(began).Seconds(), start: t}
 		// The fault itself must finish even when the day ends meanwhile: a half-restarted stack proves nothing.
-		err := f.do(context.WithoutCancel(ctx))
-		rec := Fault{Name: f.name, AtSeconds: t.Sub(began).Seconds(), DowntimeMS: time.Since(t).Milliseconds()}
+		err := f.do(context.WithoutCancel(ctx), &rec)
+		rec.DowntimeMS = time.Since(t).Milliseconds()
 		if err != nil {
 			rec.Err = err.Error()
 			w.log.Error("chaos: the service did not come back", "fault", f.name, "err", err)
 		}
+		w.log.Info("chaos: fault over", "fault", f.name, "took", time.Since(t).Round(100*time.Millisecond), "detail", rec.Detail)
 		rep.Faults = append(rep.Faults, rec)
 	}
 	wg.Wait()
 }
 
-// verify waits until the check passes (or cfg.Settle is over) and looks for lost holds and duplicate mail.
-func (w *world) verify(ctx context.Context, rep *Report) error {
+// overdueGrace is how long a ready hold may stay ready past its pickup window before it counts as stuck: a
+// step must happen within about 30 s of the database coming back (workflows/hold_retry.go).
+const overdueGrace = 30 * time.Second
+
+// verify waits until the check passes (or cfg.Settle is over) and looks for lost holds, holds left past their
+// pickup window and duplicate mail. Then it runs the check once more, since the expiries it waited for move
+// copies on.
+func (w *world) verify(ctx context.Context, rep *Report, dayEnd time.Time) error {
 	tc, err := client.DialContext(ctx, client.Options{HostPort: w.cfg.TemporalAddress, Logger: quiet{}})
 	if err != nil {
 		return fmt.Errorf("chaos: connect to Temporal: %w", err)
@@ -205,13 +286,36 @@ func (w *world) verify(ctx context.Context, rep *Report) error {
 	o := check.Options{TaskQueue: w.cfg.TaskQueue, Settle: 2 * time.Second, Mailpit: w.cfg.MailpitURL, Limits: w.cfg.Limits,
 		CancelApprovalDelay: w.cfg.CancelApprovalDelay, TimeZone: w.cfg.TimeZone}
 	cctx, cancel := context.WithTimeout(ctx, w.cfg.Settle)
+	defer cancel()
 	r, err := check.Until(cctx, w.db, tc, o, 3*time.Second)
-	cancel()
+	rep.RecoveryS = time.Since(dayEnd).Seconds()
 	if err != nil {
 		return fmt.Errorf("chaos: check: %w", err)
 	}
 	rep.Violations = r.Violations
 	rep.ReadyEvents = r.ReadyEvents
+
+	// A hold left ready past its pickup window (its expiry dropped) is stuck; yoyaku check's stuck rule goes by
+	// the pickup date only, which a window of seconds never passes. Every window that ended during the day gets
+	// overdueGrace to be over.
+	if w.cfg.PickupWindow > 0 {
+		sleep(ctx, time.Until(dayEnd.Add(overdueGrace)))
+		if err := w.db.SelectContext(ctx, &rep.StuckOverdue, `
+			SELECT h.id FROM holds h
+			WHERE h.status = 'ready' AND h.contact_date IS NOT NULL
+				AND `+contactedAt+` + make_interval(secs => $1) < now() - make_interval(secs => $2)
+			ORDER BY h.id`, w.cfg.PickupWindow.Seconds(), overdueGrace.Seconds()); err != nil {
+			return fmt.Errorf("chaos: look for holds past their pickup window: %w", err)
+		}
+		for _, id := range rep.StuckOverdue {
+			w.log.Error("chaos: hold still ready past its pickup window", "hold", id)
+		}
+		if r, err = check.Until(cctx, w.db, tc, o, 3*time.Second); err != nil {
+			return fmt.Errorf("chaos: check: %w", err)
+		}
+		rep.Violations = r.Violations
+		rep.ReadyEvents = r.ReadyEvents
+	}
 
 	w.mu.Lock()
 	ids := make([]string, 0, len(w.holds))
@@ -291,6 +395,7 @@ type world struct {
 	decided map[string]bool     // holds on the hold shelf whose fate (picked up or left to expire) is set, under mu
 	// cancelAsked: (hold, "patron" or "staff") for every cancellation asked for, recorded before asking
 	cancelAsked map[[2]string]bool
+	reqLog      *requestLog // every API request of the day
 
 	placed, returns, pulls, missing, receipts, pickups, walkIns, cancels, errs atomic.Int64
 }

@@ -8,10 +8,16 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
 	"time"
 
 	"yoyaku/chaos"
 	"yoyaku/config"
+	"yoyaku/devstack"
 	"yoyaku/store"
 )
 
@@ -26,7 +32,7 @@ func runChaos(ctx context.Context, _ config.Config, log *slog.Logger, args []str
 	fs.IntVar(&cfg.Holds, "holds", 1000, "holds placed during the day")
 	fs.IntVar(&cfg.Titles, "titles", 0, "titles (default: holds/5)")
 	fs.IntVar(&cfg.Patrons, "patrons", 0, "patrons (default: holds/7)")
-	fs.DurationVar(&cfg.Duration, "duration", 5*time.Minute, "length of the day; the faults fall at 15, 30, 45, 60 and 75% of it")
+	fs.DurationVar(&cfg.Duration, "duration", 5*time.Minute, "length of the day; the faults fall at 6, 12, 18 (the 20 s title lock), 42, 50 (the 30 s freeze), 82 and 92% of it")
 	fs.DurationVar(&cfg.Settle, "settle", 4*time.Minute, "how long the stack may take to recover before `yoyaku check` must pass")
 	fs.Uint64Var(&cfg.Seed, "seed", uint64(time.Now().UnixNano()), "random seed of the day")
 	binDir := fs.String("bin", "", "where the temporal and mailpit binaries are (default: beside this binary)")
@@ -48,6 +54,7 @@ func runChaos(ctx context.Context, _ config.Config, log *slog.Logger, args []str
 	cfg.Limits = store.Limits{Total: stackCfg.HoldLimitTotal, AV: stackCfg.HoldLimitAV}
 	cfg.TaskQueue = stackCfg.TaskQueue
 	cfg.CancelApprovalDelay, cfg.TimeZone = stackCfg.CancelApprovalDelay, stackCfg.Location.String()
+	cfg.PickupWindow = stackCfg.PickupWindow
 
 	st, dir, err := startPrivateStack(ctx, log, *binDir, "chaos", chaosEnv)
 	if err != nil {
@@ -57,14 +64,17 @@ func runChaos(ctx context.Context, _ config.Config, log *slog.Logger, args []str
 		return err
 	}
 	defer st.stop(log)
+	faults := &stackFaults{st: st}
+	defer faults.thaw() // runs before st.stop: a frozen cluster would not stop, and its stopped backends outlive it
 	o := st.o
 	cfg.APIURL = "http://" + o.HTTPAddr
 	cfg.MailpitURL = fmt.Sprintf("http://127.0.0.1:%d", o.MailUIPort)
 	cfg.TemporalAddress = fmt.Sprintf("127.0.0.1:%d", o.TemporalPort)
 	cfg.DatabaseURL = st.databaseURL
-	cfg.Faults = stackFaults{st}
+	cfg.Faults = faults
 
 	rep, err := chaos.Run(ctx, cfg)
+	faults.thaw()
 	st.stop(log)
 	if rep != nil {
 		b, jerr := json.MarshalIndent(rep, "", "  ")
@@ -105,13 +115,154 @@ func envValue(env []string, name string) string {
 }
 
 // stackFaults breaks the private stack's processes.
-type stackFaults struct{ st *runningStack }
+type stackFaults struct {
+	st *runningStack
 
-func (f stackFaults) KillWorker(ctx context.Context) error { return f.st.restart(ctx, "worker", true) }
-func (f stackFaults) KillAPI(ctx context.Context) error    { return f.st.restart(ctx, "api", true) }
-func (f stackFaults) RestartPostgres(ctx context.Context) error {
+	mu     sync.Mutex
+	frozen []int // processes FreezePostgres stopped and has not continued yet, the postmaster first
+}
+
+func (f *stackFaults) KillWorker(ctx context.Context) error { return f.st.restart(ctx, "worker", true) }
+func (f *stackFaults) KillAPI(ctx context.Context) error    { return f.st.restart(ctx, "api", true) }
+func (f *stackFaults) RestartPostgres(ctx context.Context) error {
 	return f.st.restart(ctx, "postgres", false)
 }
-func (f stackFaults) RestartTemporal(ctx context.Context) error {
+func (f *stackFaults) RestartTemporal(ctx context.Context) error {
 	return f.st.restart(ctx, "temporal", false)
+}
+
+// FreezePostgres stops the stack's PostgreSQL cluster — the postmaster and every process it started — with
+// SIGSTOP for d (or until ctx ends), then continues them with SIGCONT. Each backend calls setsid() when it is
+// forked, so neither the postmaster alone nor its process group is enough: the postmaster is stopped first,
+// so that it forks nothing more, then its descendants, found in /proc by their parent, until a pass finds no
+// new one. They are continued however this returns; runChaos thaws once more before it stops the stack.
+func (f *stackFaults) FreezePostgres(ctx context.Context, d time.Duration) (string, error) {
+	i := slices.IndexFunc(f.st.procs, func(p *devstack.Proc) bool { return p.Name == "postgres" })
+	if i < 0 {
+		return "", fmt.Errorf("freeze: no postgres in the stack")
+	}
+	postmaster := f.st.procs[i].Pid()
+	defer f.thaw()
+	if err := f.stop(postmaster); err != nil {
+		return "", fmt.Errorf("freeze: stop the postmaster %d: %w", postmaster, err)
+	}
+	for {
+		kids, err := descendants(postmaster)
+		if err != nil {
+			return "", fmt.Errorf("freeze: %w", err)
+		}
+		stopped := 0
+		for _, pid := range kids {
+			if !f.isFrozen(pid) {
+				if err := f.stop(pid); err == nil {
+					stopped++
+				}
+			}
+		}
+		if stopped == 0 {
+			break
+		}
+	}
+	// SIGSTOP is delivered asynchronously: wait until each one is stopped (or gone) before the clock runs.
+	deadline := time.Now().Add(5 * time.Second)
+	for _, pid := range f.frozenPids() {
+		for st := procState(pid); st != 'T' && st != 'Z' && st != 0 && time.Now().Before(deadline); st = procState(pid) {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	n := len(f.frozenPids())
+	select {
+	case <-ctx.Done():
+	case <-time.After(d):
+	}
+	return fmt.Sprintf("%d processes: the postmaster %d and %d of its children", n, postmaster, n-1), nil
+}
+
+func (f *stackFaults) stop(pid int) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		return err
+	}
+	f.frozen = append(f.frozen, pid)
+	return nil
+}
+
+func (f *stackFaults) isFrozen(pid int) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Contains(f.frozen, pid)
+}
+
+func (f *stackFaults) frozenPids() []int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.frozen)
+}
+
+// thaw continues every process FreezePostgres stopped: the children first, the postmaster last.
+func (f *stackFaults) thaw() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i := len(f.frozen) - 1; i >= 0; i-- {
+		_ = syscall.Kill(f.frozen[i], syscall.SIGCONT) // one that has exited meanwhile is gone
+	}
+	f.frozen = nil
+}
+
+// descendants lists the processes below pid (children, their children, …) from /proc.
+func descendants(pid int) ([]int, error) {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil, err
+	}
+	children := map[int][]int{}
+	for _, e := range entries {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if pp, ok := procParent(p); ok {
+			children[pp] = append(children[pp], p)
+		}
+	}
+	var out []int
+	for todo := []int{pid}; len(todo) > 0; {
+		p := todo[0]
+		todo = append(todo[1:], children[p]...)
+		out = append(out, children[p]...)
+	}
+	return out, nil
+}
+
+// procStat returns the fields of /proc/pid/stat after the command name: state, ppid, …
+func procStat(pid int) []string {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return nil
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')') // the command name may hold spaces and parentheses
+	if i < 0 {
+		return nil
+	}
+	return strings.Fields(s[i+1:])
+}
+
+func procParent(pid int) (int, bool) {
+	f := procStat(pid)
+	if len(f) < 2 {
+		return 0, false
+	}
+	pp, err := strconv.Atoi(f[1])
+	return pp, err == nil
+}
+
+// procState is the process's state letter ('T' when stopped), or 0 when it is gone.
+func procState(pid int) byte {
+	f := procStat(pid)
+	if len(f) < 1 || f[0] == "" {
+		return 0
+	}
+	return f[0][0]
 }

@@ -6,23 +6,31 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"yoyaku/chaos"
+	"yoyaku/devstack"
 	"yoyaku/testenv"
 )
 
 // TestChaosShortDay is the short form of `make chaos` that `make test` runs: a private stack takes 250 holds
 // with returns, pulls, receipts, pick-ups, cancellations and expiries while the worker is SIGKILLed twice,
-// the API once, PostgreSQL and the Temporal dev server are restarted once each; afterwards `yoyaku check`
-// finds nothing, no hold is lost and Mailpit holds no message twice.
+// the API once, PostgreSQL and the Temporal dev server are restarted once each, PostgreSQL is frozen for
+// 30 s and the busiest title's row locked for 20 s (issue 12's long stalls, both in the 2-minute day);
+// afterwards `yoyaku check` finds nothing, no hold is lost or left past its pickup window and Mailpit holds
+// no message twice.
 func TestChaosShortDay(t *testing.T) {
 	bin := buildYoyaku(t)
 	out := filepath.Join(t.TempDir(), "chaos.json")
 	ctx, cancel := context.WithTimeout(t.Context(), 12*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, "chaos", "--holds", "250", "--duration", "2m", "--settle", "4m", "--out", out)
+	// Out of time, interrupt it rather than kill it: it continues a frozen PostgreSQL and stops its stack.
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = time.Minute
 	var log testenv.LockedBuffer
 	cmd.Stdout, cmd.Stderr = &log, &log
 	err := cmd.Run()
@@ -51,7 +59,70 @@ func TestChaosShortDay(t *testing.T) {
 	if rep.HoldsPlaced < 240 {
 		t.Errorf("only %d of 250 holds were placed", rep.HoldsPlaced)
 	}
-	if len(rep.Faults) != 5 {
-		t.Errorf("%d faults, want 5", len(rep.Faults))
+	if len(rep.Faults) != 7 || rep.FaultsPlanned != 7 {
+		t.Errorf("%d of %d faults, want 7", len(rep.Faults), rep.FaultsPlanned)
+	}
+	// The long stalls lasted as long as they should, and the stack kept working through them.
+	for _, f := range rep.Faults {
+		var want float64
+		switch {
+		case strings.HasPrefix(f.Name, "PostgreSQL frozen"):
+			want = 30
+		case strings.HasPrefix(f.Name, "busiest title"):
+			want = 20
+		default:
+			continue
+		}
+		if f.StallS < want-1 || f.StallS > want+5 {
+			t.Errorf("%s lasted %.1f s, want %.0f s", f.Name, f.StallS, want)
+		}
+		if f.Detail == "" {
+			t.Errorf("%s: no detail of what it stopped or locked", f.Name)
+		}
+	}
+}
+
+// TestChaosFreezeStopsEveryProcess: the freeze stops the whole process tree under the postmaster — children
+// that made sessions of their own (as PostgreSQL's backends do with setsid) included — and continues every
+// one of them afterwards.
+func TestChaosFreezeStopsEveryProcess(t *testing.T) {
+	p, err := devstack.Start("postgres", nil, syscall.SIGTERM, nil, nil, "/bin/sh", "-c",
+		"setsid sleep 30 & setsid sleep 30 & sleep 30 & wait")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kids []int
+	t.Cleanup(func() {
+		for _, pid := range kids {
+			_ = syscall.Kill(pid, syscall.SIGKILL) // the setsid ones are not in the group
+		}
+		p.Kill()
+	})
+	for deadline := time.Now().Add(5 * time.Second); len(kids) < 3; time.Sleep(20 * time.Millisecond) {
+		if kids, err = descendants(p.Pid()); err != nil || time.Now().After(deadline) {
+			t.Fatalf("children of the test postmaster: %v %v", kids, err)
+		}
+	}
+	all := append([]int{p.Pid()}, kids...)
+	f := &stackFaults{st: &runningStack{procs: []*devstack.Proc{p}}}
+	done := make(chan error, 1)
+	go func() {
+		_, err := f.FreezePostgres(t.Context(), 2*time.Second)
+		done <- err
+	}()
+	time.Sleep(time.Second)
+	for _, pid := range all {
+		if st := procState(pid); st != 'T' {
+			t.Errorf("process %d is %q during the freeze, want stopped (T)", pid, st)
+		}
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	for _, pid := range all {
+		if st := procState(pid); st == 'T' || st == 0 {
+			t.Errorf("process %d is %q after the freeze, want running or sleeping", pid, st)
+		}
 	}
 }
