@@ -172,6 +172,12 @@ func recordTransition(ctx context.Context, tx *sqlx.Tx, h holdRow, to domain.Sta
 	if n, _ := res.RowsAffected(); n != 1 {
 		return fmt.Errorf("hold %d moved under us", h.ID)
 	}
+	if !to.Open() {
+		// a copy signal still on its way to a closed hold is moot: closing released the copy
+		if _, err := tx.ExecContext(ctx, `UPDATE holds SET pending_copy = NULL, pending_at = NULL WHERE id = $1`, h.ID); err != nil {
+			return fmt.Errorf("hold %d closes: %w", h.ID, err)
+		}
+	}
 	detail, err := json.Marshal(recorded{Op: op, Next: out.Next, Routing: out.Routing, Loan: out.Loan, Contact: out.Contact})
 	if err != nil {
 		return err

@@ -393,6 +393,25 @@ func TestStuckHolds(t *testing.T) {
 	}
 }
 
+// TestPendingCopyStuckOnlyWhenOpenAndOld: a copy kept for a hold's workflow is stuck only while the hold is
+// open and the copy has waited past the settling time; a closed hold's leftover (its copy was released when
+// it closed, as when two desks scan one copy at once) and a fresh one are not.
+func TestPendingCopyStuckOnlyWhenOpenAndOld(t *testing.T) {
+	f := newFixture(t)
+	pend := func(h int64, c string, ago string) {
+		f.exec(`UPDATE holds SET pending_copy = jsonb_build_object('HoldID', id, 'Barcode', $2::text, 'Branch', 'chuo', 'Kind', 'secured'),
+			pending_at = now() - $3::interval WHERE id = $1`, h, c, ago)
+	}
+	title := f.title()
+	closed := f.copy(title, "on_shelf")
+	h := f.hold(f.patron(""), title, "awaiting_pull", 2*time.Minute, closed)
+	pend(h, closed, "2 minutes")
+	f.retire(h)
+	fresh := f.copy(title, "on_shelf")
+	pend(f.hold(f.patron(""), title, "awaiting_pull", 2*time.Minute, fresh), fresh, "0 seconds")
+	clean(t, run(t, f.db, nil, check.Options{Settle: 30 * time.Second}), "want no violation")
+}
+
 // startHoldWorkflow starts a hold workflow on a task queue no worker polls: it runs (and never moves) with
 // the status given as its search attribute.
 func startHoldWorkflow(t *testing.T, tc client.Client, queue string, hold int64, status string) {

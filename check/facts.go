@@ -247,7 +247,7 @@ func stuck(ctx context.Context, db *sqlx.DB, o Options, r *Report) error {
 	err := db.SelectContext(ctx, &rows, `
 		SELECT h.id, CASE
 			WHEN h.status = 'requested' THEN 'placed at ' || h.placed_at || ' and never approved'
-			WHEN h.pending_copy IS NOT NULL AND h.pending_at < now() - make_interval(secs => $1)
+			WHEN h.pending_copy IS NOT NULL AND h.pending_at < now() - make_interval(secs => $1) AND h.status NOT IN ('cancelled', 'fulfilled')
 				THEN 'copy ' || (h.pending_copy->>'Barcode') || ' (' || (h.pending_copy->>'Kind') || ') was given to it at ' || h.pending_at || ' and its workflow never applied it'
 			WHEN h.status = 'queued' AND h.item_barcode IS NOT NULL THEN 'a copy was set aside at ' || h.assigned_at || ' but the hold never took it'
 			WHEN h.status IN ('queued', 'awaiting_pull') THEN 'its set-aside copy is ' || i.status || ', not on a shelf'
@@ -257,7 +257,7 @@ func stuck(ctx context.Context, db *sqlx.DB, o Options, r *Report) error {
 		FROM holds h LEFT JOIN items i ON i.barcode = h.item_barcode
 		WHERE `+settled+` AND (
 			h.status = 'requested'
-			OR (h.pending_copy IS NOT NULL AND h.pending_at < now() - make_interval(secs => $1))
+			OR (h.pending_copy IS NOT NULL AND h.pending_at < now() - make_interval(secs => $1) AND h.status NOT IN ('cancelled', 'fulfilled'))
 			OR (h.status = 'queued' AND h.item_barcode IS NOT NULL AND h.assigned_at < now() - make_interval(secs => $1))
 			OR (h.status IN ('queued', 'awaiting_pull') AND i.status <> 'on_shelf' AND i.updated_at < now() - make_interval(secs => $1))
 			OR (h.status = 'cancel_requested' AND h.cancel_requested_at < now() - make_interval(secs => $1 + $2))
