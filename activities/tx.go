@@ -164,19 +164,15 @@ type recorded struct {
 }
 
 func recordTransition(ctx context.Context, tx *sqlx.Tx, h holdRow, to domain.Status, op, actor string, out Outcome) error {
-	res, err := tx.ExecContext(ctx, `UPDATE holds SET status = $2, transition = transition + 1 WHERE id = $1 AND transition = $3`,
-		h.ID, to, h.Transition)
+	// A hold that closes also drops a copy signal still on its way (pending_copy): closing released the copy.
+	res, err := tx.ExecContext(ctx, `UPDATE holds SET status = $2, transition = transition + 1,
+			pending_copy = CASE WHEN $4 THEN pending_copy END, pending_at = CASE WHEN $4 THEN pending_at END
+		WHERE id = $1 AND transition = $3`, h.ID, to, h.Transition, to.Open())
 	if err != nil {
 		return fmt.Errorf("hold %d %s → %s: %w", h.ID, h.Status, to, err)
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
 		return fmt.Errorf("hold %d moved under us", h.ID)
-	}
-	if !to.Open() {
-		// a copy signal still on its way to a closed hold is moot: closing released the copy
-		if _, err := tx.ExecContext(ctx, `UPDATE holds SET pending_copy = NULL, pending_at = NULL WHERE id = $1`, h.ID); err != nil {
-			return fmt.Errorf("hold %d closes: %w", h.ID, err)
-		}
 	}
 	detail, err := json.Marshal(recorded{Op: op, Next: out.Next, Routing: out.Routing, Loan: out.Loan, Contact: out.Contact})
 	if err != nil {

@@ -47,21 +47,16 @@ func (w *holdWorkflow) commit(ctx workflow.Context, change string, f func(lctx w
 		if err == nil || refusedForGood(err) {
 			return err
 		}
-		version := workflow.DefaultVersion
-		switch change {
-		case ChangeRetryApproval:
-			version = workflow.GetVersion(ctx, ChangeRetryApproval, workflow.DefaultVersion, 2)
-		default:
-			version = workflow.GetVersion(ctx, change, workflow.DefaultVersion, 1)
-			if version == 1 {
-				version = 2 // the same backoff as the approval's
-			}
+		latest := workflow.Version(1) // ChangeRetryTriggers 1 and ChangeRetryApproval 2 are commit's backoff
+		if change == ChangeRetryApproval {
+			latest = 2
 		}
+		version := workflow.GetVersion(ctx, change, workflow.DefaultVersion, latest)
 		if version == workflow.DefaultVersion {
 			return err
 		}
 		w.log.Warn("hold transition failed, retrying", "hold", w.in.HoldID, "attempt", attempt+1, "error", err)
-		if version == 1 {
+		if change == ChangeRetryApproval && version == 1 {
 			var appErr *temporal.ApplicationError
 			if errors.As(err, &appErr) && appErr.NonRetryable() {
 				return err // as those runs did
