@@ -33,10 +33,7 @@ func TestHoldRowLockedLongerThanItsTransition(t *testing.T) {
 	t.Run("cancellation approval", func(t *testing.T) {
 		t.Parallel()
 		s := all.sub(t)
-		titleID, _ := s.title(domain.FormatBook, copySpec{branch: "chuo", onLoan: true})
-		p := s.newPatron("none")
-		id := s.placeOne(p, "chuo", titleID)
-		s.waitStatus(p, id, string(domain.StatusAwaitingReturn))
+		titleID, _, p, id := s.holdAwaitingReturn("none")
 		s.mustDo("POST", "/api/v1/holds/"+id+"/cancel", p.token, struct{}{}, 202, nil)
 		// the approval comes 2 s later, into the lock
 		released := s.lockHoldRows(t, titleID, id, rowLock)
@@ -50,10 +47,7 @@ func TestHoldRowLockedLongerThanItsTransition(t *testing.T) {
 	t.Run("copy signal from a check-in", func(t *testing.T) {
 		t.Parallel()
 		s := all.sub(t)
-		titleID, copies := s.title(domain.FormatBook, copySpec{branch: "chuo", onLoan: true})
-		p := s.newPatron("email")
-		id := s.placeOne(p, "chuo", titleID)
-		s.waitStatus(p, id, string(domain.StatusAwaitingReturn))
+		titleID, barcode, p, id := s.holdAwaitingReturn("email")
 		// The check-in must commit its allocation before the lock is taken, and the hold's own transition
 		// must come after: the lock queues behind the check-in on the title's row (PostgreSQL grants row
 		// locks first come, first served), so it is taken the moment the check-in commits.
@@ -62,7 +56,7 @@ func TestHoldRowLockedLongerThanItsTransition(t *testing.T) {
 		answer := make(chan routing, 1)
 		go func() {
 			var r routing
-			code := s.do("POST", "/api/v1/staff/checkin", s.staff, map[string]string{"barcode": copies[0], "branch": "chuo"}, &r)
+			code := s.do("POST", "/api/v1/staff/checkin", s.staff, map[string]string{"barcode": barcode, "branch": "chuo"}, &r)
 			if code != 200 {
 				t.Errorf("check-in answered %d", code)
 			}
@@ -115,6 +109,17 @@ func TestHoldRowLockedLongerThanItsTransition(t *testing.T) {
 		// the copy on the hold shelf went to the next patron, who needs only staff to take it off the shelf
 		s.waitStatusAfter(next, nextID, string(domain.StatusAwaitingPull), released)
 	})
+}
+
+// holdAwaitingReturn places a hold at chuo, for a patron with contact, on a new title whose one copy is on
+// loan, and waits until it is 返却待ち.
+func (s *stack) holdAwaitingReturn(contact string) (titleID, barcode string, p patron, holdID string) {
+	s.t.Helper()
+	titleID, copies := s.title(domain.FormatBook, copySpec{branch: "chuo", onLoan: true})
+	p = s.newPatron(contact)
+	holdID = s.placeOne(p, "chuo", titleID)
+	s.waitStatus(p, holdID, string(domain.StatusAwaitingReturn))
+	return titleID, copies[0], p, holdID
 }
 
 // sub is the stack as seen from subtest t.
@@ -279,16 +284,13 @@ func TestCheckinRetriedAfterDatabaseOutage(t *testing.T) {
 		u.User = url.UserPassword(role, "worker")
 		return u.String()
 	}})
-	titleID, copies := s.title(domain.FormatBook, copySpec{branch: "chuo", onLoan: true})
-	p := s.newPatron("email")
-	id := s.placeOne(p, "chuo", titleID)
-	s.waitStatus(p, id, string(domain.StatusAwaitingReturn))
+	_, barcode, p, id := s.holdAwaitingReturn("email")
 
 	// PostgreSQL goes away for the worker: its sessions are cut and it cannot log in again.
 	s.db.MustExec(`ALTER ROLE ` + pq.QuoteIdentifier(role) + ` NOLOGIN`)
 	s.db.MustExec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1`, role)
 	key := map[string]string{"Idempotency-Key": "desk-retry-" + id}
-	body := map[string]string{"barcode": copies[0], "branch": "chuo"}
+	body := map[string]string{"barcode": barcode, "branch": "chuo"}
 	var failed struct {
 		Error struct{ Code string } `json:"error"`
 	}
