@@ -128,10 +128,11 @@ func workflowError(err error) *opError {
 	if errors.Is(err, context.DeadlineExceeded) {
 		return &opError{status: http.StatusServiceUnavailable, code: CodeUnavailable, err: err, log: "workflow call timed out"}
 	}
-	// A workflow or update that failed on a retryable error (a transition that timed out, a database that
-	// refused connections) did nothing: the client may try again once the dependency is back.
-	var timeoutErr *temporal.TimeoutError
-	if errors.As(err, &timeoutErr) || (errors.As(err, &appErr) && !appErr.NonRetryable()) {
+	// A workflow or update whose activity ran out of retries on a retryable error (a transition that timed
+	// out, a database that refused connections) did nothing: the client may try again once the dependency is
+	// back. A retryable error raised by workflow code itself is a bug, and stays 500.
+	var actErr *temporal.ActivityError
+	if errors.As(err, &actErr) && (appErr == nil || !appErr.NonRetryable()) {
 		return &opError{status: http.StatusServiceUnavailable, code: CodeUnavailable, err: err, log: "workflow step failed on a dependency"}
 	}
 	return internalError(err)
