@@ -36,8 +36,6 @@ const (
 	maxVolume          = 1_000_000
 	maxEmailsPerPatron = 2
 	maxEmailBytes      = 254 // patron_emails.address
-	minPasswordBytes   = 8
-	maxPasswordBytes   = 72 // bcrypt's limit
 )
 
 // uniqueCodes maps the unique constraints a staff request can violate to the 409 code it answers.
@@ -268,7 +266,7 @@ func (r *staffPatronRequest) validate() (p newPatron, code Code) {
 	if p.name, ok = cleanText(r.Name); !ok || p.name == "" || utf8.RuneCountInString(p.name) > maxNameChars {
 		return p, CodeInvalidName
 	}
-	if len(r.Password) < minPasswordBytes || len(r.Password) > maxPasswordBytes {
+	if len(r.Password) < auth.MinPasswordBytes || len(r.Password) > auth.MaxPasswordBytes {
 		return p, CodeInvalidPassword
 	}
 	if len(r.Emails) > maxEmailsPerPatron {

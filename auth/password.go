@@ -11,9 +11,15 @@ import (
 // Cost is the bcrypt work factor: slow enough to make offline guessing expensive, fast enough for a login.
 const Cost = 11
 
+// A password has MinPasswordBytes to MaxPasswordBytes bytes (bcrypt reads at most 72).
+const (
+	MinPasswordBytes = 8
+	MaxPasswordBytes = 72
+)
+
 // HashPassword returns the bcrypt hash of password.
 func HashPassword(password string) (string, error) {
-	if len(password) < 8 || len(password) > 72 {
+	if len(password) < MinPasswordBytes || len(password) > MaxPasswordBytes {
 		return "", errors.New("auth: a password has 8 to 72 bytes")
 	}
 	h, err := bcrypt.GenerateFromPassword([]byte(password), Cost)

@@ -29,12 +29,6 @@ const staffUsage = "usage: yoyaku staff add LOGIN --branch CODE [--name NAME]\n"
 // staffLogin is what staff_users.login allows (the staff login lower-cases what is typed).
 var staffLogin = regexp.MustCompile(`^[a-z0-9._-]{1,64}$`)
 
-// Password bounds: auth.HashPassword's (bcrypt reads at most 72 bytes).
-const (
-	minPassword = 8
-	maxPassword = 72
-)
-
 // runStaff is `yoyaku staff add LOGIN --branch CODE`: how a library creates its staff accounts, the first one
 // included (production installs have no demo staff).
 func runStaff(ctx context.Context, cfg config.Config, log *slog.Logger, args []string) error {
@@ -110,10 +104,10 @@ func staffAdd(ctx context.Context, cfg config.Config, log *slog.Logger, args []s
 	switch {
 	case password == "":
 		return errors.New("staff add: empty password: type it when asked, or give it on standard input (its first line)")
-	case len(password) < minPassword:
-		return fmt.Errorf("staff add: the password is too short: at least %d characters", minPassword)
-	case len(password) > maxPassword:
-		return fmt.Errorf("staff add: the password is too long: at most %d bytes", maxPassword)
+	case len(password) < auth.MinPasswordBytes:
+		return fmt.Errorf("staff add: the password is too short: at least %d characters", auth.MinPasswordBytes)
+	case len(password) > auth.MaxPasswordBytes:
+		return fmt.Errorf("staff add: the password is too long: at most %d bytes", auth.MaxPasswordBytes)
 	case seed.DemoPassword(password):
 		return errors.New("staff add: that is a published demo password: choose another")
 	}
@@ -136,14 +130,17 @@ func staffAdd(ctx context.Context, cfg config.Config, log *slog.Logger, args []s
 
 // checkBranch says clearly when code is not one of the branches.
 func checkBranch(ctx context.Context, db *sqlx.DB, code string) error {
-	var codes []string
-	err := db.SelectContext(ctx, &codes, `SELECT code FROM branches ORDER BY kind = 'facility', sort_order, code`)
+	branches, err := store.Branches(ctx, db)
 	var pqErr *pq.Error
 	if errors.As(err, &pqErr) && pqErr.Code == "42P01" { // undefined_table
 		return errors.New("staff add: the database has no tables yet: run `yoyaku migrate` and `yoyaku seed` first")
 	}
 	if err != nil {
 		return fmt.Errorf("staff add: %w", err)
+	}
+	codes := make([]string, len(branches))
+	for i, b := range branches {
+		codes[i] = b.Code
 	}
 	if len(codes) == 0 {
 		return errors.New("staff add: the database has no branches: run `yoyaku seed` first (it loads the library's branches)")
