@@ -37,7 +37,7 @@ func (a *Activities) ArchiveHolds(ctx context.Context, in ArchiveInput) (Archive
 	}
 	p, err := auth.Purge(ctx, a.DB)
 	if err != nil {
-		return ArchiveResult{}, fmt.Errorf("archive holds: %w", err)
+		return ArchiveResult{}, fmt.Errorf("archive holds: purge: %w", err)
 	}
 	return ArchiveResult{Archived: n, TokensPurged: p.Tokens, LoginFailuresPurged: p.LoginFailures}, nil
 }

@@ -1,12 +1,12 @@
 package activities
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -191,11 +191,7 @@ func (a *Activities) mailOne(ctx context.Context, h holdRow, r readyMailRow, sub
 	case errors.As(err, &me) && me.Refused:
 		// No retry can deliver it (the error names no address).
 		activity.GetLogger(ctx).Warn("ready mail refused for one address", "hold", h.ID, "notification", r.ID, "err", err)
-		reply := me.Reply
-		if reply == "" {
-			reply = strings.TrimPrefix(me.Error(), "mailer: ")
-		}
-		if err := a.markRefused(ctx, h.PatronID, r.ID, reply); err != nil {
+		if err := a.markRefused(ctx, h.PatronID, r.ID, cmp.Or(me.Reply, me.Detail())); err != nil {
 			return false, fmt.Errorf("mark ready mail refused for hold %d: %w", h.ID, err)
 		}
 		return false, nil

@@ -406,12 +406,8 @@ func (s *Server) callList(c *gin.Context) {
 	}
 	out := make([]gin.H, len(calls))
 	for i, call := range calls {
-		refused := call.MailRefused
-		if refused == nil {
-			refused = []store.MailRefusal{}
-		}
 		out[i] = gin.H{"hold_id": idString(call.HoldID), "card_number": call.Card, "name": call.Name, "phone": call.Phone, "title": call.Title,
-			"mail_refused": refused}
+			"mail_refused": call.MailRefused}
 	}
 	c.JSON(http.StatusOK, gin.H{"calls": out})
 }

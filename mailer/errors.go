@@ -38,6 +38,10 @@ type Error struct {
 
 func (e *Error) Error() string { return "mailer: " + e.text }
 
+// Detail is the error's text without the package's prefix (addresses redacted): what to keep with a refusal
+// that has no server reply (an invalid address).
+func (e *Error) Detail() string { return e.text }
+
 // Unwrap returns the underlying error (whose text may hold e-mail addresses: do not log it).
 func (e *Error) Unwrap() error { return e.err }
 

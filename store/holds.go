@@ -345,7 +345,7 @@ func CallList(ctx context.Context, q sqlx.QueryerContext, branch string) ([]Call
 		SELECT h.id AS hold_id, p.card_number, p.name,
 			coalesce(ph.number, (SELECT x.number FROM patron_phones x WHERE x.patron_id = p.id ORDER BY x.id LIMIT 1), '') AS phone,
 			t.title,
-			(SELECT json_agg(json_build_object('address', e.address, 'reply', e.refusal, 'refused_at', e.refused_at) ORDER BY e.id)
+			(SELECT coalesce(json_agg(json_build_object('address', e.address, 'reply', e.refusal, 'refused_at', e.refused_at) ORDER BY e.id), '[]')
 			 FROM notifications e
 			 WHERE e.hold_id = n.hold_id AND e.channel = 'email' AND e.refused_at IS NOT NULL
 			   AND e.idempotency_key LIKE left(n.idempotency_key, -length('phone')) || '%') AS mail_refused
@@ -359,10 +359,8 @@ func CallList(ctx context.Context, q sqlx.QueryerContext, branch string) ([]Call
 	calls := make([]Call, len(rows))
 	for i, r := range rows {
 		calls[i] = r.Call
-		if r.Refused != nil {
-			if err := json.Unmarshal(r.Refused, &calls[i].MailRefused); err != nil {
-				return nil, fmt.Errorf("store: call list %s: refused mail of hold %d: %w", branch, r.HoldID, err)
-			}
+		if err := json.Unmarshal(r.Refused, &calls[i].MailRefused); err != nil {
+			return nil, fmt.Errorf("store: call list %s: refused mail of hold %d: %w", branch, r.HoldID, err)
 		}
 	}
 	return calls, nil

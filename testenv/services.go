@@ -76,25 +76,11 @@ func Mailpit(tb testing.TB) Mail {
 	tb.Helper()
 	bin := Bin(tb, "mailpit")
 	mOnce.Do(func() {
-		smtp, err := devstack.FreePort()
-		if err != nil {
-			mErr = err
-			return
+		var p *devstack.Proc
+		mail, p, mErr = startMailpit(bin, "")
+		if mErr == nil {
+			onStop(func() { _ = p.Stop(5 * time.Second) })
 		}
-		ui, err := devstack.FreePort()
-		if err != nil {
-			mErr = err
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		p, err := devstack.StartMailpit(ctx, devstack.MailpitOptions{Bin: bin, SMTPPort: smtp, UIPort: ui, Out: logSink()})
-		if err != nil {
-			mErr = err
-			return
-		}
-		onStop(func() { _ = p.Stop(5 * time.Second) })
-		mail = Mail{SMTPHost: "127.0.0.1", SMTPPort: smtp, APIURL: fmt.Sprintf("http://127.0.0.1:%d", ui)}
 	})
 	if mErr != nil {
 		tb.Fatalf("testenv: Mailpit could not start (%s): %v", filepath.Base(bin), mErr)
@@ -108,21 +94,31 @@ func Mailpit(tb testing.TB) Mail {
 func MailpitRefusing(tb testing.TB, allowed string) Mail {
 	tb.Helper()
 	bin := Bin(tb, "mailpit")
+	m, p, err := startMailpit(bin, allowed)
+	if err != nil {
+		tb.Fatalf("testenv: Mailpit could not start (%s): %v", filepath.Base(bin), err)
+	}
+	tb.Cleanup(func() { _ = p.Stop(5 * time.Second) })
+	return m
+}
+
+// startMailpit starts a Mailpit on free ports that keeps messages in memory; allowed, when not "", is its
+// --smtp-allowed-recipients.
+func startMailpit(bin, allowed string) (Mail, *devstack.Proc, error) {
 	smtp, err := devstack.FreePort()
 	if err != nil {
-		tb.Fatal(err)
+		return Mail{}, nil, err
 	}
 	ui, err := devstack.FreePort()
 	if err != nil {
-		tb.Fatal(err)
+		return Mail{}, nil, err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	p, err := devstack.StartMailpit(ctx, devstack.MailpitOptions{Bin: bin, SMTPPort: smtp, UIPort: ui, Out: logSink(),
 		AllowedRecipients: allowed})
 	if err != nil {
-		tb.Fatalf("testenv: Mailpit could not start (%s): %v", filepath.Base(bin), err)
+		return Mail{}, nil, err
 	}
-	tb.Cleanup(func() { _ = p.Stop(5 * time.Second) })
-	return Mail{SMTPHost: "127.0.0.1", SMTPPort: smtp, APIURL: fmt.Sprintf("http://127.0.0.1:%d", ui)}
+	return Mail{SMTPHost: "127.0.0.1", SMTPPort: smtp, APIURL: fmt.Sprintf("http://127.0.0.1:%d", ui)}, p, nil
 }
