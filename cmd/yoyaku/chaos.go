@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -64,8 +63,7 @@ func runChaos(ctx context.Context, _ config.Config, log *slog.Logger, args []str
 		return err
 	}
 	defer st.stop(log)
-	faults := &stackFaults{st: st}
-	defer faults.thaw() // runs before st.stop: a frozen cluster would not stop, and its stopped backends outlive it
+	faults := stackFaults{st: st}
 	o := st.o
 	cfg.APIURL = "http://" + o.HTTPAddr
 	cfg.MailpitURL = fmt.Sprintf("http://127.0.0.1:%d", o.MailUIPort)
@@ -73,8 +71,7 @@ func runChaos(ctx context.Context, _ config.Config, log *slog.Logger, args []str
 	cfg.DatabaseURL = st.databaseURL
 	cfg.Faults = faults
 
-	rep, err := chaos.Run(ctx, cfg)
-	faults.thaw()
+	rep, err := chaos.Run(ctx, cfg) // its faults run one at a time, each undone before it returns
 	st.stop(log)
 	if rep != nil {
 		b, jerr := json.MarshalIndent(rep, "", "  ")
@@ -115,19 +112,14 @@ func envValue(env []string, name string) string {
 }
 
 // stackFaults breaks the private stack's processes.
-type stackFaults struct {
-	st *runningStack
+type stackFaults struct{ st *runningStack }
 
-	mu     sync.Mutex
-	frozen []int // processes FreezePostgres stopped and has not continued yet, the postmaster first
-}
-
-func (f *stackFaults) KillWorker(ctx context.Context) error { return f.st.restart(ctx, "worker", true) }
-func (f *stackFaults) KillAPI(ctx context.Context) error    { return f.st.restart(ctx, "api", true) }
-func (f *stackFaults) RestartPostgres(ctx context.Context) error {
+func (f stackFaults) KillWorker(ctx context.Context) error { return f.st.restart(ctx, "worker", true) }
+func (f stackFaults) KillAPI(ctx context.Context) error    { return f.st.restart(ctx, "api", true) }
+func (f stackFaults) RestartPostgres(ctx context.Context) error {
 	return f.st.restart(ctx, "postgres", false)
 }
-func (f *stackFaults) RestartTemporal(ctx context.Context) error {
+func (f stackFaults) RestartTemporal(ctx context.Context) error {
 	return f.st.restart(ctx, "temporal", false)
 }
 
@@ -135,15 +127,27 @@ func (f *stackFaults) RestartTemporal(ctx context.Context) error {
 // SIGSTOP for d (or until ctx ends), then continues them with SIGCONT. Each backend calls setsid() when it is
 // forked, so neither the postmaster alone nor its process group is enough: the postmaster is stopped first,
 // so that it forks nothing more, then its descendants, found in /proc by their parent, until a pass finds no
-// new one. They are continued however this returns; runChaos thaws once more before it stops the stack.
-func (f *stackFaults) FreezePostgres(ctx context.Context, d time.Duration) (string, error) {
+// new one. They are continued however this returns (the children first, the postmaster last).
+func (f stackFaults) FreezePostgres(ctx context.Context, d time.Duration) (string, error) {
 	i := slices.IndexFunc(f.st.procs, func(p *devstack.Proc) bool { return p.Name == "postgres" })
 	if i < 0 {
 		return "", fmt.Errorf("freeze: no postgres in the stack")
 	}
 	postmaster := f.st.procs[i].Pid()
-	defer f.thaw()
-	if err := f.stop(postmaster); err != nil {
+	var frozen []int // the postmaster first
+	defer func() {
+		for i := len(frozen) - 1; i >= 0; i-- {
+			_ = syscall.Kill(frozen[i], syscall.SIGCONT) // one that has exited meanwhile is gone
+		}
+	}()
+	stop := func(pid int) error {
+		if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+			return err
+		}
+		frozen = append(frozen, pid)
+		return nil
+	}
+	if err := stop(postmaster); err != nil {
 		return "", fmt.Errorf("freeze: stop the postmaster %d: %w", postmaster, err)
 	}
 	for {
@@ -153,8 +157,8 @@ func (f *stackFaults) FreezePostgres(ctx context.Context, d time.Duration) (stri
 		}
 		stopped := 0
 		for _, pid := range kids {
-			if !f.isFrozen(pid) {
-				if err := f.stop(pid); err == nil {
+			if !slices.Contains(frozen, pid) {
+				if err := stop(pid); err == nil {
 					stopped++
 				}
 			}
@@ -165,49 +169,17 @@ func (f *stackFaults) FreezePostgres(ctx context.Context, d time.Duration) (stri
 	}
 	// SIGSTOP is delivered asynchronously: wait until each one is stopped (or gone) before the clock runs.
 	deadline := time.Now().Add(5 * time.Second)
-	for _, pid := range f.frozenPids() {
+	for _, pid := range frozen {
 		for st := procState(pid); st != 'T' && st != 'Z' && st != 0 && time.Now().Before(deadline); st = procState(pid) {
 			time.Sleep(10 * time.Millisecond)
 		}
 	}
-	n := len(f.frozenPids())
+	n := len(frozen)
 	select {
 	case <-ctx.Done():
 	case <-time.After(d):
 	}
 	return fmt.Sprintf("%d processes: the postmaster %d and %d of its children", n, postmaster, n-1), nil
-}
-
-func (f *stackFaults) stop(pid int) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
-		return err
-	}
-	f.frozen = append(f.frozen, pid)
-	return nil
-}
-
-func (f *stackFaults) isFrozen(pid int) bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return slices.Contains(f.frozen, pid)
-}
-
-func (f *stackFaults) frozenPids() []int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return slices.Clone(f.frozen)
-}
-
-// thaw continues every process FreezePostgres stopped: the children first, the postmaster last.
-func (f *stackFaults) thaw() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for i := len(f.frozen) - 1; i >= 0; i-- {
-		_ = syscall.Kill(f.frozen[i], syscall.SIGCONT) // one that has exited meanwhile is gone
-	}
-	f.frozen = nil
 }
 
 // descendants lists the processes below pid (children, their children, …) from /proc.

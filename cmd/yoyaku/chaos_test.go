@@ -104,15 +104,18 @@ func TestChaosFreezeStopsEveryProcess(t *testing.T) {
 		}
 	}
 	all := append([]int{p.Pid()}, kids...)
-	f := &stackFaults{st: &runningStack{procs: []*devstack.Proc{p}}}
+	f := stackFaults{st: &runningStack{procs: []*devstack.Proc{p}}}
 	done := make(chan error, 1)
 	go func() {
-		_, err := f.FreezePostgres(t.Context(), 2*time.Second)
+		_, err := f.FreezePostgres(t.Context(), 5*time.Second)
 		done <- err
 	}()
-	time.Sleep(time.Second)
-	for _, pid := range all {
-		if st := procState(pid); st != 'T' {
+	for _, pid := range all { // each is stopped well before the freeze ends, however busy the machine
+		st := procState(pid)
+		for deadline := time.Now().Add(4 * time.Second); st != 'T' && time.Now().Before(deadline); st = procState(pid) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if st != 'T' {
 			t.Errorf("process %d is %q during the freeze, want stopped (T)", pid, st)
 		}
 	}
