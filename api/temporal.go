@@ -70,6 +70,7 @@ var codeStatus = map[string]int{
 	activities.ErrNotFound:         http.StatusNotFound,
 	activities.ErrPickupNotAllowed: http.StatusUnprocessableEntity,
 	"barcode_taken":                http.StatusConflict,
+	string(CodeBadRequest):         http.StatusBadRequest,
 }
 
 // opError is how a staff operation (or any shared piece of a handler) ends without its result: a refusal
@@ -128,11 +129,12 @@ func workflowError(err error) *opError {
 	if errors.Is(err, context.DeadlineExceeded) {
 		return &opError{status: http.StatusServiceUnavailable, code: CodeUnavailable, err: err, log: "workflow call timed out"}
 	}
-	// A workflow or update whose activity ran out of retries on a retryable error (a transition that timed
-	// out, a database that refused connections) did nothing: the client may try again once the dependency is
-	// back. A retryable error raised by workflow code itself is a bug, and stays 500.
-	var actErr *temporal.ActivityError
-	if errors.As(err, &actErr) && (appErr == nil || !appErr.NonRetryable()) {
+	// A workflow or update that failed on a retryable error (a transition that timed out, a database that
+	// refused connections) did nothing: the client may try again once the dependency is back. (A local
+	// activity's failure reaches here as the retryable ApplicationError it returned, not as an ActivityError,
+	// so this cannot be narrowed to activity failures; refusals with a code were answered above.)
+	var timeoutErr *temporal.TimeoutError
+	if errors.As(err, &timeoutErr) || (appErr != nil && !appErr.NonRetryable()) {
 		return &opError{status: http.StatusServiceUnavailable, code: CodeUnavailable, err: err, log: "workflow step failed on a dependency"}
 	}
 	return internalError(err)
