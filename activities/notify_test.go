@@ -16,9 +16,9 @@ import (
 
 	"yoyaku/activities"
 	"yoyaku/config"
+	"yoyaku/internal/testenv"
 	"yoyaku/mailer"
 	"yoyaku/store"
-	"yoyaku/testenv"
 )
 
 func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }

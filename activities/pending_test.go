@@ -7,7 +7,7 @@ import (
 	"yoyaku/activities"
 	"yoyaku/config"
 	"yoyaku/domain"
-	"yoyaku/testenv"
+	"yoyaku/internal/testenv"
 )
 
 // TestCopySignalDuringHandOverIsKept: a hold hands its workflow over to a series hold (old run closed, new

@@ -23,9 +23,9 @@ import (
 
 	"yoyaku/api"
 	"yoyaku/config"
-	"yoyaku/seed"
-	"yoyaku/temporalx"
-	"yoyaku/testenv"
+	"yoyaku/internal/seed"
+	"yoyaku/internal/temporalx"
+	"yoyaku/internal/testenv"
 )
 
 func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }

@@ -28,9 +28,9 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"yoyaku/config"
-	"yoyaku/seed"
-	"yoyaku/temporalx"
-	"yoyaku/testenv"
+	"yoyaku/internal/seed"
+	"yoyaku/internal/temporalx"
+	"yoyaku/internal/testenv"
 )
 
 // mutationCounter is the test's Temporal client, counting every call that would start or change a workflow.

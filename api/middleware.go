@@ -11,7 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"yoyaku/temporalx"
+	"yoyaku/internal/temporalx"
 )
 
 // recovery turns a panic into a logged 500 with the error envelope, never a stack trace in the body.

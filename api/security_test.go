@@ -16,7 +16,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/sdk/client"
 
-	"yoyaku/testenv"
+	"yoyaku/internal/testenv"
 )
 
 // countingTemporal is the test Temporal client, counting the Updates sent to workflows.

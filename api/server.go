@@ -13,8 +13,8 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"yoyaku/config"
+	"yoyaku/internal/temporalx"
 	"yoyaku/store"
-	"yoyaku/temporalx"
 )
 
 // Server holds the API's dependencies.

@@ -19,9 +19,9 @@ import (
 
 	"yoyaku/auth"
 	"yoyaku/config"
-	"yoyaku/seed"
-	"yoyaku/temporalx"
-	"yoyaku/testenv"
+	"yoyaku/internal/seed"
+	"yoyaku/internal/temporalx"
+	"yoyaku/internal/testenv"
 )
 
 // sessionEnv is a seeded database and the API's router with probe routes added:

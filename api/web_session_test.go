@@ -20,9 +20,9 @@ import (
 
 	"yoyaku/auth"
 	"yoyaku/config"
-	"yoyaku/seed"
-	"yoyaku/temporalx"
-	"yoyaku/testenv"
+	"yoyaku/internal/seed"
+	"yoyaku/internal/temporalx"
+	"yoyaku/internal/testenv"
 )
 
 // webEnv is the API's router over a seeded database with test pages under /test:

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"yoyaku/testenv"
+	"yoyaku/internal/testenv"
 )
 
 // The web pages' shared machinery (web.go): HTML error pages outside /api/, JSON inside, the language, and

@@ -11,7 +11,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"yoyaku/auth"
-	"yoyaku/testenv"
+	"yoyaku/internal/testenv"
 )
 
 func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }

@@ -11,7 +11,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"yoyaku/auth"
-	"yoyaku/testenv"
+	"yoyaku/internal/testenv"
 )
 
 // reserve reserves an attempt and fails the test on an error.

@@ -24,14 +24,14 @@ import (
 	"yoyaku/activities"
 	"yoyaku/api"
 	"yoyaku/auth"
-	"yoyaku/check"
 	"yoyaku/config"
 	"yoyaku/domain"
+	"yoyaku/internal/check"
+	"yoyaku/internal/seed"
+	"yoyaku/internal/temporalx"
+	"yoyaku/internal/testenv"
 	"yoyaku/mailer"
-	"yoyaku/seed"
 	"yoyaku/store"
-	"yoyaku/temporalx"
-	"yoyaku/testenv"
 	"yoyaku/worker"
 )
 

@@ -14,8 +14,8 @@ import (
 	"github.com/lib/pq"
 	"go.temporal.io/api/workflowservice/v1"
 
-	"yoyaku/apiclient"
 	"yoyaku/auth"
+	"yoyaku/internal/apiclient"
 )
 
 // TestHotTitle is DESIGN.md's correctness target under load: 500 patrons hold one title with 3 copies at

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"yoyaku/testenv"
+	"yoyaku/internal/testenv"
 )
 
 // The SMTP server refuses addresses (a Mailpit of the test's own accepting only the first address of each

@@ -16,7 +16,7 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"google.golang.org/protobuf/encoding/protojson"
 
-	"yoyaku/testenv"
+	"yoyaku/internal/testenv"
 )
 
 // Test 12: operators find holds in the Temporal UI's visibility store by status, pickup branch and title

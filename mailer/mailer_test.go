@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"yoyaku/config"
+	"yoyaku/internal/testenv"
 	"yoyaku/mailer"
-	"yoyaku/testenv"
 )
 
 func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }

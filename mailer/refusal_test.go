@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"yoyaku/config"
+	"yoyaku/internal/testenv"
 	"yoyaku/mailer"
-	"yoyaku/testenv"
 )
 
 // A real SMTP server (Mailpit with --smtp-allowed-recipients) that refuses one address: the message to it

@@ -5,8 +5,8 @@ import (
 	"os"
 	"testing"
 
+	"yoyaku/internal/testenv"
 	"yoyaku/migrations"
-	"yoyaku/testenv"
 )
 
 func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }

@@ -8,10 +8,10 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"yoyaku/holdstart"
+	"yoyaku/internal/seed"
+	"yoyaku/internal/testenv"
 	"yoyaku/reconcile"
-	"yoyaku/seed"
 	"yoyaku/store"
-	"yoyaku/testenv"
 	"yoyaku/workflows"
 )
 

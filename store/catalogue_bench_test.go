@@ -8,9 +8,9 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
-	"yoyaku/seed"
+	"yoyaku/internal/seed"
+	"yoyaku/internal/testenv"
 	"yoyaku/store"
-	"yoyaku/testenv"
 )
 
 // benchTitles is the catalogue size of DESIGN.md's target: search p95 under 50 ms on 200,000 titles.

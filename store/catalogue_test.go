@@ -15,9 +15,9 @@ import (
 	"github.com/lib/pq"
 
 	"yoyaku/domain"
-	"yoyaku/seed"
+	"yoyaku/internal/seed"
+	"yoyaku/internal/testenv"
 	"yoyaku/store"
-	"yoyaku/testenv"
 )
 
 func demoDB(t *testing.T) *sqlx.DB {

@@ -4,8 +4,8 @@ import (
 	"errors"
 	"testing"
 
+	"yoyaku/internal/testenv"
 	"yoyaku/store"
-	"yoyaku/testenv"
 )
 
 // TestGetHoldWithLargeIDs: IDs are bigint; a patron ID past 2^31 must not be read as an integer (the check

@@ -10,8 +10,8 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"yoyaku/internal/testenv"
 	"yoyaku/store"
-	"yoyaku/testenv"
 )
 
 func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }

@@ -16,7 +16,7 @@ import (
 
 	"yoyaku/activities"
 	"yoyaku/config"
-	"yoyaku/testenv"
+	"yoyaku/internal/testenv"
 	"yoyaku/worker"
 )
 

@@ -16,8 +16,8 @@ import (
 	"yoyaku/activities"
 	"yoyaku/auth"
 	"yoyaku/config"
-	"yoyaku/seed"
-	"yoyaku/testenv"
+	"yoyaku/internal/seed"
+	"yoyaku/internal/testenv"
 	"yoyaku/worker"
 	"yoyaku/workflows"
 )

@@ -14,7 +14,7 @@ import (
 
 	"yoyaku/api"
 	"yoyaku/config"
-	"yoyaku/seed"
+	"yoyaku/internal/seed"
 )
 
 // devStackEnv marks the worker and the API that startStack runs (`yoyaku dev`, and the private stacks of

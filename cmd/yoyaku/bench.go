@@ -9,8 +9,8 @@ import (
 	"os"
 	"path/filepath"
 
-	"yoyaku/bench"
 	"yoyaku/config"
+	"yoyaku/internal/bench"
 )
 
 // runBench measures a running stack (the one `make dev` starts, by default) against the targets, or with --dev

@@ -14,9 +14,9 @@ import (
 	"syscall"
 	"time"
 
-	"yoyaku/chaos"
 	"yoyaku/config"
-	"yoyaku/devstack"
+	"yoyaku/internal/chaos"
+	"yoyaku/internal/devstack"
 	"yoyaku/store"
 )
 

@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"yoyaku/chaos"
-	"yoyaku/devstack"
-	"yoyaku/testenv"
+	"yoyaku/internal/chaos"
+	"yoyaku/internal/devstack"
+	"yoyaku/internal/testenv"
 )
 
 // TestChaosShortDay is the short form of `make chaos` that `make test` runs: a private stack takes 250 holds

@@ -11,8 +11,8 @@ import (
 	"os"
 	"time"
 
-	"yoyaku/check"
 	"yoyaku/config"
+	"yoyaku/internal/check"
 	"yoyaku/store"
 )
 

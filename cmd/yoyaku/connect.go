@@ -8,8 +8,8 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"yoyaku/config"
+	"yoyaku/internal/temporalx"
 	"yoyaku/store"
-	"yoyaku/temporalx"
 )
 
 // conns are what the API and the worker both connect to: PostgreSQL and Temporal, with Prometheus metrics.

@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"yoyaku/config"
-	"yoyaku/devstack"
-	"yoyaku/seed"
+	"yoyaku/internal/devstack"
+	"yoyaku/internal/seed"
 )
 
 // runDev starts the whole stack in the foreground and stops all of it on Ctrl-C or SIGTERM. State lives in

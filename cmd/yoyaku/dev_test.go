@@ -17,8 +17,8 @@ import (
 	"github.com/jmoiron/sqlx"
 	_ "github.com/lib/pq"
 
-	"yoyaku/devstack"
-	"yoyaku/testenv"
+	"yoyaku/internal/devstack"
+	"yoyaku/internal/testenv"
 )
 
 func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }

@@ -9,8 +9,8 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"yoyaku/config"
+	"yoyaku/internal/seed"
 	"yoyaku/migrations"
-	"yoyaku/seed"
 	"yoyaku/store"
 )
 

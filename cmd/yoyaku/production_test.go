@@ -19,10 +19,10 @@ import (
 	"yoyaku/api"
 	"yoyaku/auth"
 	"yoyaku/config"
-	"yoyaku/devstack"
-	"yoyaku/seed"
-	"yoyaku/temporalx"
-	"yoyaku/testenv"
+	"yoyaku/internal/devstack"
+	"yoyaku/internal/seed"
+	"yoyaku/internal/temporalx"
+	"yoyaku/internal/testenv"
 )
 
 // freeAddr is a loopback address on a free port.

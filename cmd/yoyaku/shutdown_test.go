@@ -18,9 +18,9 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"yoyaku/auth"
-	"yoyaku/devstack"
-	"yoyaku/seed"
-	"yoyaku/testenv"
+	"yoyaku/internal/devstack"
+	"yoyaku/internal/seed"
+	"yoyaku/internal/testenv"
 )
 
 // TestAPIDrainsInFlightRequestsOnSIGTERM runs the real `yoyaku api` and sends it SIGTERM while a hold

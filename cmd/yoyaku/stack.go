@@ -11,7 +11,7 @@ import (
 	"syscall"
 	"time"
 
-	"yoyaku/devstack"
+	"yoyaku/internal/devstack"
 	"yoyaku/store"
 )
 

@@ -19,7 +19,7 @@ import (
 
 	"yoyaku/auth"
 	"yoyaku/config"
-	"yoyaku/seed"
+	"yoyaku/internal/seed"
 	"yoyaku/store"
 )
 

@@ -11,7 +11,7 @@ import (
 	"slices"
 	"time"
 
-	"yoyaku/apiclient"
+	"yoyaku/internal/apiclient"
 )
 
 // Search queries a patron might type, by length in characters: kanji, kana and katakana, most of them words

@@ -12,7 +12,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"google.golang.org/protobuf/proto"
 
-	"yoyaku/apiclient"
+	"yoyaku/internal/apiclient"
 	"yoyaku/workflows"
 )
 

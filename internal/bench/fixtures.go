@@ -8,7 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"yoyaku/apiclient"
+	"yoyaku/internal/apiclient"
 	"yoyaku/internal/par"
 )
 

@@ -22,8 +22,8 @@ import (
 	"github.com/jmoiron/sqlx"
 	"go.temporal.io/sdk/client"
 
-	"yoyaku/apiclient"
-	"yoyaku/check"
+	"yoyaku/internal/apiclient"
+	"yoyaku/internal/check"
 	"yoyaku/store"
 )
 

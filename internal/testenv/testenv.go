@@ -18,7 +18,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	_ "github.com/lib/pq" // PostgreSQL driver
 
-	"yoyaku/devstack"
+	"yoyaku/internal/devstack"
 	"yoyaku/migrations"
 )
 

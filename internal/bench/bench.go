@@ -19,8 +19,8 @@ import (
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
 
-	"yoyaku/apiclient"
-	"yoyaku/seed"
+	"yoyaku/internal/apiclient"
+	"yoyaku/internal/seed"
 	"yoyaku/store"
 )
 

@@ -14,9 +14,9 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
-	"yoyaku/check"
+	"yoyaku/internal/check"
+	"yoyaku/internal/testenv"
 	"yoyaku/store"
-	"yoyaku/testenv"
 	"yoyaku/workflows"
 )
 

@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"yoyaku/apiclient"
+	"yoyaku/internal/apiclient"
 	"yoyaku/internal/par"
 )
 

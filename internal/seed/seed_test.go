@@ -12,7 +12,7 @@ import (
 
 	"yoyaku/auth"
 	"yoyaku/domain"
-	"yoyaku/testenv"
+	"yoyaku/internal/testenv"
 )
 
 func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }

@@ -7,7 +7,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
-	"yoyaku/apiclient"
+	"yoyaku/internal/apiclient"
 )
 
 // MailKey is one copy's identity in a mailbox: Message-ID (without <>) and recipient address (lower case).

@@ -12,7 +12,7 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
-	"yoyaku/apiclient"
+	"yoyaku/internal/apiclient"
 	"yoyaku/internal/par"
 )
 

@@ -11,7 +11,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/testsuite"
 
-	"yoyaku/devstack"
+	"yoyaku/internal/devstack"
 	"yoyaku/workflows"
 )
 

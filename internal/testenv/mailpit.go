@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"yoyaku/apiclient"
+	"yoyaku/internal/apiclient"
 )
 
 // Reading Mailpit's HTTP API (v1) from tests.

@@ -10,7 +10,7 @@ import (
 
 	"github.com/lib/pq"
 
-	"yoyaku/apiclient"
+	"yoyaku/internal/apiclient"
 	"yoyaku/internal/par"
 )
 
