@@ -13,6 +13,7 @@ import (
 
 	"yoyaku/auth"
 	"yoyaku/config"
+	"yoyaku/contract"
 	"yoyaku/mailer"
 	"yoyaku/store"
 )
@@ -30,28 +31,14 @@ type Activities struct {
 // expired and revoked tokens and the failed logins older than the throttling window (auth.Purge). The purge
 // lives in this activity, which the archive schedule already runs every hour, so that ArchiveWorkflow and
 // its recorded histories stay as they are. Both steps are idempotent: a retry repeats them harmlessly.
-func (a *Activities) ArchiveHolds(ctx context.Context, in ArchiveInput) (ArchiveResult, error) {
+func (a *Activities) ArchiveHolds(ctx context.Context, in contract.ArchiveInput) (contract.ArchiveResult, error) {
 	n, err := store.ArchiveHolds(ctx, a.DB, time.Duration(in.KeepDays)*24*time.Hour)
 	if err != nil {
-		return ArchiveResult{}, fmt.Errorf("archive holds: %w", err)
+		return contract.ArchiveResult{}, fmt.Errorf("archive holds: %w", err)
 	}
 	p, err := auth.Purge(ctx, a.DB)
 	if err != nil {
-		return ArchiveResult{}, fmt.Errorf("archive holds: purge: %w", err)
+		return contract.ArchiveResult{}, fmt.Errorf("archive holds: purge: %w", err)
 	}
-	return ArchiveResult{Archived: n, TokensPurged: p.Tokens, LoginFailuresPurged: p.LoginFailures}, nil
-}
-
-// ArchiveInput is the input of ArchiveHolds.
-type ArchiveInput struct {
-	// KeepDays is how long cancelled holds stay listed after cancellation.
-	KeepDays int
-}
-
-// ArchiveResult says how many holds were archived, and how many expired or revoked tokens and old failed
-// logins were deleted.
-type ArchiveResult struct {
-	Archived            int64
-	TokensPurged        int64 `json:",omitempty"`
-	LoginFailuresPurged int64 `json:",omitempty"`
+	return contract.ArchiveResult{Archived: n, TokensPurged: p.Tokens, LoginFailuresPurged: p.LoginFailures}, nil
 }

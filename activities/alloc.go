@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"yoyaku/contract"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -68,7 +69,7 @@ func unassign(ctx context.Context, tx *sqlx.Tx, holdID int64) error {
 }
 
 // offer gives a copy that just became free to the earliest waiting hold of its title, if there is one.
-func offer(ctx context.Context, tx *sqlx.Tx, titleID int64, barcode, branch string, kind CopyKind, except int64) (*Assignment, error) {
+func offer(ctx context.Context, tx *sqlx.Tx, titleID int64, barcode, branch string, kind contract.CopyKind, except int64) (*contract.Assignment, error) {
 	holdID, ok, err := nextWaiting(ctx, tx, titleID, except)
 	if err != nil || !ok {
 		return nil, err
@@ -76,14 +77,14 @@ func offer(ctx context.Context, tx *sqlx.Tx, titleID int64, barcode, branch stri
 	if err := assign(ctx, tx, holdID, barcode); err != nil {
 		return nil, err
 	}
-	as := &Assignment{HoldID: holdID, Barcode: barcode, Branch: branch, Kind: kind}
+	as := &contract.Assignment{HoldID: holdID, Barcode: barcode, Branch: branch, Kind: kind}
 	return as, pend(ctx, tx, as)
 }
 
 // pend keeps an assignment on its hold until the hold's workflow has applied it (ApplyCopy clears it), so
 // that a run that starts after the signal was sent — a hold handing its workflow over to a series — finds it
 // (Resume). The signal stays the fast path; this is what makes it impossible to lose.
-func pend(ctx context.Context, tx *sqlx.Tx, as *Assignment) error {
+func pend(ctx context.Context, tx *sqlx.Tx, as *contract.Assignment) error {
 	b, err := json.Marshal(as)
 	if err != nil {
 		return err
@@ -95,7 +96,7 @@ func pend(ctx context.Context, tx *sqlx.Tx, as *Assignment) error {
 }
 
 // applied clears as from its hold once the workflow has applied it (or found it moot).
-func applied(ctx context.Context, tx *sqlx.Tx, as Assignment) error {
+func applied(ctx context.Context, tx *sqlx.Tx, as contract.Assignment) error {
 	b, err := json.Marshal(as)
 	if err != nil {
 		return err
@@ -107,7 +108,7 @@ func applied(ctx context.Context, tx *sqlx.Tx, as Assignment) error {
 }
 
 // pendingCopy is the assignment kept on hold id that its workflow has not applied yet, if any.
-func pendingCopy(ctx context.Context, tx *sqlx.Tx, id int64) (*Assignment, error) {
+func pendingCopy(ctx context.Context, tx *sqlx.Tx, id int64) (*contract.Assignment, error) {
 	var b []byte
 	if err := tx.GetContext(ctx, &b, `SELECT pending_copy FROM holds WHERE id = $1`, id); err != nil {
 		return nil, fmt.Errorf("pending copy of hold %d: %w", id, err)
@@ -115,7 +116,7 @@ func pendingCopy(ctx context.Context, tx *sqlx.Tx, id int64) (*Assignment, error
 	if len(b) == 0 {
 		return nil, nil
 	}
-	var as Assignment
+	var as contract.Assignment
 	if err := json.Unmarshal(b, &as); err != nil {
 		return nil, fmt.Errorf("pending copy of hold %d: %w", id, err)
 	}
@@ -125,7 +126,7 @@ func pendingCopy(ctx context.Context, tx *sqlx.Tx, id int64) (*Assignment, error
 // release frees the copy a closing or re-targeted hold had, and offers it to the next waiting hold at
 // once: a copy on a shelf or on the hold shelf is set aside for that hold (to be pulled); a travelling copy
 // is offered when it is scanned in at its destination.
-func release(ctx context.Context, tx *sqlx.Tx, h holdRow, closing bool) (*Assignment, error) {
+func release(ctx context.Context, tx *sqlx.Tx, h holdRow, closing bool) (*contract.Assignment, error) {
 	if !h.ItemBarcode.Valid {
 		return nil, nil
 	}
@@ -151,7 +152,7 @@ func release(ctx context.Context, tx *sqlx.Tx, h holdRow, closing bool) (*Assign
 	default: // travelling: offered when it is scanned in at its destination
 		return nil, nil
 	}
-	return offer(ctx, tx, h.TitleID.Int64, barcode, item.Branch, CopyAssigned, h.ID)
+	return offer(ctx, tx, h.TitleID.Int64, barcode, item.Branch, contract.CopyAssigned, h.ID)
 }
 
 // retarget looks for another free copy for a hold that lost its own (missing, taken by a walk-in patron, or

@@ -8,20 +8,13 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"yoyaku/contract"
 	"yoyaku/domain"
 	"yoyaku/store"
 )
 
-// NewCopyInput registers a new copy, which is then allocated like a return.
-type NewCopyInput struct {
-	TitleID int64
-	Barcode string
-	Branch  string
-	StaffID int64
-}
-
 // RegisterCopy adds a new copy on the shelf of its branch (idempotent for the same barcode and title).
-func (a *Activities) RegisterCopy(ctx context.Context, in NewCopyInput) error {
+func (a *Activities) RegisterCopy(ctx context.Context, in contract.NewCopyInput) error {
 	res, err := a.DB.ExecContext(ctx, `INSERT INTO items (barcode, title_id, home_branch, location_branch)
 		VALUES ($1, $2, $3, $3) ON CONFLICT (barcode) DO NOTHING`, in.Barcode, in.TitleID, in.Branch)
 	if err != nil {
@@ -42,13 +35,13 @@ func (a *Activities) RegisterCopy(ctx context.Context, in NewCopyInput) error {
 // Checkin handles a copy scanned in at a branch: a return closes its loan. The answer says what staff do
 // with it: a copy that belongs to a hold goes on with that hold; a free copy goes to the earliest waiting hold
 // of its title (on this branch's hold shelf, or in transit to the hold's pickup place), or back on the shelf.
-func (a *Activities) Checkin(ctx context.Context, in CheckinInput) (CheckinResult, error) {
-	var res CheckinResult
+func (a *Activities) Checkin(ctx context.Context, in contract.CheckinInput) (contract.CheckinResult, error) {
+	var res contract.CheckinResult
 	err := a.inTx(ctx, func(tx *sqlx.Tx) error {
-		res = CheckinResult{}
+		res = contract.CheckinResult{}
 		titleID, err := store.CopyTitle(ctx, tx, in.Barcode)
 		if errors.Is(err, store.ErrNoSuchCopy) {
-			return refuse(ErrNotFound, "no copy has barcode %s", in.Barcode)
+			return refuse(contract.ErrNotFound, "no copy has barcode %s", in.Barcode)
 		}
 		if err != nil {
 			return err
@@ -85,7 +78,7 @@ func (a *Activities) Checkin(ctx context.Context, in CheckinInput) (CheckinResul
 			return fmt.Errorf("checkin %s: %w", in.Barcode, err)
 		}
 		if itemStatus == "withdrawn" {
-			return refuse(ErrNotAvailable, "copy %s is withdrawn", in.Barcode)
+			return refuse(contract.ErrNotAvailable, "copy %s is withdrawn", in.Barcode)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE items SET status = 'on_shelf', location_branch = $2, updated_at = now() WHERE barcode = $1`,
 			in.Barcode, in.Branch); err != nil {
@@ -95,12 +88,12 @@ func (a *Activities) Checkin(ctx context.Context, in CheckinInput) (CheckinResul
 			WHERE item_barcode = $1 AND cancel_reason = 'expired' AND shelf_cleared_at IS NULL`, in.Barcode); err != nil {
 			return fmt.Errorf("checkin %s: %w", in.Barcode, err)
 		}
-		next, err := offer(ctx, tx, titleID, in.Barcode, in.Branch, CopySecured, 0)
+		next, err := offer(ctx, tx, titleID, in.Barcode, in.Branch, contract.CopySecured, 0)
 		if err != nil {
 			return err
 		}
 		if next == nil {
-			res.Routing = Routing{Action: RouteReshelve}
+			res.Routing = contract.Routing{Action: contract.RouteReshelve}
 			return nil
 		}
 		res.Next = next
@@ -114,28 +107,28 @@ func (a *Activities) Checkin(ctx context.Context, in CheckinInput) (CheckinResul
 	return res, err
 }
 
-func route(holdID int64, pickup, at string) Routing {
+func route(holdID int64, pickup, at string) contract.Routing {
 	if pickup == at {
-		return Routing{Action: RouteHoldShelf, HoldID: holdID}
+		return contract.Routing{Action: contract.RouteHoldShelf, HoldID: holdID}
 	}
-	return Routing{Action: RouteTransit, HoldID: holdID, ToBranch: pickup}
+	return contract.Routing{Action: contract.RouteTransit, HoldID: holdID, ToBranch: pickup}
 }
 
 // routeHeld answers for a copy that already belongs to an open hold.
-func routeHeld(h holdRow, at string) (Routing, *Assignment) {
+func routeHeld(h holdRow, at string) (contract.Routing, *contract.Assignment) {
 	r := route(h.ID, h.Pickup, at)
 	switch h.Status {
 	case domain.StatusQueued, domain.StatusAwaitingPull:
 		// staff have the set-aside copy in hand: as good as pulled
-		return r, &Assignment{HoldID: h.ID, Barcode: h.ItemBarcode.String, Branch: at, Kind: CopySecured}
+		return r, &contract.Assignment{HoldID: h.ID, Barcode: h.ItemBarcode.String, Branch: at, Kind: contract.CopySecured}
 	case domain.StatusInTransit:
 		if h.Pickup == at {
-			return r, &Assignment{HoldID: h.ID, Barcode: h.ItemBarcode.String, Branch: at, Kind: CopyArrived}
+			return r, &contract.Assignment{HoldID: h.ID, Barcode: h.ItemBarcode.String, Branch: at, Kind: contract.CopyArrived}
 		}
 		return r, nil
 	case domain.StatusReady:
 		return r, nil
 	default: // a cancellation is being approved: its approval offers the copy to the next hold
-		return Routing{Action: RouteReshelve}, nil
+		return contract.Routing{Action: contract.RouteReshelve}, nil
 	}
 }

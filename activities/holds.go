@@ -10,6 +10,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"go.temporal.io/sdk/activity"
 
+	"yoyaku/contract"
 	"yoyaku/domain"
 	"yoyaku/store"
 )
@@ -18,18 +19,18 @@ import (
 // milliseconds), guarded by the transition counter (see step).
 
 // Load reads the hold's current state (after a stale transition, or when a workflow starts).
-func (a *Activities) Load(ctx context.Context, holdID int64) (HoldState, error) {
+func (a *Activities) Load(ctx context.Context, holdID int64) (contract.HoldState, error) {
 	h, err := readHold(ctx, a.DB, holdID)
 	if err != nil {
-		return HoldState{}, err
+		return contract.HoldState{}, err
 	}
 	return h.state(), nil
 }
 
 // Approve takes a placed hold out of 予約申込: a counter request for a title the library does not own is
 // investigated; otherwise the hold takes a free copy if nobody waits before it, or joins the queue.
-func (a *Activities) Approve(ctx context.Context, s Step) (Outcome, error) {
-	return a.step(ctx, s, "approve", "system", func(tx *sqlx.Tx, h holdRow, out *Outcome) (domain.Status, error) {
+func (a *Activities) Approve(ctx context.Context, s contract.Step) (contract.Outcome, error) {
+	return a.step(ctx, s, "approve", "system", func(tx *sqlx.Tx, h holdRow, out *contract.Outcome) (domain.Status, error) {
 		if h.Status != domain.StatusRequested {
 			return "", nil
 		}
@@ -45,7 +46,7 @@ func (a *Activities) Approve(ctx context.Context, s Step) (Outcome, error) {
 
 // queueOrTake serves h from a free copy when no earlier hold waits, and queues it otherwise (a free copy then
 // goes to the earliest waiting hold, which keeps the queue first come, first served).
-func (a *Activities) queueOrTake(ctx context.Context, tx *sqlx.Tx, h holdRow, out *Outcome) (domain.Status, error) {
+func (a *Activities) queueOrTake(ctx context.Context, tx *sqlx.Tx, h holdRow, out *contract.Outcome) (domain.Status, error) {
 	titleID := h.TitleID.Int64
 	barcode, branch, free, err := freeCopy(ctx, tx, titleID, h.Pickup)
 	if err != nil {
@@ -57,7 +58,7 @@ func (a *Activities) queueOrTake(ctx context.Context, tx *sqlx.Tx, h holdRow, ou
 	if _, earlier, err := nextWaiting(ctx, tx, titleID, h.ID); err != nil {
 		return "", err
 	} else if earlier {
-		if out.Next, err = offer(ctx, tx, titleID, barcode, branch, CopyAssigned, h.ID); err != nil {
+		if out.Next, err = offer(ctx, tx, titleID, barcode, branch, contract.CopyAssigned, h.ID); err != nil {
 			return "", err
 		}
 		return domain.StatusQueued, nil
@@ -71,9 +72,9 @@ func (a *Activities) queueOrTake(ctx context.Context, tx *sqlx.Tx, h holdRow, ou
 // ApplyCopy applies an assignment signal: the copy allocation gave this hold is set aside (確認待ち), or is
 // in staff hands (a return: hold shelf or transit), or arrived at the pickup branch. Duplicates and signals
 // overtaken by events change nothing.
-func (a *Activities) ApplyCopy(ctx context.Context, in CopyInput) (Outcome, error) {
+func (a *Activities) ApplyCopy(ctx context.Context, in contract.CopyInput) (contract.Outcome, error) {
 	as := in.Assignment
-	return a.step(ctx, in.Step, "copy:"+string(as.Kind), "system", func(tx *sqlx.Tx, h holdRow, out *Outcome) (domain.Status, error) {
+	return a.step(ctx, in.Step, "copy:"+string(as.Kind), "system", func(tx *sqlx.Tx, h holdRow, out *contract.Outcome) (domain.Status, error) {
 		if err := applied(ctx, tx, as); err != nil {
 			return "", err
 		}
@@ -81,11 +82,11 @@ func (a *Activities) ApplyCopy(ctx context.Context, in CopyInput) (Outcome, erro
 			return "", nil
 		}
 		switch {
-		case as.Kind == CopyAssigned && h.Status == domain.StatusQueued:
+		case as.Kind == contract.CopyAssigned && h.Status == domain.StatusQueued:
 			return domain.StatusAwaitingPull, nil
-		case as.Kind == CopySecured && (h.Status == domain.StatusQueued || h.Status == domain.StatusAwaitingPull):
+		case as.Kind == contract.CopySecured && (h.Status == domain.StatusQueued || h.Status == domain.StatusAwaitingPull):
 			return secure(ctx, tx, h, as.Branch, out)
-		case as.Kind == CopyArrived && h.Status == domain.StatusInTransit && as.Branch == h.Pickup:
+		case as.Kind == contract.CopyArrived && h.Status == domain.StatusInTransit && as.Branch == h.Pickup:
 			return arrive(ctx, tx, h, out)
 		}
 		return "", nil
@@ -93,7 +94,7 @@ func (a *Activities) ApplyCopy(ctx context.Context, in CopyInput) (Outcome, erro
 }
 
 // secure: staff hold the copy at branch. At the pickup branch it goes on the hold shelf; elsewhere it travels.
-func secure(ctx context.Context, tx *sqlx.Tx, h holdRow, branch string, out *Outcome) (domain.Status, error) {
+func secure(ctx context.Context, tx *sqlx.Tx, h holdRow, branch string, out *contract.Outcome) (domain.Status, error) {
 	barcode := h.ItemBarcode.String
 	// If the copy sat on the hold shelf for an expired hold, taking it clears that shelf entry.
 	if _, err := tx.ExecContext(ctx, `UPDATE holds SET shelf_cleared_at = now()
@@ -101,19 +102,19 @@ func secure(ctx context.Context, tx *sqlx.Tx, h holdRow, branch string, out *Out
 		return "", fmt.Errorf("clear shelf %s: %w", barcode, err)
 	}
 	if branch == h.Pickup {
-		out.Routing = &Routing{Action: RouteHoldShelf, HoldID: h.ID}
+		out.Routing = &contract.Routing{Action: contract.RouteHoldShelf, HoldID: h.ID}
 		return arrive(ctx, tx, h, out)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE items SET status = 'in_transit', location_branch = $2, updated_at = now() WHERE barcode = $1`,
 		barcode, branch); err != nil {
 		return "", fmt.Errorf("send %s: %w", barcode, err)
 	}
-	out.Routing = &Routing{Action: RouteTransit, HoldID: h.ID, ToBranch: h.Pickup}
+	out.Routing = &contract.Routing{Action: contract.RouteTransit, HoldID: h.ID, ToBranch: h.Pickup}
 	return domain.StatusInTransit, nil
 }
 
 // arrive puts the hold's copy on the pickup branch's hold shelf: the hold is ready.
-func arrive(ctx context.Context, tx *sqlx.Tx, h holdRow, out *Outcome) (domain.Status, error) {
+func arrive(ctx context.Context, tx *sqlx.Tx, h holdRow, out *contract.Outcome) (domain.Status, error) {
 	barcode := h.ItemBarcode.String
 	if _, err := tx.ExecContext(ctx, `UPDATE items SET status = 'hold_shelf', location_branch = $2, updated_at = now() WHERE barcode = $1`,
 		barcode, h.Pickup); err != nil {
@@ -123,7 +124,7 @@ func arrive(ctx context.Context, tx *sqlx.Tx, h holdRow, out *Outcome) (domain.S
 		return "", fmt.Errorf("ready hold %d: %w", h.ID, err)
 	}
 	if out.Routing == nil {
-		out.Routing = &Routing{Action: RouteHoldShelf, HoldID: h.ID}
+		out.Routing = &contract.Routing{Action: contract.RouteHoldShelf, HoldID: h.ID}
 	}
 	return domain.StatusReady, nil
 }
@@ -131,14 +132,14 @@ func arrive(ctx context.Context, tx *sqlx.Tx, h holdRow, out *Outcome) (domain.S
 // pullable checks that the scan is of the copy set aside for h, on the shelf of branch.
 func pullable(h holdRow, barcode, branch string) error {
 	if h.Status != domain.StatusAwaitingPull || h.ItemBarcode.String != barcode || h.CopyBranch.String != branch {
-		return refuse(ErrNotOnPullList, "copy %s is not on %s's pull list for hold %d", barcode, branch, h.ID)
+		return refuse(contract.ErrNotOnPullList, "copy %s is not on %s's pull list for hold %d", barcode, branch, h.ID)
 	}
 	return nil
 }
 
 // Pull: staff secured the set-aside copy from the shelf.
-func (a *Activities) Pull(ctx context.Context, in ScanInput) (Outcome, error) {
-	return a.step(ctx, in.Step, "pull", staffActor(in.StaffID), func(tx *sqlx.Tx, h holdRow, out *Outcome) (domain.Status, error) {
+func (a *Activities) Pull(ctx context.Context, in contract.ScanInput) (contract.Outcome, error) {
+	return a.step(ctx, in.Step, "pull", staffActor(in.StaffID), func(tx *sqlx.Tx, h holdRow, out *contract.Outcome) (domain.Status, error) {
 		if err := pullable(h, in.Barcode, in.Branch); err != nil {
 			return "", err
 		}
@@ -147,8 +148,8 @@ func (a *Activities) Pull(ctx context.Context, in ScanInput) (Outcome, error) {
 }
 
 // Missing: the set-aside copy is not on the shelf. It is marked missing and the hold looks for another copy.
-func (a *Activities) Missing(ctx context.Context, in ScanInput) (Outcome, error) {
-	return a.step(ctx, in.Step, "missing", staffActor(in.StaffID), func(tx *sqlx.Tx, h holdRow, out *Outcome) (domain.Status, error) {
+func (a *Activities) Missing(ctx context.Context, in contract.ScanInput) (contract.Outcome, error) {
+	return a.step(ctx, in.Step, "missing", staffActor(in.StaffID), func(tx *sqlx.Tx, h holdRow, out *contract.Outcome) (domain.Status, error) {
 		if err := pullable(h, in.Barcode, in.Branch); err != nil {
 			return "", err
 		}
@@ -175,10 +176,10 @@ func (a *Activities) lostCopy(ctx context.Context, tx *sqlx.Tx, h holdRow) (doma
 }
 
 // Receive: a travelling copy arrived at the pickup branch.
-func (a *Activities) Receive(ctx context.Context, in ScanInput) (Outcome, error) {
-	return a.step(ctx, in.Step, "receive", staffActor(in.StaffID), func(tx *sqlx.Tx, h holdRow, out *Outcome) (domain.Status, error) {
+func (a *Activities) Receive(ctx context.Context, in contract.ScanInput) (contract.Outcome, error) {
+	return a.step(ctx, in.Step, "receive", staffActor(in.StaffID), func(tx *sqlx.Tx, h holdRow, out *contract.Outcome) (domain.Status, error) {
 		if h.Status != domain.StatusInTransit || h.ItemBarcode.String != in.Barcode || h.Pickup != in.Branch {
-			return "", refuse(ErrNotExpectedHere, "copy %s is not expected at %s", in.Barcode, in.Branch)
+			return "", refuse(contract.ErrNotExpectedHere, "copy %s is not expected at %s", in.Barcode, in.Branch)
 		}
 		return arrive(ctx, tx, h, out)
 	})
@@ -187,10 +188,10 @@ func (a *Activities) Receive(ctx context.Context, in ScanInput) (Outcome, error)
 // Checkout hands the copy over. To the hold's own patron it fulfils the hold (from the hold shelf, or
 // straight from the shelf when the patron found the set-aside copy there). To another patron it is only
 // possible for a copy still on the open shelf (a walk-in borrower took it): the hold then looks for another copy.
-func (a *Activities) Checkout(ctx context.Context, in CheckoutInput) (Outcome, error) {
-	return a.step(ctx, in.Step, "checkout", staffActor(in.StaffID), func(tx *sqlx.Tx, h holdRow, out *Outcome) (domain.Status, error) {
+func (a *Activities) Checkout(ctx context.Context, in contract.CheckoutInput) (contract.Outcome, error) {
+	return a.step(ctx, in.Step, "checkout", staffActor(in.StaffID), func(tx *sqlx.Tx, h holdRow, out *contract.Outcome) (domain.Status, error) {
 		if h.ItemBarcode.String != in.Barcode {
-			return "", refuse(ErrNotAvailable, "copy %s is not this hold's", in.Barcode)
+			return "", refuse(contract.ErrNotAvailable, "copy %s is not this hold's", in.Barcode)
 		}
 		own := in.PatronID == h.PatronID
 		switch {
@@ -200,18 +201,18 @@ func (a *Activities) Checkout(ctx context.Context, in CheckoutInput) (Outcome, e
 			if err != nil {
 				return "", err
 			}
-			out.Loan = &Loan{Barcode: in.Barcode, DueDate: due.Format(time.DateOnly)}
+			out.Loan = &contract.Loan{Barcode: in.Barcode, DueDate: due.Format(time.DateOnly)}
 			return a.lostCopy(ctx, tx, h)
 		case h.Status == domain.StatusReady:
-			return "", refuse(ErrHeldForAnother, "copy %s is held for another patron", in.Barcode)
+			return "", refuse(contract.ErrHeldForAnother, "copy %s is held for another patron", in.Barcode)
 		default:
-			return "", refuse(ErrNotAvailable, "copy %s cannot be lent now (hold %d is %s)", in.Barcode, h.ID, h.Status)
+			return "", refuse(contract.ErrNotAvailable, "copy %s cannot be lent now (hold %d is %s)", in.Barcode, h.ID, h.Status)
 		}
 		due, err := store.Lend(ctx, tx, in.Barcode, in.PatronID, in.Branch, a.today())
 		if err != nil {
 			return "", err
 		}
-		out.Loan = &Loan{Barcode: in.Barcode, DueDate: due.Format(time.DateOnly)}
+		out.Loan = &contract.Loan{Barcode: in.Barcode, DueDate: due.Format(time.DateOnly)}
 		// status and fulfilled_at change in one statement: a CHECK ties them together
 		if _, err := tx.ExecContext(ctx, `UPDATE holds SET status = 'fulfilled', fulfilled_at = now() WHERE id = $1`, h.ID); err != nil {
 			return "", fmt.Errorf("fulfil hold %d: %w", h.ID, err)
@@ -221,10 +222,10 @@ func (a *Activities) Checkout(ctx context.Context, in CheckoutInput) (Outcome, e
 }
 
 // RequestCancel records a patron's cancellation request (取消申込); the workflow approves it next.
-func (a *Activities) RequestCancel(ctx context.Context, in CancelInput) (Outcome, error) {
-	return a.step(ctx, in.Step, "cancel_request", "patron", func(tx *sqlx.Tx, h holdRow, out *Outcome) (domain.Status, error) {
+func (a *Activities) RequestCancel(ctx context.Context, in contract.CancelInput) (contract.Outcome, error) {
+	return a.step(ctx, in.Step, "cancel_request", "patron", func(tx *sqlx.Tx, h holdRow, out *contract.Outcome) (domain.Status, error) {
 		if !domain.PatronMayChange(h.Status, h.Origin) {
-			return "", refuse(ErrNotCancellable, "hold %d cannot be cancelled online (%s, %s)", h.ID, h.Status, h.Origin)
+			return "", refuse(contract.ErrNotCancellable, "hold %d cannot be cancelled online (%s, %s)", h.ID, h.Status, h.Origin)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE holds SET cancel_requested_at = now() WHERE id = $1`, h.ID); err != nil {
 			return "", fmt.Errorf("cancel request %d: %w", h.ID, err)
@@ -235,19 +236,19 @@ func (a *Activities) RequestCancel(ctx context.Context, in CancelInput) (Outcome
 
 // Cancel closes the hold (本人取消 after a request, staff cancellation or refusal, expiry) and gives its copy,
 // if it had one, to the next waiting hold at once.
-func (a *Activities) Cancel(ctx context.Context, in CancelInput) (Outcome, error) {
+func (a *Activities) Cancel(ctx context.Context, in contract.CancelInput) (contract.Outcome, error) {
 	actor := staffActor(in.StaffID)
 	if in.Reason == domain.CancelPatron {
 		actor = "patron"
 	}
-	return a.step(ctx, in.Step, "cancel:"+string(in.Reason), actor, func(tx *sqlx.Tx, h holdRow, out *Outcome) (domain.Status, error) {
+	return a.step(ctx, in.Step, "cancel:"+string(in.Reason), actor, func(tx *sqlx.Tx, h holdRow, out *contract.Outcome) (domain.Status, error) {
 		switch {
 		case !h.Status.Open():
-			return "", refuse(ErrNotCancellable, "hold %d is already %s", h.ID, h.Status)
+			return "", refuse(contract.ErrNotCancellable, "hold %d is already %s", h.ID, h.Status)
 		case in.Reason == domain.CancelPatron && h.Status != domain.StatusCancelRequested:
-			return "", refuse(ErrNotCancellable, "hold %d has no cancellation request", h.ID)
+			return "", refuse(contract.ErrNotCancellable, "hold %d has no cancellation request", h.ID)
 		case in.Reason == domain.CancelExpired && h.Status != domain.StatusReady:
-			return "", refuse(ErrNotCancellable, "hold %d is %s, not ready", h.ID, h.Status)
+			return "", refuse(contract.ErrNotCancellable, "hold %d is %s, not ready", h.ID, h.Status)
 		}
 		var note *string
 		switch {
@@ -279,13 +280,13 @@ func (a *Activities) Cancel(ctx context.Context, in CancelInput) (Outcome, error
 
 // ChangePickup moves the pickup place. A hold whose copy is set aside on a shelf takes a free copy at the
 // new place when there is one, and its old copy goes to the next waiting hold.
-func (a *Activities) ChangePickup(ctx context.Context, in PickupInput) (Outcome, error) {
-	return a.step(ctx, in.Step, "pickup", staffActor(in.StaffID), func(tx *sqlx.Tx, h holdRow, out *Outcome) (domain.Status, error) {
+func (a *Activities) ChangePickup(ctx context.Context, in contract.PickupInput) (contract.Outcome, error) {
+	return a.step(ctx, in.Step, "pickup", staffActor(in.StaffID), func(tx *sqlx.Tx, h holdRow, out *contract.Outcome) (domain.Status, error) {
 		if in.StaffID == 0 && !domain.PatronMayChange(h.Status, h.Origin) {
-			return "", refuse(ErrNotChangeable, "hold %d cannot be changed online (%s, %s)", h.ID, h.Status, h.Origin)
+			return "", refuse(contract.ErrNotChangeable, "hold %d cannot be changed online (%s, %s)", h.ID, h.Status, h.Origin)
 		}
 		if in.StaffID != 0 && (!h.Status.Open() || h.Status == domain.StatusReady) {
-			return "", refuse(ErrNotChangeable, "hold %d is %s", h.ID, h.Status)
+			return "", refuse(contract.ErrNotChangeable, "hold %d is %s", h.ID, h.Status)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE holds SET pickup_branch = $2 WHERE id = $1`, h.ID, in.Branch); err != nil {
 			return "", fmt.Errorf("change pickup of %d: %w", h.ID, err)
@@ -305,7 +306,7 @@ func (a *Activities) ChangePickup(ctx context.Context, in PickupInput) (Outcome,
 		if err := assign(ctx, tx, h.ID, barcode); err != nil {
 			return "", err
 		}
-		if out.Next, err = offer(ctx, tx, h.TitleID.Int64, old.ItemBarcode.String, old.CopyBranch.String, CopyAssigned, h.ID); err != nil {
+		if out.Next, err = offer(ctx, tx, h.TitleID.Int64, old.ItemBarcode.String, old.CopyBranch.String, contract.CopyAssigned, h.ID); err != nil {
 			return "", err
 		}
 		return h.Status, nil
@@ -313,20 +314,20 @@ func (a *Activities) ChangePickup(ctx context.Context, in PickupInput) (Outcome,
 }
 
 // Order: staff ordered the requested title from a bookseller (選書中).
-func (a *Activities) Order(ctx context.Context, in StaffInput) (Outcome, error) {
-	return a.step(ctx, in.Step, "order", staffActor(in.StaffID), func(tx *sqlx.Tx, h holdRow, out *Outcome) (domain.Status, error) {
+func (a *Activities) Order(ctx context.Context, in contract.StaffInput) (contract.Outcome, error) {
+	return a.step(ctx, in.Step, "order", staffActor(in.StaffID), func(tx *sqlx.Tx, h holdRow, out *contract.Outcome) (domain.Status, error) {
 		if h.Status != domain.StatusInvestigating {
-			return "", refuse(ErrNotChangeable, "hold %d is %s, not investigating", h.ID, h.Status)
+			return "", refuse(contract.ErrNotChangeable, "hold %d is %s, not investigating", h.ID, h.Status)
 		}
 		return domain.StatusOnOrder, nil
 	})
 }
 
 // ILL: staff arranged an inter-library loan; the hold stays 調査中 and can never join a series.
-func (a *Activities) ILL(ctx context.Context, in StaffInput) (Outcome, error) {
-	return a.step(ctx, in.Step, "ill", staffActor(in.StaffID), func(tx *sqlx.Tx, h holdRow, out *Outcome) (domain.Status, error) {
+func (a *Activities) ILL(ctx context.Context, in contract.StaffInput) (contract.Outcome, error) {
+	return a.step(ctx, in.Step, "ill", staffActor(in.StaffID), func(tx *sqlx.Tx, h holdRow, out *contract.Outcome) (domain.Status, error) {
 		if h.Status != domain.StatusInvestigating || h.Origin != "counter" {
-			return "", refuse(ErrNotChangeable, "hold %d is %s, not an investigated counter hold", h.ID, h.Status)
+			return "", refuse(contract.ErrNotChangeable, "hold %d is %s, not an investigated counter hold", h.ID, h.Status)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE holds SET ill = true WHERE id = $1`, h.ID); err != nil {
 			return "", fmt.Errorf("ill %d: %w", h.ID, err)
@@ -337,13 +338,13 @@ func (a *Activities) ILL(ctx context.Context, in StaffInput) (Outcome, error) {
 
 // Arrived links an investigated or ordered counter hold to the copy that came for it (a purchase or an
 // ILL copy): the copy is registered and goes to this hold, on the hold shelf or in transit.
-func (a *Activities) Arrived(ctx context.Context, in ArrivedInput) (Outcome, error) {
-	return a.step(ctx, in.Step, "arrived", staffActor(in.StaffID), func(tx *sqlx.Tx, h holdRow, out *Outcome) (domain.Status, error) {
+func (a *Activities) Arrived(ctx context.Context, in contract.ArrivedInput) (contract.Outcome, error) {
+	return a.step(ctx, in.Step, "arrived", staffActor(in.StaffID), func(tx *sqlx.Tx, h holdRow, out *contract.Outcome) (domain.Status, error) {
 		if h.Status != domain.StatusInvestigating && h.Status != domain.StatusOnOrder {
-			return "", refuse(ErrNotChangeable, "hold %d is %s", h.ID, h.Status)
+			return "", refuse(contract.ErrNotChangeable, "hold %d is %s", h.ID, h.Status)
 		}
 		if h.TitleID.Valid && h.TitleID.Int64 != in.TitleID {
-			return "", refuse(ErrNotChangeable, "hold %d is for title %d, not %d", h.ID, h.TitleID.Int64, in.TitleID)
+			return "", refuse(contract.ErrNotChangeable, "hold %d is for title %d, not %d", h.ID, h.TitleID.Int64, in.TitleID)
 		}
 		if err := store.LockTitle(ctx, tx, in.TitleID); err != nil {
 			return "", err

@@ -13,6 +13,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"go.temporal.io/sdk/activity"
 
+	"yoyaku/contract"
 	"yoyaku/domain"
 	"yoyaku/mailer"
 )
@@ -24,13 +25,13 @@ import (
 // the recorded call); with no contact method the ready date is the contact date. An e-mail patron none of
 // whose addresses accepted the mail (every one refused permanently) goes on the call list as well, whether
 // or not a phone number is registered (staff follow up), and is not contacted until staff record it.
-func (a *Activities) Notify(ctx context.Context, s Step) (NotifyResult, error) {
+func (a *Activities) Notify(ctx context.Context, s contract.Step) (contract.NotifyResult, error) {
 	h, err := readHold(ctx, a.DB, s.HoldID)
 	if err != nil {
-		return NotifyResult{}, err
+		return contract.NotifyResult{}, err
 	}
 	if h.Status != domain.StatusReady || h.Transition != s.Transition {
-		return NotifyResult{Skipped: true}, nil
+		return contract.NotifyResult{Skipped: true}, nil
 	}
 	var p struct {
 		Name    string         `db:"name"`
@@ -46,7 +47,7 @@ func (a *Activities) Notify(ctx context.Context, s Step) (NotifyResult, error) {
 		JOIN branches b ON b.code = h.pickup_branch LEFT JOIN patron_phones ph ON ph.id = p.contact_phone_id
 		WHERE h.id = $1`, h.ID)
 	if err != nil {
-		return NotifyResult{}, fmt.Errorf("notify hold %d: %w", h.ID, err)
+		return contract.NotifyResult{}, fmt.Errorf("notify hold %d: %w", h.ID, err)
 	}
 	key := fmt.Sprintf("ready:%d:%d", h.ID, s.Transition)
 	var contactedAt time.Time
@@ -54,14 +55,14 @@ func (a *Activities) Notify(ctx context.Context, s Step) (NotifyResult, error) {
 	case "email":
 		var addrs []string
 		if err := a.DB.SelectContext(ctx, &addrs, `SELECT address FROM patron_emails WHERE patron_id = $1 AND notify ORDER BY slot`, h.PatronID); err != nil {
-			return NotifyResult{}, fmt.Errorf("notify hold %d: %w", h.ID, err)
+			return contract.NotifyResult{}, fmt.Errorf("notify hold %d: %w", h.ID, err)
 		}
 		if len(addrs) == 0 {
 			contactedAt = p.ReadyAt
 			break
 		}
 		if contactedAt, err = a.sendReadyMail(ctx, h, key, addrs, p.Name, p.Title, p.Branch); err != nil {
-			return NotifyResult{}, err
+			return contract.NotifyResult{}, err
 		}
 		if !contactedAt.IsZero() {
 			break
@@ -73,10 +74,10 @@ func (a *Activities) Notify(ctx context.Context, s Step) (NotifyResult, error) {
 	case "phone":
 		called, err := a.putOnCallList(ctx, h.ID, key)
 		if err != nil {
-			return NotifyResult{}, err
+			return contract.NotifyResult{}, err
 		}
 		if !called.Valid {
-			return NotifyResult{Contacted: false}, nil
+			return contract.NotifyResult{Contacted: false}, nil
 		}
 		contactedAt = called.Time
 	default:
@@ -84,9 +85,9 @@ func (a *Activities) Notify(ctx context.Context, s Step) (NotifyResult, error) {
 	}
 	expires, err := a.setContact(ctx, a.DB, h.ID, s.Transition, contactedAt)
 	if err != nil {
-		return NotifyResult{}, err
+		return contract.NotifyResult{}, err
 	}
-	return NotifyResult{Contacted: true, ExpiresAt: expires}, nil
+	return contract.NotifyResult{Contacted: true, ExpiresAt: expires}, nil
 }
 
 // putOnCallList puts the ready event on the pickup branch's call list (once) and returns when staff recorded
@@ -261,10 +262,10 @@ func (a *Activities) setContact(ctx context.Context, db sqlx.ExecerContext, hold
 
 // Contacted records the phone call staff made for a ready hold: the contact date is today and the pickup
 // deadline counts from it.
-func (a *Activities) Contacted(ctx context.Context, in StaffInput) (Outcome, error) {
-	return a.step(ctx, in.Step, "contacted", staffActor(in.StaffID), func(tx *sqlx.Tx, h holdRow, out *Outcome) (domain.Status, error) {
+func (a *Activities) Contacted(ctx context.Context, in contract.StaffInput) (contract.Outcome, error) {
+	return a.step(ctx, in.Step, "contacted", staffActor(in.StaffID), func(tx *sqlx.Tx, h holdRow, out *contract.Outcome) (domain.Status, error) {
 		if h.Status != domain.StatusReady {
-			return "", refuse(ErrNotChangeable, "hold %d is %s, not ready", h.ID, h.Status)
+			return "", refuse(contract.ErrNotChangeable, "hold %d is %s, not ready", h.ID, h.Status)
 		}
 		var staff *int64
 		if in.StaffID != 0 {
@@ -276,13 +277,13 @@ func (a *Activities) Contacted(ctx context.Context, in StaffInput) (Outcome, err
 			return "", fmt.Errorf("record call for hold %d: %w", h.ID, err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return "", refuse(ErrNotChangeable, "hold %d is not on the call list", h.ID)
+			return "", refuse(contract.ErrNotChangeable, "hold %d is not on the call list", h.ID)
 		}
 		expires, err := a.setContact(ctx, tx, h.ID, h.Transition, time.Now())
 		if err != nil {
 			return "", err
 		}
-		out.Contact = &NotifyResult{Contacted: true, ExpiresAt: expires}
+		out.Contact = &contract.NotifyResult{Contacted: true, ExpiresAt: expires}
 		return domain.StatusReady, nil
 	})
 }

@@ -16,6 +16,7 @@ import (
 
 	"yoyaku/activities"
 	"yoyaku/config"
+	"yoyaku/contract"
 	"yoyaku/internal/testenv"
 	"yoyaku/mailer"
 	"yoyaku/store"
@@ -82,16 +83,16 @@ func (f *notifyFixture) acts(port int) *activities.Activities {
 }
 
 // notify runs the Notify activity (one attempt) for the hold's ready event at transition.
-func (f *notifyFixture) notify(a *activities.Activities, transition int) (activities.NotifyResult, error) {
+func (f *notifyFixture) notify(a *activities.Activities, transition int) (contract.NotifyResult, error) {
 	f.t.Helper()
 	var ts testsuite.WorkflowTestSuite
 	env := ts.NewTestActivityEnvironment()
 	env.RegisterActivity(a)
-	v, err := env.ExecuteActivity(a.Notify, activities.Step{HoldID: f.hold, Transition: transition})
+	v, err := env.ExecuteActivity(a.Notify, contract.Step{HoldID: f.hold, Transition: transition})
 	if err != nil {
-		return activities.NotifyResult{}, err
+		return contract.NotifyResult{}, err
 	}
-	var res activities.NotifyResult
+	var res contract.NotifyResult
 	if err := v.Get(&res); err != nil {
 		f.t.Fatal(err)
 	}
@@ -340,11 +341,11 @@ func TestNotifyAllAddressesRefused(t *testing.T) {
 			var ts testsuite.WorkflowTestSuite
 			env := ts.NewTestActivityEnvironment()
 			env.RegisterActivity(a)
-			v, err := env.ExecuteActivity(a.Contacted, activities.StaffInput{Step: activities.Step{HoldID: f.hold, Transition: 3}})
+			v, err := env.ExecuteActivity(a.Contacted, contract.StaffInput{Step: contract.Step{HoldID: f.hold, Transition: 3}})
 			if err != nil {
 				t.Fatalf("Contacted: %v", err)
 			}
-			var out activities.Outcome
+			var out contract.Outcome
 			if err := v.Get(&out); err != nil || out.Contact == nil || !out.Contact.Contacted {
 				t.Fatalf("Contacted = %+v, %v", out, err)
 			}

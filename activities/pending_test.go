@@ -6,6 +6,7 @@ import (
 
 	"yoyaku/activities"
 	"yoyaku/config"
+	"yoyaku/contract"
 	"yoyaku/domain"
 	"yoyaku/internal/testenv"
 )
@@ -21,11 +22,11 @@ func TestCopySignalDuringHandOverIsKept(t *testing.T) {
 		scannedAt string
 		viaSignal bool // the signal reached a run after all
 		want      domain.Status
-		route     activities.RoutingAction
+		route     contract.RoutingAction
 	}{
-		{name: "scanned at the pickup branch, no run listening", scannedAt: "chuo", want: domain.StatusReady, route: activities.RouteHoldShelf},
-		{name: "scanned elsewhere, no run listening", scannedAt: "kita", want: domain.StatusInTransit, route: activities.RouteTransit},
-		{name: "the signal arrived", scannedAt: "chuo", viaSignal: true, want: domain.StatusReady, route: activities.RouteHoldShelf},
+		{name: "scanned at the pickup branch, no run listening", scannedAt: "chuo", want: domain.StatusReady, route: contract.RouteHoldShelf},
+		{name: "scanned elsewhere, no run listening", scannedAt: "kita", want: domain.StatusInTransit, route: contract.RouteTransit},
+		{name: "the signal arrived", scannedAt: "chuo", viaSignal: true, want: domain.StatusReady, route: contract.RouteHoldShelf},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -51,20 +52,20 @@ func TestCopySignalDuringHandOverIsKept(t *testing.T) {
 				t.Fatal(err)
 			}
 
-			res, err := a.Checkin(ctx, activities.CheckinInput{Barcode: "P0001", Branch: tc.scannedAt})
+			res, err := a.Checkin(ctx, contract.CheckinInput{Barcode: "P0001", Branch: tc.scannedAt})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if res.Next == nil || res.Next.HoldID != hold || res.Next.Kind != activities.CopySecured {
+			if res.Next == nil || res.Next.HoldID != hold || res.Next.Kind != contract.CopySecured {
 				t.Fatalf("check-in: %+v, want the copy secured for hold %d", res, hold)
 			}
 			if pending := pendingCopy(t, db, hold); !pending.Valid {
 				t.Fatal("the check-in's assignment is not kept on the hold")
 			}
 
-			var out activities.Outcome
+			var out contract.Outcome
 			if tc.viaSignal {
-				out, err = a.ApplyCopy(ctx, activities.CopyInput{Step: activities.Step{HoldID: hold, Transition: 2}, Assignment: *res.Next})
+				out, err = a.ApplyCopy(ctx, contract.CopyInput{Step: contract.Step{HoldID: hold, Transition: 2}, Assignment: *res.Next})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -72,7 +73,7 @@ func TestCopySignalDuringHandOverIsKept(t *testing.T) {
 					t.Fatalf("applied, yet still pending: %s", pending.String)
 				}
 				// the converted hold's new run then finds nothing left to do
-				again, err := a.Resume(ctx, activities.Step{HoldID: hold, Transition: out.State.Transition})
+				again, err := a.Resume(ctx, contract.Step{HoldID: hold, Transition: out.State.Transition})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -80,7 +81,7 @@ func TestCopySignalDuringHandOverIsKept(t *testing.T) {
 					t.Fatalf("Resume after the applied signal moved the hold: %+v", again.State)
 				}
 			} else {
-				out, err = a.Resume(ctx, activities.Step{HoldID: hold, Transition: 2})
+				out, err = a.Resume(ctx, contract.Step{HoldID: hold, Transition: 2})
 				if err != nil {
 					t.Fatal(err)
 				}

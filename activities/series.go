@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
+	"yoyaku/contract"
 	"yoyaku/domain"
 )
 
@@ -32,8 +33,8 @@ func gated(ctx context.Context, tx *sqlx.Tx, h holdRow) (bool, error) {
 
 // Proceed lets a 準備中 volume go on once every earlier volume is ready, picked up or cancelled: it takes a
 // free copy when nobody waits before it in its title's queue, or waits at its original place.
-func (a *Activities) Proceed(ctx context.Context, s Step) (Outcome, error) {
-	return a.step(ctx, s, "proceed", "system", func(tx *sqlx.Tx, h holdRow, out *Outcome) (domain.Status, error) {
+func (a *Activities) Proceed(ctx context.Context, s contract.Step) (contract.Outcome, error) {
+	return a.step(ctx, s, "proceed", "system", func(tx *sqlx.Tx, h holdRow, out *contract.Outcome) (domain.Status, error) {
 		if h.Status != domain.StatusPreparing {
 			return "", nil
 		}
@@ -47,8 +48,8 @@ func (a *Activities) Proceed(ctx context.Context, s Step) (Outcome, error) {
 // Resume is the first transition of a hold workflow restarted as a volume of a series (a conversion of
 // existing holds). It reconciles what happened during the hand-over — a copy assigned while no run was
 // listening — and gates the volume: a later volume gives its set-aside copy to the next hold and waits.
-func (a *Activities) Resume(ctx context.Context, s Step) (Outcome, error) {
-	return a.step(ctx, s, "resume", "system", func(tx *sqlx.Tx, h holdRow, out *Outcome) (domain.Status, error) {
+func (a *Activities) Resume(ctx context.Context, s contract.Step) (contract.Outcome, error) {
+	return a.step(ctx, s, "resume", "system", func(tx *sqlx.Tx, h holdRow, out *contract.Outcome) (domain.Status, error) {
 		if h.Status != domain.StatusQueued && h.Status != domain.StatusAwaitingPull {
 			return "", nil
 		}
@@ -75,7 +76,7 @@ func (a *Activities) Resume(ctx context.Context, s Step) (Outcome, error) {
 			}
 			return domain.StatusPreparing, nil
 		}
-		if as != nil && as.Kind == CopySecured {
+		if as != nil && as.Kind == contract.CopySecured {
 			return secure(ctx, tx, h, as.Branch, out) // staff have the copy in hand: hold shelf or transit
 		}
 		if h.Status == domain.StatusQueued && h.ItemBarcode.Valid {
@@ -85,19 +86,13 @@ func (a *Activities) Resume(ctx context.Context, s Step) (Outcome, error) {
 	})
 }
 
-// ConvertInput hands an existing hold's workflow over to a series hold.
-type ConvertInput struct {
-	HoldID     int64
-	WorkflowID string
-	UpdateName string
-}
-
 // Convert asks a running hold workflow to end its run as converted (an Update, refused when the hold can
 // no longer join a series) and waits until the run has closed, so the series can start the volume's new run
 // under the same workflow ID. A hold whose workflow already ended converted counts as done.
-func (a *Activities) Convert(ctx context.Context, in ConvertInput) error {
+func (a *Activities) Convert(ctx context.Context, in contract.ConvertInput) error {
+	wid := contract.HoldWorkflowID(in.HoldID)
 	h, err := a.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: in.WorkflowID, UpdateName: in.UpdateName, WaitForStage: client.WorkflowUpdateStageCompleted,
+		WorkflowID: wid, UpdateName: contract.UpdateConvert, WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	var notFound *serviceerror.NotFound
 	if errors.As(err, &notFound) {
@@ -107,9 +102,9 @@ func (a *Activities) Convert(ctx context.Context, in ConvertInput) error {
 		return fmt.Errorf("convert hold %d: %w", in.HoldID, err)
 	}
 	if err := h.Get(ctx, nil); err != nil {
-		return refuse(ErrNotChangeable, "hold %d cannot join a series: %v", in.HoldID, err)
+		return refuse(contract.ErrNotChangeable, "hold %d cannot join a series: %v", in.HoldID, err)
 	}
-	if err := a.Temporal.GetWorkflow(ctx, in.WorkflowID, "").Get(ctx, nil); err != nil {
+	if err := a.Temporal.GetWorkflow(ctx, wid, "").Get(ctx, nil); err != nil {
 		return fmt.Errorf("convert hold %d: wait for the run to close: %w", in.HoldID, err)
 	}
 	return nil

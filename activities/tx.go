@@ -12,21 +12,9 @@ import (
 	"github.com/lib/pq"
 	"go.temporal.io/sdk/temporal"
 
+	"yoyaku/contract"
 	"yoyaku/domain"
 	"yoyaku/store"
-)
-
-// Error types of non-retryable activity failures; the API maps them to its 409/422 codes.
-const (
-	ErrNotOnPullList    = "not_on_pull_list"
-	ErrNotExpectedHere  = "not_expected_here"
-	ErrNotChangeable    = "not_changeable"
-	ErrNotCancellable   = "not_cancellable"
-	ErrHeldForAnother   = "held_for_another_patron"
-	ErrNotFound         = "not_found"
-	ErrNotAvailable     = "not_available"
-	ErrPickupNotAllowed = "pickup_not_allowed"
-	ErrStale            = "stale_transition"
 )
 
 // refuse is a business refusal: never retried, carried to the caller with its code.
@@ -50,8 +38,8 @@ type holdRow struct {
 	SeriesSeq   sql.NullInt64  `db:"series_seq"`
 }
 
-func (h holdRow) state() HoldState {
-	return HoldState{
+func (h holdRow) state() contract.HoldState {
+	return contract.HoldState{
 		HoldID: h.ID, PatronID: h.PatronID, TitleID: h.TitleID.Int64, Status: h.Status, Transition: h.Transition,
 		Pickup: h.Pickup, Origin: h.Origin, Barcode: h.ItemBarcode.String, CopyBranch: h.CopyBranch.String, ILL: h.ILL,
 		SeriesID: h.SeriesID.Int64, SeriesSeq: int(h.SeriesSeq.Int64),
@@ -95,7 +83,7 @@ func loadHold(ctx context.Context, tx *sqlx.Tx, holdID int64) (holdRow, error) {
 	var titleID sql.NullInt64
 	if err := tx.GetContext(ctx, &titleID, `SELECT title_id FROM holds WHERE id = $1`, holdID); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
-			return holdRow{}, refuse(ErrNotFound, "hold %d does not exist", holdID)
+			return holdRow{}, refuse(contract.ErrNotFound, "hold %d does not exist", holdID)
 		}
 		return holdRow{}, fmt.Errorf("hold %d: %w", holdID, err)
 	}
@@ -121,10 +109,10 @@ func readHold(ctx context.Context, q sqlx.QueryerContext, holdID int64) (holdRow
 // counter has already moved past step.Transition, the transition was committed by an earlier attempt whose
 // result was lost (worker crash, retry), and the outcome recorded then is returned instead of acting twice.
 // do returns the new status, or "" to change nothing but the outcome.
-func (a *Activities) step(ctx context.Context, s Step, op, actor string, do func(tx *sqlx.Tx, h holdRow, out *Outcome) (domain.Status, error)) (Outcome, error) {
-	var out Outcome
+func (a *Activities) step(ctx context.Context, s contract.Step, op, actor string, do func(tx *sqlx.Tx, h holdRow, out *contract.Outcome) (domain.Status, error)) (contract.Outcome, error) {
+	var out contract.Outcome
 	err := a.inTx(ctx, func(tx *sqlx.Tx) error {
-		out = Outcome{}
+		out = contract.Outcome{}
 		h, err := loadHold(ctx, tx, s.HoldID)
 		if err != nil {
 			return err
@@ -133,7 +121,7 @@ func (a *Activities) step(ctx context.Context, s Step, op, actor string, do func
 			return replayed(ctx, tx, h, s, op, &out)
 		}
 		if h.Transition < s.Transition {
-			return refuse(ErrStale, "hold %d is at transition %d, the workflow expected %d", h.ID, h.Transition, s.Transition)
+			return refuse(contract.ErrStale, "hold %d is at transition %d, the workflow expected %d", h.ID, h.Transition, s.Transition)
 		}
 		to, err := do(tx, h, &out)
 		if err != nil {
@@ -156,14 +144,14 @@ func (a *Activities) step(ctx context.Context, s Step, op, actor string, do func
 
 // recorded is what a transition's event keeps of its outcome, for retried activities.
 type recorded struct {
-	Op      string        `json:"op"`
-	Next    *Assignment   `json:"next,omitempty"`
-	Routing *Routing      `json:"routing,omitempty"`
-	Loan    *Loan         `json:"loan,omitempty"`
-	Contact *NotifyResult `json:"contact,omitempty"`
+	Op      string                 `json:"op"`
+	Next    *contract.Assignment   `json:"next,omitempty"`
+	Routing *contract.Routing      `json:"routing,omitempty"`
+	Loan    *contract.Loan         `json:"loan,omitempty"`
+	Contact *contract.NotifyResult `json:"contact,omitempty"`
 }
 
-func recordTransition(ctx context.Context, tx *sqlx.Tx, h holdRow, to domain.Status, op, actor string, out Outcome) error {
+func recordTransition(ctx context.Context, tx *sqlx.Tx, h holdRow, to domain.Status, op, actor string, out contract.Outcome) error {
 	// A hold that closes also drops a copy signal still on its way (pending_copy): closing released the copy.
 	res, err := tx.ExecContext(ctx, `UPDATE holds SET status = $2, transition = transition + 1,
 			pending_copy = CASE WHEN $4 THEN pending_copy END, pending_at = CASE WHEN $4 THEN pending_at END
@@ -186,7 +174,7 @@ func recordTransition(ctx context.Context, tx *sqlx.Tx, h holdRow, to domain.Sta
 	return nil
 }
 
-func replayed(ctx context.Context, tx *sqlx.Tx, h holdRow, s Step, op string, out *Outcome) error {
+func replayed(ctx context.Context, tx *sqlx.Tx, h holdRow, s contract.Step, op string, out *contract.Outcome) error {
 	var detail []byte
 	err := tx.GetContext(ctx, &detail, `SELECT detail FROM hold_events WHERE hold_id = $1 AND transition = $2`, h.ID, s.Transition+1)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
@@ -200,7 +188,7 @@ func replayed(ctx context.Context, tx *sqlx.Tx, h holdRow, s Step, op string, ou
 	}
 	if r.Op != op {
 		// Another operation took this transition: the workflow's view is stale and must be reloaded.
-		return refuse(ErrStale, "hold %d transition %d was %q, not %q", h.ID, s.Transition+1, r.Op, op)
+		return refuse(contract.ErrStale, "hold %d transition %d was %q, not %q", h.ID, s.Transition+1, r.Op, op)
 	}
 	out.Next, out.Routing, out.Loan, out.Contact = r.Next, r.Routing, r.Loan, r.Contact
 	out.State = h.state()

@@ -10,9 +10,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"yoyaku/contract"
 	"yoyaku/domain"
 	"yoyaku/store"
-	"yoyaku/workflows"
 )
 
 func idString(id int64) string { return strconv.FormatInt(id, 10) }
@@ -325,7 +325,7 @@ func (s *Server) changeOwnPickup(ctx context.Context, h store.HoldView, branch s
 	if oe := s.pickupAllowed(ctx, h, branch); oe != nil {
 		return oe
 	}
-	if _, err := s.updateHold(ctx, h.ID, workflows.UpdateChangePickup, workflows.PickupRequest{Branch: branch}); err != nil {
+	if _, err := s.updateHold(ctx, h.ID, contract.UpdateChangePickup, contract.PickupRequest{Branch: branch}); err != nil {
 		return workflowError(err)
 	}
 	return nil
@@ -347,7 +347,7 @@ func (s *Server) cancelHold(c *gin.Context) {
 // cancelOwnHold asks the workflow of the patron's own hold h to cancel it (POST /api/v1/holds/{id}/cancel
 // and the 予約取消 page) and returns the hold as the request left it: 取消申込.
 func (s *Server) cancelOwnHold(ctx context.Context, h store.HoldView) (HoldJSON, *opError) {
-	res, err := s.updateHold(ctx, h.ID, workflows.UpdateCancel, workflows.CancelRequest{Reason: domain.CancelPatron})
+	res, err := s.updateHold(ctx, h.ID, contract.UpdateCancel, contract.CancelRequest{Reason: domain.CancelPatron})
 	if err != nil {
 		return HoldJSON{}, workflowError(err)
 	}

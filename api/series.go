@@ -7,9 +7,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"yoyaku/contract"
 	"yoyaku/holdstart"
 	"yoyaku/store"
-	"yoyaku/workflows"
 )
 
 // Series holds (シリーズ予約): volumes provided one by one, in reading order.
@@ -18,9 +18,9 @@ import (
 func (s *Server) startSeries(ctx context.Context, seriesID int64, vols []store.SeriesVolume, convert bool) error {
 	ctx, cancel := context.WithTimeout(ctx, temporalTimeout)
 	defer cancel()
-	var volumes []workflows.Volume
+	var volumes []contract.Volume
 	for _, v := range vols {
-		volumes = append(volumes, workflows.Volume{HoldID: v.HoldID, TitleID: v.TitleID, Pickup: v.Pickup})
+		volumes = append(volumes, contract.Volume{HoldID: v.HoldID, TitleID: v.TitleID, Pickup: v.Pickup})
 	}
 	return holdstart.StartSeries(ctx, s.Temporal, s.startSettings(), seriesID, volumes, convert)
 }

@@ -16,7 +16,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
-	"yoyaku/activities"
+	"yoyaku/contract"
 	"yoyaku/domain"
 	"yoyaku/store"
 	"yoyaku/workflows"
@@ -48,7 +48,7 @@ type RoutingJSON struct {
 	ToBranch *string `json:"to_branch"`
 }
 
-func routingJSON(r activities.Routing) RoutingJSON {
+func routingJSON(r contract.Routing) RoutingJSON {
 	j := RoutingJSON{Action: string(r.Action)}
 	if r.HoldID != 0 {
 		id := idString(r.HoldID)
@@ -128,7 +128,7 @@ func newRequestID() string {
 
 // checkinID is the workflow ID of a scan: the key names one scan of one copy, so a key reused for another
 // copy, or on the new-copy endpoint, is another scan.
-func checkinID(c *gin.Context, in activities.CheckinInput) (string, bool) {
+func checkinID(c *gin.Context, in contract.CheckinInput) (string, bool) {
 	reqID, ok := requestID(c)
 	if !ok {
 		fail(c, http.StatusBadRequest, CodeBadRequest)
@@ -138,17 +138,17 @@ func checkinID(c *gin.Context, in activities.CheckinInput) (string, bool) {
 }
 
 // checkinWorkflowID is the workflow ID of the scan of in with idempotency key reqID.
-func checkinWorkflowID(in activities.CheckinInput, reqID string) string {
+func checkinWorkflowID(in contract.CheckinInput, reqID string) string {
 	kind := "return"
 	if in.NewCopy {
 		kind = "new"
 	}
-	return workflows.CheckinWorkflowID(kind + "-" + in.Barcode + "-" + reqID)
+	return contract.CheckinWorkflowID(kind + "-" + in.Barcode + "-" + reqID)
 }
 
 // runCheckin runs the check-in workflow for a scan and waits for its routing. A retried request (same
 // request ID) gets the answer of the first, and allocates nothing twice.
-func (s *Server) runCheckin(c *gin.Context, id string, in activities.CheckinInput) (activities.CheckinResult, bool) {
+func (s *Server) runCheckin(c *gin.Context, id string, in contract.CheckinInput) (contract.CheckinResult, bool) {
 	res, e := s.checkinRun(c.Request.Context(), id, in)
 	if e != nil {
 		s.failOp(c, e)
@@ -158,7 +158,7 @@ func (s *Server) runCheckin(c *gin.Context, id string, in activities.CheckinInpu
 }
 
 // checkinRun is runCheckin for the JSON scans and the staff console alike.
-func (s *Server) checkinRun(ctx context.Context, id string, in activities.CheckinInput) (activities.CheckinResult, *opError) {
+func (s *Server) checkinRun(ctx context.Context, id string, in contract.CheckinInput) (contract.CheckinResult, *opError) {
 	ctx, cancel := context.WithTimeout(ctx, temporalTimeout)
 	defer cancel()
 	run, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
@@ -168,18 +168,18 @@ func (s *Server) checkinRun(ctx context.Context, id string, in activities.Checki
 		// transition's 12 s) runs again, so the desk's retry with the same key can succeed.
 		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
 		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		TypedSearchAttributes:    temporal.NewSearchAttributes(workflows.PickupBranchKey.ValueSet(in.Branch)),
+		TypedSearchAttributes:    temporal.NewSearchAttributes(contract.PickupBranchKey.ValueSet(in.Branch)),
 	}, workflows.CheckinWorkflow, in)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {
 		run, err = s.Temporal.GetWorkflow(ctx, id, ""), nil
 	}
 	if err != nil {
-		return activities.CheckinResult{}, workflowError(err)
+		return contract.CheckinResult{}, workflowError(err)
 	}
-	var res activities.CheckinResult
+	var res contract.CheckinResult
 	if err := run.Get(ctx, &res); err != nil {
-		return activities.CheckinResult{}, workflowError(err)
+		return contract.CheckinResult{}, workflowError(err)
 	}
 	return res, nil
 }
@@ -189,7 +189,7 @@ func (s *Server) checkin(c *gin.Context) {
 	if !ok {
 		return
 	}
-	in := activities.CheckinInput{Barcode: r.Barcode, Branch: r.Branch, StaffID: staffID(c)}
+	in := contract.CheckinInput{Barcode: r.Barcode, Branch: r.Branch, StaffID: staffID(c)}
 	id, ok := checkinID(c, in)
 	if !ok {
 		return
@@ -253,17 +253,17 @@ func (s *Server) pull(c *gin.Context) {
 }
 
 // pullCopy: staff secured a copy of the pull list (a checked scan); the answer says where it goes.
-func (s *Server) pullCopy(ctx context.Context, r scanRequest, staff int64) (activities.Routing, *opError) {
+func (s *Server) pullCopy(ctx context.Context, r scanRequest, staff int64) (contract.Routing, *opError) {
 	h, e := s.scannedHold(ctx, r.Barcode, CodeNotOnPullList)
 	if e != nil {
-		return activities.Routing{}, e
+		return contract.Routing{}, e
 	}
-	res, err := s.updateHold(ctx, h.ID, workflows.UpdatePull, workflows.ScanRequest{Barcode: r.Barcode, Branch: r.Branch, StaffID: staff})
+	res, err := s.updateHold(ctx, h.ID, contract.UpdatePull, contract.ScanRequest{Barcode: r.Barcode, Branch: r.Branch, StaffID: staff})
 	if err != nil {
-		return activities.Routing{}, workflowError(err)
+		return contract.Routing{}, workflowError(err)
 	}
 	if res.Routing == nil {
-		return activities.Routing{}, internalError(errors.New("pull answered no routing"))
+		return contract.Routing{}, internalError(errors.New("pull answered no routing"))
 	}
 	return *res.Routing, nil
 }
@@ -288,7 +288,7 @@ func (s *Server) reportMissing(ctx context.Context, r scanRequest, staff int64) 
 	if e != nil {
 		return h, e
 	}
-	return s.sendStaffUpdate(ctx, h.ID, workflows.UpdateMissing, workflows.ScanRequest{Barcode: r.Barcode, Branch: r.Branch, StaffID: staff})
+	return s.sendStaffUpdate(ctx, h.ID, contract.UpdateMissing, contract.ScanRequest{Barcode: r.Barcode, Branch: r.Branch, StaffID: staff})
 }
 
 func (s *Server) receive(c *gin.Context) {
@@ -311,7 +311,7 @@ func (s *Server) receiveCopy(ctx context.Context, r scanRequest, staff int64) (i
 	if e != nil {
 		return 0, "", e
 	}
-	res, err := s.updateHold(ctx, h.ID, workflows.UpdateReceive, workflows.ScanRequest{Barcode: r.Barcode, Branch: r.Branch, StaffID: staff})
+	res, err := s.updateHold(ctx, h.ID, contract.UpdateReceive, contract.ScanRequest{Barcode: r.Barcode, Branch: r.Branch, StaffID: staff})
 	if err != nil {
 		return 0, "", workflowError(err)
 	}
@@ -379,7 +379,7 @@ func (s *Server) lend(ctx context.Context, req checkoutRequest, staff int64) (le
 	case err != nil:
 		return lent{}, internalError(err)
 	}
-	res, err := s.updateHold(ctx, h.ID, workflows.UpdateCheckout, workflows.CheckoutRequest{
+	res, err := s.updateHold(ctx, h.ID, contract.UpdateCheckout, contract.CheckoutRequest{
 		Barcode: req.Barcode, Branch: req.Branch, PatronID: patron, StaffID: staff})
 	if err != nil {
 		return lent{}, workflowError(err)
@@ -487,20 +487,20 @@ func (s *Server) sendStaffUpdate(ctx context.Context, id int64, name string, arg
 }
 
 func (s *Server) contacted(c *gin.Context) {
-	s.staffUpdate(c, workflows.UpdateContacted, func(store.HoldView) (any, bool) {
-		return workflows.StaffRequest{StaffID: staffID(c)}, true
+	s.staffUpdate(c, contract.UpdateContacted, func(store.HoldView) (any, bool) {
+		return contract.StaffRequest{StaffID: staffID(c)}, true
 	})
 }
 
 func (s *Server) order(c *gin.Context) {
-	s.staffUpdate(c, workflows.UpdateOrder, func(store.HoldView) (any, bool) {
-		return workflows.StaffRequest{StaffID: staffID(c)}, true
+	s.staffUpdate(c, contract.UpdateOrder, func(store.HoldView) (any, bool) {
+		return contract.StaffRequest{StaffID: staffID(c)}, true
 	})
 }
 
 func (s *Server) ill(c *gin.Context) {
-	s.staffUpdate(c, workflows.UpdateILL, func(store.HoldView) (any, bool) {
-		return workflows.StaffRequest{StaffID: staffID(c)}, true
+	s.staffUpdate(c, contract.UpdateILL, func(store.HoldView) (any, bool) {
+		return contract.StaffRequest{StaffID: staffID(c)}, true
 	})
 }
 
@@ -524,7 +524,7 @@ func (s *Server) refuse(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	req := workflows.CancelRequest{Reason: domain.CancelStaff, StaffID: staffID(c)}
+	req := contract.CancelRequest{Reason: domain.CancelStaff, StaffID: staffID(c)}
 	if note := strings.TrimSpace(r.Reason); note != "" {
 		id, err := store.AddHoldNote(ctx, s.DB, h.ID, req.StaffID, note)
 		if err != nil {
@@ -533,7 +533,7 @@ func (s *Server) refuse(c *gin.Context) {
 		}
 		req.NoteID = id
 	}
-	h, e := s.sendStaffUpdate(ctx, h.ID, workflows.UpdateCancel, req)
+	h, e := s.sendStaffUpdate(ctx, h.ID, contract.UpdateCancel, req)
 	if e != nil {
 		if req.NoteID != 0 && e.status < 500 {
 			// refused: the note belongs to nothing (after a 503 the refusal may still have gone through)
@@ -548,18 +548,18 @@ func (s *Server) refuse(c *gin.Context) {
 }
 
 func (s *Server) staffCancel(c *gin.Context) {
-	s.staffUpdate(c, workflows.UpdateCancel, func(store.HoldView) (any, bool) {
-		return workflows.CancelRequest{Reason: domain.CancelStaff, StaffID: staffID(c)}, true
+	s.staffUpdate(c, contract.UpdateCancel, func(store.HoldView) (any, bool) {
+		return contract.CancelRequest{Reason: domain.CancelStaff, StaffID: staffID(c)}, true
 	})
 }
 
 func (s *Server) staffChangePickup(c *gin.Context) {
-	s.staffUpdate(c, workflows.UpdateChangePickup, func(h store.HoldView) (any, bool) {
+	s.staffUpdate(c, contract.UpdateChangePickup, func(h store.HoldView) (any, bool) {
 		var r pickupRequest
 		if !bindJSON(c, &r) || !s.checkPickup(c, h, r.PickupBranch) {
 			return nil, false
 		}
-		return workflows.PickupRequest{Branch: strings.TrimSpace(r.PickupBranch), StaffID: staffID(c)}, true
+		return contract.PickupRequest{Branch: strings.TrimSpace(r.PickupBranch), StaffID: staffID(c)}, true
 	})
 }
 
@@ -694,13 +694,13 @@ func (s *Server) newItem(c *gin.Context) {
 			fail(c, http.StatusConflict, CodeBarcodeTaken)
 			return
 		}
-		res, err := s.updateHold(ctx, holdID, workflows.UpdateArrived, workflows.ArrivedRequest{
+		res, err := s.updateHold(ctx, holdID, contract.UpdateArrived, contract.ArrivedRequest{
 			TitleID: titleID, Barcode: req.Barcode, Branch: req.Branch, StaffID: staffID(c)})
 		if err != nil {
 			s.failWorkflow(c, err)
 			return
 		}
-		routing := activities.Routing{Action: activities.RouteHoldShelf, HoldID: holdID}
+		routing := contract.Routing{Action: contract.RouteHoldShelf, HoldID: holdID}
 		if res.Routing != nil {
 			routing = *res.Routing
 		}
@@ -712,7 +712,7 @@ func (s *Server) newItem(c *gin.Context) {
 		s.internal(c, err)
 		return
 	}
-	in := activities.CheckinInput{TitleID: titleID, Barcode: req.Barcode, Branch: req.Branch, StaffID: staffID(c), NewCopy: true}
+	in := contract.CheckinInput{TitleID: titleID, Barcode: req.Barcode, Branch: req.Branch, StaffID: staffID(c), NewCopy: true}
 	id, ok := checkinID(c, in)
 	if !ok {
 		return

@@ -11,10 +11,9 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
-	"yoyaku/activities"
+	"yoyaku/contract"
 	"yoyaku/holdstart"
 	"yoyaku/store"
-	"yoyaku/workflows"
 )
 
 // temporalTimeout bounds every call the API makes to Temporal.
@@ -32,11 +31,11 @@ func (s *Server) startSettings() holdstart.Settings {
 }
 
 // updateHold sends an Update to a hold's workflow and waits for its result.
-func (s *Server) updateHold(ctx context.Context, holdID int64, name string, arg any) (workflows.UpdateResult, error) {
+func (s *Server) updateHold(ctx context.Context, holdID int64, name string, arg any) (contract.UpdateResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, temporalTimeout)
 	defer cancel()
 	h, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID:   workflows.HoldWorkflowID(holdID),
+		WorkflowID:   contract.HoldWorkflowID(holdID),
 		UpdateName:   name,
 		Args:         []any{arg},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
@@ -44,33 +43,33 @@ func (s *Server) updateHold(ctx context.Context, holdID int64, name string, arg 
 	var notFound *serviceerror.NotFound
 	if errors.As(err, &notFound) {
 		// The hold exists (callers read it first) but its workflow has ended: the hold is closed.
-		code := activities.ErrNotChangeable
-		if name == workflows.UpdateCancel {
-			code = activities.ErrNotCancellable
+		code := contract.ErrNotChangeable
+		if name == contract.UpdateCancel {
+			code = contract.ErrNotCancellable
 		}
-		return workflows.UpdateResult{}, temporal.NewApplicationError("the hold is closed", code)
+		return contract.UpdateResult{}, temporal.NewApplicationError("the hold is closed", code)
 	}
 	if err != nil {
-		return workflows.UpdateResult{}, err
+		return contract.UpdateResult{}, err
 	}
-	var res workflows.UpdateResult
+	var res contract.UpdateResult
 	err = h.Get(ctx, &res)
 	return res, err
 }
 
 // codeStatus maps the codes of refusals from workflows and activities to HTTP statuses.
 var codeStatus = map[string]int{
-	activities.ErrNotOnPullList:    http.StatusConflict,
-	activities.ErrNotExpectedHere:  http.StatusConflict,
-	activities.ErrNotChangeable:    http.StatusConflict,
-	activities.ErrNotCancellable:   http.StatusConflict,
-	activities.ErrHeldForAnother:   http.StatusConflict,
-	activities.ErrNotAvailable:     http.StatusConflict,
-	activities.ErrStale:            http.StatusConflict,
-	activities.ErrNotFound:         http.StatusNotFound,
-	activities.ErrPickupNotAllowed: http.StatusUnprocessableEntity,
-	"barcode_taken":                http.StatusConflict,
-	string(CodeBadRequest):         http.StatusBadRequest,
+	contract.ErrNotOnPullList:    http.StatusConflict,
+	contract.ErrNotExpectedHere:  http.StatusConflict,
+	contract.ErrNotChangeable:    http.StatusConflict,
+	contract.ErrNotCancellable:   http.StatusConflict,
+	contract.ErrHeldForAnother:   http.StatusConflict,
+	contract.ErrNotAvailable:     http.StatusConflict,
+	contract.ErrStale:            http.StatusConflict,
+	contract.ErrNotFound:         http.StatusNotFound,
+	contract.ErrPickupNotAllowed: http.StatusUnprocessableEntity,
+	"barcode_taken":              http.StatusConflict,
+	string(CodeBadRequest):       http.StatusBadRequest,
 }
 
 // opError is how a staff operation (or any shared piece of a handler) ends without its result: a refusal

@@ -29,11 +29,10 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"yoyaku/activities"
 	"yoyaku/auth"
+	"yoyaku/contract"
 	"yoyaku/domain"
 	"yoyaku/store"
-	"yoyaku/workflows"
 )
 
 // staffWebRoutes mounts the staff console. It has its own session cookie and CSRF tokens, so it is not
@@ -282,15 +281,15 @@ type routingView struct {
 	Title    string
 }
 
-func (s *Server) routingView(c *gin.Context, d staffDesk, r activities.Routing, barcode string) routingView {
+func (s *Server) routingView(c *gin.Context, d staffDesk, r contract.Routing, barcode string) routingView {
 	v := routingView{Action: string(r.Action), Barcode: barcode, Title: s.copyTitle(c.Request.Context(), barcode)}
 	if r.HoldID != 0 {
 		v.HoldID = idString(r.HoldID)
 	}
 	switch r.Action {
-	case activities.RouteHoldShelf:
+	case contract.RouteHoldShelf:
 		v.Headline = tr(c, "staff.route.shelf")
-	case activities.RouteTransit:
+	case contract.RouteTransit:
 		v.ToBranch = r.ToBranch
 		v.Headline = tr(c, "staff.route.transit", d.branchName(r.ToBranch))
 	default:
@@ -335,7 +334,7 @@ func (s *Server) staffCheckinSubmit(c *gin.Context) {
 			s.staffRefusal(c, "staff_checkin", d, data, refused(http.StatusBadRequest, CodeBadRequest))
 			return
 		}
-		in := activities.CheckinInput{Barcode: r.Barcode, Branch: r.Branch, StaffID: staffID(c)}
+		in := contract.CheckinInput{Barcode: r.Barcode, Branch: r.Branch, StaffID: staffID(c)}
 		res, e := s.checkinRun(c.Request.Context(), checkinWorkflowID(in, "web-"+reqID), in)
 		if e != nil {
 			data["Barcode"] = r.Barcode
@@ -565,7 +564,7 @@ func (s *Server) staffContactedSubmit(c *gin.Context) {
 		if e != nil {
 			return e
 		}
-		h, e = s.sendStaffUpdate(ctx, h.ID, workflows.UpdateContacted, workflows.StaffRequest{StaffID: staffID(c)})
+		h, e = s.sendStaffUpdate(ctx, h.ID, contract.UpdateContacted, contract.StaffRequest{StaffID: staffID(c)})
 		if e != nil {
 			return e
 		}

@@ -17,7 +17,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"yoyaku/config"
-	"yoyaku/workflows"
+	"yoyaku/contract"
 )
 
 // The container side of the services yoyaku talks to.
@@ -552,7 +552,7 @@ func TestSearchAttributesAreRegistered(t *testing.T) {
 		t.Errorf("temporal-setup image %q, want temporalio/admin-tools", s.Image)
 	}
 	got := strings.Fields(e["SEARCH_ATTRIBUTES"])
-	want := workflows.SearchAttributeNames()
+	want := contract.SearchAttributeNames()
 	slices.Sort(got)
 	slices.Sort(want)
 	if !slices.Equal(got, want) {

@@ -12,9 +12,8 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
-	"yoyaku/activities"
+	"yoyaku/contract"
 	"yoyaku/domain"
-	"yoyaku/workflows"
 )
 
 // Faults longer than every timeout and retry window: a step that is delayed is fine, a step that is
@@ -135,17 +134,17 @@ func (s *stack) sub(t *testing.T) *stack {
 func (s *stack) workflowSays(id, status string) bool {
 	s.t.Helper()
 	if status == string(domain.StatusCancelled) {
-		var res workflows.HoldResult
+		var res contract.HoldResult
 		ctx, cancel := context.WithTimeout(s.t.Context(), 2*time.Second)
 		defer cancel()
 		err := s.tc.GetWorkflow(ctx, "hold-"+id, "").Get(ctx, &res)
 		return err == nil && res.Status == domain.StatusCancelled
 	}
-	v, err := s.tc.QueryWorkflow(s.t.Context(), "hold-"+id, "", workflows.QueryState)
+	v, err := s.tc.QueryWorkflow(s.t.Context(), "hold-"+id, "", contract.QueryState)
 	if err != nil {
 		s.t.Fatalf("query hold %s: %v", id, err)
 	}
-	var st activities.HoldState
+	var st contract.HoldState
 	if err := v.Get(&st); err != nil {
 		s.t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"yoyaku/contract"
 	"yoyaku/domain"
 	"yoyaku/workflows"
 )
@@ -50,33 +51,33 @@ func StartHold(ctx context.Context, tc client.Client, s Settings, h Hold) error 
 		title = strconv.FormatInt(h.TitleID, 10)
 	}
 	_, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                       workflows.HoldWorkflowID(h.ID),
+		ID:                       contract.HoldWorkflowID(h.ID),
 		TaskQueue:                s.TaskQueue,
 		WorkflowIDReusePolicy:    s.reusePolicy(),
 		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
 		// without it the SDK answers a second start with the running workflow, as if it had started it
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
 		TypedSearchAttributes: temporal.NewSearchAttributes(
-			workflows.StatusKey.ValueSet(string(domain.StatusRequested)),
-			workflows.PickupBranchKey.ValueSet(h.Pickup),
-			workflows.TitleIDKey.ValueSet(title),
-			workflows.OriginKey.ValueSet(h.Origin),
+			contract.StatusKey.ValueSet(string(domain.StatusRequested)),
+			contract.PickupBranchKey.ValueSet(h.Pickup),
+			contract.TitleIDKey.ValueSet(title),
+			contract.OriginKey.ValueSet(h.Origin),
 		),
-	}, workflows.HoldWorkflow, workflows.HoldInput{HoldID: h.ID, CancelApprovalDelay: s.CancelApprovalDelay})
+	}, workflows.HoldWorkflow, contract.HoldInput{HoldID: h.ID, CancelApprovalDelay: s.CancelApprovalDelay})
 	return err
 }
 
 // StartSeries starts a series hold's SeriesHoldWorkflow, which runs its volumes' hold workflows as children.
 // convert: the volumes are existing holds whose workflows hand over to it.
-func StartSeries(ctx context.Context, tc client.Client, s Settings, seriesID int64, volumes []workflows.Volume, convert bool) error {
+func StartSeries(ctx context.Context, tc client.Client, s Settings, seriesID int64, volumes []contract.Volume, convert bool) error {
 	_, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                       workflows.SeriesWorkflowID(seriesID),
+		ID:                       contract.SeriesWorkflowID(seriesID),
 		TaskQueue:                s.TaskQueue,
 		WorkflowIDReusePolicy:    s.reusePolicy(),
 		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
 		// without it the SDK answers a second start with the running workflow, as if it had started it
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
-	}, workflows.SeriesHoldWorkflow, workflows.SeriesInput{SeriesID: seriesID, Volumes: volumes, Convert: convert,
+	}, workflows.SeriesHoldWorkflow, contract.SeriesInput{SeriesID: seriesID, Volumes: volumes, Convert: convert,
 		CancelApprovalDelay: s.CancelApprovalDelay})
 	return err
 }

@@ -14,8 +14,8 @@ import (
 	"github.com/jmoiron/sqlx"
 	"go.temporal.io/sdk/client"
 
+	"yoyaku/contract"
 	"yoyaku/holdstart"
-	"yoyaku/workflows"
 )
 
 // Grace is how long a placement may take to start its workflow before the reconciler steps in.
@@ -66,7 +66,7 @@ func Once(ctx context.Context, db *sqlx.DB, tc client.Client, s holdstart.Settin
 		return r, fmt.Errorf("reconcile: stranded series holds: %w", err)
 	}
 	for _, id := range series {
-		var vols []workflows.Volume
+		var vols []contract.Volume
 		if err := db.SelectContext(ctx, &vols, `SELECT id AS holdid, title_id AS titleid, pickup_branch AS pickup
 			FROM holds WHERE series_hold_id = $1 ORDER BY series_seq`, id); err != nil {
 			return r, fmt.Errorf("reconcile: volumes of series hold %d: %w", id, err)

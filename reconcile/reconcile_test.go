@@ -7,12 +7,12 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"yoyaku/contract"
 	"yoyaku/holdstart"
 	"yoyaku/internal/seed"
 	"yoyaku/internal/testenv"
 	"yoyaku/reconcile"
 	"yoyaku/store"
-	"yoyaku/workflows"
 )
 
 func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
@@ -70,18 +70,18 @@ func TestOnceStartsWhatACrashLeftUnstarted(t *testing.T) {
 	}
 	t.Cleanup(func() {
 		for _, id := range append(slices.Clone(stranded), fresh) {
-			_ = tc.TerminateWorkflow(ctx, workflows.HoldWorkflowID(id), "", "test over")
+			_ = tc.TerminateWorkflow(ctx, contract.HoldWorkflowID(id), "", "test over")
 		}
-		_ = tc.TerminateWorkflow(ctx, workflows.SeriesWorkflowID(seriesID), "", "test over")
+		_ = tc.TerminateWorkflow(ctx, contract.SeriesWorkflowID(seriesID), "", "test over")
 	})
 	if !slices.Equal(r.Holds, stranded) || !slices.Equal(r.Series, []int64{seriesID}) {
 		t.Fatalf("started holds %v series %v, want holds %v series [%d]", r.Holds, r.Series, stranded, seriesID)
 	}
 	for _, id := range stranded {
-		running(t, tc, workflows.HoldWorkflowID(id))
+		running(t, tc, contract.HoldWorkflowID(id))
 	}
-	running(t, tc, workflows.SeriesWorkflowID(seriesID))
-	if _, err := tc.DescribeWorkflow(ctx, workflows.HoldWorkflowID(fresh), ""); err == nil {
+	running(t, tc, contract.SeriesWorkflowID(seriesID))
+	if _, err := tc.DescribeWorkflow(ctx, contract.HoldWorkflowID(fresh), ""); err == nil {
 		t.Fatalf("the placement within its grace was started by the reconciler")
 	}
 
@@ -95,7 +95,7 @@ func TestOnceStartsWhatACrashLeftUnstarted(t *testing.T) {
 
 	// A run that ended without approving its hold (failed, terminated) is replaced; the hold is still at its
 	// first transition, so nothing happens twice.
-	if err := tc.TerminateWorkflow(ctx, workflows.HoldWorkflowID(stranded[0]), "", "as if it had failed"); err != nil {
+	if err := tc.TerminateWorkflow(ctx, contract.HoldWorkflowID(stranded[0]), "", "as if it had failed"); err != nil {
 		t.Fatal(err)
 	}
 	third, err := reconcile.Once(ctx, db, tc, s)
@@ -105,7 +105,7 @@ func TestOnceStartsWhatACrashLeftUnstarted(t *testing.T) {
 	if !slices.Equal(third.Holds, stranded[:1]) || len(third.Series) != 0 {
 		t.Fatalf("third pass started %+v, want hold %d again", third, stranded[0])
 	}
-	running(t, tc, workflows.HoldWorkflowID(stranded[0]))
+	running(t, tc, contract.HoldWorkflowID(stranded[0]))
 }
 
 func running(t *testing.T, tc client.Client, id string) {

@@ -14,6 +14,7 @@ import (
 	sdkworker "go.temporal.io/sdk/worker"
 
 	"yoyaku/activities"
+	"yoyaku/contract"
 	"yoyaku/workflows"
 )
 
@@ -39,10 +40,10 @@ func Register(r sdkworker.Registry, acts *activities.Activities) {
 // EnsureSchedules creates the schedules yoyaku relies on unless they exist.
 func EnsureSchedules(ctx context.Context, c client.Client, taskQueue string) error {
 	_, err := c.ScheduleClient().Create(ctx, client.ScheduleOptions{
-		ID:   workflows.ArchiveScheduleID,
+		ID:   contract.ArchiveScheduleID,
 		Spec: client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: time.Hour}}},
 		Action: &client.ScheduleWorkflowAction{
-			ID:        workflows.ArchiveScheduleID,
+			ID:        contract.ArchiveScheduleID,
 			Workflow:  workflows.ArchiveWorkflow,
 			TaskQueue: taskQueue,
 		},
@@ -50,7 +51,7 @@ func EnsureSchedules(ctx context.Context, c client.Client, taskQueue string) err
 	})
 	var exists *serviceerror.AlreadyExists
 	if err != nil && !errors.Is(err, temporal.ErrScheduleAlreadyRunning) && !errors.As(err, &exists) {
-		return fmt.Errorf("worker: create schedule %s: %w", workflows.ArchiveScheduleID, err)
+		return fmt.Errorf("worker: create schedule %s: %w", contract.ArchiveScheduleID, err)
 	}
 	return nil
 }

@@ -16,6 +16,7 @@ import (
 	"yoyaku/activities"
 	"yoyaku/auth"
 	"yoyaku/config"
+	"yoyaku/contract"
 	"yoyaku/internal/seed"
 	"yoyaku/internal/testenv"
 	"yoyaku/worker"
@@ -66,7 +67,7 @@ func TestArchiveOnTheDevServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var res activities.ArchiveResult
+	var res contract.ArchiveResult
 	if err := run.Get(ctx, &res); err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +151,7 @@ func TestArchivePurgesExpiredTokensAndOldLoginFailures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var res activities.ArchiveResult
+	var res contract.ArchiveResult
 	if err := run.Get(ctx, &res); err != nil {
 		t.Fatal(err)
 	}
@@ -184,11 +185,11 @@ func TestEnsureSchedulesIsIdempotent(t *testing.T) {
 	defer cancel()
 	tc := testenv.Temporal(t)
 	for i := 0; i < 2; i++ {
-		if err := worker.EnsureSchedules(ctx, tc, workflows.DefaultTaskQueue); err != nil {
+		if err := worker.EnsureSchedules(ctx, tc, contract.DefaultTaskQueue); err != nil {
 			t.Fatalf("call %d: %v", i+1, err)
 		}
 	}
-	desc, err := tc.ScheduleClient().GetHandle(ctx, workflows.ArchiveScheduleID).Describe(ctx)
+	desc, err := tc.ScheduleClient().GetHandle(ctx, contract.ArchiveScheduleID).Describe(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"yoyaku/activities"
+	"yoyaku/contract"
 	"yoyaku/workflows"
 )
 
@@ -18,43 +19,43 @@ import (
 // nothing.
 func TestCheckinWorkflow(t *testing.T) {
 	const titleID, newBarcode = int64(501), "1000077777"
-	toHold := &activities.Assignment{HoldID: 77, Barcode: newBarcode, Branch: "chuo", Kind: activities.CopySecured}
+	toHold := &contract.Assignment{HoldID: 77, Barcode: newBarcode, Branch: "chuo", Kind: contract.CopySecured}
 	cases := []struct {
 		name        string
-		in          activities.CheckinInput
+		in          contract.CheckinInput
 		registerErr error
-		result      activities.CheckinResult
+		result      contract.CheckinResult
 		wantCalls   []string
 		wantSignals []sentSignal
 		wantErr     string // ApplicationError type of the workflow's failure
 	}{
 		{
 			name: "return goes to a hold at this branch",
-			in:   activities.CheckinInput{Barcode: newBarcode, Branch: "chuo", StaffID: 7},
-			result: activities.CheckinResult{
-				Routing: activities.Routing{Action: activities.RouteHoldShelf, HoldID: 77}, Next: toHold,
+			in:   contract.CheckinInput{Barcode: newBarcode, Branch: "chuo", StaffID: 7},
+			result: contract.CheckinResult{
+				Routing: contract.Routing{Action: contract.RouteHoldShelf, HoldID: 77}, Next: toHold,
 			},
 			wantCalls:   []string{"checkin"},
-			wantSignals: []sentSignal{{WorkflowID: "hold-77", Name: workflows.SignalCopy, Arg: *toHold}},
+			wantSignals: []sentSignal{{WorkflowID: "hold-77", Name: contract.SignalCopy, Arg: *toHold}},
 		},
 		{
 			name:      "return reshelved: nobody waits",
-			in:        activities.CheckinInput{Barcode: newBarcode, Branch: "kita", StaffID: 7},
-			result:    activities.CheckinResult{Routing: activities.Routing{Action: activities.RouteReshelve}},
+			in:        contract.CheckinInput{Barcode: newBarcode, Branch: "kita", StaffID: 7},
+			result:    contract.CheckinResult{Routing: contract.Routing{Action: contract.RouteReshelve}},
 			wantCalls: []string{"checkin"},
 		},
 		{
 			name: "new copy is registered, then allocated",
-			in:   activities.CheckinInput{TitleID: titleID, Barcode: newBarcode, Branch: "chuo", StaffID: 7, NewCopy: true},
-			result: activities.CheckinResult{
-				Routing: activities.Routing{Action: activities.RouteTransit, HoldID: 77, ToBranch: "kita"}, Next: toHold,
+			in:   contract.CheckinInput{TitleID: titleID, Barcode: newBarcode, Branch: "chuo", StaffID: 7, NewCopy: true},
+			result: contract.CheckinResult{
+				Routing: contract.Routing{Action: contract.RouteTransit, HoldID: 77, ToBranch: "kita"}, Next: toHold,
 			},
 			wantCalls:   []string{"register_copy", "checkin"},
-			wantSignals: []sentSignal{{WorkflowID: workflows.HoldWorkflowID(77), Name: workflows.SignalCopy, Arg: *toHold}},
+			wantSignals: []sentSignal{{WorkflowID: contract.HoldWorkflowID(77), Name: contract.SignalCopy, Arg: *toHold}},
 		},
 		{
 			name:        "new copy whose barcode belongs to another title",
-			in:          activities.CheckinInput{TitleID: titleID, Barcode: newBarcode, Branch: "chuo", StaffID: 7, NewCopy: true},
+			in:          contract.CheckinInput{TitleID: titleID, Barcode: newBarcode, Branch: "chuo", StaffID: 7, NewCopy: true},
 			registerErr: refusal("barcode_taken", "barcode belongs to another title"),
 			wantCalls:   []string{"register_copy"},
 			wantErr:     "barcode_taken",
@@ -70,14 +71,14 @@ func TestCheckinWorkflow(t *testing.T) {
 			var mu sync.Mutex
 			var calls []string
 			var signals []sentSignal
-			env.OnActivity(acts.RegisterCopy, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.NewCopyInput) error {
+			env.OnActivity(acts.RegisterCopy, mock.Anything, mock.Anything).Return(func(_ context.Context, in contract.NewCopyInput) error {
 				mu.Lock()
 				defer mu.Unlock()
 				calls = append(calls, "register_copy")
-				assert.Equal(t, activities.NewCopyInput{TitleID: tc.in.TitleID, Barcode: tc.in.Barcode, Branch: tc.in.Branch, StaffID: tc.in.StaffID}, in)
+				assert.Equal(t, contract.NewCopyInput{TitleID: tc.in.TitleID, Barcode: tc.in.Barcode, Branch: tc.in.Branch, StaffID: tc.in.StaffID}, in)
 				return tc.registerErr
 			})
-			env.OnActivity(acts.Checkin, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.CheckinInput) (activities.CheckinResult, error) {
+			env.OnActivity(acts.Checkin, mock.Anything, mock.Anything).Return(func(_ context.Context, in contract.CheckinInput) (contract.CheckinResult, error) {
 				mu.Lock()
 				defer mu.Unlock()
 				calls = append(calls, "checkin")
@@ -106,7 +107,7 @@ func TestCheckinWorkflow(t *testing.T) {
 				return
 			}
 			require.NoError(t, env.GetWorkflowError())
-			var res activities.CheckinResult
+			var res contract.CheckinResult
 			require.NoError(t, env.GetWorkflowResult(&res))
 			require.Equal(t, tc.result, res)
 		})

@@ -8,7 +8,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"yoyaku/activities"
+	"yoyaku/contract"
 	"yoyaku/domain"
 )
 
@@ -16,17 +16,17 @@ import (
 // writer of the hold's status: every transition is one local activity (a short PostgreSQL transaction guarded
 // by the hold's transition counter). A hold waiting in a queue for months does nothing and records nothing:
 // it wakes on a copy signal, a staff scan (an Update) or its pickup-deadline timer.
-func HoldWorkflow(ctx workflow.Context, in HoldInput) (HoldResult, error) {
-	w := &holdWorkflow{in: in, st: activities.HoldState{HoldID: in.HoldID, Status: domain.StatusRequested}}
+func HoldWorkflow(ctx workflow.Context, in contract.HoldInput) (contract.HoldResult, error) {
+	w := &holdWorkflow{in: in, st: contract.HoldState{HoldID: in.HoldID, Status: domain.StatusRequested}}
 	if err := w.setup(ctx); err != nil {
-		return HoldResult{}, err
+		return contract.HoldResult{}, err
 	}
 	return w.run(ctx)
 }
 
 type holdWorkflow struct {
-	in        HoldInput
-	st        activities.HoldState
+	in        contract.HoldInput
+	st        contract.HoldState
 	mu        workflow.Mutex
 	log       log.Logger
 	copyCh    workflow.ReceiveChannel // copy assignments, in order
@@ -59,29 +59,29 @@ var notifyOptions = workflow.ActivityOptions{
 func (w *holdWorkflow) setup(ctx workflow.Context) error {
 	w.mu = workflow.NewMutex(ctx)
 	w.log = workflow.GetLogger(ctx)
-	if err := workflow.SetQueryHandler(ctx, QueryState, func() (activities.HoldState, error) { return w.st, nil }); err != nil {
+	if err := workflow.SetQueryHandler(ctx, contract.QueryState, func() (contract.HoldState, error) { return w.st, nil }); err != nil {
 		return err
 	}
 	// Signals stay in their channels until the main loop takes them (no goroutine receives early), so a run
 	// that ends can still see every copy signal it was sent.
-	w.copyCh = workflow.GetSignalChannel(ctx, SignalCopy)
-	w.proceedCh = workflow.GetSignalChannel(ctx, SignalProceed)
+	w.copyCh = workflow.GetSignalChannel(ctx, contract.SignalCopy)
+	w.proceedCh = workflow.GetSignalChannel(ctx, contract.SignalProceed)
 	updates := []struct {
 		name     string
 		handler  any
 		validate any
 	}{
-		{UpdatePull, w.pull, w.validatePull},
-		{UpdateMissing, w.missing, w.validatePull},
-		{UpdateReceive, w.receive, w.validateReceive},
-		{UpdateCheckout, w.checkout, w.validateCheckout},
-		{UpdateCancel, w.cancel, w.validateCancel},
-		{UpdateChangePickup, w.changePickup, w.validateChangePickup},
-		{UpdateContacted, w.contacted, w.validateContacted},
-		{UpdateOrder, w.order, w.validateInvestigating},
-		{UpdateILL, w.ill, w.validateInvestigating},
-		{UpdateArrived, w.arrived, w.validateArrived},
-		{UpdateConvert, w.convert, w.validateConvert},
+		{contract.UpdatePull, w.pull, w.validatePull},
+		{contract.UpdateMissing, w.missing, w.validatePull},
+		{contract.UpdateReceive, w.receive, w.validateReceive},
+		{contract.UpdateCheckout, w.checkout, w.validateCheckout},
+		{contract.UpdateCancel, w.cancel, w.validateCancel},
+		{contract.UpdateChangePickup, w.changePickup, w.validateChangePickup},
+		{contract.UpdateContacted, w.contacted, w.validateContacted},
+		{contract.UpdateOrder, w.order, w.validateInvestigating},
+		{contract.UpdateILL, w.ill, w.validateInvestigating},
+		{contract.UpdateArrived, w.arrived, w.validateArrived},
+		{contract.UpdateConvert, w.convert, w.validateConvert},
 	}
 	for _, u := range updates {
 		if err := workflow.SetUpdateHandlerWithOptions(ctx, u.name, u.handler, workflow.UpdateHandlerOptions{Validator: u.validate}); err != nil {
@@ -91,15 +91,15 @@ func (w *holdWorkflow) setup(ctx workflow.Context) error {
 	return nil
 }
 
-func (w *holdWorkflow) run(ctx workflow.Context) (HoldResult, error) {
-	first := func(lctx workflow.Context) (activities.Outcome, error) {
-		var out activities.Outcome
+func (w *holdWorkflow) run(ctx workflow.Context) (contract.HoldResult, error) {
+	first := func(lctx workflow.Context) (contract.Outcome, error) {
+		var out contract.Outcome
 		if !w.in.Resume {
 			err := workflow.ExecuteLocalActivity(lctx, a.Approve, w.step()).Get(lctx, &out)
 			return out, err
 		}
 		// A converted hold: this run takes over from the one that ended; its state is in PostgreSQL.
-		var st activities.HoldState
+		var st contract.HoldState
 		if err := workflow.ExecuteLocalActivity(lctx, a.Load, w.in.HoldID).Get(lctx, &st); err != nil {
 			return out, err
 		}
@@ -108,13 +108,13 @@ func (w *holdWorkflow) run(ctx workflow.Context) (HoldResult, error) {
 		return out, err
 	}
 	if err := w.commit(ctx, ChangeRetryApproval, first); err != nil {
-		return HoldResult{}, err
+		return contract.HoldResult{}, err
 	}
 	for !w.closed() && !w.converted {
 		if err := workflow.Await(ctx, func() bool {
 			return w.closed() || w.converted || w.copyCh.Len() > 0 || w.approveCancel || w.notify || w.expired || w.proceedCh.Len() > 0
 		}); err != nil {
-			return HoldResult{}, err
+			return contract.HoldResult{}, err
 		}
 		var err error
 		switch {
@@ -125,28 +125,28 @@ func (w *holdWorkflow) run(ctx workflow.Context) (HoldResult, error) {
 		case w.approveCancel:
 			if w.in.CancelApprovalDelay > 0 {
 				if err := workflow.Sleep(ctx, w.in.CancelApprovalDelay); err != nil {
-					return HoldResult{}, err
+					return contract.HoldResult{}, err
 				}
 			}
-			err = w.closeHold(ctx, domain.StatusCancelRequested, activities.CancelInput{Reason: domain.CancelPatron})
+			err = w.closeHold(ctx, domain.StatusCancelRequested, contract.CancelInput{Reason: domain.CancelPatron})
 			w.approveCancel = false
 		case w.notify:
 			w.notify = false
 			err = w.tellPatron(ctx)
 		case w.expired:
-			err = w.closeHold(ctx, domain.StatusReady, activities.CancelInput{Reason: domain.CancelExpired})
+			err = w.closeHold(ctx, domain.StatusReady, contract.CancelInput{Reason: domain.CancelExpired})
 			w.expired = false
 		case w.proceedCh.Len() > 0:
 			w.proceedCh.ReceiveAsync(nil)
-			err = w.commit(ctx, ChangeRetryTriggers, func(lctx workflow.Context) (activities.Outcome, error) {
-				var out activities.Outcome
+			err = w.commit(ctx, ChangeRetryTriggers, func(lctx workflow.Context) (contract.Outcome, error) {
+				var out contract.Outcome
 				err := workflow.ExecuteLocalActivity(lctx, a.Proceed, w.step()).Get(lctx, &out)
 				return out, err
 			})
 		}
 		if err != nil {
 			if temporal.IsCanceledError(err) {
-				return HoldResult{}, err
+				return contract.HoldResult{}, err
 			}
 			// Only a refusal for good (or, in runs recorded before ChangeRetryTriggers, a failure past the
 			// local activity's retries) ends up here: the trigger is dropped and operators see why.
@@ -163,31 +163,31 @@ func (w *holdWorkflow) run(ctx workflow.Context) (HoldResult, error) {
 	// Finish what handlers are doing before completing; copy signals left to a closed hold are moot:
 	// closing it released its copy to the next hold in the same transaction.
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
-		return HoldResult{}, err
+		return contract.HoldResult{}, err
 	}
-	return HoldResult{Status: w.st.Status, Converted: w.converted}, nil
+	return contract.HoldResult{Status: w.st.Status, Converted: w.converted}, nil
 }
 
 // applyCopy takes the next copy signal and applies it, retrying until the transition commits.
 func (w *holdWorkflow) applyCopy(ctx workflow.Context) error {
-	var as activities.Assignment
+	var as contract.Assignment
 	w.copyCh.ReceiveAsync(&as)
-	return w.commit(ctx, ChangeRetryTriggers, func(lctx workflow.Context) (activities.Outcome, error) {
-		var out activities.Outcome
-		err := workflow.ExecuteLocalActivity(lctx, a.ApplyCopy, activities.CopyInput{Step: w.step(), Assignment: as}).Get(lctx, &out)
+	return w.commit(ctx, ChangeRetryTriggers, func(lctx workflow.Context) (contract.Outcome, error) {
+		var out contract.Outcome
+		err := workflow.ExecuteLocalActivity(lctx, a.ApplyCopy, contract.CopyInput{Step: w.step(), Assignment: as}).Get(lctx, &out)
 		return out, err
 	})
 }
 
 func (w *holdWorkflow) closed() bool { return !w.st.Status.Open() }
 
-func (w *holdWorkflow) step() activities.Step {
-	return activities.Step{HoldID: w.in.HoldID, Transition: w.st.Transition}
+func (w *holdWorkflow) step() contract.Step {
+	return contract.Step{HoldID: w.in.HoldID, Transition: w.st.Transition}
 }
 
 // locked runs one transition under the workflow's mutex, so that updates, signals and timers never
 // interleave their transitions, and applies its outcome.
-func (w *holdWorkflow) locked(ctx workflow.Context, f func(lctx workflow.Context) (activities.Outcome, error)) error {
+func (w *holdWorkflow) locked(ctx workflow.Context, f func(lctx workflow.Context) (contract.Outcome, error)) error {
 	if err := w.mu.Lock(ctx); err != nil {
 		return err
 	}
@@ -196,10 +196,10 @@ func (w *holdWorkflow) locked(ctx workflow.Context, f func(lctx workflow.Context
 	out, err := f(lctx)
 	if err != nil {
 		var appErr *temporal.ApplicationError
-		if errors.As(err, &appErr) && appErr.Type() == activities.ErrStale {
-			var st activities.HoldState
+		if errors.As(err, &appErr) && appErr.Type() == contract.ErrStale {
+			var st contract.HoldState
 			if lerr := workflow.ExecuteLocalActivity(lctx, a.Load, w.in.HoldID).Get(lctx, &st); lerr == nil {
-				w.apply(ctx, activities.Outcome{State: st}) // notifies if the hold turned out to be ready
+				w.apply(ctx, contract.Outcome{State: st}) // notifies if the hold turned out to be ready
 			}
 		}
 		return err
@@ -209,13 +209,13 @@ func (w *holdWorkflow) locked(ctx workflow.Context, f func(lctx workflow.Context
 }
 
 // apply takes an outcome in: new state, search attributes, the next hold's signal, notification, timer.
-func (w *holdWorkflow) apply(ctx workflow.Context, out activities.Outcome) {
+func (w *holdWorkflow) apply(ctx workflow.Context, out contract.Outcome) {
 	before := w.st
 	w.setState(ctx, out.State)
 	if out.Next != nil {
 		// Durable hand-over of a released copy: the signal is recorded in this history and retried by the
 		// server until the next hold's workflow has it.
-		err := workflow.SignalExternalWorkflow(ctx, HoldWorkflowID(out.Next.HoldID), "", SignalCopy, *out.Next).Get(ctx, nil)
+		err := workflow.SignalExternalWorkflow(ctx, contract.HoldWorkflowID(out.Next.HoldID), "", contract.SignalCopy, *out.Next).Get(ctx, nil)
 		if err != nil {
 			w.log.Error("signal next hold", "hold", out.Next.HoldID, "error", err)
 		}
@@ -232,22 +232,22 @@ func (w *holdWorkflow) apply(ctx workflow.Context, out activities.Outcome) {
 	}
 }
 
-func (w *holdWorkflow) setState(ctx workflow.Context, st activities.HoldState) {
+func (w *holdWorkflow) setState(ctx workflow.Context, st contract.HoldState) {
 	before := w.st
 	w.st = st
 	if parent := workflow.GetInfo(ctx).ParentWorkflowExecution; parent != nil && st.Status != before.Status {
 		// A volume tells its series hold, which lets the next volume go on once this one is ready or closed.
-		err := workflow.SignalExternalWorkflow(ctx, parent.ID, "", SignalVolume, VolumeProgress{HoldID: st.HoldID, Status: st.Status}).Get(ctx, nil)
+		err := workflow.SignalExternalWorkflow(ctx, parent.ID, "", contract.SignalVolume, contract.VolumeProgress{HoldID: st.HoldID, Status: st.Status}).Get(ctx, nil)
 		if err != nil {
 			w.log.Error("signal series", "series", parent.ID, "error", err)
 		}
 	}
 	var sa []temporal.SearchAttributeUpdate
 	if st.Status != before.Status {
-		sa = append(sa, StatusKey.ValueSet(string(st.Status)))
+		sa = append(sa, contract.StatusKey.ValueSet(string(st.Status)))
 	}
 	if st.Pickup != before.Pickup && st.Pickup != "" {
-		sa = append(sa, PickupBranchKey.ValueSet(st.Pickup))
+		sa = append(sa, contract.PickupBranchKey.ValueSet(st.Pickup))
 	}
 	if len(sa) > 0 {
 		if err := workflow.UpsertTypedSearchAttributes(ctx, sa...); err != nil {
@@ -260,7 +260,7 @@ func (w *holdWorkflow) setState(ctx workflow.Context, st activities.HoldState) {
 // timer once the patron counts as contacted.
 func (w *holdWorkflow) tellPatron(ctx workflow.Context) error {
 	at := w.step()
-	var res activities.NotifyResult
+	var res contract.NotifyResult
 	actx := workflow.WithActivityOptions(ctx, notifyOptions)
 	if err := workflow.ExecuteActivity(actx, a.Notify, at).Get(actx, &res); err != nil {
 		return err
@@ -291,13 +291,13 @@ func (w *holdWorkflow) armTimer(ctx workflow.Context, expiresAt time.Time) {
 }
 
 // closeHold runs the approval of a cancellation request, or the expiry, if the hold is still in from.
-func (w *holdWorkflow) closeHold(ctx workflow.Context, from domain.Status, in activities.CancelInput) error {
-	return w.commit(ctx, ChangeRetryTriggers, func(lctx workflow.Context) (activities.Outcome, error) {
+func (w *holdWorkflow) closeHold(ctx workflow.Context, from domain.Status, in contract.CancelInput) error {
+	return w.commit(ctx, ChangeRetryTriggers, func(lctx workflow.Context) (contract.Outcome, error) {
 		if w.st.Status != from {
-			return activities.Outcome{State: w.st}, nil
+			return contract.Outcome{State: w.st}, nil
 		}
 		in.Step = w.step()
-		var out activities.Outcome
+		var out contract.Outcome
 		err := workflow.ExecuteLocalActivity(lctx, a.Cancel, in).Get(lctx, &out)
 		return out, err
 	})

@@ -3,11 +3,10 @@ package workflows
 import (
 	"errors"
 	"time"
+	"yoyaku/contract"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
-
-	"yoyaku/activities"
 )
 
 // How a hold's triggers survive a database that is slow or gone for longer than a transition's local
@@ -41,7 +40,7 @@ const shortTries = 3
 
 // commit runs transition f under the workflow's mutex until it commits (see above). change is the
 // GetVersion change ID that guards the retry: runs recorded before it gave up after the first failure.
-func (w *holdWorkflow) commit(ctx workflow.Context, change string, f func(lctx workflow.Context) (activities.Outcome, error)) error {
+func (w *holdWorkflow) commit(ctx workflow.Context, change string, f func(lctx workflow.Context) (contract.Outcome, error)) error {
 	for attempt := 0; ; attempt++ {
 		err := w.locked(ctx, f)
 		if err == nil || refusedForGood(err) {
@@ -109,5 +108,5 @@ func refusedForGood(err error) bool {
 		return true
 	}
 	var appErr *temporal.ApplicationError
-	return errors.As(err, &appErr) && appErr.NonRetryable() && appErr.Type() != activities.ErrStale
+	return errors.As(err, &appErr) && appErr.NonRetryable() && appErr.Type() != contract.ErrStale
 }

@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"yoyaku/activities"
+	"yoyaku/contract"
 	"yoyaku/domain"
 	"yoyaku/workflows"
 )
@@ -43,7 +44,7 @@ func TestHoldTriggerOutlastingItsRetriesIsNotLost(t *testing.T) {
 			setup: func(env testEnv, f *fakeHold) {
 				signalAfter(env.TestWorkflowEnvironment, time.Minute, secured(pickup))
 				env.RegisterDelayedCallback(func() {
-					u := sendUpdate(env.t, env.TestWorkflowEnvironment, workflows.UpdateChangePickup, workflows.PickupRequest{Branch: otherBranch, StaffID: staffID})
+					u := sendUpdate(env.t, env.TestWorkflowEnvironment, contract.UpdateChangePickup, contract.PickupRequest{Branch: otherBranch, StaffID: staffID})
 					env.RegisterDelayedCallback(func() {
 						got := u.get()
 						require.True(env.t, got.completed, "the pickup change waited for the failing copy transition")
@@ -59,7 +60,7 @@ func TestHoldTriggerOutlastingItsRetriesIsNotLost(t *testing.T) {
 			fault: outage{ops: []string{"cancel:patron"}, from: start.Add(3 * time.Minute), until: start.Add(4 * time.Minute)}, op: "cancel:patron",
 			setup: func(env testEnv, f *fakeHold) {
 				env.RegisterDelayedCallback(func() {
-					sendUpdate(env.t, env.TestWorkflowEnvironment, workflows.UpdateCancel, workflows.CancelRequest{Reason: domain.CancelPatron})
+					sendUpdate(env.t, env.TestWorkflowEnvironment, contract.UpdateCancel, contract.CancelRequest{Reason: domain.CancelPatron})
 				}, 3*time.Minute)
 			},
 			wantTrace: []string{"approve@0", "cancel_request@1", "cancel:patron@2"}, want: domain.StatusCancelled,
@@ -76,7 +77,7 @@ func TestHoldTriggerOutlastingItsRetriesIsNotLost(t *testing.T) {
 			setup: func(env testEnv, f *fakeHold) {
 				f.approveTo = domain.StatusPreparing
 				mockResume(env.TestWorkflowEnvironment, f, false)
-				env.RegisterDelayedCallback(func() { env.SignalWorkflow(workflows.SignalProceed, nil) }, time.Minute)
+				env.RegisterDelayedCallback(func() { env.SignalWorkflow(contract.SignalProceed, nil) }, time.Minute)
 				staffCancelAt(env, time.Hour)
 			},
 			wantTrace: []string{"approve@0", "proceed@1", "cancel:staff@2"}, want: domain.StatusCancelled,
@@ -90,7 +91,7 @@ func TestHoldTriggerOutlastingItsRetriesIsNotLost(t *testing.T) {
 			f.outage = tc.fault
 			tc.setup(testEnv{env, t}, f)
 
-			env.ExecuteWorkflow(workflows.HoldWorkflow, workflows.HoldInput{HoldID: holdID})
+			env.ExecuteWorkflow(workflows.HoldWorkflow, contract.HoldInput{HoldID: holdID})
 
 			t.Logf("failed attempts %v, AwaitHold attempts %d", f.failed, f.awaits)
 			require.Equal(t, tc.want, holdResult(t, env).Status)
@@ -115,16 +116,16 @@ func TestHoldRefusedTriggerIsNotRetried(t *testing.T) {
 	f.approveTo = domain.StatusPreparing
 	var acts *activities.Activities
 	refusals := 0
-	env.OnActivity(acts.Proceed, mock.Anything, mock.Anything).Return(func(context.Context, activities.Step) (activities.Outcome, error) {
+	env.OnActivity(acts.Proceed, mock.Anything, mock.Anything).Return(func(context.Context, contract.Step) (contract.Outcome, error) {
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		refusals++
-		return activities.Outcome{}, refusal(activities.ErrNotChangeable, "no")
+		return contract.Outcome{}, refusal(contract.ErrNotChangeable, "no")
 	})
-	env.RegisterDelayedCallback(func() { env.SignalWorkflow(workflows.SignalProceed, nil) }, time.Minute)
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(contract.SignalProceed, nil) }, time.Minute)
 	staffCancelAt(testEnv{env, t}, time.Hour)
 
-	env.ExecuteWorkflow(workflows.HoldWorkflow, workflows.HoldInput{HoldID: holdID})
+	env.ExecuteWorkflow(workflows.HoldWorkflow, contract.HoldInput{HoldID: holdID})
 
 	require.Equal(t, domain.StatusCancelled, holdResult(t, env).Status)
 	require.Equal(t, 1, refusals)
@@ -139,15 +140,15 @@ type testEnv struct {
 
 func staffCancelAt(env testEnv, d time.Duration) {
 	env.RegisterDelayedCallback(func() {
-		sendUpdate(env.t, env.TestWorkflowEnvironment, workflows.UpdateCancel, workflows.CancelRequest{Reason: domain.CancelStaff, StaffID: staffID})
+		sendUpdate(env.t, env.TestWorkflowEnvironment, contract.UpdateCancel, contract.CancelRequest{Reason: domain.CancelStaff, StaffID: staffID})
 	}, d)
 }
 
 // mockChangePickup adds ChangePickup to a fakeHold's activities: the place changes, a transition of its own.
 func mockChangePickup(env *testsuite.TestWorkflowEnvironment, f *fakeHold) {
 	var acts *activities.Activities
-	env.OnActivity(acts.ChangePickup, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.PickupInput) (activities.Outcome, error) {
-		return f.step("pickup", in.Step, func(st *activities.HoldState, _ *activities.Outcome) (domain.Status, error) {
+	env.OnActivity(acts.ChangePickup, mock.Anything, mock.Anything).Return(func(_ context.Context, in contract.PickupInput) (contract.Outcome, error) {
+		return f.step("pickup", in.Step, func(st *contract.HoldState, _ *contract.Outcome) (domain.Status, error) {
 			st.Pickup = in.Branch
 			return st.Status, nil
 		})

@@ -20,6 +20,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"yoyaku/activities"
+	"yoyaku/contract"
 	"yoyaku/domain"
 	"yoyaku/workflows"
 )
@@ -71,14 +72,14 @@ type fakeHold struct {
 	loc *time.Location
 
 	// behaviour, set before the workflow runs
-	approveTo    domain.Status          // Approve's status: queued, or awaiting_pull with a copy at approveCopy
-	approveCopy  string                 // branch of the copy set aside by Approve
-	approveFails int                    // Approve fails (retryably, as a timed-out transaction does) this many times first
-	phone        bool                   // Notify puts the hold on the call list instead of contacting the patron
-	cancelNext   *activities.Assignment // Cancel releases the copy to this hold
+	approveTo    domain.Status        // Approve's status: queued, or awaiting_pull with a copy at approveCopy
+	approveCopy  string               // branch of the copy set aside by Approve
+	approveFails int                  // Approve fails (retryably, as a timed-out transaction does) this many times first
+	phone        bool                 // Notify puts the hold on the call list instead of contacting the patron
+	cancelNext   *contract.Assignment // Cancel releases the copy to this hold
 
 	mu      sync.Mutex // mocks run on their own goroutines
-	st      activities.HoldState
+	st      contract.HoldState
 	calls   []call
 	signals []sentSignal
 	outage  outage         // transitions fail (retryably) in this window, as when PostgreSQL is frozen
@@ -105,7 +106,7 @@ func newHoldEnv(t *testing.T, origin string) (*testsuite.TestWorkflowEnvironment
 	env := newTestEnv()
 	f := &fakeHold{
 		t: t, env: env, loc: tokyo(t), approveTo: domain.StatusQueued,
-		st: activities.HoldState{
+		st: contract.HoldState{
 			HoldID: holdID, PatronID: patronID, TitleID: titleID, Status: domain.StatusRequested,
 			Pickup: pickup, Origin: origin,
 		},
@@ -137,7 +138,7 @@ func refusal(code, msg string) error { return temporal.NewNonRetryableApplicatio
 
 // step mirrors activities.step: guard on the transition counter, run do, and when it returns a status move
 // the row there and count one transition.
-func (f *fakeHold) step(op string, s activities.Step, do func(st *activities.HoldState, out *activities.Outcome) (domain.Status, error)) (activities.Outcome, error) {
+func (f *fakeHold) step(op string, s contract.Step, do func(st *contract.HoldState, out *contract.Outcome) (domain.Status, error)) (contract.Outcome, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.outage.hits(op, f.env.Now()) {
@@ -145,16 +146,16 @@ func (f *fakeHold) step(op string, s activities.Step, do func(st *activities.Hol
 			f.failed = map[string]int{}
 		}
 		f.failed[op]++
-		return activities.Outcome{}, errors.New("pq: canceling statement due to statement timeout")
+		return contract.Outcome{}, errors.New("pq: canceling statement due to statement timeout")
 	}
 	if s.Transition < f.st.Transition && !f.outage.from.IsZero() {
 		// A local activity attempt the workflow gave up on (its 12 s ran out while the test environment
 		// retried it in real time) comes late. The real step returns the outcome recorded for its transition,
 		// or refuses it as stale; either way the workflow never sees it.
 		if f.opAt[s.Transition] == op {
-			return activities.Outcome{State: f.st}, nil
+			return contract.Outcome{State: f.st}, nil
 		}
-		return activities.Outcome{}, refusal(activities.ErrStale, "stale transition")
+		return contract.Outcome{}, refusal(contract.ErrStale, "stale transition")
 	}
 	f.calls = append(f.calls, call{Op: op, Transition: s.Transition, At: f.env.Now()})
 	if s.HoldID != f.st.HoldID {
@@ -162,13 +163,13 @@ func (f *fakeHold) step(op string, s activities.Step, do func(st *activities.Hol
 	}
 	if s.Transition != f.st.Transition {
 		f.t.Errorf("%s: the workflow passed transition %d, the hold is at %d", op, s.Transition, f.st.Transition)
-		return activities.Outcome{}, refusal(activities.ErrStale, "stale transition")
+		return contract.Outcome{}, refusal(contract.ErrStale, "stale transition")
 	}
-	var out activities.Outcome
+	var out contract.Outcome
 	next := f.st
 	to, err := do(&next, &out)
 	if err != nil {
-		return activities.Outcome{}, err
+		return contract.Outcome{}, err
 	}
 	if to != "" {
 		if f.opAt == nil {
@@ -187,20 +188,20 @@ func (f *fakeHold) step(op string, s activities.Step, do func(st *activities.Hol
 func (f *fakeHold) expiresAt() time.Time { return domain.ExpiresAt(f.env.Now(), f.loc, 0) }
 
 // secure: staff hold the copy at branch: hold shelf at the pickup place, transit otherwise.
-func secure(st *activities.HoldState, branch string, out *activities.Outcome) domain.Status {
+func secure(st *contract.HoldState, branch string, out *contract.Outcome) domain.Status {
 	if branch == st.Pickup {
 		st.CopyBranch = st.Pickup
-		out.Routing = &activities.Routing{Action: activities.RouteHoldShelf, HoldID: st.HoldID}
+		out.Routing = &contract.Routing{Action: contract.RouteHoldShelf, HoldID: st.HoldID}
 		return domain.StatusReady
 	}
 	st.CopyBranch = branch
-	out.Routing = &activities.Routing{Action: activities.RouteTransit, HoldID: st.HoldID, ToBranch: st.Pickup}
+	out.Routing = &contract.Routing{Action: contract.RouteTransit, HoldID: st.HoldID, ToBranch: st.Pickup}
 	return domain.StatusInTransit
 }
 
 func (f *fakeHold) mockActivities(acts *activities.Activities) {
 	env := f.env
-	env.OnActivity(acts.Load, mock.Anything, mock.Anything).Return(func(_ context.Context, id int64) (activities.HoldState, error) {
+	env.OnActivity(acts.Load, mock.Anything, mock.Anything).Return(func(_ context.Context, id int64) (contract.HoldState, error) {
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		f.calls = append(f.calls, call{Op: "load", At: f.env.Now()})
@@ -215,15 +216,15 @@ func (f *fakeHold) mockActivities(acts *activities.Activities) {
 		}
 		return int(activity.GetInfo(ctx).Attempt), nil
 	})
-	env.OnActivity(acts.Approve, mock.Anything, mock.Anything).Return(func(_ context.Context, s activities.Step) (activities.Outcome, error) {
+	env.OnActivity(acts.Approve, mock.Anything, mock.Anything).Return(func(_ context.Context, s contract.Step) (contract.Outcome, error) {
 		f.mu.Lock()
 		if f.approveFails > 0 {
 			f.approveFails--
 			f.mu.Unlock()
-			return activities.Outcome{}, errors.New("pq: canceling statement due to user request")
+			return contract.Outcome{}, errors.New("pq: canceling statement due to user request")
 		}
 		f.mu.Unlock()
-		return f.step("approve", s, func(st *activities.HoldState, _ *activities.Outcome) (domain.Status, error) {
+		return f.step("approve", s, func(st *contract.HoldState, _ *contract.Outcome) (domain.Status, error) {
 			if st.Status != domain.StatusRequested {
 				return "", nil
 			}
@@ -233,9 +234,9 @@ func (f *fakeHold) mockActivities(acts *activities.Activities) {
 			return f.approveTo, nil
 		})
 	})
-	env.OnActivity(acts.ApplyCopy, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.CopyInput) (activities.Outcome, error) {
+	env.OnActivity(acts.ApplyCopy, mock.Anything, mock.Anything).Return(func(_ context.Context, in contract.CopyInput) (contract.Outcome, error) {
 		as := in.Assignment
-		return f.step("copy:"+string(as.Kind), in.Step, func(st *activities.HoldState, out *activities.Outcome) (domain.Status, error) {
+		return f.step("copy:"+string(as.Kind), in.Step, func(st *contract.HoldState, out *contract.Outcome) (domain.Status, error) {
 			if as.HoldID != st.HoldID {
 				f.t.Errorf("ApplyCopy got an assignment for hold %d", as.HoldID)
 			}
@@ -243,46 +244,46 @@ func (f *fakeHold) mockActivities(acts *activities.Activities) {
 				return "", nil
 			}
 			switch {
-			case as.Kind == activities.CopyAssigned && st.Status == domain.StatusQueued:
+			case as.Kind == contract.CopyAssigned && st.Status == domain.StatusQueued:
 				st.Barcode, st.CopyBranch = as.Barcode, as.Branch
 				return domain.StatusAwaitingPull, nil
-			case as.Kind == activities.CopySecured && (st.Status == domain.StatusQueued || st.Status == domain.StatusAwaitingPull):
+			case as.Kind == contract.CopySecured && (st.Status == domain.StatusQueued || st.Status == domain.StatusAwaitingPull):
 				st.Barcode = as.Barcode
 				return secure(st, as.Branch, out), nil
-			case as.Kind == activities.CopyArrived && st.Status == domain.StatusInTransit && as.Branch == st.Pickup:
+			case as.Kind == contract.CopyArrived && st.Status == domain.StatusInTransit && as.Branch == st.Pickup:
 				return secure(st, as.Branch, out), nil
 			}
 			return "", nil // a duplicate or overtaken signal changes nothing
 		})
 	})
-	env.OnActivity(acts.Notify, mock.Anything, mock.Anything).Return(func(_ context.Context, s activities.Step) (activities.NotifyResult, error) {
+	env.OnActivity(acts.Notify, mock.Anything, mock.Anything).Return(func(_ context.Context, s contract.Step) (contract.NotifyResult, error) {
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		f.calls = append(f.calls, call{Op: "notify", Transition: s.Transition, At: f.env.Now()})
 		if f.st.Status != domain.StatusReady || f.st.Transition != s.Transition {
-			return activities.NotifyResult{Skipped: true}, nil
+			return contract.NotifyResult{Skipped: true}, nil
 		}
 		if f.phone {
-			return activities.NotifyResult{Contacted: false}, nil // on the call list
+			return contract.NotifyResult{Contacted: false}, nil // on the call list
 		}
-		return activities.NotifyResult{Contacted: true, ExpiresAt: f.expiresAt()}, nil
+		return contract.NotifyResult{Contacted: true, ExpiresAt: f.expiresAt()}, nil
 	})
-	pullable := func(st *activities.HoldState, in activities.ScanInput) error {
+	pullable := func(st *contract.HoldState, in contract.ScanInput) error {
 		if st.Status != domain.StatusAwaitingPull || st.Barcode != in.Barcode || st.CopyBranch != in.Branch {
-			return refusal(activities.ErrNotOnPullList, "not on the pull list")
+			return refusal(contract.ErrNotOnPullList, "not on the pull list")
 		}
 		return nil
 	}
-	env.OnActivity(acts.Pull, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ScanInput) (activities.Outcome, error) {
-		return f.step("pull", in.Step, func(st *activities.HoldState, out *activities.Outcome) (domain.Status, error) {
+	env.OnActivity(acts.Pull, mock.Anything, mock.Anything).Return(func(_ context.Context, in contract.ScanInput) (contract.Outcome, error) {
+		return f.step("pull", in.Step, func(st *contract.HoldState, out *contract.Outcome) (domain.Status, error) {
 			if err := pullable(st, in); err != nil {
 				return "", err
 			}
 			return secure(st, in.Branch, out), nil
 		})
 	})
-	env.OnActivity(acts.Missing, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ScanInput) (activities.Outcome, error) {
-		return f.step("missing", in.Step, func(st *activities.HoldState, _ *activities.Outcome) (domain.Status, error) {
+	env.OnActivity(acts.Missing, mock.Anything, mock.Anything).Return(func(_ context.Context, in contract.ScanInput) (contract.Outcome, error) {
+		return f.step("missing", in.Step, func(st *contract.HoldState, _ *contract.Outcome) (domain.Status, error) {
 			if err := pullable(st, in); err != nil {
 				return "", err
 			}
@@ -290,59 +291,59 @@ func (f *fakeHold) mockActivities(acts *activities.Activities) {
 			return domain.StatusQueued, nil
 		})
 	})
-	env.OnActivity(acts.Receive, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ScanInput) (activities.Outcome, error) {
-		return f.step("receive", in.Step, func(st *activities.HoldState, out *activities.Outcome) (domain.Status, error) {
+	env.OnActivity(acts.Receive, mock.Anything, mock.Anything).Return(func(_ context.Context, in contract.ScanInput) (contract.Outcome, error) {
+		return f.step("receive", in.Step, func(st *contract.HoldState, out *contract.Outcome) (domain.Status, error) {
 			if st.Status != domain.StatusInTransit || st.Barcode != in.Barcode || st.Pickup != in.Branch {
-				return "", refusal(activities.ErrNotExpectedHere, "not expected here")
+				return "", refusal(contract.ErrNotExpectedHere, "not expected here")
 			}
 			return secure(st, in.Branch, out), nil
 		})
 	})
-	env.OnActivity(acts.Checkout, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.CheckoutInput) (activities.Outcome, error) {
-		return f.step("checkout", in.Step, func(st *activities.HoldState, out *activities.Outcome) (domain.Status, error) {
+	env.OnActivity(acts.Checkout, mock.Anything, mock.Anything).Return(func(_ context.Context, in contract.CheckoutInput) (contract.Outcome, error) {
+		return f.step("checkout", in.Step, func(st *contract.HoldState, out *contract.Outcome) (domain.Status, error) {
 			if st.Barcode != in.Barcode {
-				return "", refusal(activities.ErrNotAvailable, "not this hold's copy")
+				return "", refusal(contract.ErrNotAvailable, "not this hold's copy")
 			}
 			own := in.PatronID == st.PatronID
 			switch {
 			case own && (st.Status == domain.StatusReady || st.Status == domain.StatusAwaitingPull):
 				due := domain.DateOf(f.env.Now(), f.loc).AddDays(14)
-				out.Loan = &activities.Loan{Barcode: in.Barcode, DueDate: due.String()}
+				out.Loan = &contract.Loan{Barcode: in.Barcode, DueDate: due.String()}
 				return domain.StatusFulfilled, nil
 			case st.Status == domain.StatusReady:
-				return "", refusal(activities.ErrHeldForAnother, "held for another patron")
+				return "", refusal(contract.ErrHeldForAnother, "held for another patron")
 			}
-			return "", refusal(activities.ErrNotAvailable, "cannot be lent now")
+			return "", refusal(contract.ErrNotAvailable, "cannot be lent now")
 		})
 	})
-	env.OnActivity(acts.RequestCancel, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.CancelInput) (activities.Outcome, error) {
-		return f.step("cancel_request", in.Step, func(st *activities.HoldState, _ *activities.Outcome) (domain.Status, error) {
+	env.OnActivity(acts.RequestCancel, mock.Anything, mock.Anything).Return(func(_ context.Context, in contract.CancelInput) (contract.Outcome, error) {
+		return f.step("cancel_request", in.Step, func(st *contract.HoldState, _ *contract.Outcome) (domain.Status, error) {
 			if !domain.PatronMayChange(st.Status, st.Origin) {
-				return "", refusal(activities.ErrNotCancellable, "cannot be cancelled online")
+				return "", refusal(contract.ErrNotCancellable, "cannot be cancelled online")
 			}
 			return domain.StatusCancelRequested, nil
 		})
 	})
-	env.OnActivity(acts.Cancel, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.CancelInput) (activities.Outcome, error) {
-		return f.step("cancel:"+string(in.Reason), in.Step, func(st *activities.HoldState, out *activities.Outcome) (domain.Status, error) {
+	env.OnActivity(acts.Cancel, mock.Anything, mock.Anything).Return(func(_ context.Context, in contract.CancelInput) (contract.Outcome, error) {
+		return f.step("cancel:"+string(in.Reason), in.Step, func(st *contract.HoldState, out *contract.Outcome) (domain.Status, error) {
 			switch {
 			case !st.Status.Open():
-				return "", refusal(activities.ErrNotCancellable, "already closed")
+				return "", refusal(contract.ErrNotCancellable, "already closed")
 			case in.Reason == domain.CancelPatron && st.Status != domain.StatusCancelRequested:
-				return "", refusal(activities.ErrNotCancellable, "no cancellation request")
+				return "", refusal(contract.ErrNotCancellable, "no cancellation request")
 			case in.Reason == domain.CancelExpired && st.Status != domain.StatusReady:
-				return "", refusal(activities.ErrNotCancellable, "not ready")
+				return "", refusal(contract.ErrNotCancellable, "not ready")
 			}
 			out.Next = f.cancelNext
 			return domain.StatusCancelled, nil
 		})
 	})
-	env.OnActivity(acts.Contacted, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.StaffInput) (activities.Outcome, error) {
-		return f.step("contacted", in.Step, func(st *activities.HoldState, out *activities.Outcome) (domain.Status, error) {
+	env.OnActivity(acts.Contacted, mock.Anything, mock.Anything).Return(func(_ context.Context, in contract.StaffInput) (contract.Outcome, error) {
+		return f.step("contacted", in.Step, func(st *contract.HoldState, out *contract.Outcome) (domain.Status, error) {
 			if st.Status != domain.StatusReady {
-				return "", refusal(activities.ErrNotChangeable, "not ready")
+				return "", refusal(contract.ErrNotChangeable, "not ready")
 			}
-			out.Contact = &activities.NotifyResult{Contacted: true, ExpiresAt: f.expiresAt()}
+			out.Contact = &contract.NotifyResult{Contacted: true, ExpiresAt: f.expiresAt()}
 			return domain.StatusReady, nil // the call is a transition of its own
 		})
 	})
@@ -379,11 +380,11 @@ func (f *fakeHold) sent() []sentSignal {
 }
 
 // queryState asks the running workflow for its HoldState.
-func queryState(t testing.TB, env *testsuite.TestWorkflowEnvironment) activities.HoldState {
+func queryState(t testing.TB, env *testsuite.TestWorkflowEnvironment) contract.HoldState {
 	t.Helper()
-	v, err := env.QueryWorkflow(workflows.QueryState)
+	v, err := env.QueryWorkflow(contract.QueryState)
 	require.NoError(t, err)
-	var st activities.HoldState
+	var st contract.HoldState
 	require.NoError(t, v.Get(&st))
 	return st
 }
@@ -395,7 +396,7 @@ type updateOutcome struct {
 	rejected  error
 	completed bool
 	err       error
-	result    workflows.UpdateResult
+	result    contract.UpdateResult
 }
 
 func (u *updateOutcome) get() updateOutcome {
@@ -415,7 +416,7 @@ func sendUpdate(t testing.TB, env *testsuite.TestWorkflowEnvironment, name strin
 			defer u.mu.Unlock()
 			u.completed, u.err = true, err
 			switch r := res.(type) {
-			case workflows.UpdateResult:
+			case contract.UpdateResult:
 				u.result = r
 			case converter.EncodedValue:
 				if r != nil && r.HasValue() {
@@ -441,19 +442,19 @@ func appErrType(err error) string {
 	return ""
 }
 
-func secured(branch string) activities.Assignment {
-	return activities.Assignment{HoldID: holdID, Barcode: barcode, Branch: branch, Kind: activities.CopySecured}
+func secured(branch string) contract.Assignment {
+	return contract.Assignment{HoldID: holdID, Barcode: barcode, Branch: branch, Kind: contract.CopySecured}
 }
 
-func signalAfter(env *testsuite.TestWorkflowEnvironment, d time.Duration, as activities.Assignment) {
-	env.RegisterDelayedCallback(func() { env.SignalWorkflow(workflows.SignalCopy, as) }, d)
+func signalAfter(env *testsuite.TestWorkflowEnvironment, d time.Duration, as contract.Assignment) {
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(contract.SignalCopy, as) }, d)
 }
 
-func holdResult(t testing.TB, env *testsuite.TestWorkflowEnvironment) workflows.HoldResult {
+func holdResult(t testing.TB, env *testsuite.TestWorkflowEnvironment) contract.HoldResult {
 	t.Helper()
 	require.True(t, env.IsWorkflowCompleted(), "the workflow did not complete")
 	require.NoError(t, env.GetWorkflowError())
-	var res workflows.HoldResult
+	var res contract.HoldResult
 	require.NoError(t, env.GetWorkflowResult(&res))
 	return res
 }
@@ -493,7 +494,7 @@ func TestHoldExpiresAtEndOfPickupWeekInTokyo(t *testing.T) {
 				{tc.expiry.Add(-time.Minute), "D+6 23:59 JST"},
 				{tc.expiry.Add(-time.Second), "D+6 23:59:59 JST"},
 			}
-			got := make([]activities.HoldState, len(checks))
+			got := make([]contract.HoldState, len(checks))
 			cancels := make([]int, len(checks))
 			for i, c := range checks {
 				env.RegisterDelayedCallback(func() {
@@ -502,7 +503,7 @@ func TestHoldExpiresAtEndOfPickupWeekInTokyo(t *testing.T) {
 				}, c.at.Sub(tc.start))
 			}
 
-			env.ExecuteWorkflow(workflows.HoldWorkflow, workflows.HoldInput{HoldID: holdID})
+			env.ExecuteWorkflow(workflows.HoldWorkflow, contract.HoldInput{HoldID: holdID})
 
 			require.Equal(t, domain.StatusCancelled, holdResult(t, env).Status)
 			for i, c := range checks {
@@ -532,7 +533,7 @@ func TestHoldStepFollowsOutcomeTransition(t *testing.T) {
 	signalAfter(env, time.Minute, secured(pickup))
 	signalAfter(env, 2*time.Minute, secured(pickup)) // the allocation's signal, delivered twice
 
-	env.ExecuteWorkflow(workflows.HoldWorkflow, workflows.HoldInput{HoldID: holdID})
+	env.ExecuteWorkflow(workflows.HoldWorkflow, contract.HoldInput{HoldID: holdID})
 
 	require.Equal(t, domain.StatusCancelled, holdResult(t, env).Status)
 	require.Equal(t, []string{"approve@0", "copy:secured@1", "notify@2", "copy:secured@2", "cancel:expired@2"}, f.trace())
@@ -548,7 +549,7 @@ func TestHoldApprovalOutlastingItsTimeoutIsRetried(t *testing.T) {
 	f.approveFails = 30 // a few times more than the local activity's retries within 12 s
 	signalAfter(env, time.Hour, secured(pickup))
 
-	env.ExecuteWorkflow(workflows.HoldWorkflow, workflows.HoldInput{HoldID: holdID})
+	env.ExecuteWorkflow(workflows.HoldWorkflow, contract.HoldInput{HoldID: holdID})
 
 	require.Equal(t, domain.StatusCancelled, holdResult(t, env).Status)
 	require.Zero(t, f.approveFails)
@@ -568,18 +569,18 @@ func TestHoldPhoneContactStartsDeadlineWhenCallRecorded(t *testing.T) {
 	env.SetStartTime(start)
 	signalAfter(env, time.Second, secured(pickup))
 
-	var before activities.HoldState
+	var before contract.HoldState
 	var cancelsBefore int
 	var call *updateOutcome
 	env.RegisterDelayedCallback(func() {
 		before = queryState(t, env)
 		cancelsBefore = len(f.callsOf("cancel:expired"))
-		call = sendUpdate(t, env, workflows.UpdateContacted, workflows.StaffRequest{StaffID: staffID})
+		call = sendUpdate(t, env, contract.UpdateContacted, contract.StaffRequest{StaffID: staffID})
 	}, callAt.Sub(start))
-	var afterCall activities.HoldState
+	var afterCall contract.HoldState
 	env.RegisterDelayedCallback(func() { afterCall = queryState(t, env) }, wantExpiry.Add(-time.Second).Sub(start))
 
-	env.ExecuteWorkflow(workflows.HoldWorkflow, workflows.HoldInput{HoldID: holdID})
+	env.ExecuteWorkflow(workflows.HoldWorkflow, contract.HoldInput{HoldID: holdID})
 
 	require.Equal(t, domain.StatusCancelled, holdResult(t, env).Status)
 	require.Equal(t, domain.StatusReady, before.Status, "30 days without a call: still ready")
@@ -623,12 +624,12 @@ func TestHoldCheckoutFulfilsAndStopsTimer(t *testing.T) {
 	env.SetOnTimerFiredListener(func(id string) { mu.Lock(); fired = append(fired, id); mu.Unlock() })
 	var checkout *updateOutcome
 	env.RegisterDelayedCallback(func() {
-		checkout = sendUpdate(t, env, workflows.UpdateCheckout, workflows.CheckoutRequest{
+		checkout = sendUpdate(t, env, contract.UpdateCheckout, contract.CheckoutRequest{
 			Barcode: barcode, Branch: pickup, PatronID: patronID, StaffID: staffID,
 		})
 	}, 2*24*time.Hour)
 
-	env.ExecuteWorkflow(workflows.HoldWorkflow, workflows.HoldInput{HoldID: holdID})
+	env.ExecuteWorkflow(workflows.HoldWorkflow, contract.HoldInput{HoldID: holdID})
 
 	require.Equal(t, domain.StatusFulfilled, holdResult(t, env).Status)
 	u := checkout.get()
@@ -658,7 +659,7 @@ func TestHoldValidatorsRefuseWithoutActivity(t *testing.T) {
 		name      string
 		origin    string
 		approveTo domain.Status // with a copy set aside at otherBranch when awaiting_pull
-		copySig   *activities.Assignment
+		copySig   *contract.Assignment
 		update    string
 		arg       any
 		wantErr   string // "" = accepted
@@ -667,62 +668,62 @@ func TestHoldValidatorsRefuseWithoutActivity(t *testing.T) {
 	}{
 		{
 			name: "pull: wrong barcode", origin: "web", approveTo: domain.StatusAwaitingPull,
-			update: workflows.UpdatePull, arg: workflows.ScanRequest{Barcode: "1000099999", Branch: otherBranch, StaffID: staffID},
-			wantErr: activities.ErrNotOnPullList, activity: "pull",
+			update: contract.UpdatePull, arg: contract.ScanRequest{Barcode: "1000099999", Branch: otherBranch, StaffID: staffID},
+			wantErr: contract.ErrNotOnPullList, activity: "pull",
 		},
 		{
 			name: "pull: wrong branch", origin: "web", approveTo: domain.StatusAwaitingPull,
-			update: workflows.UpdatePull, arg: workflows.ScanRequest{Barcode: barcode, Branch: pickup, StaffID: staffID},
-			wantErr: activities.ErrNotOnPullList, activity: "pull",
+			update: contract.UpdatePull, arg: contract.ScanRequest{Barcode: barcode, Branch: pickup, StaffID: staffID},
+			wantErr: contract.ErrNotOnPullList, activity: "pull",
 		},
 		{
 			name: "pull: hold not awaiting pull", origin: "web", approveTo: domain.StatusQueued,
-			update: workflows.UpdatePull, arg: workflows.ScanRequest{Barcode: barcode, Branch: otherBranch, StaffID: staffID},
-			wantErr: activities.ErrNotOnPullList, activity: "pull",
+			update: contract.UpdatePull, arg: contract.ScanRequest{Barcode: barcode, Branch: otherBranch, StaffID: staffID},
+			wantErr: contract.ErrNotOnPullList, activity: "pull",
 		},
 		{
 			name: "missing: wrong barcode", origin: "web", approveTo: domain.StatusAwaitingPull,
-			update: workflows.UpdateMissing, arg: workflows.ScanRequest{Barcode: "1000099999", Branch: otherBranch, StaffID: staffID},
-			wantErr: activities.ErrNotOnPullList, activity: "missing",
+			update: contract.UpdateMissing, arg: contract.ScanRequest{Barcode: "1000099999", Branch: otherBranch, StaffID: staffID},
+			wantErr: contract.ErrNotOnPullList, activity: "missing",
 		},
 		{
 			name: "pull: the set-aside copy at its branch is accepted", origin: "web", approveTo: domain.StatusAwaitingPull,
-			update: workflows.UpdatePull, arg: workflows.ScanRequest{Barcode: barcode, Branch: otherBranch, StaffID: staffID},
+			update: contract.UpdatePull, arg: contract.ScanRequest{Barcode: barcode, Branch: otherBranch, StaffID: staffID},
 			activity: "pull", wantTrace: []string{"approve@0", "pull@1"},
 		},
 		{
 			name: "receive: at a branch other than the pickup", origin: "web", approveTo: domain.StatusQueued,
-			copySig: &activities.Assignment{HoldID: holdID, Barcode: barcode, Branch: otherBranch, Kind: activities.CopySecured},
-			update:  workflows.UpdateReceive, arg: workflows.ScanRequest{Barcode: barcode, Branch: otherBranch, StaffID: staffID},
-			wantErr: activities.ErrNotExpectedHere, activity: "receive",
+			copySig: &contract.Assignment{HoldID: holdID, Barcode: barcode, Branch: otherBranch, Kind: contract.CopySecured},
+			update:  contract.UpdateReceive, arg: contract.ScanRequest{Barcode: barcode, Branch: otherBranch, StaffID: staffID},
+			wantErr: contract.ErrNotExpectedHere, activity: "receive",
 		},
 		{
 			name: "receive: at the pickup is accepted", origin: "web", approveTo: domain.StatusQueued,
-			copySig: &activities.Assignment{HoldID: holdID, Barcode: barcode, Branch: otherBranch, Kind: activities.CopySecured},
-			update:  workflows.UpdateReceive, arg: workflows.ScanRequest{Barcode: barcode, Branch: pickup, StaffID: staffID},
+			copySig: &contract.Assignment{HoldID: holdID, Barcode: barcode, Branch: otherBranch, Kind: contract.CopySecured},
+			update:  contract.UpdateReceive, arg: contract.ScanRequest{Barcode: barcode, Branch: pickup, StaffID: staffID},
 			activity: "receive", wantTrace: []string{"approve@0", "copy:secured@1", "receive@2", "notify@3"},
 		},
 		{
 			name: "checkout: ready hold by another patron", origin: "web", approveTo: domain.StatusQueued,
-			copySig: &activities.Assignment{HoldID: holdID, Barcode: barcode, Branch: pickup, Kind: activities.CopySecured},
-			update:  workflows.UpdateCheckout, arg: workflows.CheckoutRequest{Barcode: barcode, Branch: pickup, PatronID: otherPatron, StaffID: staffID},
-			wantErr: activities.ErrHeldForAnother, activity: "checkout",
+			copySig: &contract.Assignment{HoldID: holdID, Barcode: barcode, Branch: pickup, Kind: contract.CopySecured},
+			update:  contract.UpdateCheckout, arg: contract.CheckoutRequest{Barcode: barcode, Branch: pickup, PatronID: otherPatron, StaffID: staffID},
+			wantErr: contract.ErrHeldForAnother, activity: "checkout",
 		},
 		{
 			name: "cancel: patron cancels a counter hold", origin: "counter", approveTo: domain.StatusQueued,
-			update: workflows.UpdateCancel, arg: workflows.CancelRequest{Reason: domain.CancelPatron},
-			wantErr: activities.ErrNotCancellable, activity: "cancel_request",
+			update: contract.UpdateCancel, arg: contract.CancelRequest{Reason: domain.CancelPatron},
+			wantErr: contract.ErrNotCancellable, activity: "cancel_request",
 		},
 		{
 			name: "cancel: patron cancels a ready web hold", origin: "web", approveTo: domain.StatusQueued,
-			copySig: &activities.Assignment{HoldID: holdID, Barcode: barcode, Branch: pickup, Kind: activities.CopySecured},
-			update:  workflows.UpdateCancel, arg: workflows.CancelRequest{Reason: domain.CancelPatron},
-			wantErr: activities.ErrNotCancellable, activity: "cancel_request",
+			copySig: &contract.Assignment{HoldID: holdID, Barcode: barcode, Branch: pickup, Kind: contract.CopySecured},
+			update:  contract.UpdateCancel, arg: contract.CancelRequest{Reason: domain.CancelPatron},
+			wantErr: contract.ErrNotCancellable, activity: "cancel_request",
 		},
 		{
 			name: "contacted: hold not ready", origin: "web", approveTo: domain.StatusQueued,
-			update: workflows.UpdateContacted, arg: workflows.StaffRequest{StaffID: staffID},
-			wantErr: activities.ErrNotChangeable, activity: "contacted",
+			update: contract.UpdateContacted, arg: contract.StaffRequest{StaffID: staffID},
+			wantErr: contract.ErrNotChangeable, activity: "contacted",
 		},
 	}
 	for _, tc := range cases {
@@ -737,7 +738,7 @@ func TestHoldValidatorsRefuseWithoutActivity(t *testing.T) {
 			env.RegisterDelayedCallback(func() { u = sendUpdate(t, env, tc.update, tc.arg) }, time.Minute)
 			env.RegisterDelayedCallback(env.CancelWorkflow, 2*time.Minute) // end the test's hold
 
-			env.ExecuteWorkflow(workflows.HoldWorkflow, workflows.HoldInput{HoldID: holdID})
+			env.ExecuteWorkflow(workflows.HoldWorkflow, contract.HoldInput{HoldID: holdID})
 
 			require.True(t, env.IsWorkflowCompleted())
 			require.NotNil(t, u, "the update was not sent")
@@ -764,12 +765,12 @@ func TestHoldPatronCancel(t *testing.T) {
 	loc := tokyo(t)
 	start := time.Date(2026, 11, 2, 10, 0, 0, 0, loc)
 	requestAt := 3 * time.Minute
-	handOver := &activities.Assignment{HoldID: nextHoldID, Barcode: barcode, Branch: otherBranch, Kind: activities.CopyAssigned}
+	handOver := &contract.Assignment{HoldID: nextHoldID, Barcode: barcode, Branch: otherBranch, Kind: contract.CopyAssigned}
 	cases := []struct {
 		name      string
 		delay     time.Duration
 		approveTo domain.Status
-		next      *activities.Assignment
+		next      *contract.Assignment
 	}{
 		{name: "approved at once, nothing to hand over", delay: 0, approveTo: domain.StatusQueued},
 		{name: "approved after 5 minutes, set-aside copy to the next hold", delay: 5 * time.Minute, approveTo: domain.StatusAwaitingPull, next: handOver},
@@ -782,9 +783,9 @@ func TestHoldPatronCancel(t *testing.T) {
 
 			var u *updateOutcome
 			env.RegisterDelayedCallback(func() {
-				u = sendUpdate(t, env, workflows.UpdateCancel, workflows.CancelRequest{Reason: domain.CancelPatron})
+				u = sendUpdate(t, env, contract.UpdateCancel, contract.CancelRequest{Reason: domain.CancelPatron})
 			}, requestAt)
-			var pending activities.HoldState
+			var pending contract.HoldState
 			var cancelsPending int
 			if tc.delay > 0 {
 				env.RegisterDelayedCallback(func() {
@@ -793,7 +794,7 @@ func TestHoldPatronCancel(t *testing.T) {
 				}, requestAt+tc.delay-time.Second)
 			}
 
-			env.ExecuteWorkflow(workflows.HoldWorkflow, workflows.HoldInput{HoldID: holdID, CancelApprovalDelay: tc.delay})
+			env.ExecuteWorkflow(workflows.HoldWorkflow, contract.HoldInput{HoldID: holdID, CancelApprovalDelay: tc.delay})
 
 			require.Equal(t, domain.StatusCancelled, holdResult(t, env).Status)
 			got := u.get()
@@ -812,7 +813,7 @@ func TestHoldPatronCancel(t *testing.T) {
 
 			var wantSignals []sentSignal
 			if tc.next != nil {
-				wantSignals = []sentSignal{{WorkflowID: "hold-43", RunID: "", Name: workflows.SignalCopy, Arg: *tc.next}}
+				wantSignals = []sentSignal{{WorkflowID: "hold-43", RunID: "", Name: contract.SignalCopy, Arg: *tc.next}}
 			}
 			require.Equal(t, wantSignals, f.sent())
 		})
@@ -825,12 +826,12 @@ func TestHoldExpiryHandsCopyToNextHold(t *testing.T) {
 	loc := tokyo(t)
 	env, f := newHoldEnv(t, "web")
 	env.SetStartTime(time.Date(2026, 11, 2, 10, 0, 0, 0, loc))
-	next := activities.Assignment{HoldID: nextHoldID, Barcode: barcode, Branch: pickup, Kind: activities.CopySecured}
+	next := contract.Assignment{HoldID: nextHoldID, Barcode: barcode, Branch: pickup, Kind: contract.CopySecured}
 	f.cancelNext = &next
 	signalAfter(env, time.Second, secured(pickup))
 
-	env.ExecuteWorkflow(workflows.HoldWorkflow, workflows.HoldInput{HoldID: holdID})
+	env.ExecuteWorkflow(workflows.HoldWorkflow, contract.HoldInput{HoldID: holdID})
 
 	require.Equal(t, domain.StatusCancelled, holdResult(t, env).Status)
-	require.Equal(t, []sentSignal{{WorkflowID: workflows.HoldWorkflowID(nextHoldID), Name: workflows.SignalCopy, Arg: next}}, f.sent())
+	require.Equal(t, []sentSignal{{WorkflowID: contract.HoldWorkflowID(nextHoldID), Name: contract.SignalCopy, Arg: next}}, f.sent())
 }

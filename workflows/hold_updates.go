@@ -4,7 +4,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"yoyaku/activities"
+	"yoyaku/contract"
 	"yoyaku/domain"
 )
 
@@ -14,118 +14,118 @@ import (
 
 func refusal(code, msg string) error { return temporal.NewApplicationError(msg, code) }
 
-func (w *holdWorkflow) validatePull(r ScanRequest) error {
+func (w *holdWorkflow) validatePull(r contract.ScanRequest) error {
 	if w.st.Status != domain.StatusAwaitingPull || w.st.Barcode != r.Barcode || w.st.CopyBranch != r.Branch {
-		return refusal(activities.ErrNotOnPullList, "this copy is not on this branch's pull list for the hold")
+		return refusal(contract.ErrNotOnPullList, "this copy is not on this branch's pull list for the hold")
 	}
 	return nil
 }
 
-func (w *holdWorkflow) validateReceive(r ScanRequest) error {
+func (w *holdWorkflow) validateReceive(r contract.ScanRequest) error {
 	if w.st.Status != domain.StatusInTransit || w.st.Barcode != r.Barcode || w.st.Pickup != r.Branch {
-		return refusal(activities.ErrNotExpectedHere, "this copy is not expected at this branch")
+		return refusal(contract.ErrNotExpectedHere, "this copy is not expected at this branch")
 	}
 	return nil
 }
 
-func (w *holdWorkflow) validateCheckout(r CheckoutRequest) error {
+func (w *holdWorkflow) validateCheckout(r contract.CheckoutRequest) error {
 	if w.st.Barcode != r.Barcode {
-		return refusal(activities.ErrNotAvailable, "this copy is not the hold's")
+		return refusal(contract.ErrNotAvailable, "this copy is not the hold's")
 	}
 	switch {
 	case w.st.Status == domain.StatusReady && r.PatronID != w.st.PatronID:
-		return refusal(activities.ErrHeldForAnother, "this copy is held for another patron")
+		return refusal(contract.ErrHeldForAnother, "this copy is held for another patron")
 	case w.st.Status == domain.StatusReady, w.st.Status == domain.StatusAwaitingPull:
 		return nil
 	}
-	return refusal(activities.ErrNotAvailable, "this copy cannot be lent now")
+	return refusal(contract.ErrNotAvailable, "this copy cannot be lent now")
 }
 
-func (w *holdWorkflow) validateCancel(r CancelRequest) error {
+func (w *holdWorkflow) validateCancel(r contract.CancelRequest) error {
 	switch {
 	case !w.st.Status.Open():
-		return refusal(activities.ErrNotCancellable, "the hold is already closed")
+		return refusal(contract.ErrNotCancellable, "the hold is already closed")
 	case r.Reason == domain.CancelPatron && !domain.PatronMayChange(w.st.Status, w.st.Origin):
-		return refusal(activities.ErrNotCancellable, "this hold cannot be cancelled online")
+		return refusal(contract.ErrNotCancellable, "this hold cannot be cancelled online")
 	case r.Reason != domain.CancelPatron && r.Reason != domain.CancelStaff:
 		return refusal("bad_request", "unknown cancellation reason")
 	}
 	return nil
 }
 
-func (w *holdWorkflow) validateChangePickup(r PickupRequest) error {
+func (w *holdWorkflow) validateChangePickup(r contract.PickupRequest) error {
 	switch {
 	case r.StaffID == 0 && !domain.PatronMayChange(w.st.Status, w.st.Origin):
-		return refusal(activities.ErrNotChangeable, "this hold cannot be changed online")
+		return refusal(contract.ErrNotChangeable, "this hold cannot be changed online")
 	case !w.st.Status.Open() || w.st.Status == domain.StatusReady:
-		return refusal(activities.ErrNotChangeable, "this hold can no longer be changed")
+		return refusal(contract.ErrNotChangeable, "this hold can no longer be changed")
 	}
 	return nil
 }
 
-func (w *holdWorkflow) validateContacted(StaffRequest) error {
+func (w *holdWorkflow) validateContacted(contract.StaffRequest) error {
 	if w.st.Status != domain.StatusReady {
-		return refusal(activities.ErrNotChangeable, "the hold is not ready")
+		return refusal(contract.ErrNotChangeable, "the hold is not ready")
 	}
 	return nil
 }
 
-func (w *holdWorkflow) validateInvestigating(StaffRequest) error {
+func (w *holdWorkflow) validateInvestigating(contract.StaffRequest) error {
 	if w.st.Status != domain.StatusInvestigating {
-		return refusal(activities.ErrNotChangeable, "the hold is not being investigated")
+		return refusal(contract.ErrNotChangeable, "the hold is not being investigated")
 	}
 	return nil
 }
 
-func (w *holdWorkflow) validateArrived(ArrivedRequest) error {
+func (w *holdWorkflow) validateArrived(contract.ArrivedRequest) error {
 	if w.st.Status != domain.StatusInvestigating && w.st.Status != domain.StatusOnOrder {
-		return refusal(activities.ErrNotChangeable, "the hold is not waiting for a purchase or an inter-library loan")
+		return refusal(contract.ErrNotChangeable, "the hold is not waiting for a purchase or an inter-library loan")
 	}
 	return nil
 }
 
 // transit runs activity fn with the input built by in (called under the lock, with the current step) and
 // answers the update.
-func transit[I any](w *holdWorkflow, ctx workflow.Context, fn func(activities.Step) I, activity any) (UpdateResult, error) {
-	var res UpdateResult
-	err := w.locked(ctx, func(lctx workflow.Context) (activities.Outcome, error) {
-		var out activities.Outcome
+func transit[I any](w *holdWorkflow, ctx workflow.Context, fn func(contract.Step) I, activity any) (contract.UpdateResult, error) {
+	var res contract.UpdateResult
+	err := w.locked(ctx, func(lctx workflow.Context) (contract.Outcome, error) {
+		var out contract.Outcome
 		err := workflow.ExecuteLocalActivity(lctx, activity, fn(w.step())).Get(lctx, &out)
-		res = UpdateResult{Routing: out.Routing, Loan: out.Loan}
+		res = contract.UpdateResult{Routing: out.Routing, Loan: out.Loan}
 		return out, err
 	})
 	res.Status = w.st.Status
 	return res, err
 }
 
-func (w *holdWorkflow) pull(ctx workflow.Context, r ScanRequest) (UpdateResult, error) {
-	return transit(w, ctx, func(s activities.Step) activities.ScanInput {
-		return activities.ScanInput{Step: s, Barcode: r.Barcode, Branch: r.Branch, StaffID: r.StaffID}
+func (w *holdWorkflow) pull(ctx workflow.Context, r contract.ScanRequest) (contract.UpdateResult, error) {
+	return transit(w, ctx, func(s contract.Step) contract.ScanInput {
+		return contract.ScanInput{Step: s, Barcode: r.Barcode, Branch: r.Branch, StaffID: r.StaffID}
 	}, a.Pull)
 }
 
-func (w *holdWorkflow) missing(ctx workflow.Context, r ScanRequest) (UpdateResult, error) {
-	return transit(w, ctx, func(s activities.Step) activities.ScanInput {
-		return activities.ScanInput{Step: s, Barcode: r.Barcode, Branch: r.Branch, StaffID: r.StaffID}
+func (w *holdWorkflow) missing(ctx workflow.Context, r contract.ScanRequest) (contract.UpdateResult, error) {
+	return transit(w, ctx, func(s contract.Step) contract.ScanInput {
+		return contract.ScanInput{Step: s, Barcode: r.Barcode, Branch: r.Branch, StaffID: r.StaffID}
 	}, a.Missing)
 }
 
-func (w *holdWorkflow) receive(ctx workflow.Context, r ScanRequest) (UpdateResult, error) {
-	return transit(w, ctx, func(s activities.Step) activities.ScanInput {
-		return activities.ScanInput{Step: s, Barcode: r.Barcode, Branch: r.Branch, StaffID: r.StaffID}
+func (w *holdWorkflow) receive(ctx workflow.Context, r contract.ScanRequest) (contract.UpdateResult, error) {
+	return transit(w, ctx, func(s contract.Step) contract.ScanInput {
+		return contract.ScanInput{Step: s, Barcode: r.Barcode, Branch: r.Branch, StaffID: r.StaffID}
 	}, a.Receive)
 }
 
-func (w *holdWorkflow) checkout(ctx workflow.Context, r CheckoutRequest) (UpdateResult, error) {
-	return transit(w, ctx, func(s activities.Step) activities.CheckoutInput {
-		return activities.CheckoutInput{Step: s, Barcode: r.Barcode, Branch: r.Branch, PatronID: r.PatronID, StaffID: r.StaffID}
+func (w *holdWorkflow) checkout(ctx workflow.Context, r contract.CheckoutRequest) (contract.UpdateResult, error) {
+	return transit(w, ctx, func(s contract.Step) contract.CheckoutInput {
+		return contract.CheckoutInput{Step: s, Barcode: r.Barcode, Branch: r.Branch, PatronID: r.PatronID, StaffID: r.StaffID}
 	}, a.Checkout)
 }
 
 // cancel: a patron's request becomes 取消申込 now and is approved by the main loop; staff cancel at once.
-func (w *holdWorkflow) cancel(ctx workflow.Context, r CancelRequest) (UpdateResult, error) {
-	in := func(s activities.Step) activities.CancelInput {
-		return activities.CancelInput{Step: s, Reason: r.Reason, NoteID: r.NoteID, Note: r.Note, StaffID: r.StaffID}
+func (w *holdWorkflow) cancel(ctx workflow.Context, r contract.CancelRequest) (contract.UpdateResult, error) {
+	in := func(s contract.Step) contract.CancelInput {
+		return contract.CancelInput{Step: s, Reason: r.Reason, NoteID: r.NoteID, Note: r.Note, StaffID: r.StaffID}
 	}
 	if r.Reason == domain.CancelPatron {
 		res, err := transit(w, ctx, in, a.RequestCancel)
@@ -137,42 +137,42 @@ func (w *holdWorkflow) cancel(ctx workflow.Context, r CancelRequest) (UpdateResu
 	return transit(w, ctx, in, a.Cancel)
 }
 
-func (w *holdWorkflow) changePickup(ctx workflow.Context, r PickupRequest) (UpdateResult, error) {
-	return transit(w, ctx, func(s activities.Step) activities.PickupInput {
-		return activities.PickupInput{Step: s, Branch: r.Branch, StaffID: r.StaffID}
+func (w *holdWorkflow) changePickup(ctx workflow.Context, r contract.PickupRequest) (contract.UpdateResult, error) {
+	return transit(w, ctx, func(s contract.Step) contract.PickupInput {
+		return contract.PickupInput{Step: s, Branch: r.Branch, StaffID: r.StaffID}
 	}, a.ChangePickup)
 }
 
-func (w *holdWorkflow) contacted(ctx workflow.Context, r StaffRequest) (UpdateResult, error) {
-	return transit(w, ctx, func(s activities.Step) activities.StaffInput {
-		return activities.StaffInput{Step: s, StaffID: r.StaffID}
+func (w *holdWorkflow) contacted(ctx workflow.Context, r contract.StaffRequest) (contract.UpdateResult, error) {
+	return transit(w, ctx, func(s contract.Step) contract.StaffInput {
+		return contract.StaffInput{Step: s, StaffID: r.StaffID}
 	}, a.Contacted)
 }
 
-func (w *holdWorkflow) order(ctx workflow.Context, r StaffRequest) (UpdateResult, error) {
-	return transit(w, ctx, func(s activities.Step) activities.StaffInput {
-		return activities.StaffInput{Step: s, StaffID: r.StaffID}
+func (w *holdWorkflow) order(ctx workflow.Context, r contract.StaffRequest) (contract.UpdateResult, error) {
+	return transit(w, ctx, func(s contract.Step) contract.StaffInput {
+		return contract.StaffInput{Step: s, StaffID: r.StaffID}
 	}, a.Order)
 }
 
-func (w *holdWorkflow) ill(ctx workflow.Context, r StaffRequest) (UpdateResult, error) {
-	return transit(w, ctx, func(s activities.Step) activities.StaffInput {
-		return activities.StaffInput{Step: s, StaffID: r.StaffID}
+func (w *holdWorkflow) ill(ctx workflow.Context, r contract.StaffRequest) (contract.UpdateResult, error) {
+	return transit(w, ctx, func(s contract.Step) contract.StaffInput {
+		return contract.StaffInput{Step: s, StaffID: r.StaffID}
 	}, a.ILL)
 }
 
-func (w *holdWorkflow) arrived(ctx workflow.Context, r ArrivedRequest) (UpdateResult, error) {
-	return transit(w, ctx, func(s activities.Step) activities.ArrivedInput {
-		return activities.ArrivedInput{Step: s, TitleID: r.TitleID, Barcode: r.Barcode, Branch: r.Branch, StaffID: r.StaffID}
+func (w *holdWorkflow) arrived(ctx workflow.Context, r contract.ArrivedRequest) (contract.UpdateResult, error) {
+	return transit(w, ctx, func(s contract.Step) contract.ArrivedInput {
+		return contract.ArrivedInput{Step: s, TitleID: r.TitleID, Barcode: r.Barcode, Branch: r.Branch, StaffID: r.StaffID}
 	}, a.Arrived)
 }
 
 func (w *holdWorkflow) validateConvert() error {
 	switch {
 	case w.st.Origin != "web" || w.st.ILL:
-		return refusal(activities.ErrNotChangeable, "counter and inter-library-loan holds cannot join a series online")
+		return refusal(contract.ErrNotChangeable, "counter and inter-library-loan holds cannot join a series online")
 	case w.st.Status != domain.StatusQueued && w.st.Status != domain.StatusAwaitingPull && w.st.Status != domain.StatusRequested:
-		return refusal(activities.ErrNotChangeable, "the hold is already on its way")
+		return refusal(contract.ErrNotChangeable, "the hold is already on its way")
 	}
 	return nil
 }

@@ -8,7 +8,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"yoyaku/activities"
+	"yoyaku/contract"
 	"yoyaku/domain"
 )
 
@@ -19,7 +19,7 @@ import (
 //
 // For a conversion of existing holds, each hold's running workflow first ends its run as converted (an
 // Update sent by an activity), and the parent starts the volume's new run under the same workflow ID.
-func SeriesHoldWorkflow(ctx workflow.Context, in SeriesInput) (SeriesResult, error) {
+func SeriesHoldWorkflow(ctx workflow.Context, in contract.SeriesInput) (contract.SeriesResult, error) {
 	log := workflow.GetLogger(ctx)
 	var left []int64
 	if in.Convert {
@@ -31,8 +31,8 @@ func SeriesHoldWorkflow(ctx workflow.Context, in SeriesInput) (SeriesResult, err
 		})
 		kept := in.Volumes[:0:0]
 		for _, v := range in.Volumes {
-			err := workflow.ExecuteActivity(actx, a.Convert, activities.ConvertInput{
-				HoldID: v.HoldID, WorkflowID: HoldWorkflowID(v.HoldID), UpdateName: UpdateConvert,
+			err := workflow.ExecuteActivity(actx, a.Convert, contract.ConvertInput{
+				HoldID: v.HoldID,
 			}).Get(ctx, nil)
 			if err != nil {
 				log.Warn("volume could not join the series", "hold", v.HoldID, "error", err)
@@ -50,22 +50,22 @@ func SeriesHoldWorkflow(ctx workflow.Context, in SeriesInput) (SeriesResult, err
 	for i, v := range in.Volumes {
 		order[i] = v.HoldID
 		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
-			WorkflowID:            HoldWorkflowID(v.HoldID),
+			WorkflowID:            contract.HoldWorkflowID(v.HoldID),
 			WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 			// A volume is a patron's hold in its own right: it outlives an operator's termination of the series.
 			ParentClosePolicy: enums.PARENT_CLOSE_POLICY_ABANDON,
 			TypedSearchAttributes: temporal.NewSearchAttributes(
-				StatusKey.ValueSet(string(domain.StatusRequested)),
-				PickupBranchKey.ValueSet(v.Pickup),
-				TitleIDKey.ValueSet(idString(v.TitleID)),
-				OriginKey.ValueSet("web"),
+				contract.StatusKey.ValueSet(string(domain.StatusRequested)),
+				contract.PickupBranchKey.ValueSet(v.Pickup),
+				contract.TitleIDKey.ValueSet(idString(v.TitleID)),
+				contract.OriginKey.ValueSet("web"),
 			),
 		})
-		f := workflow.ExecuteChildWorkflow(cctx, HoldWorkflow, HoldInput{HoldID: v.HoldID, Resume: in.Convert, CancelApprovalDelay: in.CancelApprovalDelay})
+		f := workflow.ExecuteChildWorkflow(cctx, HoldWorkflow, contract.HoldInput{HoldID: v.HoldID, Resume: in.Convert, CancelApprovalDelay: in.CancelApprovalDelay})
 		open++
 		sel.AddFuture(f, func(f workflow.Future) {
 			open--
-			var res HoldResult
+			var res contract.HoldResult
 			if err := f.Get(ctx, &res); err != nil {
 				log.Error("volume ended with an error", "hold", v.HoldID, "error", err)
 				res.Status = domain.StatusCancelled
@@ -86,9 +86,9 @@ func SeriesHoldWorkflow(ctx workflow.Context, in SeriesInput) (SeriesResult, err
 			log.Error("hold could not leave its series", "hold", id, "error", err)
 		}
 	}
-	volCh := workflow.GetSignalChannel(ctx, SignalVolume)
+	volCh := workflow.GetSignalChannel(ctx, contract.SignalVolume)
 	sel.AddReceive(volCh, func(c workflow.ReceiveChannel, _ bool) {
-		var p VolumeProgress
+		var p contract.VolumeProgress
 		c.Receive(ctx, &p)
 		status[p.HoldID] = p.Status
 		switch {
@@ -104,7 +104,7 @@ func SeriesHoldWorkflow(ctx workflow.Context, in SeriesInput) (SeriesResult, err
 	}
 	for volCh.ReceiveAsync(nil) { // progress of volumes that have ended changes nothing now
 	}
-	res := SeriesResult{Statuses: make([]domain.Status, len(order))}
+	res := contract.SeriesResult{Statuses: make([]domain.Status, len(order))}
 	for i, id := range order {
 		res.Statuses[i] = status[id]
 	}
@@ -136,7 +136,7 @@ func earlierDone(order []int64, status map[int64]domain.Status, id int64) bool {
 }
 
 func signalProceed(ctx workflow.Context, holdID int64) {
-	if err := workflow.SignalExternalWorkflow(ctx, HoldWorkflowID(holdID), "", SignalProceed, nil).Get(ctx, nil); err != nil {
+	if err := workflow.SignalExternalWorkflow(ctx, contract.HoldWorkflowID(holdID), "", contract.SignalProceed, nil).Get(ctx, nil); err != nil {
 		workflow.GetLogger(ctx).Warn("wake volume", "hold", holdID, "error", err)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"yoyaku/activities"
+	"yoyaku/contract"
 	"yoyaku/domain"
 	"yoyaku/workflows"
 )
@@ -45,10 +46,10 @@ const (
 )
 
 // seriesVolumes is the SeriesInput volumes for holds, titles 501, 502 ... picked up at pickup.
-func seriesVolumes(holds ...int64) []workflows.Volume {
-	vs := make([]workflows.Volume, len(holds))
+func seriesVolumes(holds ...int64) []contract.Volume {
+	vs := make([]contract.Volume, len(holds))
 	for i, h := range holds {
-		vs[i] = workflows.Volume{HoldID: h, TitleID: titleID + int64(i), Pickup: pickup}
+		vs[i] = contract.Volume{HoldID: h, TitleID: titleID + int64(i), Pickup: pickup}
 	}
 	return vs
 }
@@ -67,7 +68,7 @@ const defaultEnd = 100 * time.Hour
 // volumeRun is how a mocked volume's run was started.
 type volumeRun struct {
 	WorkflowID string
-	Input      workflows.HoldInput
+	Input      contract.HoldInput
 	Parent     string
 	Started    time.Duration // since the series started
 	Attrs      map[string]string
@@ -84,7 +85,7 @@ type seriesFake struct {
 
 	mu       sync.Mutex
 	events   []string // "convert:11", "leave:12", "start:13" in the order they happened
-	converts []activities.ConvertInput
+	converts []contract.ConvertInput
 	runs     map[int64]volumeRun
 	proceeds map[int64][]time.Duration // proceed signals each volume received, since the series started
 	stray    []sentSignal              // signals to workflows not running in the environment
@@ -97,7 +98,7 @@ func newSeriesEnv(t *testing.T) (*testsuite.TestWorkflowEnvironment, *seriesFake
 	t.Helper()
 	env := newTestEnv()
 	env.SetStartTime(seriesStart)
-	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: workflows.SeriesWorkflowID(seriesID)})
+	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: contract.SeriesWorkflowID(seriesID)})
 	f := &seriesFake{
 		t: t, env: env, start: seriesStart, plans: map[int64]volumePlan{}, convertErrs: map[int64][]error{},
 		runs: map[int64]volumeRun{}, proceeds: map[int64][]time.Duration{},
@@ -107,7 +108,7 @@ func newSeriesEnv(t *testing.T) (*testsuite.TestWorkflowEnvironment, *seriesFake
 	acts := &activities.Activities{}
 	env.RegisterActivity(acts)
 	env.OnWorkflow(workflows.HoldWorkflow, mock.Anything, mock.Anything).Return(f.volume)
-	env.OnActivity(acts.Convert, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ConvertInput) error {
+	env.OnActivity(acts.Convert, mock.Anything, mock.Anything).Return(func(_ context.Context, in contract.ConvertInput) error {
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		f.events = append(f.events, fmt.Sprintf("convert:%d", in.HoldID))
@@ -135,14 +136,14 @@ func newSeriesEnv(t *testing.T) (*testsuite.TestWorkflowEnvironment, *seriesFake
 }
 
 // volume is the mocked HoldWorkflow: it records its start and its proceed signals and ends as planned.
-func (f *seriesFake) volume(ctx workflow.Context, in workflows.HoldInput) (workflows.HoldResult, error) {
+func (f *seriesFake) volume(ctx workflow.Context, in contract.HoldInput) (contract.HoldResult, error) {
 	info := workflow.GetInfo(ctx)
 	run := volumeRun{WorkflowID: info.WorkflowExecution.ID, Input: in, Started: workflow.Now(ctx).Sub(f.start), Attrs: map[string]string{}}
 	if info.ParentWorkflowExecution != nil {
 		run.Parent = info.ParentWorkflowExecution.ID
 	}
 	sa := workflow.GetTypedSearchAttributes(ctx)
-	for _, k := range workflows.SearchAttributes() {
+	for _, k := range contract.SearchAttributes() {
 		if v, ok := sa.GetKeyword(k); ok {
 			run.Attrs[k.GetName()] = v
 		}
@@ -155,7 +156,7 @@ func (f *seriesFake) volume(ctx workflow.Context, in workflows.HoldInput) (workf
 	if !ok {
 		plan = volumePlan{endAfter: defaultEnd, status: domain.StatusFulfilled}
 	}
-	proceedCh := workflow.GetSignalChannel(ctx, workflows.SignalProceed)
+	proceedCh := workflow.GetSignalChannel(ctx, contract.SignalProceed)
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		for {
 			proceedCh.Receive(ctx, nil)
@@ -165,18 +166,18 @@ func (f *seriesFake) volume(ctx workflow.Context, in workflows.HoldInput) (workf
 		}
 	})
 	if err := workflow.Sleep(ctx, f.start.Add(plan.endAfter).Sub(workflow.Now(ctx))); err != nil {
-		return workflows.HoldResult{}, err
+		return contract.HoldResult{}, err
 	}
 	if plan.err != nil {
-		return workflows.HoldResult{}, plan.err
+		return contract.HoldResult{}, plan.err
 	}
-	return workflows.HoldResult{Status: plan.status}, nil
+	return contract.HoldResult{Status: plan.status}, nil
 }
 
 // progress makes volume hold report status to the series at d after its start.
 func progress(env *testsuite.TestWorkflowEnvironment, d time.Duration, hold int64, status domain.Status) {
 	env.RegisterDelayedCallback(func() {
-		env.SignalWorkflow(workflows.SignalVolume, workflows.VolumeProgress{HoldID: hold, Status: status})
+		env.SignalWorkflow(contract.SignalVolume, contract.VolumeProgress{HoldID: hold, Status: status})
 	}, d)
 }
 
@@ -218,11 +219,11 @@ func (f *seriesFake) strays() []sentSignal {
 	return slices.Clone(f.stray)
 }
 
-func seriesResult(t testing.TB, env *testsuite.TestWorkflowEnvironment) workflows.SeriesResult {
+func seriesResult(t testing.TB, env *testsuite.TestWorkflowEnvironment) contract.SeriesResult {
 	t.Helper()
 	require.True(t, env.IsWorkflowCompleted(), "the series did not complete")
 	require.NoError(t, env.GetWorkflowError())
-	var res workflows.SeriesResult
+	var res contract.SeriesResult
 	require.NoError(t, env.GetWorkflowResult(&res))
 	return res
 }
@@ -237,7 +238,7 @@ func seriesResult(t testing.TB, env *testsuite.TestWorkflowEnvironment) workflow
 func TestSeriesStartsItsVolumesAsChildren(t *testing.T) {
 	env, f := newSeriesEnv(t)
 
-	env.ExecuteWorkflow(workflows.SeriesHoldWorkflow, workflows.SeriesInput{
+	env.ExecuteWorkflow(workflows.SeriesHoldWorkflow, contract.SeriesInput{
 		SeriesID: seriesID, Volumes: seriesVolumes(vol1, vol2, vol3), CancelApprovalDelay: 5 * time.Minute,
 	})
 
@@ -246,9 +247,9 @@ func TestSeriesStartsItsVolumesAsChildren(t *testing.T) {
 	require.Equal(t, []int64{vol1, vol2, vol3}, f.started())
 	for i, id := range []int64{vol1, vol2, vol3} {
 		run := f.runs[id]
-		require.Equal(t, workflows.HoldWorkflowID(id), run.WorkflowID)
+		require.Equal(t, contract.HoldWorkflowID(id), run.WorkflowID)
 		require.Equal(t, fmt.Sprintf("hold-%d", id), run.WorkflowID)
-		require.Equal(t, workflows.HoldInput{HoldID: id, Resume: false, CancelApprovalDelay: 5 * time.Minute}, run.Input)
+		require.Equal(t, contract.HoldInput{HoldID: id, Resume: false, CancelApprovalDelay: 5 * time.Minute}, run.Input)
 		require.Equal(t, "series-77", run.Parent)
 		require.Zero(t, run.Started, "volume %d must start with the series", id)
 		require.Equal(t, map[string]string{
@@ -364,7 +365,7 @@ func TestSeriesWakesLaterVolumes(t *testing.T) {
 			for _, r := range tc.reports {
 				progress(env, r.at, r.hold, r.status)
 			}
-			env.ExecuteWorkflow(workflows.SeriesHoldWorkflow, workflows.SeriesInput{SeriesID: seriesID, Volumes: seriesVolumes(vol1, vol2, vol3)})
+			env.ExecuteWorkflow(workflows.SeriesHoldWorkflow, contract.SeriesInput{SeriesID: seriesID, Volumes: seriesVolumes(vol1, vol2, vol3)})
 
 			seriesResult(t, env)
 			require.Equal(t, tc.want, f.proceedsBefore(50*time.Hour), "proceed signals received by each volume")
@@ -390,7 +391,7 @@ func TestSeriesEndsWhenEveryVolumeHasEnded(t *testing.T) {
 		env.RegisterDelayedCallback(func() { running[at] = !env.IsWorkflowCompleted() }, at)
 	}
 
-	env.ExecuteWorkflow(workflows.SeriesHoldWorkflow, workflows.SeriesInput{SeriesID: seriesID, Volumes: seriesVolumes(vol1, vol2, vol3)})
+	env.ExecuteWorkflow(workflows.SeriesHoldWorkflow, contract.SeriesInput{SeriesID: seriesID, Volumes: seriesVolumes(vol1, vol2, vol3)})
 
 	res := seriesResult(t, env)
 	require.Equal(t, []domain.Status{domain.StatusFulfilled, domain.StatusCancelled, domain.StatusCancelled}, res.Statuses)
@@ -404,7 +405,7 @@ func TestSeriesEndsWhenEveryVolumeHasEnded(t *testing.T) {
 // new run starts; the new runs resume (Resume=true). A hold that cannot hand over (it moved on) leaves the
 // series (LeaveSeries), gets no child and gates nobody; a transient Convert failure is retried.
 func TestSeriesConvertsExistingHolds(t *testing.T) {
-	refused := temporal.NewNonRetryableApplicationError("hold cannot join a series", activities.ErrNotChangeable, nil)
+	refused := temporal.NewNonRetryableApplicationError("hold cannot join a series", contract.ErrNotChangeable, nil)
 	transient := errors.New("temporal unavailable")
 	h := time.Hour
 	cases := []struct {
@@ -453,7 +454,7 @@ func TestSeriesConvertsExistingHolds(t *testing.T) {
 				progress(env, 1*h, vol1, domain.StatusReady)
 			}
 
-			env.ExecuteWorkflow(workflows.SeriesHoldWorkflow, workflows.SeriesInput{
+			env.ExecuteWorkflow(workflows.SeriesHoldWorkflow, contract.SeriesInput{
 				SeriesID: seriesID, Volumes: seriesVolumes(vol1, vol2, vol3), Convert: true,
 			})
 
@@ -485,12 +486,12 @@ func TestSeriesConvertsExistingHolds(t *testing.T) {
 			require.Equal(t, wantStarts, starts)
 			for _, id := range tc.wantStarted {
 				run := f.runs[id]
-				require.Equal(t, workflows.HoldInput{HoldID: id, Resume: true}, run.Input, "volume %d resumes", id)
-				require.Equal(t, workflows.HoldWorkflowID(id), run.WorkflowID)
+				require.Equal(t, contract.HoldInput{HoldID: id, Resume: true}, run.Input, "volume %d resumes", id)
+				require.Equal(t, contract.HoldWorkflowID(id), run.WorkflowID)
 			}
 			f.mu.Lock()
 			for _, in := range f.converts {
-				require.Equal(t, activities.ConvertInput{HoldID: in.HoldID, WorkflowID: workflows.HoldWorkflowID(in.HoldID), UpdateName: workflows.UpdateConvert}, in)
+				require.Equal(t, contract.ConvertInput{HoldID: in.HoldID}, in)
 			}
 			f.mu.Unlock()
 			want := tc.wantProceed
@@ -510,10 +511,10 @@ func TestSeriesConvertsExistingHolds(t *testing.T) {
 // that length during a conversion is enough.
 func TestSeriesLeaveFailureNeverOrphansConvertedHolds(t *testing.T) {
 	env, f := newSeriesEnv(t)
-	f.convertErrs = map[int64][]error{vol2: {temporal.NewNonRetryableApplicationError("moved on", activities.ErrNotChangeable, nil)}}
+	f.convertErrs = map[int64][]error{vol2: {temporal.NewNonRetryableApplicationError("moved on", contract.ErrNotChangeable, nil)}}
 	f.leaveErr = errors.New("postgres unavailable")
 
-	env.ExecuteWorkflow(workflows.SeriesHoldWorkflow, workflows.SeriesInput{
+	env.ExecuteWorkflow(workflows.SeriesHoldWorkflow, contract.SeriesInput{
 		SeriesID: seriesID, Volumes: seriesVolumes(vol1, vol2, vol3), Convert: true,
 	})
 
@@ -531,7 +532,7 @@ type volumeRows struct {
 	order []int64
 
 	mu    sync.Mutex
-	rows  map[int64]*activities.HoldState
+	rows  map[int64]*contract.HoldState
 	calls map[int64][]string // per hold: "op@transition+offset since start"
 }
 
@@ -547,14 +548,14 @@ func (v *volumeRows) gated(id int64) bool {
 	return false
 }
 
-func (v *volumeRows) step(op string, s activities.Step, do func(st *activities.HoldState) domain.Status) (activities.Outcome, error) {
+func (v *volumeRows) step(op string, s contract.Step, do func(st *contract.HoldState) domain.Status) (contract.Outcome, error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	row := v.rows[s.HoldID]
 	v.calls[s.HoldID] = append(v.calls[s.HoldID], fmt.Sprintf("%s@%d+%s", op, s.Transition, v.env.Now().Sub(seriesStart)))
 	if s.Transition != row.Transition {
 		v.t.Errorf("%s: hold %d at transition %d, the workflow passed %d", op, s.HoldID, row.Transition, s.Transition)
-		return activities.Outcome{}, refusal(activities.ErrStale, "stale transition")
+		return contract.Outcome{}, refusal(contract.ErrStale, "stale transition")
 	}
 	next := *row
 	if to := do(&next); to != "" {
@@ -562,29 +563,29 @@ func (v *volumeRows) step(op string, s activities.Step, do func(st *activities.H
 		next.Transition++
 		*row = next
 	}
-	return activities.Outcome{State: *row}, nil
+	return contract.Outcome{State: *row}, nil
 }
 
 func (v *volumeRows) mockActivities(env *testsuite.TestWorkflowEnvironment) {
 	var acts *activities.Activities
-	env.OnActivity(acts.Approve, mock.Anything, mock.Anything).Return(func(_ context.Context, s activities.Step) (activities.Outcome, error) {
-		return v.step("approve", s, func(st *activities.HoldState) domain.Status {
+	env.OnActivity(acts.Approve, mock.Anything, mock.Anything).Return(func(_ context.Context, s contract.Step) (contract.Outcome, error) {
+		return v.step("approve", s, func(st *contract.HoldState) domain.Status {
 			if v.gated(st.HoldID) {
 				return domain.StatusPreparing
 			}
 			return domain.StatusQueued
 		})
 	})
-	env.OnActivity(acts.Proceed, mock.Anything, mock.Anything).Return(func(_ context.Context, s activities.Step) (activities.Outcome, error) {
-		return v.step("proceed", s, func(st *activities.HoldState) domain.Status {
+	env.OnActivity(acts.Proceed, mock.Anything, mock.Anything).Return(func(_ context.Context, s contract.Step) (contract.Outcome, error) {
+		return v.step("proceed", s, func(st *contract.HoldState) domain.Status {
 			if st.Status != domain.StatusPreparing || v.gated(st.HoldID) {
 				return ""
 			}
 			return domain.StatusQueued
 		})
 	})
-	env.OnActivity(acts.ApplyCopy, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.CopyInput) (activities.Outcome, error) {
-		return v.step("copy", in.Step, func(st *activities.HoldState) domain.Status {
+	env.OnActivity(acts.ApplyCopy, mock.Anything, mock.Anything).Return(func(_ context.Context, in contract.CopyInput) (contract.Outcome, error) {
+		return v.step("copy", in.Step, func(st *contract.HoldState) domain.Status {
 			if st.Status != domain.StatusQueued || in.Assignment.Branch != st.Pickup {
 				return ""
 			}
@@ -592,17 +593,17 @@ func (v *volumeRows) mockActivities(env *testsuite.TestWorkflowEnvironment) {
 			return domain.StatusReady
 		})
 	})
-	env.OnActivity(acts.Notify, mock.Anything, mock.Anything).Return(activities.NotifyResult{Contacted: false}, nil) // call list: no deadline
-	env.OnActivity(acts.Checkout, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.CheckoutInput) (activities.Outcome, error) {
-		return v.step("checkout", in.Step, func(st *activities.HoldState) domain.Status {
+	env.OnActivity(acts.Notify, mock.Anything, mock.Anything).Return(contract.NotifyResult{Contacted: false}, nil) // call list: no deadline
+	env.OnActivity(acts.Checkout, mock.Anything, mock.Anything).Return(func(_ context.Context, in contract.CheckoutInput) (contract.Outcome, error) {
+		return v.step("checkout", in.Step, func(st *contract.HoldState) domain.Status {
 			if st.Status != domain.StatusReady || st.Barcode != in.Barcode {
 				return ""
 			}
 			return domain.StatusFulfilled
 		})
 	})
-	env.OnActivity(acts.Cancel, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.CancelInput) (activities.Outcome, error) {
-		return v.step("cancel", in.Step, func(st *activities.HoldState) domain.Status { return domain.StatusCancelled })
+	env.OnActivity(acts.Cancel, mock.Anything, mock.Anything).Return(func(_ context.Context, in contract.CancelInput) (contract.Outcome, error) {
+		return v.step("cancel", in.Step, func(st *contract.HoldState) domain.Status { return domain.StatusCancelled })
 	})
 }
 
@@ -612,13 +613,13 @@ func (v *volumeRows) mockActivities(env *testsuite.TestWorkflowEnvironment) {
 func TestSeriesWithRealVolumes(t *testing.T) {
 	env := newTestEnv()
 	env.SetStartTime(seriesStart)
-	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: workflows.SeriesWorkflowID(seriesID)})
+	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: contract.SeriesWorkflowID(seriesID)})
 	env.RegisterWorkflow(workflows.SeriesHoldWorkflow)
 	env.RegisterWorkflow(workflows.HoldWorkflow)
 	env.RegisterActivity(&activities.Activities{})
-	v := &volumeRows{t: t, env: env, order: []int64{vol1, vol2}, rows: map[int64]*activities.HoldState{}, calls: map[int64][]string{}}
+	v := &volumeRows{t: t, env: env, order: []int64{vol1, vol2}, rows: map[int64]*contract.HoldState{}, calls: map[int64][]string{}}
 	for i, id := range v.order {
-		v.rows[id] = &activities.HoldState{
+		v.rows[id] = &contract.HoldState{
 			HoldID: id, PatronID: patronID, TitleID: titleID + int64(i), Status: domain.StatusRequested, Pickup: pickup,
 			Origin: "web", SeriesID: seriesID, SeriesSeq: i + 1,
 		}
@@ -634,13 +635,13 @@ func TestSeriesWithRealVolumes(t *testing.T) {
 		})
 
 	h := time.Hour
-	var vol2Before, vol2After activities.HoldState
+	var vol2Before, vol2After contract.HoldState
 	env.RegisterDelayedCallback(func() {
 		v.mu.Lock()
 		vol2Before = *v.rows[vol2]
 		v.mu.Unlock()
-		require.NoError(t, env.SignalWorkflowByID(workflows.HoldWorkflowID(vol1), workflows.SignalCopy,
-			activities.Assignment{HoldID: vol1, Barcode: barcode, Branch: pickup, Kind: activities.CopySecured}))
+		require.NoError(t, env.SignalWorkflowByID(contract.HoldWorkflowID(vol1), contract.SignalCopy,
+			contract.Assignment{HoldID: vol1, Barcode: barcode, Branch: pickup, Kind: contract.CopySecured}))
 	}, 1*h)
 	updateByID := func(at time.Duration, hold int64, name string, arg any) {
 		env.RegisterDelayedCallback(func() {
@@ -649,7 +650,7 @@ func TestSeriesWithRealVolumes(t *testing.T) {
 				vol2After = *v.rows[vol2]
 			}
 			v.mu.Unlock()
-			err := env.UpdateWorkflowByID(workflows.HoldWorkflowID(hold), name, name+"-"+fmt.Sprint(hold), &testsuite.TestUpdateCallback{
+			err := env.UpdateWorkflowByID(contract.HoldWorkflowID(hold), name, name+"-"+fmt.Sprint(hold), &testsuite.TestUpdateCallback{
 				OnAccept: func() {}, OnReject: func(err error) { t.Errorf("%s rejected: %v", name, err) },
 				OnComplete: func(_ any, err error) {
 					if err != nil {
@@ -660,10 +661,10 @@ func TestSeriesWithRealVolumes(t *testing.T) {
 			require.NoError(t, err)
 		}, at)
 	}
-	updateByID(2*h, vol1, workflows.UpdateCheckout, workflows.CheckoutRequest{Barcode: barcode, Branch: pickup, PatronID: patronID, StaffID: staffID})
-	updateByID(3*h, vol2, workflows.UpdateCancel, workflows.CancelRequest{Reason: domain.CancelStaff, StaffID: staffID})
+	updateByID(2*h, vol1, contract.UpdateCheckout, contract.CheckoutRequest{Barcode: barcode, Branch: pickup, PatronID: patronID, StaffID: staffID})
+	updateByID(3*h, vol2, contract.UpdateCancel, contract.CancelRequest{Reason: domain.CancelStaff, StaffID: staffID})
 
-	env.ExecuteWorkflow(workflows.SeriesHoldWorkflow, workflows.SeriesInput{SeriesID: seriesID, Volumes: seriesVolumes(vol1, vol2)})
+	env.ExecuteWorkflow(workflows.SeriesHoldWorkflow, contract.SeriesInput{SeriesID: seriesID, Volumes: seriesVolumes(vol1, vol2)})
 
 	res := seriesResult(t, env)
 	require.Equal(t, []domain.Status{domain.StatusFulfilled, domain.StatusCancelled}, res.Statuses)
@@ -686,7 +687,7 @@ func TestHoldConvertUpdate(t *testing.T) {
 		origin    string
 		ill       bool
 		approveTo domain.Status // awaiting_pull with a copy at otherBranch
-		copySig   *activities.Assignment
+		copySig   *contract.Assignment
 		refused   bool
 		want      domain.Status // the converted run's status, or the refused hold's status after the refusal
 	}{
@@ -710,9 +711,9 @@ func TestHoldConvertUpdate(t *testing.T) {
 			var traceBefore, traceAfter []string
 			env.RegisterDelayedCallback(func() {
 				traceBefore = f.trace()
-				u = sendUpdate(t, env, workflows.UpdateConvert, nil)
+				u = sendUpdate(t, env, contract.UpdateConvert, nil)
 			}, time.Minute)
-			var after activities.HoldState
+			var after contract.HoldState
 			env.RegisterDelayedCallback(func() {
 				if !env.IsWorkflowCompleted() {
 					after = queryState(t, env)
@@ -721,7 +722,7 @@ func TestHoldConvertUpdate(t *testing.T) {
 			}, 90*time.Second)
 			env.RegisterDelayedCallback(env.CancelWorkflow, 2*time.Minute) // end a hold that was not converted
 
-			env.ExecuteWorkflow(workflows.HoldWorkflow, workflows.HoldInput{HoldID: holdID})
+			env.ExecuteWorkflow(workflows.HoldWorkflow, contract.HoldInput{HoldID: holdID})
 
 			require.True(t, env.IsWorkflowCompleted())
 			require.NotNil(t, u, "the update was not sent")
@@ -729,7 +730,7 @@ func TestHoldConvertUpdate(t *testing.T) {
 			trace := f.trace()
 			if tc.refused {
 				require.Error(t, got.rejected, "the conversion must be refused")
-				require.Equal(t, activities.ErrNotChangeable, appErrType(got.rejected), "refused with %v", got.rejected)
+				require.Equal(t, contract.ErrNotChangeable, appErrType(got.rejected), "refused with %v", got.rejected)
 				require.False(t, got.accepted, "refused by the validator")
 				require.Error(t, env.GetWorkflowError(), "the run goes on (until the test cancels it)")
 				require.Equal(t, tc.want, after.Status, "the run goes on after the refusal, unchanged")
@@ -740,7 +741,7 @@ func TestHoldConvertUpdate(t *testing.T) {
 			require.True(t, got.accepted)
 			require.True(t, got.completed)
 			require.NoError(t, got.err)
-			require.Equal(t, workflows.HoldResult{Status: tc.want, Converted: true}, holdResult(t, env))
+			require.Equal(t, contract.HoldResult{Status: tc.want, Converted: true}, holdResult(t, env))
 			require.True(t, env.Now().Before(time.Date(2026, 11, 2, 10, 2, 0, 0, tokyo(t))), "the run ends with the update, not later")
 			require.Equal(t, []string{"approve@0"}, trace, "the conversion itself runs no activity")
 			require.Empty(t, f.sent())
@@ -754,8 +755,8 @@ func ptr[T any](v T) *T { return &v }
 // set, Proceed lets it queue again.
 func mockResume(env *testsuite.TestWorkflowEnvironment, f *fakeHold, gate bool) {
 	var acts *activities.Activities
-	env.OnActivity(acts.Resume, mock.Anything, mock.Anything).Return(func(_ context.Context, s activities.Step) (activities.Outcome, error) {
-		return f.step("resume", s, func(st *activities.HoldState, _ *activities.Outcome) (domain.Status, error) {
+	env.OnActivity(acts.Resume, mock.Anything, mock.Anything).Return(func(_ context.Context, s contract.Step) (contract.Outcome, error) {
+		return f.step("resume", s, func(st *contract.HoldState, _ *contract.Outcome) (domain.Status, error) {
 			if st.Status != domain.StatusQueued && st.Status != domain.StatusAwaitingPull {
 				return "", nil
 			}
@@ -766,8 +767,8 @@ func mockResume(env *testsuite.TestWorkflowEnvironment, f *fakeHold, gate bool) 
 			return "", nil
 		})
 	})
-	env.OnActivity(acts.Proceed, mock.Anything, mock.Anything).Return(func(_ context.Context, s activities.Step) (activities.Outcome, error) {
-		return f.step("proceed", s, func(st *activities.HoldState, _ *activities.Outcome) (domain.Status, error) {
+	env.OnActivity(acts.Proceed, mock.Anything, mock.Anything).Return(func(_ context.Context, s contract.Step) (contract.Outcome, error) {
+		return f.step("proceed", s, func(st *contract.HoldState, _ *contract.Outcome) (domain.Status, error) {
 			if st.Status != domain.StatusPreparing {
 				return "", nil
 			}
@@ -809,13 +810,13 @@ func TestHoldResumeLoadsInsteadOfApproving(t *testing.T) {
 			}
 			mockResume(env, f, tc.gate)
 			if tc.proceedAt > 0 {
-				env.RegisterDelayedCallback(func() { env.SignalWorkflow(workflows.SignalProceed, nil) }, tc.proceedAt)
+				env.RegisterDelayedCallback(func() { env.SignalWorkflow(contract.SignalProceed, nil) }, tc.proceedAt)
 			}
-			var st activities.HoldState
+			var st contract.HoldState
 			env.RegisterDelayedCallback(func() { st = queryState(t, env) }, 2*time.Hour)
 			env.RegisterDelayedCallback(env.CancelWorkflow, 3*time.Hour)
 
-			env.ExecuteWorkflow(workflows.HoldWorkflow, workflows.HoldInput{HoldID: holdID, Resume: true})
+			env.ExecuteWorkflow(workflows.HoldWorkflow, contract.HoldInput{HoldID: holdID, Resume: true})
 
 			require.True(t, env.IsWorkflowCompleted())
 			require.Equal(t, tc.wantTrace, f.trace())
@@ -837,12 +838,12 @@ func TestConvertAppliesACopyReceivedInTheSameTask(t *testing.T) {
 	env.SetStartTime(time.Date(2026, 11, 2, 10, 0, 0, 0, tokyo(t)))
 	var u *updateOutcome
 	env.RegisterDelayedCallback(func() {
-		env.SignalWorkflowSkippingWorkflowTask(workflows.SignalCopy, secured(otherBranch))
-		u = sendUpdate(t, env, workflows.UpdateConvert, nil)
+		env.SignalWorkflowSkippingWorkflowTask(contract.SignalCopy, secured(otherBranch))
+		u = sendUpdate(t, env, contract.UpdateConvert, nil)
 	}, time.Minute)
 	env.RegisterDelayedCallback(env.CancelWorkflow, 2*time.Minute)
 
-	env.ExecuteWorkflow(workflows.HoldWorkflow, workflows.HoldInput{HoldID: holdID})
+	env.ExecuteWorkflow(workflows.HoldWorkflow, contract.HoldInput{HoldID: holdID})
 
 	require.True(t, env.IsWorkflowCompleted())
 	require.NotNil(t, u)
@@ -860,8 +861,8 @@ func TestResumedVolumeShowsItsRealStatus(t *testing.T) {
 	env, f := newHoldEnv(t, "web")
 	env.SetStartTime(time.Date(2026, 11, 2, 10, 0, 0, 0, tokyo(t)))
 	require.NoError(t, env.SetTypedSearchAttributesOnStart(temporal.NewSearchAttributes(
-		workflows.StatusKey.ValueSet(string(domain.StatusRequested)), workflows.PickupBranchKey.ValueSet(pickup),
-		workflows.OriginKey.ValueSet("web"),
+		contract.StatusKey.ValueSet(string(domain.StatusRequested)), contract.PickupBranchKey.ValueSet(pickup),
+		contract.OriginKey.ValueSet("web"),
 	)))
 	f.st.Status, f.st.Transition, f.st.SeriesID, f.st.SeriesSeq = domain.StatusQueued, 5, seriesID, 1
 	mockResume(env, f, false)
@@ -869,7 +870,7 @@ func TestResumedVolumeShowsItsRealStatus(t *testing.T) {
 	status := string(domain.StatusRequested) // as the series started the run
 	env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
 		sa := args.Get(0).(temporal.SearchAttributes)
-		if v, ok := sa.GetKeyword(workflows.StatusKey); ok {
+		if v, ok := sa.GetKeyword(contract.StatusKey); ok {
 			mu.Lock()
 			status = v
 			mu.Unlock()
@@ -877,7 +878,7 @@ func TestResumedVolumeShowsItsRealStatus(t *testing.T) {
 	}).Return(nil)
 	env.RegisterDelayedCallback(env.CancelWorkflow, time.Hour)
 
-	env.ExecuteWorkflow(workflows.HoldWorkflow, workflows.HoldInput{HoldID: holdID, Resume: true})
+	env.ExecuteWorkflow(workflows.HoldWorkflow, contract.HoldInput{HoldID: holdID, Resume: true})
 
 	require.True(t, env.IsWorkflowCompleted())
 	require.Equal(t, []string{"load@0", "resume@5"}, f.trace())

@@ -12,8 +12,8 @@ import (
 	"go.temporal.io/sdk/client"
 	"google.golang.org/protobuf/proto"
 
+	"yoyaku/contract"
 	"yoyaku/internal/apiclient"
-	"yoyaku/workflows"
 )
 
 // runLifecycle takes one hold through a normal life through the HTTP API — placed for pickup at one library
@@ -87,7 +87,7 @@ func runLifecycle(ctx context.Context, api *apiclient.Client, mail *apiclient.Ma
 	if err != nil {
 		return "", nil, fmt.Errorf("hold id %q: %w", id, err)
 	}
-	wid := workflows.HoldWorkflowID(n)
+	wid := contract.HoldWorkflowID(n)
 	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if err := tc.GetWorkflow(wctx, wid, "").Get(wctx, nil); err != nil {
@@ -113,7 +113,7 @@ func history(ctx context.Context, tc client.Client, wid string) ([]*historypb.Hi
 
 // checkinHistory reads the history of a check-in scan's workflow (closed by the time the scan answered).
 func checkinHistory(ctx context.Context, tc client.Client, s *notifySample) (Workflow, error) {
-	wid := workflows.CheckinWorkflowID("return-" + s.copy.barcode + "-" + s.reqID)
+	wid := contract.CheckinWorkflowID("return-" + s.copy.barcode + "-" + s.reqID)
 	events, err := history(ctx, tc, wid)
 	if err != nil {
 		return Workflow{}, err

@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"yoyaku/contract"
 	"yoyaku/internal/check"
 	"yoyaku/internal/testenv"
 	"yoyaku/store"
@@ -417,14 +418,14 @@ func TestPendingCopyStuckOnlyWhenOpenAndOld(t *testing.T) {
 func startHoldWorkflow(t *testing.T, tc client.Client, queue string, hold int64, status string) {
 	t.Helper()
 	_, err := tc.ExecuteWorkflow(t.Context(), client.StartWorkflowOptions{
-		ID: workflows.HoldWorkflowID(hold), TaskQueue: queue,
-		TypedSearchAttributes: temporal.NewSearchAttributes(workflows.StatusKey.ValueSet(status)),
-	}, workflows.HoldWorkflow, workflows.HoldInput{HoldID: hold})
+		ID: contract.HoldWorkflowID(hold), TaskQueue: queue,
+		TypedSearchAttributes: temporal.NewSearchAttributes(contract.StatusKey.ValueSet(status)),
+	}, workflows.HoldWorkflow, contract.HoldInput{HoldID: hold})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		_ = tc.TerminateWorkflow(context.WithoutCancel(t.Context()), workflows.HoldWorkflowID(hold), "", "test over")
+		_ = tc.TerminateWorkflow(context.WithoutCancel(t.Context()), contract.HoldWorkflowID(hold), "", "test over")
 	})
 }
 
@@ -481,7 +482,7 @@ func TestWorkflowRules(t *testing.T) {
 	startHoldWorkflow(t, tc, queue, unknown, "queued")
 	r := eventually(t, f.db, tc, o, check.RuleOrphanWorkflow)
 	only(t, r, check.RuleOrphanWorkflow, []int64{unknown}, "")
-	if err := tc.TerminateWorkflow(t.Context(), workflows.HoldWorkflowID(unknown), "", "test over"); err != nil {
+	if err := tc.TerminateWorkflow(t.Context(), contract.HoldWorkflowID(unknown), "", "test over"); err != nil {
 		t.Fatal(err)
 	}
 

@@ -16,9 +16,8 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 
-	"yoyaku/activities"
+	"yoyaku/contract"
 	"yoyaku/domain"
-	"yoyaku/workflows"
 )
 
 // callTimeout bounds each call to Temporal.
@@ -46,7 +45,7 @@ func running(ctx context.Context, tc client.Client, workflowType, prefix, taskQu
 				continue // not one of ours (an operator's test workflow of the same type)
 			}
 			var status string
-			if p, ok := e.GetSearchAttributes().GetIndexedFields()[workflows.StatusKey.GetName()]; ok {
+			if p, ok := e.GetSearchAttributes().GetIndexedFields()[contract.StatusKey.GetName()]; ok {
 				_ = converter.GetDefaultDataConverter().FromPayload(p, &status) // absent or odd: compared as ""
 			}
 			out[id] = status
@@ -99,7 +98,7 @@ func workflowsMatch(ctx context.Context, db *sqlx.DB, tc client.Client, o Option
 			continue
 		}
 		if !ok {
-			run, what, err := isRunning(ctx, tc, workflows.HoldWorkflowID(h.ID))
+			run, what, err := isRunning(ctx, tc, contract.HoldWorkflowID(h.ID))
 			if err != nil {
 				return err
 			}
@@ -136,8 +135,8 @@ func workflowsMatch(ctx context.Context, db *sqlx.DB, tc client.Client, o Option
 func confirmMismatch(ctx context.Context, db *sqlx.DB, tc client.Client, holdID int64, wfStatus string, r *Report) error {
 	cctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
-	var st activities.HoldState
-	v, err := tc.QueryWorkflow(cctx, workflows.HoldWorkflowID(holdID), "", workflows.QueryState)
+	var st contract.HoldState
+	v, err := tc.QueryWorkflow(cctx, contract.HoldWorkflowID(holdID), "", contract.QueryState)
 	if err == nil {
 		err = v.Get(&st)
 	}
@@ -176,7 +175,7 @@ func orphans(ctx context.Context, db *sqlx.DB, tc client.Client, ids []int64, se
 		if h.Status.Open() || !h.Settled {
 			continue // opened since the first read, or closing right now
 		}
-		if run, _, err := isRunning(ctx, tc, workflows.HoldWorkflowID(h.ID)); err != nil {
+		if run, _, err := isRunning(ctx, tc, contract.HoldWorkflowID(h.ID)); err != nil {
 			return err
 		} else if run {
 			r.add(Violation{Rule: RuleOrphanWorkflow, Holds: []int64{h.ID}, Detail: fmt.Sprintf("hold is %s but its workflow runs", h.Status)})
@@ -216,7 +215,7 @@ func seriesMatch(ctx context.Context, db *sqlx.DB, tc client.Client, o Options, 
 		if !s.Settled || s.Open == isListed {
 			continue
 		}
-		run, what, err := isRunning(ctx, tc, workflows.SeriesWorkflowID(s.ID))
+		run, what, err := isRunning(ctx, tc, contract.SeriesWorkflowID(s.ID))
 		if err != nil {
 			return err
 		}

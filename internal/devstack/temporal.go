@@ -9,10 +9,9 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+	"yoyaku/contract"
 
 	"go.temporal.io/sdk/client"
-
-	"yoyaku/workflows"
 )
 
 // TemporalOptions configures StartTemporal.
@@ -42,7 +41,7 @@ func StartTemporal(ctx context.Context, o TemporalOptions) (*Proc, error) {
 		"--db-filename", o.DBFile, "--namespace", "default",
 		"--log-level", "warn", "--log-format", "pretty",
 		"--dynamic-config-value", "frontend.enableServerVersionCheck=false"}
-	for _, name := range workflows.SearchAttributeNames() {
+	for _, name := range contract.SearchAttributeNames() {
 		args = append(args, "--search-attribute", name+"=Keyword")
 	}
 	p, err := Start("temporal", o.Out, syscall.SIGINT, nil, nil, o.Bin, args...)

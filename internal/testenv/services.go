@@ -11,8 +11,8 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/testsuite"
 
+	"yoyaku/contract"
 	"yoyaku/internal/devstack"
-	"yoyaku/workflows"
 )
 
 var (
@@ -42,7 +42,7 @@ func Temporal(tb testing.TB) client.Client {
 		tSrv, tErr = testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
 			ExistingPath:     bin,
 			ClientOptions:    &client.Options{HostPort: fmt.Sprintf("127.0.0.1:%d", port), Namespace: "default"},
-			SearchAttributes: workflows.RegistrationSet(),
+			SearchAttributes: contract.RegistrationSet(),
 			LogLevel:         "error",
 			Stdout:           logSink(),
 			Stderr:           logSink(),

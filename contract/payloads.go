@@ -1,4 +1,4 @@
-package activities
+package contract
 
 import (
 	"time"
@@ -158,4 +158,33 @@ type CheckinInput struct {
 type CheckinResult struct {
 	Routing Routing
 	Next    *Assignment
+}
+
+// ConvertInput hands an existing hold's workflow over to a series hold. Inputs recorded before this
+// package existed also carry WorkflowID and UpdateName: JSON decoding ignores them, and both follow from
+// HoldID (HoldWorkflowID, UpdateConvert).
+type ConvertInput struct {
+	HoldID int64
+}
+
+// ArchiveInput is the input of ArchiveHolds.
+type ArchiveInput struct {
+	// KeepDays is how long cancelled holds stay listed after cancellation.
+	KeepDays int
+}
+
+// ArchiveResult says how many holds were archived, and how many expired or revoked tokens and old failed
+// logins were deleted.
+type ArchiveResult struct {
+	Archived            int64
+	TokensPurged        int64 `json:",omitempty"`
+	LoginFailuresPurged int64 `json:",omitempty"`
+}
+
+// NewCopyInput registers a new copy, which is then allocated like a return.
+type NewCopyInput struct {
+	TitleID int64
+	Barcode string
+	Branch  string
+	StaffID int64
 }

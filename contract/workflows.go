@@ -1,7 +1,10 @@
-// Package workflows holds yoyaku's Temporal workflows: deterministic code only. This file is the package's
-// whole Temporal contract: task queue, workflow IDs, search attributes, signal/update/query names and payloads.
-// Payloads carry IDs only, never personal data (names, e-mail addresses, phone numbers).
-package workflows
+// Package contract is yoyaku's whole Temporal contract, in one place for every side: the task queue,
+// workflow IDs, search attributes, signal/update/query names, the payloads of workflows, Updates and
+// activities, and the refusal codes activities and validators fail with. Workflows, activities, the hold
+// service, the HTTP API and check import it; only workflows, the worker and cmd import activities.
+// Payloads carry IDs only, never personal data (names, e-mail addresses, phone numbers), and their field
+// names are fixed: recorded histories decode them (workflows' TestReplay).
+package contract
 
 import (
 	"strconv"
@@ -9,7 +12,6 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
-	"yoyaku/activities"
 	"yoyaku/domain"
 )
 
@@ -190,6 +192,6 @@ type ArrivedRequest struct {
 // UpdateResult is the answer of every hold update.
 type UpdateResult struct {
 	Status  domain.Status
-	Routing *activities.Routing
-	Loan    *activities.Loan
+	Routing *Routing
+	Loan    *Loan
 }
