@@ -26,7 +26,7 @@ func (a *Activities) RegisterCopy(ctx context.Context, in contract.NewCopyInput)
 			return fmt.Errorf("register copy %s: %w", in.Barcode, err)
 		}
 		if titleID != in.TitleID {
-			return refuse("barcode_taken", "barcode %s belongs to another title", in.Barcode)
+			return refuse(contract.ErrBarcodeTaken, "barcode %s belongs to another title", in.Barcode)
 		}
 	}
 	return nil

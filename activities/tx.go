@@ -18,8 +18,8 @@ import (
 )
 
 // refuse is a business refusal: never retried, carried to the caller with its code.
-func refuse(code, format string, args ...any) error {
-	return temporal.NewNonRetryableApplicationError(fmt.Sprintf(format, args...), code, nil)
+func refuse(code domain.Code, format string, args ...any) error {
+	return temporal.NewNonRetryableApplicationError(fmt.Sprintf(format, args...), string(code), nil)
 }
 
 // holdRow is the hold as the lifecycle reads it.

@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"yoyaku/contract"
+	"yoyaku/domain"
 	"yoyaku/holdstart"
 	"yoyaku/store"
 )
@@ -47,7 +48,7 @@ func (s *Server) updateHold(ctx context.Context, holdID int64, name string, arg 
 		if name == contract.UpdateCancel {
 			code = contract.ErrNotCancellable
 		}
-		return contract.UpdateResult{}, temporal.NewApplicationError("the hold is closed", code)
+		return contract.UpdateResult{}, temporal.NewApplicationError("the hold is closed", string(code))
 	}
 	if err != nil {
 		return contract.UpdateResult{}, err
@@ -58,7 +59,7 @@ func (s *Server) updateHold(ctx context.Context, holdID int64, name string, arg 
 }
 
 // codeStatus maps the codes of refusals from workflows and activities to HTTP statuses.
-var codeStatus = map[string]int{
+var codeStatus = map[domain.Code]int{
 	contract.ErrNotOnPullList:    http.StatusConflict,
 	contract.ErrNotExpectedHere:  http.StatusConflict,
 	contract.ErrNotChangeable:    http.StatusConflict,
@@ -68,8 +69,8 @@ var codeStatus = map[string]int{
 	contract.ErrStale:            http.StatusConflict,
 	contract.ErrNotFound:         http.StatusNotFound,
 	contract.ErrPickupNotAllowed: http.StatusUnprocessableEntity,
-	"barcode_taken":              http.StatusConflict,
-	string(CodeBadRequest):       http.StatusBadRequest,
+	contract.ErrBarcodeTaken:     http.StatusConflict,
+	contract.ErrBadRequest:       http.StatusBadRequest,
 }
 
 // opError is how a staff operation (or any shared piece of a handler) ends without its result: a refusal
@@ -117,7 +118,7 @@ func (s *Server) failOp(c *gin.Context, e *opError) {
 func workflowError(err error) *opError {
 	var appErr *temporal.ApplicationError
 	if errors.As(err, &appErr) {
-		if status, ok := codeStatus[appErr.Type()]; ok {
+		if status, ok := codeStatus[domain.Code(appErr.Type())]; ok {
 			return refused(status, Code(appErr.Type()))
 		}
 	}

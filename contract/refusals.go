@@ -1,14 +1,19 @@
 package contract
 
-// Error types of non-retryable activity failures; the API maps them to its 409/422 codes.
+import "yoyaku/domain"
+
+// Refusals of workflows (Update validators) and activities: the Type of their non-retryable
+// ApplicationError. The library passes them on to clients as they are.
 const (
-	ErrNotOnPullList    = "not_on_pull_list"
-	ErrNotExpectedHere  = "not_expected_here"
-	ErrNotChangeable    = "not_changeable"
-	ErrNotCancellable   = "not_cancellable"
-	ErrHeldForAnother   = "held_for_another_patron"
-	ErrNotFound         = "not_found"
-	ErrNotAvailable     = "not_available"
-	ErrPickupNotAllowed = "pickup_not_allowed"
-	ErrStale            = "stale_transition"
+	ErrNotOnPullList    domain.Code = "not_on_pull_list"
+	ErrNotExpectedHere  domain.Code = "not_expected_here"
+	ErrNotChangeable    domain.Code = "not_changeable"
+	ErrNotCancellable   domain.Code = "not_cancellable"
+	ErrHeldForAnother   domain.Code = "held_for_another_patron"
+	ErrNotFound         domain.Code = "not_found"
+	ErrNotAvailable     domain.Code = "not_available"
+	ErrPickupNotAllowed domain.Code = "pickup_not_allowed"
+	ErrStale            domain.Code = "stale_transition"
+	ErrBarcodeTaken     domain.Code = "barcode_taken"
+	ErrBadRequest       domain.Code = "bad_request" // an Update whose payload no client sends (an unknown reason)
 )

@@ -196,7 +196,7 @@ func (w *holdWorkflow) locked(ctx workflow.Context, f func(lctx workflow.Context
 	out, err := f(lctx)
 	if err != nil {
 		var appErr *temporal.ApplicationError
-		if errors.As(err, &appErr) && appErr.Type() == contract.ErrStale {
+		if errors.As(err, &appErr) && appErr.Type() == string(contract.ErrStale) {
 			var st contract.HoldState
 			if lerr := workflow.ExecuteLocalActivity(lctx, a.Load, w.in.HoldID).Get(lctx, &st); lerr == nil {
 				w.apply(ctx, contract.Outcome{State: st}) // notifies if the hold turned out to be ready

@@ -108,5 +108,5 @@ func refusedForGood(err error) bool {
 		return true
 	}
 	var appErr *temporal.ApplicationError
-	return errors.As(err, &appErr) && appErr.NonRetryable() && appErr.Type() != contract.ErrStale
+	return errors.As(err, &appErr) && appErr.NonRetryable() && appErr.Type() != string(contract.ErrStale)
 }

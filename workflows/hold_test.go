@@ -134,7 +134,9 @@ func newTestEnv() *testsuite.TestWorkflowEnvironment {
 	return env
 }
 
-func refusal(code, msg string) error { return temporal.NewNonRetryableApplicationError(msg, code, nil) }
+func refusal(code domain.Code, msg string) error {
+	return temporal.NewNonRetryableApplicationError(msg, string(code), nil)
+}
 
 // step mirrors activities.step: guard on the transition counter, run do, and when it returns a status move
 // the row there and count one transition.
@@ -662,7 +664,7 @@ func TestHoldValidatorsRefuseWithoutActivity(t *testing.T) {
 		copySig   *contract.Assignment
 		update    string
 		arg       any
-		wantErr   string // "" = accepted
+		wantErr   domain.Code // "" = accepted
 		activity  string // the activity the update runs (must not run when rejected)
 		wantTrace []string
 	}{
@@ -745,7 +747,7 @@ func TestHoldValidatorsRefuseWithoutActivity(t *testing.T) {
 			got := u.get()
 			if tc.wantErr != "" {
 				require.Error(t, got.rejected, "the update must be rejected")
-				require.Equal(t, tc.wantErr, appErrType(got.rejected), "rejected with %v", got.rejected)
+				require.Equal(t, string(tc.wantErr), appErrType(got.rejected), "rejected with %v", got.rejected)
 				require.False(t, got.accepted)
 				require.Empty(t, f.callsOf(tc.activity), "a rejected update must not run its activity")
 				return

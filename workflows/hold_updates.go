@@ -12,7 +12,7 @@ import (
 // at once, without a history event, so the desk gets an immediate, precise answer. The activity checks again
 // inside its transaction, against PostgreSQL.
 
-func refusal(code, msg string) error { return temporal.NewApplicationError(msg, code) }
+func refusal(code domain.Code, msg string) error { return temporal.NewApplicationError(msg, string(code)) }
 
 func (w *holdWorkflow) validatePull(r contract.ScanRequest) error {
 	if w.st.Status != domain.StatusAwaitingPull || w.st.Barcode != r.Barcode || w.st.CopyBranch != r.Branch {
@@ -48,7 +48,7 @@ func (w *holdWorkflow) validateCancel(r contract.CancelRequest) error {
 	case r.Reason == domain.CancelPatron && !domain.PatronMayChange(w.st.Status, w.st.Origin):
 		return refusal(contract.ErrNotCancellable, "this hold cannot be cancelled online")
 	case r.Reason != domain.CancelPatron && r.Reason != domain.CancelStaff:
-		return refusal("bad_request", "unknown cancellation reason")
+		return refusal(contract.ErrBadRequest, "unknown cancellation reason")
 	}
 	return nil
 }

@@ -405,7 +405,7 @@ func TestSeriesEndsWhenEveryVolumeHasEnded(t *testing.T) {
 // new run starts; the new runs resume (Resume=true). A hold that cannot hand over (it moved on) leaves the
 // series (LeaveSeries), gets no child and gates nobody; a transient Convert failure is retried.
 func TestSeriesConvertsExistingHolds(t *testing.T) {
-	refused := temporal.NewNonRetryableApplicationError("hold cannot join a series", contract.ErrNotChangeable, nil)
+	refused := temporal.NewNonRetryableApplicationError("hold cannot join a series", string(contract.ErrNotChangeable), nil)
 	transient := errors.New("temporal unavailable")
 	h := time.Hour
 	cases := []struct {
@@ -511,7 +511,7 @@ func TestSeriesConvertsExistingHolds(t *testing.T) {
 // that length during a conversion is enough.
 func TestSeriesLeaveFailureNeverOrphansConvertedHolds(t *testing.T) {
 	env, f := newSeriesEnv(t)
-	f.convertErrs = map[int64][]error{vol2: {temporal.NewNonRetryableApplicationError("moved on", contract.ErrNotChangeable, nil)}}
+	f.convertErrs = map[int64][]error{vol2: {temporal.NewNonRetryableApplicationError("moved on", string(contract.ErrNotChangeable), nil)}}
 	f.leaveErr = errors.New("postgres unavailable")
 
 	env.ExecuteWorkflow(workflows.SeriesHoldWorkflow, contract.SeriesInput{
@@ -730,7 +730,7 @@ func TestHoldConvertUpdate(t *testing.T) {
 			trace := f.trace()
 			if tc.refused {
 				require.Error(t, got.rejected, "the conversion must be refused")
-				require.Equal(t, contract.ErrNotChangeable, appErrType(got.rejected), "refused with %v", got.rejected)
+				require.Equal(t, string(contract.ErrNotChangeable), appErrType(got.rejected), "refused with %v", got.rejected)
 				require.False(t, got.accepted, "refused by the validator")
 				require.Error(t, env.GetWorkflowError(), "the run goes on (until the test cancels it)")
 				require.Equal(t, tc.want, after.Status, "the run goes on after the refusal, unchanged")
