@@ -6,7 +6,6 @@ package api
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"time"
 
@@ -63,30 +62,7 @@ func (s *Server) addToBasket(c *gin.Context) {
 // addTitlesToBasket adds titles (raw IDs) to the patron's basket, all or nothing, as POST /api/v1/basket
 // does (and the 予約かごへ buttons of the web pages).
 func (s *Server) addTitlesToBasket(ctx context.Context, patron int64, rawIDs []string) *opError {
-	if len(rawIDs) == 0 {
-		return refused(http.StatusUnprocessableEntity, CodeInvalidRequest)
-	}
-	if len(rawIDs) > store.BasketLimit {
-		return refused(http.StatusUnprocessableEntity, CodeBasketFull)
-	}
-	ids := make([]int64, len(rawIDs))
-	for i, raw := range rawIDs {
-		id, ok := parseID(raw)
-		if !ok {
-			return refused(http.StatusNotFound, CodeNotFound)
-		}
-		ids[i] = id
-	}
-	err := store.AddToBasket(ctx, s.DB, patron, ids, store.BasketLimit)
-	switch {
-	case errors.Is(err, store.ErrBasketFull):
-		return refused(http.StatusUnprocessableEntity, CodeBasketFull)
-	case errors.Is(err, store.ErrNotHoldable):
-		return refused(http.StatusUnprocessableEntity, CodeNotHoldable)
-	case err != nil:
-		return storeError(err)
-	}
-	return nil
+	return opErr(s.lib().AddToBasket(ctx, patron, rawIDs))
 }
 
 // removeFromBasket is DELETE /api/v1/basket/{title_id}: 204 whether or not the title was in the basket;

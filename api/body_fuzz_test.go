@@ -18,6 +18,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"yoyaku/library"
 	"yoyaku/store"
 )
 
@@ -227,11 +228,11 @@ func FuzzContactBody(f *testing.F) {
 				t.Fatalf("addresses %q accepted as %q", req.Emails, got.Emails)
 			}
 			for _, a := range got.Emails {
-				if strings.Count(a, "@") != 1 || len(a) > maxEmailBytes || !utf8.ValidString(a) ||
+				if strings.Count(a, "@") != 1 || len(a) > library.MaxEmailBytes || !utf8.ValidString(a) ||
 					strings.ContainsFunc(a, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) || r == '<' || r == '>' }) {
 					t.Fatalf("address %q accepted", a)
 				}
-				if again, ok := normalizeEmail(a); !ok || again != a {
+				if again, ok := library.NormalizeEmail(a); !ok || again != a {
 					t.Fatalf("address %q normalizes to %q, %v", a, again, ok)
 				}
 			}

@@ -3,12 +3,13 @@ package api
 import (
 	"net/http"
 	"strings"
+	"yoyaku/domain"
 
 	"github.com/gin-gonic/gin"
 )
 
 // Code is a machine-readable error code; the codes of API.md are part of the contract.
-type Code string
+type Code = domain.Code
 
 // Error codes.
 const (

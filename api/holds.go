@@ -2,26 +2,21 @@ package api
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
-	"yoyaku/contract"
 	"yoyaku/domain"
+	"yoyaku/library"
 	"yoyaku/store"
 )
 
 func idString(id int64) string { return strconv.FormatInt(id, 10) }
 
 // parseID reads an opaque ID; anything that is not one of ours is simply not found.
-func parseID(s string) (int64, bool) {
-	id, err := strconv.ParseInt(s, 10, 64)
-	return id, err == nil && id > 0
-}
+func parseID(s string) (int64, bool) { return library.ParseID(s) }
 
 // HoldJSON is API.md's Hold.
 type HoldJSON struct {
@@ -124,7 +119,7 @@ type RejectedJSON struct {
 }
 
 // maxPlace bounds one placement request (the basket holds 10 titles).
-const maxPlace = 10
+const maxPlace = library.MaxPlace
 
 // placeHolds places one hold per title: each title gets its own decision, placed or rejected with a reason.
 // Placed titles leave the basket; rejected ones stay.
@@ -141,87 +136,29 @@ func (s *Server) placeHolds(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"placed": placed, "rejected": rejected})
 }
 
-// placeTitles is POST /api/v1/holds for the JSON API and the web pages alike: it checks the request
-// (1..10 titles, mode normal or series, a known pickup place) and places the titles for patron, each title
-// with its own decision (normal) or all of them as one series hold, in the order given, or none (series).
-// Rejection messages are in the request's language. A refusal of the whole request, or a failure of the
-// system, is the *opError.
+// placeTitles is POST /api/v1/holds for the JSON API and the web pages alike (library.Place); rejection
+// messages are in the request's language. A refusal of the whole request, or a failure of the system, is
+// the *opError.
 func (s *Server) placeTitles(c *gin.Context, patron int64, req placeRequest) ([]PlacedJSON, []RejectedJSON, *opError) {
-	req, oe := checkPlacement(req)
-	if oe != nil {
-		return nil, nil, oe
-	}
-	ctx := c.Request.Context()
-	if _, err := store.BranchByCode(ctx, s.DB, req.PickupBranch); err != nil {
-		return nil, nil, storeError(err)
-	}
-	if req.Mode == "series" {
-		return s.placeSeries(c, patron, req)
-	}
-	placed, rejected := []PlacedJSON{}, []RejectedJSON{}
-	seen := map[string]bool{}
-	for _, raw := range req.TitleIDs {
-		if seen[raw] {
-			continue
-		}
-		seen[raw] = true
-		titleID, ok := parseID(raw)
-		if !ok {
-			rejected = append(rejected, RejectedJSON{TitleID: raw, Reason: CodeNotFound, Message: message(c, CodeNotFound)})
-			continue
-		}
-		h, code, err := s.place(ctx, store.Placement{PatronID: patron, TitleID: titleID, Pickup: req.PickupBranch, Origin: "web",
-			Limits: store.Limits{Total: s.Cfg.HoldLimitTotal, AV: s.Cfg.HoldLimitAV}})
-		if err != nil {
-			return nil, nil, internalError(err)
-		}
-		if code != "" {
-			rejected = append(rejected, RejectedJSON{TitleID: raw, Reason: code, Message: message(c, code)})
-			continue
-		}
-		placed = append(placed, PlacedJSON{HoldID: idString(h.ID), TitleID: raw, Status: string(h.Shown())})
-	}
-	return placed, rejected, nil
-}
-
-// checkPlacement checks a placement without the database: 1..10 titles, mode normal (the default) or
-// series; the pickup place is trimmed (whether it exists is placeTitles' to check).
-func checkPlacement(req placeRequest) (placeRequest, *opError) {
-	if req.Mode == "" {
-		req.Mode = "normal"
-	}
-	req.PickupBranch = strings.TrimSpace(req.PickupBranch)
-	if len(req.TitleIDs) == 0 || len(req.TitleIDs) > maxPlace || (req.Mode != "normal" && req.Mode != "series") {
-		return req, refused(http.StatusUnprocessableEntity, CodeInvalidRequest)
-	}
-	return req, nil
-}
-
-// place records one hold and starts its workflow. A refusal comes back as a code; only failures of the
-// system are errors.
-func (s *Server) place(ctx context.Context, p store.Placement) (store.HoldView, Code, error) {
-	id, err := store.PlaceHold(ctx, s.DB, p)
-	if code := placementCode(err); code != "" {
-		return store.HoldView{}, code, nil
-	}
+	placed, rejected, err := s.lib().Place(c.Request.Context(), library.Placement{PatronID: patron, TitleIDs: req.TitleIDs,
+		Pickup: req.PickupBranch, Mode: req.Mode})
 	if err != nil {
-		return store.HoldView{}, "", err
+		return nil, nil, opErr(err)
 	}
-	if err := s.startHold(ctx, id, p.TitleID, p.Pickup, p.Origin); err != nil {
-		s.Log.ErrorContext(ctx, "start hold workflow", "hold", id, "err", err)
-		// Without its workflow the hold would never move: take it back and say so.
-		if derr := store.DeleteUnstartedHold(context.WithoutCancel(ctx), s.DB, id); derr != nil {
-			return store.HoldView{}, "", errors.Join(err, derr)
-		}
-		return store.HoldView{}, CodeUnavailable, nil
+	pj, rj := make([]PlacedJSON, len(placed)), make([]RejectedJSON, len(rejected))
+	for i, p := range placed {
+		pj[i] = PlacedJSON{HoldID: idString(p.Hold.ID), TitleID: p.TitleID, Status: string(p.Hold.Shown())}
 	}
-	if p.Origin == "web" && p.TitleID != 0 {
-		if _, err := s.DB.ExecContext(ctx, `DELETE FROM basket_items WHERE patron_id = $1 AND title_id = $2`, p.PatronID, p.TitleID); err != nil {
-			return store.HoldView{}, "", err
-		}
+	for i, r := range rejected {
+		rj[i] = RejectedJSON{TitleID: r.TitleID, Reason: r.Code, Message: message(c, r.Code)}
 	}
-	h, err := store.GetHold(ctx, s.DB, id, 0)
-	return h, "", err
+	return pj, rj, nil
+}
+
+// checkPlacement checks a placement without the database (library.CheckPlacement).
+func checkPlacement(req placeRequest) (placeRequest, *opError) {
+	p, err := library.CheckPlacement(library.Placement{TitleIDs: req.TitleIDs, Pickup: req.PickupBranch, Mode: req.Mode})
+	return placeRequest{TitleIDs: p.TitleIDs, PickupBranch: p.Pickup, Mode: p.Mode}, opErr(err)
 }
 
 func (s *Server) listHolds(c *gin.Context) {
@@ -249,15 +186,8 @@ func (s *Server) ownHold(c *gin.Context) (store.HoldView, bool) {
 
 // findOwnHold reads the patron's own hold by its (raw) ID; another patron's is not found.
 func (s *Server) findOwnHold(ctx context.Context, raw string, patron int64) (store.HoldView, *opError) {
-	id, ok := parseID(raw)
-	if !ok {
-		return store.HoldView{}, refused(http.StatusNotFound, CodeNotFound)
-	}
-	h, err := store.GetHold(ctx, s.DB, id, patron)
-	if err != nil {
-		return store.HoldView{}, storeError(err)
-	}
-	return h, nil
+	h, err := s.lib().OwnHold(ctx, raw, patron)
+	return h, opErr(err)
 }
 
 func (s *Server) getHold(c *gin.Context) {
@@ -291,14 +221,7 @@ func (s *Server) checkPickup(c *gin.Context, h store.HoldView, branch string) bo
 
 // pickupAllowed refuses an unknown branch or one where the hold's format cannot be picked up.
 func (s *Server) pickupAllowed(ctx context.Context, h store.HoldView, branch string) *opError {
-	b, err := store.BranchByCode(ctx, s.DB, strings.TrimSpace(branch))
-	if err != nil {
-		return storeError(err)
-	}
-	if !domain.CanPickUp(b.Kind, domain.Format(h.Format.String)) {
-		return refused(http.StatusUnprocessableEntity, CodePickupNotAllowed)
-	}
-	return nil
+	return opErr(s.lib().PickupAllowed(ctx, h, branch))
 }
 
 func (s *Server) changePickup(c *gin.Context) {
@@ -318,17 +241,9 @@ func (s *Server) changePickup(c *gin.Context) {
 }
 
 // changeOwnPickup changes the pickup place of the patron's own hold h (PATCH /api/v1/holds/{id} and the
-// 予約情報変更 page): the place must take the hold's format, and the hold's workflow decides whether the
-// hold can still be changed online (409 not_changeable).
+// 予約情報変更 page).
 func (s *Server) changeOwnPickup(ctx context.Context, h store.HoldView, branch string) *opError {
-	branch = strings.TrimSpace(branch)
-	if oe := s.pickupAllowed(ctx, h, branch); oe != nil {
-		return oe
-	}
-	if _, err := s.updateHold(ctx, h.ID, contract.UpdateChangePickup, contract.PickupRequest{Branch: branch}); err != nil {
-		return workflowError(err)
-	}
-	return nil
+	return opErr(s.lib().ChangePickup(ctx, h, branch, 0))
 }
 
 func (s *Server) cancelHold(c *gin.Context) {
@@ -347,16 +262,12 @@ func (s *Server) cancelHold(c *gin.Context) {
 // cancelOwnHold asks the workflow of the patron's own hold h to cancel it (POST /api/v1/holds/{id}/cancel
 // and the 予約取消 page) and returns the hold as the request left it: 取消申込.
 func (s *Server) cancelOwnHold(ctx context.Context, h store.HoldView) (HoldJSON, *opError) {
-	res, err := s.updateHold(ctx, h.ID, contract.UpdateCancel, contract.CancelRequest{Reason: domain.CancelPatron})
+	h, status, err := s.lib().CancelOwn(ctx, h)
 	if err != nil {
-		return HoldJSON{}, workflowError(err)
-	}
-	h, err = store.GetHold(ctx, s.DB, h.ID, h.PatronID)
-	if err != nil {
-		return HoldJSON{}, storeError(err)
+		return HoldJSON{}, opErr(err)
 	}
 	j := holdJSON(h)
-	if res.Status == domain.StatusCancelRequested && h.Status == domain.StatusCancelled {
+	if status == domain.StatusCancelRequested && h.Status == domain.StatusCancelled {
 		// The answer is the request's state: 取消申込. Approval may already have followed (see GET).
 		j.Status, j.StatusLabel = string(domain.StatusCancelRequested), domain.Label(domain.StatusCancelRequested, "")
 		j.CancelledAt, j.CancelReason = nil, nil

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"yoyaku/library"
 	"yoyaku/store"
 )
 
@@ -145,7 +146,7 @@ func contactWanted(req contactRequest) (store.Contact, *opError) {
 			if strings.TrimSpace(e) == "" {
 				continue
 			}
-			addr, ok := normalizeEmail(e)
+			addr, ok := library.NormalizeEmail(e)
 			if !ok {
 				return store.Contact{}, refused(http.StatusUnprocessableEntity, CodeInvalidEmail)
 			}

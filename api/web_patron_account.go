@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"yoyaku/library"
 	"yoyaku/store"
 )
 
@@ -114,7 +115,7 @@ func (s *Server) accountConfirm(c *gin.Context) {
 	switch req.Method {
 	case store.ContactEmail:
 		for i, e := range req.Emails {
-			addr, ok := normalizeEmail(e)
+			addr, ok := library.NormalizeEmail(e)
 			if !ok {
 				s.renderAccount(c, http.StatusUnprocessableEntity, &req, patronError(c, CodeInvalidEmail))
 				return

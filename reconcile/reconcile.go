@@ -15,7 +15,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"yoyaku/contract"
-	"yoyaku/holdstart"
+	"yoyaku/library"
 )
 
 // Grace is how long a placement may take to start its workflow before the reconciler steps in.
@@ -30,7 +30,7 @@ type Result struct {
 // Once starts the workflow of every hold still in 予約申込 after Grace without one, and of every series hold
 // whose volumes are all still in 予約申込 (its start never happened). A run that failed before approving is
 // replaced. Starts that fail are reported together; the others still happen.
-func Once(ctx context.Context, db *sqlx.DB, tc client.Client, s holdstart.Settings) (Result, error) {
+func Once(ctx context.Context, db *sqlx.DB, tc client.Client, s library.Settings) (Result, error) {
 	var r Result
 	var errs []error
 	s.AfterFailure = true // a hold still at its first transition whose run failed gets a new run
@@ -50,11 +50,11 @@ func Once(ctx context.Context, db *sqlx.DB, tc client.Client, s holdstart.Settin
 		if h.TitleID != nil {
 			title = *h.TitleID
 		}
-		err := holdstart.StartHold(ctx, tc, s, holdstart.Hold{ID: h.ID, TitleID: title, Pickup: h.Pickup, Origin: h.Origin})
+		err := library.StartHold(ctx, tc, s, library.Hold{ID: h.ID, TitleID: title, Pickup: h.Pickup, Origin: h.Origin})
 		switch {
 		case err == nil:
 			r.Holds = append(r.Holds, h.ID)
-		case !holdstart.AlreadyStarted(err):
+		case !library.AlreadyStarted(err):
 			// one hold that cannot start must not keep the later ones waiting
 			errs = append(errs, fmt.Errorf("start hold %d: %w", h.ID, err))
 		}
@@ -71,11 +71,11 @@ func Once(ctx context.Context, db *sqlx.DB, tc client.Client, s holdstart.Settin
 			FROM holds WHERE series_hold_id = $1 ORDER BY series_seq`, id); err != nil {
 			return r, fmt.Errorf("reconcile: volumes of series hold %d: %w", id, err)
 		}
-		err := holdstart.StartSeries(ctx, tc, s, id, vols, false)
+		err := library.StartSeries(ctx, tc, s, id, vols, false)
 		switch {
 		case err == nil:
 			r.Series = append(r.Series, id)
-		case !holdstart.AlreadyStarted(err):
+		case !library.AlreadyStarted(err):
 			errs = append(errs, fmt.Errorf("start series hold %d: %w", id, err))
 		}
 	}
@@ -87,7 +87,7 @@ func Once(ctx context.Context, db *sqlx.DB, tc client.Client, s holdstart.Settin
 
 // Loop runs Once every interval until ctx ends. A pass that fails (PostgreSQL or Temporal restarting) is
 // logged and tried again at the next tick.
-func Loop(ctx context.Context, db *sqlx.DB, tc client.Client, s holdstart.Settings, every time.Duration, log *slog.Logger) {
+func Loop(ctx context.Context, db *sqlx.DB, tc client.Client, s library.Settings, every time.Duration, log *slog.Logger) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {

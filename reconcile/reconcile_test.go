@@ -8,9 +8,9 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"yoyaku/contract"
-	"yoyaku/holdstart"
 	"yoyaku/internal/seed"
 	"yoyaku/internal/testenv"
+	"yoyaku/library"
 	"yoyaku/reconcile"
 	"yoyaku/store"
 )
@@ -63,7 +63,7 @@ func TestOnceStartsWhatACrashLeftUnstarted(t *testing.T) {
 	db.MustExec(`UPDATE series_holds SET created_at = now() - interval '2 minutes'`)
 
 	// No worker polls this queue: the workflows are started and wait, which is all the reconciler does.
-	s := holdstart.Settings{TaskQueue: "reconcile-" + t.Name()}
+	s := library.Settings{TaskQueue: "reconcile-" + t.Name()}
 	r, err := reconcile.Once(ctx, db, tc, s)
 	if err != nil {
 		t.Fatal(err)

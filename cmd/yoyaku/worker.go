@@ -9,7 +9,7 @@ import (
 
 	"yoyaku/activities"
 	"yoyaku/config"
-	"yoyaku/holdstart"
+	"yoyaku/library"
 	"yoyaku/mailer"
 	"yoyaku/reconcile"
 	"yoyaku/worker"
@@ -37,7 +37,7 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger, _ []str
 	// Placements a crashed API left without their workflow are started here (see package reconcile).
 	rctx, stopReconcile := context.WithCancel(ctx)
 	defer stopReconcile()
-	go reconcile.Loop(rctx, c.db, tc, holdstart.Settings{TaskQueue: cfg.TaskQueue, CancelApprovalDelay: cfg.CancelApprovalDelay},
+	go reconcile.Loop(rctx, c.db, tc, library.Settings{TaskQueue: cfg.TaskQueue, CancelApprovalDelay: cfg.CancelApprovalDelay},
 		reconcileEvery, log)
 
 	mux := http.NewServeMux()

@@ -1,8 +1,9 @@
-// Package holdstart starts the workflow of a hold or of a series hold once its rows are committed: the API
-// right after a placement, and the reconciler for placements whose start a crash cut short. The workflow ID
-// is the hold's, so a second start of the same hold fails with an "already started" error and nothing runs
+package library
+
+// Starting workflows: the workflow of a hold or of a series hold starts once its rows are committed, right
+// after a placement, or by the reconciler for placements whose start a crash cut short. The workflow ID is
+// the hold's, so a second start of the same hold fails with an "already started" error and nothing runs
 // twice.
-package holdstart
 
 import (
 	"context"
@@ -17,6 +18,7 @@ import (
 
 	"yoyaku/contract"
 	"yoyaku/domain"
+	"yoyaku/store"
 	"yoyaku/workflows"
 )
 
@@ -86,4 +88,56 @@ func StartSeries(ctx context.Context, tc client.Client, s Settings, seriesID int
 func AlreadyStarted(err error) bool {
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	return errors.As(err, &started)
+}
+
+// settings are the service's start settings.
+func (s *Service) settings() Settings {
+	return Settings{TaskQueue: s.Cfg.TaskQueue, CancelApprovalDelay: s.Cfg.CancelApprovalDelay}
+}
+
+// startHold starts the workflow of a freshly placed hold. The ID is the hold's, so a second start fails.
+func (s *Service) startHold(ctx context.Context, h Hold) error {
+	ctx, cancel := context.WithTimeout(ctx, temporalTimeout)
+	defer cancel()
+	return StartHold(ctx, s.Temporal, s.settings(), h)
+}
+
+// startSeries starts the series workflow, which runs the volumes' hold workflows as its children.
+func (s *Service) startSeries(ctx context.Context, seriesID int64, vols []store.SeriesVolume, convert bool) error {
+	ctx, cancel := context.WithTimeout(ctx, temporalTimeout)
+	defer cancel()
+	var volumes []contract.Volume
+	for _, v := range vols {
+		volumes = append(volumes, contract.Volume{HoldID: v.HoldID, TitleID: v.TitleID, Pickup: v.Pickup})
+	}
+	return StartSeries(ctx, s.Temporal, s.settings(), seriesID, volumes, convert)
+}
+
+// updateHold sends an Update to a hold's workflow and waits for its result; errors are classified
+// (fromWorkflow).
+func (s *Service) updateHold(ctx context.Context, holdID int64, name string, arg any) (contract.UpdateResult, error) {
+	ctx, cancel := context.WithTimeout(ctx, temporalTimeout)
+	defer cancel()
+	h, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID:   contract.HoldWorkflowID(holdID),
+		UpdateName:   name,
+		Args:         []any{arg},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		// The hold exists (callers read it first) but its workflow has ended: the hold is closed.
+		if name == contract.UpdateCancel {
+			return contract.UpdateResult{}, refuse(contract.ErrNotCancellable)
+		}
+		return contract.UpdateResult{}, refuse(contract.ErrNotChangeable)
+	}
+	if err != nil {
+		return contract.UpdateResult{}, fromWorkflow(err)
+	}
+	var res contract.UpdateResult
+	if err := h.Get(ctx, &res); err != nil {
+		return contract.UpdateResult{}, fromWorkflow(err)
+	}
+	return res, nil
 }

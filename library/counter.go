@@ -1,0 +1,63 @@
+package library
+
+import (
+	"context"
+	"strings"
+
+	"yoyaku/contract"
+	"yoyaku/domain"
+	"yoyaku/store"
+)
+
+// CounterHold is a hold taken at the counter (窓口予約) for the patron with a library card: for a title in
+// the catalogue (TitleID), or a request for one the library does not own (Request), which is
+// investigated (調査中).
+type CounterHold struct {
+	CardNumber string
+	TitleID    string
+	Pickup     string
+	Request    *TitleRequest
+}
+
+// TitleRequest describes a title the library does not own, asked for at the counter.
+type TitleRequest struct {
+	Title  string
+	Author string
+	ISBN   string
+}
+
+// PlaceCounterHold places a counter hold for staff.
+func (s *Service) PlaceCounterHold(ctx context.Context, req CounterHold, staff int64) (store.HoldView, error) {
+	card, err := domain.NormalizeCardNumber(req.CardNumber)
+	if err != nil {
+		return store.HoldView{}, refuse(CodeInvalidCardNumber)
+	}
+	patron, _, err := store.PatronByCard(ctx, s.DB, card)
+	if err != nil {
+		return store.HoldView{}, FromStore(err)
+	}
+	p := store.Placement{PatronID: patron, Pickup: strings.TrimSpace(req.Pickup), Origin: "counter", PlacedBy: staff,
+		Limits: s.limits()}
+	switch {
+	case req.TitleID != "" && req.Request == nil:
+		id, ok := ParseID(req.TitleID)
+		if !ok {
+			return store.HoldView{}, refuse(contract.ErrNotFound)
+		}
+		p.TitleID = id
+	case req.TitleID == "" && req.Request != nil && strings.TrimSpace(req.Request.Title) != "" && len(req.Request.Title) <= 500 &&
+		len(req.Request.Author) <= 200 && len(req.Request.ISBN) <= 20:
+		p.Request = &store.Request{Title: strings.TrimSpace(req.Request.Title), Author: strings.TrimSpace(req.Request.Author),
+			ISBN: strings.TrimSpace(req.Request.ISBN)}
+	default:
+		return store.HoldView{}, refuse(CodeInvalidRequest)
+	}
+	h, code, err := s.place(ctx, p)
+	if err != nil {
+		return store.HoldView{}, err
+	}
+	if code != "" {
+		return store.HoldView{}, refuse(code)
+	}
+	return h, nil
+}
