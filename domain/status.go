@@ -72,12 +72,9 @@ func Label(shown Status, reason CancelReason) string {
 	return labels[shown]
 }
 
-// Open reports whether a hold in status s is still alive (not cancelled and not handed over).
+// Open reports whether a hold in status s is still alive (not cancelled and not handed over); an open hold
+// counts against the patron's hold limits (取消申込 still counts). store's openHold is the same rule in SQL.
 func (s Status) Open() bool { return s != StatusCancelled && s != StatusFulfilled && s != "" }
-
-// CountsAgainstLimit reports whether a hold in status s counts against the patron's hold limits:
-// from placement until pick-up or approved cancellation (取消申込 still counts).
-func (s Status) CountsAgainstLimit() bool { return s.Open() }
 
 // PatronMayChange reports whether a patron may change the pickup place of, or cancel, a hold online: only
 // holds placed online, and not once the copy is travelling or on the hold shelf (the patron must then
