@@ -193,28 +193,6 @@ func SearchTitles(ctx context.Context, db *sqlx.DB, q SearchQuery) (SearchResult
 	return res, nil
 }
 
-// readOnly runs f in a read-only transaction, one snapshot for the count and the rows. Parallel workers
-// and JIT compilation cost more than they save on queries that stop after a page; work_mem keeps bitmaps
-// exact (a lossy page would make PostgreSQL recheck, that is compute search_grams for, each of its rows).
-func readOnly(ctx context.Context, db *sqlx.DB, f func(tx *sqlx.Tx) error) error {
-	tx, err := db.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead})
-	if err != nil {
-		return fmt.Errorf("store: search: %w", err)
-	}
-	defer func() { _ = tx.Rollback() }()
-	if _, err := tx.ExecContext(ctx, `SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off;
-		SET LOCAL work_mem = '16MB'`); err != nil {
-		return fmt.Errorf("store: search: %w", err)
-	}
-	if err := f(tx); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("store: search: %w", err)
-	}
-	return nil
-}
-
 // search is a query compiled to SQL fragments over "titles t". A fragment adds its arguments when it is
 // rendered into a statement, so that each statement numbers (and sends) only the arguments it uses.
 type search struct {

@@ -15,6 +15,10 @@ import (
 	"yoyaku/domain"
 )
 
+// OpenHold is the SQL condition of a hold that is not closed (domain.Status.Open). Qualify it for an alias
+// by prefixing the alias: "h." + OpenHold.
+const OpenHold = `status NOT IN ('cancelled', 'fulfilled')`
+
 // Placement refusals, one per rejection code of API.md.
 var (
 	ErrLimitExceeded    = errors.New("hold_limit_exceeded")
