@@ -507,14 +507,14 @@ const summarySelect = `
 	       t.series_id, sr.name AS series_name, t.volume, t.reference_only, t.url,
 	       c.total AS copies_total, c.available AS copies_available,
 	       (SELECT count(*) FROM holds h
-	        WHERE h.title_id = t.id AND h.status NOT IN ('cancelled', 'fulfilled') AND h.item_barcode IS NULL) AS holds_queued
+	        WHERE h.title_id = t.id AND h.`+OpenHold+` AND h.item_barcode IS NULL) AS holds_queued
 	FROM titles t
 	LEFT JOIN series sr ON sr.id = t.series_id
 	CROSS JOIN LATERAL (
 	    SELECT count(*) AS total,
 	           count(*) FILTER (WHERE i.status = 'on_shelf' AND NOT EXISTS (
 	               SELECT 1 FROM holds h
-	               WHERE h.item_barcode = i.barcode AND h.status NOT IN ('cancelled', 'fulfilled'))) AS available
+	               WHERE h.item_barcode = i.barcode AND h.`+OpenHold+`)) AS available
 	    FROM items i WHERE i.title_id = t.id AND i.status <> 'withdrawn') c`
 
 // titleSummaries reads the titles of ids, in that order, in one query.
@@ -555,7 +555,7 @@ func GetTitle(ctx context.Context, db *sqlx.DB, id int64) (TitleDetail, error) {
 			SELECT i.barcode, i.home_branch AS branch, b.name AS branch_name,
 			       CASE WHEN i.status = 'on_shelf' AND EXISTS (
 			                SELECT 1 FROM holds h
-			                WHERE h.item_barcode = i.barcode AND h.status NOT IN ('cancelled', 'fulfilled')) THEN 'set_aside'
+			                WHERE h.item_barcode = i.barcode AND h.`+OpenHold+`) THEN 'set_aside'
 			            WHEN i.status = 'on_shelf' AND t.reference_only THEN 'reference_only'
 			            WHEN i.status = 'on_shelf' THEN 'available'
 			            WHEN i.status = 'hold_shelf' THEN 'on_hold_shelf'

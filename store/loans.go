@@ -60,7 +60,7 @@ func LendFree(ctx context.Context, db *sqlx.DB, barcode string, patronID int64, 
 		}
 		var ok bool
 		err = tx.GetContext(ctx, &ok, `SELECT i.status IN ('on_shelf', 'hold_shelf') AND NOT EXISTS (
-				SELECT 1 FROM holds h WHERE h.item_barcode = i.barcode AND h.status NOT IN ('cancelled', 'fulfilled'))
+				SELECT 1 FROM holds h WHERE h.item_barcode = i.barcode AND h.`+OpenHold+`)
 			FROM items i WHERE i.barcode = $1 FOR UPDATE`, barcode)
 		if err != nil {
 			return fmt.Errorf("store: copy %s: %w", barcode, err)
@@ -69,9 +69,8 @@ func LendFree(ctx context.Context, db *sqlx.DB, barcode string, patronID int64, 
 			return ErrNotLendable
 		}
 		// A copy from an expired hold's shelf leaves the shelf now.
-		if _, err := tx.ExecContext(ctx, `UPDATE holds SET shelf_cleared_at = now()
-			WHERE item_barcode = $1 AND cancel_reason = 'expired' AND shelf_cleared_at IS NULL`, barcode); err != nil {
-			return fmt.Errorf("store: clear shelf %s: %w", barcode, err)
+		if err := ClearExpiredShelf(ctx, tx, barcode); err != nil {
+			return err
 		}
 		due, err = Lend(ctx, tx, barcode, patronID, branch, today)
 		return err

@@ -3,6 +3,7 @@ package check
 import (
 	"context"
 	"fmt"
+	"yoyaku/store"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -10,9 +11,6 @@ import (
 
 // The rules PostgreSQL alone can answer. A hold whose last transition, or a copy whose last change, is younger
 // than the settling time (Options.Settle) is still moving and is not judged.
-
-// open is the SQL condition of a hold that is not closed.
-const open = `status NOT IN ('cancelled', 'fulfilled')`
 
 // queuedSince is when hold h last became 順番待ち/返却待ち ('queued'): from then on it is eligible for a copy.
 // A queued → queued transition (a pickup change while waiting) does not restart the wait.
@@ -28,7 +26,7 @@ func copyShared(ctx context.Context, db *sqlx.DB, _ Options, r *Report) error {
 		Holds   pq.Int64Array `db:"holds"`
 	}
 	err := db.SelectContext(ctx, &rows, `SELECT item_barcode, array_agg(id ORDER BY id) AS holds FROM holds
-		WHERE item_barcode IS NOT NULL AND `+open+` GROUP BY item_barcode HAVING count(*) > 1 ORDER BY item_barcode`)
+		WHERE item_barcode IS NOT NULL AND `+store.OpenHold+` GROUP BY item_barcode HAVING count(*) > 1 ORDER BY item_barcode`)
 	if err != nil {
 		return fmt.Errorf("check copies set aside: %w", err)
 	}
@@ -125,7 +123,7 @@ func idleCopies(ctx context.Context, db *sqlx.DB, o Options, r *Report) error {
 			  AND `+queuedSince+` < now() - make_interval(secs => $1)
 			ORDER BY h.placed_at, h.id LIMIT 1) w ON true
 		WHERE i.status = 'on_shelf' AND i.updated_at < now() - make_interval(secs => $1)
-		  AND NOT EXISTS (SELECT 1 FROM holds x WHERE x.item_barcode = i.barcode AND x.`+open+`)
+		  AND NOT EXISTS (SELECT 1 FROM holds x WHERE x.item_barcode = i.barcode AND x.`+store.OpenHold+`)
 		ORDER BY i.barcode`, settle)
 	if err != nil {
 		return fmt.Errorf("check idle copies: %w", err)
@@ -155,10 +153,10 @@ func limits(ctx context.Context, db *sqlx.DB, o Options, r *Report) error {
 		SELECT h.patron_id, count(*) AS total, count(*) FILTER (WHERE t.format IN ('cd', 'video', 'dvd')) AS av,
 			array_agg(h.id ORDER BY h.id) AS holds,
 			COALESCE(array_agg(h.title_id ORDER BY h.title_id) FILTER (WHERE h.title_id IN (
-				SELECT d.title_id FROM holds d WHERE d.patron_id = h.patron_id AND d.`+open+`
+				SELECT d.title_id FROM holds d WHERE d.patron_id = h.patron_id AND d.`+store.OpenHold+`
 				GROUP BY d.title_id HAVING count(*) > 1)), '{}') AS twice
 		FROM holds h LEFT JOIN titles t ON t.id = h.title_id
-		WHERE h.`+open+`
+		WHERE h.`+store.OpenHold+`
 		GROUP BY h.patron_id
 		HAVING count(*) > $1 OR count(*) FILTER (WHERE t.format IN ('cd', 'video', 'dvd')) > $2
 			OR count(h.title_id) > count(DISTINCT h.title_id)
@@ -247,7 +245,7 @@ func stuck(ctx context.Context, db *sqlx.DB, o Options, r *Report) error {
 	err := db.SelectContext(ctx, &rows, `
 		SELECT h.id, CASE
 			WHEN h.status = 'requested' THEN 'placed at ' || h.placed_at || ' and never approved'
-			WHEN h.pending_copy IS NOT NULL AND h.pending_at < now() - make_interval(secs => $1) AND h.status NOT IN ('cancelled', 'fulfilled')
+			WHEN h.pending_copy IS NOT NULL AND h.pending_at < now() - make_interval(secs => $1) AND h.`+store.OpenHold+`
 				THEN 'copy ' || (h.pending_copy->>'Barcode') || ' (' || (h.pending_copy->>'Kind') || ') was given to it at ' || h.pending_at || ' and its workflow never applied it'
 			WHEN h.status = 'queued' AND h.item_barcode IS NOT NULL THEN 'a copy was set aside at ' || h.assigned_at || ' but the hold never took it'
 			WHEN h.status IN ('queued', 'awaiting_pull') THEN 'its set-aside copy is ' || i.status || ', not on a shelf'
@@ -257,7 +255,7 @@ func stuck(ctx context.Context, db *sqlx.DB, o Options, r *Report) error {
 		FROM holds h LEFT JOIN items i ON i.barcode = h.item_barcode
 		WHERE `+settled+` AND (
 			h.status = 'requested'
-			OR (h.pending_copy IS NOT NULL AND h.pending_at < now() - make_interval(secs => $1) AND h.status NOT IN ('cancelled', 'fulfilled'))
+			OR (h.pending_copy IS NOT NULL AND h.pending_at < now() - make_interval(secs => $1) AND h.`+store.OpenHold+`)
 			OR (h.status = 'queued' AND h.item_barcode IS NOT NULL AND h.assigned_at < now() - make_interval(secs => $1))
 			OR (h.status IN ('queued', 'awaiting_pull') AND i.status <> 'on_shelf' AND i.updated_at < now() - make_interval(secs => $1))
 			OR (h.status = 'cancel_requested' AND h.cancel_requested_at < now() - make_interval(secs => $1 + $2))

@@ -18,6 +18,7 @@ import (
 
 	"yoyaku/contract"
 	"yoyaku/domain"
+	"yoyaku/store"
 )
 
 // callTimeout bounds each call to Temporal.
@@ -86,7 +87,7 @@ func workflowsMatch(ctx context.Context, db *sqlx.DB, tc client.Client, o Option
 		Status  domain.Status `db:"status"`
 		Settled bool          `db:"settled"`
 	}
-	if err := db.SelectContext(ctx, &rows, `SELECT h.id, h.status, `+settled+` AS settled FROM holds h WHERE h.`+open+` ORDER BY h.id`, settle); err != nil {
+	if err := db.SelectContext(ctx, &rows, `SELECT h.id, h.status, `+settled+` AS settled FROM holds h WHERE h.`+store.OpenHold+` ORDER BY h.id`, settle); err != nil {
 		return fmt.Errorf("open holds: %w", err)
 	}
 	r.OpenHolds = len(rows)
@@ -203,7 +204,7 @@ func seriesMatch(ctx context.Context, db *sqlx.DB, tc client.Client, o Options, 
 		Holds   pq.Int64Array `db:"holds"`
 	}
 	err = db.SelectContext(ctx, &rows, `
-		SELECT s.id, bool_or(h.`+open+`) AS open, array_agg(h.id ORDER BY h.series_seq) AS holds,
+		SELECT s.id, bool_or(h.`+store.OpenHold+`) AS open, array_agg(h.id ORDER BY h.series_seq) AS holds,
 			bool_and(`+settled+`) AS settled
 		FROM series_holds s JOIN holds h ON h.series_hold_id = s.id
 		GROUP BY s.id ORDER BY s.id`, o.Settle.Seconds())
