@@ -133,7 +133,7 @@ func (r *staffTitleRequest) validate() (t newTitle, code Code) {
 		t.url = sql.NullString{String: u, Valid: true}
 	}
 	if r.ISBN != "" {
-		isbn, ok := normalizeISBN(r.ISBN)
+		isbn, ok := domain.NormalizeISBN(r.ISBN)
 		if !ok {
 			return t, CodeInvalidISBN
 		}
@@ -183,30 +183,6 @@ func validURL(s string) bool {
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" &&
 		// titles.url requires the scheme in lower case.
 		(strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://"))
-}
-
-// normalizeISBN removes hyphens and spaces (any width) and checks what is left is an ISBN-13 (13 digits)
-// or an ISBN-10 (10 digits, or 9 digits and X). A blank ISBN is valid and gives "".
-func normalizeISBN(s string) (string, bool) {
-	var b strings.Builder
-	for _, r := range norm.NFKC.String(s) {
-		switch {
-		case r == '-' || r == '‐' || r == '−' || r == '–' || r == '—' || r == 'ー' || r == ' ' || r == '\t':
-		case r >= '0' && r <= '9', r == 'X', r == 'x':
-			b.WriteRune(r)
-		default:
-			return "", false
-		}
-	}
-	isbn := strings.ToUpper(b.String())
-	x := strings.IndexByte(isbn, 'X')
-	switch {
-	case isbn == "":
-		return "", true
-	case len(isbn) == 13 && x < 0, len(isbn) == 10 && (x < 0 || x == 9):
-		return isbn, true
-	}
-	return "", false
 }
 
 // --- patrons --------------------------------------------------------------------------------------------
