@@ -252,7 +252,7 @@ func (a *Activities) Cancel(ctx context.Context, in contract.CancelInput) (contr
 			if err != nil {
 				return "", err
 			}
-			if ok { // a note gone (its request was given up) is no reason to fail
+			if ok { // a note gone (its request was given up) is no reason to fail: the hold closes without it
 				note = &text
 			}
 		case in.Note != "": // an Update sent before notes were kept in hold_notes
