@@ -2,7 +2,6 @@ package activities
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 
@@ -15,21 +14,11 @@ import (
 
 // RegisterCopy adds a new copy on the shelf of its branch (idempotent for the same barcode and title).
 func (a *Activities) RegisterCopy(ctx context.Context, in contract.NewCopyInput) error {
-	res, err := a.DB.ExecContext(ctx, `INSERT INTO items (barcode, title_id, home_branch, location_branch)
-		VALUES ($1, $2, $3, $3) ON CONFLICT (barcode) DO NOTHING`, in.Barcode, in.TitleID, in.Branch)
-	if err != nil {
-		return fmt.Errorf("register copy %s: %w", in.Barcode, err)
+	err := store.RegisterCopy(ctx, a.DB, in.Barcode, in.TitleID, in.Branch)
+	if errors.Is(err, store.ErrBarcodeTaken) {
+		return refuse(contract.ErrBarcodeTaken, "barcode %s belongs to another title", in.Barcode)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		var titleID int64
-		if err := a.DB.GetContext(ctx, &titleID, `SELECT title_id FROM items WHERE barcode = $1`, in.Barcode); err != nil {
-			return fmt.Errorf("register copy %s: %w", in.Barcode, err)
-		}
-		if titleID != in.TitleID {
-			return refuse(contract.ErrBarcodeTaken, "barcode %s belongs to another title", in.Barcode)
-		}
-	}
-	return nil
+	return err
 }
 
 // Checkin handles a copy scanned in at a branch: a return closes its loan. The answer says what staff do
@@ -37,7 +26,7 @@ func (a *Activities) RegisterCopy(ctx context.Context, in contract.NewCopyInput)
 // of its title (on this branch's hold shelf, or in transit to the hold's pickup place), or back on the shelf.
 func (a *Activities) Checkin(ctx context.Context, in contract.CheckinInput) (contract.CheckinResult, error) {
 	var res contract.CheckinResult
-	err := a.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := store.InTx(ctx, a.DB, func(tx *sqlx.Tx) error {
 		res = contract.CheckinResult{}
 		titleID, err := store.CopyTitle(ctx, tx, in.Barcode)
 		if errors.Is(err, store.ErrNoSuchCopy) {
@@ -49,18 +38,18 @@ func (a *Activities) Checkin(ctx context.Context, in contract.CheckinInput) (con
 		if err := store.LockTitle(ctx, tx, titleID); err != nil {
 			return err
 		}
-		var itemStatus string
-		if err := tx.GetContext(ctx, &itemStatus, `SELECT status FROM items WHERE barcode = $1 FOR UPDATE`, in.Barcode); err != nil {
+		item, err := store.LockCopy(ctx, tx, in.Barcode)
+		if err != nil {
 			return fmt.Errorf("checkin %s: %w", in.Barcode, err)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE loans SET returned_at = now() WHERE barcode = $1 AND returned_at IS NULL`, in.Barcode); err != nil {
-			return fmt.Errorf("return %s: %w", in.Barcode, err)
+		if err := store.ReturnLoan(ctx, tx, in.Barcode); err != nil {
+			return err
 		}
-		var holder holdRow
-		err = tx.GetContext(ctx, &holder, `SELECT `+holdColumns+` FROM holds h LEFT JOIN items i ON i.barcode = h.item_barcode
-			WHERE h.item_barcode = $1 AND h.status NOT IN ('cancelled', 'fulfilled') FOR UPDATE OF h`, in.Barcode)
-		switch {
-		case err == nil:
+		holder, held, err := store.LockHolder(ctx, tx, in.Barcode)
+		if err != nil {
+			return fmt.Errorf("checkin %s: %w", in.Barcode, err)
+		}
+		if held {
 			res.Routing, res.Next = routeHeld(holder, in.Branch)
 			if res.Next != nil {
 				if err := pend(ctx, tx, res.Next); err != nil {
@@ -69,23 +58,19 @@ func (a *Activities) Checkin(ctx context.Context, in contract.CheckinInput) (con
 			}
 			if holder.Status != domain.StatusInTransit {
 				// a copy of a hold that is not travelling is where it was scanned
-				if _, err := tx.ExecContext(ctx, `UPDATE items SET location_branch = $2, updated_at = now() WHERE barcode = $1`, in.Barcode, in.Branch); err != nil {
+				if err := store.MoveCopy(ctx, tx, in.Barcode, in.Branch); err != nil {
 					return fmt.Errorf("checkin %s: %w", in.Barcode, err)
 				}
 			}
 			return nil
-		case !errors.Is(err, sql.ErrNoRows):
-			return fmt.Errorf("checkin %s: %w", in.Barcode, err)
 		}
-		if itemStatus == "withdrawn" {
+		if item.Status == "withdrawn" {
 			return refuse(contract.ErrNotAvailable, "copy %s is withdrawn", in.Barcode)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE items SET status = 'on_shelf', location_branch = $2, updated_at = now() WHERE barcode = $1`,
-			in.Barcode, in.Branch); err != nil {
+		if err := store.ShelveAt(ctx, tx, in.Barcode, in.Branch); err != nil {
 			return fmt.Errorf("checkin %s: %w", in.Barcode, err)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE holds SET shelf_cleared_at = now()
-			WHERE item_barcode = $1 AND cancel_reason = 'expired' AND shelf_cleared_at IS NULL`, in.Barcode); err != nil {
+		if err := store.ClearExpiredShelf(ctx, tx, in.Barcode); err != nil {
 			return fmt.Errorf("checkin %s: %w", in.Barcode, err)
 		}
 		next, err := offer(ctx, tx, titleID, in.Barcode, in.Branch, contract.CopySecured, 0)
@@ -97,8 +82,8 @@ func (a *Activities) Checkin(ctx context.Context, in contract.CheckinInput) (con
 			return nil
 		}
 		res.Next = next
-		var pickup string
-		if err := tx.GetContext(ctx, &pickup, `SELECT pickup_branch FROM holds WHERE id = $1`, next.HoldID); err != nil {
+		pickup, err := store.HoldPickup(ctx, tx, next.HoldID)
+		if err != nil {
 			return fmt.Errorf("checkin %s: %w", in.Barcode, err)
 		}
 		res.Routing = route(next.HoldID, pickup, in.Branch)
@@ -115,7 +100,7 @@ func route(holdID int64, pickup, at string) contract.Routing {
 }
 
 // routeHeld answers for a copy that already belongs to an open hold.
-func routeHeld(h holdRow, at string) (contract.Routing, *contract.Assignment) {
+func routeHeld(h store.HoldRow, at string) (contract.Routing, *contract.Assignment) {
 	r := route(h.ID, h.Pickup, at)
 	switch h.Status {
 	case domain.StatusQueued, domain.StatusAwaitingPull:

@@ -2,7 +2,6 @@ package activities
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -20,17 +19,17 @@ import (
 
 // Load reads the hold's current state (after a stale transition, or when a workflow starts).
 func (a *Activities) Load(ctx context.Context, holdID int64) (contract.HoldState, error) {
-	h, err := readHold(ctx, a.DB, holdID)
+	h, err := store.ReadHold(ctx, a.DB, holdID)
 	if err != nil {
 		return contract.HoldState{}, err
 	}
-	return h.state(), nil
+	return holdState(h), nil
 }
 
 // Approve takes a placed hold out of 予約申込: a counter request for a title the library does not own is
 // investigated; otherwise the hold takes a free copy if nobody waits before it, or joins the queue.
 func (a *Activities) Approve(ctx context.Context, s contract.Step) (contract.Outcome, error) {
-	return a.step(ctx, s, "approve", "system", func(tx *sqlx.Tx, h holdRow, out *contract.Outcome) (domain.Status, error) {
+	return a.step(ctx, s, "approve", "system", func(tx *sqlx.Tx, h store.HoldRow, out *contract.Outcome) (domain.Status, error) {
 		if h.Status != domain.StatusRequested {
 			return "", nil
 		}
@@ -46,16 +45,16 @@ func (a *Activities) Approve(ctx context.Context, s contract.Step) (contract.Out
 
 // queueOrTake serves h from a free copy when no earlier hold waits, and queues it otherwise (a free copy then
 // goes to the earliest waiting hold, which keeps the queue first come, first served).
-func (a *Activities) queueOrTake(ctx context.Context, tx *sqlx.Tx, h holdRow, out *contract.Outcome) (domain.Status, error) {
+func (a *Activities) queueOrTake(ctx context.Context, tx *sqlx.Tx, h store.HoldRow, out *contract.Outcome) (domain.Status, error) {
 	titleID := h.TitleID.Int64
-	barcode, branch, free, err := freeCopy(ctx, tx, titleID, h.Pickup)
+	barcode, branch, free, err := store.FreeCopy(ctx, tx, titleID, h.Pickup)
 	if err != nil {
 		return "", err
 	}
 	if !free {
 		return domain.StatusQueued, nil
 	}
-	if _, earlier, err := nextWaiting(ctx, tx, titleID, h.ID); err != nil {
+	if _, earlier, err := store.NextWaiting(ctx, tx, titleID, h.ID); err != nil {
 		return "", err
 	} else if earlier {
 		if out.Next, err = offer(ctx, tx, titleID, barcode, branch, contract.CopyAssigned, h.ID); err != nil {
@@ -63,7 +62,7 @@ func (a *Activities) queueOrTake(ctx context.Context, tx *sqlx.Tx, h holdRow, ou
 		}
 		return domain.StatusQueued, nil
 	}
-	if err := assign(ctx, tx, h.ID, barcode); err != nil {
+	if err := store.Assign(ctx, tx, h.ID, barcode); err != nil {
 		return "", err
 	}
 	return domain.StatusAwaitingPull, nil
@@ -74,7 +73,7 @@ func (a *Activities) queueOrTake(ctx context.Context, tx *sqlx.Tx, h holdRow, ou
 // overtaken by events change nothing.
 func (a *Activities) ApplyCopy(ctx context.Context, in contract.CopyInput) (contract.Outcome, error) {
 	as := in.Assignment
-	return a.step(ctx, in.Step, "copy:"+string(as.Kind), "system", func(tx *sqlx.Tx, h holdRow, out *contract.Outcome) (domain.Status, error) {
+	return a.step(ctx, in.Step, "copy:"+string(as.Kind), "system", func(tx *sqlx.Tx, h store.HoldRow, out *contract.Outcome) (domain.Status, error) {
 		if err := applied(ctx, tx, as); err != nil {
 			return "", err
 		}
@@ -94,34 +93,31 @@ func (a *Activities) ApplyCopy(ctx context.Context, in contract.CopyInput) (cont
 }
 
 // secure: staff hold the copy at branch. At the pickup branch it goes on the hold shelf; elsewhere it travels.
-func secure(ctx context.Context, tx *sqlx.Tx, h holdRow, branch string, out *contract.Outcome) (domain.Status, error) {
+func secure(ctx context.Context, tx *sqlx.Tx, h store.HoldRow, branch string, out *contract.Outcome) (domain.Status, error) {
 	barcode := h.ItemBarcode.String
 	// If the copy sat on the hold shelf for an expired hold, taking it clears that shelf entry.
-	if _, err := tx.ExecContext(ctx, `UPDATE holds SET shelf_cleared_at = now()
-		WHERE item_barcode = $1 AND cancel_reason = 'expired' AND shelf_cleared_at IS NULL`, barcode); err != nil {
-		return "", fmt.Errorf("clear shelf %s: %w", barcode, err)
+	if err := store.ClearExpiredShelf(ctx, tx, barcode); err != nil {
+		return "", err
 	}
 	if branch == h.Pickup {
 		out.Routing = &contract.Routing{Action: contract.RouteHoldShelf, HoldID: h.ID}
 		return arrive(ctx, tx, h, out)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE items SET status = 'in_transit', location_branch = $2, updated_at = now() WHERE barcode = $1`,
-		barcode, branch); err != nil {
-		return "", fmt.Errorf("send %s: %w", barcode, err)
+	if err := store.SendCopy(ctx, tx, barcode, branch); err != nil {
+		return "", err
 	}
 	out.Routing = &contract.Routing{Action: contract.RouteTransit, HoldID: h.ID, ToBranch: h.Pickup}
 	return domain.StatusInTransit, nil
 }
 
 // arrive puts the hold's copy on the pickup branch's hold shelf: the hold is ready.
-func arrive(ctx context.Context, tx *sqlx.Tx, h holdRow, out *contract.Outcome) (domain.Status, error) {
+func arrive(ctx context.Context, tx *sqlx.Tx, h store.HoldRow, out *contract.Outcome) (domain.Status, error) {
 	barcode := h.ItemBarcode.String
-	if _, err := tx.ExecContext(ctx, `UPDATE items SET status = 'hold_shelf', location_branch = $2, updated_at = now() WHERE barcode = $1`,
-		barcode, h.Pickup); err != nil {
-		return "", fmt.Errorf("shelve %s: %w", barcode, err)
+	if err := store.PutOnHoldShelf(ctx, tx, barcode, h.Pickup); err != nil {
+		return "", err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE holds SET ready_at = now(), contact_date = NULL, pickup_deadline = NULL WHERE id = $1`, h.ID); err != nil {
-		return "", fmt.Errorf("ready hold %d: %w", h.ID, err)
+	if err := store.MarkReady(ctx, tx, h.ID); err != nil {
+		return "", err
 	}
 	if out.Routing == nil {
 		out.Routing = &contract.Routing{Action: contract.RouteHoldShelf, HoldID: h.ID}
@@ -130,7 +126,7 @@ func arrive(ctx context.Context, tx *sqlx.Tx, h holdRow, out *contract.Outcome) 
 }
 
 // pullable checks that the scan is of the copy set aside for h, on the shelf of branch.
-func pullable(h holdRow, barcode, branch string) error {
+func pullable(h store.HoldRow, barcode, branch string) error {
 	if h.Status != domain.StatusAwaitingPull || h.ItemBarcode.String != barcode || h.CopyBranch.String != branch {
 		return refuse(contract.ErrNotOnPullList, "copy %s is not on %s's pull list for hold %d", barcode, branch, h.ID)
 	}
@@ -139,7 +135,7 @@ func pullable(h holdRow, barcode, branch string) error {
 
 // Pull: staff secured the set-aside copy from the shelf.
 func (a *Activities) Pull(ctx context.Context, in contract.ScanInput) (contract.Outcome, error) {
-	return a.step(ctx, in.Step, "pull", staffActor(in.StaffID), func(tx *sqlx.Tx, h holdRow, out *contract.Outcome) (domain.Status, error) {
+	return a.step(ctx, in.Step, "pull", staffActor(in.StaffID), func(tx *sqlx.Tx, h store.HoldRow, out *contract.Outcome) (domain.Status, error) {
 		if err := pullable(h, in.Barcode, in.Branch); err != nil {
 			return "", err
 		}
@@ -149,20 +145,20 @@ func (a *Activities) Pull(ctx context.Context, in contract.ScanInput) (contract.
 
 // Missing: the set-aside copy is not on the shelf. It is marked missing and the hold looks for another copy.
 func (a *Activities) Missing(ctx context.Context, in contract.ScanInput) (contract.Outcome, error) {
-	return a.step(ctx, in.Step, "missing", staffActor(in.StaffID), func(tx *sqlx.Tx, h holdRow, out *contract.Outcome) (domain.Status, error) {
+	return a.step(ctx, in.Step, "missing", staffActor(in.StaffID), func(tx *sqlx.Tx, h store.HoldRow, out *contract.Outcome) (domain.Status, error) {
 		if err := pullable(h, in.Barcode, in.Branch); err != nil {
 			return "", err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE items SET status = 'missing', updated_at = now() WHERE barcode = $1`, in.Barcode); err != nil {
-			return "", fmt.Errorf("missing %s: %w", in.Barcode, err)
+		if err := store.MarkMissing(ctx, tx, in.Barcode); err != nil {
+			return "", err
 		}
 		return a.lostCopy(ctx, tx, h)
 	})
 }
 
 // lostCopy re-targets a hold whose set-aside copy is gone.
-func (a *Activities) lostCopy(ctx context.Context, tx *sqlx.Tx, h holdRow) (domain.Status, error) {
-	if err := unassign(ctx, tx, h.ID); err != nil {
+func (a *Activities) lostCopy(ctx context.Context, tx *sqlx.Tx, h store.HoldRow) (domain.Status, error) {
+	if err := store.Unassign(ctx, tx, h.ID); err != nil {
 		return "", err
 	}
 	found, err := retarget(ctx, tx, h)
@@ -177,7 +173,7 @@ func (a *Activities) lostCopy(ctx context.Context, tx *sqlx.Tx, h holdRow) (doma
 
 // Receive: a travelling copy arrived at the pickup branch.
 func (a *Activities) Receive(ctx context.Context, in contract.ScanInput) (contract.Outcome, error) {
-	return a.step(ctx, in.Step, "receive", staffActor(in.StaffID), func(tx *sqlx.Tx, h holdRow, out *contract.Outcome) (domain.Status, error) {
+	return a.step(ctx, in.Step, "receive", staffActor(in.StaffID), func(tx *sqlx.Tx, h store.HoldRow, out *contract.Outcome) (domain.Status, error) {
 		if h.Status != domain.StatusInTransit || h.ItemBarcode.String != in.Barcode || h.Pickup != in.Branch {
 			return "", refuse(contract.ErrNotExpectedHere, "copy %s is not expected at %s", in.Barcode, in.Branch)
 		}
@@ -189,7 +185,7 @@ func (a *Activities) Receive(ctx context.Context, in contract.ScanInput) (contra
 // straight from the shelf when the patron found the set-aside copy there). To another patron it is only
 // possible for a copy still on the open shelf (a walk-in borrower took it): the hold then looks for another copy.
 func (a *Activities) Checkout(ctx context.Context, in contract.CheckoutInput) (contract.Outcome, error) {
-	return a.step(ctx, in.Step, "checkout", staffActor(in.StaffID), func(tx *sqlx.Tx, h holdRow, out *contract.Outcome) (domain.Status, error) {
+	return a.step(ctx, in.Step, "checkout", staffActor(in.StaffID), func(tx *sqlx.Tx, h store.HoldRow, out *contract.Outcome) (domain.Status, error) {
 		if h.ItemBarcode.String != in.Barcode {
 			return "", refuse(contract.ErrNotAvailable, "copy %s is not this hold's", in.Barcode)
 		}
@@ -213,9 +209,8 @@ func (a *Activities) Checkout(ctx context.Context, in contract.CheckoutInput) (c
 			return "", err
 		}
 		out.Loan = &contract.Loan{Barcode: in.Barcode, DueDate: due.Format(time.DateOnly)}
-		// status and fulfilled_at change in one statement: a CHECK ties them together
-		if _, err := tx.ExecContext(ctx, `UPDATE holds SET status = 'fulfilled', fulfilled_at = now() WHERE id = $1`, h.ID); err != nil {
-			return "", fmt.Errorf("fulfil hold %d: %w", h.ID, err)
+		if err := store.MarkFulfilled(ctx, tx, h.ID); err != nil {
+			return "", err
 		}
 		return domain.StatusFulfilled, nil
 	})
@@ -223,12 +218,12 @@ func (a *Activities) Checkout(ctx context.Context, in contract.CheckoutInput) (c
 
 // RequestCancel records a patron's cancellation request (取消申込); the workflow approves it next.
 func (a *Activities) RequestCancel(ctx context.Context, in contract.CancelInput) (contract.Outcome, error) {
-	return a.step(ctx, in.Step, "cancel_request", "patron", func(tx *sqlx.Tx, h holdRow, out *contract.Outcome) (domain.Status, error) {
+	return a.step(ctx, in.Step, "cancel_request", "patron", func(tx *sqlx.Tx, h store.HoldRow, out *contract.Outcome) (domain.Status, error) {
 		if !domain.PatronMayChange(h.Status, h.Origin) {
 			return "", refuse(contract.ErrNotCancellable, "hold %d cannot be cancelled online (%s, %s)", h.ID, h.Status, h.Origin)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE holds SET cancel_requested_at = now() WHERE id = $1`, h.ID); err != nil {
-			return "", fmt.Errorf("cancel request %d: %w", h.ID, err)
+		if err := store.MarkCancelRequested(ctx, tx, h.ID); err != nil {
+			return "", err
 		}
 		return domain.StatusCancelRequested, nil
 	})
@@ -241,7 +236,7 @@ func (a *Activities) Cancel(ctx context.Context, in contract.CancelInput) (contr
 	if in.Reason == domain.CancelPatron {
 		actor = "patron"
 	}
-	return a.step(ctx, in.Step, "cancel:"+string(in.Reason), actor, func(tx *sqlx.Tx, h holdRow, out *contract.Outcome) (domain.Status, error) {
+	return a.step(ctx, in.Step, "cancel:"+string(in.Reason), actor, func(tx *sqlx.Tx, h store.HoldRow, out *contract.Outcome) (domain.Status, error) {
 		switch {
 		case !h.Status.Open():
 			return "", refuse(contract.ErrNotCancellable, "hold %d is already %s", h.ID, h.Status)
@@ -253,21 +248,18 @@ func (a *Activities) Cancel(ctx context.Context, in contract.CancelInput) (contr
 		var note *string
 		switch {
 		case in.NoteID != 0:
-			var text string
-			err := tx.GetContext(ctx, &text, `SELECT note FROM hold_notes WHERE id = $1 AND hold_id = $2`, in.NoteID, h.ID)
-			switch {
-			case err == nil:
+			text, ok, err := store.HoldNote(ctx, tx, h.ID, in.NoteID)
+			if err != nil {
+				return "", err
+			}
+			if ok { // a note gone (its request was given up) is no reason to fail: the hold closes without it
 				note = &text
-			case !errors.Is(err, sql.ErrNoRows): // a note gone (its request was given up) is no reason to fail
-				return "", fmt.Errorf("note %d of hold %d: %w", in.NoteID, h.ID, err)
 			}
 		case in.Note != "": // an Update sent before notes were kept in hold_notes
 			note = &in.Note
 		}
-		// status and the cancellation columns change in one statement: a CHECK ties them together
-		if _, err := tx.ExecContext(ctx, `UPDATE holds SET status = 'cancelled', cancelled_at = now(), cancel_reason = $2, cancel_note = $3 WHERE id = $1`,
-			h.ID, in.Reason, note); err != nil {
-			return "", fmt.Errorf("cancel hold %d: %w", h.ID, err)
+		if err := store.MarkCancelled(ctx, tx, h.ID, in.Reason, note); err != nil {
+			return "", err
 		}
 		// Closed first, so that its copy can be set aside for the next hold.
 		var err error
@@ -281,29 +273,29 @@ func (a *Activities) Cancel(ctx context.Context, in contract.CancelInput) (contr
 // ChangePickup moves the pickup place. A hold whose copy is set aside on a shelf takes a free copy at the
 // new place when there is one, and its old copy goes to the next waiting hold.
 func (a *Activities) ChangePickup(ctx context.Context, in contract.PickupInput) (contract.Outcome, error) {
-	return a.step(ctx, in.Step, "pickup", staffActor(in.StaffID), func(tx *sqlx.Tx, h holdRow, out *contract.Outcome) (domain.Status, error) {
+	return a.step(ctx, in.Step, "pickup", staffActor(in.StaffID), func(tx *sqlx.Tx, h store.HoldRow, out *contract.Outcome) (domain.Status, error) {
 		if in.StaffID == 0 && !domain.PatronMayChange(h.Status, h.Origin) {
 			return "", refuse(contract.ErrNotChangeable, "hold %d cannot be changed online (%s, %s)", h.ID, h.Status, h.Origin)
 		}
 		if in.StaffID != 0 && (!h.Status.Open() || h.Status == domain.StatusReady) {
 			return "", refuse(contract.ErrNotChangeable, "hold %d is %s", h.ID, h.Status)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE holds SET pickup_branch = $2 WHERE id = $1`, h.ID, in.Branch); err != nil {
-			return "", fmt.Errorf("change pickup of %d: %w", h.ID, err)
+		if err := store.SetPickup(ctx, tx, h.ID, in.Branch); err != nil {
+			return "", err
 		}
 		old := h
 		h.Pickup = in.Branch
 		if h.Status != domain.StatusAwaitingPull || h.CopyBranch.String == in.Branch {
 			return h.Status, nil
 		}
-		barcode, branch, ok, err := freeCopy(ctx, tx, h.TitleID.Int64, in.Branch)
+		barcode, branch, ok, err := store.FreeCopy(ctx, tx, h.TitleID.Int64, in.Branch)
 		if err != nil || !ok || branch != in.Branch {
 			return h.Status, err // no copy at the new place: the set-aside one will travel there
 		}
-		if err := unassign(ctx, tx, h.ID); err != nil {
+		if err := store.Unassign(ctx, tx, h.ID); err != nil {
 			return "", err
 		}
-		if err := assign(ctx, tx, h.ID, barcode); err != nil {
+		if err := store.Assign(ctx, tx, h.ID, barcode); err != nil {
 			return "", err
 		}
 		if out.Next, err = offer(ctx, tx, h.TitleID.Int64, old.ItemBarcode.String, old.CopyBranch.String, contract.CopyAssigned, h.ID); err != nil {
@@ -315,7 +307,7 @@ func (a *Activities) ChangePickup(ctx context.Context, in contract.PickupInput) 
 
 // Order: staff ordered the requested title from a bookseller (選書中).
 func (a *Activities) Order(ctx context.Context, in contract.StaffInput) (contract.Outcome, error) {
-	return a.step(ctx, in.Step, "order", staffActor(in.StaffID), func(tx *sqlx.Tx, h holdRow, out *contract.Outcome) (domain.Status, error) {
+	return a.step(ctx, in.Step, "order", staffActor(in.StaffID), func(tx *sqlx.Tx, h store.HoldRow, out *contract.Outcome) (domain.Status, error) {
 		if h.Status != domain.StatusInvestigating {
 			return "", refuse(contract.ErrNotChangeable, "hold %d is %s, not investigating", h.ID, h.Status)
 		}
@@ -325,12 +317,12 @@ func (a *Activities) Order(ctx context.Context, in contract.StaffInput) (contrac
 
 // ILL: staff arranged an inter-library loan; the hold stays 調査中 and can never join a series.
 func (a *Activities) ILL(ctx context.Context, in contract.StaffInput) (contract.Outcome, error) {
-	return a.step(ctx, in.Step, "ill", staffActor(in.StaffID), func(tx *sqlx.Tx, h holdRow, out *contract.Outcome) (domain.Status, error) {
+	return a.step(ctx, in.Step, "ill", staffActor(in.StaffID), func(tx *sqlx.Tx, h store.HoldRow, out *contract.Outcome) (domain.Status, error) {
 		if h.Status != domain.StatusInvestigating || h.Origin != "counter" {
 			return "", refuse(contract.ErrNotChangeable, "hold %d is %s, not an investigated counter hold", h.ID, h.Status)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE holds SET ill = true WHERE id = $1`, h.ID); err != nil {
-			return "", fmt.Errorf("ill %d: %w", h.ID, err)
+		if err := store.MarkILL(ctx, tx, h.ID); err != nil {
+			return "", err
 		}
 		return domain.StatusInvestigating, nil
 	})
@@ -339,7 +331,7 @@ func (a *Activities) ILL(ctx context.Context, in contract.StaffInput) (contract.
 // Arrived links an investigated or ordered counter hold to the copy that came for it (a purchase or an
 // ILL copy): the copy is registered and goes to this hold, on the hold shelf or in transit.
 func (a *Activities) Arrived(ctx context.Context, in contract.ArrivedInput) (contract.Outcome, error) {
-	return a.step(ctx, in.Step, "arrived", staffActor(in.StaffID), func(tx *sqlx.Tx, h holdRow, out *contract.Outcome) (domain.Status, error) {
+	return a.step(ctx, in.Step, "arrived", staffActor(in.StaffID), func(tx *sqlx.Tx, h store.HoldRow, out *contract.Outcome) (domain.Status, error) {
 		if h.Status != domain.StatusInvestigating && h.Status != domain.StatusOnOrder {
 			return "", refuse(contract.ErrNotChangeable, "hold %d is %s", h.ID, h.Status)
 		}
@@ -349,14 +341,13 @@ func (a *Activities) Arrived(ctx context.Context, in contract.ArrivedInput) (con
 		if err := store.LockTitle(ctx, tx, in.TitleID); err != nil {
 			return "", err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE holds SET title_id = $2 WHERE id = $1`, h.ID, in.TitleID); err != nil {
-			return "", fmt.Errorf("link hold %d to title %d: %w", h.ID, in.TitleID, err)
+		if err := store.LinkTitle(ctx, tx, h.ID, in.TitleID); err != nil {
+			return "", err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO items (barcode, title_id, home_branch, location_branch) VALUES ($1, $2, $3, $3)`,
-			in.Barcode, in.TitleID, in.Branch); err != nil {
-			return "", fmt.Errorf("register copy %s: %w", in.Barcode, err)
+		if err := store.AddArrivedCopy(ctx, tx, in.Barcode, in.TitleID, in.Branch); err != nil {
+			return "", err
 		}
-		if err := assign(ctx, tx, h.ID, in.Barcode); err != nil {
+		if err := store.Assign(ctx, tx, h.ID, in.Barcode); err != nil {
 			return "", err
 		}
 		h.TitleID.Int64, h.TitleID.Valid = in.TitleID, true
@@ -374,15 +365,11 @@ func (a *Activities) today() time.Time {
 // keeps failing waits on it (a regular activity that Temporal's server retries) instead of retrying the
 // transition in its own history; it changes nothing.
 func (a *Activities) AwaitHold(ctx context.Context, holdID int64) (int, error) {
-	tx, err := a.DB.BeginTxx(ctx, nil)
+	err := store.TryHoldLocks(ctx, a.DB, holdID)
+	if errors.Is(err, store.ErrNoSuchHold) {
+		err = notFound(holdID)
+	}
 	if err != nil {
-		return 0, fmt.Errorf("await hold %d: begin: %w", holdID, err)
-	}
-	defer func() { _ = tx.Rollback() }() // nothing is written: only the locks are tried
-	if _, err := tx.ExecContext(ctx, `SET LOCAL lock_timeout = '10s'`); err != nil {
-		return 0, fmt.Errorf("await hold %d: %w", holdID, err)
-	}
-	if _, err := loadHold(ctx, tx, holdID); err != nil {
 		return 0, fmt.Errorf("await hold %d: %w", holdID, err)
 	}
 	return int(activity.GetInfo(ctx).Attempt), nil

@@ -11,6 +11,7 @@ import (
 
 	"yoyaku/contract"
 	"yoyaku/domain"
+	"yoyaku/store"
 )
 
 // Series holds (シリーズ予約): volumes are provided one by one, in order. A volume is gated — 準備中, skipped
@@ -18,15 +19,13 @@ import (
 // its own place in its own queue: it leaves 準備中 with its original placement time.
 
 // gated reports whether h must wait for an earlier volume of its series.
-func gated(ctx context.Context, tx *sqlx.Tx, h holdRow) (bool, error) {
+func gated(ctx context.Context, tx *sqlx.Tx, h store.HoldRow) (bool, error) {
 	if !h.SeriesID.Valid || h.SeriesSeq.Int64 <= 1 {
 		return false, nil
 	}
-	var waiting bool
-	err := tx.GetContext(ctx, &waiting, `SELECT EXISTS (SELECT 1 FROM holds WHERE series_hold_id = $1 AND series_seq < $2
-		AND status NOT IN ('ready', 'fulfilled', 'cancelled'))`, h.SeriesID.Int64, h.SeriesSeq.Int64)
+	waiting, err := store.SeriesGated(ctx, tx, h.SeriesID.Int64, h.SeriesSeq.Int64)
 	if err != nil {
-		return false, fmt.Errorf("series gate of hold %d: %w", h.ID, err)
+		return false, fmt.Errorf("hold %d: %w", h.ID, err)
 	}
 	return waiting, nil
 }
@@ -34,7 +33,7 @@ func gated(ctx context.Context, tx *sqlx.Tx, h holdRow) (bool, error) {
 // Proceed lets a 準備中 volume go on once every earlier volume is ready, picked up or cancelled: it takes a
 // free copy when nobody waits before it in its title's queue, or waits at its original place.
 func (a *Activities) Proceed(ctx context.Context, s contract.Step) (contract.Outcome, error) {
-	return a.step(ctx, s, "proceed", "system", func(tx *sqlx.Tx, h holdRow, out *contract.Outcome) (domain.Status, error) {
+	return a.step(ctx, s, "proceed", "system", func(tx *sqlx.Tx, h store.HoldRow, out *contract.Outcome) (domain.Status, error) {
 		if h.Status != domain.StatusPreparing {
 			return "", nil
 		}
@@ -49,7 +48,7 @@ func (a *Activities) Proceed(ctx context.Context, s contract.Step) (contract.Out
 // existing holds). It reconciles what happened during the hand-over — a copy assigned while no run was
 // listening — and gates the volume: a later volume gives its set-aside copy to the next hold and waits.
 func (a *Activities) Resume(ctx context.Context, s contract.Step) (contract.Outcome, error) {
-	return a.step(ctx, s, "resume", "system", func(tx *sqlx.Tx, h holdRow, out *contract.Outcome) (domain.Status, error) {
+	return a.step(ctx, s, "resume", "system", func(tx *sqlx.Tx, h store.HoldRow, out *contract.Outcome) (domain.Status, error) {
 		if h.Status != domain.StatusQueued && h.Status != domain.StatusAwaitingPull {
 			return "", nil
 		}
@@ -112,8 +111,5 @@ func (a *Activities) Convert(ctx context.Context, in contract.ConvertInput) erro
 
 // LeaveSeries takes a hold out of its series (it could not hand over its workflow): it goes on alone.
 func (a *Activities) LeaveSeries(ctx context.Context, holdID int64) error {
-	if _, err := a.DB.ExecContext(ctx, `UPDATE holds SET series_hold_id = NULL, series_seq = NULL WHERE id = $1`, holdID); err != nil {
-		return fmt.Errorf("hold %d leaves its series: %w", holdID, err)
-	}
-	return nil
+	return store.LeaveSeries(ctx, a.DB, holdID)
 }

@@ -100,7 +100,7 @@ func (r Title) check() (t store.NewTitle, code domain.Code) {
 		t.URL = sql.NullString{String: u, Valid: true}
 	}
 	if r.ISBN != "" {
-		isbn, ok := NormalizeISBN(r.ISBN)
+		isbn, ok := domain.NormalizeISBN(r.ISBN)
 		if !ok {
 			return t, CodeInvalidISBN
 		}
@@ -232,30 +232,6 @@ func validURL(s string) bool {
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" &&
 		// titles.url requires the scheme in lower case.
 		(strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://"))
-}
-
-// NormalizeISBN removes hyphens and spaces (any width) and checks what is left is an ISBN-13 (13 digits)
-// or an ISBN-10 (10 digits, or 9 digits and X). A blank ISBN is valid and gives "".
-func NormalizeISBN(s string) (string, bool) {
-	var b strings.Builder
-	for _, r := range norm.NFKC.String(s) {
-		switch {
-		case r == '-' || r == '‐' || r == '−' || r == '–' || r == '—' || r == 'ー' || r == ' ' || r == '\t':
-		case r >= '0' && r <= '9', r == 'X', r == 'x':
-			b.WriteRune(r)
-		default:
-			return "", false
-		}
-	}
-	isbn := strings.ToUpper(b.String())
-	x := strings.IndexByte(isbn, 'X')
-	switch {
-	case isbn == "":
-		return "", true
-	case len(isbn) == 13 && x < 0, len(isbn) == 10 && (x < 0 || x == 9):
-		return isbn, true
-	}
-	return "", false
 }
 
 // emailPattern is what patron_emails.address allows; net/mail alone also accepts a@localhost and quoted

@@ -16,6 +16,7 @@ import (
 
 	"yoyaku/contract"
 	"yoyaku/library"
+	"yoyaku/store"
 )
 
 // Grace is how long a placement may take to start its workflow before the reconciler steps in.
@@ -34,23 +35,16 @@ func Once(ctx context.Context, db *sqlx.DB, tc client.Client, s library.Settings
 	var r Result
 	var errs []error
 	s.AfterFailure = true // a hold still at its first transition whose run failed gets a new run
-	var holds []struct {
-		ID      int64  `db:"id"`
-		TitleID *int64 `db:"title_id"`
-		Pickup  string `db:"pickup_branch"`
-		Origin  string `db:"origin"`
-	}
-	if err := db.SelectContext(ctx, &holds, `SELECT id, title_id, pickup_branch, origin FROM holds
-		WHERE status = 'requested' AND series_hold_id IS NULL AND transition = 0 AND placed_at < now() - make_interval(secs => $1)
-		ORDER BY placed_at, id`, Grace.Seconds()); err != nil {
-		return r, fmt.Errorf("reconcile: stranded holds: %w", err)
+	holds, err := store.StrandedHolds(ctx, db, Grace)
+	if err != nil {
+		return r, fmt.Errorf("reconcile: %w", err)
 	}
 	for _, h := range holds {
 		var title int64
 		if h.TitleID != nil {
 			title = *h.TitleID
 		}
-		err := library.StartHold(ctx, tc, s, library.Hold{ID: h.ID, TitleID: title, Pickup: h.Pickup, Origin: h.Origin})
+		err = library.StartHold(ctx, tc, s, library.Hold{ID: h.ID, TitleID: title, Pickup: h.Pickup, Origin: h.Origin})
 		switch {
 		case err == nil:
 			r.Holds = append(r.Holds, h.ID)
@@ -59,19 +53,20 @@ func Once(ctx context.Context, db *sqlx.DB, tc client.Client, s library.Settings
 			errs = append(errs, fmt.Errorf("start hold %d: %w", h.ID, err))
 		}
 	}
-	var series []int64
-	if err := db.SelectContext(ctx, &series, `SELECT s.id FROM series_holds s JOIN holds h ON h.series_hold_id = s.id
-		WHERE s.created_at < now() - make_interval(secs => $1)
-		GROUP BY s.id HAVING bool_and(h.status = 'requested' AND h.transition = 0) ORDER BY s.id`, Grace.Seconds()); err != nil {
-		return r, fmt.Errorf("reconcile: stranded series holds: %w", err)
+	series, err := store.StrandedSeries(ctx, db, Grace)
+	if err != nil {
+		return r, fmt.Errorf("reconcile: %w", err)
 	}
 	for _, id := range series {
-		var vols []contract.Volume
-		if err := db.SelectContext(ctx, &vols, `SELECT id AS holdid, title_id AS titleid, pickup_branch AS pickup
-			FROM holds WHERE series_hold_id = $1 ORDER BY series_seq`, id); err != nil {
-			return r, fmt.Errorf("reconcile: volumes of series hold %d: %w", id, err)
+		sv, err := store.SeriesVolumes(ctx, db, id)
+		if err != nil {
+			return r, fmt.Errorf("reconcile: %w", err)
 		}
-		err := library.StartSeries(ctx, tc, s, id, vols, false)
+		vols := make([]contract.Volume, len(sv))
+		for i, v := range sv {
+			vols[i] = contract.Volume{HoldID: v.HoldID, TitleID: v.TitleID, Pickup: v.Pickup}
+		}
+		err = library.StartSeries(ctx, tc, s, id, vols, false)
 		switch {
 		case err == nil:
 			r.Series = append(r.Series, id)

@@ -39,7 +39,6 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
-	"golang.org/x/text/unicode/norm"
 
 	"yoyaku/domain"
 )
@@ -193,28 +192,6 @@ func SearchTitles(ctx context.Context, db *sqlx.DB, q SearchQuery) (SearchResult
 	return res, nil
 }
 
-// readOnly runs f in a read-only transaction, one snapshot for the count and the rows. Parallel workers
-// and JIT compilation cost more than they save on queries that stop after a page; work_mem keeps bitmaps
-// exact (a lossy page would make PostgreSQL recheck, that is compute search_grams for, each of its rows).
-func readOnly(ctx context.Context, db *sqlx.DB, f func(tx *sqlx.Tx) error) error {
-	tx, err := db.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead})
-	if err != nil {
-		return fmt.Errorf("store: search: %w", err)
-	}
-	defer func() { _ = tx.Rollback() }()
-	if _, err := tx.ExecContext(ctx, `SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off;
-		SET LOCAL work_mem = '16MB'`); err != nil {
-		return fmt.Errorf("store: search: %w", err)
-	}
-	if err := f(tx); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("store: search: %w", err)
-	}
-	return nil
-}
-
 // search is a query compiled to SQL fragments over "titles t". A fragment adds its arguments when it is
 // rendered into a statement, so that each statement numbers (and sends) only the arguments it uses.
 type search struct {
@@ -301,11 +278,11 @@ func buildSearch(q SearchQuery) (*search, error) {
 	}
 	for _, t := range qTerms {
 		c := sqlf("t.search_text LIKE %s", param(likeContains(t), ""))
-		if isbns := isbnForms(t); len(isbns) > 0 { // 10 or 13 characters: no grams
+		if isbns := domain.ISBNForms(t); len(isbns) > 0 { // 10 or 13 characters: no grams
 			c = sqlf("(t.isbn = ANY(%s) OR %s)", param(pq.Array(isbns), "text[]"), c)
 		}
 		s.where = append(s.where, c)
-		if len(isbnForms(t)) == 0 {
+		if len(domain.ISBNForms(t)) == 0 {
 			// Each gram of t is in the title part (positive) or elsewhere (negative).
 			for _, g := range termCodes(t) {
 				s.assist = append(s.assist, grams("&&", []int64{g, -g}))
@@ -402,11 +379,11 @@ func isbnCondition(raw string) (frag, error) {
 	if raw == "" {
 		return nil, nil
 	}
-	d := isbnDigits(raw)
-	if d == "" || len(d) > maxSearchISBN {
+	d, ok := domain.ISBNDigits(raw)
+	if !ok || d == "" || len(d) > maxSearchISBN {
 		return nil, ErrInvalidQuery
 	}
-	if forms := isbnForms(d); len(forms) > 0 {
+	if forms := domain.ISBNForms(d); len(forms) > 0 {
 		return sqlf("t.isbn = ANY(%s)", param(pq.Array(forms), "text[]")), nil
 	}
 	// A partial ISBN matches the ISBNs that start with it ('~' sorts after every digit and X).
@@ -529,14 +506,14 @@ const summarySelect = `
 	       t.series_id, sr.name AS series_name, t.volume, t.reference_only, t.url,
 	       c.total AS copies_total, c.available AS copies_available,
 	       (SELECT count(*) FROM holds h
-	        WHERE h.title_id = t.id AND h.status NOT IN ('cancelled', 'fulfilled') AND h.item_barcode IS NULL) AS holds_queued
+	        WHERE h.title_id = t.id AND h.` + OpenHold + ` AND h.item_barcode IS NULL) AS holds_queued
 	FROM titles t
 	LEFT JOIN series sr ON sr.id = t.series_id
 	CROSS JOIN LATERAL (
 	    SELECT count(*) AS total,
 	           count(*) FILTER (WHERE i.status = 'on_shelf' AND NOT EXISTS (
 	               SELECT 1 FROM holds h
-	               WHERE h.item_barcode = i.barcode AND h.status NOT IN ('cancelled', 'fulfilled'))) AS available
+	               WHERE h.item_barcode = i.barcode AND h.` + OpenHold + `)) AS available
 	    FROM items i WHERE i.title_id = t.id AND i.status <> 'withdrawn') c`
 
 // titleSummaries reads the titles of ids, in that order, in one query.
@@ -577,7 +554,7 @@ func GetTitle(ctx context.Context, db *sqlx.DB, id int64) (TitleDetail, error) {
 			SELECT i.barcode, i.home_branch AS branch, b.name AS branch_name,
 			       CASE WHEN i.status = 'on_shelf' AND EXISTS (
 			                SELECT 1 FROM holds h
-			                WHERE h.item_barcode = i.barcode AND h.status NOT IN ('cancelled', 'fulfilled')) THEN 'set_aside'
+			                WHERE h.item_barcode = i.barcode AND h.`+OpenHold+`) THEN 'set_aside'
 			            WHEN i.status = 'on_shelf' AND t.reference_only THEN 'reference_only'
 			            WHEN i.status = 'on_shelf' THEN 'available'
 			            WHEN i.status = 'hold_shelf' THEN 'on_hold_shelf'
@@ -655,61 +632,3 @@ var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 func escapeLike(s string) string { return likeEscaper.Replace(s) }
 
 func likeContains(t string) string { return "%" + escapeLike(t) + "%" }
-
-// isbnDigits is an ISBN as typed (full-width digits, hyphens and spaces allowed) as digits and X, or "".
-func isbnDigits(s string) string {
-	var b strings.Builder
-	for _, r := range norm.NFKC.String(s) {
-		switch {
-		case r >= '0' && r <= '9':
-			b.WriteRune(r)
-		case r == 'x' || r == 'X':
-			b.WriteRune('X')
-		case r == '-' || r == '‐' || r == '−' || unicode.IsSpace(r):
-		default:
-			return ""
-		}
-	}
-	return b.String()
-}
-
-// isbnForms gives both forms of a whole ISBN (13 digits, or 10 with a check character) when s is one:
-// titles store whichever they were given.
-func isbnForms(s string) []string {
-	d := isbnDigits(s)
-	switch {
-	case len(d) == 13 && !strings.Contains(d, "X"):
-		if strings.HasPrefix(d, "978") {
-			return []string{d, d[3:12] + isbn10Check(d[3:12])}
-		}
-		return []string{d}
-	case len(d) == 10 && !strings.Contains(d[:9], "X"):
-		return []string{d, "978" + d[:9] + isbn13Check("978"+d[:9])}
-	}
-	return nil
-}
-
-func isbn10Check(d9 string) string {
-	sum := 0
-	for i, c := range d9 {
-		sum += (10 - i) * int(c-'0')
-	}
-	switch c := (11 - sum%11) % 11; c {
-	case 10:
-		return "X"
-	default:
-		return strconv.Itoa(c)
-	}
-}
-
-func isbn13Check(d12 string) string {
-	sum := 0
-	for i, c := range d12 {
-		n := int(c - '0')
-		if i%2 == 1 {
-			n *= 3
-		}
-		sum += n
-	}
-	return strconv.Itoa((10 - sum%10) % 10)
-}

@@ -11,7 +11,6 @@ import (
 var (
 	GramCode    = gramCode
 	TermCodes   = termCodes
-	ISBNForms   = isbnForms
 	SearchTerms = searchTerms
 )
 

@@ -196,25 +196,6 @@ func TestSearchTiersPageLikeAFullRanking(t *testing.T) {
 	}
 }
 
-func TestISBNForms(t *testing.T) {
-	tests := []struct {
-		in   string
-		want []string
-	}{
-		{"978-4-00-310101-8", []string{"9784003101018", "4003101014"}},
-		{"４００３１０１０１４", []string{"4003101014", "9784003101018"}},
-		{"4-87311-336-X", []string{"487311336X", "9784873113364"}},
-		{"9791234567896", []string{"9791234567896"}},
-		{"97840031", nil},
-		{"isbn", nil},
-	}
-	for _, tc := range tests {
-		if got := store.ISBNForms(tc.in); !slices.Equal(got, tc.want) {
-			t.Errorf("ISBNForms(%q) = %v, want %v", tc.in, got, tc.want)
-		}
-	}
-}
-
 func TestTermCodes(t *testing.T) {
 	pair := func(s string) int64 { return store.GramCode(s) }
 	tests := []struct {
@@ -252,5 +233,38 @@ func TestSearchTerms(t *testing.T) {
 	}
 	if _, err := store.SearchTerms("\xff"); err == nil {
 		t.Error("invalid UTF-8 accepted")
+	}
+}
+
+// TestSearchISBNTypedWithChoonpu: an ISBN registered as typed on a Japanese keyboard, with 「ー」 for its
+// hyphens, is stored as its digits (domain.NormalizeISBN, as the staff registration does), so a search
+// finds it by the plain digits, by its other form, and as typed.
+func TestSearchISBNTypedWithChoonpu(t *testing.T) {
+	ctx := t.Context()
+	db := testenv.DB(t)
+	isbn, ok := domain.NormalizeISBN("978ー4ー00ー310101ー8")
+	if !ok {
+		t.Fatal("an ISBN typed with 「ー」 is refused")
+	}
+	var id int64
+	if err := db.Get(&id, `INSERT INTO titles (title, format, isbn) VALUES ('こころ', 'book', $1) RETURNING id`, isbn); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []store.SearchQuery{
+		{ISBN: "9784003101018"},
+		{ISBN: "4003101014"},
+		{ISBN: "978ー4ー00ー310101ー8"},
+		{ISBN: "９７８－４－００"}, // the start of it
+		{Q: "9784003101018"},
+		{Q: "978ー4ー00ー310101ー8"},
+	} {
+		q.Page, q.PerPage = 1, 10
+		res, err := store.SearchTitles(ctx, db, q)
+		if err != nil {
+			t.Fatalf("%+v: %v", q, err)
+		}
+		if len(res.Titles) != 1 || res.Titles[0].ID != id {
+			t.Errorf("search %+v found %+v, want title %d", q, res.Titles, id)
+		}
 	}
 }

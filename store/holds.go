@@ -15,6 +15,10 @@ import (
 	"yoyaku/domain"
 )
 
+// OpenHold is the SQL condition of a hold that is not closed (domain.Status.Open). Qualify it for an alias
+// by prefixing the alias: "h." + OpenHold.
+const OpenHold = `status NOT IN ('cancelled', 'fulfilled')`
+
 // Placement refusals, one per rejection code of API.md.
 var (
 	ErrLimitExceeded    = errors.New("hold_limit_exceeded")
@@ -126,7 +130,7 @@ func checkPlacement(ctx context.Context, tx *sqlx.Tx, p Placement) (bool, error)
 	}
 	var held bool
 	if err := tx.GetContext(ctx, &held, `SELECT EXISTS (SELECT 1 FROM holds WHERE patron_id = $1 AND title_id = $2
-		AND status NOT IN ('cancelled', 'fulfilled'))`, p.PatronID, p.TitleID); err != nil {
+		AND `+OpenHold+`)`, p.PatronID, p.TitleID); err != nil {
 		return false, fmt.Errorf("store: held: %w", err)
 	}
 	if held {
@@ -144,7 +148,7 @@ func checkLimits(ctx context.Context, tx *sqlx.Tx, patronID int64, l Limits, n, 
 	}
 	if err := tx.GetContext(ctx, &c, `SELECT count(*) AS total, count(*) FILTER (WHERE t.format IN ('cd', 'video', 'dvd')) AS av
 		FROM holds h LEFT JOIN titles t ON t.id = h.title_id
-		WHERE h.patron_id = $1 AND h.status NOT IN ('cancelled', 'fulfilled')`, patronID); err != nil {
+		WHERE h.patron_id = $1 AND h.`+OpenHold, patronID); err != nil {
 		return fmt.Errorf("store: count holds: %w", err)
 	}
 	if c.Total+n > l.Total || (av > 0 && c.AV+av > l.AV) {
@@ -262,7 +266,7 @@ func GetHold(ctx context.Context, q sqlx.QueryerContext, id, patronID int64) (Ho
 // OpenHoldOfCopy is the open hold a copy is set aside for, travelling to or waiting for on the hold shelf.
 func OpenHoldOfCopy(ctx context.Context, q sqlx.QueryerContext, barcode string) (HoldView, error) {
 	var h HoldView
-	err := sqlx.GetContext(ctx, q, &h, holdViewSelect+` WHERE h.item_barcode = $1 AND h.status NOT IN ('cancelled', 'fulfilled')`, barcode)
+	err := sqlx.GetContext(ctx, q, &h, holdViewSelect+` WHERE h.item_barcode = $1 AND h.`+OpenHold, barcode)
 	if errors.Is(err, sql.ErrNoRows) {
 		return HoldView{}, ErrNoSuchHold
 	}

@@ -19,18 +19,6 @@ var ErrNotLendable = errors.New("store: copy cannot be lent now")
 // ErrNoSuchCopy means no copy has that barcode.
 var ErrNoSuchCopy = errors.New("store: no such copy")
 
-// LockTitle serialises every change of which hold a copy belongs to: transactions that assign or release
-// copies of a title lock the title row first, then holds, then items, always in that order.
-func LockTitle(ctx context.Context, tx *sqlx.Tx, titleID int64) error {
-	if titleID == 0 {
-		return nil
-	}
-	if _, err := tx.ExecContext(ctx, `SELECT 1 FROM titles WHERE id = $1 FOR UPDATE`, titleID); err != nil {
-		return fmt.Errorf("store: lock title %d: %w", titleID, err)
-	}
-	return nil
-}
-
 // CopyTitle returns the title of the copy with barcode.
 func CopyTitle(ctx context.Context, q sqlx.QueryerContext, barcode string) (int64, error) {
 	var id int64
@@ -72,7 +60,7 @@ func LendFree(ctx context.Context, db *sqlx.DB, barcode string, patronID int64, 
 		}
 		var ok bool
 		err = tx.GetContext(ctx, &ok, `SELECT i.status IN ('on_shelf', 'hold_shelf') AND NOT EXISTS (
-				SELECT 1 FROM holds h WHERE h.item_barcode = i.barcode AND h.status NOT IN ('cancelled', 'fulfilled'))
+				SELECT 1 FROM holds h WHERE h.item_barcode = i.barcode AND h.`+OpenHold+`)
 			FROM items i WHERE i.barcode = $1 FOR UPDATE`, barcode)
 		if err != nil {
 			return fmt.Errorf("store: copy %s: %w", barcode, err)
@@ -81,28 +69,11 @@ func LendFree(ctx context.Context, db *sqlx.DB, barcode string, patronID int64, 
 			return ErrNotLendable
 		}
 		// A copy from an expired hold's shelf leaves the shelf now.
-		if _, err := tx.ExecContext(ctx, `UPDATE holds SET shelf_cleared_at = now()
-			WHERE item_barcode = $1 AND cancel_reason = 'expired' AND shelf_cleared_at IS NULL`, barcode); err != nil {
-			return fmt.Errorf("store: clear shelf %s: %w", barcode, err)
+		if err := ClearExpiredShelf(ctx, tx, barcode); err != nil {
+			return err
 		}
 		due, err = Lend(ctx, tx, barcode, patronID, branch, today)
 		return err
 	})
 	return due, err
-}
-
-// InTx runs f in a transaction.
-func InTx(ctx context.Context, db *sqlx.DB, f func(tx *sqlx.Tx) error) error {
-	tx, err := db.BeginTxx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("store: begin: %w", err)
-	}
-	if err := f(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("store: commit: %w", err)
-	}
-	return nil
 }

@@ -105,6 +105,7 @@ func InsertPatron(ctx context.Context, db *sqlx.DB, p NewPatron) error {
 func AddPhone(ctx context.Context, db *sqlx.DB, card, number string) ([]string, error) {
 	var phones []string
 	err := InTx(ctx, db, func(tx *sqlx.Tx) error {
+		phones = nil // InTx may run this again after a deadlock
 		var id int64
 		if err := tx.GetContext(ctx, &id, `SELECT id FROM patrons WHERE card_number = $1`, card); err != nil {
 			return err

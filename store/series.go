@@ -50,6 +50,7 @@ func PlaceSeries(ctx context.Context, db *sqlx.DB, p Placement, titleIDs []int64
 	var refused []TitleRefusal
 	errRefused := errors.New("refused")
 	err := InTx(ctx, db, func(tx *sqlx.Tx) error {
+		vols, refused = nil, nil // a retried transaction starts over
 		if err := lockPatron(ctx, tx, p.PatronID); err != nil {
 			return err
 		}
@@ -135,6 +136,7 @@ func JoinSeries(ctx context.Context, db *sqlx.DB, patronID int64, holdIDs []int6
 	var seriesID int64
 	var vols []SeriesVolume
 	err := InTx(ctx, db, func(tx *sqlx.Tx) error {
+		vols = nil // a retried transaction starts over
 		if err := lockPatron(ctx, tx, patronID); err != nil {
 			return err
 		}
@@ -193,4 +195,23 @@ func LeaveSeriesAll(ctx context.Context, db *sqlx.DB, seriesID int64) error {
 		}
 		return nil
 	})
+}
+
+// SeriesGated reports whether an earlier volume than seq of the series is still open and not yet ready.
+func SeriesGated(ctx context.Context, tx *sqlx.Tx, seriesID, seq int64) (bool, error) {
+	var waiting bool
+	err := tx.GetContext(ctx, &waiting, `SELECT EXISTS (SELECT 1 FROM holds WHERE series_hold_id = $1 AND series_seq < $2
+		AND status NOT IN ('ready', 'fulfilled', 'cancelled'))`, seriesID, seq)
+	if err != nil {
+		return false, fmt.Errorf("store: series gate of series %d: %w", seriesID, err)
+	}
+	return waiting, nil
+}
+
+// LeaveSeries takes one hold out of its series.
+func LeaveSeries(ctx context.Context, db sqlx.ExecerContext, holdID int64) error {
+	if _, err := db.ExecContext(ctx, `UPDATE holds SET series_hold_id = NULL, series_seq = NULL WHERE id = $1`, holdID); err != nil {
+		return fmt.Errorf("store: hold %d leaves its series: %w", holdID, err)
+	}
+	return nil
 }

@@ -1,4 +1,5 @@
-// Package store holds the sqlx queries shared by the API's reads and the activities' transactions.
+// Package store holds the sqlx queries: the API's reads, the activities' transitions and allocation, the
+// reconciler's and the consistency check's. The activities decide; store only reads and writes.
 // Database errors leave it wrapped with context; callers map them to domain errors once.
 package store
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"yoyaku/store"
 
 	"github.com/lib/pq"
 )
@@ -75,7 +76,7 @@ func (w *world) lockTitle(ctx context.Context, rec *Fault) error {
 	if err := w.db.GetContext(ctx, &busiest, `
 		WITH open AS (SELECT title_id, count(*) AS open,
 				count(*) FILTER (WHERE status IN ('awaiting_pull', 'in_transit', 'ready', 'cancel_requested')) AS active
-			FROM holds WHERE status NOT IN ('cancelled', 'fulfilled') AND title_id::text = ANY($1) GROUP BY title_id),
+			FROM holds WHERE `+store.OpenHold+` AND title_id::text = ANY($1) GROUP BY title_id),
 		recent AS (SELECT h.title_id, count(*) AS recent FROM hold_events ev JOIN holds h ON h.id = ev.hold_id
 			WHERE ev.at > now() - interval '1 minute' GROUP BY h.title_id)
 		SELECT o.title_id::text AS id, o.open, o.active, COALESCE(r.recent, 0) AS recent

@@ -8,6 +8,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"yoyaku/internal/apiclient"
+	"yoyaku/store"
 )
 
 // MailKey is one copy's identity in a mailbox: Message-ID (without <>) and recipient address (lower case).
@@ -43,15 +44,9 @@ func MailpitCopies(ctx context.Context, base string) (map[MailKey]int, int, erro
 // mailpitMatch: every ready mail the database says was accepted is in Mailpit exactly once, addressed to
 // every address it was recorded for. Only this database's messages are looked at (tests share a Mailpit).
 func mailpitMatch(ctx context.Context, db *sqlx.DB, o Options, r *Report) error {
-	var rows []struct {
-		Hold      int64  `db:"hold_id"`
-		MessageID string `db:"message_id"`
-		Address   string `db:"address"`
-	}
-	if err := db.SelectContext(ctx, &rows, `SELECT hold_id, message_id, address FROM notifications
-		WHERE channel = 'email' AND sent_at IS NOT NULL AND message_id IS NOT NULL AND sent_at < now() - make_interval(secs => $1)
-		ORDER BY hold_id, message_id, address`, o.Settle.Seconds()); err != nil {
-		return fmt.Errorf("sent mail: %w", err)
+	rows, err := store.SentMails(ctx, db, o.Settle)
+	if err != nil {
+		return err
 	}
 	if len(rows) == 0 {
 		return nil

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
@@ -17,7 +16,7 @@ import (
 	"go.temporal.io/sdk/converter"
 
 	"yoyaku/contract"
-	"yoyaku/domain"
+	"yoyaku/store"
 )
 
 // callTimeout bounds each call to Temporal.
@@ -75,18 +74,13 @@ func isRunning(ctx context.Context, tc client.Client, workflowID string) (bool, 
 // workflowsMatch: every open hold has a running hold workflow with the same status, every running hold
 // workflow an open hold; the same for series holds (open while one of their volumes is).
 func workflowsMatch(ctx context.Context, db *sqlx.DB, tc client.Client, o Options, r *Report) error {
-	settle := o.Settle.Seconds()
 	holds, err := running(ctx, tc, "HoldWorkflow", "hold-", o.TaskQueue)
 	if err != nil {
 		return err
 	}
 	r.Workflows = len(holds)
-	var rows []struct {
-		ID      int64         `db:"id"`
-		Status  domain.Status `db:"status"`
-		Settled bool          `db:"settled"`
-	}
-	if err := db.SelectContext(ctx, &rows, `SELECT h.id, h.status, `+settled+` AS settled FROM holds h WHERE h.`+open+` ORDER BY h.id`, settle); err != nil {
+	rows, err := store.OpenHoldsSettled(ctx, db, o.Settle)
+	if err != nil {
 		return fmt.Errorf("open holds: %w", err)
 	}
 	r.OpenHolds = len(rows)
@@ -124,7 +118,7 @@ func workflowsMatch(ctx context.Context, db *sqlx.DB, tc client.Client, o Option
 			extra = append(extra, id)
 		}
 	}
-	if err := orphans(ctx, db, tc, extra, settle, r); err != nil {
+	if err := orphans(ctx, db, tc, extra, o.Settle, r); err != nil {
 		return err
 	}
 	return seriesMatch(ctx, db, tc, o, r)
@@ -145,9 +139,9 @@ func confirmMismatch(ctx context.Context, db *sqlx.DB, tc client.Client, holdID 
 			Detail: fmt.Sprintf("workflow's search attribute says %q and it did not answer a query: %v", wfStatus, err)})
 		return nil
 	}
-	var dbStatus domain.Status
-	if err := db.GetContext(ctx, &dbStatus, `SELECT status FROM holds WHERE id = $1`, holdID); err != nil {
-		return fmt.Errorf("hold %d: %w", holdID, err)
+	dbStatus, err := store.HoldStatus(ctx, db, holdID)
+	if err != nil {
+		return err
 	}
 	if st.Status != dbStatus {
 		r.add(Violation{Rule: RuleStatusMismatch, Holds: []int64{holdID},
@@ -157,17 +151,13 @@ func confirmMismatch(ctx context.Context, db *sqlx.DB, tc client.Client, holdID 
 }
 
 // orphans reports running hold workflows whose hold is closed (for longer than the settling time) or gone.
-func orphans(ctx context.Context, db *sqlx.DB, tc client.Client, ids []int64, settle float64, r *Report) error {
+func orphans(ctx context.Context, db *sqlx.DB, tc client.Client, ids []int64, settle time.Duration, r *Report) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	var rows []struct {
-		ID      int64         `db:"id"`
-		Status  domain.Status `db:"status"`
-		Settled bool          `db:"settled"`
-	}
-	if err := db.SelectContext(ctx, &rows, `SELECT h.id, h.status, `+settled+` AS settled FROM holds h WHERE h.id = ANY($2)`, settle, pq.Array(ids)); err != nil {
-		return fmt.Errorf("holds of running workflows: %w", err)
+	rows, err := store.HoldsSettled(ctx, db, settle, ids)
+	if err != nil {
+		return err
 	}
 	found := map[int64]bool{}
 	for _, h := range rows {
@@ -196,19 +186,9 @@ func seriesMatch(ctx context.Context, db *sqlx.DB, tc client.Client, o Options, 
 	if err != nil {
 		return err
 	}
-	var rows []struct {
-		ID      int64         `db:"id"`
-		Open    bool          `db:"open"`
-		Settled bool          `db:"settled"`
-		Holds   pq.Int64Array `db:"holds"`
-	}
-	err = db.SelectContext(ctx, &rows, `
-		SELECT s.id, bool_or(h.`+open+`) AS open, array_agg(h.id ORDER BY h.series_seq) AS holds,
-			bool_and(`+settled+`) AS settled
-		FROM series_holds s JOIN holds h ON h.series_hold_id = s.id
-		GROUP BY s.id ORDER BY s.id`, o.Settle.Seconds())
+	rows, err := store.SeriesHoldsOpen(ctx, db, o.Settle)
 	if err != nil {
-		return fmt.Errorf("series holds: %w", err)
+		return err
 	}
 	for _, s := range rows {
 		_, isListed := wfs[s.ID]

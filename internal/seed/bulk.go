@@ -104,7 +104,7 @@ func flush(ctx context.Context, s *sql.Stmt) error {
 func bulkTitle(n int) titleRec {
 	t := genBook(rand.New(rand.NewPCG(uint64(n), 0x62756c6b)))
 	t.key = fmt.Sprintf("bulk:%d", n)
-	t.isbn = isbn13(fmt.Sprintf("9784%08d", n))
+	t.isbn = domain.ISBN13(fmt.Sprintf("9784%08d", n))
 	return t
 }
 

@@ -125,20 +125,7 @@ func (b *builder) add(t titleRec) { b.cat.titles = append(b.cat.titles, t) }
 
 func (b *builder) isbn() string {
 	b.isbns++
-	return isbn13(fmt.Sprintf("9784%08d", 90000000+b.isbns))
-}
-
-// isbn13 appends the check digit to 12 digits.
-func isbn13(d12 string) string {
-	sum := 0
-	for i, c := range d12 {
-		n := int(c - '0')
-		if i%2 == 1 {
-			n *= 3
-		}
-		sum += n
-	}
-	return d12 + string(rune('0'+(10-sum%10)%10))
+	return domain.ISBN13(fmt.Sprintf("9784%08d", 90000000+b.isbns))
 }
 
 func pick[T any](r *rand.Rand, xs []T) T { return xs[r.IntN(len(xs))] }

@@ -1,0 +1,194 @@
+package store
+
+// The statements of a hold's transitions. The activities decide which transition a hold takes; every one runs
+// in one transaction (InTx) that locks the hold's title, then the hold (LockHold), then copies.
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+
+	"yoyaku/domain"
+)
+
+// HoldRow is the hold as its lifecycle reads it.
+type HoldRow struct {
+	ID          int64          `db:"id"`
+	PatronID    int64          `db:"patron_id"`
+	TitleID     sql.NullInt64  `db:"title_id"`
+	Pickup      string         `db:"pickup_branch"`
+	Origin      string         `db:"origin"`
+	Status      domain.Status  `db:"status"`
+	Transition  int            `db:"transition"`
+	ItemBarcode sql.NullString `db:"item_barcode"`
+	ILL         bool           `db:"ill"`
+	CopyBranch  sql.NullString `db:"copy_branch"`
+	SeriesID    sql.NullInt64  `db:"series_hold_id"`
+	SeriesSeq   sql.NullInt64  `db:"series_seq"`
+}
+
+// holdRowSelect reads HoldRows from holds h with their copy i.
+const holdRowSelect = `SELECT h.id, h.patron_id, h.title_id, h.pickup_branch, h.origin, h.status, h.transition, h.item_barcode, h.ill,
+	i.location_branch AS copy_branch, h.series_hold_id, h.series_seq
+	FROM holds h LEFT JOIN items i ON i.barcode = h.item_barcode`
+
+// LockTitle serialises every change of which hold a copy belongs to: transactions that assign or release
+// copies of a title lock the title row first, then holds, then items, always in that order.
+func LockTitle(ctx context.Context, tx *sqlx.Tx, titleID int64) error {
+	if titleID == 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT 1 FROM titles WHERE id = $1 FOR UPDATE`, titleID); err != nil {
+		return fmt.Errorf("store: lock title %d: %w", titleID, err)
+	}
+	return nil
+}
+
+// LockHold locks the hold's title, then the hold, and reads it; ErrNoSuchHold when there is no such hold.
+func LockHold(ctx context.Context, tx *sqlx.Tx, holdID int64) (HoldRow, error) {
+	var titleID sql.NullInt64
+	if err := tx.GetContext(ctx, &titleID, `SELECT title_id FROM holds WHERE id = $1`, holdID); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return HoldRow{}, ErrNoSuchHold
+		}
+		return HoldRow{}, fmt.Errorf("store: hold %d: %w", holdID, err)
+	}
+	if err := LockTitle(ctx, tx, titleID.Int64); err != nil {
+		return HoldRow{}, err
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT 1 FROM holds WHERE id = $1 FOR UPDATE`, holdID); err != nil {
+		return HoldRow{}, fmt.Errorf("store: lock hold %d: %w", holdID, err)
+	}
+	return ReadHold(ctx, tx, holdID)
+}
+
+// ReadHold reads a hold without locking it. A hold that does not exist is an error like any other here:
+// callers read holds they know of.
+func ReadHold(ctx context.Context, q sqlx.QueryerContext, holdID int64) (HoldRow, error) {
+	var h HoldRow
+	if err := sqlx.GetContext(ctx, q, &h, holdRowSelect+` WHERE h.id = $1`, holdID); err != nil {
+		return HoldRow{}, fmt.Errorf("store: read hold %d: %w", holdID, err)
+	}
+	return h, nil
+}
+
+// TryHoldLocks waits, for at most 10 s, until the locks LockHold takes can be taken, and releases them at
+// once: it changes nothing.
+func TryHoldLocks(ctx context.Context, db *sqlx.DB, holdID int64) error {
+	tx, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }() // nothing is written: only the locks are tried
+	if _, err := tx.ExecContext(ctx, `SET LOCAL lock_timeout = '10s'`); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	_, err = LockHold(ctx, tx, holdID)
+	return err
+}
+
+// RecordTransition moves the locked hold h to status to, counting the transition, and keeps an event with
+// the actor and detail (the outcome, as JSON). A hold that closes also drops a copy signal still on its way
+// (pending_copy): closing released the copy.
+func RecordTransition(ctx context.Context, tx *sqlx.Tx, h HoldRow, to domain.Status, actor string, detail []byte) error {
+	res, err := tx.ExecContext(ctx, `UPDATE holds SET status = $2, transition = transition + 1,
+			pending_copy = CASE WHEN $4 THEN pending_copy END, pending_at = CASE WHEN $4 THEN pending_at END
+		WHERE id = $1 AND transition = $3`, h.ID, to, h.Transition, to.Open())
+	if err != nil {
+		return fmt.Errorf("store: hold %d %s → %s: %w", h.ID, h.Status, to, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return fmt.Errorf("store: hold %d moved under us", h.ID)
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO hold_events (hold_id, from_status, to_status, transition, actor, detail)
+		VALUES ($1, $2, $3, $4, $5, $6)`, h.ID, h.Status, to, h.Transition+1, actor, detail)
+	if err != nil {
+		return fmt.Errorf("store: hold %d event: %w", h.ID, err)
+	}
+	return nil
+}
+
+// TransitionDetail is the detail kept with the transition that brought hold holdID to transition, or nil
+// when there is none.
+func TransitionDetail(ctx context.Context, tx *sqlx.Tx, holdID int64, transition int) ([]byte, error) {
+	var detail []byte
+	err := tx.GetContext(ctx, &detail, `SELECT detail FROM hold_events WHERE hold_id = $1 AND transition = $2`, holdID, transition)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("store: hold %d event %d: %w", holdID, transition, err)
+	}
+	return detail, nil
+}
+
+// MarkReady records that the hold's copy is on its hold shelf; the contact date is set once the patron is told.
+func MarkReady(ctx context.Context, tx *sqlx.Tx, holdID int64) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE holds SET ready_at = now(), contact_date = NULL, pickup_deadline = NULL WHERE id = $1`, holdID); err != nil {
+		return fmt.Errorf("store: ready hold %d: %w", holdID, err)
+	}
+	return nil
+}
+
+// MarkFulfilled closes the hold as picked up.
+func MarkFulfilled(ctx context.Context, tx *sqlx.Tx, holdID int64) error {
+	// status and fulfilled_at change in one statement: a CHECK ties them together
+	if _, err := tx.ExecContext(ctx, `UPDATE holds SET status = 'fulfilled', fulfilled_at = now() WHERE id = $1`, holdID); err != nil {
+		return fmt.Errorf("store: fulfil hold %d: %w", holdID, err)
+	}
+	return nil
+}
+
+// MarkCancelRequested records when the patron asked to cancel.
+func MarkCancelRequested(ctx context.Context, tx *sqlx.Tx, holdID int64) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE holds SET cancel_requested_at = now() WHERE id = $1`, holdID); err != nil {
+		return fmt.Errorf("store: cancel request %d: %w", holdID, err)
+	}
+	return nil
+}
+
+// HoldNote is the text of note noteID of the hold; ok is false when the note is gone.
+func HoldNote(ctx context.Context, tx *sqlx.Tx, holdID, noteID int64) (text string, ok bool, err error) {
+	err = tx.GetContext(ctx, &text, `SELECT note FROM hold_notes WHERE id = $1 AND hold_id = $2`, noteID, holdID)
+	switch {
+	case err == nil:
+		return text, true, nil
+	case errors.Is(err, sql.ErrNoRows):
+		return "", false, nil
+	}
+	return "", false, fmt.Errorf("store: note %d of hold %d: %w", noteID, holdID, err)
+}
+
+// MarkCancelled closes the hold as cancelled, for reason, with a staff note or none.
+func MarkCancelled(ctx context.Context, tx *sqlx.Tx, holdID int64, reason domain.CancelReason, note *string) error {
+	// status and the cancellation columns change in one statement: a CHECK ties them together
+	if _, err := tx.ExecContext(ctx, `UPDATE holds SET status = 'cancelled', cancelled_at = now(), cancel_reason = $2, cancel_note = $3 WHERE id = $1`,
+		holdID, reason, note); err != nil {
+		return fmt.Errorf("store: cancel hold %d: %w", holdID, err)
+	}
+	return nil
+}
+
+// SetPickup moves the hold's pickup place.
+func SetPickup(ctx context.Context, tx *sqlx.Tx, holdID int64, branch string) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE holds SET pickup_branch = $2 WHERE id = $1`, holdID, branch); err != nil {
+		return fmt.Errorf("store: change pickup of %d: %w", holdID, err)
+	}
+	return nil
+}
+
+// MarkILL records that staff arranged an inter-library loan for the hold.
+func MarkILL(ctx context.Context, tx *sqlx.Tx, holdID int64) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE holds SET ill = true WHERE id = $1`, holdID); err != nil {
+		return fmt.Errorf("store: ill %d: %w", holdID, err)
+	}
+	return nil
+}
+
+// LinkTitle links a counter request to the title registered for it. The caller holds the title's lock.
+func LinkTitle(ctx context.Context, tx *sqlx.Tx, holdID, titleID int64) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE holds SET title_id = $2 WHERE id = $1`, holdID, titleID); err != nil {
+		return fmt.Errorf("store: link hold %d to title %d: %w", holdID, titleID, err)
+	}
+	return nil
+}
