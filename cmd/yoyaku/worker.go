@@ -11,7 +11,6 @@ import (
 	"yoyaku/config"
 	"yoyaku/library"
 	"yoyaku/mailer"
-	"yoyaku/reconcile"
 	"yoyaku/worker"
 )
 
@@ -37,7 +36,7 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger, _ []str
 	// Placements a crashed API left without their workflow are started here (see package reconcile).
 	rctx, stopReconcile := context.WithCancel(ctx)
 	defer stopReconcile()
-	go reconcile.Loop(rctx, c.db, tc, library.Settings{TaskQueue: cfg.TaskQueue, CancelApprovalDelay: cfg.CancelApprovalDelay},
+	go library.ReconcileLoop(rctx, c.db, tc, library.Settings{TaskQueue: cfg.TaskQueue, CancelApprovalDelay: cfg.CancelApprovalDelay},
 		reconcileEvery, log)
 
 	mux := http.NewServeMux()

@@ -1,8 +1,8 @@
-// Package reconcile finishes placements a crash cut short. A placement commits the hold's row, then starts
+// Reconciling: finishing placements a crash cut short. A placement commits the hold's row, then starts
 // its workflow; an API process killed in between leaves a hold in 予約申込 that nothing would ever move.
-// Every worker runs Loop, which starts the missing workflows. Starting is idempotent (the workflow ID is the
+// Every worker runs ReconcileLoop, which starts the missing workflows. Starting is idempotent (the workflow ID is the
 // hold's), so several workers, or a placement that is only slow, never get a hold started twice.
-package reconcile
+package library
 
 import (
 	"context"
@@ -15,27 +15,26 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"yoyaku/contract"
-	"yoyaku/library"
 	"yoyaku/store"
 )
 
-// Grace is how long a placement may take to start its workflow before the reconciler steps in.
-const Grace = 30 * time.Second
+// ReconcileGrace is how long a placement may take to start its workflow before the reconciler steps in.
+const ReconcileGrace = 30 * time.Second
 
-// Result says what one pass started.
-type Result struct {
+// Reconciled says what one pass started.
+type Reconciled struct {
 	Holds  []int64 // holds whose workflow it started
 	Series []int64 // series holds whose workflow it started
 }
 
-// Once starts the workflow of every hold still in 予約申込 after Grace without one, and of every series hold
+// Reconcile starts the workflow of every hold still in 予約申込 after ReconcileGrace without one, and of every series hold
 // whose volumes are all still in 予約申込 (its start never happened). A run that failed before approving is
 // replaced. Starts that fail are reported together; the others still happen.
-func Once(ctx context.Context, db *sqlx.DB, tc client.Client, s library.Settings) (Result, error) {
-	var r Result
+func Reconcile(ctx context.Context, db *sqlx.DB, tc client.Client, s Settings) (Reconciled, error) {
+	var r Reconciled
 	var errs []error
 	s.AfterFailure = true // a hold still at its first transition whose run failed gets a new run
-	holds, err := store.StrandedHolds(ctx, db, Grace)
+	holds, err := store.StrandedHolds(ctx, db, ReconcileGrace)
 	if err != nil {
 		return r, fmt.Errorf("reconcile: %w", err)
 	}
@@ -44,16 +43,16 @@ func Once(ctx context.Context, db *sqlx.DB, tc client.Client, s library.Settings
 		if h.TitleID != nil {
 			title = *h.TitleID
 		}
-		err = library.StartHold(ctx, tc, s, library.Hold{ID: h.ID, TitleID: title, Pickup: h.Pickup, Origin: h.Origin})
+		err = StartHold(ctx, tc, s, Hold{ID: h.ID, TitleID: title, Pickup: h.Pickup, Origin: h.Origin})
 		switch {
 		case err == nil:
 			r.Holds = append(r.Holds, h.ID)
-		case !library.AlreadyStarted(err):
+		case !AlreadyStarted(err):
 			// one hold that cannot start must not keep the later ones waiting
 			errs = append(errs, fmt.Errorf("start hold %d: %w", h.ID, err))
 		}
 	}
-	series, err := store.StrandedSeries(ctx, db, Grace)
+	series, err := store.StrandedSeries(ctx, db, ReconcileGrace)
 	if err != nil {
 		return r, fmt.Errorf("reconcile: %w", err)
 	}
@@ -66,11 +65,11 @@ func Once(ctx context.Context, db *sqlx.DB, tc client.Client, s library.Settings
 		for i, v := range sv {
 			vols[i] = contract.Volume{HoldID: v.HoldID, TitleID: v.TitleID, Pickup: v.Pickup}
 		}
-		err = library.StartSeries(ctx, tc, s, id, vols, false)
+		err = StartSeries(ctx, tc, s, id, vols, false)
 		switch {
 		case err == nil:
 			r.Series = append(r.Series, id)
-		case !library.AlreadyStarted(err):
+		case !AlreadyStarted(err):
 			errs = append(errs, fmt.Errorf("start series hold %d: %w", id, err))
 		}
 	}
@@ -80,14 +79,14 @@ func Once(ctx context.Context, db *sqlx.DB, tc client.Client, s library.Settings
 	return r, nil
 }
 
-// Loop runs Once every interval until ctx ends. A pass that fails (PostgreSQL or Temporal restarting) is
+// ReconcileLoop runs Reconcile every interval until ctx ends. A pass that fails (PostgreSQL or Temporal restarting) is
 // logged and tried again at the next tick.
-func Loop(ctx context.Context, db *sqlx.DB, tc client.Client, s library.Settings, every time.Duration, log *slog.Logger) {
+func ReconcileLoop(ctx context.Context, db *sqlx.DB, tc client.Client, s Settings, every time.Duration, log *slog.Logger) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		pctx, cancel := context.WithTimeout(ctx, every)
-		r, err := Once(pctx, db, tc, s)
+		r, err := Reconcile(pctx, db, tc, s)
 		cancel()
 		switch {
 		case err != nil && ctx.Err() == nil:

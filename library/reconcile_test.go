@@ -1,7 +1,6 @@
-package reconcile_test
+package library_test
 
 import (
-	"os"
 	"slices"
 	"testing"
 
@@ -11,11 +10,8 @@ import (
 	"yoyaku/internal/seed"
 	"yoyaku/internal/testenv"
 	"yoyaku/library"
-	"yoyaku/reconcile"
 	"yoyaku/store"
 )
-
-func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 
 // TestOnceStartsWhatACrashLeftUnstarted: holds and a series hold placed without their workflow (the API died
 // after the commit) get one; a placement still within its grace is left to the API; a second pass starts
@@ -64,7 +60,7 @@ func TestOnceStartsWhatACrashLeftUnstarted(t *testing.T) {
 
 	// No worker polls this queue: the workflows are started and wait, which is all the reconciler does.
 	s := library.Settings{TaskQueue: "reconcile-" + t.Name()}
-	r, err := reconcile.Once(ctx, db, tc, s)
+	r, err := library.Reconcile(ctx, db, tc, s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +81,7 @@ func TestOnceStartsWhatACrashLeftUnstarted(t *testing.T) {
 		t.Fatalf("the placement within its grace was started by the reconciler")
 	}
 
-	again, err := reconcile.Once(ctx, db, tc, s)
+	again, err := library.Reconcile(ctx, db, tc, s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +94,7 @@ func TestOnceStartsWhatACrashLeftUnstarted(t *testing.T) {
 	if err := tc.TerminateWorkflow(ctx, contract.HoldWorkflowID(stranded[0]), "", "as if it had failed"); err != nil {
 		t.Fatal(err)
 	}
-	third, err := reconcile.Once(ctx, db, tc, s)
+	third, err := library.Reconcile(ctx, db, tc, s)
 	if err != nil {
 		t.Fatal(err)
 	}
