@@ -68,7 +68,7 @@ fuzz:
 		$(GO) test -run '^$$' -fuzz "^$${t#*:}\$$" -fuzztime $(FUZZTIME) ./$${t%%:*}; \
 	done
 
-# Measure the targets of DESIGN.md on a private stack (temporary state, free ports; stopped at the end); a few
+# Measure the README's benchmark targets on a private stack (temporary state, free ports; stopped at the end); a few
 # minutes. The table goes to the terminal, the same as JSON to bench.json. Flags: BENCH_FLAGS="--holds 400".
 bench: tools build
 	$(BIN)/yoyaku bench --dev --out bench.json $(BENCH_FLAGS)

@@ -18,7 +18,7 @@ func TestDefaults(t *testing.T) {
 	}
 	if c.HTTPAddr != "127.0.0.1:8080" || c.TemporalAddress != "127.0.0.1:7233" || c.SMTP.Port != 1025 ||
 		c.HoldLimitTotal != 10 || c.HoldLimitAV != 5 || c.Location.String() != "Asia/Tokyo" || c.PickupWindow != 0 {
-		t.Fatalf("defaults differ from API.md: %+v", c)
+		t.Fatalf("defaults differ from api/README.md: %+v", c)
 	}
 }
 

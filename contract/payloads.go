@@ -52,7 +52,7 @@ const (
 	RouteReshelve  RoutingAction = "reshelve"
 )
 
-// Routing is the answer to a scan (API.md's Routing).
+// Routing is the answer to a scan (the OpenAPI document's Routing).
 type Routing struct {
 	Action   RoutingAction
 	HoldID   int64  // 0 when no hold is involved

@@ -437,7 +437,7 @@ func TestDatabaseURLPointsAtPostgres(t *testing.T) {
 		t.Errorf("postgres image %q, want postgres:15", pg.Image)
 	}
 	if got := hostPort(t, "postgres", pg, postgresPort); got != "15432" {
-		t.Errorf("postgres is published on host port %q, want 15432 (API.md)", got)
+		t.Errorf("postgres is published on host port %q, want 15432 (api/README.md)", got)
 	}
 	args := strings.Fields(pgEnv["POSTGRES_INITDB_ARGS"])
 	if !slices.Contains(args, "--locale=C.UTF-8") || !slices.Contains(args, "UTF8") {
@@ -539,7 +539,7 @@ func TestTemporal(t *testing.T) {
 			t.Errorf("temporal-ui TEMPORAL_ADDRESS = %q, want temporal:%s", got, temporalPort)
 		}
 		if got := hostPort(t, "temporal-ui", ui, "8080"); got != "8233" {
-			t.Errorf("temporal-ui port 8080 is published on host port %q, want 8233 (API.md)", got)
+			t.Errorf("temporal-ui port 8080 is published on host port %q, want 8233 (api/README.md)", got)
 		}
 	})
 }

@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// contactBody is API.md's Contact as tests read it.
+// contactBody is the OpenAPI document's Contact as tests read it.
 type contactBody struct {
 	Method string   `json:"method"`
 	Emails []string `json:"emails"`

@@ -340,7 +340,7 @@ func testHash(t *testing.T) string {
 	return h
 }
 
-// hold is API.md's Hold as tests read it.
+// hold is the OpenAPI document's Hold as tests read it.
 type hold struct {
 	ID              string  `json:"id"`
 	TitleID         *string `json:"title_id"`
@@ -412,7 +412,7 @@ func (s *stack) waitStatus(p patron, id, status string) (hold, time.Duration) {
 	}
 }
 
-// routing is API.md's Routing.
+// routing is the OpenAPI document's Routing.
 type routing struct {
 	Action   string  `json:"action"`
 	HoldID   *string `json:"hold_id"`

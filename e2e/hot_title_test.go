@@ -18,7 +18,7 @@ import (
 	"yoyaku/internal/apiclient"
 )
 
-// TestHotTitle is DESIGN.md's correctness target under load: 500 patrons hold one title with 3 copies at
+// TestHotTitle is the README's correctness target under load: 500 patrons hold one title with 3 copies at
 // once, then the copies come back at once. The queue must be strictly first come, first served: positions
 // 1..N without gaps or repeats, in placement order, and each copy goes to exactly one hold, the earliest ones.
 func TestHotTitle(t *testing.T) {

@@ -96,7 +96,7 @@ func TestFreeCopyAtAnotherBranchTravelsToThePickupPlace(t *testing.T) {
 	if n := len(s.mail.Messages(t, `to:"`+p.emails[1]+`"`)); n != 1 {
 		t.Errorf("%d mails to the second address, want exactly 1", n)
 	}
-	// A normal hold's whole life stays small (DESIGN.md: at most 40 history events).
+	// A normal hold's whole life stays small (the README's target: at most 40 history events).
 	if n := len(s.histories()["hold-"+id].GetEvents()); n == 0 || n > 40 {
 		t.Errorf("the hold's history has %d events, want 1..40", n)
 	} else {

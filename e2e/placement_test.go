@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// Issue 4, test 3: placement answers per title, with every rejection code of API.md; refused titles stay in
+// Issue 4, test 3: placement answers per title, with every rejection code of the HTTP contract (api/README.md); refused titles stay in
 // the basket and placed ones leave it.
 func TestPlacementResultsAndTheBasket(t *testing.T) {
 	s := newStack(t, map[string]string{"YOYAKU_HOLD_LIMIT_TOTAL": "3", "YOYAKU_HOLD_LIMIT_AV": "1"})

@@ -13,7 +13,7 @@ import (
 	"yoyaku/store"
 )
 
-// benchTitles is the catalogue size of DESIGN.md's target: search p95 under 50 ms on 200,000 titles.
+// benchTitles is the catalogue size of the README's benchmark target: search p95 under 50 ms on 200,000 titles.
 const benchTitles = 200_000
 
 // BenchmarkSearch measures catalogue searches on 200,000 titles (the demo catalogue grown with seed.Bulk,

@@ -19,7 +19,7 @@ import (
 // by prefixing the alias: "h." + OpenHold.
 const OpenHold = `status NOT IN ('cancelled', 'fulfilled')`
 
-// Placement refusals, one per rejection code of API.md.
+// Placement refusals, one per rejection code of the HTTP contract (api/README.md).
 var (
 	ErrLimitExceeded    = errors.New("hold_limit_exceeded")
 	ErrPickupNotAllowed = errors.New("pickup_not_allowed")

@@ -25,7 +25,7 @@ const BasketLimit = 10
 // MaxEmails is how many e-mail addresses a patron may register (patron_emails.slot is 1 or 2).
 const MaxEmails = 2
 
-// Refusals of basket and contact changes; each is one error code of API.md.
+// Refusals of basket and contact changes; each is one error code of the HTTP contract (api/README.md).
 var (
 	ErrBasketFull    = errors.New("basket_full")
 	ErrEmailRequired = errors.New("email_required")

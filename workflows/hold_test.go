@@ -665,7 +665,7 @@ func TestHoldValidatorsRefuseWithoutActivity(t *testing.T) {
 		update    string
 		arg       any
 		wantErr   domain.Code // "" = accepted
-		activity  string // the activity the update runs (must not run when rejected)
+		activity  string      // the activity the update runs (must not run when rejected)
 		wantTrace []string
 	}{
 		{

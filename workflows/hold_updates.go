@@ -12,7 +12,9 @@ import (
 // at once, without a history event, so the desk gets an immediate, precise answer. The activity checks again
 // inside its transaction, against PostgreSQL.
 
-func refusal(code domain.Code, msg string) error { return temporal.NewApplicationError(msg, string(code)) }
+func refusal(code domain.Code, msg string) error {
+	return temporal.NewApplicationError(msg, string(code))
+}
 
 func (w *holdWorkflow) validatePull(r contract.ScanRequest) error {
 	if w.st.Status != domain.StatusAwaitingPull || w.st.Barcode != r.Barcode || w.st.CopyBranch != r.Branch {

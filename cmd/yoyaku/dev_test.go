@@ -47,7 +47,7 @@ func buildYoyaku(t *testing.T) string {
 
 type devPorts struct{ pg, temporal, temporalUI, smtp, mailUI, http, apiMetrics, metrics int }
 
-// TestDevStartsEverythingAndStopsCleanly is the contract of `make dev` in API.md: the stack comes up with
+// TestDevStartsEverythingAndStopsCleanly is the contract of `make dev` in api/README.md: the stack comes up with
 // health, Temporal UI, Mailpit UI and 6 libraries; a signal stops every process and frees every port; a
 // second run reuses the state directory.
 func TestDevStartsEverythingAndStopsCleanly(t *testing.T) {

@@ -1,4 +1,4 @@
-// Package apiclient speaks yoyaku's HTTP API (API.md) as patrons' and staff clients do, and reads Mailpit's.
+// Package apiclient speaks yoyaku's HTTP API (api/README.md) as patrons' and staff clients do, and reads Mailpit's.
 // It is shared by the drivers that exercise a running stack from outside (yoyaku bench, the chaos tests), so
 // that each of them does not grow its own copy of the same requests.
 package apiclient
@@ -42,7 +42,7 @@ func New(base string) *Client {
 	return &Client{Base: strings.TrimRight(base, "/"), HC: NewHTTPClient()}
 }
 
-// StatusError is an answer with a status outside 2xx; Body is the answer as received (API.md's error JSON).
+// StatusError is an answer with a status outside 2xx; Body is the answer as received (the OpenAPI document's error JSON).
 type StatusError struct {
 	Method, Path string
 	Status       int
@@ -63,7 +63,7 @@ func Status(err error) int {
 	return 0
 }
 
-// HasCode reports whether err is an API error answer with that code (API.md's error.code).
+// HasCode reports whether err is an API error answer with that code (the OpenAPI document's error.code).
 func HasCode(err error, code string) bool {
 	var se *StatusError
 	if !errors.As(err, &se) {
@@ -126,7 +126,7 @@ func (c *Client) DoWithHeader(ctx context.Context, method, path, token string, h
 	return nil
 }
 
-// Hold is the part of API.md's Hold that the drivers read.
+// Hold is the part of the OpenAPI document's Hold that the drivers read.
 type Hold struct {
 	ID             string  `json:"id"`
 	TitleID        string  `json:"title_id"`
@@ -191,7 +191,7 @@ func (c *Client) ListHolds(ctx context.Context, token string) ([]Hold, error) {
 	return l.Holds, err
 }
 
-// Routing is API.md's Routing: where a scanned copy goes next.
+// Routing is the OpenAPI document's Routing: where a scanned copy goes next.
 type Routing struct {
 	Action   string  `json:"action"` // hold_shelf, transit or reshelve
 	HoldID   *string `json:"hold_id"`

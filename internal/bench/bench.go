@@ -1,4 +1,4 @@
-// Package bench measures a running yoyaku against the targets of DESIGN.md, the way real clients see it:
+// Package bench measures a running yoyaku against the targets in the README's Benchmark section, the way real clients see it:
 // patrons and staff through the HTTP API, mail through the SMTP sink's API (Mailpit), and Temporal only to
 // read histories and to run the baseline of bare empty workflows. `yoyaku bench` runs it.
 package bench

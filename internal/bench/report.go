@@ -157,7 +157,7 @@ type Summary struct {
 	SearchP95Ms   Float `json:"search_p95_ms"`
 }
 
-// TargetCheck compares one figure with its target from DESIGN.md.
+// TargetCheck compares one figure with its target (the README's Benchmark section).
 type TargetCheck struct {
 	Name   string `json:"name"`
 	Value  Float  `json:"value"`
