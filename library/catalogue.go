@@ -217,11 +217,16 @@ func registrationError(err error) error {
 	return err
 }
 
-// cleanText trims s and reports whether it is free of control characters (tabs and newlines included).
+// cleanText trims s and reports whether it is storable text free of control characters (tabs and newlines
+// included).
 func cleanText(s string) (string, bool) {
 	s = strings.TrimSpace(s)
-	return s, strings.IndexFunc(s, unicode.IsControl) < 0
+	return s, storable(s) && strings.IndexFunc(s, unicode.IsControl) < 0
 }
+
+// storable reports whether PostgreSQL can store s as text: valid UTF-8 without NUL. Free text that fails
+// is refused, never sent to the database to fail there.
+func storable(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
 
 // validURL reports whether s is an absolute http(s) URL with a host.
 func validURL(s string) bool {

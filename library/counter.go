@@ -46,7 +46,8 @@ func (s *Service) PlaceCounterHold(ctx context.Context, req CounterHold, staff i
 		}
 		p.TitleID = id
 	case req.TitleID == "" && req.Request != nil && strings.TrimSpace(req.Request.Title) != "" && len(req.Request.Title) <= 500 &&
-		len(req.Request.Author) <= 200 && len(req.Request.ISBN) <= 20:
+		len(req.Request.Author) <= 200 && len(req.Request.ISBN) <= 20 &&
+		storable(req.Request.Title) && storable(req.Request.Author) && storable(req.Request.ISBN):
 		p.Request = &store.Request{Title: strings.TrimSpace(req.Request.Title), Author: strings.TrimSpace(req.Request.Author),
 			ISBN: strings.TrimSpace(req.Request.ISBN)}
 	default:

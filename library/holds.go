@@ -73,8 +73,9 @@ const maxNote = 500
 
 // Refuse cancels a counter request the library will not serve. The staff's reason is free text that may
 // name the patron: it is kept in hold_notes and the Update carries only its ID; a refused Update drops it.
+// A reason too long, or not storable text, is refused (invalid_request).
 func (s *Service) Refuse(ctx context.Context, h store.HoldView, reason string, staff int64) (store.HoldView, error) {
-	if len(reason) > maxNote {
+	if len(reason) > maxNote || !storable(reason) {
 		return store.HoldView{}, refuse(CodeInvalidRequest)
 	}
 	req := contract.CancelRequest{Reason: domain.CancelStaff, StaffID: staff}

@@ -174,6 +174,8 @@ func TestHoldChangeRefusals(t *testing.T) {
 	}{
 		{"reason of 501 bytes", strings.Repeat("x", 501), s.request, library.CodeInvalidRequest},
 		{"reason of 501 bytes in Japanese", strings.Repeat("理", 167), s.request, library.CodeInvalidRequest},
+		{"reason with a NUL", "理由\x00", s.request, library.CodeInvalidRequest},
+		{"reason not UTF-8", "理由\xff", s.request, library.CodeInvalidRequest},
 		{"cancelled, with a reason", "在庫なし", s.cancelled, contract.ErrNotCancellable},
 		{"cancelled, without a reason", "", s.cancelled, contract.ErrNotCancellable},
 	}
@@ -417,6 +419,8 @@ func TestCounterHoldRefusals(t *testing.T) {
 		{"both title and request", nil, library.CounterHold{CardNumber: card, TitleID: book, Pickup: "chuo", Request: req("本", "", "")}, library.CodeInvalidRequest},
 		{"request without a title", nil, library.CounterHold{CardNumber: card, Pickup: "chuo", Request: req(" \t ", "著者", "")}, library.CodeInvalidRequest},
 		{"request title of 501 bytes", nil, library.CounterHold{CardNumber: card, Pickup: "chuo", Request: req(strings.Repeat("x", 501), "", "")}, library.CodeInvalidRequest},
+		{"request title with a NUL", nil, library.CounterHold{CardNumber: card, Pickup: "chuo", Request: req("本\x00", "", "")}, library.CodeInvalidRequest},
+		{"request author not UTF-8", nil, library.CounterHold{CardNumber: card, Pickup: "chuo", Request: req("本", "\xff", "")}, library.CodeInvalidRequest},
 		{"request author of 201 bytes", nil, library.CounterHold{CardNumber: card, Pickup: "chuo", Request: req("本", strings.Repeat("x", 201), "")}, library.CodeInvalidRequest},
 		{"request ISBN of 21 bytes", nil, library.CounterHold{CardNumber: card, Pickup: "chuo", Request: req("本", "", strings.Repeat("9", 21))}, library.CodeInvalidRequest},
 		{"title not an ID", nil, library.CounterHold{CardNumber: card, TitleID: "abc", Pickup: "chuo"}, contract.ErrNotFound},
