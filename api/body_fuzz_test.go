@@ -107,7 +107,7 @@ func envelope(t *testing.T, status int, body []byte) Code {
 	if err := json.Unmarshal(body, &b); err != nil {
 		t.Fatalf("%d %q is not the error envelope: %v", status, body, err)
 	}
-	if _, known := messages[b.Error.Code]; !known || b.Error.Message == "" {
+	if _, known := codes[b.Error.Code]; !known || b.Error.Message == "" {
 		t.Fatalf("%d %s: unknown code or empty message", status, body)
 	}
 	return b.Error.Code
@@ -119,7 +119,7 @@ func refusal(t *testing.T, e *opError, want ...Code) {
 	if e.err != nil || e.status < 400 || e.status > 499 {
 		t.Fatalf("refusal %v has status %d and error %v", e, e.status, e.err)
 	}
-	if _, known := messages[e.code]; !known {
+	if _, known := codes[e.code]; !known {
 		t.Fatalf("refusal code %q has no message", e.code)
 	}
 	for _, c := range want {

@@ -31,14 +31,6 @@ import (
 	"yoyaku/config"
 )
 
-// CodeCSRFFailed: an unsafe request to a web page without the page's CSRF token.
-const CodeCSRFFailed Code = "csrf_failed"
-
-func init() {
-	messages[CodeCSRFFailed] = [2]string{"画面の有効期限が切れました。もう一度操作してください。",
-		"This page has expired. Please go back, reload it and try again."}
-}
-
 const (
 	csrfField  = "_csrf"        // the hidden form field
 	csrfHeader = "X-CSRF-Token" // or this header, for scripts
@@ -126,16 +118,16 @@ func checkCSRF(c *gin.Context, want string) bool {
 		if err := c.Request.ParseMultipartForm(maxBody); err != nil && !errors.Is(err, http.ErrNotMultipart) {
 			var tooLarge *http.MaxBytesError
 			if errors.As(err, &tooLarge) {
-				fail(c, http.StatusRequestEntityTooLarge, CodeTooLarge)
+				failCode(c, CodeTooLarge)
 				return false
 			}
-			fail(c, http.StatusBadRequest, CodeBadRequest)
+			failCode(c, CodeBadRequest)
 			return false
 		}
 		got = c.Request.PostFormValue(csrfField)
 	}
 	if want == "" || !hmac.Equal([]byte(got), []byte(want)) {
-		fail(c, http.StatusForbidden, CodeCSRFFailed)
+		failCode(c, CodeCSRFFailed)
 		return false
 	}
 	return true

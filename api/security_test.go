@@ -295,9 +295,9 @@ func TestPanicsAnswerTheGenericError(t *testing.T) {
 // message0 is a code's message in Japanese ("") or English ("en").
 func message0(code Code, lang string) string {
 	if lang == "en" {
-		return messages[code][1]
+		return codes[code].en
 	}
-	return messages[code][0]
+	return codes[code].ja
 }
 
 func TestSecurityHeaders(t *testing.T) {

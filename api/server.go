@@ -1,6 +1,6 @@
 // Package api serves yoyaku over HTTP with Gin: the patron JSON API, the staff JSON API, health, liveness and
 // the OpenAPI document, and metrics on a handler of their own (MetricsHandler). Handlers stay thin: they bind
-// and validate input, call store or workflow code, and map errors to HTTP once (errors.go).
+// and validate input, call store or workflow code, and map errors to HTTP once (the code table, kit_codes.go).
 package api
 
 import (
@@ -49,7 +49,7 @@ func (s *Server) Router() *gin.Engine {
 	}
 	r.NoRoute(s.noRoute(http.StatusNotFound, CodeNotFound))
 	r.NoMethod(s.noRoute(http.StatusMethodNotAllowed, CodeMethodNotAllowed))
-	r.Use(s.recovery(), s.requestLog(), s.metricsMiddleware(), securityHeaders(s.Cfg.PublicURL), limitBody(maxBody))
+	r.Use(recovery(s.Log), requestLog(s.Log), s.metricsMiddleware(), securityHeaders(s.Cfg.PublicURL), limitBody(maxBody))
 
 	r.GET("/healthz", s.healthz)
 	r.GET("/livez", s.livez) // /metrics is not here: it has a listener of its own (MetricsHandler)

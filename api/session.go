@@ -106,7 +106,7 @@ func bearerToken(c *gin.Context) (string, bool) {
 
 func unauthenticated(c *gin.Context) {
 	c.Header("WWW-Authenticate", `Bearer realm="yoyaku"`)
-	fail(c, http.StatusUnauthorized, CodeUnauthenticated)
+	failCode(c, CodeUnauthenticated)
 }
 
 type patronLoginRequest struct {
@@ -130,7 +130,7 @@ func (s *Server) patronLogin(c *gin.Context) {
 	}
 	card, err := domain.NormalizeCardNumber(req.CardNumber)
 	if err != nil {
-		fail(c, http.StatusUnprocessableEntity, CodeInvalidCardNumber)
+		failCode(c, CodeInvalidCardNumber)
 		return
 	}
 	ctx := c.Request.Context()
@@ -252,9 +252,9 @@ func (s *Server) checkLogin(c *gin.Context, subject, hash, password string) bool
 		s.internal(c, err)
 	case wait > 0:
 		c.Header("Retry-After", retryAfter(wait))
-		fail(c, http.StatusTooManyRequests, CodeTooManyAttempts)
+		failCode(c, CodeTooManyAttempts)
 	case !ok:
-		fail(c, http.StatusUnauthorized, CodeInvalidCredentials)
+		failCode(c, CodeInvalidCredentials)
 	}
 	return ok
 }

@@ -409,8 +409,8 @@ func TestStaffCatalogueCodesHaveMessages(t *testing.T) {
 	for _, code := range []Code{CodeInvalidTitle, CodeInvalidFormat, CodeInvalidISBN, CodeInvalidURL, CodeInvalidYear,
 		CodeInvalidSeries, CodeDuplicateVolume, CodeInvalidName, CodeInvalidPassword, CodeInvalidEmail, CodeTooManyEmails,
 		CodeInvalidPhone, CodeCardNumberTaken} {
-		if m, ok := messages[code]; !ok || m[0] == "" || m[1] == "" {
-			t.Errorf("%s has messages %q", code, m)
+		if m, ok := codes[code]; !ok || m.ja == "" || m.en == "" {
+			t.Errorf("%s has messages %q, %q", code, m.ja, m.en)
 		}
 	}
 }

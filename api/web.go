@@ -304,16 +304,7 @@ var templateFuncs = template.FuncMap{
 	"t":      translate,
 	"static": staticURL,
 	// msg is an error code's message: {{msg $.Lang "pickup_not_allowed"}}.
-	"msg": func(lang, code string) string {
-		m, ok := messages[Code(code)]
-		if !ok {
-			m = messages[CodeInternal]
-		}
-		if lang == "en" {
-			return m[1]
-		}
-		return m[0]
-	},
+	"msg": func(lang, code string) string { return messageIn(lang, Code(code)) },
 	// date formats a time or date as YYYY-MM-DD in the library's zone ("" for nil or zero).
 	"date": func(v any) string {
 		switch d := v.(type) {

@@ -57,20 +57,6 @@ func (s *Server) patronPageRoutes(pages *gin.RouterGroup) {
 	my.POST("/account", s.accountSubmit)
 }
 
-// Refusals that only the pages have (the JSON API answers invalid_request for them).
-const (
-	CodeNothingSelected Code = "nothing_selected"
-	CodePickupRequired  Code = "pickup_required"
-	CodeSeriesTooFew    Code = "series_too_few"
-)
-
-func init() {
-	messages[CodeNothingSelected] = [2]string{"資料を選択してください。", "Select at least one title."}
-	messages[CodePickupRequired] = [2]string{"予約受取館/場所を選択してください。", "Choose the pickup place."}
-	messages[CodeSeriesTooFew] = [2]string{"シリーズ予約に変更する予約を2点以上選択してください。",
-		"Select at least two holds to turn into a series hold."}
-}
-
 // patronMessage is the red (or green) message of a page, from the ?err= of a seeOther or a refusal.
 type patronMessage struct {
 	Error bool
@@ -84,7 +70,7 @@ func patronError(c *gin.Context, code Code) *patronMessage {
 // patronRedirectMessage reads ?err=<code> (a refusal after a seeOther): only codes that exist are shown.
 func patronRedirectMessage(c *gin.Context) *patronMessage {
 	code := Code(c.Query("err"))
-	if _, ok := messages[code]; code == "" || !ok {
+	if _, ok := codes[code]; code == "" || !ok {
 		return nil
 	}
 	return patronError(c, code)

@@ -1,0 +1,57 @@
+package api
+
+import (
+	"strings"
+
+	"github.com/gin-gonic/gin"
+)
+
+// ErrorBody is the JSON shape of every error answer.
+type ErrorBody struct {
+	Error struct {
+		Code    Code   `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// english reports whether the client asked for English.
+func english(c *gin.Context) bool {
+	if l, ok := c.Get(ctxLang); ok { // a web page: its language is settled by webPage
+		return l == "en"
+	}
+	if l := c.Query("lang"); l != "" {
+		return strings.HasPrefix(l, "en")
+	}
+	al := strings.ToLower(c.GetHeader("Accept-Language"))
+	return strings.HasPrefix(strings.TrimSpace(al), "en")
+}
+
+// message is the code's message in the client's language.
+func message(c *gin.Context, code Code) string { return messageIn(langOf(english(c)), code) }
+
+// fail aborts the request with the error envelope; on a web page route (webPage) with an HTML error page.
+func fail(c *gin.Context, status int, code Code) {
+	if s, ok := c.Get(ctxWebPage); ok {
+		s.(*Server).errorPage(c, status, code)
+		return
+	}
+	var b ErrorBody
+	b.Error.Code = code
+	b.Error.Message = message(c, code)
+	c.AbortWithStatusJSON(status, b)
+}
+
+// internal logs err and answers without leaking it: 503 unavailable (with Retry-After) when a dependency is
+// down or restarting, 500 otherwise.
+func (s *Server) internal(c *gin.Context, err error) {
+	s.Log.ErrorContext(c.Request.Context(), "request failed", "path", c.FullPath(), "err", err)
+	if dependencyDown(err) {
+		c.Header("Retry-After", unavailableRetryAfter)
+		failCode(c, CodeUnavailable)
+		return
+	}
+	failCode(c, CodeInternal)
+}
+
+// failCode is fail with the code's own status (the code table, kit_codes.go).
+func failCode(c *gin.Context, code Code) { fail(c, statusOf(code), code) }
