@@ -1,8 +1,6 @@
 package api
 
 import (
-	"strings"
-
 	"github.com/gin-gonic/gin"
 )
 
@@ -12,18 +10,6 @@ type ErrorBody struct {
 		Code    Code   `json:"code"`
 		Message string `json:"message"`
 	} `json:"error"`
-}
-
-// english reports whether the client asked for English.
-func english(c *gin.Context) bool {
-	if l, ok := c.Get(ctxLang); ok { // a web page: its language is settled by webPage
-		return l == "en"
-	}
-	if l := c.Query("lang"); l != "" {
-		return strings.HasPrefix(l, "en")
-	}
-	al := strings.ToLower(c.GetHeader("Accept-Language"))
-	return strings.HasPrefix(strings.TrimSpace(al), "en")
 }
 
 // message is the code's message in the client's language.

@@ -54,6 +54,8 @@ func (s *Server) Router() *gin.Engine {
 	r.GET("/healthz", s.healthz)
 	r.GET("/livez", s.livez) // /metrics is not here: it has a listener of its own (MetricsHandler)
 	r.GET("/api/openapi.yaml", serveOpenAPI)
+	r.GET("/static/*file", serveStatic)
+	r.HEAD("/static/*file", serveStatic)
 
 	v1 := r.Group("/api/v1")
 	v1.GET("/branches", s.branches)
@@ -64,7 +66,7 @@ func (s *Server) Router() *gin.Engine {
 	s.meRoutes(s.patronGroup(v1))
 	s.staffHoldRoutes(s.staffGroup(v1))
 	s.staffCatalogueRoutes(s.staffGroup(v1))
-	s.webRoutes(r)
+	s.webRoutes(r)      // the patron pages (web_patron.go)
 	s.staffWebRoutes(r) // the staff console: its own session cookie and CSRF tokens (web_staff.go)
 	return r
 }

@@ -27,10 +27,9 @@ import (
 	"yoyaku/store"
 )
 
-func init() { addPageRoutes((*Server).patronPageRoutes) }
-
-// patronPageRoutes mounts the patron pages.
-func (s *Server) patronPageRoutes(pages *gin.RouterGroup) {
+// webRoutes mounts the patron pages. Page requests get HTML error pages (webPage) and CSRF protection.
+func (s *Server) webRoutes(r *gin.Engine) {
+	pages := r.Group("/", s.webPage(), s.csrfProtect())
 	pub := pages.Group("", s.optionalWebPatron())
 	pub.GET("/", s.topPage)
 	pub.GET("/login", s.loginPage)

@@ -148,9 +148,3 @@ func (s *Server) accountSubmit(c *gin.Context) {
 	}
 	seeOther(c, "/account?done=1")
 }
-
-func init() {
-	addTexts(map[string][2]string{
-		"account.refused": {"このアドレスにメールが届きませんでした", "Mail to this address could not be delivered"},
-	})
-}
