@@ -39,6 +39,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"yoyaku/store"
 )
 
 //go:embed templates/*.html
@@ -112,9 +114,9 @@ func (s *Server) commonData(c *gin.Context, data gin.H) error {
 	set("LoggedIn", ok)
 	if ok {
 		if _, has := data["PatronName"]; !has {
-			var name string
-			if err := s.DB.GetContext(c.Request.Context(), &name, `SELECT name FROM patrons WHERE id = $1`, id); err != nil {
-				return fmt.Errorf("web: patron name: %w", err)
+			name, err := store.PatronName(c.Request.Context(), s.DB, id)
+			if err != nil {
+				return fmt.Errorf("web: %w", err)
 			}
 			data["PatronName"] = name
 		}

@@ -3,7 +3,6 @@ package api
 import (
 	"cmp"
 	"context"
-	"database/sql"
 	"errors"
 	"math"
 	"net/http"
@@ -16,6 +15,7 @@ import (
 
 	"yoyaku/auth"
 	"yoyaku/domain"
+	"yoyaku/store"
 )
 
 // Context keys set by requirePatron and requireStaff.
@@ -152,22 +152,10 @@ func (s *Server) patronLogin(c *gin.Context) {
 	c.JSON(http.StatusOK, resp)
 }
 
-// patronAccount is a patron's account as a login reads it.
-type patronAccount struct {
-	ID           int64  `db:"id"`
-	Name         string `db:"name"`
-	PasswordHash string `db:"password_hash"`
-}
-
 // findPatron reads the account of a (normalised) card number. A card that does not exist is the zero
-// patronAccount: its empty hash fails checkLogin/tryLogin like a wrong password.
-func (s *Server) findPatron(ctx context.Context, card string) (patronAccount, error) {
-	var p patronAccount
-	err := s.DB.GetContext(ctx, &p, `SELECT id, name, password_hash FROM patrons WHERE card_number = $1`, card)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return p, err
-	}
-	return p, nil
+// account: its empty hash fails checkLogin/tryLogin like a wrong password.
+func (s *Server) findPatron(ctx context.Context, card string) (store.PatronAccount, error) {
+	return store.PatronByCardForLogin(ctx, s.DB, card)
 }
 
 // staffLoginPattern is what staff_users.login allows.
@@ -216,27 +204,13 @@ func (s *Server) staffLogin(c *gin.Context) {
 	c.JSON(http.StatusOK, resp)
 }
 
-// staffUser is a staff account as a login reads it.
-type staffUser struct {
-	ID           int64          `db:"id"`
-	Login        string         `db:"login"`
-	Name         string         `db:"name"`
-	Branch       sql.NullString `db:"branch"`
-	PasswordHash string         `db:"password_hash"`
-}
-
 // findStaff reads the staff account of a (lower-cased, trimmed) login. An account that does not exist, or
-// cannot (not staffLoginPattern), is the zero staffUser: its empty hash fails checkLogin like a wrong password.
-func (s *Server) findStaff(ctx context.Context, login string) (staffUser, error) {
-	var u staffUser
+// cannot (not staffLoginPattern), is the zero account: its empty hash fails checkLogin like a wrong password.
+func (s *Server) findStaff(ctx context.Context, login string) (store.StaffAccount, error) {
 	if !staffLoginPattern.MatchString(login) {
-		return u, nil
+		return store.StaffAccount{}, nil
 	}
-	err := s.DB.GetContext(ctx, &u, `SELECT id, login, name, branch, password_hash FROM staff_users WHERE login = $1`, login)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return u, err
-	}
-	return u, nil
+	return store.StaffByLogin(ctx, s.DB, login)
 }
 
 // retryAfter is a Retry-After header value: wait in whole seconds, rounded up.

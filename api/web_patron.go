@@ -20,7 +20,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/jmoiron/sqlx"
 
 	"yoyaku/auth"
 	"yoyaku/domain"
@@ -443,20 +442,9 @@ func (s *Server) patronTitles(ctx context.Context, ids []string) (map[string]pat
 	if len(nums) == 0 {
 		return out, nil
 	}
-	var rows []struct {
-		ID     int64  `db:"id"`
-		Title  string `db:"title"`
-		Format string `db:"format"`
-		Series string `db:"series"`
-		Volume int64  `db:"volume"`
-	}
-	q, args, err := sqlx.In(`SELECT t.id, t.title, t.format, coalesce(s.name, '') AS series, coalesce(t.volume, 0) AS volume
-		FROM titles t LEFT JOIN series s ON s.id = t.series_id WHERE t.id IN (?)`, nums)
+	rows, err := store.TitleNames(ctx, s.DB, nums)
 	if err != nil {
-		return nil, err
-	}
-	if err := s.DB.SelectContext(ctx, &rows, s.DB.Rebind(q), args...); err != nil {
-		return nil, fmt.Errorf("web: titles: %w", err)
+		return nil, fmt.Errorf("web: %w", err)
 	}
 	for _, r := range rows {
 		out[idString(r.ID)] = patronTitleName{ID: idString(r.ID), Title: r.Title, Format: r.Format, Series: r.Series, Volume: r.Volume}

@@ -20,7 +20,6 @@ package api
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"net/http"
@@ -85,12 +84,9 @@ func (d staffDesk) branchName(code string) string {
 // branch, else the first library.
 func (s *Server) desk(c *gin.Context) (staffDesk, error) {
 	ctx := c.Request.Context()
-	var u struct {
-		Name   string         `db:"name"`
-		Branch sql.NullString `db:"branch"`
-	}
-	if err := s.DB.GetContext(ctx, &u, `SELECT name, branch FROM staff_users WHERE id = $1`, staffID(c)); err != nil {
-		return staffDesk{}, fmt.Errorf("web: staff user: %w", err)
+	u, err := store.StaffByID(ctx, s.DB, staffID(c))
+	if err != nil {
+		return staffDesk{}, fmt.Errorf("web: %w", err)
 	}
 	bs, err := store.Branches(ctx, s.DB)
 	if err != nil {
@@ -300,9 +296,8 @@ func (s *Server) routingView(c *gin.Context, d staffDesk, r contract.Routing, ba
 
 // copyTitle is the title of a copy, for the desk's eyes ("" when unknown).
 func (s *Server) copyTitle(ctx context.Context, barcode string) string {
-	var title string
-	err := s.DB.GetContext(ctx, &title, `SELECT t.title FROM items i JOIN titles t ON t.id = i.title_id WHERE i.barcode = $1`, barcode)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	title, err := store.TitleOfCopy(ctx, s.DB, barcode)
+	if err != nil {
 		s.Log.WarnContext(ctx, "web: copy title", "barcode", barcode, "err", err)
 	}
 	return title
