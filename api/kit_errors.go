@@ -27,17 +27,9 @@ func fail(c *gin.Context, status int, code Code) {
 	c.AbortWithStatusJSON(status, b)
 }
 
-// internal logs err and answers without leaking it: 503 unavailable (with Retry-After) when a dependency is
-// down or restarting, 500 otherwise.
-func (s *Server) internal(c *gin.Context, err error) {
-	s.Log.ErrorContext(c.Request.Context(), "request failed", "path", c.FullPath(), "err", err)
-	if dependencyDown(err) {
-		c.Header("Retry-After", unavailableRetryAfter)
-		failCode(c, CodeUnavailable)
-		return
-	}
-	failCode(c, CodeInternal)
-}
+// internal logs err and answers without leaking it (webKit.serverError): 503 unavailable (with
+// Retry-After) when a dependency is down or restarting, 500 otherwise.
+func (s *Server) internal(c *gin.Context, err error) { s.kit().serverError(c, err) }
 
 // failCode is fail with the code's own status (the code table, kit_codes.go).
 func failCode(c *gin.Context, code Code) { fail(c, statusOf(code), code) }

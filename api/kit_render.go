@@ -65,7 +65,7 @@ func (s *Server) settlePage(c *gin.Context) {
 	c.Set(ctxLang, lang)
 	if q := c.Query("lang"); q != "" {
 		http.SetCookie(c.Writer, &http.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
-			HttpOnly: true, Secure: s.secureCookies(c), SameSite: http.SameSiteLaxMode})
+			HttpOnly: true, Secure: s.kit().secureCookies(c), SameSite: http.SameSiteLaxMode})
 	}
 	c.Header("Vary", "Accept-Language, Cookie")
 }
@@ -105,11 +105,7 @@ func (s *Server) commonData(c *gin.Context, data gin.H) error {
 	set("Lang", l)
 	set("Path", c.Request.URL.Path)
 	set("LangURL", otherLangURL(c, l))
-	if _, ok := c.Get(ctxCSRF); ok {
-		set("CSRF", csrfToken(c))
-	} else {
-		set("CSRF", "")
-	}
+	set("CSRF", layoutCSRF(c))
 	id, ok := webPatronID(c)
 	set("LoggedIn", ok)
 	if ok {

@@ -1,15 +1,11 @@
 package api
 
 import (
-	"cmp"
 	"context"
 	"errors"
-	"math"
 	"net/http"
 	"regexp"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -24,10 +20,6 @@ const (
 	ctxStaffID  = "yoyaku.staff_id"
 	ctxToken    = "yoyaku.token"
 )
-
-// dummyHash is a bcrypt hash (cost auth.Cost) of a random password nobody knows. A login for an unknown card
-// number or staff login is compared against it, so that it takes as long as a wrong password for a real one.
-const dummyHash = "$2a$11$zJNH4qV4Rm/j2WUZPAnpe.ewyWju2JGXm6adz2uddNld7Txydszsi"
 
 // sessionRoutes mounts the patron and staff session endpoints. The staff login is outside requireStaff.
 func (s *Server) sessionRoutes(v1 *gin.RouterGroup) {
@@ -50,7 +42,7 @@ func (s *Server) staffGroup(v1 *gin.RouterGroup) *gin.RouterGroup {
 // requirePatron lets through only requests with a live patron token (Authorization: Bearer); others get
 // 401 unauthenticated. It never reads the web pages' session cookie: a cookie alone authenticates nothing
 // under /api/v1, so a forged cross-site request (which can carry cookies but not this header) cannot act
-// on the JSON API, and it needs no CSRF token (web_session.go, csrf.go).
+// on the JSON API, and it needs no CSRF token (kit_session.go, kit_csrf.go).
 func (s *Server) requirePatron() gin.HandlerFunc { return s.requireToken(auth.KindPatron, ctxPatronID) }
 
 // requireStaff lets through only requests with a live staff token; a patron token is not one (401).
@@ -213,14 +205,11 @@ func (s *Server) findStaff(ctx context.Context, login string) (store.StaffAccoun
 	return store.StaffByLogin(ctx, s.DB, login)
 }
 
-// retryAfter is a Retry-After header value: wait in whole seconds, rounded up.
-func retryAfter(wait time.Duration) string { return strconv.Itoa(int(math.Ceil(wait.Seconds()))) }
-
 // checkLogin is tryLogin for the JSON logins: it answers 429 too_many_attempts with Retry-After (whole
 // seconds) when the attempt is throttled, 401 invalid_credentials for a wrong password, and returns true
 // only for a right one.
 func (s *Server) checkLogin(c *gin.Context, subject, hash, password string) bool {
-	ok, wait, err := s.tryLogin(c, subject, hash, password)
+	ok, wait, err := tryLogin(c, s.DB, subject, hash, password)
 	switch {
 	case err != nil:
 		s.internal(c, err)
@@ -231,27 +220,6 @@ func (s *Server) checkLogin(c *gin.Context, subject, hash, password string) bool
 		failCode(c, CodeInvalidCredentials)
 	}
 	return ok
-}
-
-// tryLogin checks password against hash under the login throttle, for every login (JSON and web, patron
-// and staff). It first reserves the attempt for subject from the client's address (auth.Reserve with
-// c.ClientIP(), the X-Forwarded-For client behind a trusted proxy); when that is refused it returns the wait
-// (> 0) without looking at the password. Otherwise it compares password with hash — with dummyHash when the
-// account does not exist (hash ""), so both cases take the same time and get the same answer — and ends the
-// attempt: a wrong password is kept as a failure, a right one clears subject's failures.
-func (s *Server) tryLogin(c *gin.Context, subject, hash, password string) (ok bool, wait time.Duration, err error) {
-	ctx := c.Request.Context()
-	attempt, wait, err := auth.Reserve(ctx, s.DB, subject, c.ClientIP())
-	if err != nil || wait > 0 {
-		return false, wait, err
-	}
-	if !auth.CheckPassword(cmp.Or(hash, dummyHash), password) || hash == "" {
-		return false, 0, attempt.Failed(ctx, s.DB)
-	}
-	if err := attempt.Succeeded(ctx, s.DB); err != nil {
-		return false, 0, err
-	}
-	return true, 0, nil
 }
 
 // logout is DELETE /api/v1/session and DELETE /api/v1/staff/session: it revokes the token presented.

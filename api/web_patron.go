@@ -74,12 +74,6 @@ func patronRedirectMessage(c *gin.Context) *patronMessage {
 	return patronError(c, code)
 }
 
-// seeOther answers 303 See Other to a path on this site.
-func seeOther(c *gin.Context, path string) {
-	c.Header("Cache-Control", "no-store")
-	c.Redirect(http.StatusSeeOther, path)
-}
-
 // --- top, login, logout ---
 
 func (s *Server) topPage(c *gin.Context) {
@@ -106,14 +100,13 @@ func (s *Server) loginPage(c *gin.Context) {
 // loginSubmit checks the card number (full-width digits, hyphens and spaces accepted, as by the JSON
 // login) and password with the same throttling as POST /api/v1/session, then starts a cookie session.
 func (s *Server) loginSubmit(c *gin.Context) {
-	next := safeNext(c.PostForm("next"))
 	rawCard := c.PostForm("card_number")
-	again := func(status int, code Code) {
-		s.page(c, status, "login", gin.H{"Next": next, "Card": rawCard, "Message": patronError(c, code)})
+	again := func(code Code) {
+		s.page(c, statusOf(code), "login", gin.H{"Next": safeNext(c.PostForm("next")), "Card": rawCard, "Message": patronError(c, code)})
 	}
 	card, err := domain.NormalizeCardNumber(rawCard)
 	if err != nil {
-		again(http.StatusUnprocessableEntity, CodeInvalidCardNumber)
+		again(CodeInvalidCardNumber)
 		return
 	}
 	p, err := s.findPatron(c.Request.Context(), card)
@@ -121,25 +114,7 @@ func (s *Server) loginSubmit(c *gin.Context) {
 		s.internal(c, err)
 		return
 	}
-	ok, wait, err := s.tryLogin(c, auth.PatronSubject(card), p.PasswordHash, c.PostForm("password"))
-	if err != nil {
-		s.internal(c, err)
-		return
-	}
-	if wait > 0 {
-		c.Header("Retry-After", retryAfter(wait))
-		again(http.StatusTooManyRequests, CodeTooManyAttempts)
-		return
-	}
-	if !ok {
-		again(http.StatusUnauthorized, CodeInvalidCredentials)
-		return
-	}
-	if err := s.webLogin(c, p.ID); err != nil {
-		s.internal(c, err)
-		return
-	}
-	seeOther(c, next)
+	patronSession.login(s.kit(), c, auth.PatronSubject(card), p.ID, p.PasswordHash, again)
 }
 
 func (s *Server) logoutSubmit(c *gin.Context) {

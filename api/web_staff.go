@@ -114,7 +114,7 @@ func (s *Server) desk(c *gin.Context) (staffDesk, error) {
 // staffPage renders a console page with the desk's data: .StaffName, .Desk (the branch), .Branches, .Nav
 // (the operation, for the navigation) and the staff CSRF token.
 func (s *Server) staffPage(c *gin.Context, status int, name string, d staffDesk, data gin.H) {
-	data["CSRF"] = s.staffCSRFToken(c)
+	data["CSRF"] = csrfToken(c)
 	data["StaffName"] = d.Name
 	data["Desk"] = d.Branch
 	data["Branches"] = d.Branches
@@ -165,7 +165,7 @@ func (s *Server) withDesk(c *gin.Context, h func(d staffDesk)) {
 // --- login, logout, home, branch ---
 
 func (s *Server) staffLoginPage(c *gin.Context) {
-	ok, err := s.staffWebSession(c)
+	ok, err := staffSession.read(s.kit(), c)
 	if err != nil {
 		s.internal(c, err)
 		return
@@ -179,7 +179,7 @@ func (s *Server) staffLoginPage(c *gin.Context) {
 
 func (s *Server) renderStaffLogin(c *gin.Context, status int, login, errMsg string) {
 	s.page(c, status, "staff_login", gin.H{
-		"CSRF": s.staffCSRFToken(c), "Login": login, "Next": staffNext(c.Query("next")), "Error": errMsg,
+		"CSRF": csrfToken(c), "Login": login, "Next": staffNext(c.Query("next")), "Error": errMsg,
 	})
 }
 
@@ -192,30 +192,17 @@ func (s *Server) staffLoginSubmit(c *gin.Context) {
 		s.internal(c, err)
 		return
 	}
-	ok, wait, err := s.tryLogin(c, auth.StaffSubject(login), u.PasswordHash, c.PostForm("password"))
-	if err != nil {
-		s.internal(c, err)
-		return
-	}
-	if wait > 0 {
-		c.Header("Retry-After", retryAfter(wait))
-		s.renderStaffLogin(c, http.StatusTooManyRequests, login, message(c, CodeTooManyAttempts))
-		return
-	}
-	if !ok {
-		// invalid_credentials, worded for staff (the API's message speaks of library card numbers)
-		s.renderStaffLogin(c, http.StatusUnauthorized, login, tr(c, "staff.login.failed"))
-		return
-	}
-	if err := s.webStaffLogin(c, u.ID); err != nil {
-		s.internal(c, err)
-		return
-	}
-	c.Redirect(http.StatusSeeOther, staffNext(c.PostForm("next")))
+	staffSession.login(s.kit(), c, auth.StaffSubject(login), u.ID, u.PasswordHash, func(code Code) {
+		msg := message(c, code)
+		if code == CodeInvalidCredentials {
+			msg = tr(c, "staff.login.failed") // worded for staff: the API's message speaks of library card numbers
+		}
+		s.renderStaffLogin(c, statusOf(code), login, msg)
+	})
 }
 
 func (s *Server) staffLogoutSubmit(c *gin.Context) {
-	if err := s.webStaffLogout(c); err != nil {
+	if err := staffSession.end(s.kit(), c); err != nil {
 		s.internal(c, err)
 		return
 	}
