@@ -152,6 +152,29 @@ func (s *Server) staffRefusal(c *gin.Context, name string, d staffDesk, data gin
 	s.staffPage(c, e.status, name, d, data)
 }
 
+// staffListAnswer is the console's list pages (pull list, call list, hold shelf): the desk is read; act, when
+// there is one (a form posted to the page), does the operation, may put its answer into data and returns its
+// refusal; list then adds the list as it is after the operation; the page is rendered, with act's refusal
+// in red (its status) above the list.
+func (s *Server) staffListAnswer(c *gin.Context, name string, data gin.H, act func(d staffDesk, data gin.H) *opError,
+	list func(d staffDesk, data gin.H) error) {
+	s.withDesk(c, func(d staffDesk) {
+		var e *opError
+		if act != nil {
+			e = act(d, data)
+		}
+		if err := list(d, data); err != nil {
+			s.internal(c, err)
+			return
+		}
+		if e != nil {
+			s.staffRefusal(c, name, d, data, e)
+			return
+		}
+		s.staffPage(c, http.StatusOK, name, d, data)
+	})
+}
+
 // withDesk runs a console handler with the desk read first.
 func (s *Server) withDesk(c *gin.Context, h func(d staffDesk)) {
 	d, err := s.desk(c)
@@ -354,25 +377,9 @@ func (s *Server) staffPullListPage(c *gin.Context) {
 	s.staffPullAnswer(c, nil)
 }
 
-// staffPullAnswer renders the pull list, after an action (act) when there was one; act may set the answer
-// into data and return a refusal.
+// staffPullAnswer renders the pull list, after an action (act) when there was one (staffListAnswer).
 func (s *Server) staffPullAnswer(c *gin.Context, act func(d staffDesk, data gin.H) *opError) {
-	s.withDesk(c, func(d staffDesk) {
-		data := gin.H{}
-		var e *opError
-		if act != nil {
-			e = act(d, data)
-		}
-		if err := s.pullListData(c, d, data); err != nil {
-			s.internal(c, err)
-			return
-		}
-		if e != nil {
-			s.staffRefusal(c, "staff_pull_list", d, data, e)
-			return
-		}
-		s.staffPage(c, http.StatusOK, "staff_pull_list", d, data)
-	})
+	s.staffListAnswer(c, "staff_pull_list", gin.H{}, act, func(d staffDesk, data gin.H) error { return s.pullListData(c, d, data) })
 }
 
 // staffPullSubmit: the copy was found on the shelf and secured (確保), like POST /api/v1/staff/pull.
@@ -512,17 +519,12 @@ type callRow struct {
 
 func (s *Server) staffCallListPage(c *gin.Context) { s.staffCallAnswer(c, nil) }
 
+// staffCallAnswer renders the call list, after an action (act) when there was one (staffListAnswer).
 func (s *Server) staffCallAnswer(c *gin.Context, act func(d staffDesk, data gin.H) *opError) {
-	s.withDesk(c, func(d staffDesk) {
-		data := gin.H{"Nav": "call_list"}
-		var e *opError
-		if act != nil {
-			e = act(d, data)
-		}
+	s.staffListAnswer(c, "staff_call_list", gin.H{"Nav": "call_list"}, act, func(d staffDesk, data gin.H) error {
 		calls, err := store.CallList(c.Request.Context(), s.DB, d.Branch.Code)
 		if err != nil {
-			s.internal(c, err)
-			return
+			return err
 		}
 		rows := make([]callRow, len(calls))
 		for i, call := range calls {
@@ -530,11 +532,7 @@ func (s *Server) staffCallAnswer(c *gin.Context, act func(d staffDesk, data gin.
 				MailRefused: call.MailRefused}
 		}
 		data["Calls"] = rows
-		if e != nil {
-			s.staffRefusal(c, "staff_call_list", d, data, e)
-			return
-		}
-		s.staffPage(c, http.StatusOK, "staff_call_list", d, data)
+		return nil
 	})
 }
 
@@ -568,11 +566,10 @@ type shelfRow struct {
 }
 
 func (s *Server) staffHoldShelfPage(c *gin.Context) {
-	s.withDesk(c, func(d staffDesk) {
+	s.staffListAnswer(c, "staff_hold_shelf", gin.H{"RequestID": newRequestID()}, nil, func(d staffDesk, data gin.H) error {
 		hs, err := store.HoldShelf(c.Request.Context(), s.DB, d.Branch.Code)
 		if err != nil {
-			s.internal(c, err)
-			return
+			return err
 		}
 		today := domain.DateOf(time.Now(), s.Cfg.Location).String()
 		rows := make([]shelfRow, len(hs))
@@ -587,9 +584,8 @@ func (s *Server) staffHoldShelfPage(c *gin.Context) {
 				expired++
 			}
 		}
-		s.staffPage(c, http.StatusOK, "staff_hold_shelf", d, gin.H{
-			"Holds": rows, "ExpiredCount": expired, "ReadyCount": len(rows) - expired, "RequestID": newRequestID(),
-		})
+		data["Holds"], data["ExpiredCount"], data["ReadyCount"] = rows, expired, len(rows)-expired
+		return nil
 	})
 }
 
