@@ -2,7 +2,9 @@ package api
 
 import (
 	"cmp"
+	"context"
 	"math"
+	"regexp"
 	"strconv"
 	"time"
 
@@ -10,11 +12,30 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"yoyaku/auth"
+	"yoyaku/store"
 )
 
 // dummyHash is a bcrypt hash (cost auth.Cost) of a random password nobody knows. A login for an unknown card
 // number or staff login is compared against it, so that it takes as long as a wrong password for a real one.
 const dummyHash = "$2a$11$zJNH4qV4Rm/j2WUZPAnpe.ewyWju2JGXm6adz2uddNld7Txydszsi"
+
+// staffLoginPattern is what staff_users.login allows.
+var staffLoginPattern = regexp.MustCompile(`^[a-z0-9._-]{1,64}$`)
+
+// findPatron reads the account of a (normalised) card number. A card that does not exist is the zero
+// account: its empty hash fails tryLogin like a wrong password.
+func findPatron(ctx context.Context, db *sqlx.DB, card string) (store.PatronAccount, error) {
+	return store.PatronByCardForLogin(ctx, db, card)
+}
+
+// findStaff reads the staff account of a (lower-cased, trimmed) login. An account that does not exist, or
+// cannot (not staffLoginPattern), is the zero account: its empty hash fails tryLogin like a wrong password.
+func findStaff(ctx context.Context, db *sqlx.DB, login string) (store.StaffAccount, error) {
+	if !staffLoginPattern.MatchString(login) {
+		return store.StaffAccount{}, nil
+	}
+	return store.StaffByLogin(ctx, db, login)
+}
 
 // retryAfter is a Retry-After header value: wait in whole seconds, rounded up.
 func retryAfter(wait time.Duration) string { return strconv.Itoa(int(math.Ceil(wait.Seconds()))) }

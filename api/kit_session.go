@@ -37,6 +37,35 @@ import (
 	"yoyaku/auth"
 )
 
+// Context keys of the logged-in user, set by the JSON API's bearer tokens (requirePatron, requireStaff) and
+// by the pages' cookie sessions alike.
+const (
+	ctxPatronID = "yoyaku.patron_id"
+	ctxStaffID  = "yoyaku.staff_id"
+)
+
+// patronID is the logged-in patron's ID; only for handlers behind requirePatron (patronGroup).
+func patronID(c *gin.Context) int64 { return mustID(c, ctxPatronID) }
+
+// staffID is the logged-in staff user's ID; only for handlers behind requireStaff (staffGroup).
+func staffID(c *gin.Context) int64 { return mustID(c, ctxStaffID) }
+
+func mustID(c *gin.Context, key string) int64 {
+	v, ok := c.Get(key)
+	id, isInt := v.(int64)
+	if !ok || !isInt {
+		// A wiring mistake, never a client's: the recovery middleware turns it into a logged 500.
+		panic("api: " + key + " read on a route without its auth middleware: " + c.FullPath())
+	}
+	return id
+}
+
+// unauthenticated answers 401 unauthenticated, with the bearer challenge.
+func unauthenticated(c *gin.Context) {
+	c.Header("WWW-Authenticate", `Bearer realm="yoyaku"`)
+	failCode(c, CodeUnauthenticated)
+}
+
 // cookieSession describes one kind of browser session.
 type cookieSession struct {
 	cookie, path    string        // the session cookie and its Path

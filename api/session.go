@@ -1,25 +1,18 @@
 package api
 
 import (
-	"context"
 	"errors"
 	"net/http"
-	"regexp"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
 	"yoyaku/auth"
 	"yoyaku/domain"
-	"yoyaku/store"
 )
 
-// Context keys set by requirePatron and requireStaff.
-const (
-	ctxPatronID = "yoyaku.patron_id"
-	ctxStaffID  = "yoyaku.staff_id"
-	ctxToken    = "yoyaku.token"
-)
+// ctxToken is the bearer token requirePatron or requireStaff accepted, for logout.
+const ctxToken = "yoyaku.token"
 
 // sessionRoutes mounts the patron and staff session endpoints. The staff login is outside requireStaff.
 func (s *Server) sessionRoutes(v1 *gin.RouterGroup) {
@@ -70,22 +63,6 @@ func (s *Server) requireToken(kind auth.Kind, key string) gin.HandlerFunc {
 	}
 }
 
-// patronID is the logged-in patron's ID; only for handlers behind requirePatron (patronGroup).
-func patronID(c *gin.Context) int64 { return mustID(c, ctxPatronID) }
-
-// staffID is the logged-in staff user's ID; only for handlers behind requireStaff (staffGroup).
-func staffID(c *gin.Context) int64 { return mustID(c, ctxStaffID) }
-
-func mustID(c *gin.Context, key string) int64 {
-	v, ok := c.Get(key)
-	id, isInt := v.(int64)
-	if !ok || !isInt {
-		// A wiring mistake, never a client's: the recovery middleware turns it into a logged 500.
-		panic("api: " + key + " read on a route without its auth middleware: " + c.FullPath())
-	}
-	return id
-}
-
 // bearerToken is the token of an "Authorization: Bearer <token>" header.
 func bearerToken(c *gin.Context) (string, bool) {
 	scheme, token, ok := strings.Cut(strings.TrimSpace(c.GetHeader("Authorization")), " ")
@@ -94,11 +71,6 @@ func bearerToken(c *gin.Context) (string, bool) {
 		return "", false
 	}
 	return token, true
-}
-
-func unauthenticated(c *gin.Context) {
-	c.Header("WWW-Authenticate", `Bearer realm="yoyaku"`)
-	failCode(c, CodeUnauthenticated)
 }
 
 type patronLoginRequest struct {
@@ -126,7 +98,7 @@ func (s *Server) patronLogin(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	p, err := s.findPatron(ctx, card)
+	p, err := findPatron(ctx, s.DB, card)
 	if err != nil {
 		s.internal(c, err)
 		return
@@ -143,15 +115,6 @@ func (s *Server) patronLogin(c *gin.Context) {
 	resp.Token, resp.Patron.CardNumber, resp.Patron.Name = token, card, p.Name
 	c.JSON(http.StatusOK, resp)
 }
-
-// findPatron reads the account of a (normalised) card number. A card that does not exist is the zero
-// account: its empty hash fails checkLogin/tryLogin like a wrong password.
-func (s *Server) findPatron(ctx context.Context, card string) (store.PatronAccount, error) {
-	return store.PatronByCardForLogin(ctx, s.DB, card)
-}
-
-// staffLoginPattern is what staff_users.login allows.
-var staffLoginPattern = regexp.MustCompile(`^[a-z0-9._-]{1,64}$`)
 
 type staffLoginRequest struct {
 	Login    string `json:"login"`
@@ -175,7 +138,7 @@ func (s *Server) staffLogin(c *gin.Context) {
 	}
 	login := strings.ToLower(strings.TrimSpace(req.Login))
 	ctx := c.Request.Context()
-	u, err := s.findStaff(ctx, login)
+	u, err := findStaff(ctx, s.DB, login)
 	if err != nil {
 		s.internal(c, err)
 		return
@@ -194,15 +157,6 @@ func (s *Server) staffLogin(c *gin.Context) {
 		resp.Staff.Branch = &u.Branch.String
 	}
 	c.JSON(http.StatusOK, resp)
-}
-
-// findStaff reads the staff account of a (lower-cased, trimmed) login. An account that does not exist, or
-// cannot (not staffLoginPattern), is the zero account: its empty hash fails checkLogin like a wrong password.
-func (s *Server) findStaff(ctx context.Context, login string) (store.StaffAccount, error) {
-	if !staffLoginPattern.MatchString(login) {
-		return store.StaffAccount{}, nil
-	}
-	return store.StaffByLogin(ctx, s.DB, login)
 }
 
 // checkLogin is tryLogin for the JSON logins: it answers 429 too_many_attempts with Retry-After (whole

@@ -109,7 +109,7 @@ func (s *Server) loginSubmit(c *gin.Context) {
 		again(CodeInvalidCardNumber)
 		return
 	}
-	p, err := s.findPatron(c.Request.Context(), card)
+	p, err := findPatron(c.Request.Context(), s.DB, card)
 	if err != nil {
 		s.internal(c, err)
 		return

@@ -210,7 +210,7 @@ func (s *Server) renderStaffLogin(c *gin.Context, status int, login, errMsg stri
 // check) and starts a console session.
 func (s *Server) staffLoginSubmit(c *gin.Context) {
 	login := strings.ToLower(strings.TrimSpace(c.PostForm("login")))
-	u, err := s.findStaff(c.Request.Context(), login)
+	u, err := findStaff(c.Request.Context(), s.DB, login)
 	if err != nil {
 		s.internal(c, err)
 		return
