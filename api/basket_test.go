@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"yoyaku/domain"
+	"yoyaku/library"
 )
 
 // basketTitles creates n holdable books and returns their IDs.
@@ -100,17 +101,17 @@ func TestBasketAdd(t *testing.T) {
 		{"titles in the basket and new ones", ti[:2], map[string]any{"title_ids": []string{ti[2], ti[0], ti[1], ti[3]}}, 200, "", ti[:4]},
 		{"a title already in a full basket", ti[:10], map[string]any{"title_ids": ti[9:10]}, 200, "", ti[:10]},
 		{"the same title twice in one request", nil, map[string]any{"title_ids": []string{ti[0], ti[0], ti[1]}}, 200, "", ti[:2]},
-		{"one over the limit", ti[:8], map[string]any{"title_ids": ti[8:11]}, 422, CodeBasketFull, ti[:8]},
-		{"a full basket", ti[:10], map[string]any{"title_ids": ti[10:11]}, 422, CodeBasketFull, ti[:10]},
-		{"eleven at once", nil, map[string]any{"title_ids": ti[:11]}, 422, CodeBasketFull, nil},
-		{"more than ten IDs, all in the basket", ti[:10], map[string]any{"title_ids": append(ti[:10:10], ti[0])}, 422, CodeBasketFull, ti[:10]},
+		{"one over the limit", ti[:8], map[string]any{"title_ids": ti[8:11]}, 422, library.CodeBasketFull, ti[:8]},
+		{"a full basket", ti[:10], map[string]any{"title_ids": ti[10:11]}, 422, library.CodeBasketFull, ti[:10]},
+		{"eleven at once", nil, map[string]any{"title_ids": ti[:11]}, 422, library.CodeBasketFull, nil},
+		{"more than ten IDs, all in the basket", ti[:10], map[string]any{"title_ids": append(ti[:10:10], ti[0])}, 422, library.CodeBasketFull, ti[:10]},
 		{"an unknown title among known ones", ti[:1], map[string]any{"title_ids": []string{ti[1], "999999999999"}}, 404, CodeNotFound, ti[:1]},
 		{"a malformed ID", nil, map[string]any{"title_ids": []string{ti[0], "abc"}}, 404, CodeNotFound, nil},
 		{"a negative ID", nil, map[string]any{"title_ids": []string{"-1"}}, 404, CodeNotFound, nil},
-		{"a reference-only title (禁帯出)", nil, map[string]any{"title_ids": []string{ti[0], reference}}, 422, CodeNotHoldable, nil},
-		{"an e-text", ti[:1], map[string]any{"title_ids": []string{etext}}, 422, CodeNotHoldable, ti[:1]},
-		{"no titles", nil, map[string]any{"title_ids": []string{}}, 422, CodeInvalidRequest, nil},
-		{"no title_ids", nil, map[string]any{}, 422, CodeInvalidRequest, nil},
+		{"a reference-only title (禁帯出)", nil, map[string]any{"title_ids": []string{ti[0], reference}}, 422, library.CodeNotHoldable, nil},
+		{"an e-text", ti[:1], map[string]any{"title_ids": []string{etext}}, 422, library.CodeNotHoldable, ti[:1]},
+		{"no titles", nil, map[string]any{"title_ids": []string{}}, 422, library.CodeInvalidRequest, nil},
+		{"no title_ids", nil, map[string]any{}, 422, library.CodeInvalidRequest, nil},
 		{"IDs as numbers", nil, `{"title_ids": [1, 2]}`, 400, CodeBadRequest, nil},
 		{"malformed JSON", nil, `{"title_ids": [`, 400, CodeBadRequest, nil},
 		{"no body", nil, nil, 400, CodeBadRequest, nil},

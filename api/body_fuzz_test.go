@@ -108,7 +108,7 @@ func envelope(t *testing.T, status int, body []byte) Code {
 	if err := json.Unmarshal(body, &b); err != nil {
 		t.Fatalf("%d %q is not the error envelope: %v", status, body, err)
 	}
-	if _, known := messages[b.Error.Code]; !known || b.Error.Message == "" {
+	if _, known := codes[b.Error.Code]; !known || b.Error.Message == "" {
 		t.Fatalf("%d %s: unknown code or empty message", status, body)
 	}
 	return b.Error.Code
@@ -120,7 +120,7 @@ func refusal(t *testing.T, e *opError, want ...Code) {
 	if e.err != nil || e.status < 400 || e.status > 499 {
 		t.Fatalf("refusal %v has status %d and error %v", e, e.status, e.err)
 	}
-	if _, known := messages[e.code]; !known {
+	if _, known := codes[e.code]; !known {
 		t.Fatalf("refusal code %q has no message", e.code)
 	}
 	for _, c := range want {
@@ -148,7 +148,7 @@ func FuzzPlaceBody(f *testing.F) {
 		}
 		got, e := checkPlacement(req)
 		if e != nil {
-			refusal(t, e, CodeInvalidRequest)
+			refusal(t, e, library.CodeInvalidRequest)
 			if len(req.TitleIDs) >= 1 && len(req.TitleIDs) <= maxPlace && (req.Mode == "" || req.Mode == "normal" || req.Mode == "series") {
 				t.Fatalf("valid placement %+v refused", req)
 			}
@@ -177,7 +177,7 @@ func FuzzScanBody(f *testing.F) {
 		}
 		got, e := scanShape(req)
 		if e != nil {
-			refusal(t, e, CodeInvalidBarcode)
+			refusal(t, e, library.CodeInvalidBarcode)
 			return
 		}
 		if n := len(got.Barcode); n < 4 || n > 32 || strings.ContainsFunc(got.Barcode, func(r rune) bool {
@@ -204,11 +204,11 @@ func FuzzContactBody(f *testing.F) {
 		got, e := contactWanted(req)
 		method := strings.ToLower(strings.TrimSpace(req.Method))
 		if e != nil {
-			refusal(t, e, CodeInvalidContact, CodeInvalidEmail)
+			refusal(t, e, CodeInvalidContact, library.CodeInvalidEmail)
 			if e.code == CodeInvalidContact && (method == store.ContactEmail || method == store.ContactPhone || method == store.ContactNone) {
 				t.Fatalf("method %q refused as invalid", req.Method)
 			}
-			if e.code == CodeInvalidEmail && method != store.ContactEmail {
+			if e.code == library.CodeInvalidEmail && method != store.ContactEmail {
 				t.Fatalf("addresses checked for method %q", req.Method)
 			}
 			return

@@ -137,7 +137,7 @@ func (s *Server) searchTitles(c *gin.Context) {
 	defer cancel()
 	res, err := store.SearchTitles(ctx, s.DB, q)
 	if errors.Is(err, store.ErrInvalidQuery) {
-		fail(c, http.StatusUnprocessableEntity, CodeInvalidQuery)
+		failCode(c, CodeInvalidQuery)
 		return
 	}
 	if err != nil {
@@ -161,7 +161,7 @@ func intParam(c *gin.Context, name string, def, lo, hi int) (int, bool) {
 	}
 	n, err := strconv.Atoi(raw)
 	if err != nil || n < lo || n > hi {
-		fail(c, http.StatusUnprocessableEntity, CodeInvalidQuery)
+		failCode(c, CodeInvalidQuery)
 		return 0, false
 	}
 	return n, true
@@ -194,14 +194,14 @@ func (s *Server) getTitle(c *gin.Context) {
 func (s *Server) titleInPath(c *gin.Context) (store.TitleDetail, bool) {
 	id, ok := parseID(c.Param("id"))
 	if !ok {
-		fail(c, http.StatusNotFound, CodeNotFound)
+		failCode(c, CodeNotFound)
 		return store.TitleDetail{}, false
 	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), searchTimeout)
 	defer cancel()
 	d, err := store.GetTitle(ctx, s.DB, id)
 	if errors.Is(err, store.ErrNoSuchTitle) {
-		fail(c, http.StatusNotFound, CodeNotFound)
+		failCode(c, CodeNotFound)
 		return store.TitleDetail{}, false
 	}
 	if err != nil {

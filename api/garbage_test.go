@@ -415,7 +415,7 @@ func TestGarbageInput(t *testing.T) {
 				fail("not JSON: %s", w.Header().Get("Content-Type"))
 			} else if err := json.Unmarshal(w.Body.Bytes(), &eb); err != nil || eb.Error.Code == "" || eb.Error.Message == "" {
 				fail("not the error envelope (%v)", err)
-			} else if _, known := messages[eb.Error.Code]; !known {
+			} else if _, known := codes[eb.Error.Code]; !known {
 				fail("unknown code %q", eb.Error.Code)
 			}
 		}

@@ -125,7 +125,7 @@ func (s *Server) setContact(ctx context.Context, patron int64, req contactReques
 	case errors.Is(err, store.ErrEmailRequired):
 		return store.Contact{}, refused(http.StatusUnprocessableEntity, CodeEmailRequired)
 	case errors.Is(err, store.ErrTooManyEmails):
-		return store.Contact{}, refused(http.StatusUnprocessableEntity, CodeTooManyEmails)
+		return store.Contact{}, refused(http.StatusUnprocessableEntity, library.CodeTooManyEmails)
 	case errors.Is(err, store.ErrUnknownPhone):
 		return store.Contact{}, refused(http.StatusUnprocessableEntity, CodeUnknownPhone)
 	case errors.Is(err, store.ErrInvalidMethod):
@@ -148,7 +148,7 @@ func contactWanted(req contactRequest) (store.Contact, *opError) {
 			}
 			addr, ok := library.NormalizeEmail(e)
 			if !ok {
-				return store.Contact{}, refused(http.StatusUnprocessableEntity, CodeInvalidEmail)
+				return store.Contact{}, refused(http.StatusUnprocessableEntity, library.CodeInvalidEmail)
 			}
 			want.Emails = append(want.Emails, addr)
 		}

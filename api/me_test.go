@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"yoyaku/auth"
+	"yoyaku/library"
 )
 
 // mePatron is what a test patron starts with: registered addresses (slot order) and whether each is
@@ -169,17 +170,17 @@ func TestContactRefusals(t *testing.T) {
 		{"email, none registered, empty list", noEmail, map[string]any{"method": "email", "emails": []string{}}, "", 422, CodeEmailRequired, "該当する E-mail アドレスが存在しません"},
 		{"email, none registered, blank field", noEmail, map[string]any{"method": "email", "emails": []string{"  "}}, "", 422, CodeEmailRequired, ""},
 		{"email, none registered, English", mePatron{}, map[string]any{"method": "email", "emails": nil}, "en", 422, CodeEmailRequired, "No e-mail address is registered: enter an address."},
-		{"not an address", noEmail, map[string]any{"method": "email", "emails": []string{"not-an-address"}}, "", 422, CodeInvalidEmail, "E-mail アドレスが正しくありません。"},
-		{"no dot in the domain", oneEmail, map[string]any{"method": "email", "emails": []string{"a@localhost"}}, "", 422, CodeInvalidEmail, ""},
-		{"a display name", oneEmail, map[string]any{"method": "email", "emails": []string{"Taro <taro@example.jp>"}}, "", 422, CodeInvalidEmail, ""},
-		{"a space inside", oneEmail, map[string]any{"method": "email", "emails": []string{"ta ro@example.jp"}}, "", 422, CodeInvalidEmail, ""},
-		{"two at signs", oneEmail, map[string]any{"method": "email", "emails": []string{"a@b@example.jp"}}, "", 422, CodeInvalidEmail, ""},
-		{"a valid and an invalid one", noEmail, map[string]any{"method": "email", "emails": []string{"ok@example.jp", "bad@"}}, "", 422, CodeInvalidEmail, ""},
-		{"a third address", twoEmails, map[string]any{"method": "email", "emails": []string{"c@example.jp"}}, "", 422, CodeTooManyEmails, "E-mail アドレスは2件まで登録できます。"},
-		{"a registered and a third address", twoEmails, map[string]any{"method": "email", "emails": []string{"a@example.jp", "c@example.jp"}}, "", 422, CodeTooManyEmails, ""},
-		{"three addresses", noEmail, map[string]any{"method": "email", "emails": []string{"x@example.jp", "y@example.jp", "z@example.jp"}}, "", 422, CodeTooManyEmails, ""},
-		{"three, all registered or not", twoEmails, map[string]any{"method": "email", "emails": []string{"a@example.jp", "b@example.jp", "c@example.jp"}}, "", 422, CodeTooManyEmails, ""},
-		{"one registered, two new", oneEmail, map[string]any{"method": "email", "emails": []string{"x@example.jp", "y@example.jp"}}, "", 422, CodeTooManyEmails, ""},
+		{"not an address", noEmail, map[string]any{"method": "email", "emails": []string{"not-an-address"}}, "", 422, library.CodeInvalidEmail, "E-mail アドレスが正しくありません。"},
+		{"no dot in the domain", oneEmail, map[string]any{"method": "email", "emails": []string{"a@localhost"}}, "", 422, library.CodeInvalidEmail, ""},
+		{"a display name", oneEmail, map[string]any{"method": "email", "emails": []string{"Taro <taro@example.jp>"}}, "", 422, library.CodeInvalidEmail, ""},
+		{"a space inside", oneEmail, map[string]any{"method": "email", "emails": []string{"ta ro@example.jp"}}, "", 422, library.CodeInvalidEmail, ""},
+		{"two at signs", oneEmail, map[string]any{"method": "email", "emails": []string{"a@b@example.jp"}}, "", 422, library.CodeInvalidEmail, ""},
+		{"a valid and an invalid one", noEmail, map[string]any{"method": "email", "emails": []string{"ok@example.jp", "bad@"}}, "", 422, library.CodeInvalidEmail, ""},
+		{"a third address", twoEmails, map[string]any{"method": "email", "emails": []string{"c@example.jp"}}, "", 422, library.CodeTooManyEmails, "E-mail アドレスは2件まで登録できます。"},
+		{"a registered and a third address", twoEmails, map[string]any{"method": "email", "emails": []string{"a@example.jp", "c@example.jp"}}, "", 422, library.CodeTooManyEmails, ""},
+		{"three addresses", noEmail, map[string]any{"method": "email", "emails": []string{"x@example.jp", "y@example.jp", "z@example.jp"}}, "", 422, library.CodeTooManyEmails, ""},
+		{"three, all registered or not", twoEmails, map[string]any{"method": "email", "emails": []string{"a@example.jp", "b@example.jp", "c@example.jp"}}, "", 422, library.CodeTooManyEmails, ""},
+		{"one registered, two new", oneEmail, map[string]any{"method": "email", "emails": []string{"x@example.jp", "y@example.jp"}}, "", 422, library.CodeTooManyEmails, ""},
 		{"an unregistered number", twoEmails, map[string]any{"method": "phone", "phone": "0473-99-9999"}, "", 422, CodeUnknownPhone, "図書館に登録している電話連絡先のみ選択できます。連絡先電話番号を追加する場合は、図書館窓口で手続きをしてください。"},
 		{"no number registered", oneEmail, map[string]any{"method": "phone", "phone": "0473-33-4444"}, "", 422, CodeUnknownPhone, ""},
 		{"no number given", twoEmails, map[string]any{"method": "phone"}, "", 422, CodeUnknownPhone, ""},

@@ -16,6 +16,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/sdk/client"
 
+	"yoyaku/contract"
 	"yoyaku/internal/testenv"
 )
 
@@ -103,7 +104,7 @@ func TestAnotherPatronsHoldIsNotFound(t *testing.T) {
 		t.Fatalf("GET /holds = %+v, want only hold %s", list.Holds, mine)
 	}
 	// Control: the owner's own change does reach the workflow (none runs here, so the hold counts as closed).
-	if ans := a.call(t, "PATCH", "/api/v1/holds/"+mine, me, pickup); ans.Code != http.StatusConflict || ans.code() != CodeNotChangeable {
+	if ans := a.call(t, "PATCH", "/api/v1/holds/"+mine, me, pickup); ans.Code != http.StatusConflict || ans.code() != contract.ErrNotChangeable {
 		t.Fatalf("own hold without a workflow = %d %s, want 409 not_changeable", ans.Code, ans.Body)
 	}
 	if tc.updates.Load() == 0 {
@@ -295,9 +296,9 @@ func TestPanicsAnswerTheGenericError(t *testing.T) {
 // message0 is a code's message in Japanese ("") or English ("en").
 func message0(code Code, lang string) string {
 	if lang == "en" {
-		return messages[code][1]
+		return codes[code].en
 	}
-	return messages[code][0]
+	return codes[code].ja
 }
 
 func TestSecurityHeaders(t *testing.T) {

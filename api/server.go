@@ -1,6 +1,6 @@
 // Package api serves yoyaku over HTTP with Gin: the patron JSON API, the staff JSON API, health, liveness and
 // the OpenAPI document, and metrics on a handler of their own (MetricsHandler). Handlers stay thin: they bind
-// and validate input, call store or workflow code, and map errors to HTTP once (errors.go).
+// and validate input, call store or workflow code, and map errors to HTTP once (the code table, kit_codes.go).
 package api
 
 import (
@@ -49,11 +49,13 @@ func (s *Server) Router() *gin.Engine {
 	}
 	r.NoRoute(s.noRoute(http.StatusNotFound, CodeNotFound))
 	r.NoMethod(s.noRoute(http.StatusMethodNotAllowed, CodeMethodNotAllowed))
-	r.Use(s.recovery(), s.requestLog(), s.metricsMiddleware(), securityHeaders(s.Cfg.PublicURL), limitBody(maxBody))
+	r.Use(recovery(s.Log), requestLog(s.Log), s.metricsMiddleware(), securityHeaders(s.Cfg.PublicURL), limitBody(maxBody))
 
 	r.GET("/healthz", s.healthz)
 	r.GET("/livez", s.livez) // /metrics is not here: it has a listener of its own (MetricsHandler)
 	r.GET("/api/openapi.yaml", serveOpenAPI)
+	r.GET("/static/*file", serveStatic)
+	r.HEAD("/static/*file", serveStatic)
 
 	v1 := r.Group("/api/v1")
 	v1.GET("/branches", s.branches)
@@ -64,7 +66,7 @@ func (s *Server) Router() *gin.Engine {
 	s.meRoutes(s.patronGroup(v1))
 	s.staffHoldRoutes(s.staffGroup(v1))
 	s.staffCatalogueRoutes(s.staffGroup(v1))
-	s.webRoutes(r)
+	s.webRoutes(r)      // the patron pages (web_patron.go)
 	s.staffWebRoutes(r) // the staff console: its own session cookie and CSRF tokens (web_staff.go)
 	return r
 }

@@ -6,37 +6,12 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"yoyaku/domain"
 	"yoyaku/library"
 )
 
 // lib is the library's operations, on the Server's connections.
 func (s *Server) lib() *library.Service {
 	return &library.Service{DB: s.DB, Temporal: s.Temporal, Cfg: s.Cfg, Log: s.Log}
-}
-
-// codeStatus is the HTTP status of every refusal the library's operations answer with.
-var codeStatus = map[domain.Code]int{
-	CodeNotFound: http.StatusNotFound,
-
-	CodeNotOnPullList: http.StatusConflict, CodeNotExpectedHere: http.StatusConflict, CodeNotChangeable: http.StatusConflict,
-	CodeNotCancellable: http.StatusConflict, CodeHeldForAnotherPatron: http.StatusConflict, CodeNotAvailable: http.StatusConflict,
-	CodeStaleTransition: http.StatusConflict, CodeBarcodeTaken: http.StatusConflict, CodeAlreadyHeld: http.StatusConflict,
-	CodeDuplicateVolume: http.StatusConflict, CodeCardNumberTaken: http.StatusConflict,
-
-	CodePickupNotAllowed: http.StatusUnprocessableEntity, CodeUnknownBranch: http.StatusUnprocessableEntity,
-	CodeHoldLimitExceeded: http.StatusUnprocessableEntity, CodeNotHoldable: http.StatusUnprocessableEntity,
-	CodeInvalidRequest: http.StatusUnprocessableEntity, CodeInvalidSeries: http.StatusUnprocessableEntity,
-	CodeInvalidBarcode: http.StatusUnprocessableEntity, CodeInvalidCardNumber: http.StatusUnprocessableEntity,
-	CodeBasketFull: http.StatusUnprocessableEntity, CodeInvalidTitle: http.StatusUnprocessableEntity,
-	CodeInvalidFormat: http.StatusUnprocessableEntity, CodeInvalidISBN: http.StatusUnprocessableEntity,
-	CodeInvalidURL: http.StatusUnprocessableEntity, CodeInvalidYear: http.StatusUnprocessableEntity,
-	CodeInvalidName: http.StatusUnprocessableEntity, CodeInvalidPassword: http.StatusUnprocessableEntity,
-	CodeInvalidEmail: http.StatusUnprocessableEntity, CodeTooManyEmails: http.StatusUnprocessableEntity,
-	CodeInvalidPhone: http.StatusUnprocessableEntity,
-
-	CodeBadRequest:  http.StatusBadRequest,
-	CodeUnavailable: http.StatusServiceUnavailable,
 }
 
 // opError is how an operation (or any shared piece of a handler) ends without its result: a refusal
@@ -59,17 +34,18 @@ func (e *opError) Error() string {
 // refused is a refusal with its status and code.
 func refused(status int, code Code) *opError { return &opError{status: status, code: code} }
 
-// opErr translates an error of the library's operations: a refusal gets its code's status, an unavailable
-// dependency 503, anything else is internal (internalError).
+// opErr translates an error of the library's operations: a refusal gets its code's status (the code
+// table), an unavailable dependency 503, anything else is internal (internalError).
 func opErr(err error) *opError {
 	if err == nil {
 		return nil
 	}
 	var e *library.Error
 	if errors.As(err, &e) {
-		status, ok := codeStatus[e.Code]
+		_, known := codes[e.Code]
+		status := statusOf(e.Code)
 		switch {
-		case !ok:
+		case !known:
 			return internalError(err)
 		case e.Err != nil:
 			return &opError{status: status, code: Code(e.Code), err: err, log: "dependency unavailable"}

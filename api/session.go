@@ -1,33 +1,19 @@
 package api
 
 import (
-	"cmp"
-	"context"
-	"database/sql"
 	"errors"
-	"math"
 	"net/http"
-	"regexp"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"yoyaku/auth"
 	"yoyaku/domain"
+	"yoyaku/library"
 )
 
-// Context keys set by requirePatron and requireStaff.
-const (
-	ctxPatronID = "yoyaku.patron_id"
-	ctxStaffID  = "yoyaku.staff_id"
-	ctxToken    = "yoyaku.token"
-)
-
-// dummyHash is a bcrypt hash (cost auth.Cost) of a random password nobody knows. A login for an unknown card
-// number or staff login is compared against it, so that it takes as long as a wrong password for a real one.
-const dummyHash = "$2a$11$zJNH4qV4Rm/j2WUZPAnpe.ewyWju2JGXm6adz2uddNld7Txydszsi"
+// ctxToken is the bearer token requirePatron or requireStaff accepted, for logout.
+const ctxToken = "yoyaku.token"
 
 // sessionRoutes mounts the patron and staff session endpoints. The staff login is outside requireStaff.
 func (s *Server) sessionRoutes(v1 *gin.RouterGroup) {
@@ -50,7 +36,7 @@ func (s *Server) staffGroup(v1 *gin.RouterGroup) *gin.RouterGroup {
 // requirePatron lets through only requests with a live patron token (Authorization: Bearer); others get
 // 401 unauthenticated. It never reads the web pages' session cookie: a cookie alone authenticates nothing
 // under /api/v1, so a forged cross-site request (which can carry cookies but not this header) cannot act
-// on the JSON API, and it needs no CSRF token (web_session.go, csrf.go).
+// on the JSON API, and it needs no CSRF token (kit_session.go, kit_csrf.go).
 func (s *Server) requirePatron() gin.HandlerFunc { return s.requireToken(auth.KindPatron, ctxPatronID) }
 
 // requireStaff lets through only requests with a live staff token; a patron token is not one (401).
@@ -78,22 +64,6 @@ func (s *Server) requireToken(kind auth.Kind, key string) gin.HandlerFunc {
 	}
 }
 
-// patronID is the logged-in patron's ID; only for handlers behind requirePatron (patronGroup).
-func patronID(c *gin.Context) int64 { return mustID(c, ctxPatronID) }
-
-// staffID is the logged-in staff user's ID; only for handlers behind requireStaff (staffGroup).
-func staffID(c *gin.Context) int64 { return mustID(c, ctxStaffID) }
-
-func mustID(c *gin.Context, key string) int64 {
-	v, ok := c.Get(key)
-	id, isInt := v.(int64)
-	if !ok || !isInt {
-		// A wiring mistake, never a client's: the recovery middleware turns it into a logged 500.
-		panic("api: " + key + " read on a route without its auth middleware: " + c.FullPath())
-	}
-	return id
-}
-
 // bearerToken is the token of an "Authorization: Bearer <token>" header.
 func bearerToken(c *gin.Context) (string, bool) {
 	scheme, token, ok := strings.Cut(strings.TrimSpace(c.GetHeader("Authorization")), " ")
@@ -102,11 +72,6 @@ func bearerToken(c *gin.Context) (string, bool) {
 		return "", false
 	}
 	return token, true
-}
-
-func unauthenticated(c *gin.Context) {
-	c.Header("WWW-Authenticate", `Bearer realm="yoyaku"`)
-	fail(c, http.StatusUnauthorized, CodeUnauthenticated)
 }
 
 type patronLoginRequest struct {
@@ -130,11 +95,11 @@ func (s *Server) patronLogin(c *gin.Context) {
 	}
 	card, err := domain.NormalizeCardNumber(req.CardNumber)
 	if err != nil {
-		fail(c, http.StatusUnprocessableEntity, CodeInvalidCardNumber)
+		failCode(c, library.CodeInvalidCardNumber)
 		return
 	}
 	ctx := c.Request.Context()
-	p, err := s.findPatron(ctx, card)
+	p, err := findPatron(ctx, s.DB, card)
 	if err != nil {
 		s.internal(c, err)
 		return
@@ -151,27 +116,6 @@ func (s *Server) patronLogin(c *gin.Context) {
 	resp.Token, resp.Patron.CardNumber, resp.Patron.Name = token, card, p.Name
 	c.JSON(http.StatusOK, resp)
 }
-
-// patronAccount is a patron's account as a login reads it.
-type patronAccount struct {
-	ID           int64  `db:"id"`
-	Name         string `db:"name"`
-	PasswordHash string `db:"password_hash"`
-}
-
-// findPatron reads the account of a (normalised) card number. A card that does not exist is the zero
-// patronAccount: its empty hash fails checkLogin/tryLogin like a wrong password.
-func (s *Server) findPatron(ctx context.Context, card string) (patronAccount, error) {
-	var p patronAccount
-	err := s.DB.GetContext(ctx, &p, `SELECT id, name, password_hash FROM patrons WHERE card_number = $1`, card)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return p, err
-	}
-	return p, nil
-}
-
-// staffLoginPattern is what staff_users.login allows.
-var staffLoginPattern = regexp.MustCompile(`^[a-z0-9._-]{1,64}$`)
 
 type staffLoginRequest struct {
 	Login    string `json:"login"`
@@ -195,7 +139,7 @@ func (s *Server) staffLogin(c *gin.Context) {
 	}
 	login := strings.ToLower(strings.TrimSpace(req.Login))
 	ctx := c.Request.Context()
-	u, err := s.findStaff(ctx, login)
+	u, err := findStaff(ctx, s.DB, login)
 	if err != nil {
 		s.internal(c, err)
 		return
@@ -216,68 +160,21 @@ func (s *Server) staffLogin(c *gin.Context) {
 	c.JSON(http.StatusOK, resp)
 }
 
-// staffUser is a staff account as a login reads it.
-type staffUser struct {
-	ID           int64          `db:"id"`
-	Login        string         `db:"login"`
-	Name         string         `db:"name"`
-	Branch       sql.NullString `db:"branch"`
-	PasswordHash string         `db:"password_hash"`
-}
-
-// findStaff reads the staff account of a (lower-cased, trimmed) login. An account that does not exist, or
-// cannot (not staffLoginPattern), is the zero staffUser: its empty hash fails checkLogin like a wrong password.
-func (s *Server) findStaff(ctx context.Context, login string) (staffUser, error) {
-	var u staffUser
-	if !staffLoginPattern.MatchString(login) {
-		return u, nil
-	}
-	err := s.DB.GetContext(ctx, &u, `SELECT id, login, name, branch, password_hash FROM staff_users WHERE login = $1`, login)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return u, err
-	}
-	return u, nil
-}
-
-// retryAfter is a Retry-After header value: wait in whole seconds, rounded up.
-func retryAfter(wait time.Duration) string { return strconv.Itoa(int(math.Ceil(wait.Seconds()))) }
-
 // checkLogin is tryLogin for the JSON logins: it answers 429 too_many_attempts with Retry-After (whole
 // seconds) when the attempt is throttled, 401 invalid_credentials for a wrong password, and returns true
 // only for a right one.
 func (s *Server) checkLogin(c *gin.Context, subject, hash, password string) bool {
-	ok, wait, err := s.tryLogin(c, subject, hash, password)
+	ok, wait, err := tryLogin(c, s.DB, subject, hash, password)
 	switch {
 	case err != nil:
 		s.internal(c, err)
 	case wait > 0:
 		c.Header("Retry-After", retryAfter(wait))
-		fail(c, http.StatusTooManyRequests, CodeTooManyAttempts)
+		failCode(c, CodeTooManyAttempts)
 	case !ok:
-		fail(c, http.StatusUnauthorized, CodeInvalidCredentials)
+		failCode(c, CodeInvalidCredentials)
 	}
 	return ok
-}
-
-// tryLogin checks password against hash under the login throttle, for every login (JSON and web, patron
-// and staff). It first reserves the attempt for subject from the client's address (auth.Reserve with
-// c.ClientIP(), the X-Forwarded-For client behind a trusted proxy); when that is refused it returns the wait
-// (> 0) without looking at the password. Otherwise it compares password with hash — with dummyHash when the
-// account does not exist (hash ""), so both cases take the same time and get the same answer — and ends the
-// attempt: a wrong password is kept as a failure, a right one clears subject's failures.
-func (s *Server) tryLogin(c *gin.Context, subject, hash, password string) (ok bool, wait time.Duration, err error) {
-	ctx := c.Request.Context()
-	attempt, wait, err := auth.Reserve(ctx, s.DB, subject, c.ClientIP())
-	if err != nil || wait > 0 {
-		return false, wait, err
-	}
-	if !auth.CheckPassword(cmp.Or(hash, dummyHash), password) || hash == "" {
-		return false, 0, attempt.Failed(ctx, s.DB)
-	}
-	if err := attempt.Succeeded(ctx, s.DB); err != nil {
-		return false, 0, err
-	}
-	return true, 0, nil
 }
 
 // logout is DELETE /api/v1/session and DELETE /api/v1/staff/session: it revokes the token presented.

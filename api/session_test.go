@@ -22,6 +22,7 @@ import (
 	"yoyaku/internal/seed"
 	"yoyaku/internal/temporalx"
 	"yoyaku/internal/testenv"
+	"yoyaku/library"
 )
 
 // sessionEnv is a seeded database and the API's router with probe routes added:
@@ -172,10 +173,10 @@ func TestPatronLoginRefusals(t *testing.T) {
 		code   Code
 		msg    string
 	}{
-		{"eight digits", patronLogin("10000012", "yoyaku-demo"), "", 422, CodeInvalidCardNumber, "図書館カード番号は7桁の数字で入力してください。"},
-		{"letters", patronLogin("abc", "yoyaku-demo"), "", 422, CodeInvalidCardNumber, ""},
-		{"six digits", patronLogin("100001", "yoyaku-demo"), "", 422, CodeInvalidCardNumber, ""},
-		{"no card number", map[string]string{"password": "yoyaku-demo"}, "", 422, CodeInvalidCardNumber, ""},
+		{"eight digits", patronLogin("10000012", "yoyaku-demo"), "", 422, library.CodeInvalidCardNumber, "図書館カード番号は7桁の数字で入力してください。"},
+		{"letters", patronLogin("abc", "yoyaku-demo"), "", 422, library.CodeInvalidCardNumber, ""},
+		{"six digits", patronLogin("100001", "yoyaku-demo"), "", 422, library.CodeInvalidCardNumber, ""},
+		{"no card number", map[string]string{"password": "yoyaku-demo"}, "", 422, library.CodeInvalidCardNumber, ""},
 		{"wrong password", patronLogin("1000002", "wrong-password"), "", 401, CodeInvalidCredentials, "図書館カード番号またはパスワードが正しくありません。"},
 		{"wrong password, English", patronLogin("1000002", "wrong-password"), "en", 401, CodeInvalidCredentials, "The library card number or password is incorrect."},
 		{"unknown card", patronLogin("9999999", "yoyaku-demo"), "", 401, CodeInvalidCredentials, "図書館カード番号またはパスワードが正しくありません。"},

@@ -12,6 +12,7 @@ import (
 
 	"yoyaku/auth"
 	"yoyaku/domain"
+	"yoyaku/library"
 )
 
 // title is a valid POST /staff/titles body, changed by the options.
@@ -98,7 +99,7 @@ func TestStaffCatalogueCreatesATitleInASeries(t *testing.T) {
 	}
 	// ... and volume 1 again is a conflict that adds nothing.
 	a = e.call(t, "POST", "/api/v1/staff/titles", staff, title(with("title", "別の本")), "Accept-Language", "en")
-	if a.Code != http.StatusConflict || a.code() != CodeDuplicateVolume || !strings.Contains(a.Body.String(), "already registered") {
+	if a.Code != http.StatusConflict || a.code() != library.CodeDuplicateVolume || !strings.Contains(a.Body.String(), "already registered") {
 		t.Fatalf("duplicate volume = %d %s, want 409 duplicate_volume in English", a.Code, a.Body)
 	}
 	if err := e.db.GetContext(t.Context(), &volumes, `SELECT count(*) FROM titles WHERE title = '別の本'`); err != nil || volumes != 0 {
@@ -146,30 +147,30 @@ func TestStaffCatalogueTitleRefusals(t *testing.T) {
 		status int
 		code   Code
 	}{
-		{"no title", title(without("title")), 422, CodeInvalidTitle},
-		{"blank title", title(with("title", " \u3000 ")), 422, CodeInvalidTitle},
-		{"title of 501 characters", title(with("title", strings.Repeat("猫", 501))), 422, CodeInvalidTitle},
-		{"NUL in the title", title(with("title", "猫\u0000")), 422, CodeInvalidTitle},
+		{"no title", title(without("title")), 422, library.CodeInvalidTitle},
+		{"blank title", title(with("title", " \u3000 ")), 422, library.CodeInvalidTitle},
+		{"title of 501 characters", title(with("title", strings.Repeat("猫", 501))), 422, library.CodeInvalidTitle},
+		{"NUL in the title", title(with("title", "猫\u0000")), 422, library.CodeInvalidTitle},
 		{"NUL in the author", title(with("author", "漱石\u0000")), 400, CodeBadRequest},
-		{"no format", title(without("format")), 422, CodeInvalidFormat},
-		{"unknown format", title(with("format", "scroll")), 422, CodeInvalidFormat},
-		{"e-text without a URL", title(with("format", "etext"), without("series")), 422, CodeInvalidURL},
-		{"e-text with an ftp URL", title(with("format", "etext"), with("url", "ftp://example.jp/x")), 422, CodeInvalidURL},
-		{"e-text with an upper-case scheme", title(with("format", "etext"), with("url", "HTTPS://example.jp/x")), 422, CodeInvalidURL},
-		{"e-text with a URL without host", title(with("format", "etext"), with("url", "https://")), 422, CodeInvalidURL},
-		{"CD with a URL", title(with("format", "cd"), with("url", "https://example.jp/listen")), 422, CodeInvalidURL},
-		{"book with a URL", title(with("url", "https://example.jp/read")), 422, CodeInvalidURL},
-		{"ISBN of 12 digits", title(with("isbn", "978-4-00-000000")), 422, CodeInvalidISBN},
-		{"ISBN with a letter", title(with("isbn", "978400000000A")), 422, CodeInvalidISBN},
-		{"ISBN-13 ending in X", title(with("isbn", "978400000000X")), 422, CodeInvalidISBN},
-		{"ISBN-10 with X inside", title(with("isbn", "41010X1001")), 422, CodeInvalidISBN},
-		{"year 0", title(with("year", 0)), 422, CodeInvalidYear},
-		{"year 10000", title(with("year", 10000)), 422, CodeInvalidYear},
+		{"no format", title(without("format")), 422, library.CodeInvalidFormat},
+		{"unknown format", title(with("format", "scroll")), 422, library.CodeInvalidFormat},
+		{"e-text without a URL", title(with("format", "etext"), without("series")), 422, library.CodeInvalidURL},
+		{"e-text with an ftp URL", title(with("format", "etext"), with("url", "ftp://example.jp/x")), 422, library.CodeInvalidURL},
+		{"e-text with an upper-case scheme", title(with("format", "etext"), with("url", "HTTPS://example.jp/x")), 422, library.CodeInvalidURL},
+		{"e-text with a URL without host", title(with("format", "etext"), with("url", "https://")), 422, library.CodeInvalidURL},
+		{"CD with a URL", title(with("format", "cd"), with("url", "https://example.jp/listen")), 422, library.CodeInvalidURL},
+		{"book with a URL", title(with("url", "https://example.jp/read")), 422, library.CodeInvalidURL},
+		{"ISBN of 12 digits", title(with("isbn", "978-4-00-000000")), 422, library.CodeInvalidISBN},
+		{"ISBN with a letter", title(with("isbn", "978400000000A")), 422, library.CodeInvalidISBN},
+		{"ISBN-13 ending in X", title(with("isbn", "978400000000X")), 422, library.CodeInvalidISBN},
+		{"ISBN-10 with X inside", title(with("isbn", "41010X1001")), 422, library.CodeInvalidISBN},
+		{"year 0", title(with("year", 0)), 422, library.CodeInvalidYear},
+		{"year 10000", title(with("year", 10000)), 422, library.CodeInvalidYear},
 		{"year as a string", title(with("year", "1905")), 400, CodeBadRequest},
-		{"series without a name", title(with("series", map[string]any{"volume": 1})), 422, CodeInvalidSeries},
-		{"series without a volume", title(with("series", map[string]any{"name": "試験叢書"})), 422, CodeInvalidSeries},
-		{"series volume 0", title(with("series", map[string]any{"name": "試験叢書", "volume": 0})), 422, CodeInvalidSeries},
-		{"series volume too large for the column", title(with("series", map[string]any{"name": "試験叢書", "volume": 1 << 40})), 422, CodeInvalidSeries},
+		{"series without a name", title(with("series", map[string]any{"volume": 1})), 422, library.CodeInvalidSeries},
+		{"series without a volume", title(with("series", map[string]any{"name": "試験叢書"})), 422, library.CodeInvalidSeries},
+		{"series volume 0", title(with("series", map[string]any{"name": "試験叢書", "volume": 0})), 422, library.CodeInvalidSeries},
+		{"series volume too large for the column", title(with("series", map[string]any{"name": "試験叢書", "volume": 1 << 40})), 422, library.CodeInvalidSeries},
 		{"malformed JSON", `{"title":`, 400, CodeBadRequest},
 	}
 	for _, tc := range tests {
@@ -253,12 +254,12 @@ func TestStaffCatalogueRegistersAPatron(t *testing.T) {
 
 	// The same card number again, typed differently, is taken.
 	a = e.call(t, "POST", "/api/v1/staff/patrons", staff, patron(with("card_number", "123-4567"), with("name", "別人")))
-	if a.Code != http.StatusConflict || a.code() != CodeCardNumberTaken {
+	if a.Code != http.StatusConflict || a.code() != library.CodeCardNumberTaken {
 		t.Fatalf("duplicate card = %d %s, want 409 card_number_taken", a.Code, a.Body)
 	}
 	// A demo patron's too.
 	a = e.call(t, "POST", "/api/v1/staff/patrons", staff, patron(with("card_number", "1000001")))
-	if a.Code != http.StatusConflict || a.code() != CodeCardNumberTaken {
+	if a.Code != http.StatusConflict || a.code() != library.CodeCardNumberTaken {
 		t.Fatalf("demo patron's card = %d %s, want 409 card_number_taken", a.Code, a.Body)
 	}
 
@@ -291,24 +292,24 @@ func TestStaffCataloguePatronRefusals(t *testing.T) {
 		status int
 		code   Code
 	}{
-		{"card of 6 digits", patron(with("card_number", "123456")), 422, CodeInvalidCardNumber},
-		{"card with letters", patron(with("card_number", "12345a7")), 422, CodeInvalidCardNumber},
-		{"no card", patron(without("card_number")), 422, CodeInvalidCardNumber},
-		{"no name", patron(without("name")), 422, CodeInvalidName},
-		{"blank name", patron(with("name", "\u3000")), 422, CodeInvalidName},
-		{"name with a newline", patron(with("name", "試験\n太郎")), 422, CodeInvalidName},
-		{"password of 7 bytes", patron(with("password", "1234567")), 422, CodeInvalidPassword},
-		{"password of 73 bytes", patron(with("password", strings.Repeat("p", 73))), 422, CodeInvalidPassword},
-		{"3 e-mails", patron(with("emails", []string{"a@example.jp", "b@example.jp", "c@example.jp"})), 422, CodeTooManyEmails},
-		{"e-mail without @", patron(with("emails", []string{"taro.example.jp"})), 422, CodeInvalidEmail},
-		{"e-mail with a display name", patron(with("emails", []string{"Taro <taro@example.jp>"})), 422, CodeInvalidEmail},
-		{"e-mail without a dot in the domain", patron(with("emails", []string{"taro@localhost"})), 422, CodeInvalidEmail},
-		{"blank e-mail", patron(with("emails", []string{""})), 422, CodeInvalidEmail},
-		{"e-mail too long", patron(with("emails", []string{strings.Repeat("a", 250) + "@example.jp"})), 422, CodeInvalidEmail},
-		{"phone with letters", patron(with("phones", []string{"0473-AB-2233"})), 422, CodeInvalidPhone},
-		{"phone too short", patron(with("phones", []string{"12345"})), 422, CodeInvalidPhone},
-		{"phone too long", patron(with("phones", []string{strings.Repeat("1", 21)})), 422, CodeInvalidPhone},
-		{"phone starting with a hyphen", patron(with("phones", []string{"-0473112233"})), 422, CodeInvalidPhone},
+		{"card of 6 digits", patron(with("card_number", "123456")), 422, library.CodeInvalidCardNumber},
+		{"card with letters", patron(with("card_number", "12345a7")), 422, library.CodeInvalidCardNumber},
+		{"no card", patron(without("card_number")), 422, library.CodeInvalidCardNumber},
+		{"no name", patron(without("name")), 422, library.CodeInvalidName},
+		{"blank name", patron(with("name", "\u3000")), 422, library.CodeInvalidName},
+		{"name with a newline", patron(with("name", "試験\n太郎")), 422, library.CodeInvalidName},
+		{"password of 7 bytes", patron(with("password", "1234567")), 422, library.CodeInvalidPassword},
+		{"password of 73 bytes", patron(with("password", strings.Repeat("p", 73))), 422, library.CodeInvalidPassword},
+		{"3 e-mails", patron(with("emails", []string{"a@example.jp", "b@example.jp", "c@example.jp"})), 422, library.CodeTooManyEmails},
+		{"e-mail without @", patron(with("emails", []string{"taro.example.jp"})), 422, library.CodeInvalidEmail},
+		{"e-mail with a display name", patron(with("emails", []string{"Taro <taro@example.jp>"})), 422, library.CodeInvalidEmail},
+		{"e-mail without a dot in the domain", patron(with("emails", []string{"taro@localhost"})), 422, library.CodeInvalidEmail},
+		{"blank e-mail", patron(with("emails", []string{""})), 422, library.CodeInvalidEmail},
+		{"e-mail too long", patron(with("emails", []string{strings.Repeat("a", 250) + "@example.jp"})), 422, library.CodeInvalidEmail},
+		{"phone with letters", patron(with("phones", []string{"0473-AB-2233"})), 422, library.CodeInvalidPhone},
+		{"phone too short", patron(with("phones", []string{"12345"})), 422, library.CodeInvalidPhone},
+		{"phone too long", patron(with("phones", []string{strings.Repeat("1", 21)})), 422, library.CodeInvalidPhone},
+		{"phone starting with a hyphen", patron(with("phones", []string{"-0473112233"})), 422, library.CodeInvalidPhone},
 		{"emails not a list", patron(with("emails", "a@example.jp")), 400, CodeBadRequest},
 	}
 	for _, tc := range tests {
@@ -356,8 +357,8 @@ func TestStaffCatalogueAddsAPhone(t *testing.T) {
 	}{
 		{"unknown card", "/api/v1/staff/patrons/9999999/phones", map[string]string{"phone": "043-999-0000"}, 404, CodeNotFound},
 		{"not a card number", "/api/v1/staff/patrons/abc/phones", map[string]string{"phone": "043-999-0000"}, 404, CodeNotFound},
-		{"invalid phone", "/api/v1/staff/patrons/1000002/phones", map[string]string{"phone": "call me"}, 422, CodeInvalidPhone},
-		{"no phone", "/api/v1/staff/patrons/1000002/phones", map[string]string{}, 422, CodeInvalidPhone},
+		{"invalid phone", "/api/v1/staff/patrons/1000002/phones", map[string]string{"phone": "call me"}, 422, library.CodeInvalidPhone},
+		{"no phone", "/api/v1/staff/patrons/1000002/phones", map[string]string{}, 422, library.CodeInvalidPhone},
 		{"no body", "/api/v1/staff/patrons/1000002/phones", nil, 400, CodeBadRequest},
 	}
 	for _, tc := range tests {
@@ -406,11 +407,11 @@ func TestStaffCatalogueNeedsAStaffTokenAndASmallBody(t *testing.T) {
 
 // TestStaffCatalogueCodesHaveMessages: every code these endpoints answer has a Japanese and an English message.
 func TestStaffCatalogueCodesHaveMessages(t *testing.T) {
-	for _, code := range []Code{CodeInvalidTitle, CodeInvalidFormat, CodeInvalidISBN, CodeInvalidURL, CodeInvalidYear,
-		CodeInvalidSeries, CodeDuplicateVolume, CodeInvalidName, CodeInvalidPassword, CodeInvalidEmail, CodeTooManyEmails,
-		CodeInvalidPhone, CodeCardNumberTaken} {
-		if m, ok := messages[code]; !ok || m[0] == "" || m[1] == "" {
-			t.Errorf("%s has messages %q", code, m)
+	for _, code := range []Code{library.CodeInvalidTitle, library.CodeInvalidFormat, library.CodeInvalidISBN, library.CodeInvalidURL, library.CodeInvalidYear,
+		library.CodeInvalidSeries, library.CodeDuplicateVolume, library.CodeInvalidName, library.CodeInvalidPassword, library.CodeInvalidEmail, library.CodeTooManyEmails,
+		library.CodeInvalidPhone, library.CodeCardNumberTaken} {
+		if m, ok := codes[code]; !ok || m.ja == "" || m.en == "" {
+			t.Errorf("%s has messages %q, %q", code, m.ja, m.en)
 		}
 	}
 }

@@ -20,17 +20,16 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/jmoiron/sqlx"
 
 	"yoyaku/auth"
 	"yoyaku/domain"
+	"yoyaku/library"
 	"yoyaku/store"
 )
 
-func init() { addPageRoutes((*Server).patronPageRoutes) }
-
-// patronPageRoutes mounts the patron pages.
-func (s *Server) patronPageRoutes(pages *gin.RouterGroup) {
+// webRoutes mounts the patron pages. Page requests get HTML error pages (webPage) and CSRF protection.
+func (s *Server) webRoutes(r *gin.Engine) {
+	pages := r.Group("/", s.webPage(), s.csrfProtect())
 	pub := pages.Group("", s.optionalWebPatron())
 	pub.GET("/", s.topPage)
 	pub.GET("/login", s.loginPage)
@@ -57,20 +56,6 @@ func (s *Server) patronPageRoutes(pages *gin.RouterGroup) {
 	my.POST("/account", s.accountSubmit)
 }
 
-// Refusals that only the pages have (the JSON API answers invalid_request for them).
-const (
-	CodeNothingSelected Code = "nothing_selected"
-	CodePickupRequired  Code = "pickup_required"
-	CodeSeriesTooFew    Code = "series_too_few"
-)
-
-func init() {
-	messages[CodeNothingSelected] = [2]string{"資料を選択してください。", "Select at least one title."}
-	messages[CodePickupRequired] = [2]string{"予約受取館/場所を選択してください。", "Choose the pickup place."}
-	messages[CodeSeriesTooFew] = [2]string{"シリーズ予約に変更する予約を2点以上選択してください。",
-		"Select at least two holds to turn into a series hold."}
-}
-
 // patronMessage is the red (or green) message of a page, from the ?err= of a seeOther or a refusal.
 type patronMessage struct {
 	Error bool
@@ -84,16 +69,10 @@ func patronError(c *gin.Context, code Code) *patronMessage {
 // patronRedirectMessage reads ?err=<code> (a refusal after a seeOther): only codes that exist are shown.
 func patronRedirectMessage(c *gin.Context) *patronMessage {
 	code := Code(c.Query("err"))
-	if _, ok := messages[code]; code == "" || !ok {
+	if _, ok := codes[code]; code == "" || !ok {
 		return nil
 	}
 	return patronError(c, code)
-}
-
-// seeOther answers 303 See Other to a path on this site.
-func seeOther(c *gin.Context, path string) {
-	c.Header("Cache-Control", "no-store")
-	c.Redirect(http.StatusSeeOther, path)
 }
 
 // --- top, login, logout ---
@@ -122,40 +101,21 @@ func (s *Server) loginPage(c *gin.Context) {
 // loginSubmit checks the card number (full-width digits, hyphens and spaces accepted, as by the JSON
 // login) and password with the same throttling as POST /api/v1/session, then starts a cookie session.
 func (s *Server) loginSubmit(c *gin.Context) {
-	next := safeNext(c.PostForm("next"))
 	rawCard := c.PostForm("card_number")
-	again := func(status int, code Code) {
-		s.page(c, status, "login", gin.H{"Next": next, "Card": rawCard, "Message": patronError(c, code)})
+	again := func(code Code) {
+		s.page(c, statusOf(code), "login", gin.H{"Next": safeNext(c.PostForm("next")), "Card": rawCard, "Message": patronError(c, code)})
 	}
 	card, err := domain.NormalizeCardNumber(rawCard)
 	if err != nil {
-		again(http.StatusUnprocessableEntity, CodeInvalidCardNumber)
+		again(library.CodeInvalidCardNumber)
 		return
 	}
-	p, err := s.findPatron(c.Request.Context(), card)
+	p, err := findPatron(c.Request.Context(), s.DB, card)
 	if err != nil {
 		s.internal(c, err)
 		return
 	}
-	ok, wait, err := s.tryLogin(c, auth.PatronSubject(card), p.PasswordHash, c.PostForm("password"))
-	if err != nil {
-		s.internal(c, err)
-		return
-	}
-	if wait > 0 {
-		c.Header("Retry-After", retryAfter(wait))
-		again(http.StatusTooManyRequests, CodeTooManyAttempts)
-		return
-	}
-	if !ok {
-		again(http.StatusUnauthorized, CodeInvalidCredentials)
-		return
-	}
-	if err := s.webLogin(c, p.ID); err != nil {
-		s.internal(c, err)
-		return
-	}
-	seeOther(c, next)
+	patronSession.login(s.kit(), c, auth.PatronSubject(card), p.ID, p.PasswordHash, again)
 }
 
 func (s *Server) logoutSubmit(c *gin.Context) {
@@ -458,20 +418,9 @@ func (s *Server) patronTitles(ctx context.Context, ids []string) (map[string]pat
 	if len(nums) == 0 {
 		return out, nil
 	}
-	var rows []struct {
-		ID     int64  `db:"id"`
-		Title  string `db:"title"`
-		Format string `db:"format"`
-		Series string `db:"series"`
-		Volume int64  `db:"volume"`
-	}
-	q, args, err := sqlx.In(`SELECT t.id, t.title, t.format, coalesce(s.name, '') AS series, coalesce(t.volume, 0) AS volume
-		FROM titles t LEFT JOIN series s ON s.id = t.series_id WHERE t.id IN (?)`, nums)
+	rows, err := store.TitleNames(ctx, s.DB, nums)
 	if err != nil {
-		return nil, err
-	}
-	if err := s.DB.SelectContext(ctx, &rows, s.DB.Rebind(q), args...); err != nil {
-		return nil, fmt.Errorf("web: titles: %w", err)
+		return nil, fmt.Errorf("web: %w", err)
 	}
 	for _, r := range rows {
 		out[idString(r.ID)] = patronTitleName{ID: idString(r.ID), Title: r.Title, Format: r.Format, Series: r.Series, Volume: r.Volume}

@@ -117,7 +117,7 @@ func (s *Server) accountConfirm(c *gin.Context) {
 		for i, e := range req.Emails {
 			addr, ok := library.NormalizeEmail(e)
 			if !ok {
-				s.renderAccount(c, http.StatusUnprocessableEntity, &req, patronError(c, CodeInvalidEmail))
+				s.renderAccount(c, http.StatusUnprocessableEntity, &req, patronError(c, library.CodeInvalidEmail))
 				return
 			}
 			req.Emails[i] = addr
@@ -148,10 +148,4 @@ func (s *Server) accountSubmit(c *gin.Context) {
 		return
 	}
 	seeOther(c, "/account?done=1")
-}
-
-func init() {
-	addTexts(map[string][2]string{
-		"account.refused": {"このアドレスにメールが届きませんでした", "Mail to this address could not be delivered"},
-	})
 }

@@ -12,7 +12,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"yoyaku/contract"
 	"yoyaku/domain"
+	"yoyaku/library"
 	"yoyaku/store"
 )
 
@@ -156,7 +158,7 @@ func (s *Server) basketSubmit(c *gin.Context) {
 		s.page(c, http.StatusOK, "basket_confirm", gin.H{"Rows": rows, "Mode": action, "Pickup": b})
 		return
 	}
-	st.status, st.msg = http.StatusUnprocessableEntity, patronError(c, CodeInvalidRequest)
+	st.status, st.msg = http.StatusUnprocessableEntity, patronError(c, library.CodeInvalidRequest)
 	s.renderBasket(c, st)
 }
 
@@ -374,7 +376,7 @@ func (s *Server) changePage(c *gin.Context) {
 		return
 	}
 	if !row.CanChangePickup {
-		s.page(c, http.StatusConflict, "hold_change", patronChangeData(row, branches, "", patronError(c, CodeNotChangeable)))
+		s.page(c, http.StatusConflict, "hold_change", patronChangeData(row, branches, "", patronError(c, contract.ErrNotChangeable)))
 		return
 	}
 	s.page(c, http.StatusOK, "hold_change", patronChangeData(row, branches, "", nil))
@@ -391,7 +393,7 @@ func (s *Server) changeConfirm(c *gin.Context) {
 		s.page(c, status, "hold_change", patronChangeData(row, branches, pickup, patronError(c, code)))
 	}
 	if !row.CanChangePickup {
-		again(http.StatusConflict, CodeNotChangeable)
+		again(http.StatusConflict, contract.ErrNotChangeable)
 		return
 	}
 	if pickup == "" {
@@ -452,7 +454,7 @@ func (s *Server) cancelPage(c *gin.Context) {
 		return
 	}
 	if !row.CanCancel {
-		s.page(c, http.StatusConflict, "hold_cancel", gin.H{"Hold": row, "Message": patronError(c, CodeNotCancellable)})
+		s.page(c, http.StatusConflict, "hold_cancel", gin.H{"Hold": row, "Message": patronError(c, contract.ErrNotCancellable)})
 		return
 	}
 	s.page(c, http.StatusOK, "hold_cancel", gin.H{"Hold": row})

@@ -20,7 +20,6 @@ package api
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"net/http"
@@ -85,12 +84,9 @@ func (d staffDesk) branchName(code string) string {
 // branch, else the first library.
 func (s *Server) desk(c *gin.Context) (staffDesk, error) {
 	ctx := c.Request.Context()
-	var u struct {
-		Name   string         `db:"name"`
-		Branch sql.NullString `db:"branch"`
-	}
-	if err := s.DB.GetContext(ctx, &u, `SELECT name, branch FROM staff_users WHERE id = $1`, staffID(c)); err != nil {
-		return staffDesk{}, fmt.Errorf("web: staff user: %w", err)
+	u, err := store.StaffByID(ctx, s.DB, staffID(c))
+	if err != nil {
+		return staffDesk{}, fmt.Errorf("web: %w", err)
 	}
 	bs, err := store.Branches(ctx, s.DB)
 	if err != nil {
@@ -118,7 +114,7 @@ func (s *Server) desk(c *gin.Context) (staffDesk, error) {
 // staffPage renders a console page with the desk's data: .StaffName, .Desk (the branch), .Branches, .Nav
 // (the operation, for the navigation) and the staff CSRF token.
 func (s *Server) staffPage(c *gin.Context, status int, name string, d staffDesk, data gin.H) {
-	data["CSRF"] = s.staffCSRFToken(c)
+	data["CSRF"] = csrfToken(c)
 	data["StaffName"] = d.Name
 	data["Desk"] = d.Branch
 	data["Branches"] = d.Branches
@@ -156,6 +152,29 @@ func (s *Server) staffRefusal(c *gin.Context, name string, d staffDesk, data gin
 	s.staffPage(c, e.status, name, d, data)
 }
 
+// staffListAnswer is the console's list pages (pull list, call list, hold shelf): the desk is read; act, when
+// there is one (a form posted to the page), does the operation, may put its answer into data and returns its
+// refusal; list then adds the list as it is after the operation; the page is rendered, with act's refusal
+// in red (its status) above the list.
+func (s *Server) staffListAnswer(c *gin.Context, name string, data gin.H, act func(d staffDesk, data gin.H) *opError,
+	list func(d staffDesk, data gin.H) error) {
+	s.withDesk(c, func(d staffDesk) {
+		var e *opError
+		if act != nil {
+			e = act(d, data)
+		}
+		if err := list(d, data); err != nil {
+			s.internal(c, err)
+			return
+		}
+		if e != nil {
+			s.staffRefusal(c, name, d, data, e)
+			return
+		}
+		s.staffPage(c, http.StatusOK, name, d, data)
+	})
+}
+
 // withDesk runs a console handler with the desk read first.
 func (s *Server) withDesk(c *gin.Context, h func(d staffDesk)) {
 	d, err := s.desk(c)
@@ -169,7 +188,7 @@ func (s *Server) withDesk(c *gin.Context, h func(d staffDesk)) {
 // --- login, logout, home, branch ---
 
 func (s *Server) staffLoginPage(c *gin.Context) {
-	ok, err := s.staffWebSession(c)
+	ok, err := staffSession.read(s.kit(), c)
 	if err != nil {
 		s.internal(c, err)
 		return
@@ -183,7 +202,7 @@ func (s *Server) staffLoginPage(c *gin.Context) {
 
 func (s *Server) renderStaffLogin(c *gin.Context, status int, login, errMsg string) {
 	s.page(c, status, "staff_login", gin.H{
-		"CSRF": s.staffCSRFToken(c), "Login": login, "Next": staffNext(c.Query("next")), "Error": errMsg,
+		"CSRF": csrfToken(c), "Login": login, "Next": staffNext(c.Query("next")), "Error": errMsg,
 	})
 }
 
@@ -191,35 +210,22 @@ func (s *Server) renderStaffLogin(c *gin.Context, status int, login, errMsg stri
 // check) and starts a console session.
 func (s *Server) staffLoginSubmit(c *gin.Context) {
 	login := strings.ToLower(strings.TrimSpace(c.PostForm("login")))
-	u, err := s.findStaff(c.Request.Context(), login)
+	u, err := findStaff(c.Request.Context(), s.DB, login)
 	if err != nil {
 		s.internal(c, err)
 		return
 	}
-	ok, wait, err := s.tryLogin(c, auth.StaffSubject(login), u.PasswordHash, c.PostForm("password"))
-	if err != nil {
-		s.internal(c, err)
-		return
-	}
-	if wait > 0 {
-		c.Header("Retry-After", retryAfter(wait))
-		s.renderStaffLogin(c, http.StatusTooManyRequests, login, message(c, CodeTooManyAttempts))
-		return
-	}
-	if !ok {
-		// invalid_credentials, worded for staff (the API's message speaks of library card numbers)
-		s.renderStaffLogin(c, http.StatusUnauthorized, login, tr(c, "staff.login.failed"))
-		return
-	}
-	if err := s.webStaffLogin(c, u.ID); err != nil {
-		s.internal(c, err)
-		return
-	}
-	c.Redirect(http.StatusSeeOther, staffNext(c.PostForm("next")))
+	staffSession.login(s.kit(), c, auth.StaffSubject(login), u.ID, u.PasswordHash, func(code Code) {
+		msg := message(c, code)
+		if code == CodeInvalidCredentials {
+			msg = tr(c, "staff.login.failed") // worded for staff: the API's message speaks of library card numbers
+		}
+		s.renderStaffLogin(c, statusOf(code), login, msg)
+	})
 }
 
 func (s *Server) staffLogoutSubmit(c *gin.Context) {
-	if err := s.webStaffLogout(c); err != nil {
+	if err := staffSession.end(s.kit(), c); err != nil {
 		s.internal(c, err)
 		return
 	}
@@ -300,9 +306,8 @@ func (s *Server) routingView(c *gin.Context, d staffDesk, r contract.Routing, ba
 
 // copyTitle is the title of a copy, for the desk's eyes ("" when unknown).
 func (s *Server) copyTitle(ctx context.Context, barcode string) string {
-	var title string
-	err := s.DB.GetContext(ctx, &title, `SELECT t.title FROM items i JOIN titles t ON t.id = i.title_id WHERE i.barcode = $1`, barcode)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	title, err := store.TitleOfCopy(ctx, s.DB, barcode)
+	if err != nil {
 		s.Log.WarnContext(ctx, "web: copy title", "barcode", barcode, "err", err)
 	}
 	return title
@@ -372,25 +377,9 @@ func (s *Server) staffPullListPage(c *gin.Context) {
 	s.staffPullAnswer(c, nil)
 }
 
-// staffPullAnswer renders the pull list, after an action (act) when there was one; act may set the answer
-// into data and return a refusal.
+// staffPullAnswer renders the pull list, after an action (act) when there was one (staffListAnswer).
 func (s *Server) staffPullAnswer(c *gin.Context, act func(d staffDesk, data gin.H) *opError) {
-	s.withDesk(c, func(d staffDesk) {
-		data := gin.H{}
-		var e *opError
-		if act != nil {
-			e = act(d, data)
-		}
-		if err := s.pullListData(c, d, data); err != nil {
-			s.internal(c, err)
-			return
-		}
-		if e != nil {
-			s.staffRefusal(c, "staff_pull_list", d, data, e)
-			return
-		}
-		s.staffPage(c, http.StatusOK, "staff_pull_list", d, data)
-	})
+	s.staffListAnswer(c, "staff_pull_list", gin.H{}, act, func(d staffDesk, data gin.H) error { return s.pullListData(c, d, data) })
 }
 
 // staffPullSubmit: the copy was found on the shelf and secured (確保), like POST /api/v1/staff/pull.
@@ -530,17 +519,12 @@ type callRow struct {
 
 func (s *Server) staffCallListPage(c *gin.Context) { s.staffCallAnswer(c, nil) }
 
+// staffCallAnswer renders the call list, after an action (act) when there was one (staffListAnswer).
 func (s *Server) staffCallAnswer(c *gin.Context, act func(d staffDesk, data gin.H) *opError) {
-	s.withDesk(c, func(d staffDesk) {
-		data := gin.H{"Nav": "call_list"}
-		var e *opError
-		if act != nil {
-			e = act(d, data)
-		}
+	s.staffListAnswer(c, "staff_call_list", gin.H{"Nav": "call_list"}, act, func(d staffDesk, data gin.H) error {
 		calls, err := store.CallList(c.Request.Context(), s.DB, d.Branch.Code)
 		if err != nil {
-			s.internal(c, err)
-			return
+			return err
 		}
 		rows := make([]callRow, len(calls))
 		for i, call := range calls {
@@ -548,11 +532,7 @@ func (s *Server) staffCallAnswer(c *gin.Context, act func(d staffDesk, data gin.
 				MailRefused: call.MailRefused}
 		}
 		data["Calls"] = rows
-		if e != nil {
-			s.staffRefusal(c, "staff_call_list", d, data, e)
-			return
-		}
-		s.staffPage(c, http.StatusOK, "staff_call_list", d, data)
+		return nil
 	})
 }
 
@@ -586,11 +566,10 @@ type shelfRow struct {
 }
 
 func (s *Server) staffHoldShelfPage(c *gin.Context) {
-	s.withDesk(c, func(d staffDesk) {
+	s.staffListAnswer(c, "staff_hold_shelf", gin.H{"RequestID": newRequestID()}, nil, func(d staffDesk, data gin.H) error {
 		hs, err := store.HoldShelf(c.Request.Context(), s.DB, d.Branch.Code)
 		if err != nil {
-			s.internal(c, err)
-			return
+			return err
 		}
 		today := domain.DateOf(time.Now(), s.Cfg.Location).String()
 		rows := make([]shelfRow, len(hs))
@@ -605,9 +584,8 @@ func (s *Server) staffHoldShelfPage(c *gin.Context) {
 				expired++
 			}
 		}
-		s.staffPage(c, http.StatusOK, "staff_hold_shelf", d, gin.H{
-			"Holds": rows, "ExpiredCount": expired, "ReadyCount": len(rows) - expired, "RequestID": newRequestID(),
-		})
+		data["Holds"], data["ExpiredCount"], data["ReadyCount"] = rows, expired, len(rows)-expired
+		return nil
 	})
 }
 
@@ -676,94 +654,5 @@ func (s *Server) staffCounterSubmit(c *gin.Context) {
 		}
 		data["Form"] = gin.H{}
 		s.staffPage(c, http.StatusOK, "staff_counter", d, data)
-	})
-}
-
-func init() {
-	addTexts(map[string][2]string{
-		"staff.site":          {"予約管理 職員画面", "Holds staff console"},
-		"staff.desk":          {"受付館", "Desk"},
-		"staff.desk.change":   {"変更", "Change"},
-		"staff.nav":           {"業務メニュー", "Operations"},
-		"staff.home":          {"業務メニュー", "Operations"},
-		"staff.checkin":       {"返却処理", "Check in"},
-		"staff.pull_list":     {"確保リスト", "Pull list"},
-		"staff.receive":       {"配送受入", "Receive"},
-		"staff.checkout":      {"貸出", "Check out"},
-		"staff.call_list":     {"連絡リスト", "Call list"},
-		"staff.hold_shelf":    {"予約棚", "Hold shelf"},
-		"staff.counter":       {"窓口予約", "Counter holds"},
-		"staff.checkin.help":  {"返却された資料のバーコードを読み取ってください。行き先を表示します。", "Scan a returned copy: the console says where it goes."},
-		"staff.pull.help":     {"この館の書架から確保する予約資料です。見つけたら「確保」、見つからなければ「所在不明」を押してください。", "Copies on this branch's shelves set aside for holds. Press 確保 when you have the copy, 所在不明 when it is not there."},
-		"staff.receive.help":  {"他館から配送された資料のバーコードを読み取ってください。", "Scan a copy delivered from another branch."},
-		"staff.checkout.help": {"利用者カード番号（全角も可）と資料のバーコードを入力してください。", "Enter the library card number (full-width digits are fine) and scan the copy."},
-		"staff.call.help":     {"電話連絡を希望する利用者の、受取可能になった予約です。連絡したら「連絡済」を押してください。", "Ready holds whose patrons want a phone call. Press 連絡済 after the call."},
-		"staff.shelf.help":    {"この館の予約棚にある資料と取置期限です。期限切れの資料は棚から下ろし、返却処理をしてください。", "Copies on this branch's hold shelf with their deadlines. Take expired ones off the shelf and check them in."},
-		"staff.counter.help":  {"窓口で受け付けた予約を登録します。", "Record a hold taken at the counter."},
-
-		"staff.login":          {"職員ログイン", "Staff login"},
-		"staff.login.id":       {"職員ID", "Staff login"},
-		"staff.login.password": {"パスワード", "Password"},
-		"staff.login.submit":   {"ログイン", "Log in"},
-		"staff.login.failed":   {"職員IDまたはパスワードが正しくありません。", "The staff login or password is incorrect."},
-		"staff.logout":         {"ログアウト", "Log out"},
-
-		"staff.branch.choose":   {"受付館の選択", "Desk branch"},
-		"staff.branch.help":     {"この端末で業務を行う館を選んでください（この端末に記憶されます）。", "Choose the branch this desk works for (remembered on this device)."},
-		"staff.branch.changed":  {"受付館を %s に切り替えました。", "The desk is now %s."},
-		"staff.branch.current":  {"選択中", "current"},
-		"staff.branch.library":  {"図書館", "Libraries"},
-		"staff.branch.facility": {"関連施設", "Related facilities"},
-		"staff.count.pull":      {"確保待ち %d 件", "%d to pull"},
-		"staff.count.call":      {"連絡待ち %d 件", "%d to call"},
-		"staff.count.shelf":     {"取置中 %d 件", "%d on the shelf"},
-		"staff.count.expired":   {"期限切れ %d 件", "%d expired"},
-
-		"staff.barcode":         {"資料バーコード", "Item barcode"},
-		"staff.card":            {"利用者カード番号", "Library card number"},
-		"staff.hold":            {"予約番号", "Hold"},
-		"staff.title":           {"書名", "Title"},
-		"staff.author":          {"著者", "Author"},
-		"staff.isbn":            {"ISBN", "ISBN"},
-		"staff.pickup":          {"受取館", "Pickup"},
-		"staff.status":          {"状態", "Status"},
-		"staff.position":        {"順位", "Position"},
-		"staff.deadline":        {"取置期限", "Pickup deadline"},
-		"staff.name":            {"氏名", "Name"},
-		"staff.phone":           {"電話番号", "Phone"},
-		"staff.actions":         {"操作", "Actions"},
-		"staff.scanned":         {"読み取った資料", "Scanned"},
-		"staff.submit.checkin":  {"返却", "Check in"},
-		"staff.submit.receive":  {"受入", "Receive"},
-		"staff.submit.checkout": {"貸出", "Check out"},
-		"staff.submit.counter":  {"予約登録", "Place hold"},
-		"staff.empty":           {"該当する資料はありません。", "Nothing here."},
-
-		"staff.route.shelf":    {"この館の予約棚へ", "To this branch's hold shelf"},
-		"staff.route.transit":  {"%s へ配送", "Send to %s"},
-		"staff.route.reshelve": {"書架へ戻す", "Back on the shelf"},
-		"staff.route.hold":     {"予約番号 %s", "Hold %s"},
-
-		"staff.pull":                 {"確保", "Secured"},
-		"staff.missing":              {"所在不明", "Missing"},
-		"staff.pull.here":            {"この館で受取", "picked up here"},
-		"staff.missing.done":         {"資料 %s を所在不明として処理しました。予約 %s は別の資料を探します（現在: %s）。", "Copy %s reported missing. Hold %s looks for another copy (now: %s)."},
-		"staff.received":             {"この館の予約棚へ", "To this branch's hold shelf"},
-		"staff.received.status":      {"予約 %s は「%s」になりました。", "Hold %s is now %s."},
-		"staff.due":                  {"返却期限", "Due"},
-		"staff.loan.hold":            {"予約 %s の資料を貸し出しました（予約は完了）。", "Hold %s picked up (the hold is fulfilled)."},
-		"staff.loan.plain":           {"資料 %s を貸し出しました。", "Copy %s lent."},
-		"staff.contacted":            {"連絡済", "Called"},
-		"staff.contacted.done":       {"予約 %s の連絡日を記録しました（%s）。", "Hold %s: the call was recorded (%s)."},
-		"staff.expired":              {"期限切れ", "Expired"},
-		"staff.ready":                {"取置中", "On the shelf"},
-		"staff.due.today":            {"本日期限", "Due today"},
-		"staff.clear":                {"棚から下ろして返却処理", "Take off and check in"},
-		"staff.counter.kind.title":   {"所蔵資料（資料ID）", "A title in the catalogue (title ID)"},
-		"staff.counter.kind.request": {"未所蔵資料のリクエスト", "A request for a title not owned"},
-		"staff.counter.title_id":     {"資料ID", "Title ID"},
-		"staff.counter.placed":       {"予約を登録しました。", "The hold was placed."},
-		"staff.counter.origin":       {"窓口", "counter"},
-		"staff.error":                {"エラー", "Error"},
 	})
 }

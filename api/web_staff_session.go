@@ -1,6 +1,6 @@
 package api
 
-// Cookie sessions and CSRF protection for the staff console (/staff/, web_staff.go).
+// The staff console's cookie session (kit_session.go) and CSRF tokens (kit_csrf.go), under /staff/.
 //
 // The console is separate from the patron pages in everything that authenticates:
 //   - its session cookie is yoyaku_staff_session (HttpOnly, SameSite=Lax, Path=/staff), holding an ordinary
@@ -14,14 +14,9 @@ package api
 // The JSON API never reads either cookie (requireToken accepts only Authorization: Bearer).
 //
 // The desk's branch (where the staff member is working) is remembered in the cookie yoyaku_staff_branch; it
-// is not a secret, and is checked against the branches on every request (deskBranch).
+// is not a secret, and is checked against the branches on every request (desk, web_staff.go).
 
 import (
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"errors"
-	"net/http"
 	"net/url"
 	"strings"
 
@@ -40,65 +35,31 @@ const (
 	// staffHome and staffLoginPath are the console's home and login page.
 	staffHome      = "/staff/"
 	staffLoginPath = "/staff/login"
-	// ctxStaffWebToken is the staff session token as settled by webStaff, webStaffLogin or webStaffLogout
-	// ("" when there is none); staffCSRFToken derives its token from it.
+	// ctxStaffWebToken is the staff session token as settled by webStaff or the console's login and logout
+	// ("" when there is none); csrfToken derives the console's token from it.
 	ctxStaffWebToken = "yoyaku.staff_web_token"
 )
 
+// staffSession is the console's session: the cookie yoyaku_staff_session under /staff, holding a staff
+// token, with CSRF tokens of purposes of their own; each console page sets its .CSRF (staffPage).
+var staffSession = cookieSession{
+	cookie: staffSessionCookie, path: staffCookiePath, kind: auth.KindStaff, ttl: auth.StaffTokenTTL,
+	ctxID: ctxStaffID, ctxToken: ctxStaffWebToken, loginPath: staffLoginPath, next: staffNext,
+	csrfPurpose: "staff ", layoutCSRF: false,
+}
+
 // setStaffCookie sets an HttpOnly, SameSite=Lax cookie for the console only; maxAge < 0 deletes it.
 func (s *Server) setStaffCookie(c *gin.Context, name, value string, maxAge int) {
-	s.setCookieAt(c, staffCookiePath, name, value, maxAge)
+	s.kit().setCookie(c, staffCookiePath, name, value, maxAge)
 }
 
-// webStaffLogin starts a console session for staff user id after the login form's password was checked
-// (staffID(c) and staffCSRFToken(c) then see it).
-func (s *Server) webStaffLogin(c *gin.Context, id int64) error {
-	return staffCookieSession.start(s, c, id)
-}
-
-// webStaffLogout ends the console session, if any.
-func (s *Server) webStaffLogout(c *gin.Context) error { return staffCookieSession.end(s, c) }
+// staffCSRFProtect guards the console like csrfProtect guards the patron pages, with the staff session's
+// tokens.
+func (s *Server) staffCSRFProtect() gin.HandlerFunc { return staffSession.protect(s.kit()) }
 
 // webStaff lets through only console requests with a live staff session (staffID(c) then works as behind
 // requireStaff); others are redirected (303) to /staff/login?next=<this page>.
-func (s *Server) webStaff() gin.HandlerFunc {
-	return func(c *gin.Context) {
-		ok, err := s.staffWebSession(c)
-		if err != nil {
-			s.internal(c, err)
-			return
-		}
-		if ok {
-			c.Next()
-			return
-		}
-		c.Header("Cache-Control", "no-store")
-		c.Redirect(http.StatusSeeOther, staffLoginPath+"?next="+url.QueryEscape(staffNext(nextAfterLogin(c))))
-		c.Abort()
-	}
-}
-
-// staffWebSession checks the staff session cookie and, for a live staff token, sets the staff user for
-// staffID(c). A stale cookie (expired, revoked, a patron's token, malformed) is deleted.
-func (s *Server) staffWebSession(c *gin.Context) (bool, error) {
-	token, err := c.Cookie(staffSessionCookie)
-	if err != nil || token == "" {
-		return false, nil
-	}
-	id, err := auth.Lookup(c.Request.Context(), s.DB, auth.KindStaff, token)
-	if errors.Is(err, auth.ErrUnauthenticated) {
-		s.setStaffCookie(c, staffSessionCookie, "", -1)
-		c.Set(ctxStaffWebToken, "")
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	c.Header("Cache-Control", "no-store")
-	c.Set(ctxStaffID, id)
-	c.Set(ctxStaffWebToken, token)
-	return true, nil
-}
+func (s *Server) webStaff() gin.HandlerFunc { return staffSession.require(s.kit()) }
 
 // staffNext is next when it is a console page other than the login page, else the console's home: the
 // login form never sends staff elsewhere (no open redirect, no patron page).
@@ -109,64 +70,4 @@ func staffNext(next string) string {
 		return staffHome
 	}
 	return n
-}
-
-// --- CSRF ---
-
-func (s *Server) staffSessionCSRF(token string) string {
-	h := sha256.Sum256([]byte(token))
-	return s.csrfMAC("staff session", h[:])
-}
-
-func (s *Server) staffAnonCSRF(nonce string) string {
-	return s.csrfMAC("staff anonymous", []byte(nonce))
-}
-
-// staffCSRFProtect guards the console like csrfProtect guards the patron pages: unsafe methods need the
-// form field _csrf (or the X-CSRF-Token header) matching the staff session's token, or before login the
-// nonce cookie's; otherwise 403 csrf_failed. Safe methods pass.
-func (s *Server) staffCSRFProtect() gin.HandlerFunc {
-	s.sessionKey()
-	return func(c *gin.Context) {
-		switch c.Request.Method {
-		case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
-			c.Next()
-			return
-		}
-		want := ""
-		if token, err := c.Cookie(staffSessionCookie); err == nil && token != "" {
-			want = s.staffSessionCSRF(token)
-		} else if nonce, err := c.Cookie(csrfCookie); err == nil && len(nonce) == nonceLen {
-			want = s.staffAnonCSRF(nonce)
-		}
-		if checkCSRF(c, want) {
-			c.Next()
-		}
-	}
-}
-
-// staffCSRFToken is the CSRF token for the console's forms: the staff session's, or before login the
-// nonce cookie's (set now when the browser has none). Call it before rendering.
-func (s *Server) staffCSRFToken(c *gin.Context) string {
-	token := ""
-	if v, ok := c.Get(ctxStaffWebToken); ok {
-		token, _ = v.(string)
-	} else {
-		token, _ = c.Cookie(staffSessionCookie)
-	}
-	if token != "" {
-		return s.staffSessionCSRF(token)
-	}
-	if n, ok := c.Get(ctxCSRFNonce); ok {
-		return s.staffAnonCSRF(n.(string))
-	}
-	if nonce, err := c.Cookie(csrfCookie); err == nil && len(nonce) == nonceLen {
-		return s.staffAnonCSRF(nonce)
-	}
-	raw := make([]byte, 32)
-	_, _ = rand.Read(raw)
-	nonce := base64.RawURLEncoding.EncodeToString(raw)
-	s.setCookie(c, csrfCookie, nonce, 0)
-	c.Set(ctxCSRFNonce, nonce)
-	return s.staffAnonCSRF(nonce)
 }

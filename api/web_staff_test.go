@@ -14,6 +14,8 @@ import (
 	"testing"
 
 	"yoyaku/auth"
+	"yoyaku/contract"
+	"yoyaku/library"
 )
 
 var csrfInput = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
@@ -233,7 +235,7 @@ func TestStaffConsoleDeskBranch(t *testing.T) {
 	wantPage(t, b.do(t, "GET", "/staff/counter", nil), http.StatusOK, `<option value="kita" selected>北図書館</option>`)
 
 	a = b.do(t, "POST", "/staff/branch", url.Values{"branch": {"atlantis"}, "_csrf": {token}})
-	wantPage(t, a, http.StatusUnprocessableEntity, message0(CodeUnknownBranch, "ja"))
+	wantPage(t, a, http.StatusUnprocessableEntity, message0(library.CodeUnknownBranch, "ja"))
 	// A cookie naming no branch falls back to the staff member's own.
 	b.cookies[staffBranchCookie] = "atlantis"
 	wantPage(t, b.do(t, "GET", "/staff/checkin", nil), http.StatusOK, `id="desk-branch-name">中央図書館<`)
@@ -310,19 +312,19 @@ func TestStaffConsolePages(t *testing.T) {
 		code   Code
 		want   []string
 	}{
-		{"/staff/checkin", url.Values{"barcode": {"バーコード"}}, 422, CodeInvalidBarcode, nil},
+		{"/staff/checkin", url.Values{"barcode": {"バーコード"}}, 422, library.CodeInvalidBarcode, nil},
 		{"/staff/checkin", url.Values{"barcode": {"ABCD-1"}, "request_id": {"no spaces allowed"}}, 400, CodeBadRequest, nil},
-		{"/staff/receive", url.Values{"barcode": {"x"}}, 422, CodeInvalidBarcode, nil},
-		{"/staff/receive", url.Values{"barcode": {"NOSUCHCOPY-1"}}, 409, CodeNotExpectedHere, []string{`id="error-barcode">NOSUCHCOPY-1<`}},
-		{"/staff/pull", url.Values{"barcode": {"NOSUCHCOPY-1"}}, 409, CodeNotOnPullList, []string{"確保リスト", `id="error-barcode">NOSUCHCOPY-1<`}},
-		{"/staff/missing", url.Values{"barcode": {"NOSUCHCOPY-1"}}, 409, CodeNotOnPullList, nil},
-		{"/staff/checkout", url.Values{"card_number": {"12-34"}, "barcode": {"STAFFTEST-1"}}, 422, CodeInvalidCardNumber, []string{`value="12-34"`, `value="STAFFTEST-1"`, `aria-invalid="true"`}},
+		{"/staff/receive", url.Values{"barcode": {"x"}}, 422, library.CodeInvalidBarcode, nil},
+		{"/staff/receive", url.Values{"barcode": {"NOSUCHCOPY-1"}}, 409, contract.ErrNotExpectedHere, []string{`id="error-barcode">NOSUCHCOPY-1<`}},
+		{"/staff/pull", url.Values{"barcode": {"NOSUCHCOPY-1"}}, 409, contract.ErrNotOnPullList, []string{"確保リスト", `id="error-barcode">NOSUCHCOPY-1<`}},
+		{"/staff/missing", url.Values{"barcode": {"NOSUCHCOPY-1"}}, 409, contract.ErrNotOnPullList, nil},
+		{"/staff/checkout", url.Values{"card_number": {"12-34"}, "barcode": {"STAFFTEST-1"}}, 422, library.CodeInvalidCardNumber, []string{`value="12-34"`, `value="STAFFTEST-1"`, `aria-invalid="true"`}},
 		{"/staff/checkout", url.Values{"card_number": {"９９９９９９９"}, "barcode": {"STAFFTEST-1"}}, 404, CodeNotFound, []string{`value="9999999"`, `value="STAFFTEST-1"`}},
 		{"/staff/checkout", url.Values{"card_number": {"1000001"}, "barcode": {"NOSUCHCOPY-1"}}, 404, CodeNotFound, []string{`id="error-barcode">NOSUCHCOPY-1<`}},
 		{"/staff/call-list/999999999/contacted", url.Values{}, 404, CodeNotFound, []string{"連絡リスト"}},
 		{"/staff/counter", url.Values{"kind": {"title"}, "card_number": {"1000001"}, "title_id": {"abc"}}, 404, CodeNotFound, []string{`value="abc"`}},
-		{"/staff/counter", url.Values{"kind": {"request"}, "card_number": {"1000001"}, "req_title": {"  "}}, 422, CodeInvalidRequest, nil},
-		{"/staff/counter", url.Values{"kind": {"title"}, "card_number": {"1000001"}, "title_id": {"1"}, "pickup_branch": {"atlantis"}}, 422, CodeUnknownBranch, nil},
+		{"/staff/counter", url.Values{"kind": {"request"}, "card_number": {"1000001"}, "req_title": {"  "}}, 422, library.CodeInvalidRequest, nil},
+		{"/staff/counter", url.Values{"kind": {"title"}, "card_number": {"1000001"}, "title_id": {"1"}, "pickup_branch": {"atlantis"}}, 422, library.CodeUnknownBranch, nil},
 	} {
 		tc.form.Set("_csrf", token)
 		a := b.do(t, "POST", tc.path, tc.form)

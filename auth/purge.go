@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/jmoiron/sqlx"
+
+	"yoyaku/store"
 )
 
 // purgeBatch is how many rows one purge statement deletes, so that a first purge of a large table does not
@@ -23,31 +25,24 @@ type Purged struct {
 func Purge(ctx context.Context, db sqlx.ExecerContext) (Purged, error) {
 	var p Purged
 	var err error
-	p.Tokens, err = purgeInBatches(ctx, db, `
-		DELETE FROM auth_tokens WHERE token_hash IN (
-			SELECT token_hash FROM auth_tokens WHERE expires_at <= now() OR revoked_at IS NOT NULL LIMIT $1)`)
+	p.Tokens, err = purgeInBatches(func() (int64, error) { return store.DeleteDeadAuthTokens(ctx, db, purgeBatch) })
 	if err != nil {
 		return p, fmt.Errorf("auth: purge tokens: %w", err)
 	}
-	p.LoginFailures, err = purgeInBatches(ctx, db, `
-		DELETE FROM login_failures WHERE id IN (
-			SELECT id FROM login_failures WHERE at < now() - make_interval(secs => $2) LIMIT $1)`,
-		FailureWindow.Seconds())
+	p.LoginFailures, err = purgeInBatches(func() (int64, error) {
+		return store.DeleteOldLoginFailures(ctx, db, FailureWindow, purgeBatch)
+	})
 	if err != nil {
 		return p, fmt.Errorf("auth: purge login failures: %w", err)
 	}
 	return p, nil
 }
 
-// purgeInBatches runs a DELETE of at most purgeBatch rows ($1) until one deletes fewer.
-func purgeInBatches(ctx context.Context, db sqlx.ExecerContext, query string, args ...any) (int64, error) {
+// purgeInBatches runs a delete of at most purgeBatch rows until one deletes fewer.
+func purgeInBatches(deleteBatch func() (int64, error)) (int64, error) {
 	var total int64
 	for {
-		res, err := db.ExecContext(ctx, query, append([]any{purgeBatch}, args...)...)
-		if err != nil {
-			return total, err
-		}
-		n, err := res.RowsAffected()
+		n, err := deleteBatch()
 		if err != nil {
 			return total, err
 		}

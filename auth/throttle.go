@@ -2,12 +2,13 @@ package auth
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"yoyaku/store"
 )
 
 // Login throttling: too many failed logins for one account, or from one client address, within
@@ -91,75 +92,60 @@ func Reserve(ctx context.Context, db *sqlx.DB, subject, clientIP string) (*Attem
 
 // reserve is one try of Reserve: busy when only pending reservations stand between the attempt and a limit.
 func reserve(ctx context.Context, db *sqlx.DB, subject, clientIP string) (_ *Attempt, wait time.Duration, busy bool, _ error) {
-	tx, err := db.BeginTxx(ctx, nil)
-	if err != nil {
-		return nil, 0, false, fmt.Errorf("auth: login throttle: %w", err)
-	}
-	defer func() { _ = tx.Rollback() }()
-	for _, l := range []struct {
-		class int32
-		key   string
-	}{{lockSubject, subject}, {lockClient, clientIP}} {
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, l.class, l.key); err != nil {
-			return nil, 0, false, fmt.Errorf("auth: login throttle: %w", err)
+	var a *Attempt
+	err := store.InTx(ctx, db, func(tx *sqlx.Tx) error {
+		a, wait, busy = nil, 0, false // afresh: the transaction may be run again
+		for _, l := range []struct {
+			class int32
+			key   string
+		}{{lockSubject, subject}, {lockClient, clientIP}} {
+			if err := store.LockLoginKey(ctx, tx, l.class, l.key); err != nil {
+				return err
+			}
 		}
-	}
-	for _, q := range []struct {
-		column, value string
-		limit         int
-	}{
-		{"subject", subject, MaxSubjectFailures},
-		{"client_ip", clientIP, MaxClientFailures},
-	} {
-		w, b, err := limitState(ctx, tx, q.column, q.value, q.limit)
+		for _, q := range []struct {
+			key   store.LoginKey
+			value string
+			limit int
+		}{
+			{store.LoginBySubject, subject, MaxSubjectFailures},
+			{store.LoginByClient, clientIP, MaxClientFailures},
+		} {
+			w, b, err := limitState(ctx, tx, q.key, q.value, q.limit)
+			if err != nil {
+				return err
+			}
+			wait, busy = max(wait, w), busy || b
+		}
+		if wait > 0 || busy {
+			return nil // nothing written: the locks end with the transaction
+		}
+		id, err := store.InsertLoginReservation(ctx, tx, subject, clientIP)
 		if err != nil {
-			return nil, 0, false, err
+			return err
 		}
-		wait, busy = max(wait, w), busy || b
-	}
-	if wait > 0 {
+		a = &Attempt{id: id, subject: subject, address: clientIP}
+		return nil
+	})
+	switch {
+	case err != nil:
+		return nil, 0, false, fmt.Errorf("auth: login throttle: %w", err)
+	case wait > 0:
 		return nil, max(wait, time.Second), false, nil
-	}
-	if busy {
+	case busy:
 		return nil, 0, true, nil
-	}
-	a := &Attempt{subject: subject, address: clientIP}
-	if err := tx.GetContext(ctx, &a.id, `
-		INSERT INTO login_failures (subject, client_ip, pending, at) VALUES ($1, $2, true, clock_timestamp()) RETURNING id`,
-		subject, clientIP); err != nil {
-		return nil, 0, false, fmt.Errorf("auth: reserve login attempt: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, 0, false, fmt.Errorf("auth: reserve login attempt: %w", err)
 	}
 	return a, 0, false, nil
 }
 
-// limitState reads one limit (column = value, at most limit failures in the window) under its lock: wait > 0
+// limitState reads one limit (key = value, at most limit failures in the window) under its lock: wait > 0
 // while the limit is reached (until the limit-th most recent failure leaves the window, after which fewer
-// than limit remain); busy when it is not, but would be if the pending reservations all failed.
-func limitState(ctx context.Context, tx *sqlx.Tx, column, value string, limit int) (time.Duration, bool, error) {
-	var st struct {
-		Nth     sql.NullTime `db:"nth"`
-		Failed  int          `db:"failed"`
-		Pending int          `db:"pending"`
-		Now     time.Time    `db:"now"`
-	}
-	// A reservation older than PendingTimeout counts as a failure. The time is the clock's once the locks are
-	// held, not now() (the transaction's start): failures recorded while this one waited for a lock must not
-	// look younger than they are.
-	err := tx.GetContext(ctx, &st, `
-		WITH n AS (SELECT clock_timestamp() AS now),
-		w AS (
-			SELECT at, pending AND at > n.now - $2 * interval '1 second' AS live
-			FROM login_failures, n WHERE `+column+` = $1 AND at > n.now - $3 * interval '1 second')
-		SELECT (SELECT at FROM w WHERE NOT live ORDER BY at DESC OFFSET $4 LIMIT 1) AS nth,
-		       (SELECT count(*) FROM w WHERE NOT live) AS failed,
-		       (SELECT count(*) FROM w WHERE live) AS pending,
-		       (SELECT now FROM n) AS now`,
-		value, PendingTimeout.Seconds(), FailureWindow.Seconds(), limit-1)
+// than limit remain); busy when it is not, but would be if the pending reservations all failed. A
+// reservation older than PendingTimeout counts as a failure.
+func limitState(ctx context.Context, tx *sqlx.Tx, key store.LoginKey, value string, limit int) (time.Duration, bool, error) {
+	st, err := store.LoginLimitWindow(ctx, tx, key, value, PendingTimeout, FailureWindow, limit)
 	if err != nil {
-		return 0, false, fmt.Errorf("auth: login throttle: %w", err)
+		return 0, false, err
 	}
 	if st.Nth.Valid {
 		return max(st.Nth.Time.Add(FailureWindow).Sub(st.Now), time.Second), false, nil
@@ -178,16 +164,15 @@ func settle(ctx context.Context) (context.Context, context.CancelFunc) {
 func (a *Attempt) Failed(ctx context.Context, db sqlx.ExecerContext) error {
 	ctx, cancel := settle(ctx)
 	defer cancel()
-	res, err := db.ExecContext(ctx, `UPDATE login_failures SET pending = false, at = now() WHERE id = $1`, a.id)
+	kept, err := store.FailLoginReservation(ctx, db, a.id)
 	if err != nil {
 		return fmt.Errorf("auth: record login failure: %w", err)
 	}
-	if n, err := res.RowsAffected(); err == nil && n == 1 {
+	if kept {
 		return nil
 	}
 	// The reservation is gone: it had outlived PendingTimeout and a correct login for the subject deleted it.
-	if _, err := db.ExecContext(ctx, `INSERT INTO login_failures (subject, client_ip) VALUES ($1, $2)`,
-		a.subject, a.address); err != nil {
+	if err := store.InsertLoginFailure(ctx, db, a.subject, a.address); err != nil {
 		return fmt.Errorf("auth: record login failure: %w", err)
 	}
 	return nil
@@ -199,10 +184,7 @@ func (a *Attempt) Failed(ctx context.Context, db sqlx.ExecerContext) error {
 func (a *Attempt) Succeeded(ctx context.Context, db sqlx.ExecerContext) error {
 	ctx, cancel := settle(ctx)
 	defer cancel()
-	if _, err := db.ExecContext(ctx, `
-		DELETE FROM login_failures
-		WHERE subject = $1 AND (id = $2 OR NOT pending OR at <= now() - $3 * interval '1 second')`,
-		a.subject, a.id, PendingTimeout.Seconds()); err != nil {
+	if err := store.ClearLoginFailures(ctx, db, a.subject, a.id, PendingTimeout); err != nil {
 		return fmt.Errorf("auth: reset login failures: %w", err)
 	}
 	return nil

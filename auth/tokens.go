@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"yoyaku/store"
 )
 
 // Kind says whose token it is: a patron's or a staff member's. A token only works for its own kind.
@@ -45,7 +47,7 @@ func hashToken(token string) []byte {
 
 // Issue creates a token of kind for the patron or staff user subjectID, valid for ttl, and returns it. Only
 // its SHA-256 is stored.
-func Issue(ctx context.Context, db sqlx.ExtContext, kind Kind, subjectID int64, ttl time.Duration) (string, error) {
+func Issue(ctx context.Context, db sqlx.ExecerContext, kind Kind, subjectID int64, ttl time.Duration) (string, error) {
 	var patronID, staffID sql.NullInt64
 	switch kind {
 	case KindPatron:
@@ -63,11 +65,7 @@ func Issue(ctx context.Context, db sqlx.ExtContext, kind Kind, subjectID int64, 
 		return "", fmt.Errorf("auth: issue: %w", err)
 	}
 	token := base64.RawURLEncoding.EncodeToString(raw)
-	_, err := db.ExecContext(ctx, `
-		INSERT INTO auth_tokens (token_hash, kind, patron_id, staff_id, expires_at)
-		VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))`,
-		hashToken(token), string(kind), patronID, staffID, ttl.Seconds())
-	if err != nil {
+	if err := store.InsertAuthToken(ctx, db, hashToken(token), string(kind), patronID, staffID, ttl); err != nil {
 		return "", fmt.Errorf("auth: issue: %w", err)
 	}
 	return token, nil
@@ -79,25 +77,19 @@ func Lookup(ctx context.Context, db sqlx.QueryerContext, kind Kind, token string
 	if len(token) != tokenLen || (kind != KindPatron && kind != KindStaff) {
 		return 0, ErrUnauthenticated
 	}
-	var id int64
-	err := sqlx.GetContext(ctx, db, &id, `
-		SELECT coalesce(patron_id, staff_id) FROM auth_tokens
-		WHERE token_hash = $1 AND kind = $2 AND revoked_at IS NULL AND expires_at > now()`,
-		hashToken(token), string(kind))
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, ErrUnauthenticated
-	}
+	id, ok, err := store.LiveAuthToken(ctx, db, hashToken(token), string(kind))
 	if err != nil {
 		return 0, fmt.Errorf("auth: lookup: %w", err)
+	}
+	if !ok {
+		return 0, ErrUnauthenticated
 	}
 	return id, nil
 }
 
 // Revoke ends a token at once. Revoking an unknown or already revoked token is not an error.
 func Revoke(ctx context.Context, db sqlx.ExecerContext, token string) error {
-	_, err := db.ExecContext(ctx, `UPDATE auth_tokens SET revoked_at = now() WHERE token_hash = $1 AND revoked_at IS NULL`,
-		hashToken(token))
-	if err != nil {
+	if err := store.RevokeAuthToken(ctx, db, hashToken(token)); err != nil {
 		return fmt.Errorf("auth: revoke: %w", err)
 	}
 	return nil

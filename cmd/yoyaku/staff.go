@@ -89,8 +89,8 @@ func staffAdd(ctx context.Context, cfg config.Config, log *slog.Logger, args []s
 	if err := checkBranch(ctx, db, code); err != nil {
 		return err
 	}
-	var taken bool
-	if err := db.GetContext(ctx, &taken, `SELECT EXISTS (SELECT 1 FROM staff_users WHERE login = $1)`, login); err != nil {
+	taken, err := store.StaffLoginTaken(ctx, db, login)
+	if err != nil {
 		return fmt.Errorf("staff add: %w", err)
 	}
 	if taken {
@@ -115,13 +115,11 @@ func staffAdd(ctx context.Context, cfg config.Config, log *slog.Logger, args []s
 	if err != nil {
 		return fmt.Errorf("staff add: %w", err)
 	}
-	res, err := db.ExecContext(ctx, `
-		INSERT INTO staff_users (login, name, password_hash, branch) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (login) DO NOTHING`, login, display, hash, code)
+	added, err := store.AddStaffUser(ctx, db, login, display, hash, code)
 	if err != nil {
 		return fmt.Errorf("staff add: %w", err)
 	}
-	if n, err := res.RowsAffected(); err != nil || n != 1 {
+	if !added {
 		return fmt.Errorf("staff add: login %q is taken: choose another", login) // created meanwhile
 	}
 	log.Info("staff account created", "login", login, "name", display, "branch", code)

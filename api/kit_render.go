@@ -1,8 +1,7 @@
 package api
 
-// The web pages' shared machinery: embedded templates and static files, the render helper s.page, the
-// i18n helper, and HTML error pages. The patron pages (web_patron*.go) and the staff console
-// (web_staff*.go) both build on it.
+// Rendering the web pages, shared by the patron pages (web_patron*.go) and the staff console (web_staff*.go):
+// embedded templates, the render helper s.page, and HTML error pages.
 //
 // Templates (api/templates/*.html) are embedded and parsed once, at the first render:
 //   - layout.html, every file whose name starts with "_" and every "*_layout.html" are shared: they are
@@ -16,7 +15,7 @@ package api
 //
 // Data every page gets from s.page (besides the handler's own keys):
 //
-//	.Lang      "ja" or "en": {{t .Lang "key"}} translates (texts below; add keys with addTexts in init)
+//	.Lang      "ja" or "en": {{t .Lang "key"}} translates (the texts, kit_lang.go)
 //	.CSRF      the CSRF token: <input type="hidden" name="_csrf" value="{{.CSRF}}"> in every POST form
 //	.Path      the current path (for aria-current in the nav); .LangURL the same page in the other language
 //	.LoggedIn  whether a patron is logged in (cookie session), .PatronName the patron's name
@@ -29,62 +28,26 @@ package api
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"embed"
-	"encoding/hex"
 	"fmt"
 	"html/template"
 	"io/fs"
-	"mime"
 	"net/http"
 	"net/url"
-	"path"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"yoyaku/store"
 )
 
 //go:embed templates/*.html
 var templateFiles embed.FS
 
-//go:embed static
-var staticFiles embed.FS
-
-const (
-	// ctxWebPage marks a page request (HTML errors) and holds its *Server.
-	ctxWebPage = "yoyaku.web_page"
-	// ctxLang is the page's language, "ja" or "en"; english(c) reads it on page routes.
-	ctxLang = "yoyaku.lang"
-	// langCookie keeps the language chosen with ?lang= for the following pages.
-	langCookie = "yoyaku_lang"
-)
-
-// webRoutes mounts the web pages: static files and every page route set registered with addPageRoutes
-// (the patron pages, the staff console). Page requests get HTML error pages and CSRF protection.
-func (s *Server) webRoutes(r *gin.Engine) {
-	r.GET("/static/*file", serveStatic)
-	r.HEAD("/static/*file", serveStatic)
-	pages := r.Group("/", s.webPage(), s.csrfProtect())
-	for _, mount := range pageRouteSets {
-		mount(s, pages)
-	}
-}
-
-// pageRouteSets are the page route sets, mounted in registration order (init order: by file name).
-var pageRouteSets []func(s *Server, pages *gin.RouterGroup)
-
-// addPageRoutes registers a set of page routes, from an init function of the file that defines them:
-//
-//	func init() { addPageRoutes((*Server).staffPageRoutes) }
-//	func (s *Server) staffPageRoutes(pages *gin.RouterGroup) { staff := pages.Group("/staff", ...); ... }
-//
-// pages is already behind webPage and csrfProtect; add optionalWebPatron or webPatron (or the staff
-// console's own session check) on sub-groups.
-func addPageRoutes(mount func(s *Server, pages *gin.RouterGroup)) {
-	pageRouteSets = append(pageRouteSets, mount)
-}
+// ctxWebPage marks a page request (HTML errors) and holds its *Server.
+const ctxWebPage = "yoyaku.web_page"
 
 // webPage marks the request as a web page request: its language is settled and errors are HTML pages.
 func (s *Server) webPage() gin.HandlerFunc {
@@ -102,35 +65,9 @@ func (s *Server) settlePage(c *gin.Context) {
 	c.Set(ctxLang, lang)
 	if q := c.Query("lang"); q != "" {
 		http.SetCookie(c.Writer, &http.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
-			HttpOnly: true, Secure: s.secureCookies(c), SameSite: http.SameSiteLaxMode})
+			HttpOnly: true, Secure: s.kit().secureCookies(c), SameSite: http.SameSiteLaxMode})
 	}
 	c.Header("Vary", "Accept-Language, Cookie")
-}
-
-// pageLang is the language of a page: ?lang=, else the cookie of an earlier ?lang=, else Accept-Language.
-func pageLang(c *gin.Context) string {
-	if l := c.Query("lang"); l != "" {
-		return langOf(strings.HasPrefix(l, "en"))
-	}
-	if l, err := c.Cookie(langCookie); err == nil && (l == "ja" || l == "en") {
-		return l
-	}
-	return langOf(strings.HasPrefix(strings.TrimSpace(strings.ToLower(c.GetHeader("Accept-Language"))), "en"))
-}
-
-func langOf(en bool) string {
-	if en {
-		return "en"
-	}
-	return "ja"
-}
-
-// lang is the request's page language ("ja" when not a page request).
-func lang(c *gin.Context) string {
-	if l, ok := c.Get(ctxLang); ok {
-		return l.(string)
-	}
-	return langOf(english(c))
 }
 
 // page renders the page template name with the common data (see the top of this file) and data. The page
@@ -168,18 +105,14 @@ func (s *Server) commonData(c *gin.Context, data gin.H) error {
 	set("Lang", l)
 	set("Path", c.Request.URL.Path)
 	set("LangURL", otherLangURL(c, l))
-	if _, ok := c.Get(ctxCSRF); ok {
-		set("CSRF", csrfToken(c))
-	} else {
-		set("CSRF", "")
-	}
+	set("CSRF", layoutCSRF(c))
 	id, ok := webPatronID(c)
 	set("LoggedIn", ok)
 	if ok {
 		if _, has := data["PatronName"]; !has {
-			var name string
-			if err := s.DB.GetContext(c.Request.Context(), &name, `SELECT name FROM patrons WHERE id = $1`, id); err != nil {
-				return fmt.Errorf("web: patron name: %w", err)
+			name, err := store.PatronName(c.Request.Context(), s.DB, id)
+			if err != nil {
+				return fmt.Errorf("web: %w", err)
 			}
 			data["PatronName"] = name
 		}
@@ -304,16 +237,7 @@ var templateFuncs = template.FuncMap{
 	"t":      translate,
 	"static": staticURL,
 	// msg is an error code's message: {{msg $.Lang "pickup_not_allowed"}}.
-	"msg": func(lang, code string) string {
-		m, ok := messages[Code(code)]
-		if !ok {
-			m = messages[CodeInternal]
-		}
-		if lang == "en" {
-			return m[1]
-		}
-		return m[0]
-	},
+	"msg": func(lang, code string) string { return messageIn(lang, Code(code)) },
 	// date formats a time or date as YYYY-MM-DD in the library's zone ("" for nil or zero).
 	"date": func(v any) string {
 		switch d := v.(type) {
@@ -390,138 +314,3 @@ var libraryZone = func() *time.Location {
 	}
 	return time.FixedZone("JST", 9*3600)
 }()
-
-// --- i18n ---
-
-var (
-	textsMu sync.RWMutex
-	// texts holds the pages' wording: key → {Japanese, English}. The Japanese follows the library's guide.
-	texts = map[string][2]string{}
-)
-
-// addTexts adds page wording (call it from an init function); a key defined twice panics.
-func addTexts(m map[string][2]string) {
-	textsMu.Lock()
-	defer textsMu.Unlock()
-	for k, v := range m {
-		if _, dup := texts[k]; dup {
-			panic("api: text key defined twice: " + k)
-		}
-		texts[k] = v
-	}
-}
-
-// translate is the template function t: the text of key in lang, formatted with args (fmt.Sprintf) when
-// given. An unknown key is an error, so a typo fails the page (and its test) instead of showing the key.
-func translate(lang, key string, args ...any) (string, error) {
-	textsMu.RLock()
-	v, ok := texts[key]
-	textsMu.RUnlock()
-	if !ok {
-		return "", fmt.Errorf("web: no text %q", key)
-	}
-	s := v[0]
-	if lang == "en" {
-		s = v[1]
-	}
-	if len(args) > 0 {
-		s = fmt.Sprintf(s, args...)
-	}
-	return s, nil
-}
-
-// tr is translate for Go code: the text of key in the request's language.
-func tr(c *gin.Context, key string, args ...any) string {
-	s, err := translate(lang(c), key, args...)
-	if err != nil {
-		panic(err) // a wiring mistake: the recovery middleware turns it into a logged 500
-	}
-	return s
-}
-
-func init() {
-	addTexts(map[string][2]string{
-		"site":           {"市立図書館 Web-OPAC", "City Library Web-OPAC"},
-		"skip":           {"本文へ移動", "Skip to content"},
-		"login":          {"ログイン", "Log in"},
-		"logout":         {"ログアウト", "Log out"},
-		"nav":            {"メニュー", "Menu"},
-		"nav.search":     {"資料検索", "Search"},
-		"nav.advanced":   {"詳細蔵書検索", "Advanced search"},
-		"nav.basket":     {"予約かご", "Basket"},
-		"nav.holds":      {"予約状況", "My holds"},
-		"nav.contact":    {"利用者情報変更", "My details"},
-		"lang.switch":    {"English", "日本語"},
-		"lang.name":      {"English", "Japanese"},
-		"user.hello":     {"%s さん", "%s"},
-		"footer":         {"市立図書館ネットワーク", "City library network"},
-		"error.title":    {"エラー", "Error"},
-		"error.top":      {"トップページへ戻る", "Back to the top page"},
-		"error.back":     {"前の画面に戻って、もう一度操作してください。", "Go back to the previous page and try again."},
-		"error.status":   {"エラー %d", "Error %d"},
-		"error.notfound": {"お探しのページは見つかりません。", "The page you are looking for was not found."},
-	})
-}
-
-// --- static files ---
-
-type staticFile struct {
-	body  []byte
-	etag  string
-	ctype string
-}
-
-var staticIndex = sync.OnceValue(func() map[string]staticFile {
-	out := map[string]staticFile{}
-	err := fs.WalkDir(staticFiles, "static", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := staticFiles.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		sum := sha256.Sum256(b)
-		ctype := mime.TypeByExtension(path.Ext(p))
-		if ctype == "" {
-			ctype = "application/octet-stream"
-		}
-		out[strings.TrimPrefix(p, "static/")] = staticFile{body: b, etag: hex.EncodeToString(sum[:8]), ctype: ctype}
-		return nil
-	})
-	if err != nil {
-		panic(err)
-	}
-	return out
-})
-
-// staticURL is the address of a static file with its content hash, so that it can be cached long.
-func staticURL(name string) string {
-	if f, ok := staticIndex()[name]; ok {
-		return "/static/" + name + "?v=" + f.etag
-	}
-	return "/static/" + name
-}
-
-// serveStatic serves api/static/ at /static/: long caching for versioned addresses (?v=hash, as staticURL
-// makes them), short otherwise, with an ETag either way.
-func serveStatic(c *gin.Context) {
-	name := strings.TrimPrefix(c.Param("file"), "/")
-	f, ok := staticIndex()[name]
-	if !ok {
-		c.Data(http.StatusNotFound, "text/plain; charset=utf-8", []byte("404 not found\n"))
-		return
-	}
-	if c.Query("v") == f.etag {
-		c.Header("Cache-Control", "public, max-age=31536000, immutable")
-	} else {
-		c.Header("Cache-Control", "public, max-age=300")
-	}
-	etag := `"` + f.etag + `"`
-	c.Header("ETag", etag)
-	if c.GetHeader("If-None-Match") == etag {
-		c.Status(http.StatusNotModified)
-		return
-	}
-	c.Data(http.StatusOK, f.ctype, f.body)
-}

@@ -15,22 +15,23 @@ import (
 )
 
 // recovery turns a panic into a logged 500 with the error envelope, never a stack trace in the body.
-func (s *Server) recovery() gin.HandlerFunc {
+func recovery(log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		defer func() {
 			if r := recover(); r != nil {
 				if err, ok := r.(error); ok && errors.Is(err, http.ErrAbortHandler) {
 					panic(r)
 				}
-				s.Log.ErrorContext(c.Request.Context(), "panic", "path", c.Request.URL.Path, "panic", fmt.Sprint(r))
-				fail(c, http.StatusInternalServerError, CodeInternal)
+				log.ErrorContext(c.Request.Context(), "panic", "path", c.Request.URL.Path, "panic", fmt.Sprint(r))
+				failCode(c, CodeInternal)
 			}
 		}()
 		c.Next()
 	}
 }
 
-func (s *Server) requestLog() gin.HandlerFunc {
+// requestLog logs every request: its method, path, status and duration.
+func requestLog(log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
@@ -38,7 +39,7 @@ func (s *Server) requestLog() gin.HandlerFunc {
 		if c.Writer.Status() >= 500 {
 			level = slog.LevelError
 		}
-		s.Log.Log(c.Request.Context(), level, "http", "method", c.Request.Method, "path", c.Request.URL.Path,
+		log.Log(c.Request.Context(), level, "http", "method", c.Request.Method, "path", c.Request.URL.Path,
 			"status", c.Writer.Status(), "ms", time.Since(start).Milliseconds())
 	}
 }
@@ -78,7 +79,7 @@ func securityHeaders(publicURL string) gin.HandlerFunc {
 func limitBody(n int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if c.Request.ContentLength > n {
-			fail(c, http.StatusRequestEntityTooLarge, CodeTooLarge)
+			failCode(c, CodeTooLarge)
 			return
 		}
 		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, n)

@@ -20,7 +20,7 @@ import (
 //	}
 func bindJSON(c *gin.Context, v any) bool {
 	if c.Request.Body == nil {
-		fail(c, http.StatusBadRequest, CodeBadRequest)
+		failCode(c, CodeBadRequest)
 		return false
 	}
 	dec := json.NewDecoder(c.Request.Body)
@@ -40,9 +40,9 @@ func bindJSON(c *gin.Context, v any) bool {
 	}
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
-		fail(c, http.StatusRequestEntityTooLarge, CodeTooLarge)
+		failCode(c, CodeTooLarge)
 		return false
 	}
-	fail(c, http.StatusBadRequest, CodeBadRequest)
+	failCode(c, CodeBadRequest)
 	return false
 }

@@ -1,6 +1,7 @@
 package api
 
-// Cross-site request forgery protection for the web pages (web_session.go).
+// Cross-site request forgery protection for the web pages: one scheme for the patron pages and the staff
+// console, each with its own session (kit_session.go) and its own HMAC purposes.
 //
 // A form's token is an HMAC-SHA256, under the server's session key (YOYAKU_SESSION_KEY), of the SHA-256 of
 // the browser's session token: it is tied to that session, ends with it, and cannot be computed without
@@ -31,19 +32,11 @@ import (
 	"yoyaku/config"
 )
 
-// CodeCSRFFailed: an unsafe request to a web page without the page's CSRF token.
-const CodeCSRFFailed Code = "csrf_failed"
-
-func init() {
-	messages[CodeCSRFFailed] = [2]string{"画面の有効期限が切れました。もう一度操作してください。",
-		"This page has expired. Please go back, reload it and try again."}
-}
-
 const (
 	csrfField  = "_csrf"        // the hidden form field
 	csrfHeader = "X-CSRF-Token" // or this header, for scripts
-	csrfCookie = "yoyaku_csrf"  // the nonce of a browser without a session
-	// ctxCSRF holds the *Server behind csrfProtect, for csrfToken.
+	csrfCookie = "yoyaku_csrf"  // the nonce of a browser without a session (both kinds of page)
+	// ctxCSRF holds the csrfScheme of the route's protect, for csrfToken.
 	ctxCSRF = "yoyaku.csrf"
 	// ctxCSRFNonce is a nonce csrfToken set in this response's cookie.
 	ctxCSRFNonce = "yoyaku.csrf_nonce"
@@ -61,41 +54,50 @@ var ephemeralSessionKey = sync.OnceValue(func() []byte {
 var warnEphemeralKey sync.Once
 
 // sessionKey is the key of the CSRF tokens: YOYAKU_SESSION_KEY, else this process's random one.
-func (s *Server) sessionKey() []byte {
-	if len(s.Cfg.SessionKey) > 0 {
-		return s.Cfg.SessionKey
+func (w webKit) sessionKey() []byte {
+	if len(w.cfg.SessionKey) > 0 {
+		return w.cfg.SessionKey
 	}
 	return ephemeralSessionKey()
 }
 
-func (s *Server) csrfMAC(purpose string, secret []byte) string {
-	m := hmac.New(sha256.New, s.sessionKey())
+func csrfMAC(key []byte, purpose string, secret []byte) string {
+	m := hmac.New(sha256.New, key)
 	m.Write([]byte("yoyaku csrf v1 " + purpose + "\x00"))
 	m.Write(secret)
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
 // sessionCSRF is the CSRF token of a session token; anonCSRF that of a pre-login nonce.
-func (s *Server) sessionCSRF(token string) string {
+func (k cookieSession) sessionCSRF(key []byte, token string) string {
 	h := sha256.Sum256([]byte(token))
-	return s.csrfMAC("session", h[:])
+	return csrfMAC(key, k.csrfPurpose+"session", h[:])
 }
 
-func (s *Server) anonCSRF(nonce string) string { return s.csrfMAC("anonymous", []byte(nonce)) }
+func (k cookieSession) anonCSRF(key []byte, nonce string) string {
+	return csrfMAC(key, k.csrfPurpose+"anonymous", []byte(nonce))
+}
 
-// csrfProtect guards the web pages: on unsafe methods it requires the page's CSRF token (form field
-// _csrf or header X-CSRF-Token) and answers 403 csrf_failed without it. Safe methods pass; it also makes
-// csrfToken(c) available, so mount it on every page group, before webPatron. Requests to /api/ pass
-// untouched (bearer tokens only there, see web_session.go).
-func (s *Server) csrfProtect() gin.HandlerFunc {
-	s.sessionKey() // at start, so a random key is made now when there is none
-	if len(s.Cfg.SessionKey) == 0 && s.Log != nil {
+// csrfScheme is a route's CSRF tokens: its session's, under the kit's key.
+type csrfScheme struct {
+	k cookieSession
+	w webKit
+}
+
+// protect guards pages: on unsafe methods it requires the page's CSRF token (form field _csrf or header
+// X-CSRF-Token) — the session's, or before login the nonce cookie's — and answers 403 csrf_failed without
+// it. Safe methods pass; it also makes csrfToken(c) available, so mount it on every page group, before the
+// session's require. Requests to /api/ pass untouched (bearer tokens only there).
+func (k cookieSession) protect(w webKit) gin.HandlerFunc {
+	w.sessionKey() // at start, so a random key is made now when there is none
+	if len(w.cfg.SessionKey) == 0 && w.log != nil {
 		warnEphemeralKey.Do(func() {
-			s.Log.Warn("YOYAKU_SESSION_KEY is not set: the web pages' CSRF tokens use a random key of this process and do not survive a restart")
+			w.log.Warn("YOYAKU_SESSION_KEY is not set: the web pages' CSRF tokens use a random key of this process and do not survive a restart")
 		})
 	}
+	scheme := csrfScheme{k, w}
 	return func(c *gin.Context) {
-		c.Set(ctxCSRF, s)
+		c.Set(ctxCSRF, scheme)
 		switch c.Request.Method {
 		case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
 			c.Next()
@@ -106,10 +108,10 @@ func (s *Server) csrfProtect() gin.HandlerFunc {
 			return
 		}
 		want := ""
-		if token, err := c.Cookie(sessionCookie); err == nil && token != "" {
-			want = s.sessionCSRF(token)
+		if token, err := c.Cookie(k.cookie); err == nil && token != "" {
+			want = k.sessionCSRF(w.sessionKey(), token)
 		} else if nonce, err := c.Cookie(csrfCookie); err == nil && len(nonce) == nonceLen {
-			want = s.anonCSRF(nonce)
+			want = k.anonCSRF(w.sessionKey(), nonce)
 		}
 		if checkCSRF(c, want) {
 			c.Next()
@@ -126,16 +128,16 @@ func checkCSRF(c *gin.Context, want string) bool {
 		if err := c.Request.ParseMultipartForm(maxBody); err != nil && !errors.Is(err, http.ErrNotMultipart) {
 			var tooLarge *http.MaxBytesError
 			if errors.As(err, &tooLarge) {
-				fail(c, http.StatusRequestEntityTooLarge, CodeTooLarge)
+				failCode(c, CodeTooLarge)
 				return false
 			}
-			fail(c, http.StatusBadRequest, CodeBadRequest)
+			failCode(c, CodeBadRequest)
 			return false
 		}
 		got = c.Request.PostFormValue(csrfField)
 	}
 	if want == "" || !hmac.Equal([]byte(got), []byte(want)) {
-		fail(c, http.StatusForbidden, CodeCSRFFailed)
+		failCode(c, CodeCSRFFailed)
 		return false
 	}
 	return true
@@ -143,40 +145,40 @@ func checkCSRF(c *gin.Context, want string) bool {
 
 // csrfToken is the CSRF token for the forms of the page being rendered: put it in a hidden field
 // <input type="hidden" name="_csrf" value="{{.CSRF}}"> of every form that posts (or send it as the
-// X-CSRF-Token header). Only for routes behind csrfProtect. Call it in the handler, before c.HTML: for a
-// browser without a session it may set the yoyaku_csrf cookie. After webLogin or webLogout in the same
+// X-CSRF-Token header). Only for routes behind a session's protect. Call it in the handler, before rendering:
+// for a browser without a session it may set the yoyaku_csrf cookie. After a login or logout in the same
 // request it is already the new state's token.
 func csrfToken(c *gin.Context) string {
 	v, _ := c.Get(ctxCSRF)
-	s, ok := v.(*Server)
+	cs, ok := v.(csrfScheme)
 	if !ok {
 		// A wiring mistake, never a client's: the recovery middleware turns it into a logged 500.
-		panic("api: csrfToken on a route without csrfProtect: " + c.FullPath())
+		panic("api: csrfToken on a route without a CSRF check: " + c.FullPath())
 	}
-	if token := webToken(c); token != "" {
-		return s.sessionCSRF(token)
+	key := cs.w.sessionKey()
+	if token := cs.k.token(c); token != "" {
+		return cs.k.sessionCSRF(key, token)
 	}
 	if n, ok := c.Get(ctxCSRFNonce); ok {
-		return s.anonCSRF(n.(string))
+		return cs.k.anonCSRF(key, n.(string))
 	}
 	if nonce, err := c.Cookie(csrfCookie); err == nil && len(nonce) == nonceLen {
-		return s.anonCSRF(nonce)
+		return cs.k.anonCSRF(key, nonce)
 	}
 	raw := make([]byte, 32)
 	_, _ = rand.Read(raw)
 	nonce := base64.RawURLEncoding.EncodeToString(raw)
-	s.setCookie(c, csrfCookie, nonce, 0)
+	cs.w.setCookie(c, "/", csrfCookie, nonce, 0)
 	c.Set(ctxCSRFNonce, nonce)
-	return s.anonCSRF(nonce)
+	return cs.k.anonCSRF(key, nonce)
 }
 
-// webToken is the session token the browser will present next: the one webPatron, optionalWebPatron,
-// webLogin or webLogout settled in this request, else the request's cookie.
-func webToken(c *gin.Context) string {
-	if v, ok := c.Get(ctxWebToken); ok {
-		t, _ := v.(string)
-		return t
+// layoutCSRF is the CSRF token for s.page's common data: the session's when its layout carries it, else "".
+func layoutCSRF(c *gin.Context) string {
+	if v, ok := c.Get(ctxCSRF); ok {
+		if cs, ok := v.(csrfScheme); ok && cs.k.layoutCSRF {
+			return csrfToken(c)
+		}
 	}
-	t, _ := c.Cookie(sessionCookie)
-	return t
+	return ""
 }

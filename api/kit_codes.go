@@ -1,0 +1,237 @@
+package api
+
+// The error codes: every code the API and the pages answer, with its HTTP status and its message, in one
+// table. The codes and their statuses are part of the contract (api/openapi.yaml).
+
+import (
+	"net/http"
+	"yoyaku/contract"
+	"yoyaku/domain"
+	"yoyaku/library"
+)
+
+// Code is a machine-readable error code.
+type Code = domain.Code
+
+// Error codes.
+const (
+	// Every request.
+	CodeNotFound              = contract.ErrNotFound // a route, an ID or a hold: one code
+	CodeMethodNotAllowed Code = "method_not_allowed"
+	CodeBadRequest            = contract.ErrBadRequest
+	CodeTooLarge         Code = "payload_too_large"
+	CodeInternal         Code = "internal_error"
+	CodeUnavailable           = library.CodeUnavailable // a dependency is down, whoever noticed
+
+	// Logins, sessions and the pages' CSRF tokens (session.go, kit_session.go, kit_csrf.go).
+	CodeInvalidCredentials Code = "invalid_credentials"
+	CodeTooManyAttempts    Code = "too_many_attempts"
+	CodeUnauthenticated    Code = "unauthenticated"
+	// CodeCSRFFailed: an unsafe request to a web page without the page's CSRF token.
+	CodeCSRFFailed Code = "csrf_failed"
+
+	// The catalogue search (catalogue.go). CodeInvalidQuery: a search parameter is out of range or malformed
+	// (page, per_page, format, year, isbn, a field over 200 characters, more than 16 keywords).
+	CodeInvalidQuery Code = "invalid_query"
+
+	// The hold lifecycle and the staff scans.
+
+	// The reservation basket and the patron's contact settings.
+	CodeEmailRequired  Code = "email_required"
+	CodeUnknownPhone   Code = "unknown_phone"
+	CodeInvalidContact Code = "invalid_contact"
+
+	// The staff catalogue and patron maintenance (staff_catalogue.go); invalid_email and too_many_emails also answer the patron's contact settings.
+
+	// Refusals only the patron pages have (the JSON API answers invalid_request for them).
+	CodeNothingSelected Code = "nothing_selected"
+	CodePickupRequired  Code = "pickup_required"
+	CodeSeriesTooFew    Code = "series_too_few"
+)
+
+// codeSpec is what a code means over HTTP: the status it is answered with, and its message in Japanese (the
+// default) and English. The patron-facing wording follows the library's guide where it has one.
+type codeSpec struct {
+	status int
+	ja, en string
+}
+
+// codes is the table of every code. A code is answered with its status (statusOf); the refusals of workflows
+// and activities (codeStatus in temporal.go) use the same statuses, which TestCodeTable checks.
+var codes = map[Code]codeSpec{
+	// Every request.
+	CodeNotFound: {http.StatusNotFound,
+		"お探しのものは見つかりません。",
+		"Not found."},
+	CodeMethodNotAllowed: {http.StatusMethodNotAllowed,
+		"この操作は利用できません。",
+		"Method not allowed."},
+	CodeBadRequest: {http.StatusBadRequest,
+		"リクエストの形式が正しくありません。",
+		"The request is malformed."},
+	CodeTooLarge: {http.StatusRequestEntityTooLarge,
+		"リクエストが大きすぎます。",
+		"The request body is too large."},
+	CodeInternal: {http.StatusInternalServerError,
+		"システムエラーが発生しました。しばらくしてから再度お試しください。",
+		"Internal error. Please try again later."},
+	CodeUnavailable: {http.StatusServiceUnavailable,
+		"ただいま処理できません。しばらくしてから再度お試しください。",
+		"The service is temporarily unavailable. Please try again later."},
+
+	// Logins, sessions and the pages' CSRF tokens (session.go, kit_session.go, kit_csrf.go).
+	CodeInvalidCredentials: {http.StatusUnauthorized,
+		"図書館カード番号またはパスワードが正しくありません。",
+		"The library card number or password is incorrect."},
+	library.CodeInvalidCardNumber: {http.StatusUnprocessableEntity,
+		"図書館カード番号は7桁の数字で入力してください。",
+		"Enter the library card number as 7 digits."},
+	CodeTooManyAttempts: {http.StatusTooManyRequests,
+		"ログインの失敗が続いたため、しばらくログインできません。時間をおいて再度お試しください。",
+		"Too many failed logins. Please wait a while and try again."},
+	CodeUnauthenticated: {http.StatusUnauthorized,
+		"ログインしてください。",
+		"Please log in."},
+	CodeCSRFFailed: {http.StatusForbidden,
+		"画面の有効期限が切れました。もう一度操作してください。",
+		"This page has expired. Please go back, reload it and try again."},
+
+	// The catalogue search (catalogue.go).
+	CodeInvalidQuery: {http.StatusUnprocessableEntity,
+		"検索条件が正しくありません。ページは1から10000、表示件数は1から100、出版年は1から9999で指定し、キーワードは各項目200文字以内でご入力ください。",
+		"The search is not valid: page must be 1 to 10000, per_page 1 to 100, year 1 to 9999, the format one of book, magazine, cd, video, dvd, etext, the ISBN digits, and each field at most 200 characters (16 keywords in all)."},
+
+	// The hold lifecycle and the staff scans.
+	library.CodeUnknownBranch: {http.StatusUnprocessableEntity,
+		"指定の館はありません。",
+		"No such branch."},
+	contract.ErrPickupNotAllowed: {http.StatusUnprocessableEntity,
+		"指定の館では受け取れません。",
+		"This item cannot be picked up at the chosen place (CDs, videos and DVDs only at the 6 libraries)."},
+	library.CodeHoldLimitExceeded: {http.StatusUnprocessableEntity,
+		"予約可能点数を越えています。",
+		"You have reached your hold limit (in total or for this format)."},
+	library.CodeNotHoldable: {http.StatusUnprocessableEntity,
+		"この資料は予約できません（禁帯出・電子テキスト）。",
+		"This item cannot be held (reference only or e-text)."},
+	library.CodeAlreadyHeld: {http.StatusConflict,
+		"すでに予約している資料です。",
+		"You already hold this title."},
+	contract.ErrNotChangeable: {http.StatusConflict,
+		"この予約はインターネットから変更できません。各図書館にご連絡ください。",
+		"This hold cannot be changed online. Please contact the library."},
+	contract.ErrNotCancellable: {http.StatusConflict,
+		"この予約はインターネットから取り消せません。各図書館にご連絡ください。",
+		"This hold cannot be cancelled online. Please contact the library."},
+	contract.ErrNotOnPullList: {http.StatusConflict,
+		"この資料は確認待ちリストにありません。",
+		"This copy is not on this branch's pull list."},
+	contract.ErrNotExpectedHere: {http.StatusConflict,
+		"この資料はこの館に配送される予定ではありません。",
+		"This copy is not expected at this branch."},
+	contract.ErrHeldForAnother: {http.StatusConflict,
+		"この資料は他の利用者の予約資料です。",
+		"This copy is held for another patron."},
+	contract.ErrNotAvailable: {http.StatusConflict,
+		"この資料は現在貸出できません。",
+		"This copy cannot be lent now."},
+	contract.ErrStale: {http.StatusConflict,
+		"処理が重なりました。もう一度お試しください。",
+		"The hold changed meanwhile. Please try again."},
+	contract.ErrBarcodeTaken: {http.StatusConflict,
+		"このバーコードは別の資料に登録されています。",
+		"This barcode belongs to another title."},
+	library.CodeInvalidRequest: {http.StatusUnprocessableEntity,
+		"入力内容に誤りがあります。",
+		"The request is invalid."},
+	library.CodeInvalidBarcode: {http.StatusUnprocessableEntity,
+		"バーコードの形式が正しくありません。",
+		"The barcode is not valid."},
+
+	// The reservation basket and the patron's contact settings.
+	library.CodeBasketFull: {http.StatusUnprocessableEntity,
+		"予約かごには10点まで入れる事ができます。",
+		"The reservation basket holds at most 10 titles."},
+	CodeEmailRequired: {http.StatusUnprocessableEntity,
+		"該当する E-mail アドレスが存在しません",
+		"No e-mail address is registered: enter an address."},
+	CodeUnknownPhone: {http.StatusUnprocessableEntity,
+		"図書館に登録している電話連絡先のみ選択できます。連絡先電話番号を追加する場合は、図書館窓口で手続きをしてください。",
+		"Choose one of the phone numbers registered at the library; new numbers are added at the library counter."},
+	CodeInvalidContact: {http.StatusUnprocessableEntity,
+		"予約連絡方法が正しくありません。",
+		"The contact method must be email, phone or none."},
+
+	// The staff catalogue and patron maintenance (staff_catalogue.go); invalid_email and too_many_emails also answer the patron's contact settings.
+	library.CodeInvalidTitle: {http.StatusUnprocessableEntity,
+		"タイトルを500文字以内で入力してください。",
+		"Enter a title of at most 500 characters."},
+	library.CodeInvalidFormat: {http.StatusUnprocessableEntity,
+		"資料種別が正しくありません。",
+		"The format must be book, magazine, cd, video, dvd or etext."},
+	library.CodeInvalidISBN: {http.StatusUnprocessableEntity,
+		"ISBNは10桁または13桁で入力してください。",
+		"Enter the ISBN as 10 or 13 digits."},
+	library.CodeInvalidURL: {http.StatusUnprocessableEntity,
+		"電子テキストには http(s) の URL が必要です。電子テキスト以外には URL を指定できません。",
+		"An e-text needs an http(s) URL; other formats cannot have one."},
+	library.CodeInvalidYear: {http.StatusUnprocessableEntity,
+		"出版年は1から9999の間で入力してください。",
+		"Enter a year between 1 and 9999."},
+	library.CodeInvalidSeries: {http.StatusUnprocessableEntity,
+		"シリーズの指定が正しくありません。",
+		"The series is not valid."},
+	library.CodeDuplicateVolume: {http.StatusConflict,
+		"このシリーズのこの巻は既に登録されています。",
+		"This volume of the series is already registered."},
+	library.CodeInvalidName: {http.StatusUnprocessableEntity,
+		"氏名を入力してください。",
+		"Enter the name."},
+	library.CodeInvalidPassword: {http.StatusUnprocessableEntity,
+		"パスワードは8文字以上72バイト以内で入力してください。",
+		"Enter a password of 8 to 72 bytes."},
+	library.CodeInvalidEmail: {http.StatusUnprocessableEntity,
+		"E-mail アドレスが正しくありません。",
+		"The e-mail address is not valid."},
+	library.CodeTooManyEmails: {http.StatusUnprocessableEntity,
+		"E-mail アドレスは2件まで登録できます。",
+		"At most 2 e-mail addresses can be registered."},
+	library.CodeInvalidPhone: {http.StatusUnprocessableEntity,
+		"電話番号は数字とハイフンで6文字以上20文字以内で入力してください。",
+		"Enter the phone number as 6 to 20 digits and hyphens."},
+	library.CodeCardNumberTaken: {http.StatusConflict,
+		"この図書館カード番号は既に使われています。",
+		"This library card number is already in use."},
+
+	// Refusals only the patron pages have (the JSON API answers invalid_request for them).
+	CodeNothingSelected: {http.StatusUnprocessableEntity,
+		"資料を選択してください。",
+		"Select at least one title."},
+	CodePickupRequired: {http.StatusUnprocessableEntity,
+		"予約受取館/場所を選択してください。",
+		"Choose the pickup place."},
+	CodeSeriesTooFew: {http.StatusUnprocessableEntity,
+		"シリーズ予約に変更する予約を2点以上選択してください。",
+		"Select at least two holds to turn into a series hold."},
+}
+
+// statusOf is the HTTP status of a code: its status in codes, 500 for a code not in the table.
+func statusOf(code Code) int {
+	if m, ok := codes[code]; ok {
+		return m.status
+	}
+	return http.StatusInternalServerError
+}
+
+// messageIn is the code's message in lang ("en" or else Japanese); a code not in the table has
+// internal_error's.
+func messageIn(lang string, code Code) string {
+	m, ok := codes[code]
+	if !ok {
+		m = codes[CodeInternal]
+	}
+	if lang == "en" {
+		return m.en
+	}
+	return m.ja
+}
