@@ -31,12 +31,8 @@ type SharedCopy struct {
 
 // SharedCopies lists the copies set aside for more than one open hold.
 func SharedCopies(ctx context.Context, q sqlx.QueryerContext) ([]SharedCopy, error) {
-	var rows []SharedCopy
-	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT item_barcode, array_agg(id ORDER BY id) AS holds FROM holds
-		WHERE item_barcode IS NOT NULL AND `+OpenHold+` GROUP BY item_barcode HAVING count(*) > 1 ORDER BY item_barcode`); err != nil {
-		return nil, fmt.Errorf("store: copies set aside: %w", err)
-	}
-	return rows, nil
+	return selectAll[SharedCopy](ctx, q, "copies set aside", `SELECT item_barcode, array_agg(id ORDER BY id) AS holds FROM holds
+		WHERE item_barcode IS NOT NULL AND `+OpenHold+` GROUP BY item_barcode HAVING count(*) > 1 ORDER BY item_barcode`)
 }
 
 // CopyFault is a copy whose state does not fit its hold (Hold set) or its loans.
@@ -50,8 +46,7 @@ type CopyFault struct {
 // shelf, a travelling hold's copy not in transit, a copy on a hold shelf for no ready hold, a copy on loan
 // without an open loan or the other way round.
 func CopyFaults(ctx context.Context, q sqlx.QueryerContext, settle time.Duration) ([]CopyFault, error) {
-	var rows []CopyFault
-	if err := sqlx.SelectContext(ctx, q, &rows, `
+	return selectAll[CopyFault](ctx, q, "copy states", `
 		SELECT h.id AS hold, i.barcode, format('hold is %s at %s, its copy is %s at %s', h.status, h.pickup_branch, i.status, i.location_branch) AS detail
 		FROM holds h JOIN items i ON i.barcode = h.item_barcode
 		WHERE ((h.status = 'ready' AND (i.status <> 'hold_shelf' OR i.location_branch <> h.pickup_branch))
@@ -68,10 +63,7 @@ func CopyFaults(ctx context.Context, q sqlx.QueryerContext, settle time.Duration
 		FROM items i
 		WHERE (i.status = 'on_loan') <> EXISTS (SELECT 1 FROM loans l WHERE l.barcode = i.barcode AND l.returned_at IS NULL)
 		  AND i.updated_at < now() - make_interval(secs => $1)
-		ORDER BY 2`, settle.Seconds()); err != nil {
-		return nil, fmt.Errorf("store: copy states: %w", err)
-	}
-	return rows, nil
+		ORDER BY 2`, settle.Seconds())
 }
 
 // QueueJump is a hold (Served) that got a copy while an earlier-placed hold (Waiting) on the same title was
@@ -85,18 +77,14 @@ type QueueJump struct {
 
 // QueueJumps lists the holds served out of turn.
 func QueueJumps(ctx context.Context, q sqlx.QueryerContext, settle time.Duration) ([]QueueJump, error) {
-	var rows []QueueJump
-	if err := sqlx.SelectContext(ctx, q, &rows, `
+	return selectAll[QueueJump](ctx, q, "queue order", `
 		WITH waiting AS (
 			SELECT h.id, h.title_id, h.placed_at, `+queuedSince+` AS since
 			FROM holds h WHERE h.status = 'queued' AND h.item_barcode IS NULL AND h.title_id IS NOT NULL)
 		SELECT w.id AS waiting, g.id AS served, g.item_barcode, w.title_id
 		FROM waiting w JOIN holds g ON g.title_id = w.title_id AND (g.placed_at, g.id) > (w.placed_at, w.id)
 		WHERE g.assigned_at > w.since AND g.assigned_at < now() - make_interval(secs => $1)
-		ORDER BY w.id, g.id`, settle.Seconds()); err != nil {
-		return nil, fmt.Errorf("store: queue order: %w", err)
-	}
-	return rows, nil
+		ORDER BY w.id, g.id`, settle.Seconds())
 }
 
 // IdleCopy is a copy on a shelf, set aside for nobody, while Hold waits for its title.
@@ -108,8 +96,7 @@ type IdleCopy struct {
 
 // IdleCopies lists the free copies on a shelf while a hold on their title has waited longer than settle.
 func IdleCopies(ctx context.Context, q sqlx.QueryerContext, settle time.Duration) ([]IdleCopy, error) {
-	var rows []IdleCopy
-	if err := sqlx.SelectContext(ctx, q, &rows, `
+	return selectAll[IdleCopy](ctx, q, "idle copies", `
 		SELECT i.barcode, i.location_branch, w.id AS hold FROM items i
 		JOIN LATERAL (
 			SELECT h.id FROM holds h
@@ -118,10 +105,7 @@ func IdleCopies(ctx context.Context, q sqlx.QueryerContext, settle time.Duration
 			ORDER BY h.placed_at, h.id LIMIT 1) w ON true
 		WHERE i.status = 'on_shelf' AND i.updated_at < now() - make_interval(secs => $1)
 		  AND NOT EXISTS (SELECT 1 FROM holds x WHERE x.item_barcode = i.barcode AND x.`+OpenHold+`)
-		ORDER BY i.barcode`, settle.Seconds()); err != nil {
-		return nil, fmt.Errorf("store: idle copies: %w", err)
-	}
-	return rows, nil
+		ORDER BY i.barcode`, settle.Seconds())
 }
 
 // OverLimit is a patron's open holds, counted as placement counts them, with the titles held twice.
@@ -135,8 +119,7 @@ type OverLimit struct {
 
 // OverLimits lists the patrons with more open holds than l allows, or a title held twice.
 func OverLimits(ctx context.Context, q sqlx.QueryerContext, l Limits) ([]OverLimit, error) {
-	var rows []OverLimit
-	if err := sqlx.SelectContext(ctx, q, &rows, `
+	return selectAll[OverLimit](ctx, q, "limits", `
 		SELECT h.patron_id, count(*) AS total, count(*) FILTER (WHERE t.format IN ('cd', 'video', 'dvd')) AS av,
 			array_agg(h.id ORDER BY h.id) AS holds,
 			COALESCE(array_agg(h.title_id ORDER BY h.title_id) FILTER (WHERE h.title_id IN (
@@ -147,10 +130,7 @@ func OverLimits(ctx context.Context, q sqlx.QueryerContext, l Limits) ([]OverLim
 		GROUP BY h.patron_id
 		HAVING count(*) > $1 OR count(*) FILTER (WHERE t.format IN ('cd', 'video', 'dvd')) > $2
 			OR count(h.title_id) > count(DISTINCT h.title_id)
-		ORDER BY h.patron_id`, l.Total, l.AV); err != nil {
-		return nil, fmt.Errorf("store: limits: %w", err)
-	}
-	return rows, nil
+		ORDER BY h.patron_id`, l.Total, l.AV)
 }
 
 // ReadyEventCounts are how many times a hold became ready and how many ready mails were accepted.
@@ -175,8 +155,7 @@ type MailFault struct {
 // the messages never accepted nor refused by the mail server (unsent), and the ready holds whose patron was
 // never told (missing). A ready event's messages are those written between it and the hold's next transition.
 func ReadyMailFaults(ctx context.Context, q sqlx.QueryerContext, settle time.Duration, duplicate, unsent, missing string) ([]MailFault, error) {
-	var rows []MailFault
-	if err := sqlx.SelectContext(ctx, q, &rows, `
+	return selectAll[MailFault](ctx, q, "ready mail", `
 		WITH ready AS (
 			SELECT e.hold_id, e.transition, e.at,
 				lead(e.at) OVER (PARTITION BY e.hold_id ORDER BY e.transition) AS next_at, e.to_status
@@ -202,10 +181,7 @@ func ReadyMailFaults(ctx context.Context, q sqlx.QueryerContext, settle time.Dur
 		JOIN LATERAL (SELECT max(e.at) AS at FROM hold_events e WHERE e.hold_id = h.id AND e.to_status = 'ready') r ON true
 		WHERE h.status = 'ready' AND h.contact_date IS NULL AND r.at < now() - make_interval(secs => $1)
 		  AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.hold_id = h.id AND n.channel = 'phone' AND n.created_at >= r.at)
-		ORDER BY 1`, settle.Seconds(), duplicate, unsent, missing); err != nil {
-		return nil, fmt.Errorf("store: ready mail: %w", err)
-	}
-	return rows, nil
+		ORDER BY 1`, settle.Seconds(), duplicate, unsent, missing)
 }
 
 // StuckHold is a hold that should have moved on and did not, and why it should have.
@@ -218,8 +194,7 @@ type StuckHold struct {
 // set-aside copy never taken or gone, a cancellation request never approved after cancelDelay, a series
 // volume whose turn came, a pickup deadline (a date in time zone tz) passed.
 func StuckHolds(ctx context.Context, q sqlx.QueryerContext, settle, cancelDelay time.Duration, tz string) ([]StuckHold, error) {
-	var rows []StuckHold
-	if err := sqlx.SelectContext(ctx, q, &rows, `
+	return selectAll[StuckHold](ctx, q, "stuck holds", `
 		SELECT h.id, CASE
 			WHEN h.status = 'requested' THEN 'placed at ' || h.placed_at || ' and never approved'
 			WHEN h.pending_copy IS NOT NULL AND h.pending_at < now() - make_interval(secs => $1) AND h.`+OpenHold+`
@@ -241,10 +216,7 @@ func StuckHolds(ctx context.Context, q sqlx.QueryerContext, settle, cancelDelay 
 				AND NOT EXISTS (SELECT 1 FROM holds e JOIN hold_events ev ON ev.hold_id = e.id
 					WHERE e.series_hold_id = h.series_hold_id AND ev.at > now() - make_interval(secs => $1)))
 			OR (h.status = 'ready' AND h.pickup_deadline < (now() AT TIME ZONE $3)::date - 1))
-		ORDER BY h.id`, settle.Seconds(), cancelDelay.Seconds(), tz); err != nil {
-		return nil, fmt.Errorf("store: stuck holds: %w", err)
-	}
-	return rows, nil
+		ORDER BY h.id`, settle.Seconds(), cancelDelay.Seconds(), tz)
 }
 
 // HoldSettled is a hold's status and whether it has not changed for the settling time.
@@ -256,20 +228,12 @@ type HoldSettled struct {
 
 // OpenHoldsSettled lists every open hold.
 func OpenHoldsSettled(ctx context.Context, q sqlx.QueryerContext, settle time.Duration) ([]HoldSettled, error) {
-	var rows []HoldSettled
-	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT h.id, h.status, `+settled+` AS settled FROM holds h WHERE h.`+OpenHold+` ORDER BY h.id`, settle.Seconds()); err != nil {
-		return nil, fmt.Errorf("store: open holds: %w", err)
-	}
-	return rows, nil
+	return selectAll[HoldSettled](ctx, q, "open holds", `SELECT h.id, h.status, `+settled+` AS settled FROM holds h WHERE h.`+OpenHold+` ORDER BY h.id`, settle.Seconds())
 }
 
 // HoldsSettled lists the holds of ids that exist.
 func HoldsSettled(ctx context.Context, q sqlx.QueryerContext, settle time.Duration, ids []int64) ([]HoldSettled, error) {
-	var rows []HoldSettled
-	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT h.id, h.status, `+settled+` AS settled FROM holds h WHERE h.id = ANY($2)`, settle.Seconds(), pq.Array(ids)); err != nil {
-		return nil, fmt.Errorf("store: holds of running workflows: %w", err)
-	}
-	return rows, nil
+	return selectAll[HoldSettled](ctx, q, "holds of running workflows", `SELECT h.id, h.status, `+settled+` AS settled FROM holds h WHERE h.id = ANY($2)`, settle.Seconds(), pq.Array(ids))
 }
 
 // HoldStatus is the hold's status now.
@@ -291,15 +255,11 @@ type SeriesOpen struct {
 
 // SeriesHoldsOpen lists every series hold.
 func SeriesHoldsOpen(ctx context.Context, q sqlx.QueryerContext, settle time.Duration) ([]SeriesOpen, error) {
-	var rows []SeriesOpen
-	if err := sqlx.SelectContext(ctx, q, &rows, `
+	return selectAll[SeriesOpen](ctx, q, "series holds", `
 		SELECT s.id, bool_or(h.`+OpenHold+`) AS open, array_agg(h.id ORDER BY h.series_seq) AS holds,
 			bool_and(`+settled+`) AS settled
 		FROM series_holds s JOIN holds h ON h.series_hold_id = s.id
-		GROUP BY s.id ORDER BY s.id`, settle.Seconds()); err != nil {
-		return nil, fmt.Errorf("store: series holds: %w", err)
-	}
-	return rows, nil
+		GROUP BY s.id ORDER BY s.id`, settle.Seconds())
 }
 
 // SentMail is one address a ready mail was recorded as accepted for.
@@ -311,11 +271,7 @@ type SentMail struct {
 
 // SentMails lists the ready mails accepted more than settle ago, by hold, message and address.
 func SentMails(ctx context.Context, q sqlx.QueryerContext, settle time.Duration) ([]SentMail, error) {
-	var rows []SentMail
-	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT hold_id, message_id, address FROM notifications
+	return selectAll[SentMail](ctx, q, "sent mail", `SELECT hold_id, message_id, address FROM notifications
 		WHERE channel = 'email' AND sent_at IS NOT NULL AND message_id IS NOT NULL AND sent_at < now() - make_interval(secs => $1)
-		ORDER BY hold_id, message_id, address`, settle.Seconds()); err != nil {
-		return nil, fmt.Errorf("store: sent mail: %w", err)
-	}
-	return rows, nil
+		ORDER BY hold_id, message_id, address`, settle.Seconds())
 }

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 
@@ -140,21 +139,12 @@ func JoinSeries(ctx context.Context, db *sqlx.DB, patronID int64, holdIDs []int6
 		if err := lockPatron(ctx, tx, patronID); err != nil {
 			return err
 		}
-		type row struct {
-			ID       int64         `db:"id"`
-			TitleID  sql.NullInt64 `db:"title_id"`
-			Pickup   string        `db:"pickup_branch"`
-			Origin   string        `db:"origin"`
-			Status   domain.Status `db:"status"`
-			ILL      bool          `db:"ill"`
-			SeriesID sql.NullInt64 `db:"series_hold_id"`
-		}
-		var rows []row
+		var rows []HoldRow // only the columns a join decides on: the others stay zero
 		if err := tx.SelectContext(ctx, &rows, `SELECT id, title_id, pickup_branch, origin, status, ill, series_hold_id
 			FROM holds WHERE patron_id = $1 AND id = ANY($2) FOR UPDATE`, patronID, pq.Array(holdIDs)); err != nil {
 			return fmt.Errorf("store: holds to join: %w", err)
 		}
-		byID := map[int64]row{}
+		byID := map[int64]HoldRow{}
 		for _, r := range rows {
 			byID[r.ID] = r
 		}

@@ -32,6 +32,16 @@ func Open(ctx context.Context, url string) (*sqlx.DB, error) {
 	return db, nil
 }
 
+// selectAll reads every row of query into a []T (nil when there is none) and wraps its error as "store: what:
+// …": the whole of a reader that only lists rows, but for its query.
+func selectAll[T any](ctx context.Context, q sqlx.QueryerContext, what, query string, args ...any) ([]T, error) {
+	var rows []T
+	if err := sqlx.SelectContext(ctx, q, &rows, query, args...); err != nil {
+		return nil, fmt.Errorf("store: %s: %w", what, err)
+	}
+	return rows, nil
+}
+
 // Branch is a pickup place.
 type Branch struct {
 	Code      string            `db:"code" json:"code"`

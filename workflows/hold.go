@@ -71,15 +71,15 @@ func (w *holdWorkflow) setup(ctx workflow.Context) error {
 		handler  any
 		validate any
 	}{
-		{contract.UpdatePull, w.pull, w.validatePull},
-		{contract.UpdateMissing, w.missing, w.validatePull},
-		{contract.UpdateReceive, w.receive, w.validateReceive},
+		{contract.UpdatePull, w.scan(a.Pull), w.validatePull},
+		{contract.UpdateMissing, w.scan(a.Missing), w.validatePull},
+		{contract.UpdateReceive, w.scan(a.Receive), w.validateReceive},
 		{contract.UpdateCheckout, w.checkout, w.validateCheckout},
 		{contract.UpdateCancel, w.cancel, w.validateCancel},
 		{contract.UpdateChangePickup, w.changePickup, w.validateChangePickup},
-		{contract.UpdateContacted, w.contacted, w.validateContacted},
-		{contract.UpdateOrder, w.order, w.validateInvestigating},
-		{contract.UpdateILL, w.ill, w.validateInvestigating},
+		{contract.UpdateContacted, w.staff(a.Contacted), w.validateContacted},
+		{contract.UpdateOrder, w.staff(a.Order), w.validateInvestigating},
+		{contract.UpdateILL, w.staff(a.ILL), w.validateInvestigating},
 		{contract.UpdateArrived, w.arrived, w.validateArrived},
 		{contract.UpdateConvert, w.convert, w.validateConvert},
 	}

@@ -100,22 +100,13 @@ func transit[I any](w *holdWorkflow, ctx workflow.Context, fn func(contract.Step
 	return res, err
 }
 
-func (w *holdWorkflow) pull(ctx workflow.Context, r contract.ScanRequest) (contract.UpdateResult, error) {
-	return transit(w, ctx, func(s contract.Step) contract.ScanInput {
-		return contract.ScanInput{Step: s, Barcode: r.Barcode, Branch: r.Branch, StaffID: r.StaffID}
-	}, a.Pull)
-}
-
-func (w *holdWorkflow) missing(ctx workflow.Context, r contract.ScanRequest) (contract.UpdateResult, error) {
-	return transit(w, ctx, func(s contract.Step) contract.ScanInput {
-		return contract.ScanInput{Step: s, Barcode: r.Barcode, Branch: r.Branch, StaffID: r.StaffID}
-	}, a.Missing)
-}
-
-func (w *holdWorkflow) receive(ctx workflow.Context, r contract.ScanRequest) (contract.UpdateResult, error) {
-	return transit(w, ctx, func(s contract.Step) contract.ScanInput {
-		return contract.ScanInput{Step: s, Barcode: r.Barcode, Branch: r.Branch, StaffID: r.StaffID}
-	}, a.Receive)
+// scan is the handler of a copy scan's update (pull, missing, receive) that runs activity.
+func (w *holdWorkflow) scan(activity any) func(workflow.Context, contract.ScanRequest) (contract.UpdateResult, error) {
+	return func(ctx workflow.Context, r contract.ScanRequest) (contract.UpdateResult, error) {
+		return transit(w, ctx, func(s contract.Step) contract.ScanInput {
+			return contract.ScanInput{Step: s, Barcode: r.Barcode, Branch: r.Branch, StaffID: r.StaffID}
+		}, activity)
+	}
 }
 
 func (w *holdWorkflow) checkout(ctx workflow.Context, r contract.CheckoutRequest) (contract.UpdateResult, error) {
@@ -145,22 +136,14 @@ func (w *holdWorkflow) changePickup(ctx workflow.Context, r contract.PickupReque
 	}, a.ChangePickup)
 }
 
-func (w *holdWorkflow) contacted(ctx workflow.Context, r contract.StaffRequest) (contract.UpdateResult, error) {
-	return transit(w, ctx, func(s contract.Step) contract.StaffInput {
-		return contract.StaffInput{Step: s, StaffID: r.StaffID}
-	}, a.Contacted)
-}
-
-func (w *holdWorkflow) order(ctx workflow.Context, r contract.StaffRequest) (contract.UpdateResult, error) {
-	return transit(w, ctx, func(s contract.Step) contract.StaffInput {
-		return contract.StaffInput{Step: s, StaffID: r.StaffID}
-	}, a.Order)
-}
-
-func (w *holdWorkflow) ill(ctx workflow.Context, r contract.StaffRequest) (contract.UpdateResult, error) {
-	return transit(w, ctx, func(s contract.Step) contract.StaffInput {
-		return contract.StaffInput{Step: s, StaffID: r.StaffID}
-	}, a.ILL)
+// staff is the handler of a staff member's update that carries nothing else (contacted, order, ILL) and
+// runs activity.
+func (w *holdWorkflow) staff(activity any) func(workflow.Context, contract.StaffRequest) (contract.UpdateResult, error) {
+	return func(ctx workflow.Context, r contract.StaffRequest) (contract.UpdateResult, error) {
+		return transit(w, ctx, func(s contract.Step) contract.StaffInput {
+			return contract.StaffInput{Step: s, StaffID: r.StaffID}
+		}, activity)
+	}
 }
 
 func (w *holdWorkflow) arrived(ctx workflow.Context, r contract.ArrivedRequest) (contract.UpdateResult, error) {

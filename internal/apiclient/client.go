@@ -106,14 +106,9 @@ func (c *Client) DoWithHeader(ctx context.Context, method, path, token string, h
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}
-	resp, err := c.HC.Do(req)
+	resp, raw, err := c.send(req, path)
 	if err != nil {
 		return err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return &StatusError{Method: method, Path: path, Status: resp.StatusCode, Body: string(raw)}
@@ -124,6 +119,21 @@ func (c *Client) DoWithHeader(ctx context.Context, method, path, token string, h
 		}
 	}
 	return nil
+}
+
+// send sends req (to path below Base) and reads the whole answer, whatever its status: a request that got no
+// answer is the transport's error, an answer that could not be read an error naming the request.
+func (c *Client) send(req *http.Request, path string) (*http.Response, []byte, error) {
+	resp, err := c.HC.Do(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s %s: %w", req.Method, path, err)
+	}
+	return resp, raw, nil
 }
 
 // Hold is the part of the OpenAPI document's Hold that the drivers read.

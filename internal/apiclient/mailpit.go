@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -12,16 +11,12 @@ import (
 )
 
 // MailpitClient reads Mailpit's HTTP API (v1), where the stack's SMTP mail ends up, so that a driver can see
-// which notifications went out. Base is Mailpit's base URL without a trailing slash.
-type MailpitClient struct {
-	Base string
-	HC   *http.Client
-}
+// which notifications went out. It is a Client of another server: Base is Mailpit's base URL without a
+// trailing slash, and HC may be the API client's, to share its connections.
+type MailpitClient Client
 
 // NewMailpitClient returns a client of the Mailpit at base with its own NewHTTPClient.
-func NewMailpitClient(base string) *MailpitClient {
-	return &MailpitClient{Base: strings.TrimRight(base, "/"), HC: NewHTTPClient()}
-}
+func NewMailpitClient(base string) *MailpitClient { return (*MailpitClient)(New(base)) }
 
 // MailAddress is one address of a message as Mailpit parsed it.
 type MailAddress struct {
@@ -84,12 +79,7 @@ func (m *MailpitClient) get(ctx context.Context, path, what string, v any) error
 	if err != nil {
 		return err
 	}
-	resp, err := m.HC.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
+	resp, raw, err := (*Client)(m).send(req, path)
 	if err != nil {
 		return err
 	}
