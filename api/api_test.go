@@ -23,6 +23,7 @@ import (
 
 	"yoyaku/api"
 	"yoyaku/config"
+	"yoyaku/httpkit"
 	"yoyaku/internal/seed"
 	"yoyaku/internal/temporalx"
 	"yoyaku/internal/testenv"
@@ -159,11 +160,11 @@ func TestErrorsAreJSONInTheClientsLanguage(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			w := do(t, h, tc.method, tc.path, map[string]string{"Accept-Language": tc.lang}, nil)
-			var body api.ErrorBody
+			var body httpkit.ErrorBody
 			if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil {
 				t.Fatalf("body %q is not the error envelope: %v", w.Body, err)
 			}
-			if w.Code != tc.status || body.Error.Code != api.Code(tc.code) || body.Error.Message != tc.message {
+			if w.Code != tc.status || body.Error.Code != httpkit.Code(tc.code) || body.Error.Message != tc.message {
 				t.Fatalf("got %d %+v, want %d %s %q", w.Code, body.Error, tc.status, tc.code, tc.message)
 			}
 			if w.Header().Get("X-Content-Type-Options") != "nosniff" {
@@ -325,7 +326,7 @@ func TestOpenAPICoversTheRouter(t *testing.T) {
 	routed := map[string]bool{}
 	for _, r := range s.Router().Routes() {
 		if !strings.HasPrefix(r.Path, "/api/") && r.Path != "/healthz" && r.Path != "/livez" {
-			continue // web pages and their static files (web.go) are HTML, not part of the JSON API
+			continue // web pages and their static files (package httpkit) are HTML, not part of the JSON API
 		}
 		p := param.ReplaceAllString(r.Path, "{$1}")
 		op := strings.ToLower(r.Method) + " " + p

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"yoyaku/httpkit"
 	"yoyaku/store"
 )
 
@@ -49,11 +50,11 @@ func (s *Server) getBasket(c *gin.Context) {
 // basket that would hold more than 10 titles 422 basket_full; then nothing is added.
 func (s *Server) addToBasket(c *gin.Context) {
 	var req basketRequest
-	if !bindJSON(c, &req) {
+	if !httpkit.BindJSON(c, &req) {
 		return
 	}
-	if oe := s.addTitlesToBasket(c.Request.Context(), patronID(c), req.TitleIDs); oe != nil {
-		s.failOp(c, oe)
+	if oe := s.addTitlesToBasket(c.Request.Context(), httpkit.PatronID(c), req.TitleIDs); oe != nil {
+		s.FailOp(c, oe)
 		return
 	}
 	s.answerBasket(c)
@@ -61,8 +62,8 @@ func (s *Server) addToBasket(c *gin.Context) {
 
 // addTitlesToBasket adds titles (raw IDs) to the patron's basket, all or nothing, as POST /api/v1/basket
 // does (and the 予約かごへ buttons of the web pages).
-func (s *Server) addTitlesToBasket(ctx context.Context, patron int64, rawIDs []string) *opError {
-	return opErr(s.lib().AddToBasket(ctx, patron, rawIDs))
+func (s *Server) addTitlesToBasket(ctx context.Context, patron int64, rawIDs []string) *httpkit.OpError {
+	return httpkit.OpErr(s.Lib.AddToBasket(ctx, patron, rawIDs))
 }
 
 // removeFromBasket is DELETE /api/v1/basket/{title_id}: 204 whether or not the title was in the basket;
@@ -70,25 +71,25 @@ func (s *Server) addTitlesToBasket(ctx context.Context, patron int64, rawIDs []s
 func (s *Server) removeFromBasket(c *gin.Context) {
 	id, ok := parseID(c.Param("title_id"))
 	if !ok {
-		fail(c, http.StatusNotFound, CodeNotFound)
+		httpkit.Fail(c, http.StatusNotFound, httpkit.CodeNotFound)
 		return
 	}
-	if err := store.RemoveFromBasket(c.Request.Context(), s.DB, patronID(c), id); err != nil {
-		s.internal(c, err)
+	if err := store.RemoveFromBasket(c.Request.Context(), s.DB, httpkit.PatronID(c), id); err != nil {
+		s.Internal(c, err)
 		return
 	}
 	c.Status(http.StatusNoContent)
 }
 
 func (s *Server) answerBasket(c *gin.Context) {
-	items, err := store.Basket(c.Request.Context(), s.DB, patronID(c))
+	items, err := store.Basket(c.Request.Context(), s.DB, httpkit.PatronID(c))
 	if err != nil {
-		s.internal(c, err)
+		s.Internal(c, err)
 		return
 	}
 	b := BasketJSON{Limit: store.BasketLimit, Titles: make([]BasketTitleJSON, len(items))}
 	for i, it := range items {
-		b.Titles[i] = BasketTitleJSON{TitleID: idString(it.TitleID), Title: it.Title, AddedAt: it.AddedAt}
+		b.Titles[i] = BasketTitleJSON{TitleID: httpkit.IDString(it.TitleID), Title: it.Title, AddedAt: it.AddedAt}
 	}
 	c.JSON(http.StatusOK, b)
 }

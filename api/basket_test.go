@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"yoyaku/domain"
+	"yoyaku/httpkit"
 	"yoyaku/library"
 )
 
@@ -90,7 +91,7 @@ func TestBasketAdd(t *testing.T) {
 		before []string // in the basket first, added one by one
 		body   any
 		status int
-		code   Code
+		code   httpkit.Code
 		want   []string // the basket afterwards, oldest first
 	}{
 		{"one title", nil, map[string]any{"title_ids": ti[:1]}, 200, "", ti[:1]},
@@ -105,16 +106,16 @@ func TestBasketAdd(t *testing.T) {
 		{"a full basket", ti[:10], map[string]any{"title_ids": ti[10:11]}, 422, library.CodeBasketFull, ti[:10]},
 		{"eleven at once", nil, map[string]any{"title_ids": ti[:11]}, 422, library.CodeBasketFull, nil},
 		{"more than ten IDs, all in the basket", ti[:10], map[string]any{"title_ids": append(ti[:10:10], ti[0])}, 422, library.CodeBasketFull, ti[:10]},
-		{"an unknown title among known ones", ti[:1], map[string]any{"title_ids": []string{ti[1], "999999999999"}}, 404, CodeNotFound, ti[:1]},
-		{"a malformed ID", nil, map[string]any{"title_ids": []string{ti[0], "abc"}}, 404, CodeNotFound, nil},
-		{"a negative ID", nil, map[string]any{"title_ids": []string{"-1"}}, 404, CodeNotFound, nil},
+		{"an unknown title among known ones", ti[:1], map[string]any{"title_ids": []string{ti[1], "999999999999"}}, 404, httpkit.CodeNotFound, ti[:1]},
+		{"a malformed ID", nil, map[string]any{"title_ids": []string{ti[0], "abc"}}, 404, httpkit.CodeNotFound, nil},
+		{"a negative ID", nil, map[string]any{"title_ids": []string{"-1"}}, 404, httpkit.CodeNotFound, nil},
 		{"a reference-only title (禁帯出)", nil, map[string]any{"title_ids": []string{ti[0], reference}}, 422, library.CodeNotHoldable, nil},
 		{"an e-text", ti[:1], map[string]any{"title_ids": []string{etext}}, 422, library.CodeNotHoldable, ti[:1]},
 		{"no titles", nil, map[string]any{"title_ids": []string{}}, 422, library.CodeInvalidRequest, nil},
 		{"no title_ids", nil, map[string]any{}, 422, library.CodeInvalidRequest, nil},
-		{"IDs as numbers", nil, `{"title_ids": [1, 2]}`, 400, CodeBadRequest, nil},
-		{"malformed JSON", nil, `{"title_ids": [`, 400, CodeBadRequest, nil},
-		{"no body", nil, nil, 400, CodeBadRequest, nil},
+		{"IDs as numbers", nil, `{"title_ids": [1, 2]}`, 400, httpkit.CodeBadRequest, nil},
+		{"malformed JSON", nil, `{"title_ids": [`, 400, httpkit.CodeBadRequest, nil},
+		{"no body", nil, nil, 400, httpkit.CodeBadRequest, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -212,7 +213,7 @@ func TestBasketDelete(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			a := e.call(t, "DELETE", "/api/v1/basket/"+tc.id, token, nil)
-			if a.Code != tc.status || (tc.status == 404 && a.code() != CodeNotFound) || (tc.status == 204 && a.Body.Len() != 0) {
+			if a.Code != tc.status || (tc.status == 404 && a.code() != httpkit.CodeNotFound) || (tc.status == 204 && a.Body.Len() != 0) {
 				t.Fatalf("= %d %s, want %d", a.Code, a.Body, tc.status)
 			}
 			if got := basketIDs(e.basket(t, token)); fmt.Sprint(got) != fmt.Sprint(tc.want) {

@@ -3,7 +3,7 @@ package api
 // Fuzz targets of the JSON bodies that reach validation before any database call: a hold placement
 // (POST /api/v1/holds), a staff scan (checkin, pull, missing, receive) and the contact settings
 // (PUT /api/v1/me/contact). Each decodes the body as its handler does (bindJSON) and checks it with the
-// handler's own pure validation (checkPlacement, scanShape, contactWanted).
+// library's own pure validation (CheckPlacement, ScanShape, ContactWanted).
 
 import (
 	"bytes"
@@ -18,6 +18,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"yoyaku/httpkit"
 	"yoyaku/library"
 	"yoyaku/store"
 )
@@ -67,7 +68,7 @@ func bindFuzz(t *testing.T, body []byte, v any) bool {
 	c.Request = httptest.NewRequest("POST", "/api/v1/fuzz", bytes.NewReader(body))
 	c.Request.Header.Set("Content-Type", "application/json")
 	c.Request.Body = http.MaxBytesReader(w, c.Request.Body, fuzzBodyLimit)
-	ok := bindJSON(c, v)
+	ok := httpkit.BindJSON(c, v)
 
 	// encoding/json on the whole body is the reference.
 	ref := reflect.New(reflect.TypeOf(v).Elem())
@@ -90,8 +91,8 @@ func bindFuzz(t *testing.T, body []byte, v any) bool {
 	}
 	code := envelope(t, w.Code, w.Body.Bytes())
 	switch {
-	case w.Code == http.StatusBadRequest && code == CodeBadRequest:
-	case w.Code == http.StatusRequestEntityTooLarge && code == CodeTooLarge && len(body) > fuzzBodyLimit:
+	case w.Code == http.StatusBadRequest && code == httpkit.CodeBadRequest:
+	case w.Code == http.StatusRequestEntityTooLarge && code == httpkit.CodeTooLarge && len(body) > fuzzBodyLimit:
 	default:
 		t.Fatalf("bindJSON(%q) = %d %s", body, w.Code, w.Body)
 	}
@@ -102,33 +103,33 @@ func bindFuzz(t *testing.T, body []byte, v any) bool {
 }
 
 // envelope checks an error answer's body is API.md's error envelope with a known code, and returns the code.
-func envelope(t *testing.T, status int, body []byte) Code {
+func envelope(t *testing.T, status int, body []byte) httpkit.Code {
 	t.Helper()
-	var b ErrorBody
+	var b httpkit.ErrorBody
 	if err := json.Unmarshal(body, &b); err != nil {
 		t.Fatalf("%d %q is not the error envelope: %v", status, body, err)
 	}
-	if _, known := codes[b.Error.Code]; !known || b.Error.Message == "" {
+	if _, known := httpkit.Codes[b.Error.Code]; !known || b.Error.Message == "" {
 		t.Fatalf("%d %s: unknown code or empty message", status, body)
 	}
 	return b.Error.Code
 }
 
 // refusal checks a validation refusal: a 4xx with a known code among want.
-func refusal(t *testing.T, e *opError, want ...Code) {
+func refusal(t *testing.T, e *httpkit.OpError, want ...httpkit.Code) {
 	t.Helper()
-	if e.err != nil || e.status < 400 || e.status > 499 {
-		t.Fatalf("refusal %v has status %d and error %v", e, e.status, e.err)
+	if e.Err != nil || e.Status < 400 || e.Status > 499 {
+		t.Fatalf("refusal %v has status %d and error %v", e, e.Status, e.Err)
 	}
-	if _, known := codes[e.code]; !known {
-		t.Fatalf("refusal code %q has no message", e.code)
+	if _, known := httpkit.Codes[e.Code]; !known {
+		t.Fatalf("refusal code %q has no message", e.Code)
 	}
 	for _, c := range want {
-		if e.code == c {
+		if e.Code == c {
 			return
 		}
 	}
-	t.Fatalf("refusal code %q, want one of %v", e.code, want)
+	t.Fatalf("refusal code %q, want one of %v", e.Code, want)
 }
 
 func addBodySeeds(f *testing.F) {
@@ -146,15 +147,16 @@ func FuzzPlaceBody(f *testing.F) {
 		if !bindFuzz(t, body, &req) {
 			return
 		}
-		got, e := checkPlacement(req)
+		p, e := httpkit.Op(library.CheckPlacement(library.Placement{TitleIDs: req.TitleIDs, Pickup: req.PickupBranch, Mode: req.Mode}))
+		got := placeRequest{TitleIDs: p.TitleIDs, PickupBranch: p.Pickup, Mode: p.Mode}
 		if e != nil {
 			refusal(t, e, library.CodeInvalidRequest)
-			if len(req.TitleIDs) >= 1 && len(req.TitleIDs) <= maxPlace && (req.Mode == "" || req.Mode == "normal" || req.Mode == "series") {
+			if len(req.TitleIDs) >= 1 && len(req.TitleIDs) <= library.MaxPlace && (req.Mode == "" || req.Mode == "normal" || req.Mode == "series") {
 				t.Fatalf("valid placement %+v refused", req)
 			}
 			return
 		}
-		if len(got.TitleIDs) < 1 || len(got.TitleIDs) > maxPlace || !reflect.DeepEqual(got.TitleIDs, req.TitleIDs) {
+		if len(got.TitleIDs) < 1 || len(got.TitleIDs) > library.MaxPlace || !reflect.DeepEqual(got.TitleIDs, req.TitleIDs) {
 			t.Fatalf("placement %+v accepted as %+v", req, got)
 		}
 		if got.Mode != "normal" && got.Mode != "series" || req.Mode != "" && got.Mode != req.Mode {
@@ -175,7 +177,8 @@ func FuzzScanBody(f *testing.F) {
 		if !bindFuzz(t, body, &req) {
 			return
 		}
-		got, e := scanShape(req)
+		sc, e := httpkit.Op(library.ScanShape(library.Scan(req)))
+		got := scanRequest(sc)
 		if e != nil {
 			refusal(t, e, library.CodeInvalidBarcode)
 			return
@@ -201,14 +204,14 @@ func FuzzContactBody(f *testing.F) {
 		if !bindFuzz(t, body, &req) {
 			return
 		}
-		got, e := contactWanted(req)
+		got, e := httpkit.Op(library.ContactWanted(library.Contact(req)))
 		method := strings.ToLower(strings.TrimSpace(req.Method))
 		if e != nil {
-			refusal(t, e, CodeInvalidContact, library.CodeInvalidEmail)
-			if e.code == CodeInvalidContact && (method == store.ContactEmail || method == store.ContactPhone || method == store.ContactNone) {
+			refusal(t, e, library.CodeInvalidContact, library.CodeInvalidEmail)
+			if e.Code == library.CodeInvalidContact && (method == store.ContactEmail || method == store.ContactPhone || method == store.ContactNone) {
 				t.Fatalf("method %q refused as invalid", req.Method)
 			}
-			if e.code == library.CodeInvalidEmail && method != store.ContactEmail {
+			if e.Code == library.CodeInvalidEmail && method != store.ContactEmail {
 				t.Fatalf("addresses checked for method %q", req.Method)
 			}
 			return

@@ -4,20 +4,18 @@ package api
 // Matching, ranking and paging live in store/catalogue.go.
 
 import (
-	"context"
-	"errors"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"yoyaku/domain"
+	"yoyaku/httpkit"
+	"yoyaku/library"
 	"yoyaku/store"
 )
 
 const (
-	searchTimeout  = 5 * time.Second
 	defaultPerPage = 20
 	maxPage        = store.SearchCap // no result lies beyond page SearchCap (per_page 1)
 )
@@ -93,7 +91,7 @@ var copyLabels = map[store.CopyStatus]string{
 
 func titleSummaryJSON(t store.TitleSummary) TitleSummaryJSON {
 	j := TitleSummaryJSON{
-		ID: idString(t.ID), Title: t.Title, TitleReading: t.TitleReading, Author: t.Author,
+		ID: httpkit.IDString(t.ID), Title: t.Title, TitleReading: t.TitleReading, Author: t.Author,
 		AuthorReading: t.AuthorReading, Publisher: t.Publisher, Format: string(t.Format),
 		CopiesTotal: t.CopiesTotal, CopiesAvailable: t.CopiesAvailable, HoldsQueued: t.HoldsQueued,
 	}
@@ -106,7 +104,7 @@ func titleSummaryJSON(t store.TitleSummary) TitleSummaryJSON {
 		j.ISBN = &isbn
 	}
 	if t.SeriesID.Valid {
-		j.Series = &TitleSeriesJSON{ID: idString(t.SeriesID.Int64), Name: t.SeriesName.String, Volume: t.Volume.Int64}
+		j.Series = &TitleSeriesJSON{ID: httpkit.IDString(t.SeriesID.Int64), Name: t.SeriesName.String, Volume: t.Volume.Int64}
 	}
 	if r := t.NotHoldableReason(); r != "" {
 		j.NotHoldableReason = &r
@@ -133,15 +131,9 @@ func (s *Server) searchTitles(c *gin.Context) {
 	if q.Year, ok = intParam(c, "year", 0, 1, 9999); !ok {
 		return
 	}
-	ctx, cancel := context.WithTimeout(c.Request.Context(), searchTimeout)
-	defer cancel()
-	res, err := store.SearchTitles(ctx, s.DB, q)
-	if errors.Is(err, store.ErrInvalidQuery) {
-		failCode(c, CodeInvalidQuery)
-		return
-	}
+	res, err := s.Lib.Search(c.Request.Context(), q)
 	if err != nil {
-		s.internal(c, err)
+		s.FailErr(c, err)
 		return
 	}
 	out := SearchJSON{Total: res.Total, TotalCapped: res.Capped, Page: q.Page, PerPage: q.PerPage,
@@ -161,7 +153,7 @@ func intParam(c *gin.Context, name string, def, lo, hi int) (int, bool) {
 	}
 	n, err := strconv.Atoi(raw)
 	if err != nil || n < lo || n > hi {
-		failCode(c, CodeInvalidQuery)
+		httpkit.FailCode(c, library.CodeInvalidQuery)
 		return 0, false
 	}
 	return n, true
@@ -169,8 +161,9 @@ func intParam(c *gin.Context, name string, def, lo, hi int) (int, bool) {
 
 // getTitle is GET /api/v1/titles/{id}: the title, its copies (withdrawn ones hidden) and its queue.
 func (s *Server) getTitle(c *gin.Context) {
-	d, ok := s.titleInPath(c)
-	if !ok {
+	d, err := s.Lib.Title(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		s.FailErr(c, err)
 		return
 	}
 	out := TitleDetailJSON{TitleSummaryJSON: titleSummaryJSON(d.TitleSummary), Copies: make([]CopyJSON, 0, len(d.Copies))}
@@ -182,31 +175,9 @@ func (s *Server) getTitle(c *gin.Context) {
 		j := CopyJSON{Barcode: cp.Barcode, Branch: cp.Branch, BranchName: cp.BranchName, Status: string(cp.Status),
 			StatusLabel: copyLabels[cp.Status]}
 		if cp.DueDate.Valid {
-			j.DueDate = dateString(cp.DueDate.Time)
+			j.DueDate = httpkit.DateString(cp.DueDate.Time)
 		}
 		out.Copies = append(out.Copies, j)
 	}
 	c.JSON(http.StatusOK, out)
-}
-
-// titleInPath reads the title named in the path for GET /api/v1/titles/{id} and 資料詳細; an unknown or
-// malformed ID is not found. When it returns false the request is answered.
-func (s *Server) titleInPath(c *gin.Context) (store.TitleDetail, bool) {
-	id, ok := parseID(c.Param("id"))
-	if !ok {
-		failCode(c, CodeNotFound)
-		return store.TitleDetail{}, false
-	}
-	ctx, cancel := context.WithTimeout(c.Request.Context(), searchTimeout)
-	defer cancel()
-	d, err := store.GetTitle(ctx, s.DB, id)
-	if errors.Is(err, store.ErrNoSuchTitle) {
-		failCode(c, CodeNotFound)
-		return store.TitleDetail{}, false
-	}
-	if err != nil {
-		s.internal(c, err)
-		return store.TitleDetail{}, false
-	}
-	return d, true
 }

@@ -13,6 +13,8 @@ import (
 
 	"yoyaku/api"
 	"yoyaku/domain"
+	"yoyaku/httpkit"
+	"yoyaku/library"
 )
 
 // catalogueEnv is a server over the demo catalogue.
@@ -294,9 +296,9 @@ func TestCatalogueSearchRefusals(t *testing.T) {
 		"q=" + url.QueryEscape("あ い う え お か き く け こ さ し す せ そ た ち"), // 17 keywords
 	} {
 		w := do(t, e.h, "GET", "/api/v1/titles?"+query, map[string]string{"Accept-Language": "en"}, nil)
-		var body api.ErrorBody
+		var body httpkit.ErrorBody
 		_ = json.Unmarshal(w.Body.Bytes(), &body)
-		if w.Code != http.StatusUnprocessableEntity || body.Error.Code != api.CodeInvalidQuery || body.Error.Message == "" {
+		if w.Code != http.StatusUnprocessableEntity || body.Error.Code != library.CodeInvalidQuery || body.Error.Message == "" {
 			t.Errorf("GET /titles?%.60s = %d %.200s, want 422 invalid_query", query, w.Code, w.Body)
 		}
 	}

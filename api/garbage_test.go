@@ -28,6 +28,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"yoyaku/config"
+	"yoyaku/httpkit"
 	"yoyaku/internal/seed"
 	"yoyaku/internal/temporalx"
 	"yoyaku/internal/testenv"
@@ -216,7 +217,7 @@ func rawJSONString(s string) []byte {
 // garbageBodies are the bodies sent to every route (with its method and a plausible but unknown ID).
 func garbageBodies() []garbageRequest {
 	const js = "application/json"
-	big := append(append([]byte(`{"q":"`), bytes.Repeat([]byte("x"), maxBody)...), `"}`...)
+	big := append(append([]byte(`{"q":"`), bytes.Repeat([]byte("x"), httpkit.MaxBody)...), `"}`...)
 	out := []garbageRequest{
 		{ctype: js, body: []byte(`{"title_ids":`)},
 		{ctype: js, body: []byte(`{"a":1,}`)},
@@ -266,7 +267,7 @@ func garbageForms(csrf string) []garbageRequest {
 			f[name] = []string{s, s + s}
 		}
 		if csrf != "" {
-			f.Set(csrfField, csrf)
+			f.Set(httpkit.CSRFField, csrf)
 		}
 		out = append(out, garbageRequest{ctype: "application/x-www-form-urlencoded", body: []byte(f.Encode())})
 	}
@@ -322,7 +323,7 @@ func TestGarbageInput(t *testing.T) {
 	a := e.api()
 	patronB := e.browser()
 	login := patronB.do(t, "POST", "/login", url.Values{"card_number": {"1000001"}, "password": {"yoyaku-demo"},
-		csrfField: {csrfOf(t, patronB.do(t, "GET", "/login", nil))}})
+		httpkit.CSRFField: {csrfOf(t, patronB.do(t, "GET", "/login", nil))}})
 	if login.Code != http.StatusSeeOther {
 		t.Fatalf("patron web login = %d %s", login.Code, login.Body)
 	}
@@ -410,12 +411,12 @@ func TestGarbageInput(t *testing.T) {
 			return
 		}
 		if w.Code >= 400 && strings.HasPrefix(req.URL.Path, "/api/") && g.method != "HEAD" {
-			var eb ErrorBody
+			var eb httpkit.ErrorBody
 			if !strings.HasPrefix(w.Header().Get("Content-Type"), "application/json") {
 				fail("not JSON: %s", w.Header().Get("Content-Type"))
 			} else if err := json.Unmarshal(w.Body.Bytes(), &eb); err != nil || eb.Error.Code == "" || eb.Error.Message == "" {
 				fail("not the error envelope (%v)", err)
-			} else if _, known := codes[eb.Error.Code]; !known {
+			} else if _, known := httpkit.Codes[eb.Error.Code]; !known {
 				fail("unknown code %q", eb.Error.Code)
 			}
 		}
@@ -438,7 +439,7 @@ func TestGarbageInput(t *testing.T) {
 					send(id, garbageRequest{method: rt.Method, target: routeParamGarbage.ReplaceAllString(rt.Path, hid)})
 					if web && rt.Method == "POST" {
 						send(id, garbageRequest{method: rt.Method, target: routeParamGarbage.ReplaceAllString(rt.Path, hid),
-							ctype: "application/x-www-form-urlencoded", body: []byte(csrfField + "=" + url.QueryEscape(csrf))})
+							ctype: "application/x-www-form-urlencoded", body: []byte(httpkit.CSRFField + "=" + url.QueryEscape(csrf))})
 					}
 				}
 			} else {
@@ -460,7 +461,7 @@ func TestGarbageInput(t *testing.T) {
 					send(id, g)
 				}
 				for _, g := range garbageForms("")[:3] {
-					g.method, g.target, g.hdr = rt.Method, plain, []string{csrfHeader, csrf}
+					g.method, g.target, g.hdr = rt.Method, plain, []string{httpkit.CSRFHeader, csrf}
 					send(id, g)
 				}
 			}

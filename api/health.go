@@ -91,7 +91,7 @@ func (s *Server) checkDependencies(ctx context.Context) healthResult {
 	ctx, cancel := context.WithTimeout(ctx, healthTimeout)
 	defer cancel()
 	if s.httpMetrics != nil {
-		s.httpMetrics.healthChecks.Inc()
+		s.httpMetrics.HealthChecks.Inc()
 	}
 	r := healthResult{status: http.StatusOK, checks: gin.H{"postgres": "ok", "temporal": "ok"}}
 	if err := s.DB.PingContext(ctx); err != nil {

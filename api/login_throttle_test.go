@@ -21,6 +21,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"yoyaku/auth"
+	"yoyaku/httpkit"
 )
 
 // loginServer is the API served over TCP from 127.0.0.1, with YOYAKU_TRUSTED_PROXIES set to trusted.
@@ -79,7 +80,7 @@ func (l *loginServer) attempt(f loginForm, user, password string, hdr ...string)
 			return loginAnswer{}, err
 		}
 		body = url.Values{f.userField: {user}, "password": {password}, "_csrf": {token}}.Encode()
-		contentType, cookie = "application/x-www-form-urlencoded", csrfCookie+"="+nonce
+		contentType, cookie = "application/x-www-form-urlencoded", httpkit.CSRFCookie+"="+nonce
 	}
 	req, err := http.NewRequest("POST", l.url+f.path, strings.NewReader(body))
 	if err != nil {
@@ -119,7 +120,7 @@ func (l *loginServer) formCSRF(page string) (nonce, token string, err error) {
 	}
 	m := csrfInput.FindSubmatch(b)
 	for _, c := range resp.Cookies() {
-		if c.Name == csrfCookie {
+		if c.Name == httpkit.CSRFCookie {
 			nonce = c.Value
 		}
 	}

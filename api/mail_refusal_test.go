@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"yoyaku/auth"
+	"yoyaku/httpkit"
 )
 
 const refusedText = "このアドレスにメールが届きませんでした"
@@ -144,13 +145,13 @@ func TestStaffCallListShowsRefusedMail(t *testing.T) {
 	for _, m := range regexp.MustCompile(`(?s)<tr id="call-(\d+)">(.*?)</tr>`).FindAllStringSubmatch(page.Body.String(), -1) {
 		rows[m[1]] = m[2]
 	}
-	if r := rows[idString(withPhone)]; strings.Count(r, "メール不達") != 1 || !strings.Contains(r, "080-9876-5432") {
+	if r := rows[httpkit.IDString(withPhone)]; strings.Count(r, "メール不達") != 1 || !strings.Contains(r, "080-9876-5432") {
 		t.Errorf("row of hold %d:\n%s", withPhone, r)
 	}
-	if r := rows[idString(noPhone)]; strings.Count(r, "メール不達") != 2 || !strings.Contains(r, "電話番号の登録なし") || strings.Contains(r, "tel:") {
+	if r := rows[httpkit.IDString(noPhone)]; strings.Count(r, "メール不達") != 2 || !strings.Contains(r, "電話番号の登録なし") || strings.Contains(r, "tel:") {
 		t.Errorf("row of hold %d:\n%s", noPhone, r)
 	}
-	if r := rows[idString(called)]; r == "" || strings.Contains(r, "メール不達") {
+	if r := rows[httpkit.IDString(called)]; r == "" || strings.Contains(r, "メール不達") {
 		t.Errorf("row of the phone patron's hold %d:\n%s", called, r)
 	}
 
@@ -177,9 +178,9 @@ func TestStaffCallListShowsRefusedMail(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]string{
-		idString(withPhone): "080-9876-5432 k.tanaka@work.example.jp",
-		idString(noPhone):   " hanako.yamada@example.jp hanako@mobile.example.jp",
-		idString(called):    "090-1234-5678",
+		httpkit.IDString(withPhone): "080-9876-5432 k.tanaka@work.example.jp",
+		httpkit.IDString(noPhone):   " hanako.yamada@example.jp hanako@mobile.example.jp",
+		httpkit.IDString(called):    "090-1234-5678",
 	}
 	if len(got.Calls) != len(want) {
 		t.Fatalf("calls %+v, want %d", got.Calls, len(want))

@@ -3,14 +3,12 @@ package api
 // The patron's own record: GET /api/v1/me and PUT /api/v1/me/contact (予約連絡方法, 利用者情報変更).
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
+	"yoyaku/httpkit"
 	"yoyaku/library"
 	"yoyaku/store"
 )
@@ -70,9 +68,9 @@ func contactJSON(c store.Contact) ContactJSON {
 
 // getMe is GET /api/v1/me.
 func (s *Server) getMe(c *gin.Context) {
-	p, err := store.PatronProfile(c.Request.Context(), s.DB, patronID(c))
+	p, err := store.PatronProfile(c.Request.Context(), s.DB, httpkit.PatronID(c))
 	if err != nil {
-		s.failStore(c, err)
+		s.FailStore(c, err)
 		return
 	}
 	me := MeJSON{CardNumber: p.CardNumber, Name: p.Name, Emails: make([]string, len(p.Emails)), Phones: p.Phones,
@@ -92,69 +90,17 @@ type contactRequest struct {
 	Phone  string   `json:"phone"`
 }
 
-// putContact is PUT /api/v1/me/contact: it chooses how the patron is told a hold is ready.
-//
-// method email: "emails" lists the 1 or 2 chosen addresses; one that is not registered yet is registered
-// (at most 2 in total: 422 too_many_emails). Blank entries are ignored (an empty address field of a form);
-// with no address given the addresses chosen before stay chosen, and with none registered either it is 422
-// email_required (「該当する E-mail アドレスが存在しません」). method phone: "phone" must be one of the
-// numbers registered at the library, however it is written (full-width digits, hyphens), else 422
-// unknown_phone. method none. The fields of other methods are ignored. Nothing changes on a refusal.
+// putContact is PUT /api/v1/me/contact: it chooses how the patron is told a hold is ready (the rules are
+// library.SetContact's).
 func (s *Server) putContact(c *gin.Context) {
 	var req contactRequest
-	if !bindJSON(c, &req) {
+	if !httpkit.BindJSON(c, &req) {
 		return
 	}
-	got, oe := s.setContact(c.Request.Context(), patronID(c), req)
-	if oe != nil {
-		s.failOp(c, oe)
+	got, err := s.Lib.SetContact(c.Request.Context(), httpkit.PatronID(c), library.Contact(req))
+	if err != nil {
+		s.FailErr(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, contactJSON(got))
-}
-
-// setContact applies a contact request for the patron (PUT /api/v1/me/contact and the 利用者情報変更 page);
-// see putContact for the rules. Nothing changes on a refusal.
-func (s *Server) setContact(ctx context.Context, patron int64, req contactRequest) (store.Contact, *opError) {
-	want, oe := contactWanted(req)
-	if oe != nil {
-		return store.Contact{}, oe
-	}
-	got, err := store.SetContact(ctx, s.DB, patron, want)
-	switch {
-	case errors.Is(err, store.ErrEmailRequired):
-		return store.Contact{}, refused(http.StatusUnprocessableEntity, CodeEmailRequired)
-	case errors.Is(err, store.ErrTooManyEmails):
-		return store.Contact{}, refused(http.StatusUnprocessableEntity, library.CodeTooManyEmails)
-	case errors.Is(err, store.ErrUnknownPhone):
-		return store.Contact{}, refused(http.StatusUnprocessableEntity, CodeUnknownPhone)
-	case errors.Is(err, store.ErrInvalidMethod):
-		return store.Contact{}, refused(http.StatusUnprocessableEntity, CodeInvalidContact)
-	case err != nil:
-		return store.Contact{}, storeError(err)
-	}
-	return got, nil
-}
-
-// contactWanted checks a contact request without the database: the method, and each e-mail address given
-// (blank ones dropped). What is registered (addresses, phone numbers) is store.SetContact's to check.
-func contactWanted(req contactRequest) (store.Contact, *opError) {
-	want := store.Contact{Method: strings.ToLower(strings.TrimSpace(req.Method)), Phone: req.Phone}
-	switch want.Method {
-	case store.ContactEmail:
-		for _, e := range req.Emails {
-			if strings.TrimSpace(e) == "" {
-				continue
-			}
-			addr, ok := library.NormalizeEmail(e)
-			if !ok {
-				return store.Contact{}, refused(http.StatusUnprocessableEntity, library.CodeInvalidEmail)
-			}
-			want.Emails = append(want.Emails, addr)
-		}
-	case store.ContactPhone, store.ContactNone:
-	default:
-		return store.Contact{}, refused(http.StatusUnprocessableEntity, CodeInvalidContact)
-	}
-	return want, nil
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"yoyaku/auth"
+	"yoyaku/httpkit"
 	"yoyaku/library"
 )
 
@@ -140,7 +141,7 @@ func TestMeShowsThePatronsOwnRecord(t *testing.T) {
 	}
 	t.Run("unauthenticated", func(t *testing.T) {
 		for _, r := range []struct{ method, path string }{{"GET", "/api/v1/me"}, {"PUT", "/api/v1/me/contact"}} {
-			if a := e.call(t, r.method, r.path, "", map[string]string{"method": "none"}); a.Code != http.StatusUnauthorized || a.code() != CodeUnauthenticated {
+			if a := e.call(t, r.method, r.path, "", map[string]string{"method": "none"}); a.Code != http.StatusUnauthorized || a.code() != httpkit.CodeUnauthenticated {
 				t.Errorf("%s %s without a token = %d %s", r.method, r.path, a.Code, a.Body)
 			}
 		}
@@ -163,13 +164,13 @@ func TestContactRefusals(t *testing.T) {
 		body   any
 		lang   string
 		status int
-		code   Code
+		code   httpkit.Code
 		msg    string
 	}{
-		{"email, none registered, no emails field", noEmail, map[string]any{"method": "email"}, "", 422, CodeEmailRequired, "該当する E-mail アドレスが存在しません"},
-		{"email, none registered, empty list", noEmail, map[string]any{"method": "email", "emails": []string{}}, "", 422, CodeEmailRequired, "該当する E-mail アドレスが存在しません"},
-		{"email, none registered, blank field", noEmail, map[string]any{"method": "email", "emails": []string{"  "}}, "", 422, CodeEmailRequired, ""},
-		{"email, none registered, English", mePatron{}, map[string]any{"method": "email", "emails": nil}, "en", 422, CodeEmailRequired, "No e-mail address is registered: enter an address."},
+		{"email, none registered, no emails field", noEmail, map[string]any{"method": "email"}, "", 422, library.CodeEmailRequired, "該当する E-mail アドレスが存在しません"},
+		{"email, none registered, empty list", noEmail, map[string]any{"method": "email", "emails": []string{}}, "", 422, library.CodeEmailRequired, "該当する E-mail アドレスが存在しません"},
+		{"email, none registered, blank field", noEmail, map[string]any{"method": "email", "emails": []string{"  "}}, "", 422, library.CodeEmailRequired, ""},
+		{"email, none registered, English", mePatron{}, map[string]any{"method": "email", "emails": nil}, "en", 422, library.CodeEmailRequired, "No e-mail address is registered: enter an address."},
 		{"not an address", noEmail, map[string]any{"method": "email", "emails": []string{"not-an-address"}}, "", 422, library.CodeInvalidEmail, "E-mail アドレスが正しくありません。"},
 		{"no dot in the domain", oneEmail, map[string]any{"method": "email", "emails": []string{"a@localhost"}}, "", 422, library.CodeInvalidEmail, ""},
 		{"a display name", oneEmail, map[string]any{"method": "email", "emails": []string{"Taro <taro@example.jp>"}}, "", 422, library.CodeInvalidEmail, ""},
@@ -181,25 +182,25 @@ func TestContactRefusals(t *testing.T) {
 		{"three addresses", noEmail, map[string]any{"method": "email", "emails": []string{"x@example.jp", "y@example.jp", "z@example.jp"}}, "", 422, library.CodeTooManyEmails, ""},
 		{"three, all registered or not", twoEmails, map[string]any{"method": "email", "emails": []string{"a@example.jp", "b@example.jp", "c@example.jp"}}, "", 422, library.CodeTooManyEmails, ""},
 		{"one registered, two new", oneEmail, map[string]any{"method": "email", "emails": []string{"x@example.jp", "y@example.jp"}}, "", 422, library.CodeTooManyEmails, ""},
-		{"an unregistered number", twoEmails, map[string]any{"method": "phone", "phone": "0473-99-9999"}, "", 422, CodeUnknownPhone, "図書館に登録している電話連絡先のみ選択できます。連絡先電話番号を追加する場合は、図書館窓口で手続きをしてください。"},
-		{"no number registered", oneEmail, map[string]any{"method": "phone", "phone": "0473-33-4444"}, "", 422, CodeUnknownPhone, ""},
-		{"no number given", twoEmails, map[string]any{"method": "phone"}, "", 422, CodeUnknownPhone, ""},
-		{"a prefix of a registered number", twoEmails, map[string]any{"method": "phone", "phone": "0473-33"}, "", 422, CodeUnknownPhone, ""},
-		{"a number in international form", twoEmails, map[string]any{"method": "phone", "phone": "+81-473-33-4444"}, "", 422, CodeUnknownPhone, ""},
-		{"an unknown method", twoEmails, map[string]any{"method": "fax"}, "", 422, CodeInvalidContact, "予約連絡方法が正しくありません。"},
-		{"no method", twoEmails, map[string]any{"emails": []string{"a@example.jp"}}, "", 422, CodeInvalidContact, ""},
-		{"malformed JSON", twoEmails, `{"method": "none"`, "", 400, CodeBadRequest, ""},
-		{"emails as a string", twoEmails, `{"method": "email", "emails": "a@example.jp"}`, "", 400, CodeBadRequest, ""},
-		{"phone as a number", twoEmails, `{"method": "phone", "phone": 4733344444}`, "", 400, CodeBadRequest, ""},
-		{"not an object", twoEmails, `["none"]`, "", 400, CodeBadRequest, ""},
-		{"no body", twoEmails, nil, "", 400, CodeBadRequest, ""},
+		{"an unregistered number", twoEmails, map[string]any{"method": "phone", "phone": "0473-99-9999"}, "", 422, library.CodeUnknownPhone, "図書館に登録している電話連絡先のみ選択できます。連絡先電話番号を追加する場合は、図書館窓口で手続きをしてください。"},
+		{"no number registered", oneEmail, map[string]any{"method": "phone", "phone": "0473-33-4444"}, "", 422, library.CodeUnknownPhone, ""},
+		{"no number given", twoEmails, map[string]any{"method": "phone"}, "", 422, library.CodeUnknownPhone, ""},
+		{"a prefix of a registered number", twoEmails, map[string]any{"method": "phone", "phone": "0473-33"}, "", 422, library.CodeUnknownPhone, ""},
+		{"a number in international form", twoEmails, map[string]any{"method": "phone", "phone": "+81-473-33-4444"}, "", 422, library.CodeUnknownPhone, ""},
+		{"an unknown method", twoEmails, map[string]any{"method": "fax"}, "", 422, library.CodeInvalidContact, "予約連絡方法が正しくありません。"},
+		{"no method", twoEmails, map[string]any{"emails": []string{"a@example.jp"}}, "", 422, library.CodeInvalidContact, ""},
+		{"malformed JSON", twoEmails, `{"method": "none"`, "", 400, httpkit.CodeBadRequest, ""},
+		{"emails as a string", twoEmails, `{"method": "email", "emails": "a@example.jp"}`, "", 400, httpkit.CodeBadRequest, ""},
+		{"phone as a number", twoEmails, `{"method": "phone", "phone": 4733344444}`, "", 400, httpkit.CodeBadRequest, ""},
+		{"not an object", twoEmails, `["none"]`, "", 400, httpkit.CodeBadRequest, ""},
+		{"no body", twoEmails, nil, "", 400, httpkit.CodeBadRequest, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			id, token := e.newMePatron(t, tc.start)
 			before := e.contactState(t, id)
 			a := e.call(t, "PUT", "/api/v1/me/contact", token, tc.body, "Accept-Language", tc.lang)
-			var b ErrorBody
+			var b httpkit.ErrorBody
 			a.decode(&b)
 			if a.Code != tc.status || b.Error.Code != tc.code || (tc.msg != "" && b.Error.Message != tc.msg) {
 				t.Fatalf("= %d %s, want %d %s %q", a.Code, a.Body, tc.status, tc.code, tc.msg)
@@ -379,7 +380,7 @@ func TestContactIsThePatronsOwn(t *testing.T) {
 	bID, bToken := e.newMePatron(t, mePatron{method: "none"})
 	aBefore := e.contactState(t, aID)
 
-	if a := e.call(t, "PUT", "/api/v1/me/contact", bToken, map[string]any{"method": "phone", "phone": "047-777-8888"}); a.Code != 422 || a.code() != CodeUnknownPhone {
+	if a := e.call(t, "PUT", "/api/v1/me/contact", bToken, map[string]any{"method": "phone", "phone": "047-777-8888"}); a.Code != 422 || a.code() != library.CodeUnknownPhone {
 		t.Fatalf("choosing another patron's number = %d %s, want 422 unknown_phone", a.Code, a.Body)
 	}
 	if a := e.call(t, "PUT", "/api/v1/me/contact", bToken, map[string]any{"method": "email", "emails": []string{"shared@example.jp"}}); a.Code != 200 {

@@ -17,6 +17,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"yoyaku/contract"
+	"yoyaku/httpkit"
 	"yoyaku/internal/testenv"
 )
 
@@ -47,7 +48,7 @@ func (e *webEnv) insertHold(t *testing.T, card string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return idString(id)
+	return httpkit.IDString(id)
 }
 
 // TestAnotherPatronsHoldIsNotFound: a patron cannot read, change or cancel another patron's hold — it is
@@ -82,10 +83,10 @@ func TestAnotherPatronsHoldIsNotFound(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			ans := a.call(t, tc.method, tc.path, me, tc.body, "Accept-Language", tc.lang)
-			if ans.Code != http.StatusNotFound || ans.code() != CodeNotFound {
+			if ans.Code != http.StatusNotFound || ans.code() != httpkit.CodeNotFound {
 				t.Fatalf("= %d %s, want 404 not_found", ans.Code, ans.Body)
 			}
-			var b ErrorBody
+			var b httpkit.ErrorBody
 			ans.decode(&b)
 			if tc.msg != "" && b.Error.Message != tc.msg {
 				t.Fatalf("message %q, want %q", b.Error.Message, tc.msg)
@@ -97,7 +98,7 @@ func TestAnotherPatronsHoldIsNotFound(t *testing.T) {
 	}
 	// The list shows only the patron's own hold.
 	var list struct {
-		Holds []HoldJSON `json:"holds"`
+		Holds []httpkit.HoldJSON `json:"holds"`
 	}
 	a.call(t, "GET", "/api/v1/holds", me, nil).decode(&list)
 	if len(list.Holds) != 1 || list.Holds[0].ID != mine {
@@ -152,7 +153,7 @@ func TestEndpointsNeedTheirToken(t *testing.T) {
 	patron, staff := a.login(t, "1000001"), a.staffLogin(t)
 	b := e.browser()
 	b.login(t, "1000001")
-	cookie := "yoyaku_session=" + b.cookies[sessionCookie]
+	cookie := "yoyaku_session=" + b.cookies[httpkit.SessionCookie]
 
 	isStaff := func(r route) bool { return strings.HasPrefix(r.path, "/api/v1/staff/") || r.path == "/api/v1/staff" }
 	staffRoutes := e.routes(func(r route) bool { return isStaff(r) && !publicRoutes[r.method+" "+r.path] })
@@ -166,7 +167,7 @@ func TestEndpointsNeedTheirToken(t *testing.T) {
 		for _, r := range rs {
 			for i, hdr := range [][]string{{"Authorization", "Bearer " + wrong[0]}, {"Cookie", cookie}, nil} {
 				ans := a.call(t, r.method, r.path, "", "{}", hdr...)
-				if ans.Code != http.StatusUnauthorized || ans.code() != CodeUnauthenticated {
+				if ans.Code != http.StatusUnauthorized || ans.code() != httpkit.CodeUnauthenticated {
 					t.Errorf("%s %s (%s endpoint) with %s = %d %.200s, want 401 unauthenticated", r.method, r.path, who,
 						[]string{wrong[1], "only the web session cookie", "no token"}[i], ans.Code, ans.Body)
 				}
@@ -222,9 +223,9 @@ func TestExpiredAndRevokedTokensAreRefused(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			ans := a.call(t, "GET", tc.path, tc.token(t), nil, "Accept-Language", "en")
-			var b ErrorBody
+			var b httpkit.ErrorBody
 			ans.decode(&b)
-			if ans.Code != http.StatusUnauthorized || b.Error.Code != CodeUnauthenticated || b.Error.Message != "Please log in." {
+			if ans.Code != http.StatusUnauthorized || b.Error.Code != httpkit.CodeUnauthenticated || b.Error.Message != "Please log in." {
 				t.Fatalf("= %d %s, want 401 unauthenticated in English", ans.Code, ans.Body)
 			}
 		})
@@ -254,16 +255,18 @@ func TestOversizedBodiesAreRefused(t *testing.T) {
 		{"/api/v1/staff/holds", staff},
 	}
 	bodies := map[string]func() io.Reader{
-		"with Content-Length": func() io.Reader { return strings.NewReader(`{"title":"` + strings.Repeat("あ", maxBody) + `"}`) },
+		"with Content-Length": func() io.Reader {
+			return strings.NewReader(`{"title":"` + strings.Repeat("あ", httpkit.MaxBody) + `"}`)
+		},
 		"chunked": func() io.Reader {
-			return io.MultiReader(strings.NewReader(`{"title":"`), strings.NewReader(strings.Repeat("x", maxBody)), strings.NewReader(`"}`))
+			return io.MultiReader(strings.NewReader(`{"title":"`), strings.NewReader(strings.Repeat("x", httpkit.MaxBody)), strings.NewReader(`"}`))
 		},
 	}
 	for _, tc := range tests {
 		for kind, body := range bodies {
 			t.Run(tc.path+" "+kind, func(t *testing.T) {
 				ans := a.call(t, "POST", tc.path, tc.token, body())
-				if ans.Code != http.StatusRequestEntityTooLarge || ans.code() != CodeTooLarge {
+				if ans.Code != http.StatusRequestEntityTooLarge || ans.code() != httpkit.CodeTooLarge {
 					t.Fatalf("= %d %.200s, want 413 payload_too_large", ans.Code, ans.Body)
 				}
 			})
@@ -277,9 +280,9 @@ func TestPanicsAnswerTheGenericError(t *testing.T) {
 	e := newWebEnv(t, nil, nil)
 	for _, lang := range []string{"", "en"} {
 		ans := e.api().call(t, "GET", "/test/panic", "", nil, "Accept-Language", lang)
-		var b ErrorBody
+		var b httpkit.ErrorBody
 		ans.decode(&b)
-		if ans.Code != http.StatusInternalServerError || b.Error.Code != CodeInternal || b.Error.Message != message0(CodeInternal, lang) {
+		if ans.Code != http.StatusInternalServerError || b.Error.Code != httpkit.CodeInternal || b.Error.Message != message0(httpkit.CodeInternal, lang) {
 			t.Fatalf("panic (lang %q) = %d %s, want 500 internal_error with the generic message", lang, ans.Code, ans.Body)
 		}
 		for _, leak := range []string{"pq", "SELECT", "DROP", "patrons", "password", "1000001", "goroutine", ".go", "panic", "store:"} {
@@ -294,11 +297,11 @@ func TestPanicsAnswerTheGenericError(t *testing.T) {
 }
 
 // message0 is a code's message in Japanese ("") or English ("en").
-func message0(code Code, lang string) string {
+func message0(code httpkit.Code, lang string) string {
 	if lang == "en" {
-		return codes[code].en
+		return httpkit.Codes[code].En
 	}
-	return codes[code].ja
+	return httpkit.Codes[code].Ja
 }
 
 func TestSecurityHeaders(t *testing.T) {
@@ -364,15 +367,15 @@ func TestJSONAPIIsNotSubjectToCSRF(t *testing.T) {
 	b := e.browser()
 	b.login(t, "1000001")
 	token := a.login(t, "1000002")
-	for _, hdr := range [][]string{nil, {"Cookie", "yoyaku_session=" + b.cookies[sessionCookie]}} {
+	for _, hdr := range [][]string{nil, {"Cookie", "yoyaku_session=" + b.cookies[httpkit.SessionCookie]}} {
 		ans := a.call(t, "POST", "/api/v1/holds", token, map[string]any{"title_ids": []string{}, "pickup_branch": "chuo"}, hdr...)
-		if ans.Code == http.StatusForbidden || ans.code() == CodeCSRFFailed || ans.Code == http.StatusUnauthorized {
+		if ans.Code == http.StatusForbidden || ans.code() == httpkit.CodeCSRFFailed || ans.Code == http.StatusUnauthorized {
 			t.Fatalf("bearer POST (cookie %v) = %d %s, want the handler's own answer", hdr != nil, ans.Code, ans.Body)
 		}
 	}
 	// Even with csrfProtect mounted over /api/ by mistake, bearer requests pass.
 	r := e.h
-	r.Group("/api/v1/test", e.s.csrfProtect(), e.s.requirePatron()).POST("/csrf", func(c *gin.Context) { c.Status(http.StatusNoContent) })
+	r.Group("/api/v1/test", httpkit.PatronSession.Protect(e.s.Kit), e.s.requirePatron()).POST("/csrf", func(c *gin.Context) { c.Status(http.StatusNoContent) })
 	if ans := a.call(t, "POST", "/api/v1/test/csrf", token, "{}"); ans.Code != http.StatusNoContent {
 		t.Fatalf("bearer POST under csrfProtect = %d %s, want 204", ans.Code, ans.Body)
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"yoyaku/httpkit"
 	"yoyaku/store"
 )
 
@@ -19,24 +20,24 @@ type seriesRequest struct {
 // in its queue (POST /api/v1/series).
 func (s *Server) makeSeries(c *gin.Context) {
 	var req seriesRequest
-	if !bindJSON(c, &req) {
+	if !httpkit.BindJSON(c, &req) {
 		return
 	}
-	seriesID, holds, oe := s.joinSeries(c.Request.Context(), patronID(c), req.HoldIDs)
+	seriesID, holds, oe := s.joinSeries(c.Request.Context(), httpkit.PatronID(c), req.HoldIDs)
 	if oe != nil {
-		s.failOp(c, oe)
+		s.FailOp(c, oe)
 		return
 	}
-	out := make([]HoldJSON, 0, len(holds))
+	out := make([]httpkit.HoldJSON, 0, len(holds))
 	for _, h := range holds {
-		out = append(out, holdJSON(h))
+		out = append(out, httpkit.HoldOf(h))
 	}
-	c.JSON(http.StatusOK, gin.H{"series_id": idString(seriesID), "holds": out})
+	c.JSON(http.StatusOK, gin.H{"series_id": httpkit.IDString(seriesID), "holds": out})
 }
 
 // joinSeries turns the patron's holds (IDs as given, in reading order) into one series hold and returns
 // it with the holds as they are now; for POST /api/v1/series and the 予約状況 page alike.
-func (s *Server) joinSeries(ctx context.Context, patron int64, rawIDs []string) (int64, []store.HoldView, *opError) {
-	id, holds, err := s.lib().JoinSeries(ctx, patron, rawIDs)
-	return id, holds, opErr(err)
+func (s *Server) joinSeries(ctx context.Context, patron int64, rawIDs []string) (int64, []store.HoldView, *httpkit.OpError) {
+	id, holds, err := s.Lib.JoinSeries(ctx, patron, rawIDs)
+	return id, holds, httpkit.OpErr(err)
 }

@@ -1,9 +1,10 @@
 // Package api serves yoyaku over HTTP with Gin: the patron JSON API, the staff JSON API, health, liveness and
 // the OpenAPI document, and metrics on a handler of their own (MetricsHandler). Handlers stay thin: they bind
-// and validate input, call store or workflow code, and map errors to HTTP once (the code table, kit_codes.go).
+// and validate input, call store or workflow code, and map errors to HTTP once (the code table, httpkit/codes.go).
 package api
 
 import (
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -13,7 +14,10 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"yoyaku/config"
+	"yoyaku/console"
+	"yoyaku/httpkit"
 	"yoyaku/internal/temporalx"
+	"yoyaku/opac"
 	"yoyaku/store"
 )
 
@@ -26,16 +30,26 @@ type Server struct {
 	Metrics  *temporalx.Metrics
 
 	httpMetricsOnce sync.Once
-	httpMetrics     *httpMetrics
+	httpMetrics     *httpkit.HttpMetrics
 
 	health healthCache // /healthz's shared dependency check (health.go)
+
+	// *Kit is built from the fields above by kit(), which Router calls first.
+	*httpkit.Kit
+	kitOnce sync.Once
 }
 
-// maxBody is the largest request body accepted; larger ones get 413 payload_too_large.
-const maxBody = 64 << 10
+// kit is what the surfaces share, built once from the Server's fields.
+func (s *Server) kit() *httpkit.Kit {
+	s.kitOnce.Do(func() {
+		s.Kit = httpkit.NewKit(s.DB, s.Temporal, &s.Cfg, s.Log, httpkit.PatronSession, []httpkit.TextTable{opac.PatronTexts, console.StaffTexts}, []fs.FS{opac.Templates, console.Templates})
+	})
+	return s.Kit
+}
 
 // Router builds the Gin engine with every route.
 func (s *Server) Router() *gin.Engine {
+	s.kit()
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
@@ -47,15 +61,15 @@ func (s *Server) Router() *gin.Engine {
 		// config.LoadFrom refuses such a value with a clearer message; this is a Server built without it.
 		panic("api: YOYAKU_TRUSTED_PROXIES: " + err.Error())
 	}
-	r.NoRoute(s.noRoute(http.StatusNotFound, CodeNotFound))
-	r.NoMethod(s.noRoute(http.StatusMethodNotAllowed, CodeMethodNotAllowed))
-	r.Use(recovery(s.Log), requestLog(s.Log), s.metricsMiddleware(), securityHeaders(s.Cfg.PublicURL), limitBody(maxBody))
+	r.NoRoute(s.NoRoute(http.StatusNotFound, httpkit.CodeNotFound))
+	r.NoMethod(s.NoRoute(http.StatusMethodNotAllowed, httpkit.CodeMethodNotAllowed))
+	r.Use(httpkit.Recovery(s.Log), httpkit.RequestLog(s.Log), s.metricsMiddleware(), httpkit.SecurityHeaders(s.Cfg.PublicURL), httpkit.LimitBody(httpkit.MaxBody))
 
 	r.GET("/healthz", s.healthz)
 	r.GET("/livez", s.livez) // /metrics is not here: it has a listener of its own (MetricsHandler)
 	r.GET("/api/openapi.yaml", serveOpenAPI)
-	r.GET("/static/*file", serveStatic)
-	r.HEAD("/static/*file", serveStatic)
+	r.GET("/static/*file", httpkit.ServeStatic)
+	r.HEAD("/static/*file", httpkit.ServeStatic)
 
 	v1 := r.Group("/api/v1")
 	v1.GET("/branches", s.branches)
@@ -66,21 +80,21 @@ func (s *Server) Router() *gin.Engine {
 	s.meRoutes(s.patronGroup(v1))
 	s.staffHoldRoutes(s.staffGroup(v1))
 	s.staffCatalogueRoutes(s.staffGroup(v1))
-	s.webRoutes(r)      // the patron pages (web_patron.go)
-	s.staffWebRoutes(r) // the staff console: its own session cookie and CSRF tokens (web_staff.go)
+	(&opac.Pages{Kit: s.kit()}).WebRoutes(r)           // the patron pages (package opac)
+	(&console.Console{Kit: s.kit()}).StaffWebRoutes(r) // the staff console (package console): its own session cookie and CSRF tokens
 	return r
 }
 
 // metricsMiddleware registers the HTTP metrics once per Server, however often Router is called.
 func (s *Server) metricsMiddleware() gin.HandlerFunc {
-	s.httpMetricsOnce.Do(func() { s.httpMetrics = newHTTPMetrics(s.Metrics) })
-	return s.httpMetrics.middleware()
+	s.httpMetricsOnce.Do(func() { s.httpMetrics = httpkit.NewHTTPMetrics(s.Metrics) })
+	return s.httpMetrics.Middleware()
 }
 
 func (s *Server) branches(c *gin.Context) {
 	bs, err := store.Branches(c.Request.Context(), s.DB)
 	if err != nil {
-		s.internal(c, err)
+		s.Internal(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"branches": bs})

@@ -9,6 +9,7 @@ import (
 
 	"yoyaku/auth"
 	"yoyaku/domain"
+	"yoyaku/httpkit"
 	"yoyaku/library"
 )
 
@@ -36,26 +37,30 @@ func (s *Server) staffGroup(v1 *gin.RouterGroup) *gin.RouterGroup {
 // requirePatron lets through only requests with a live patron token (Authorization: Bearer); others get
 // 401 unauthenticated. It never reads the web pages' session cookie: a cookie alone authenticates nothing
 // under /api/v1, so a forged cross-site request (which can carry cookies but not this header) cannot act
-// on the JSON API, and it needs no CSRF token (kit_session.go, kit_csrf.go).
-func (s *Server) requirePatron() gin.HandlerFunc { return s.requireToken(auth.KindPatron, ctxPatronID) }
+// on the JSON API, and it needs no CSRF token (httpkit/session.go, httpkit/csrf.go).
+func (s *Server) requirePatron() gin.HandlerFunc {
+	return s.requireToken(auth.KindPatron, httpkit.CtxPatronID)
+}
 
 // requireStaff lets through only requests with a live staff token; a patron token is not one (401).
-func (s *Server) requireStaff() gin.HandlerFunc { return s.requireToken(auth.KindStaff, ctxStaffID) }
+func (s *Server) requireStaff() gin.HandlerFunc {
+	return s.requireToken(auth.KindStaff, httpkit.CtxStaffID)
+}
 
 func (s *Server) requireToken(kind auth.Kind, key string) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		token, ok := bearerToken(c)
 		if !ok {
-			unauthenticated(c)
+			httpkit.Unauthenticated(c)
 			return
 		}
 		id, err := auth.Lookup(c.Request.Context(), s.DB, kind, token)
 		if errors.Is(err, auth.ErrUnauthenticated) {
-			unauthenticated(c)
+			httpkit.Unauthenticated(c)
 			return
 		}
 		if err != nil {
-			s.internal(c, err)
+			s.Internal(c, err)
 			return
 		}
 		c.Set(key, id)
@@ -90,18 +95,18 @@ type patronLoginResponse struct {
 // patronLogin is POST /api/v1/session.
 func (s *Server) patronLogin(c *gin.Context) {
 	var req patronLoginRequest
-	if !bindJSON(c, &req) {
+	if !httpkit.BindJSON(c, &req) {
 		return
 	}
 	card, err := domain.NormalizeCardNumber(req.CardNumber)
 	if err != nil {
-		failCode(c, library.CodeInvalidCardNumber)
+		httpkit.FailCode(c, library.CodeInvalidCardNumber)
 		return
 	}
 	ctx := c.Request.Context()
-	p, err := findPatron(ctx, s.DB, card)
+	p, err := httpkit.FindPatron(ctx, s.DB, card)
 	if err != nil {
-		s.internal(c, err)
+		s.Internal(c, err)
 		return
 	}
 	if !s.checkLogin(c, auth.PatronSubject(card), p.PasswordHash, req.Password) {
@@ -109,7 +114,7 @@ func (s *Server) patronLogin(c *gin.Context) {
 	}
 	token, err := auth.Issue(ctx, s.DB, auth.KindPatron, p.ID, auth.PatronTokenTTL)
 	if err != nil {
-		s.internal(c, err)
+		s.Internal(c, err)
 		return
 	}
 	var resp patronLoginResponse
@@ -134,14 +139,14 @@ type staffLoginResponse struct {
 // staffLogin is POST /api/v1/staff/session.
 func (s *Server) staffLogin(c *gin.Context) {
 	var req staffLoginRequest
-	if !bindJSON(c, &req) {
+	if !httpkit.BindJSON(c, &req) {
 		return
 	}
 	login := strings.ToLower(strings.TrimSpace(req.Login))
 	ctx := c.Request.Context()
-	u, err := findStaff(ctx, s.DB, login)
+	u, err := httpkit.FindStaff(ctx, s.DB, login)
 	if err != nil {
-		s.internal(c, err)
+		s.Internal(c, err)
 		return
 	}
 	if !s.checkLogin(c, auth.StaffSubject(login), u.PasswordHash, req.Password) {
@@ -149,7 +154,7 @@ func (s *Server) staffLogin(c *gin.Context) {
 	}
 	token, err := auth.Issue(ctx, s.DB, auth.KindStaff, u.ID, auth.StaffTokenTTL)
 	if err != nil {
-		s.internal(c, err)
+		s.Internal(c, err)
 		return
 	}
 	var resp staffLoginResponse
@@ -164,15 +169,15 @@ func (s *Server) staffLogin(c *gin.Context) {
 // seconds) when the attempt is throttled, 401 invalid_credentials for a wrong password, and returns true
 // only for a right one.
 func (s *Server) checkLogin(c *gin.Context, subject, hash, password string) bool {
-	ok, wait, err := tryLogin(c, s.DB, subject, hash, password)
+	ok, wait, err := httpkit.TryLogin(c, s.DB, subject, hash, password)
 	switch {
 	case err != nil:
-		s.internal(c, err)
+		s.Internal(c, err)
 	case wait > 0:
-		c.Header("Retry-After", retryAfter(wait))
-		failCode(c, CodeTooManyAttempts)
+		c.Header("Retry-After", httpkit.RetryAfter(wait))
+		httpkit.FailCode(c, httpkit.CodeTooManyAttempts)
 	case !ok:
-		failCode(c, CodeInvalidCredentials)
+		httpkit.FailCode(c, httpkit.CodeInvalidCredentials)
 	}
 	return ok
 }
@@ -182,7 +187,7 @@ func (s *Server) logout(c *gin.Context) {
 	token, _ := c.Get(ctxToken)
 	t, _ := token.(string)
 	if err := auth.Revoke(c.Request.Context(), s.DB, t); err != nil {
-		s.internal(c, err)
+		s.Internal(c, err)
 		return
 	}
 	c.Status(http.StatusNoContent)

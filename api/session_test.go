@@ -19,6 +19,7 @@ import (
 
 	"yoyaku/auth"
 	"yoyaku/config"
+	"yoyaku/httpkit"
 	"yoyaku/internal/seed"
 	"yoyaku/internal/temporalx"
 	"yoyaku/internal/testenv"
@@ -49,15 +50,15 @@ func newSessionEnv(t *testing.T) *sessionEnv {
 	s := &Server{DB: db, Cfg: cfg, Log: slog.New(slog.DiscardHandler), Metrics: metrics}
 	r := s.Router()
 	v1 := r.Group("/api/v1")
-	s.patronGroup(v1).GET("/probe", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"patron_id": patronID(c)}) })
-	s.staffGroup(v1).GET("/probe", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"staff_id": staffID(c)}) })
+	s.patronGroup(v1).GET("/probe", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"patron_id": httpkit.PatronID(c)}) })
+	s.staffGroup(v1).GET("/probe", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"staff_id": httpkit.StaffID(c)}) })
 	v1.POST("/probe/bind", func(c *gin.Context) {
 		var req struct {
 			Name  string   `json:"name"`
 			Count int      `json:"count"`
 			IDs   []string `json:"ids"`
 		}
-		if !bindJSON(c, &req) {
+		if !httpkit.BindJSON(c, &req) {
 			return
 		}
 		c.JSON(http.StatusOK, req)
@@ -71,8 +72,8 @@ type answer struct {
 }
 
 // code is the error code of an error answer ("" otherwise).
-func (a answer) code() Code {
-	var b ErrorBody
+func (a answer) code() httpkit.Code {
+	var b httpkit.ErrorBody
 	_ = json.Unmarshal(a.Body.Bytes(), &b)
 	return b.Error.Code
 }
@@ -170,26 +171,26 @@ func TestPatronLoginRefusals(t *testing.T) {
 		body   any
 		lang   string
 		status int
-		code   Code
+		code   httpkit.Code
 		msg    string
 	}{
 		{"eight digits", patronLogin("10000012", "yoyaku-demo"), "", 422, library.CodeInvalidCardNumber, "図書館カード番号は7桁の数字で入力してください。"},
 		{"letters", patronLogin("abc", "yoyaku-demo"), "", 422, library.CodeInvalidCardNumber, ""},
 		{"six digits", patronLogin("100001", "yoyaku-demo"), "", 422, library.CodeInvalidCardNumber, ""},
 		{"no card number", map[string]string{"password": "yoyaku-demo"}, "", 422, library.CodeInvalidCardNumber, ""},
-		{"wrong password", patronLogin("1000002", "wrong-password"), "", 401, CodeInvalidCredentials, "図書館カード番号またはパスワードが正しくありません。"},
-		{"wrong password, English", patronLogin("1000002", "wrong-password"), "en", 401, CodeInvalidCredentials, "The library card number or password is incorrect."},
-		{"unknown card", patronLogin("9999999", "yoyaku-demo"), "", 401, CodeInvalidCredentials, "図書館カード番号またはパスワードが正しくありません。"},
-		{"empty password", patronLogin("1000002", ""), "", 401, CodeInvalidCredentials, ""},
-		{"malformed JSON", `{"card_number": "1000001",`, "", 400, CodeBadRequest, ""},
-		{"card number as a JSON number", `{"card_number": 1000001, "password": "yoyaku-demo"}`, "", 400, CodeBadRequest, ""},
-		{"not an object", `["1000001", "yoyaku-demo"]`, "", 400, CodeBadRequest, ""},
-		{"no body", nil, "", 400, CodeBadRequest, ""},
+		{"wrong password", patronLogin("1000002", "wrong-password"), "", 401, httpkit.CodeInvalidCredentials, "図書館カード番号またはパスワードが正しくありません。"},
+		{"wrong password, English", patronLogin("1000002", "wrong-password"), "en", 401, httpkit.CodeInvalidCredentials, "The library card number or password is incorrect."},
+		{"unknown card", patronLogin("9999999", "yoyaku-demo"), "", 401, httpkit.CodeInvalidCredentials, "図書館カード番号またはパスワードが正しくありません。"},
+		{"empty password", patronLogin("1000002", ""), "", 401, httpkit.CodeInvalidCredentials, ""},
+		{"malformed JSON", `{"card_number": "1000001",`, "", 400, httpkit.CodeBadRequest, ""},
+		{"card number as a JSON number", `{"card_number": 1000001, "password": "yoyaku-demo"}`, "", 400, httpkit.CodeBadRequest, ""},
+		{"not an object", `["1000001", "yoyaku-demo"]`, "", 400, httpkit.CodeBadRequest, ""},
+		{"no body", nil, "", 400, httpkit.CodeBadRequest, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			a := e.call(t, "POST", "/api/v1/session", "", tc.body, "Accept-Language", tc.lang)
-			var b ErrorBody
+			var b httpkit.ErrorBody
 			a.decode(&b)
 			if a.Code != tc.status || b.Error.Code != tc.code || (tc.msg != "" && b.Error.Message != tc.msg) {
 				t.Fatalf("= %d %s, want %d %s %q", a.Code, a.Body, tc.status, tc.code, tc.msg)
@@ -209,7 +210,7 @@ func TestLoginThrottling(t *testing.T) {
 	}
 	// Now even the right password is refused, with a Retry-After of at most 15 minutes.
 	a := e.call(t, "POST", "/api/v1/session", "", patronLogin("1000003", "yoyaku-demo"))
-	if a.Code != http.StatusTooManyRequests || a.code() != CodeTooManyAttempts {
+	if a.Code != http.StatusTooManyRequests || a.code() != httpkit.CodeTooManyAttempts {
 		t.Fatalf("after %d failures = %d %s, want 429 too_many_attempts", auth.MaxSubjectFailures, a.Code, a.Body)
 	}
 	retry, err := strconv.Atoi(a.Header().Get("Retry-After"))
@@ -234,7 +235,7 @@ func TestStaffLoginThrottling(t *testing.T) {
 	e := newSessionEnv(t)
 	for range auth.MaxSubjectFailures {
 		a := e.call(t, "POST", "/api/v1/staff/session", "", map[string]string{"login": "staff", "password": "nope-nope"})
-		if a.Code != http.StatusUnauthorized || a.code() != CodeInvalidCredentials {
+		if a.Code != http.StatusUnauthorized || a.code() != httpkit.CodeInvalidCredentials {
 			t.Fatalf("wrong staff password = %d %s, want 401 invalid_credentials", a.Code, a.Body)
 		}
 	}
@@ -283,7 +284,7 @@ func TestPatronLogoutRevokesTheToken(t *testing.T) {
 		t.Fatalf("logout = %d %q, want 204 and no body", a.Code, a.Body)
 	}
 	for _, r := range []struct{ method, path string }{{"GET", "/api/v1/probe"}, {"DELETE", "/api/v1/session"}} {
-		if a := e.call(t, r.method, r.path, token, nil); a.Code != http.StatusUnauthorized || a.code() != CodeUnauthenticated {
+		if a := e.call(t, r.method, r.path, token, nil); a.Code != http.StatusUnauthorized || a.code() != httpkit.CodeUnauthenticated {
 			t.Errorf("%s %s after logout = %d %s, want 401 unauthenticated", r.method, r.path, a.Code, a.Body)
 		}
 	}
@@ -301,7 +302,7 @@ func TestExpiredTokenIsRefused(t *testing.T) {
 	}
 	for _, probe := range []struct{ path, token string }{{"/api/v1/probe", patron}, {"/api/v1/staff/probe", staff}} {
 		a := e.call(t, "GET", probe.path, probe.token, nil)
-		if a.Code != http.StatusUnauthorized || a.code() != CodeUnauthenticated {
+		if a.Code != http.StatusUnauthorized || a.code() != httpkit.CodeUnauthenticated {
 			t.Errorf("%s with an expired token = %d %s, want 401 unauthenticated", probe.path, a.Code, a.Body)
 		}
 		if !strings.HasPrefix(a.Header().Get("WWW-Authenticate"), "Bearer") {
@@ -330,7 +331,7 @@ func TestTokensOnlyWorkForTheirKind(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			a := e.call(t, tc.method, tc.path, tc.token, nil)
-			if a.Code != tc.status || (tc.status == 401 && a.code() != CodeUnauthenticated) {
+			if a.Code != tc.status || (tc.status == 401 && a.code() != httpkit.CodeUnauthenticated) {
 				t.Fatalf("= %d %s, want %d", a.Code, a.Body, tc.status)
 			}
 		})
@@ -396,7 +397,7 @@ func TestStaffLogin(t *testing.T) {
 		{"patron card as login", `{"login":"1000001","password":"yoyaku-demo"}`},
 	} {
 		a := e.call(t, "POST", "/api/v1/staff/session", "", tc.body)
-		if a.Code != http.StatusUnauthorized || a.code() != CodeInvalidCredentials {
+		if a.Code != http.StatusUnauthorized || a.code() != httpkit.CodeInvalidCredentials {
 			t.Errorf("%s = %d %s, want 401 invalid_credentials", tc.name, a.Code, a.Body)
 		}
 	}
@@ -411,19 +412,19 @@ func TestBindJSON(t *testing.T) {
 		name   string
 		body   any
 		status int
-		code   Code
+		code   httpkit.Code
 	}{
 		{"valid", `{"name":"a","count":2,"ids":["x"]}`, 200, ""},
 		{"unknown fields are ignored", `{"name":"a","extra":{"deep":[1,2]}}`, 200, ""},
 		{"surrounding whitespace", " \n{\"name\":\"a\"}\n ", 200, ""},
-		{"malformed", `{"name":`, 400, CodeBadRequest},
-		{"wrong type", `{"count":"two"}`, 400, CodeBadRequest},
-		{"wrong element type", `{"ids":[1]}`, 400, CodeBadRequest},
-		{"two values", `{"name":"a"}{"name":"b"}`, 400, CodeBadRequest},
-		{"trailing garbage", `{"name":"a"} x`, 400, CodeBadRequest},
-		{"empty body", "", 400, CodeBadRequest},
-		{"chunked, under the limit", chunked(maxBody / 2), 200, ""},
-		{"chunked, over the limit", chunked(maxBody + 1), 413, CodeTooLarge},
+		{"malformed", `{"name":`, 400, httpkit.CodeBadRequest},
+		{"wrong type", `{"count":"two"}`, 400, httpkit.CodeBadRequest},
+		{"wrong element type", `{"ids":[1]}`, 400, httpkit.CodeBadRequest},
+		{"two values", `{"name":"a"}{"name":"b"}`, 400, httpkit.CodeBadRequest},
+		{"trailing garbage", `{"name":"a"} x`, 400, httpkit.CodeBadRequest},
+		{"empty body", "", 400, httpkit.CodeBadRequest},
+		{"chunked, under the limit", chunked(httpkit.MaxBody / 2), 200, ""},
+		{"chunked, over the limit", chunked(httpkit.MaxBody + 1), 413, httpkit.CodeTooLarge},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -434,15 +435,15 @@ func TestBindJSON(t *testing.T) {
 		})
 	}
 	// The login endpoints use it too.
-	a := e.call(t, "POST", "/api/v1/session", "", chunked(maxBody+1))
-	if a.Code != http.StatusRequestEntityTooLarge || a.code() != CodeTooLarge {
+	a := e.call(t, "POST", "/api/v1/session", "", chunked(httpkit.MaxBody+1))
+	if a.Code != http.StatusRequestEntityTooLarge || a.code() != httpkit.CodeTooLarge {
 		t.Fatalf("oversized login = %d %.200s, want 413 payload_too_large", a.Code, a.Body)
 	}
 }
 
 // TestDummyHashCostsLikeARealOne: an unknown card number's dummy compare must be as slow as a real one.
 func TestDummyHashCostsLikeARealOne(t *testing.T) {
-	cost, err := bcrypt.Cost([]byte(dummyHash))
+	cost, err := bcrypt.Cost([]byte(httpkit.DummyHash))
 	if err != nil || cost != auth.Cost {
 		t.Fatalf("dummyHash cost = %d, %v; want auth.Cost (%d)", cost, err, auth.Cost)
 	}

@@ -7,6 +7,7 @@ package api
 import (
 	"net/http"
 	"strconv"
+	"yoyaku/httpkit"
 	"yoyaku/library"
 
 	"github.com/gin-gonic/gin"
@@ -41,7 +42,7 @@ type staffTitleRequest struct {
 // staffCreateTitle is POST /api/v1/staff/titles.
 func (s *Server) staffCreateTitle(c *gin.Context) {
 	var req staffTitleRequest
-	if !bindJSON(c, &req) {
+	if !httpkit.BindJSON(c, &req) {
 		return
 	}
 	t := library.Title{Title: req.Title, TitleReading: req.TitleReading, Author: req.Author, AuthorReading: req.AuthorReading,
@@ -49,9 +50,9 @@ func (s *Server) staffCreateTitle(c *gin.Context) {
 	if req.Series != nil {
 		t.Series = &library.Volume{Name: req.Series.Name, Volume: req.Series.Volume}
 	}
-	id, err := s.lib().CreateTitle(c.Request.Context(), t)
+	id, err := s.Lib.CreateTitle(c.Request.Context(), t)
 	if err != nil {
-		s.failErr(c, err)
+		s.FailErr(c, err)
 		return
 	}
 	c.JSON(http.StatusCreated, gin.H{"id": strconv.FormatInt(id, 10)})
@@ -75,13 +76,13 @@ type staffPatronResponse struct {
 // staffCreatePatron is POST /api/v1/staff/patrons.
 func (s *Server) staffCreatePatron(c *gin.Context) {
 	var req staffPatronRequest
-	if !bindJSON(c, &req) {
+	if !httpkit.BindJSON(c, &req) {
 		return
 	}
-	card, name, err := s.lib().CreatePatron(c.Request.Context(), library.Patron{CardNumber: req.CardNumber, Name: req.Name,
+	card, name, err := s.Lib.CreatePatron(c.Request.Context(), library.Patron{CardNumber: req.CardNumber, Name: req.Name,
 		Password: req.Password, Emails: req.Emails, Phones: req.Phones})
 	if err != nil {
-		s.failErr(c, err)
+		s.FailErr(c, err)
 		return
 	}
 	c.JSON(http.StatusCreated, staffPatronResponse{CardNumber: card, Name: name})
@@ -102,12 +103,12 @@ type staffPhonesResponse struct {
 // changes nothing and answers 200 like the first time.
 func (s *Server) staffAddPhone(c *gin.Context) {
 	var req staffPhoneRequest
-	if !bindJSON(c, &req) {
+	if !httpkit.BindJSON(c, &req) {
 		return
 	}
-	card, phones, err := s.lib().AddPhone(c.Request.Context(), c.Param("card"), req.Phone)
+	card, phones, err := s.Lib.AddPhone(c.Request.Context(), c.Param("card"), req.Phone)
 	if err != nil {
-		s.failErr(c, err)
+		s.FailErr(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, staffPhonesResponse{CardNumber: card, Phones: phones})

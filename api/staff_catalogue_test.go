@@ -12,6 +12,7 @@ import (
 
 	"yoyaku/auth"
 	"yoyaku/domain"
+	"yoyaku/httpkit"
 	"yoyaku/library"
 )
 
@@ -145,13 +146,13 @@ func TestStaffCatalogueTitleRefusals(t *testing.T) {
 		name   string
 		body   any
 		status int
-		code   Code
+		code   httpkit.Code
 	}{
 		{"no title", title(without("title")), 422, library.CodeInvalidTitle},
 		{"blank title", title(with("title", " \u3000 ")), 422, library.CodeInvalidTitle},
 		{"title of 501 characters", title(with("title", strings.Repeat("猫", 501))), 422, library.CodeInvalidTitle},
 		{"NUL in the title", title(with("title", "猫\u0000")), 422, library.CodeInvalidTitle},
-		{"NUL in the author", title(with("author", "漱石\u0000")), 400, CodeBadRequest},
+		{"NUL in the author", title(with("author", "漱石\u0000")), 400, httpkit.CodeBadRequest},
 		{"no format", title(without("format")), 422, library.CodeInvalidFormat},
 		{"unknown format", title(with("format", "scroll")), 422, library.CodeInvalidFormat},
 		{"e-text without a URL", title(with("format", "etext"), without("series")), 422, library.CodeInvalidURL},
@@ -166,12 +167,12 @@ func TestStaffCatalogueTitleRefusals(t *testing.T) {
 		{"ISBN-10 with X inside", title(with("isbn", "41010X1001")), 422, library.CodeInvalidISBN},
 		{"year 0", title(with("year", 0)), 422, library.CodeInvalidYear},
 		{"year 10000", title(with("year", 10000)), 422, library.CodeInvalidYear},
-		{"year as a string", title(with("year", "1905")), 400, CodeBadRequest},
+		{"year as a string", title(with("year", "1905")), 400, httpkit.CodeBadRequest},
 		{"series without a name", title(with("series", map[string]any{"volume": 1})), 422, library.CodeInvalidSeries},
 		{"series without a volume", title(with("series", map[string]any{"name": "試験叢書"})), 422, library.CodeInvalidSeries},
 		{"series volume 0", title(with("series", map[string]any{"name": "試験叢書", "volume": 0})), 422, library.CodeInvalidSeries},
 		{"series volume too large for the column", title(with("series", map[string]any{"name": "試験叢書", "volume": 1 << 40})), 422, library.CodeInvalidSeries},
-		{"malformed JSON", `{"title":`, 400, CodeBadRequest},
+		{"malformed JSON", `{"title":`, 400, httpkit.CodeBadRequest},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -290,7 +291,7 @@ func TestStaffCataloguePatronRefusals(t *testing.T) {
 		name   string
 		body   any
 		status int
-		code   Code
+		code   httpkit.Code
 	}{
 		{"card of 6 digits", patron(with("card_number", "123456")), 422, library.CodeInvalidCardNumber},
 		{"card with letters", patron(with("card_number", "12345a7")), 422, library.CodeInvalidCardNumber},
@@ -310,7 +311,7 @@ func TestStaffCataloguePatronRefusals(t *testing.T) {
 		{"phone too short", patron(with("phones", []string{"12345"})), 422, library.CodeInvalidPhone},
 		{"phone too long", patron(with("phones", []string{strings.Repeat("1", 21)})), 422, library.CodeInvalidPhone},
 		{"phone starting with a hyphen", patron(with("phones", []string{"-0473112233"})), 422, library.CodeInvalidPhone},
-		{"emails not a list", patron(with("emails", "a@example.jp")), 400, CodeBadRequest},
+		{"emails not a list", patron(with("emails", "a@example.jp")), 400, httpkit.CodeBadRequest},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -353,13 +354,13 @@ func TestStaffCatalogueAddsAPhone(t *testing.T) {
 		name, path string
 		body       any
 		status     int
-		code       Code
+		code       httpkit.Code
 	}{
-		{"unknown card", "/api/v1/staff/patrons/9999999/phones", map[string]string{"phone": "043-999-0000"}, 404, CodeNotFound},
-		{"not a card number", "/api/v1/staff/patrons/abc/phones", map[string]string{"phone": "043-999-0000"}, 404, CodeNotFound},
+		{"unknown card", "/api/v1/staff/patrons/9999999/phones", map[string]string{"phone": "043-999-0000"}, 404, httpkit.CodeNotFound},
+		{"not a card number", "/api/v1/staff/patrons/abc/phones", map[string]string{"phone": "043-999-0000"}, 404, httpkit.CodeNotFound},
 		{"invalid phone", "/api/v1/staff/patrons/1000002/phones", map[string]string{"phone": "call me"}, 422, library.CodeInvalidPhone},
 		{"no phone", "/api/v1/staff/patrons/1000002/phones", map[string]string{}, 422, library.CodeInvalidPhone},
-		{"no body", "/api/v1/staff/patrons/1000002/phones", nil, 400, CodeBadRequest},
+		{"no body", "/api/v1/staff/patrons/1000002/phones", nil, 400, httpkit.CodeBadRequest},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -375,7 +376,7 @@ func TestStaffCatalogueNeedsAStaffTokenAndASmallBody(t *testing.T) {
 	e := newSessionEnv(t)
 	patronToken, staff := e.login(t, "1000001"), e.staffLogin(t)
 	oversized := func() io.Reader { // chunked: only reading finds the size
-		return io.MultiReader(strings.NewReader(`{"title":"`), strings.NewReader(strings.Repeat("x", maxBody)), strings.NewReader(`"}`))
+		return io.MultiReader(strings.NewReader(`{"title":"`), strings.NewReader(strings.Repeat("x", httpkit.MaxBody)), strings.NewReader(`"}`))
 	}
 	routes := []struct {
 		path string
@@ -388,11 +389,11 @@ func TestStaffCatalogueNeedsAStaffTokenAndASmallBody(t *testing.T) {
 	for _, r := range routes {
 		t.Run(r.path, func(t *testing.T) {
 			for _, tok := range []struct{ name, token string }{{"patron token", patronToken}, {"no token", ""}} {
-				if a := e.call(t, "POST", r.path, tok.token, r.body); a.Code != http.StatusUnauthorized || a.code() != CodeUnauthenticated {
+				if a := e.call(t, "POST", r.path, tok.token, r.body); a.Code != http.StatusUnauthorized || a.code() != httpkit.CodeUnauthenticated {
 					t.Errorf("%s = %d %s, want 401 unauthenticated", tok.name, a.Code, a.Body)
 				}
 			}
-			if a := e.call(t, "POST", r.path, staff, oversized()); a.Code != http.StatusRequestEntityTooLarge || a.code() != CodeTooLarge {
+			if a := e.call(t, "POST", r.path, staff, oversized()); a.Code != http.StatusRequestEntityTooLarge || a.code() != httpkit.CodeTooLarge {
 				t.Errorf("oversized body = %d %.200s, want 413 payload_too_large", a.Code, a.Body)
 			}
 		})
@@ -407,11 +408,11 @@ func TestStaffCatalogueNeedsAStaffTokenAndASmallBody(t *testing.T) {
 
 // TestStaffCatalogueCodesHaveMessages: every code these endpoints answer has a Japanese and an English message.
 func TestStaffCatalogueCodesHaveMessages(t *testing.T) {
-	for _, code := range []Code{library.CodeInvalidTitle, library.CodeInvalidFormat, library.CodeInvalidISBN, library.CodeInvalidURL, library.CodeInvalidYear,
+	for _, code := range []httpkit.Code{library.CodeInvalidTitle, library.CodeInvalidFormat, library.CodeInvalidISBN, library.CodeInvalidURL, library.CodeInvalidYear,
 		library.CodeInvalidSeries, library.CodeDuplicateVolume, library.CodeInvalidName, library.CodeInvalidPassword, library.CodeInvalidEmail, library.CodeTooManyEmails,
 		library.CodeInvalidPhone, library.CodeCardNumberTaken} {
-		if m, ok := codes[code]; !ok || m.ja == "" || m.en == "" {
-			t.Errorf("%s has messages %q, %q", code, m.ja, m.en)
+		if m, ok := httpkit.Codes[code]; !ok || m.Ja == "" || m.En == "" {
+			t.Errorf("%s has messages %q, %q", code, m.Ja, m.En)
 		}
 	}
 }

@@ -2,8 +2,6 @@ package api
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"net/http"
 	"strings"
 
@@ -11,6 +9,7 @@ import (
 
 	"yoyaku/contract"
 	"yoyaku/domain"
+	"yoyaku/httpkit"
 	"yoyaku/library"
 	"yoyaku/store"
 )
@@ -44,7 +43,7 @@ type RoutingJSON struct {
 func routingJSON(r contract.Routing) RoutingJSON {
 	j := RoutingJSON{Action: string(r.Action)}
 	if r.HoldID != 0 {
-		id := idString(r.HoldID)
+		id := httpkit.IDString(r.HoldID)
 		j.HoldID = &id
 	}
 	if r.ToBranch != "" {
@@ -62,33 +61,27 @@ type scanRequest struct {
 // bindScan reads a scan and checks the barcode's shape and the branch.
 func (s *Server) bindScan(c *gin.Context) (scanRequest, bool) {
 	var r scanRequest
-	if !bindJSON(c, &r) {
+	if !httpkit.BindJSON(c, &r) {
 		return r, false
 	}
 	r, e := s.checkScan(c.Request.Context(), r)
 	if e != nil {
-		s.failOp(c, e)
+		s.FailOp(c, e)
 		return r, false
 	}
 	return r, true
 }
 
 // checkScan trims a scan and checks the barcode's shape and the branch (the JSON scans and the staff console).
-func (s *Server) checkScan(ctx context.Context, r scanRequest) (scanRequest, *opError) {
-	got, err := s.lib().CheckScan(ctx, library.Scan{Barcode: r.Barcode, Branch: r.Branch})
-	return scanRequest{Barcode: got.Barcode, Branch: got.Branch}, opErr(err)
-}
-
-// scanShape trims a scan and checks the barcode's shape, without the database.
-func scanShape(r scanRequest) (scanRequest, *opError) {
-	got, err := library.ScanShape(library.Scan{Barcode: r.Barcode, Branch: r.Branch})
-	return scanRequest{Barcode: got.Barcode, Branch: got.Branch}, opErr(err)
+func (s *Server) checkScan(ctx context.Context, r scanRequest) (scanRequest, *httpkit.OpError) {
+	got, err := s.Lib.CheckScan(ctx, library.Scan{Barcode: r.Barcode, Branch: r.Branch})
+	return scanRequest{Barcode: got.Barcode, Branch: got.Branch}, httpkit.OpErr(err)
 }
 
 // requestID is the scan's idempotency key and whether it may be one (requestKey).
 func requestID(c *gin.Context) (string, bool) {
 	key := requestKey(c)
-	return key, validRequestID(key)
+	return key, library.ValidRequestKey(key)
 }
 
 // requestKey is the scan's idempotency key: the Idempotency-Key or X-Request-ID header, or a fresh one.
@@ -98,17 +91,7 @@ func requestKey(c *gin.Context) string {
 			return v
 		}
 	}
-	return newRequestID()
-}
-
-// validRequestID reports whether v may be a scan's idempotency key.
-func validRequestID(v string) bool { return library.ValidRequestKey(v) }
-
-// newRequestID is a fresh idempotency key.
-func newRequestID() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b) // crypto/rand never fails on Linux
-	return hex.EncodeToString(b)
+	return library.NewRequestKey()
 }
 
 // checkinID is the workflow ID of a scan: the key names one scan of one copy, so a key reused for another
@@ -116,7 +99,7 @@ func newRequestID() string {
 func checkinID(c *gin.Context, in contract.CheckinInput) (string, bool) {
 	reqID, ok := requestID(c)
 	if !ok {
-		fail(c, http.StatusBadRequest, CodeBadRequest)
+		httpkit.Fail(c, http.StatusBadRequest, httpkit.CodeBadRequest)
 		return "", false
 	}
 	return checkinWorkflowID(in, reqID), true
@@ -132,16 +115,16 @@ func checkinWorkflowID(in contract.CheckinInput, reqID string) string {
 func (s *Server) runCheckin(c *gin.Context, id string, in contract.CheckinInput) (contract.CheckinResult, bool) {
 	res, e := s.checkinRun(c.Request.Context(), id, in)
 	if e != nil {
-		s.failOp(c, e)
+		s.FailOp(c, e)
 		return res, false
 	}
 	return res, true
 }
 
 // checkinRun is runCheckin for the JSON scans and the staff console alike.
-func (s *Server) checkinRun(ctx context.Context, id string, in contract.CheckinInput) (contract.CheckinResult, *opError) {
-	res, err := s.lib().Checkin(ctx, id, in)
-	return res, opErr(err)
+func (s *Server) checkinRun(ctx context.Context, id string, in contract.CheckinInput) (contract.CheckinResult, *httpkit.OpError) {
+	res, err := s.Lib.Checkin(ctx, id, in)
+	return res, httpkit.OpErr(err)
 }
 
 func (s *Server) checkin(c *gin.Context) {
@@ -149,7 +132,7 @@ func (s *Server) checkin(c *gin.Context) {
 	if !ok {
 		return
 	}
-	in := contract.CheckinInput{Barcode: r.Barcode, Branch: r.Branch, StaffID: staffID(c)}
+	in := contract.CheckinInput{Barcode: r.Barcode, Branch: r.Branch, StaffID: httpkit.StaffID(c)}
 	id, ok := checkinID(c, in)
 	if !ok {
 		return
@@ -164,7 +147,7 @@ func (s *Server) checkin(c *gin.Context) {
 func (s *Server) branchParam(c *gin.Context) (string, bool) {
 	b := strings.TrimSpace(c.Query("branch"))
 	if _, err := store.BranchByCode(c.Request.Context(), s.DB, b); err != nil {
-		s.failStore(c, err)
+		s.FailStore(c, err)
 		return "", false
 	}
 	return b, true
@@ -177,12 +160,12 @@ func (s *Server) pullList(c *gin.Context) {
 	}
 	items, err := store.PullList(c.Request.Context(), s.DB, branch)
 	if err != nil {
-		s.internal(c, err)
+		s.Internal(c, err)
 		return
 	}
 	out := make([]gin.H, len(items))
 	for i, it := range items {
-		out[i] = gin.H{"barcode": it.Barcode, "title": it.Title, "hold_id": idString(it.HoldID), "pickup_branch": it.Pickup}
+		out[i] = gin.H{"barcode": it.Barcode, "title": it.Title, "hold_id": httpkit.IDString(it.HoldID), "pickup_branch": it.Pickup}
 	}
 	c.JSON(http.StatusOK, gin.H{"items": out})
 }
@@ -192,18 +175,18 @@ func (s *Server) pull(c *gin.Context) {
 	if !ok {
 		return
 	}
-	routing, e := s.pullCopy(c.Request.Context(), r, staffID(c))
+	routing, e := s.pullCopy(c.Request.Context(), r, httpkit.StaffID(c))
 	if e != nil {
-		s.failOp(c, e)
+		s.FailOp(c, e)
 		return
 	}
 	c.JSON(http.StatusOK, routingJSON(routing))
 }
 
 // pullCopy: staff secured a copy of the pull list (a checked scan); the answer says where it goes.
-func (s *Server) pullCopy(ctx context.Context, r scanRequest, staff int64) (contract.Routing, *opError) {
-	routing, err := s.lib().Pull(ctx, library.Scan{Barcode: r.Barcode, Branch: r.Branch}, staff)
-	return routing, opErr(err)
+func (s *Server) pullCopy(ctx context.Context, r scanRequest, staff int64) (contract.Routing, *httpkit.OpError) {
+	routing, err := s.Lib.Pull(ctx, library.Scan{Barcode: r.Barcode, Branch: r.Branch}, staff)
+	return routing, httpkit.OpErr(err)
 }
 
 func (s *Server) missing(c *gin.Context) {
@@ -211,19 +194,19 @@ func (s *Server) missing(c *gin.Context) {
 	if !ok {
 		return
 	}
-	h, e := s.reportMissing(c.Request.Context(), r, staffID(c))
+	h, e := s.reportMissing(c.Request.Context(), r, httpkit.StaffID(c))
 	if e != nil {
-		s.failOp(c, e)
+		s.FailOp(c, e)
 		return
 	}
-	c.JSON(http.StatusOK, holdJSON(h))
+	c.JSON(http.StatusOK, httpkit.HoldOf(h))
 }
 
 // reportMissing: a copy of the pull list is not on the shelf (a checked scan); its hold is re-targeted and
 // answered as it is now.
-func (s *Server) reportMissing(ctx context.Context, r scanRequest, staff int64) (store.HoldView, *opError) {
-	h, err := s.lib().Missing(ctx, library.Scan{Barcode: r.Barcode, Branch: r.Branch}, staff)
-	return h, opErr(err)
+func (s *Server) reportMissing(ctx context.Context, r scanRequest, staff int64) (store.HoldView, *httpkit.OpError) {
+	h, err := s.Lib.Missing(ctx, library.Scan{Barcode: r.Barcode, Branch: r.Branch}, staff)
+	return h, httpkit.OpErr(err)
 }
 
 func (s *Server) receive(c *gin.Context) {
@@ -231,19 +214,19 @@ func (s *Server) receive(c *gin.Context) {
 	if !ok {
 		return
 	}
-	id, status, e := s.receiveCopy(c.Request.Context(), r, staffID(c))
+	id, status, e := s.receiveCopy(c.Request.Context(), r, httpkit.StaffID(c))
 	if e != nil {
-		s.failOp(c, e)
+		s.FailOp(c, e)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"hold_id": idString(id), "status": status})
+	c.JSON(http.StatusOK, gin.H{"hold_id": httpkit.IDString(id), "status": status})
 }
 
 // receiveCopy: a copy delivered from another branch arrived (a checked scan); the answer is its hold and
 // the hold's new status.
-func (s *Server) receiveCopy(ctx context.Context, r scanRequest, staff int64) (int64, domain.Status, *opError) {
-	id, status, err := s.lib().Receive(ctx, library.Scan{Barcode: r.Barcode, Branch: r.Branch}, staff)
-	return id, status, opErr(err)
+func (s *Server) receiveCopy(ctx context.Context, r scanRequest, staff int64) (int64, domain.Status, *httpkit.OpError) {
+	id, status, err := s.Lib.Receive(ctx, library.Scan{Barcode: r.Barcode, Branch: r.Branch}, staff)
+	return id, status, httpkit.OpErr(err)
 }
 
 type checkoutRequest struct {
@@ -256,26 +239,26 @@ type checkoutRequest struct {
 // walk-in borrower taking a set-aside copy from the shelf); any other copy is simply lent.
 func (s *Server) checkout(c *gin.Context) {
 	var req checkoutRequest
-	if !bindJSON(c, &req) {
+	if !httpkit.BindJSON(c, &req) {
 		return
 	}
-	out, e := s.lend(c.Request.Context(), req, staffID(c))
+	out, e := s.lend(c.Request.Context(), req, httpkit.StaffID(c))
 	if e != nil {
-		s.failOp(c, e)
+		s.FailOp(c, e)
 		return
 	}
 	var holdID *string
 	if out.HoldID != 0 {
-		id := idString(out.HoldID)
+		id := httpkit.IDString(out.HoldID)
 		holdID = &id
 	}
 	c.JSON(http.StatusOK, gin.H{"loan": gin.H{"barcode": out.Barcode, "due_date": out.DueDate}, "hold_id": holdID})
 }
 
 // lend checks out a copy to a patron (the JSON checkout and the staff console).
-func (s *Server) lend(ctx context.Context, req checkoutRequest, staff int64) (library.Lent, *opError) {
-	out, err := s.lib().Lend(ctx, library.Checkout{Barcode: req.Barcode, CardNumber: req.CardNumber, Branch: req.Branch}, staff)
-	return out, opErr(err)
+func (s *Server) lend(ctx context.Context, req checkoutRequest, staff int64) (library.Lent, *httpkit.OpError) {
+	out, err := s.Lib.Lend(ctx, library.Checkout{Barcode: req.Barcode, CardNumber: req.CardNumber, Branch: req.Branch}, staff)
+	return out, httpkit.OpErr(err)
 }
 
 func (s *Server) callList(c *gin.Context) {
@@ -285,12 +268,12 @@ func (s *Server) callList(c *gin.Context) {
 	}
 	calls, err := store.CallList(c.Request.Context(), s.DB, branch)
 	if err != nil {
-		s.internal(c, err)
+		s.Internal(c, err)
 		return
 	}
 	out := make([]gin.H, len(calls))
 	for i, call := range calls {
-		out[i] = gin.H{"hold_id": idString(call.HoldID), "card_number": call.Card, "name": call.Name, "phone": call.Phone, "title": call.Title,
+		out[i] = gin.H{"hold_id": httpkit.IDString(call.HoldID), "card_number": call.Card, "name": call.Name, "phone": call.Phone, "title": call.Title,
 			"mail_refused": call.MailRefused}
 	}
 	c.JSON(http.StatusOK, gin.H{"calls": out})
@@ -303,16 +286,16 @@ func (s *Server) holdShelf(c *gin.Context) {
 	}
 	hs, err := store.HoldShelf(c.Request.Context(), s.DB, branch)
 	if err != nil {
-		s.internal(c, err)
+		s.Internal(c, err)
 		return
 	}
 	out := make([]gin.H, len(hs))
 	for i, h := range hs {
 		var deadline *string
 		if h.Deadline.Valid {
-			deadline = dateString(h.Deadline.Time)
+			deadline = httpkit.DateString(h.Deadline.Time)
 		}
-		out[i] = gin.H{"hold_id": idString(h.HoldID), "barcode": h.Barcode, "card_number": h.Card, "pickup_deadline": deadline, "expired": h.Expired}
+		out[i] = gin.H{"hold_id": httpkit.IDString(h.HoldID), "barcode": h.Barcode, "card_number": h.Card, "pickup_deadline": deadline, "expired": h.Expired}
 	}
 	c.JSON(http.StatusOK, gin.H{"holds": out})
 }
@@ -321,16 +304,16 @@ func (s *Server) holdShelf(c *gin.Context) {
 func (s *Server) staffHold(c *gin.Context) (store.HoldView, bool) {
 	h, e := s.anyHold(c.Request.Context(), c.Param("id"))
 	if e != nil {
-		s.failOp(c, e)
+		s.FailOp(c, e)
 		return h, false
 	}
 	return h, true
 }
 
 // anyHold reads a hold by its ID (any patron's), for staff.
-func (s *Server) anyHold(ctx context.Context, rawID string) (store.HoldView, *opError) {
-	h, err := s.lib().AnyHold(ctx, rawID)
-	return h, opErr(err)
+func (s *Server) anyHold(ctx context.Context, rawID string) (store.HoldView, *httpkit.OpError) {
+	h, err := s.Lib.AnyHold(ctx, rawID)
+	return h, httpkit.OpErr(err)
 }
 
 // staffUpdate sends an update to the hold in the path and answers the hold.
@@ -345,33 +328,33 @@ func (s *Server) staffUpdate(c *gin.Context, name string, arg func(h store.HoldV
 	}
 	h, e := s.sendStaffUpdate(c.Request.Context(), h.ID, name, a)
 	if e != nil {
-		s.failOp(c, e)
+		s.FailOp(c, e)
 		return
 	}
-	c.JSON(http.StatusOK, holdJSON(h))
+	c.JSON(http.StatusOK, httpkit.HoldOf(h))
 }
 
 // sendStaffUpdate sends an update to a hold's workflow and reads the hold again.
-func (s *Server) sendStaffUpdate(ctx context.Context, id int64, name string, arg any) (store.HoldView, *opError) {
-	h, err := s.lib().StaffUpdate(ctx, id, name, arg)
-	return h, opErr(err)
+func (s *Server) sendStaffUpdate(ctx context.Context, id int64, name string, arg any) (store.HoldView, *httpkit.OpError) {
+	h, err := s.Lib.StaffUpdate(ctx, id, name, arg)
+	return h, httpkit.OpErr(err)
 }
 
 func (s *Server) contacted(c *gin.Context) {
 	s.staffUpdate(c, contract.UpdateContacted, func(store.HoldView) (any, bool) {
-		return contract.StaffRequest{StaffID: staffID(c)}, true
+		return contract.StaffRequest{StaffID: httpkit.StaffID(c)}, true
 	})
 }
 
 func (s *Server) order(c *gin.Context) {
 	s.staffUpdate(c, contract.UpdateOrder, func(store.HoldView) (any, bool) {
-		return contract.StaffRequest{StaffID: staffID(c)}, true
+		return contract.StaffRequest{StaffID: httpkit.StaffID(c)}, true
 	})
 }
 
 func (s *Server) ill(c *gin.Context) {
 	s.staffUpdate(c, contract.UpdateILL, func(store.HoldView) (any, bool) {
-		return contract.StaffRequest{StaffID: staffID(c)}, true
+		return contract.StaffRequest{StaffID: httpkit.StaffID(c)}, true
 	})
 }
 
@@ -386,20 +369,20 @@ func (s *Server) refuse(c *gin.Context) {
 		return
 	}
 	var r refuseRequest
-	if !bindJSON(c, &r) {
+	if !httpkit.BindJSON(c, &r) {
 		return
 	}
-	h, err := s.lib().Refuse(c.Request.Context(), h, r.Reason, staffID(c))
+	h, err := s.Lib.Refuse(c.Request.Context(), h, r.Reason, httpkit.StaffID(c))
 	if err != nil {
-		s.failErr(c, err)
+		s.FailErr(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, holdJSON(h))
+	c.JSON(http.StatusOK, httpkit.HoldOf(h))
 }
 
 func (s *Server) staffCancel(c *gin.Context) {
 	s.staffUpdate(c, contract.UpdateCancel, func(store.HoldView) (any, bool) {
-		return contract.CancelRequest{Reason: domain.CancelStaff, StaffID: staffID(c)}, true
+		return contract.CancelRequest{Reason: domain.CancelStaff, StaffID: httpkit.StaffID(c)}, true
 	})
 }
 
@@ -409,20 +392,20 @@ func (s *Server) staffChangePickup(c *gin.Context) {
 		return
 	}
 	var r pickupRequest
-	if !bindJSON(c, &r) {
+	if !httpkit.BindJSON(c, &r) {
 		return
 	}
 	ctx := c.Request.Context()
-	if err := s.lib().ChangePickup(ctx, h, r.PickupBranch, staffID(c)); err != nil {
-		s.failErr(c, err)
+	if err := s.Lib.ChangePickup(ctx, h, r.PickupBranch, httpkit.StaffID(c)); err != nil {
+		s.FailErr(c, err)
 		return
 	}
 	h, err := store.GetHold(ctx, s.DB, h.ID, 0)
 	if err != nil {
-		s.failStore(c, err)
+		s.FailStore(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, holdJSON(h))
+	c.JSON(http.StatusOK, httpkit.HoldOf(h))
 }
 
 type counterRequest struct {
@@ -443,25 +426,25 @@ type counterTitleReq struct {
 // library does not own, which is investigated (調査中).
 func (s *Server) counterHold(c *gin.Context) {
 	var req counterRequest
-	if !bindJSON(c, &req) {
+	if !httpkit.BindJSON(c, &req) {
 		return
 	}
-	h, e := s.placeCounterHold(c.Request.Context(), req, staffID(c))
+	h, e := s.placeCounterHold(c.Request.Context(), req, httpkit.StaffID(c))
 	if e != nil {
-		s.failOp(c, e)
+		s.FailOp(c, e)
 		return
 	}
-	c.JSON(http.StatusOK, holdJSON(h))
+	c.JSON(http.StatusOK, httpkit.HoldOf(h))
 }
 
 // placeCounterHold places a counter hold (the JSON endpoint and the staff console).
-func (s *Server) placeCounterHold(ctx context.Context, req counterRequest, staff int64) (store.HoldView, *opError) {
+func (s *Server) placeCounterHold(ctx context.Context, req counterRequest, staff int64) (store.HoldView, *httpkit.OpError) {
 	in := library.CounterHold{CardNumber: req.CardNumber, TitleID: req.TitleID, Pickup: req.PickupBranch}
 	if req.Request != nil {
 		in.Request = &library.TitleRequest{Title: req.Request.Title, Author: req.Request.Author, ISBN: req.Request.ISBN}
 	}
-	h, err := s.lib().PlaceCounterHold(ctx, in, staff)
-	return h, opErr(err)
+	h, err := s.Lib.PlaceCounterHold(ctx, in, staff)
+	return h, httpkit.OpErr(err)
 }
 
 type newItemRequest struct {
@@ -474,13 +457,13 @@ type newItemRequest struct {
 // newItem registers a new copy (library.RegisterCopy); the request's idempotency key names its check-in.
 func (s *Server) newItem(c *gin.Context) {
 	var req newItemRequest
-	if !bindJSON(c, &req) {
+	if !httpkit.BindJSON(c, &req) {
 		return
 	}
-	routing, err := s.lib().RegisterCopy(c.Request.Context(), library.NewCopy{TitleID: req.TitleID, Barcode: req.Barcode,
-		Branch: req.Branch, HoldID: req.HoldID}, staffID(c), requestKey(c))
+	routing, err := s.Lib.RegisterCopy(c.Request.Context(), library.NewCopy{TitleID: req.TitleID, Barcode: req.Barcode,
+		Branch: req.Branch, HoldID: req.HoldID}, httpkit.StaffID(c), requestKey(c))
 	if err != nil {
-		s.failErr(c, err)
+		s.FailErr(c, err)
 		return
 	}
 	c.JSON(http.StatusCreated, routingJSON(routing))

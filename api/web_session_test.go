@@ -20,6 +20,7 @@ import (
 
 	"yoyaku/auth"
 	"yoyaku/config"
+	"yoyaku/httpkit"
 	"yoyaku/internal/seed"
 	"yoyaku/internal/temporalx"
 	"yoyaku/internal/testenv"
@@ -58,40 +59,42 @@ func newWebEnv(t *testing.T, vars map[string]string, tc client.Client) *webEnv {
 	}
 	s := &Server{DB: db, Temporal: tc, Cfg: cfg, Log: slog.New(slog.DiscardHandler), Metrics: metrics}
 	r := s.Router()
-	pages := r.Group("/test", s.csrfProtect())
-	pages.GET("/form", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"csrf": csrfToken(c)}) })
+	pages := r.Group("/test", httpkit.PatronSession.Protect(s.Kit))
+	pages.GET("/form", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"csrf": httpkit.CSRFToken(c)}) })
 	pages.POST("/login", func(c *gin.Context) {
 		var id int64
 		if err := s.DB.GetContext(c, &id, `SELECT id FROM patrons WHERE card_number = $1`, c.PostForm("card")); err != nil {
-			s.internal(c, err)
+			s.Internal(c, err)
 			return
 		}
-		if err := s.webLogin(c, id); err != nil {
-			s.internal(c, err)
+		if err := httpkit.PatronSession.Start(s.Kit, c, id); err != nil {
+			s.Internal(c, err)
 			return
 		}
-		c.JSON(http.StatusOK, gin.H{"csrf": csrfToken(c)})
+		c.JSON(http.StatusOK, gin.H{"csrf": httpkit.CSRFToken(c)})
 	})
-	pages.GET("/top", s.optionalWebPatron(), func(c *gin.Context) {
-		id, ok := webPatronID(c)
-		c.JSON(http.StatusOK, gin.H{"logged_in": ok, "patron_id": id, "csrf": csrfToken(c)})
+	pages.GET("/top", httpkit.PatronSession.Optional(s.Kit), func(c *gin.Context) {
+		id, ok := httpkit.WebPatronID(c)
+		c.JSON(http.StatusOK, gin.H{"logged_in": ok, "patron_id": id, "csrf": httpkit.CSRFToken(c)})
 	})
-	my := pages.Group("", s.webPatron())
-	my.GET("/mine", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"patron_id": patronID(c), "csrf": csrfToken(c)}) })
+	my := pages.Group("", httpkit.PatronSession.Require(s.Kit))
+	my.GET("/mine", func(c *gin.Context) {
+		c.JSON(http.StatusOK, gin.H{"patron_id": httpkit.PatronID(c), "csrf": httpkit.CSRFToken(c)})
+	})
 	my.POST("/mine", func(c *gin.Context) {
-		c.JSON(http.StatusOK, gin.H{"patron_id": patronID(c), "note": c.PostForm("note")})
+		c.JSON(http.StatusOK, gin.H{"patron_id": httpkit.PatronID(c), "note": c.PostForm("note")})
 	})
 	my.POST("/logout", func(c *gin.Context) {
-		if err := s.webLogout(c); err != nil {
-			s.internal(c, err)
+		if err := httpkit.PatronSession.End(s.Kit, c); err != nil {
+			s.Internal(c, err)
 			return
 		}
-		c.JSON(http.StatusOK, gin.H{"csrf": csrfToken(c)})
+		c.JSON(http.StatusOK, gin.H{"csrf": httpkit.CSRFToken(c)})
 	})
 	r.GET("/test/panic", func(*gin.Context) {
 		panic(fmt.Errorf(`store: hold 7: pq: syntax error at or near "DROP" in SELECT password_hash FROM patrons WHERE card_number = '1000001'`))
 	})
-	r.GET("/api/v1/test/web", s.webPatron(), func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"patron_id": patronID(c)}) })
+	r.GET("/api/v1/test/web", httpkit.PatronSession.Require(s.Kit), func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"patron_id": httpkit.PatronID(c)}) })
 	return &webEnv{s: s, db: db, h: r}
 }
 
@@ -158,7 +161,7 @@ func (b *browser) login(t *testing.T, card string) string {
 	t.Helper()
 	form := b.do(t, "GET", "/test/form", nil)
 	a := b.do(t, "POST", "/test/login", url.Values{"card": {card}, "_csrf": {form.field("csrf")}})
-	if a.Code != http.StatusOK || b.cookies[sessionCookie] == "" {
+	if a.Code != http.StatusOK || b.cookies[httpkit.SessionCookie] == "" {
 		t.Fatalf("web login %s = %d %s (cookies %v)", card, a.Code, a.Body, b.cookies)
 	}
 	return a.field("csrf")
@@ -196,14 +199,14 @@ func TestWebLoginCookie(t *testing.T) {
 			}
 			req := httptest.NewRequest("POST", target, strings.NewReader(url.Values{"card": {"1000001"}, "_csrf": {form.field("csrf")}}.Encode()))
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			req.AddCookie(&http.Cookie{Name: csrfCookie, Value: b.cookies[csrfCookie]})
+			req.AddCookie(&http.Cookie{Name: httpkit.CSRFCookie, Value: b.cookies[httpkit.CSRFCookie]})
 			w := httptest.NewRecorder()
 			e.h.ServeHTTP(w, req)
 			a := answer{w, t}
 			if a.Code != http.StatusOK {
 				t.Fatalf("login = %d %s", a.Code, a.Body)
 			}
-			c := setCookie(t, a, sessionCookie)
+			c := setCookie(t, a, httpkit.SessionCookie)
 			if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/" || c.MaxAge != int(auth.PatronTokenTTL.Seconds()) || c.Secure != tc.secure {
 				t.Fatalf("cookie %q: want HttpOnly, SameSite=Lax, Path=/, Max-Age=%d, Secure=%v", a.Header().Values("Set-Cookie"),
 					int(auth.PatronTokenTTL.Seconds()), tc.secure)
@@ -216,7 +219,7 @@ func TestWebLoginCookie(t *testing.T) {
 			if err != nil || id != e.patron(t, "1000001") {
 				t.Fatalf("cookie token → patron %d, %v", id, err)
 			}
-			if anon := setCookie(t, form, csrfCookie); !anon.HttpOnly || anon.SameSite != http.SameSiteLaxMode || anon.Secure != (tc.publicURL != "") {
+			if anon := setCookie(t, form, httpkit.CSRFCookie); !anon.HttpOnly || anon.SameSite != http.SameSiteLaxMode || anon.Secure != (tc.publicURL != "") {
 				t.Errorf("pre-login CSRF cookie %q", form.Header().Values("Set-Cookie"))
 			}
 		})
@@ -257,7 +260,7 @@ func TestWebPatron(t *testing.T) {
 
 	// The cookie never authenticates the JSON API, even where webPatron is mounted by mistake.
 	for _, path := range []string{"/api/v1/holds", "/api/v1/test/web"} {
-		if a := b.do(t, "GET", path, nil); a.Code != http.StatusUnauthorized || a.code() != CodeUnauthenticated {
+		if a := b.do(t, "GET", path, nil); a.Code != http.StatusUnauthorized || a.code() != httpkit.CodeUnauthenticated {
 			t.Errorf("%s with only the cookie = %d %s, want 401 unauthenticated", path, a.Code, a.Body)
 		}
 	}
@@ -277,16 +280,16 @@ func TestWebSessionEnds(t *testing.T) {
 	}{
 		{"expired", func(t *testing.T, b *browser) {
 			if _, err := e.db.ExecContext(t.Context(), `UPDATE auth_tokens SET expires_at = now() - interval '1 second' WHERE token_hash = sha256(convert_to($1, 'UTF8'))`,
-				b.cookies[sessionCookie]); err != nil {
+				b.cookies[httpkit.SessionCookie]); err != nil {
 				t.Fatal(err)
 			}
 		}},
 		{"revoked", func(t *testing.T, b *browser) {
-			if err := auth.Revoke(t.Context(), e.db, b.cookies[sessionCookie]); err != nil {
+			if err := auth.Revoke(t.Context(), e.db, b.cookies[httpkit.SessionCookie]); err != nil {
 				t.Fatal(err)
 			}
 		}},
-		{"garbage", func(t *testing.T, b *browser) { b.cookies[sessionCookie] = "not-a-token" }},
+		{"garbage", func(t *testing.T, b *browser) { b.cookies[httpkit.SessionCookie] = "not-a-token" }},
 		{"staff token", func(t *testing.T, b *browser) {
 			var staff int64
 			if err := e.db.GetContext(t.Context(), &staff, `SELECT id FROM staff_users WHERE login = 'staff'`); err != nil {
@@ -296,19 +299,19 @@ func TestWebSessionEnds(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			b.cookies[sessionCookie] = token
+			b.cookies[httpkit.SessionCookie] = token
 		}},
 		{"logged out", func(t *testing.T, b *browser) {
-			token := b.cookies[sessionCookie]
+			token := b.cookies[httpkit.SessionCookie]
 			csrf := b.do(t, "GET", "/test/mine", nil).field("csrf")
 			a := b.do(t, "POST", "/test/logout", url.Values{"_csrf": {csrf}})
-			if a.Code != http.StatusOK || b.cookies[sessionCookie] != "" {
-				t.Fatalf("logout = %d %s, cookie left %q", a.Code, a.Body, b.cookies[sessionCookie])
+			if a.Code != http.StatusOK || b.cookies[httpkit.SessionCookie] != "" {
+				t.Fatalf("logout = %d %s, cookie left %q", a.Code, a.Body, b.cookies[httpkit.SessionCookie])
 			}
 			if _, err := auth.Lookup(t.Context(), e.db, auth.KindPatron, token); err == nil {
 				t.Fatal("the token still works after logout")
 			}
-			b.cookies[sessionCookie] = token // a copy kept by an attacker is no use either
+			b.cookies[httpkit.SessionCookie] = token // a copy kept by an attacker is no use either
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -318,7 +321,7 @@ func TestWebSessionEnds(t *testing.T) {
 			if a := b.do(t, "GET", "/test/mine", nil); a.Code != http.StatusSeeOther || !strings.HasPrefix(a.Header().Get("Location"), "/login?next=") {
 				t.Fatalf("page after the session ended = %d %s, want 303 to /login", a.Code, a.Body)
 			}
-			if b.cookies[sessionCookie] != "" {
+			if b.cookies[httpkit.SessionCookie] != "" {
 				t.Errorf("the stale cookie was not deleted")
 			}
 			top := b.do(t, "GET", "/test/top", nil)
@@ -336,10 +339,10 @@ func TestWebLoginReplacesTheSession(t *testing.T) {
 	e := newWebEnv(t, nil, nil)
 	b := e.browser()
 	b.login(t, "1000001")
-	first := b.cookies[sessionCookie]
+	first := b.cookies[httpkit.SessionCookie]
 	csrf := b.do(t, "GET", "/test/top", nil).field("csrf")
 	a := b.do(t, "POST", "/test/login", url.Values{"card": {"1000004"}, "_csrf": {csrf}})
-	if a.Code != http.StatusOK || b.cookies[sessionCookie] == first {
+	if a.Code != http.StatusOK || b.cookies[httpkit.SessionCookie] == first {
 		t.Fatalf("second login = %d %s", a.Code, a.Body)
 	}
 	if _, err := auth.Lookup(t.Context(), e.db, auth.KindPatron, first); err == nil {
@@ -365,19 +368,19 @@ func TestCSRF(t *testing.T) {
 		form   url.Values
 		hdr    []string
 		status int
-		code   Code
+		code   httpkit.Code
 		msg    string
 	}{
-		{"no token", url.Values{"note": {"x"}}, nil, 403, CodeCSRFFailed, "画面の有効期限が切れました。もう一度操作してください。"},
-		{"no token, English", url.Values{"note": {"x"}}, []string{"Accept-Language", "en-GB,en;q=0.8"}, 403, CodeCSRFFailed,
+		{"no token", url.Values{"note": {"x"}}, nil, 403, httpkit.CodeCSRFFailed, "画面の有効期限が切れました。もう一度操作してください。"},
+		{"no token, English", url.Values{"note": {"x"}}, []string{"Accept-Language", "en-GB,en;q=0.8"}, 403, httpkit.CodeCSRFFailed,
 			"This page has expired. Please go back, reload it and try again."},
-		{"empty token", url.Values{"_csrf": {""}}, nil, 403, CodeCSRFFailed, ""},
-		{"wrong token", url.Values{"_csrf": {wrongLast(csrf)}}, nil, 403, CodeCSRFFailed, ""},
-		{"another session's token", url.Values{"_csrf": {otherCSRF}}, nil, 403, CodeCSRFFailed, ""},
+		{"empty token", url.Values{"_csrf": {""}}, nil, 403, httpkit.CodeCSRFFailed, ""},
+		{"wrong token", url.Values{"_csrf": {wrongLast(csrf)}}, nil, 403, httpkit.CodeCSRFFailed, ""},
+		{"another session's token", url.Values{"_csrf": {otherCSRF}}, nil, 403, httpkit.CodeCSRFFailed, ""},
 		{"the session's token as a form field", url.Values{"_csrf": {csrf}, "note": {"メモ"}}, nil, 200, "", ""},
-		{"the session's token as a header", url.Values{"note": {"メモ"}}, []string{csrfHeader, csrf}, 200, "", ""},
-		{"a wrong header wins over a right field", url.Values{"_csrf": {csrf}}, []string{csrfHeader, otherCSRF}, 403, CodeCSRFFailed, ""},
-		{"bearer header does not replace it", url.Values{"note": {"x"}}, []string{"Authorization", "Bearer " + b.cookies[sessionCookie]}, 403, CodeCSRFFailed, ""},
+		{"the session's token as a header", url.Values{"note": {"メモ"}}, []string{httpkit.CSRFHeader, csrf}, 200, "", ""},
+		{"a wrong header wins over a right field", url.Values{"_csrf": {csrf}}, []string{httpkit.CSRFHeader, otherCSRF}, 403, httpkit.CodeCSRFFailed, ""},
+		{"bearer header does not replace it", url.Values{"note": {"x"}}, []string{"Authorization", "Bearer " + b.cookies[httpkit.SessionCookie]}, 403, httpkit.CodeCSRFFailed, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -386,7 +389,7 @@ func TestCSRF(t *testing.T) {
 				t.Fatalf("= %d %s, want %d %s", a.Code, a.Body, tc.status, tc.code)
 			}
 			if tc.msg != "" {
-				var body ErrorBody
+				var body httpkit.ErrorBody
 				a.decode(&body)
 				if body.Error.Message != tc.msg {
 					t.Fatalf("message %q, want %q", body.Error.Message, tc.msg)
@@ -401,14 +404,14 @@ func TestCSRF(t *testing.T) {
 	body := "--XX\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n" + csrf + "\r\n--XX\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nメモ\r\n--XX--\r\n"
 	req := httptest.NewRequest("POST", "/test/mine", strings.NewReader(body))
 	req.Header.Set("Content-Type", "multipart/form-data; boundary=XX")
-	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: b.cookies[sessionCookie]})
+	req.AddCookie(&http.Cookie{Name: httpkit.SessionCookie, Value: b.cookies[httpkit.SessionCookie]})
 	w := httptest.NewRecorder()
 	e.h.ServeHTTP(w, req)
 	if a := (answer{w, t}); a.Code != http.StatusOK || a.field("note") != "メモ" {
 		t.Fatalf("multipart form = %d %s", a.Code, a.Body)
 	}
-	big := url.Values{"note": {strings.Repeat("x", maxBody)}, "_csrf": {csrf}}
-	if a := b.do(t, "POST", "/test/mine", big); a.Code != http.StatusRequestEntityTooLarge || a.code() != CodeTooLarge {
+	big := url.Values{"note": {strings.Repeat("x", httpkit.MaxBody)}, "_csrf": {csrf}}
+	if a := b.do(t, "POST", "/test/mine", big); a.Code != http.StatusRequestEntityTooLarge || a.code() != httpkit.CodeTooLarge {
 		t.Fatalf("oversized form = %d %.200s, want 413", a.Code, a.Body)
 	}
 }
@@ -426,7 +429,7 @@ func TestLoginCSRF(t *testing.T) {
 	attackerToken := attacker.do(t, "GET", "/test/form", nil).field("csrf")
 
 	noCookie := e.browser()
-	if a := noCookie.do(t, "POST", "/test/login", url.Values{"card": {"1000005"}, "_csrf": {token}}); a.Code != http.StatusForbidden || a.code() != CodeCSRFFailed {
+	if a := noCookie.do(t, "POST", "/test/login", url.Values{"card": {"1000005"}, "_csrf": {token}}); a.Code != http.StatusForbidden || a.code() != httpkit.CodeCSRFFailed {
 		t.Fatalf("login form posted without the cookie = %d %s, want 403 csrf_failed", a.Code, a.Body)
 	}
 	if a := b.do(t, "POST", "/test/login", url.Values{"card": {"1000005"}, "_csrf": {attackerToken}}); a.Code != http.StatusForbidden {
@@ -434,8 +437,8 @@ func TestLoginCSRF(t *testing.T) {
 	}
 	// A cookie planted with the attacker's nonce does not validate without the server key.
 	planted := e.browser()
-	planted.cookies[csrfCookie] = strings.Repeat("A", nonceLen)
-	if a := planted.do(t, "POST", "/test/login", url.Values{"card": {"1000005"}, "_csrf": {strings.Repeat("A", nonceLen)}}); a.Code != http.StatusForbidden {
+	planted.cookies[httpkit.CSRFCookie] = strings.Repeat("A", httpkit.NonceLen)
+	if a := planted.do(t, "POST", "/test/login", url.Values{"card": {"1000005"}, "_csrf": {strings.Repeat("A", httpkit.NonceLen)}}); a.Code != http.StatusForbidden {
 		t.Fatalf("planted nonce = %d, want 403", a.Code)
 	}
 	if a := b.do(t, "POST", "/test/login", url.Values{"card": {"1000005"}, "_csrf": {token}}); a.Code != http.StatusOK {
@@ -453,18 +456,18 @@ func TestCSRFKey(t *testing.T) {
 	key := []byte(strings.Repeat("k", 32))
 	token := strings.Repeat("t", 43)
 	first, restarted := &Server{Cfg: config.Config{SessionKey: key}}, &Server{Cfg: config.Config{SessionKey: bytes.Clone(key)}}
-	if first.sessionCSRF(token) != restarted.sessionCSRF(token) {
+	if httpkit.PatronSession.SessionCSRF(first.kit().SessionKey(), token) != httpkit.PatronSession.SessionCSRF(restarted.kit().SessionKey(), token) {
 		t.Fatal("the same key gives another token")
 	}
 	other := &Server{Cfg: config.Config{SessionKey: []byte(strings.Repeat("K", 32))}}
 	none := &Server{}
-	if other.sessionCSRF(token) == first.sessionCSRF(token) || none.sessionCSRF(token) == first.sessionCSRF(token) {
+	if httpkit.PatronSession.SessionCSRF(other.kit().SessionKey(), token) == httpkit.PatronSession.SessionCSRF(first.kit().SessionKey(), token) || httpkit.PatronSession.SessionCSRF(none.kit().SessionKey(), token) == httpkit.PatronSession.SessionCSRF(first.kit().SessionKey(), token) {
 		t.Fatal("another key gives the same token")
 	}
-	if none.sessionCSRF(token) != (&Server{}).sessionCSRF(token) {
+	if httpkit.PatronSession.SessionCSRF(none.kit().SessionKey(), token) != httpkit.PatronSession.SessionCSRF((&Server{}).kit().SessionKey(), token) {
 		t.Fatal("the process's random key is not stable")
 	}
-	if first.sessionCSRF(token) == first.sessionCSRF(token+"x") || first.sessionCSRF(token) == first.anonCSRF(token) {
+	if httpkit.PatronSession.SessionCSRF(first.kit().SessionKey(), token) == httpkit.PatronSession.SessionCSRF(first.kit().SessionKey(), token+"x") || httpkit.PatronSession.SessionCSRF(first.kit().SessionKey(), token) == httpkit.PatronSession.AnonCSRF(first.kit().SessionKey(), token) {
 		t.Fatal("tokens of different sessions or purposes coincide")
 	}
 }
@@ -489,7 +492,7 @@ func TestSafeNext(t *testing.T) {
 		"/\x00":                   "/",
 		"\\\\evil.example\\holds": "/",
 	} {
-		if got := safeNext(next); got != want {
+		if got := httpkit.SafeNext(next); got != want {
 			t.Errorf("safeNext(%q) = %q, want %q", next, got, want)
 		}
 	}

@@ -1,6 +1,6 @@
 package api
 
-// Tests of the staff console (web_staff.go, web_staff_session.go) over the real router: its cookie session,
+// Tests of the staff console (package console) over the real router: its cookie session,
 // its CSRF protection, its separation from patron sessions, the desk branch, and every page with the
 // refusals that need no workflow. The scans themselves run in the browser test (e2e/browser_staff_test.go).
 
@@ -14,7 +14,9 @@ import (
 	"testing"
 
 	"yoyaku/auth"
+	"yoyaku/console"
 	"yoyaku/contract"
+	"yoyaku/httpkit"
 	"yoyaku/library"
 )
 
@@ -53,7 +55,7 @@ func (b *browser) staffLoginWeb(t *testing.T) string {
 	form := b.do(t, "GET", "/staff/login", nil)
 	wantPage(t, form, http.StatusOK, "職員ログイン")
 	a := b.do(t, "POST", "/staff/login", url.Values{"login": {"staff"}, "password": {"staff-demo"}, "_csrf": {csrfOf(t, form)}})
-	if a.Code != http.StatusSeeOther || b.cookies[staffSessionCookie] == "" {
+	if a.Code != http.StatusSeeOther || b.cookies[console.StaffSessionCookie] == "" {
 		t.Fatalf("staff web login = %d %s (cookies %v)", a.Code, a.Body, b.cookies)
 	}
 	home := b.do(t, "GET", "/staff/", nil)
@@ -77,12 +79,12 @@ func TestStaffConsoleLoginAndLogout(t *testing.T) {
 	// A wrong password: the form again, with the refusal in red; the login is remembered.
 	a = b.do(t, "POST", "/staff/login", url.Values{"login": {"Staff"}, "password": {"wrong"}, "_csrf": {token}})
 	wantPage(t, a, http.StatusUnauthorized, `class="message error staff-error"`, "職員IDまたはパスワードが正しくありません。", `value="staff"`)
-	if b.cookies[staffSessionCookie] != "" {
+	if b.cookies[console.StaffSessionCookie] != "" {
 		t.Fatal("a failed login set a session")
 	}
 	// No CSRF token: refused before the password is looked at.
 	a = b.do(t, "POST", "/staff/login", url.Values{"login": {"staff"}, "password": {"staff-demo"}})
-	wantPage(t, a, http.StatusForbidden, message0(CodeCSRFFailed, "ja"))
+	wantPage(t, a, http.StatusForbidden, message0(httpkit.CodeCSRFFailed, "ja"))
 
 	// The right password: a session cookie for the console only, and back to the page asked for.
 	a = b.do(t, "POST", "/staff/login", url.Values{"login": {"staff"}, "password": {"staff-demo"}, "_csrf": {token},
@@ -90,7 +92,7 @@ func TestStaffConsoleLoginAndLogout(t *testing.T) {
 	if a.Code != http.StatusSeeOther || a.Header().Get("Location") != "/staff/pull-list" {
 		t.Fatalf("login = %d %q", a.Code, a.Header().Get("Location"))
 	}
-	ck := setCookie(t, a, staffSessionCookie)
+	ck := setCookie(t, a, console.StaffSessionCookie)
 	if !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Path != "/staff" || ck.MaxAge <= 0 {
 		t.Fatalf("session cookie %+v, want HttpOnly, SameSite=Lax, Path=/staff, persistent", ck)
 	}
@@ -103,31 +105,31 @@ func TestStaffConsoleLoginAndLogout(t *testing.T) {
 		t.Errorf("console page Cache-Control %q, want no-store", cc)
 	}
 	// The login page of a logged-in browser goes home.
-	if a := b.do(t, "GET", "/staff/login", nil); a.Code != http.StatusSeeOther || a.Header().Get("Location") != staffHome {
+	if a := b.do(t, "GET", "/staff/login", nil); a.Code != http.StatusSeeOther || a.Header().Get("Location") != console.StaffHome {
 		t.Errorf("login page with a session = %d %q", a.Code, a.Header().Get("Location"))
 	}
 
 	// next never leads off the console.
 	for _, next := range []string{"https://evil.example/", "//evil.example/staff/", "/holds", "/staff/login", "/\\evil"} {
-		if got := staffNext(next); got != staffHome {
-			t.Errorf("staffNext(%q) = %q, want %q", next, got, staffHome)
+		if got := console.StaffNext(next); got != console.StaffHome {
+			t.Errorf("staffNext(%q) = %q, want %q", next, got, console.StaffHome)
 		}
 	}
 
 	// Logout revokes the token and deletes the cookie.
-	old := b.cookies[staffSessionCookie]
+	old := b.cookies[console.StaffSessionCookie]
 	a = b.do(t, "POST", "/staff/logout", url.Values{"_csrf": {csrfOf(t, page)}})
-	if a.Code != http.StatusSeeOther || a.Header().Get("Location") != staffLoginPath || b.cookies[staffSessionCookie] != "" {
+	if a.Code != http.StatusSeeOther || a.Header().Get("Location") != console.StaffLoginPath || b.cookies[console.StaffSessionCookie] != "" {
 		t.Fatalf("logout = %d %q, cookies %v", a.Code, a.Header().Get("Location"), b.cookies)
 	}
 	if ans := e.api().call(t, "GET", "/api/v1/staff/pull-list?branch=chuo", old, nil); ans.Code != http.StatusUnauthorized {
 		t.Fatalf("the logged-out token still works: %d", ans.Code)
 	}
-	b.cookies[staffSessionCookie] = old // a copy of the old cookie opens nothing
+	b.cookies[console.StaffSessionCookie] = old // a copy of the old cookie opens nothing
 	if a := b.do(t, "GET", "/staff/", nil); a.Code != http.StatusSeeOther {
 		t.Fatalf("revoked session cookie = %d, want a redirect to the login page", a.Code)
 	}
-	if _, still := b.cookies[staffSessionCookie]; still {
+	if _, still := b.cookies[console.StaffSessionCookie]; still {
 		t.Error("a stale session cookie is not deleted")
 	}
 }
@@ -149,23 +151,23 @@ func TestStaffConsoleIsNotForPatrons(t *testing.T) {
 	p := e.browser()
 	p.login(t, "1000001")
 	for _, path := range []string{"/staff/", "/staff/checkin", "/staff/hold-shelf", "/staff/counter"} {
-		if a := p.do(t, "GET", path, nil); a.Code != http.StatusSeeOther || !strings.HasPrefix(a.Header().Get("Location"), staffLoginPath) {
+		if a := p.do(t, "GET", path, nil); a.Code != http.StatusSeeOther || !strings.HasPrefix(a.Header().Get("Location"), console.StaffLoginPath) {
 			t.Errorf("%s with a patron session = %d %q, want the staff login page", path, a.Code, a.Header().Get("Location"))
 		}
 	}
 	patronToken := e.api().login(t, "1000002")
 	forged := e.browser()
-	forged.cookies[staffSessionCookie] = patronToken
+	forged.cookies[console.StaffSessionCookie] = patronToken
 	if a := forged.do(t, "GET", "/staff/", nil); a.Code != http.StatusSeeOther {
 		t.Fatalf("a patron token in the staff cookie = %d, want a redirect", a.Code)
 	}
-	if _, ok := forged.cookies[staffSessionCookie]; ok {
+	if _, ok := forged.cookies[console.StaffSessionCookie]; ok {
 		t.Error("the patron token in the staff cookie was not deleted")
 	}
 
 	s := e.browser()
 	s.staffLoginWeb(t)
-	cookie := staffSessionCookie + "=" + s.cookies[staffSessionCookie]
+	cookie := console.StaffSessionCookie + "=" + s.cookies[console.StaffSessionCookie]
 	a := e.api().call(t, "GET", "/api/v1/staff/pull-list?branch=chuo", "", nil, "Cookie", cookie)
 	if a.Code != http.StatusUnauthorized {
 		t.Fatalf("JSON API with only the staff cookie = %d, want 401", a.Code)
@@ -190,17 +192,17 @@ func TestStaffConsoleCSRF(t *testing.T) {
 		"a patron session's":    {"branch": {"kita"}, "_csrf": {patronToken}},
 		"another staff session": {"branch": {"kita"}, "_csrf": {e.browser().staffLoginWeb(t)}},
 	} {
-		if a := b.do(t, "POST", "/staff/branch", bad); a.Code != http.StatusForbidden || !strings.Contains(a.Body.String(), message0(CodeCSRFFailed, "ja")) {
+		if a := b.do(t, "POST", "/staff/branch", bad); a.Code != http.StatusForbidden || !strings.Contains(a.Body.String(), message0(httpkit.CodeCSRFFailed, "ja")) {
 			t.Errorf("POST /staff/branch with %s token = %d, want 403 csrf_failed", name, a.Code)
 		}
 	}
-	if b.cookies[staffBranchCookie] != "" {
+	if b.cookies[console.StaffBranchCookie] != "" {
 		t.Fatal("a refused form changed the branch")
 	}
 	if a := b.do(t, "POST", "/staff/branch", url.Values{"branch": {"kita"}, "_csrf": {token}}); a.Code != http.StatusSeeOther {
 		t.Fatalf("POST /staff/branch with the page's token = %d %s", a.Code, a.Body)
 	}
-	if a := b.do(t, "POST", "/staff/branch", url.Values{"branch": {"kita"}}, csrfHeader, token); a.Code != http.StatusSeeOther {
+	if a := b.do(t, "POST", "/staff/branch", url.Values{"branch": {"kita"}}, httpkit.CSRFHeader, token); a.Code != http.StatusSeeOther {
 		t.Fatalf("POST /staff/branch with the X-CSRF-Token header = %d", a.Code)
 	}
 	// Every form of every page carries the token.
@@ -227,7 +229,7 @@ func TestStaffConsoleDeskBranch(t *testing.T) {
 	if a.Code != http.StatusSeeOther || a.Header().Get("Location") != "/staff/?changed=1" {
 		t.Fatalf("choose kita = %d %q", a.Code, a.Header().Get("Location"))
 	}
-	ck := setCookie(t, a, staffBranchCookie)
+	ck := setCookie(t, a, console.StaffBranchCookie)
 	if ck.Value != "kita" || ck.Path != "/staff" || ck.MaxAge < 30*24*3600 {
 		t.Fatalf("branch cookie %+v", ck)
 	}
@@ -237,7 +239,7 @@ func TestStaffConsoleDeskBranch(t *testing.T) {
 	a = b.do(t, "POST", "/staff/branch", url.Values{"branch": {"atlantis"}, "_csrf": {token}})
 	wantPage(t, a, http.StatusUnprocessableEntity, message0(library.CodeUnknownBranch, "ja"))
 	// A cookie naming no branch falls back to the staff member's own.
-	b.cookies[staffBranchCookie] = "atlantis"
+	b.cookies[console.StaffBranchCookie] = "atlantis"
 	wantPage(t, b.do(t, "GET", "/staff/checkin", nil), http.StatusOK, `id="desk-branch-name">中央図書館<`)
 }
 
@@ -252,13 +254,13 @@ func TestStaffConsoleLoginIsThrottled(t *testing.T) {
 			break
 		}
 	}
-	wantPage(t, a, http.StatusTooManyRequests, message0(CodeTooManyAttempts, "ja"))
+	wantPage(t, a, http.StatusTooManyRequests, message0(httpkit.CodeTooManyAttempts, "ja"))
 	if a.Header().Get("Retry-After") == "" {
 		t.Error("no Retry-After")
 	}
 	// Throttled: even the right password waits.
 	a = b.do(t, "POST", "/staff/login", url.Values{"login": {"staff"}, "password": {"staff-demo"}, "_csrf": {token}})
-	if a.Code != http.StatusTooManyRequests || b.cookies[staffSessionCookie] != "" {
+	if a.Code != http.StatusTooManyRequests || b.cookies[console.StaffSessionCookie] != "" {
 		t.Fatalf("right password while throttled = %d", a.Code)
 	}
 }
@@ -309,20 +311,20 @@ func TestStaffConsolePages(t *testing.T) {
 		path   string
 		form   url.Values
 		status int
-		code   Code
+		code   httpkit.Code
 		want   []string
 	}{
 		{"/staff/checkin", url.Values{"barcode": {"バーコード"}}, 422, library.CodeInvalidBarcode, nil},
-		{"/staff/checkin", url.Values{"barcode": {"ABCD-1"}, "request_id": {"no spaces allowed"}}, 400, CodeBadRequest, nil},
+		{"/staff/checkin", url.Values{"barcode": {"ABCD-1"}, "request_id": {"no spaces allowed"}}, 400, httpkit.CodeBadRequest, nil},
 		{"/staff/receive", url.Values{"barcode": {"x"}}, 422, library.CodeInvalidBarcode, nil},
 		{"/staff/receive", url.Values{"barcode": {"NOSUCHCOPY-1"}}, 409, contract.ErrNotExpectedHere, []string{`id="error-barcode">NOSUCHCOPY-1<`}},
 		{"/staff/pull", url.Values{"barcode": {"NOSUCHCOPY-1"}}, 409, contract.ErrNotOnPullList, []string{"確保リスト", `id="error-barcode">NOSUCHCOPY-1<`}},
 		{"/staff/missing", url.Values{"barcode": {"NOSUCHCOPY-1"}}, 409, contract.ErrNotOnPullList, nil},
 		{"/staff/checkout", url.Values{"card_number": {"12-34"}, "barcode": {"STAFFTEST-1"}}, 422, library.CodeInvalidCardNumber, []string{`value="12-34"`, `value="STAFFTEST-1"`, `aria-invalid="true"`}},
-		{"/staff/checkout", url.Values{"card_number": {"９９９９９９９"}, "barcode": {"STAFFTEST-1"}}, 404, CodeNotFound, []string{`value="9999999"`, `value="STAFFTEST-1"`}},
-		{"/staff/checkout", url.Values{"card_number": {"1000001"}, "barcode": {"NOSUCHCOPY-1"}}, 404, CodeNotFound, []string{`id="error-barcode">NOSUCHCOPY-1<`}},
-		{"/staff/call-list/999999999/contacted", url.Values{}, 404, CodeNotFound, []string{"連絡リスト"}},
-		{"/staff/counter", url.Values{"kind": {"title"}, "card_number": {"1000001"}, "title_id": {"abc"}}, 404, CodeNotFound, []string{`value="abc"`}},
+		{"/staff/checkout", url.Values{"card_number": {"９９９９９９９"}, "barcode": {"STAFFTEST-1"}}, 404, httpkit.CodeNotFound, []string{`value="9999999"`, `value="STAFFTEST-1"`}},
+		{"/staff/checkout", url.Values{"card_number": {"1000001"}, "barcode": {"NOSUCHCOPY-1"}}, 404, httpkit.CodeNotFound, []string{`id="error-barcode">NOSUCHCOPY-1<`}},
+		{"/staff/call-list/999999999/contacted", url.Values{}, 404, httpkit.CodeNotFound, []string{"連絡リスト"}},
+		{"/staff/counter", url.Values{"kind": {"title"}, "card_number": {"1000001"}, "title_id": {"abc"}}, 404, httpkit.CodeNotFound, []string{`value="abc"`}},
 		{"/staff/counter", url.Values{"kind": {"request"}, "card_number": {"1000001"}, "req_title": {"  "}}, 422, library.CodeInvalidRequest, nil},
 		{"/staff/counter", url.Values{"kind": {"title"}, "card_number": {"1000001"}, "title_id": {"1"}, "pickup_branch": {"atlantis"}}, 422, library.CodeUnknownBranch, nil},
 	} {

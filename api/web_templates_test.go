@@ -1,10 +1,15 @@
 package api
 
-import "testing"
+import (
+	"testing"
+	"yoyaku/console"
+	"yoyaku/httpkit"
+	"yoyaku/opac"
+)
 
 // Every embedded template parses, and every page has something to render.
 func TestWebTemplatesParse(t *testing.T) {
-	pages, err := parseTemplates(templateFiles)
+	pages, err := httpkit.ParseTemplates((&httpkit.Kit{}).Funcs(), httpkit.TemplateFiles, opac.Templates, console.Templates)
 	if err != nil {
 		t.Fatal(err)
 	}

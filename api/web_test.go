@@ -10,7 +10,7 @@ import (
 	"yoyaku/internal/testenv"
 )
 
-// The web pages' shared machinery (web.go): HTML error pages outside /api/, JSON inside, the language, and
+// The web pages' shared machinery (package httpkit): HTML error pages outside /api/, JSON inside, the language, and
 // the static files with their caching.
 func TestWebErrorPagesAndStatic(t *testing.T) {
 	_, h := newServer(t, testenv.DB(t))

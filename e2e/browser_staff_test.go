@@ -33,7 +33,7 @@ func (s *stack) wantPatronSees(p patron, id, status, label string) {
 	}
 }
 
-// patronPage is a patron's browser on the patron web pages (web_patron*.go), logged in.
+// patronPage is a patron's browser on the patron web pages (package opac), logged in.
 type patronPage struct {
 	b *browser
 	p patron

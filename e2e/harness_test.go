@@ -26,6 +26,7 @@ import (
 	"yoyaku/auth"
 	"yoyaku/config"
 	"yoyaku/domain"
+	"yoyaku/httpkit"
 	"yoyaku/internal/check"
 	"yoyaku/internal/seed"
 	"yoyaku/internal/temporalx"
@@ -218,7 +219,7 @@ func (s *stack) mustDo(method, path, token string, body any, want int, out any) 
 // errorCode sends a request that must fail with status and code.
 func (s *stack) wantError(method, path, token string, body any, status int, code string) {
 	s.t.Helper()
-	var e api.ErrorBody
+	var e httpkit.ErrorBody
 	if got := s.do(method, path, token, body, &e); got != status || string(e.Error.Code) != code {
 		s.t.Fatalf("%s %s = %d %q, want %d %q", method, path, got, e.Error.Code, status, code)
 	}

@@ -2,6 +2,8 @@ package library
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"regexp"
@@ -30,6 +32,13 @@ var requestKeyPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]+$`)
 
 // ValidRequestKey reports whether v may be a scan's idempotency key.
 func ValidRequestKey(v string) bool { return len(v) <= 100 && requestKeyPattern.MatchString(v) }
+
+// NewRequestKey is a fresh idempotency key.
+func NewRequestKey() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b) // crypto/rand never fails on Linux
+	return hex.EncodeToString(b)
+}
 
 var barcodePattern = regexp.MustCompile(`^[0-9A-Za-z-]{4,32}$`)
 

@@ -1,6 +1,6 @@
-package api
+package httpkit
 
-// The static files of the pages (api/static/), served at /static/ with content-hashed addresses.
+// The static files of the pages (static/), served at /static/ with content-hashed addresses.
 
 import (
 	"crypto/sha256"
@@ -57,9 +57,9 @@ func staticURL(name string) string {
 	return "/static/" + name
 }
 
-// serveStatic serves api/static/ at /static/: long caching for versioned addresses (?v=hash, as staticURL
+// ServeStatic serves static/ at /static/: long caching for versioned addresses (?v=hash, as staticURL
 // makes them), short otherwise, with an ETag either way.
-func serveStatic(c *gin.Context) {
+func ServeStatic(c *gin.Context) {
 	name := strings.TrimPrefix(c.Param("file"), "/")
 	f, ok := staticIndex()[name]
 	if !ok {

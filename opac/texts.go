@@ -1,9 +1,11 @@
-package api
+package opac
+
+import "yoyaku/httpkit"
 
 // The wording of the patron pages, Japanese (from the library's guide wherever it has the words) and English.
 
-// patronTexts is the patron pages' wording.
-var patronTexts = textTable{
+// PatronTexts is the patron pages' wording.
+var PatronTexts = httpkit.TextTable{
 	"back":           {"戻る", "Back"},
 	"back_to_basket": {"予約かごへ戻る", "Back to the basket"},
 	"back_to_holds":  {"予約状況へ戻る", "Back to my holds"},

@@ -1,4 +1,4 @@
-package api
+package httpkit
 
 import (
 	"errors"
@@ -14,8 +14,8 @@ import (
 	"yoyaku/internal/temporalx"
 )
 
-// recovery turns a panic into a logged 500 with the error envelope, never a stack trace in the body.
-func recovery(log *slog.Logger) gin.HandlerFunc {
+// Recovery turns a panic into a logged 500 with the error envelope, never a stack trace in the body.
+func Recovery(log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		defer func() {
 			if r := recover(); r != nil {
@@ -23,15 +23,15 @@ func recovery(log *slog.Logger) gin.HandlerFunc {
 					panic(r)
 				}
 				log.ErrorContext(c.Request.Context(), "panic", "path", c.Request.URL.Path, "panic", fmt.Sprint(r))
-				failCode(c, CodeInternal)
+				FailCode(c, CodeInternal)
 			}
 		}()
 		c.Next()
 	}
 }
 
-// requestLog logs every request: its method, path, status and duration.
-func requestLog(log *slog.Logger) gin.HandlerFunc {
+// RequestLog logs every request: its method, path, status and duration.
+func RequestLog(log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
@@ -49,10 +49,10 @@ func requestLog(log *slog.Logger) gin.HandlerFunc {
 const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; " +
 	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 
-// securityHeaders sets the headers every answer carries (JSON and the web pages alike). Answers to
+// SecurityHeaders sets the headers every answer carries (JSON and the web pages alike). Answers to
 // authenticated requests (bearer token or session cookie) and to unsafe methods (logins hand out tokens)
 // are Cache-Control: no-store. HSTS is sent only when the public address is https.
-func securityHeaders(publicURL string) gin.HandlerFunc {
+func SecurityHeaders(publicURL string) gin.HandlerFunc {
 	hsts := httpsURL(publicURL)
 	return func(c *gin.Context) {
 		h := c.Writer.Header()
@@ -65,7 +65,7 @@ func securityHeaders(publicURL string) gin.HandlerFunc {
 		if hsts {
 			h.Set("Strict-Transport-Security", "max-age=31536000")
 		}
-		_, cookieErr := c.Request.Cookie(sessionCookie)
+		_, cookieErr := c.Request.Cookie(SessionCookie)
 		if c.Request.Header.Get("Authorization") != "" || cookieErr == nil ||
 			(c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead) {
 			h.Set("Cache-Control", "no-store")
@@ -74,12 +74,12 @@ func securityHeaders(publicURL string) gin.HandlerFunc {
 	}
 }
 
-// limitBody refuses bodies over n bytes: at once when Content-Length says so, and while reading otherwise
+// LimitBody refuses bodies over n bytes: at once when Content-Length says so, and while reading otherwise
 // (handlers then see *http.MaxBytesError and answer 413 through bindJSON).
-func limitBody(n int64) gin.HandlerFunc {
+func LimitBody(n int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if c.Request.ContentLength > n {
-			failCode(c, CodeTooLarge)
+			FailCode(c, CodeTooLarge)
 			return
 		}
 		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, n)
@@ -87,14 +87,14 @@ func limitBody(n int64) gin.HandlerFunc {
 	}
 }
 
-type httpMetrics struct {
+type HttpMetrics struct {
 	requests     *prometheus.CounterVec
 	duration     *prometheus.HistogramVec
-	healthChecks prometheus.Counter // dependency checks /healthz ran (health.go)
+	HealthChecks prometheus.Counter // dependency checks /healthz ran (health.go)
 }
 
-func newHTTPMetrics(m *temporalx.Metrics) *httpMetrics {
-	hm := &httpMetrics{
+func NewHTTPMetrics(m *temporalx.Metrics) *HttpMetrics {
+	hm := &HttpMetrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "yoyaku_http_requests_total", Help: "HTTP requests by route and status.",
 		}, []string{"method", "route", "status"}),
@@ -102,16 +102,16 @@ func newHTTPMetrics(m *temporalx.Metrics) *httpMetrics {
 			Name: "yoyaku_http_request_seconds", Help: "HTTP request latency by route.",
 			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
 		}, []string{"method", "route"}),
-		healthChecks: prometheus.NewCounter(prometheus.CounterOpts{
+		HealthChecks: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "yoyaku_healthz_checks_total",
 			Help: "Checks of PostgreSQL and Temporal run for /healthz (callers within a second share one).",
 		}),
 	}
-	m.Registry.MustRegister(hm.requests, hm.duration, hm.healthChecks)
+	m.Registry.MustRegister(hm.requests, hm.duration, hm.HealthChecks)
 	return hm
 }
 
-func (hm *httpMetrics) middleware() gin.HandlerFunc {
+func (hm *HttpMetrics) Middleware() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
@@ -123,3 +123,6 @@ func (hm *httpMetrics) middleware() gin.HandlerFunc {
 		hm.duration.WithLabelValues(c.Request.Method, route).Observe(time.Since(start).Seconds())
 	}
 }
+
+// MaxBody is the largest request body accepted; larger ones get 413 payload_too_large.
+const MaxBody = 64 << 10

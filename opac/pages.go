@@ -1,17 +1,16 @@
-package api
-
-// The patron web pages (Web-OPAC), following the library's guide step by step: the top page, ログイン,
-// 資料検索 and 詳細蔵書検索, 検索結果一覧, 資料詳細 (this file); 予約かご, the confirmation and result screens,
-// 予約状況 with 予約内容変更 and 予約取消, シリーズ予約に変更 (web_patron_holds.go); 利用者情報変更
-// (web_patron_account.go). Every action calls the same code as the JSON API (placeTitles, changeOwnPickup,
-// cancelOwnHold, joinSeries, addTitlesToBasket, setContact, the store's search) — the pages only render.
+// Package opac serves the patron web pages (Web-OPAC), following the library's guide step by step: the
+// top page, ログイン, 資料検索 and 詳細蔵書検索, 検索結果一覧, 資料詳細 (pages.go); 予約かご, the confirmation
+// and result screens, 予約状況 with 予約内容変更 and 予約取消, シリーズ予約に変更 (holds.go); 利用者情報変更
+// (account.go). Every action is one of the library's operations (package library), the same the JSON API
+// calls; the pages only render, through the shared kit (package httpkit) and their templates.
 //
 // Refusals the patron can act on are shown in red on the page itself (the guide's 赤く表示されるメッセージ);
 // failures of the system are the HTML error page.
+package opac
 
 import (
 	"context"
-	"errors"
+	"embed"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -23,13 +22,22 @@ import (
 
 	"yoyaku/auth"
 	"yoyaku/domain"
+	"yoyaku/httpkit"
 	"yoyaku/library"
 	"yoyaku/store"
 )
 
-// webRoutes mounts the patron pages. Page requests get HTML error pages (webPage) and CSRF protection.
-func (s *Server) webRoutes(r *gin.Engine) {
-	pages := r.Group("/", s.webPage(), s.csrfProtect())
+// Pages are the patron pages (Web-OPAC): the library's guide screen by screen, on the shared kit.
+type Pages struct{ *httpkit.Kit }
+
+// Templates are the patron pages' templates (templates/*.html), parsed by the kit with its own.
+//
+//go:embed templates/*.html
+var Templates embed.FS
+
+// WebRoutes mounts the patron pages. Page requests get HTML error pages (webPage) and CSRF protection.
+func (s *Pages) WebRoutes(r *gin.Engine) {
+	pages := r.Group("/", s.WebPage(), s.csrfProtect())
 	pub := pages.Group("", s.optionalWebPatron())
 	pub.GET("/", s.topPage)
 	pub.GET("/login", s.loginPage)
@@ -62,14 +70,14 @@ type patronMessage struct {
 	Text  string
 }
 
-func patronError(c *gin.Context, code Code) *patronMessage {
-	return &patronMessage{Error: true, Text: message(c, code)}
+func patronError(c *gin.Context, code httpkit.Code) *patronMessage {
+	return &patronMessage{Error: true, Text: httpkit.Message(c, code)}
 }
 
 // patronRedirectMessage reads ?err=<code> (a refusal after a seeOther): only codes that exist are shown.
 func patronRedirectMessage(c *gin.Context) *patronMessage {
-	code := Code(c.Query("err"))
-	if _, ok := codes[code]; code == "" || !ok {
+	code := httpkit.Code(c.Query("err"))
+	if _, ok := httpkit.Codes[code]; code == "" || !ok {
 		return nil
 	}
 	return patronError(c, code)
@@ -77,53 +85,53 @@ func patronRedirectMessage(c *gin.Context) *patronMessage {
 
 // --- top, login, logout ---
 
-func (s *Server) topPage(c *gin.Context) {
+func (s *Pages) topPage(c *gin.Context) {
 	data := gin.H{}
-	if id, ok := webPatronID(c); ok {
+	if id, ok := httpkit.WebPatronID(c); ok {
 		items, err := store.Basket(c.Request.Context(), s.DB, id)
 		if err != nil {
-			s.internal(c, err)
+			s.Internal(c, err)
 			return
 		}
 		data["BasketCount"] = len(items)
 	}
-	s.page(c, http.StatusOK, "top", data)
+	s.Page(c, http.StatusOK, "top", data)
 }
 
-func (s *Server) loginPage(c *gin.Context) {
-	if _, ok := webPatronID(c); ok {
-		seeOther(c, safeNext(c.Query("next")))
+func (s *Pages) loginPage(c *gin.Context) {
+	if _, ok := httpkit.WebPatronID(c); ok {
+		httpkit.SeeOther(c, httpkit.SafeNext(c.Query("next")))
 		return
 	}
-	s.page(c, http.StatusOK, "login", gin.H{"Next": safeNext(c.Query("next"))})
+	s.Page(c, http.StatusOK, "login", gin.H{"Next": httpkit.SafeNext(c.Query("next"))})
 }
 
 // loginSubmit checks the card number (full-width digits, hyphens and spaces accepted, as by the JSON
 // login) and password with the same throttling as POST /api/v1/session, then starts a cookie session.
-func (s *Server) loginSubmit(c *gin.Context) {
+func (s *Pages) loginSubmit(c *gin.Context) {
 	rawCard := c.PostForm("card_number")
-	again := func(code Code) {
-		s.page(c, statusOf(code), "login", gin.H{"Next": safeNext(c.PostForm("next")), "Card": rawCard, "Message": patronError(c, code)})
+	again := func(code httpkit.Code) {
+		s.Page(c, httpkit.StatusOf(code), "login", gin.H{"Next": httpkit.SafeNext(c.PostForm("next")), "Card": rawCard, "Message": patronError(c, code)})
 	}
 	card, err := domain.NormalizeCardNumber(rawCard)
 	if err != nil {
 		again(library.CodeInvalidCardNumber)
 		return
 	}
-	p, err := findPatron(c.Request.Context(), s.DB, card)
+	p, err := httpkit.FindPatron(c.Request.Context(), s.DB, card)
 	if err != nil {
-		s.internal(c, err)
+		s.Internal(c, err)
 		return
 	}
-	patronSession.login(s.kit(), c, auth.PatronSubject(card), p.ID, p.PasswordHash, again)
+	httpkit.PatronSession.Login(s.Kit, c, auth.PatronSubject(card), p.ID, p.PasswordHash, again)
 }
 
-func (s *Server) logoutSubmit(c *gin.Context) {
+func (s *Pages) logoutSubmit(c *gin.Context) {
 	if err := s.webLogout(c); err != nil {
-		s.internal(c, err)
+		s.Internal(c, err)
 		return
 	}
-	seeOther(c, "/")
+	httpkit.SeeOther(c, "/")
 }
 
 // --- search ---
@@ -173,7 +181,7 @@ type patronTitle struct {
 }
 
 func patronTitleOf(t store.TitleSummary) patronTitle {
-	v := patronTitle{ID: idString(t.ID), Title: t.Title, TitleReading: t.TitleReading, Author: t.Author,
+	v := patronTitle{ID: httpkit.IDString(t.ID), Title: t.Title, TitleReading: t.TitleReading, Author: t.Author,
 		Publisher: t.Publisher, ISBN: t.ISBN.String, Format: string(t.Format), Series: t.SeriesName.String,
 		Year: t.Year.Int64, Volume: t.Volume.Int64, URL: t.URL.String, NotHoldable: t.NotHoldableReason(),
 		CopiesTotal: t.CopiesTotal, CopiesAvailable: t.CopiesAvailable, HoldsQueued: t.HoldsQueued}
@@ -189,14 +197,14 @@ type patronPagerLink struct {
 }
 
 // searchPage is 資料検索: the search box, and 検索結果一覧 when something was asked.
-func (s *Server) searchPage(c *gin.Context) {
+func (s *Pages) searchPage(c *gin.Context) {
 	form := readPatronSearch(c)
 	data := gin.H{"Form": form, "Formats": patronFormats, "Message": patronRedirectMessage(c), "AdvancedURL": "/search/advanced"}
 	if form.advanced() {
 		data["AdvancedURL"] = "/search/advanced?" + form.values().Encode()
 	}
 	if form.empty() {
-		s.page(c, http.StatusOK, "search", data)
+		s.Page(c, http.StatusOK, "search", data)
 		return
 	}
 	page, err := strconv.Atoi(c.DefaultQuery("page", "1"))
@@ -218,21 +226,19 @@ func (s *Server) searchPage(c *gin.Context) {
 	}
 	var res store.SearchResult
 	if !invalid {
-		ctx, cancel := context.WithTimeout(c.Request.Context(), searchTimeout)
-		defer cancel()
-		res, err = store.SearchTitles(ctx, s.DB, q)
-		if errors.Is(err, store.ErrInvalidQuery) {
+		res, err = s.Lib.Search(c.Request.Context(), q)
+		if library.Refused(err) == library.CodeInvalidQuery {
 			invalid = true
 		} else if err != nil {
-			s.internal(c, err)
+			s.Internal(c, err)
 			return
 		}
 	}
 	data["Searched"] = true
 	data["Advanced"] = form.advanced()
 	if invalid {
-		data["Message"] = patronError(c, CodeInvalidQuery)
-		s.page(c, http.StatusUnprocessableEntity, "search", data)
+		data["Message"] = patronError(c, library.CodeInvalidQuery)
+		s.Page(c, http.StatusUnprocessableEntity, "search", data)
 		return
 	}
 	titles := make([]patronTitle, len(res.Titles))
@@ -268,12 +274,12 @@ func (s *Server) searchPage(c *gin.Context) {
 			data["NextURL"] = link(page + 1)
 		}
 	}
-	s.page(c, http.StatusOK, "search", data)
+	s.Page(c, http.StatusOK, "search", data)
 }
 
 // advancedSearchPage is 詳細蔵書検索: the form; it searches with GET /search.
-func (s *Server) advancedSearchPage(c *gin.Context) {
-	s.page(c, http.StatusOK, "search_advanced", gin.H{"Form": readPatronSearch(c), "Formats": patronFormats})
+func (s *Pages) advancedSearchPage(c *gin.Context) {
+	s.Page(c, http.StatusOK, "search_advanced", gin.H{"Form": readPatronSearch(c), "Formats": patronFormats})
 }
 
 // patronCopy is one copy on 資料詳細.
@@ -283,9 +289,10 @@ type patronCopy struct {
 
 // titlePage is 資料詳細: the title, its copies per branch with their state, and 予約かごへ when it can be
 // held online (禁帯出 and e-texts cannot: no button).
-func (s *Server) titlePage(c *gin.Context) {
-	d, ok := s.titleInPath(c)
-	if !ok {
+func (s *Pages) titlePage(c *gin.Context) {
+	d, err := s.Lib.Title(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		s.FailErr(c, err)
 		return
 	}
 	copies := make([]patronCopy, len(d.Copies))
@@ -295,32 +302,32 @@ func (s *Server) titlePage(c *gin.Context) {
 			copies[i].Due = cp.DueDate.Time.Format(time.DateOnly)
 		}
 	}
-	s.page(c, http.StatusOK, "title", gin.H{"T": patronTitleOf(d.TitleSummary), "Copies": copies,
+	s.Page(c, http.StatusOK, "title", gin.H{"T": patronTitleOf(d.TitleSummary), "Copies": copies,
 		"Message": patronRedirectMessage(c), "Back": c.Request.URL.RequestURI()})
 }
 
 // basketAddSubmit is 予約かごへ, from 検索結果一覧 (the checked titles) or 資料詳細 (one title): all are
 // added or none (addTitlesToBasket, as POST /api/v1/basket). Then the basket is shown; a refusal goes back
 // to the page the titles were chosen on, with the reason in red.
-func (s *Server) basketAddSubmit(c *gin.Context) {
-	back := withoutQueryParams(safeNext(c.PostForm("back")), "err")
+func (s *Pages) basketAddSubmit(c *gin.Context) {
+	back := withoutQueryParams(httpkit.SafeNext(c.PostForm("back")), "err")
 	if back == "/" {
 		back = "/search"
 	}
 	ids := c.PostFormArray("title_id")
 	if len(ids) == 0 {
-		seeOther(c, withQueryParam(back, "err", string(CodeNothingSelected)))
+		httpkit.SeeOther(c, withQueryParam(back, "err", string(httpkit.CodeNothingSelected)))
 		return
 	}
-	if oe := s.addTitlesToBasket(c.Request.Context(), patronID(c), ids); oe != nil {
-		if oe.err != nil {
-			s.failOp(c, oe)
+	if oe := httpkit.OpErr(s.Lib.AddToBasket(c.Request.Context(), httpkit.PatronID(c), ids)); oe != nil {
+		if oe.Err != nil {
+			s.FailOp(c, oe)
 			return
 		}
-		seeOther(c, withQueryParam(back, "err", string(oe.code)))
+		httpkit.SeeOther(c, withQueryParam(back, "err", string(oe.Code)))
 		return
 	}
-	seeOther(c, "/basket?added="+strconv.Itoa(len(ids)))
+	httpkit.SeeOther(c, "/basket?added="+strconv.Itoa(len(ids)))
 }
 
 // withQueryParam sets a query parameter on a path of this site.
@@ -350,7 +357,7 @@ func withoutQueryParams(path string, keys ...string) string {
 }
 
 // branchNames maps branch codes to names.
-func (s *Server) branchNames(ctx context.Context) ([]store.Branch, map[string]string, error) {
+func (s *Pages) branchNames(ctx context.Context) ([]store.Branch, map[string]string, error) {
 	bs, err := store.Branches(ctx, s.DB)
 	if err != nil {
 		return nil, nil, err
@@ -407,10 +414,10 @@ func formOrder(c *gin.Context, ids []string) []string {
 }
 
 // patronTitles reads the names, patronFormats and series places of titles by ID.
-func (s *Server) patronTitles(ctx context.Context, ids []string) (map[string]patronTitleName, error) {
+func (s *Pages) patronTitles(ctx context.Context, ids []string) (map[string]patronTitleName, error) {
 	var nums []int64
 	for _, raw := range ids {
-		if id, ok := parseID(raw); ok {
+		if id, ok := library.ParseID(raw); ok {
 			nums = append(nums, id)
 		}
 	}
@@ -423,7 +430,7 @@ func (s *Server) patronTitles(ctx context.Context, ids []string) (map[string]pat
 		return nil, fmt.Errorf("web: %w", err)
 	}
 	for _, r := range rows {
-		out[idString(r.ID)] = patronTitleName{ID: idString(r.ID), Title: r.Title, Format: r.Format, Series: r.Series, Volume: r.Volume}
+		out[httpkit.IDString(r.ID)] = patronTitleName{ID: httpkit.IDString(r.ID), Title: r.Title, Format: r.Format, Series: r.Series, Volume: r.Volume}
 	}
 	return out, nil
 }

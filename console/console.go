@@ -1,9 +1,8 @@
-package api
-
-// The staff console (職員画面) under /staff/: html/template pages for the desks, on a desk PC or a tablet.
-// Every operation calls the same code as the staff JSON API (staff_scans.go: checkScan, checkinRun,
-// pullCopy, reportMissing, receiveCopy, lend, sendStaffUpdate, placeCounterHold; the store's lists), so
-// the console and the API cannot drift apart. Refusals are shown in red with the API's message(c, code).
+// Package console serves the staff console (職員画面) under /staff/: html/template pages for the desks, on a
+// desk PC or a tablet. Every operation is one of the library's operations (package library: CheckScan,
+// Checkin, Pull, Missing, Receive, Lend, StaffUpdate, PlaceCounterHold; the store's lists), the same the
+// staff JSON API calls, so the console and the API cannot drift apart. Refusals are shown in red with the
+// code table's messages (package httpkit).
 //
 //	GET  /staff/login                  職員ログイン          POST /staff/login, POST /staff/logout
 //	GET  /staff/                       home: desk branch selector, operations with counts
@@ -16,10 +15,12 @@ package api
 //	GET  /staff/hold-shelf             予約棚 (deadlines; expired ones highlighted, cleared by a check-in)
 //	GET  /staff/counter                窓口予約              POST /staff/counter (title ID, or a request for an unowned title)
 //
-// Sessions and CSRF: web_staff_session.go. The console is Japanese by default; ?lang=en switches it.
+// Sessions and CSRF: session.go. The console is Japanese by default; ?lang=en switches it.
+package console
 
 import (
 	"context"
+	"embed"
 	"errors"
 	"fmt"
 	"net/http"
@@ -31,14 +32,24 @@ import (
 	"yoyaku/auth"
 	"yoyaku/contract"
 	"yoyaku/domain"
+	"yoyaku/httpkit"
+	"yoyaku/library"
 	"yoyaku/store"
 )
 
-// staffWebRoutes mounts the staff console. It has its own session cookie and CSRF tokens, so it is not
+// Templates are the console's templates (templates/*.html), parsed by the kit with the others.
+//
+//go:embed templates/*.html
+var Templates embed.FS
+
+// Console is the staff console (職員画面), on the shared kit.
+type Console struct{ *httpkit.Kit }
+
+// StaffWebRoutes mounts the staff console. It has its own session cookie and CSRF tokens, so it is not
 // mounted under the patron pages' group (webRoutes): it gets webPage (HTML errors, language) and
 // staffCSRFProtect instead of csrfProtect.
-func (s *Server) staffWebRoutes(r *gin.Engine) {
-	g := r.Group("/staff", s.webPage(), s.staffCSRFProtect())
+func (s *Console) StaffWebRoutes(r *gin.Engine) {
+	g := r.Group("/staff", s.WebPage(), s.staffCSRFProtect())
 	g.GET("/login", s.staffLoginPage)
 	g.POST("/login", s.staffLoginSubmit)
 
@@ -82,9 +93,9 @@ func (d staffDesk) branchName(code string) string {
 
 // desk reads the staff member's name and the desk's branch: the cookie's, else the staff member's own
 // branch, else the first library.
-func (s *Server) desk(c *gin.Context) (staffDesk, error) {
+func (s *Console) desk(c *gin.Context) (staffDesk, error) {
 	ctx := c.Request.Context()
-	u, err := store.StaffByID(ctx, s.DB, staffID(c))
+	u, err := store.StaffByID(ctx, s.DB, httpkit.StaffID(c))
 	if err != nil {
 		return staffDesk{}, fmt.Errorf("web: %w", err)
 	}
@@ -99,7 +110,7 @@ func (s *Server) desk(c *gin.Context) (staffDesk, error) {
 	for _, b := range bs {
 		d.names[b.Code] = b.Name
 	}
-	want, _ := c.Cookie(staffBranchCookie)
+	want, _ := c.Cookie(StaffBranchCookie)
 	for _, code := range []string{want, u.Branch.String, bs[0].Code} {
 		for _, b := range bs {
 			if code != "" && b.Code == code {
@@ -113,8 +124,8 @@ func (s *Server) desk(c *gin.Context) (staffDesk, error) {
 
 // staffPage renders a console page with the desk's data: .StaffName, .Desk (the branch), .Branches, .Nav
 // (the operation, for the navigation) and the staff CSRF token.
-func (s *Server) staffPage(c *gin.Context, status int, name string, d staffDesk, data gin.H) {
-	data["CSRF"] = csrfToken(c)
+func (s *Console) staffPage(c *gin.Context, status int, name string, d staffDesk, data gin.H) {
+	data["CSRF"] = httpkit.CSRFToken(c)
 	data["StaffName"] = d.Name
 	data["Desk"] = d.Branch
 	data["Branches"] = d.Branches
@@ -123,10 +134,10 @@ func (s *Server) staffPage(c *gin.Context, status int, name string, d staffDesk,
 	}
 	nav := make([]staffNavItem, len(staffOps))
 	for i, op := range staffOps {
-		nav[i] = staffNavItem{Key: op.key, Href: op.href, Label: tr(c, "staff."+op.key), Current: data["Nav"] == op.key}
+		nav[i] = staffNavItem{Key: op.key, Href: op.href, Label: httpkit.Tr(c, "staff."+op.key), Current: data["Nav"] == op.key}
 	}
 	data["StaffNav"] = nav
-	s.page(c, status, name, data)
+	s.Page(c, status, name, data)
 }
 
 // staffOps are the console's operations, in the navigation's order.
@@ -143,28 +154,28 @@ type staffNavItem struct {
 
 // staffRefusal renders a console page with a refusal or failure: status and message(c, code) in red. A
 // failure of the system is logged first.
-func (s *Server) staffRefusal(c *gin.Context, name string, d staffDesk, data gin.H, e *opError) {
-	if e.err != nil {
-		s.Log.ErrorContext(c.Request.Context(), e.log, "path", c.FullPath(), "err", e.err)
+func (s *Console) staffRefusal(c *gin.Context, name string, d staffDesk, data gin.H, e *httpkit.OpError) {
+	if e.Err != nil {
+		s.Log.ErrorContext(c.Request.Context(), e.Log, "path", c.FullPath(), "err", e.Err)
 	}
-	data["Error"] = message(c, e.code)
-	data["ErrorCode"] = string(e.code)
-	s.staffPage(c, e.status, name, d, data)
+	data["Error"] = httpkit.Message(c, e.Code)
+	data["ErrorCode"] = string(e.Code)
+	s.staffPage(c, e.Status, name, d, data)
 }
 
 // staffListAnswer is the console's list pages (pull list, call list, hold shelf): the desk is read; act, when
 // there is one (a form posted to the page), does the operation, may put its answer into data and returns its
 // refusal; list then adds the list as it is after the operation; the page is rendered, with act's refusal
 // in red (its status) above the list.
-func (s *Server) staffListAnswer(c *gin.Context, name string, data gin.H, act func(d staffDesk, data gin.H) *opError,
+func (s *Console) staffListAnswer(c *gin.Context, name string, data gin.H, act func(d staffDesk, data gin.H) *httpkit.OpError,
 	list func(d staffDesk, data gin.H) error) {
 	s.withDesk(c, func(d staffDesk) {
-		var e *opError
+		var e *httpkit.OpError
 		if act != nil {
 			e = act(d, data)
 		}
 		if err := list(d, data); err != nil {
-			s.internal(c, err)
+			s.Internal(c, err)
 			return
 		}
 		if e != nil {
@@ -176,10 +187,10 @@ func (s *Server) staffListAnswer(c *gin.Context, name string, data gin.H, act fu
 }
 
 // withDesk runs a console handler with the desk read first.
-func (s *Server) withDesk(c *gin.Context, h func(d staffDesk)) {
+func (s *Console) withDesk(c *gin.Context, h func(d staffDesk)) {
 	d, err := s.desk(c)
 	if err != nil {
-		s.internal(c, err)
+		s.Internal(c, err)
 		return
 	}
 	h(d)
@@ -187,68 +198,68 @@ func (s *Server) withDesk(c *gin.Context, h func(d staffDesk)) {
 
 // --- login, logout, home, branch ---
 
-func (s *Server) staffLoginPage(c *gin.Context) {
-	ok, err := staffSession.read(s.kit(), c)
+func (s *Console) staffLoginPage(c *gin.Context) {
+	ok, err := staffSession.Read(s.Kit, c)
 	if err != nil {
-		s.internal(c, err)
+		s.Internal(c, err)
 		return
 	}
 	if ok {
-		c.Redirect(http.StatusSeeOther, staffNext(c.Query("next")))
+		c.Redirect(http.StatusSeeOther, StaffNext(c.Query("next")))
 		return
 	}
 	s.renderStaffLogin(c, http.StatusOK, "", "")
 }
 
-func (s *Server) renderStaffLogin(c *gin.Context, status int, login, errMsg string) {
-	s.page(c, status, "staff_login", gin.H{
-		"CSRF": csrfToken(c), "Login": login, "Next": staffNext(c.Query("next")), "Error": errMsg,
+func (s *Console) renderStaffLogin(c *gin.Context, status int, login, errMsg string) {
+	s.Page(c, status, "staff_login", gin.H{
+		"CSRF": httpkit.CSRFToken(c), "Login": login, "Next": StaffNext(c.Query("next")), "Error": errMsg,
 	})
 }
 
 // staffLoginSubmit checks a staff login like POST /api/v1/staff/session (throttling, the same password
 // check) and starts a console session.
-func (s *Server) staffLoginSubmit(c *gin.Context) {
+func (s *Console) staffLoginSubmit(c *gin.Context) {
 	login := strings.ToLower(strings.TrimSpace(c.PostForm("login")))
-	u, err := findStaff(c.Request.Context(), s.DB, login)
+	u, err := httpkit.FindStaff(c.Request.Context(), s.DB, login)
 	if err != nil {
-		s.internal(c, err)
+		s.Internal(c, err)
 		return
 	}
-	staffSession.login(s.kit(), c, auth.StaffSubject(login), u.ID, u.PasswordHash, func(code Code) {
-		msg := message(c, code)
-		if code == CodeInvalidCredentials {
-			msg = tr(c, "staff.login.failed") // worded for staff: the API's message speaks of library card numbers
+	staffSession.Login(s.Kit, c, auth.StaffSubject(login), u.ID, u.PasswordHash, func(code httpkit.Code) {
+		msg := httpkit.Message(c, code)
+		if code == httpkit.CodeInvalidCredentials {
+			msg = httpkit.Tr(c, "staff.login.failed") // worded for staff: the API's message speaks of library card numbers
 		}
-		s.renderStaffLogin(c, statusOf(code), login, msg)
+		s.renderStaffLogin(c, httpkit.StatusOf(code), login, msg)
 	})
 }
 
-func (s *Server) staffLogoutSubmit(c *gin.Context) {
-	if err := staffSession.end(s.kit(), c); err != nil {
-		s.internal(c, err)
+func (s *Console) staffLogoutSubmit(c *gin.Context) {
+	if err := staffSession.End(s.Kit, c); err != nil {
+		s.Internal(c, err)
 		return
 	}
-	c.Redirect(http.StatusSeeOther, staffLoginPath)
+	c.Redirect(http.StatusSeeOther, StaffLoginPath)
 }
 
 // staffHomePage is the console's home: the desk's branch and the operations, with the desk's work to do.
-func (s *Server) staffHomePage(c *gin.Context) {
+func (s *Console) staffHomePage(c *gin.Context) {
 	s.withDesk(c, func(d staffDesk) {
 		ctx := c.Request.Context()
 		pulls, err := store.PullList(ctx, s.DB, d.Branch.Code)
 		if err != nil {
-			s.internal(c, err)
+			s.Internal(c, err)
 			return
 		}
 		calls, err := store.CallList(ctx, s.DB, d.Branch.Code)
 		if err != nil {
-			s.internal(c, err)
+			s.Internal(c, err)
 			return
 		}
 		shelf, err := store.HoldShelf(ctx, s.DB, d.Branch.Code)
 		if err != nil {
-			s.internal(c, err)
+			s.Internal(c, err)
 			return
 		}
 		expired := 0
@@ -265,14 +276,14 @@ func (s *Server) staffHomePage(c *gin.Context) {
 }
 
 // staffBranchSubmit remembers the desk's branch (a known branch only) and goes back home.
-func (s *Server) staffBranchSubmit(c *gin.Context) {
+func (s *Console) staffBranchSubmit(c *gin.Context) {
 	code := strings.TrimSpace(c.PostForm("branch"))
 	if _, err := store.BranchByCode(c.Request.Context(), s.DB, code); err != nil {
-		s.failStore(c, err)
+		s.FailStore(c, err)
 		return
 	}
-	s.setStaffCookie(c, staffBranchCookie, code, 365*24*3600)
-	c.Redirect(http.StatusSeeOther, staffHome+"?changed=1")
+	s.setStaffCookie(c, StaffBranchCookie, code, 365*24*3600)
+	c.Redirect(http.StatusSeeOther, StaffHome+"?changed=1")
 }
 
 // --- routing answers (check-in, pull) ---
@@ -287,25 +298,25 @@ type routingView struct {
 	Title    string
 }
 
-func (s *Server) routingView(c *gin.Context, d staffDesk, r contract.Routing, barcode string) routingView {
+func (s *Console) routingView(c *gin.Context, d staffDesk, r contract.Routing, barcode string) routingView {
 	v := routingView{Action: string(r.Action), Barcode: barcode, Title: s.copyTitle(c.Request.Context(), barcode)}
 	if r.HoldID != 0 {
-		v.HoldID = idString(r.HoldID)
+		v.HoldID = httpkit.IDString(r.HoldID)
 	}
 	switch r.Action {
 	case contract.RouteHoldShelf:
-		v.Headline = tr(c, "staff.route.shelf")
+		v.Headline = httpkit.Tr(c, "staff.route.shelf")
 	case contract.RouteTransit:
 		v.ToBranch = r.ToBranch
-		v.Headline = tr(c, "staff.route.transit", d.branchName(r.ToBranch))
+		v.Headline = httpkit.Tr(c, "staff.route.transit", d.branchName(r.ToBranch))
 	default:
-		v.Headline = tr(c, "staff.route.reshelve")
+		v.Headline = httpkit.Tr(c, "staff.route.reshelve")
 	}
 	return v
 }
 
 // copyTitle is the title of a copy, for the desk's eyes ("" when unknown).
-func (s *Server) copyTitle(ctx context.Context, barcode string) string {
+func (s *Console) copyTitle(ctx context.Context, barcode string) string {
 	title, err := store.TitleOfCopy(ctx, s.DB, barcode)
 	if err != nil {
 		s.Log.WarnContext(ctx, "web: copy title", "barcode", barcode, "err", err)
@@ -315,18 +326,18 @@ func (s *Server) copyTitle(ctx context.Context, barcode string) string {
 
 // --- 返却処理 (check-in) ---
 
-func (s *Server) staffCheckinPage(c *gin.Context) {
+func (s *Console) staffCheckinPage(c *gin.Context) {
 	s.withDesk(c, func(d staffDesk) {
-		s.staffPage(c, http.StatusOK, "staff_checkin", d, gin.H{"RequestID": newRequestID()})
+		s.staffPage(c, http.StatusOK, "staff_checkin", d, gin.H{"RequestID": library.NewRequestKey()})
 	})
 }
 
 // staffCheckinSubmit checks a copy in at the desk's branch, like POST /api/v1/staff/checkin. The form's
 // request_id is the scan's idempotency key: a form sent twice (a double click, a reload) is one scan.
-func (s *Server) staffCheckinSubmit(c *gin.Context) {
+func (s *Console) staffCheckinSubmit(c *gin.Context) {
 	s.withDesk(c, func(d staffDesk) {
-		data := gin.H{"RequestID": newRequestID(), "Nav": "checkin"}
-		r, e := s.checkScan(c.Request.Context(), scanRequest{Barcode: c.PostForm("barcode"), Branch: d.Branch.Code})
+		data := gin.H{"RequestID": library.NewRequestKey(), "Nav": "checkin"}
+		r, e := httpkit.Op(s.Lib.CheckScan(c.Request.Context(), library.Scan{Barcode: c.PostForm("barcode"), Branch: d.Branch.Code}))
 		if e != nil {
 			data["Barcode"] = strings.TrimSpace(c.PostForm("barcode"))
 			s.staffRefusal(c, "staff_checkin", d, data, e)
@@ -334,13 +345,13 @@ func (s *Server) staffCheckinSubmit(c *gin.Context) {
 		}
 		reqID := strings.TrimSpace(c.PostForm("request_id"))
 		if reqID == "" {
-			reqID = newRequestID()
-		} else if !validRequestID(reqID) {
-			s.staffRefusal(c, "staff_checkin", d, data, refused(http.StatusBadRequest, CodeBadRequest))
+			reqID = library.NewRequestKey()
+		} else if !library.ValidRequestKey(reqID) {
+			s.staffRefusal(c, "staff_checkin", d, data, httpkit.Refused(http.StatusBadRequest, httpkit.CodeBadRequest))
 			return
 		}
-		in := contract.CheckinInput{Barcode: r.Barcode, Branch: r.Branch, StaffID: staffID(c)}
-		res, e := s.checkinRun(c.Request.Context(), checkinWorkflowID(in, "web-"+reqID), in)
+		in := contract.CheckinInput{Barcode: r.Barcode, Branch: r.Branch, StaffID: httpkit.StaffID(c)}
+		res, e := httpkit.Op(s.Lib.Checkin(c.Request.Context(), library.CheckinWorkflowID(in, "web-"+reqID), in))
 		if e != nil {
 			data["Barcode"] = r.Barcode
 			s.staffRefusal(c, "staff_checkin", d, data, e)
@@ -358,14 +369,14 @@ type pullRow struct {
 	Here                           bool
 }
 
-func (s *Server) pullListData(c *gin.Context, d staffDesk, data gin.H) error {
+func (s *Console) pullListData(c *gin.Context, d staffDesk, data gin.H) error {
 	items, err := store.PullList(c.Request.Context(), s.DB, d.Branch.Code)
 	if err != nil {
 		return err
 	}
 	rows := make([]pullRow, len(items))
 	for i, it := range items {
-		rows[i] = pullRow{Barcode: it.Barcode, Title: it.Title, HoldID: idString(it.HoldID), Pickup: d.branchName(it.Pickup),
+		rows[i] = pullRow{Barcode: it.Barcode, Title: it.Title, HoldID: httpkit.IDString(it.HoldID), Pickup: d.branchName(it.Pickup),
 			Here: it.Pickup == d.Branch.Code}
 	}
 	data["Items"] = rows
@@ -373,24 +384,24 @@ func (s *Server) pullListData(c *gin.Context, d staffDesk, data gin.H) error {
 	return nil
 }
 
-func (s *Server) staffPullListPage(c *gin.Context) {
+func (s *Console) staffPullListPage(c *gin.Context) {
 	s.staffPullAnswer(c, nil)
 }
 
 // staffPullAnswer renders the pull list, after an action (act) when there was one (staffListAnswer).
-func (s *Server) staffPullAnswer(c *gin.Context, act func(d staffDesk, data gin.H) *opError) {
+func (s *Console) staffPullAnswer(c *gin.Context, act func(d staffDesk, data gin.H) *httpkit.OpError) {
 	s.staffListAnswer(c, "staff_pull_list", gin.H{}, act, func(d staffDesk, data gin.H) error { return s.pullListData(c, d, data) })
 }
 
 // staffPullSubmit: the copy was found on the shelf and secured (確保), like POST /api/v1/staff/pull.
-func (s *Server) staffPullSubmit(c *gin.Context) {
-	s.staffPullAnswer(c, func(d staffDesk, data gin.H) *opError {
+func (s *Console) staffPullSubmit(c *gin.Context) {
+	s.staffPullAnswer(c, func(d staffDesk, data gin.H) *httpkit.OpError {
 		data["Barcode"] = strings.TrimSpace(c.PostForm("barcode")) // shown with a refusal
-		r, e := s.checkScan(c.Request.Context(), scanRequest{Barcode: c.PostForm("barcode"), Branch: d.Branch.Code})
+		r, e := httpkit.Op(s.Lib.CheckScan(c.Request.Context(), library.Scan{Barcode: c.PostForm("barcode"), Branch: d.Branch.Code}))
 		if e != nil {
 			return e
 		}
-		routing, e := s.pullCopy(c.Request.Context(), r, staffID(c))
+		routing, e := httpkit.Op(s.Lib.Pull(c.Request.Context(), r, httpkit.StaffID(c)))
 		if e != nil {
 			return e
 		}
@@ -401,14 +412,14 @@ func (s *Server) staffPullSubmit(c *gin.Context) {
 
 // staffMissingSubmit: the copy is not on the shelf (所在不明), like POST /api/v1/staff/missing; the hold
 // looks for another copy.
-func (s *Server) staffMissingSubmit(c *gin.Context) {
-	s.staffPullAnswer(c, func(d staffDesk, data gin.H) *opError {
+func (s *Console) staffMissingSubmit(c *gin.Context) {
+	s.staffPullAnswer(c, func(d staffDesk, data gin.H) *httpkit.OpError {
 		data["Barcode"] = strings.TrimSpace(c.PostForm("barcode")) // shown with a refusal
-		r, e := s.checkScan(c.Request.Context(), scanRequest{Barcode: c.PostForm("barcode"), Branch: d.Branch.Code})
+		r, e := httpkit.Op(s.Lib.CheckScan(c.Request.Context(), library.Scan{Barcode: c.PostForm("barcode"), Branch: d.Branch.Code}))
 		if e != nil {
 			return e
 		}
-		h, e := s.reportMissing(c.Request.Context(), r, staffID(c))
+		h, e := httpkit.Op(s.Lib.Missing(c.Request.Context(), r, httpkit.StaffID(c)))
 		if e != nil {
 			return e
 		}
@@ -423,9 +434,9 @@ type holdRow struct {
 	Position                                           int64
 }
 
-func (s *Server) holdView(d staffDesk, h store.HoldView) holdRow {
+func (s *Console) holdView(d staffDesk, h store.HoldView) holdRow {
 	shown := h.Shown()
-	v := holdRow{ID: idString(h.ID), Title: h.Title, Status: string(shown),
+	v := holdRow{ID: httpkit.IDString(h.ID), Title: h.Title, Status: string(shown),
 		Label: domain.Label(shown, domain.CancelReason(h.CancelReason.String)), Pickup: d.branchName(h.Pickup), Origin: h.Origin}
 	if h.Position.Valid {
 		v.Position = h.Position.Int64
@@ -438,28 +449,28 @@ func (s *Server) holdView(d staffDesk, h store.HoldView) holdRow {
 
 // --- 配送受入 (receive) ---
 
-func (s *Server) staffReceivePage(c *gin.Context) {
+func (s *Console) staffReceivePage(c *gin.Context) {
 	s.withDesk(c, func(d staffDesk) { s.staffPage(c, http.StatusOK, "staff_receive", d, gin.H{}) })
 }
 
 // staffReceiveSubmit: a copy delivered from another branch arrived, like POST /api/v1/staff/receive.
-func (s *Server) staffReceiveSubmit(c *gin.Context) {
+func (s *Console) staffReceiveSubmit(c *gin.Context) {
 	s.withDesk(c, func(d staffDesk) {
 		data := gin.H{"Nav": "receive"}
 		ctx := c.Request.Context()
-		r, e := s.checkScan(ctx, scanRequest{Barcode: c.PostForm("barcode"), Branch: d.Branch.Code})
+		r, e := httpkit.Op(s.Lib.CheckScan(ctx, library.Scan{Barcode: c.PostForm("barcode"), Branch: d.Branch.Code}))
 		if e != nil {
 			data["Barcode"] = strings.TrimSpace(c.PostForm("barcode"))
 			s.staffRefusal(c, "staff_receive", d, data, e)
 			return
 		}
-		id, status, e := s.receiveCopy(ctx, r, staffID(c))
-		if e != nil {
+		id, status, err := s.Lib.Receive(ctx, r, httpkit.StaffID(c))
+		if e := httpkit.OpErr(err); e != nil {
 			data["Barcode"] = r.Barcode
 			s.staffRefusal(c, "staff_receive", d, data, e)
 			return
 		}
-		data["Received"] = gin.H{"HoldID": idString(id), "Barcode": r.Barcode, "Title": s.copyTitle(ctx, r.Barcode),
+		data["Received"] = gin.H{"HoldID": httpkit.IDString(id), "Barcode": r.Barcode, "Title": s.copyTitle(ctx, r.Barcode),
 			"Status": string(status), "Label": domain.Label(status, "")}
 		s.staffPage(c, http.StatusOK, "staff_receive", d, data)
 	})
@@ -467,21 +478,21 @@ func (s *Server) staffReceiveSubmit(c *gin.Context) {
 
 // --- 貸出 (checkout) ---
 
-func (s *Server) staffCheckoutPage(c *gin.Context) {
+func (s *Console) staffCheckoutPage(c *gin.Context) {
 	s.withDesk(c, func(d staffDesk) { s.staffPage(c, http.StatusOK, "staff_checkout", d, gin.H{}) })
 }
 
 // staffCheckoutSubmit lends a copy to a patron, like POST /api/v1/staff/checkout. The card number stays in
 // the form for the patron's next item.
-func (s *Server) staffCheckoutSubmit(c *gin.Context) {
+func (s *Console) staffCheckoutSubmit(c *gin.Context) {
 	s.withDesk(c, func(d staffDesk) {
 		card := strings.TrimSpace(c.PostForm("card_number"))
 		if n, err := domain.NormalizeCardNumber(card); err == nil {
 			card = n
 		}
 		data := gin.H{"Nav": "checkout", "Card": card}
-		req := checkoutRequest{Barcode: c.PostForm("barcode"), CardNumber: c.PostForm("card_number"), Branch: d.Branch.Code}
-		out, e := s.lend(c.Request.Context(), req, staffID(c))
+		req := library.Checkout{Barcode: c.PostForm("barcode"), CardNumber: c.PostForm("card_number"), Branch: d.Branch.Code}
+		out, e := httpkit.Op(s.Lib.Lend(c.Request.Context(), req, httpkit.StaffID(c)))
 		if e != nil {
 			data["Barcode"] = strings.TrimSpace(req.Barcode)
 			if s.badCard(c.Request.Context(), req.CardNumber) {
@@ -493,7 +504,7 @@ func (s *Server) staffCheckoutSubmit(c *gin.Context) {
 		}
 		loan := gin.H{"Barcode": out.Barcode, "DueDate": out.DueDate, "Title": s.copyTitle(c.Request.Context(), out.Barcode), "HoldID": ""}
 		if out.HoldID != 0 {
-			loan["HoldID"] = idString(out.HoldID)
+			loan["HoldID"] = httpkit.IDString(out.HoldID)
 		}
 		data["Loan"] = loan
 		s.staffPage(c, http.StatusOK, "staff_checkout", d, data)
@@ -501,7 +512,7 @@ func (s *Server) staffCheckoutSubmit(c *gin.Context) {
 }
 
 // badCard reports whether a card number is malformed or nobody's.
-func (s *Server) badCard(ctx context.Context, card string) bool {
+func (s *Console) badCard(ctx context.Context, card string) bool {
 	n, err := domain.NormalizeCardNumber(card)
 	if err != nil {
 		return true
@@ -517,10 +528,10 @@ type callRow struct {
 	MailRefused                      []store.MailRefusal // why an e-mail patron is on the list
 }
 
-func (s *Server) staffCallListPage(c *gin.Context) { s.staffCallAnswer(c, nil) }
+func (s *Console) staffCallListPage(c *gin.Context) { s.staffCallAnswer(c, nil) }
 
 // staffCallAnswer renders the call list, after an action (act) when there was one (staffListAnswer).
-func (s *Server) staffCallAnswer(c *gin.Context, act func(d staffDesk, data gin.H) *opError) {
+func (s *Console) staffCallAnswer(c *gin.Context, act func(d staffDesk, data gin.H) *httpkit.OpError) {
 	s.staffListAnswer(c, "staff_call_list", gin.H{"Nav": "call_list"}, act, func(d staffDesk, data gin.H) error {
 		calls, err := store.CallList(c.Request.Context(), s.DB, d.Branch.Code)
 		if err != nil {
@@ -528,7 +539,7 @@ func (s *Server) staffCallAnswer(c *gin.Context, act func(d staffDesk, data gin.
 		}
 		rows := make([]callRow, len(calls))
 		for i, call := range calls {
-			rows[i] = callRow{HoldID: idString(call.HoldID), Card: call.Card, Name: call.Name, Phone: call.Phone, Title: call.Title,
+			rows[i] = callRow{HoldID: httpkit.IDString(call.HoldID), Card: call.Card, Name: call.Name, Phone: call.Phone, Title: call.Title,
 				MailRefused: call.MailRefused}
 		}
 		data["Calls"] = rows
@@ -537,14 +548,14 @@ func (s *Server) staffCallAnswer(c *gin.Context, act func(d staffDesk, data gin.
 }
 
 // staffContactedSubmit records the phone call (連絡済), like POST /api/v1/staff/holds/{id}/contacted.
-func (s *Server) staffContactedSubmit(c *gin.Context) {
-	s.staffCallAnswer(c, func(d staffDesk, data gin.H) *opError {
+func (s *Console) staffContactedSubmit(c *gin.Context) {
+	s.staffCallAnswer(c, func(d staffDesk, data gin.H) *httpkit.OpError {
 		ctx := c.Request.Context()
-		h, e := s.anyHold(ctx, c.Param("id"))
+		h, e := httpkit.Op(s.Lib.AnyHold(ctx, c.Param("id")))
 		if e != nil {
 			return e
 		}
-		h, e = s.sendStaffUpdate(ctx, h.ID, contract.UpdateContacted, contract.StaffRequest{StaffID: staffID(c)})
+		h, e = httpkit.Op(s.Lib.StaffUpdate(ctx, h.ID, contract.UpdateContacted, contract.StaffRequest{StaffID: httpkit.StaffID(c)}))
 		if e != nil {
 			return e
 		}
@@ -565,8 +576,8 @@ type shelfRow struct {
 	Expired, DueToday                      bool
 }
 
-func (s *Server) staffHoldShelfPage(c *gin.Context) {
-	s.staffListAnswer(c, "staff_hold_shelf", gin.H{"RequestID": newRequestID()}, nil, func(d staffDesk, data gin.H) error {
+func (s *Console) staffHoldShelfPage(c *gin.Context) {
+	s.staffListAnswer(c, "staff_hold_shelf", gin.H{"RequestID": library.NewRequestKey()}, nil, func(d staffDesk, data gin.H) error {
 		hs, err := store.HoldShelf(c.Request.Context(), s.DB, d.Branch.Code)
 		if err != nil {
 			return err
@@ -575,7 +586,7 @@ func (s *Server) staffHoldShelfPage(c *gin.Context) {
 		rows := make([]shelfRow, len(hs))
 		expired := 0
 		for i, h := range hs {
-			rows[i] = shelfRow{HoldID: idString(h.HoldID), Barcode: h.Barcode, Card: h.Card, Title: h.Title, Expired: h.Expired}
+			rows[i] = shelfRow{HoldID: httpkit.IDString(h.HoldID), Barcode: h.Barcode, Card: h.Card, Title: h.Title, Expired: h.Expired}
 			if h.Deadline.Valid {
 				rows[i].Deadline = h.Deadline.Time.Format(time.DateOnly)
 				rows[i].DueToday = !h.Expired && rows[i].Deadline <= today
@@ -591,7 +602,7 @@ func (s *Server) staffHoldShelfPage(c *gin.Context) {
 
 // --- 窓口予約 (counter holds) ---
 
-func (s *Server) staffCounterPage(c *gin.Context) {
+func (s *Console) staffCounterPage(c *gin.Context) {
 	s.withDesk(c, func(d staffDesk) {
 		s.staffPage(c, http.StatusOK, "staff_counter", d, gin.H{"Kind": "title", "Kinds": counterKinds, "Pickup": d.Branch.Code, "Form": gin.H{}})
 	})
@@ -599,7 +610,7 @@ func (s *Server) staffCounterPage(c *gin.Context) {
 
 // settledHold is a freshly placed hold once its workflow has taken it out of 予約申込 (well under a second),
 // so that the desk sees the status the patron will see; after a short wait it is the hold as it is then.
-func (s *Server) settledHold(ctx context.Context, h store.HoldView) store.HoldView {
+func (s *Console) settledHold(ctx context.Context, h store.HoldView) store.HoldView {
 	deadline := time.Now().Add(3 * time.Second)
 	for h.Status == domain.StatusRequested && time.Now().Before(deadline) {
 		select {
@@ -621,7 +632,7 @@ var counterKinds = []string{"title", "request"}
 
 // staffCounterSubmit places a counter hold, like POST /api/v1/staff/holds: kind=title with a title ID, or
 // kind=request with a title (and author, ISBN) the library does not own.
-func (s *Server) staffCounterSubmit(c *gin.Context) {
+func (s *Console) staffCounterSubmit(c *gin.Context) {
 	s.withDesk(c, func(d staffDesk) {
 		kind := c.PostForm("kind")
 		if kind != "request" {
@@ -636,13 +647,13 @@ func (s *Server) staffCounterSubmit(c *gin.Context) {
 			pickup = d.Branch.Code
 		}
 		data := gin.H{"Nav": "counter", "Kind": kind, "Kinds": counterKinds, "Pickup": pickup, "Form": form}
-		req := counterRequest{CardNumber: c.PostForm("card_number"), PickupBranch: pickup}
+		req := library.CounterHold{CardNumber: c.PostForm("card_number"), Pickup: pickup}
 		if kind == "title" {
 			req.TitleID = strings.TrimSpace(c.PostForm("title_id"))
 		} else {
-			req.Request = &counterTitleReq{Title: c.PostForm("req_title"), Author: c.PostForm("req_author"), ISBN: c.PostForm("req_isbn")}
+			req.Request = &library.TitleRequest{Title: c.PostForm("req_title"), Author: c.PostForm("req_author"), ISBN: c.PostForm("req_isbn")}
 		}
-		h, e := s.placeCounterHold(c.Request.Context(), req, staffID(c))
+		h, e := httpkit.Op(s.Lib.PlaceCounterHold(c.Request.Context(), req, httpkit.StaffID(c)))
 		if e != nil {
 			s.staffRefusal(c, "staff_counter", d, data, e)
 			return

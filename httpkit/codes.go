@@ -1,4 +1,4 @@
-package api
+package httpkit
 
 // The error codes: every code the API and the pages answer, with its HTTP status and its message, in one
 // table. The codes and their statuses are part of the contract (api/openapi.yaml).
@@ -23,23 +23,16 @@ const (
 	CodeInternal         Code = "internal_error"
 	CodeUnavailable           = library.CodeUnavailable // a dependency is down, whoever noticed
 
-	// Logins, sessions and the pages' CSRF tokens (session.go, kit_session.go, kit_csrf.go).
+	// Logins, sessions and the pages' CSRF tokens (api/session.go, httpkit/session.go, httpkit/csrf.go).
 	CodeInvalidCredentials Code = "invalid_credentials"
 	CodeTooManyAttempts    Code = "too_many_attempts"
 	CodeUnauthenticated    Code = "unauthenticated"
 	// CodeCSRFFailed: an unsafe request to a web page without the page's CSRF token.
 	CodeCSRFFailed Code = "csrf_failed"
 
-	// The catalogue search (catalogue.go). CodeInvalidQuery: a search parameter is out of range or malformed
-	// (page, per_page, format, year, isbn, a field over 200 characters, more than 16 keywords).
-	CodeInvalidQuery Code = "invalid_query"
-
 	// The hold lifecycle and the staff scans.
 
 	// The reservation basket and the patron's contact settings.
-	CodeEmailRequired  Code = "email_required"
-	CodeUnknownPhone   Code = "unknown_phone"
-	CodeInvalidContact Code = "invalid_contact"
 
 	// The staff catalogue and patron maintenance (staff_catalogue.go); invalid_email and too_many_emails also answer the patron's contact settings.
 
@@ -53,12 +46,13 @@ const (
 // default) and English. The patron-facing wording follows the library's guide where it has one.
 type codeSpec struct {
 	status int
-	ja, en string
+	Ja, En string
 }
 
-// codes is the table of every code. A code is answered with its status (statusOf); the refusals of workflows
-// and activities (codeStatus in temporal.go) use the same statuses, which TestCodeTable checks.
-var codes = map[Code]codeSpec{
+// Codes is the table of every code. A code is answered with its status (statusOf); the refusals of workflows
+// and activities (package contract) and of the library's operations (package library) are in it, which
+// TestCodeTable checks.
+var Codes = map[Code]codeSpec{
 	// Every request.
 	CodeNotFound: {http.StatusNotFound,
 		"お探しのものは見つかりません。",
@@ -79,7 +73,7 @@ var codes = map[Code]codeSpec{
 		"ただいま処理できません。しばらくしてから再度お試しください。",
 		"The service is temporarily unavailable. Please try again later."},
 
-	// Logins, sessions and the pages' CSRF tokens (session.go, kit_session.go, kit_csrf.go).
+	// Logins, sessions and the pages' CSRF tokens (api/session.go, httpkit/session.go, httpkit/csrf.go).
 	CodeInvalidCredentials: {http.StatusUnauthorized,
 		"図書館カード番号またはパスワードが正しくありません。",
 		"The library card number or password is incorrect."},
@@ -97,7 +91,7 @@ var codes = map[Code]codeSpec{
 		"This page has expired. Please go back, reload it and try again."},
 
 	// The catalogue search (catalogue.go).
-	CodeInvalidQuery: {http.StatusUnprocessableEntity,
+	library.CodeInvalidQuery: {http.StatusUnprocessableEntity,
 		"検索条件が正しくありません。ページは1から10000、表示件数は1から100、出版年は1から9999で指定し、キーワードは各項目200文字以内でご入力ください。",
 		"The search is not valid: page must be 1 to 10000, per_page 1 to 100, year 1 to 9999, the format one of book, magazine, cd, video, dvd, etext, the ISBN digits, and each field at most 200 characters (16 keywords in all)."},
 
@@ -152,13 +146,13 @@ var codes = map[Code]codeSpec{
 	library.CodeBasketFull: {http.StatusUnprocessableEntity,
 		"予約かごには10点まで入れる事ができます。",
 		"The reservation basket holds at most 10 titles."},
-	CodeEmailRequired: {http.StatusUnprocessableEntity,
+	library.CodeEmailRequired: {http.StatusUnprocessableEntity,
 		"該当する E-mail アドレスが存在しません",
 		"No e-mail address is registered: enter an address."},
-	CodeUnknownPhone: {http.StatusUnprocessableEntity,
+	library.CodeUnknownPhone: {http.StatusUnprocessableEntity,
 		"図書館に登録している電話連絡先のみ選択できます。連絡先電話番号を追加する場合は、図書館窓口で手続きをしてください。",
 		"Choose one of the phone numbers registered at the library; new numbers are added at the library counter."},
-	CodeInvalidContact: {http.StatusUnprocessableEntity,
+	library.CodeInvalidContact: {http.StatusUnprocessableEntity,
 		"予約連絡方法が正しくありません。",
 		"The contact method must be email, phone or none."},
 
@@ -215,9 +209,9 @@ var codes = map[Code]codeSpec{
 		"Select at least two holds to turn into a series hold."},
 }
 
-// statusOf is the HTTP status of a code: its status in codes, 500 for a code not in the table.
-func statusOf(code Code) int {
-	if m, ok := codes[code]; ok {
+// StatusOf is the HTTP status of a code: its status in codes, 500 for a code not in the table.
+func StatusOf(code Code) int {
+	if m, ok := Codes[code]; ok {
 		return m.status
 	}
 	return http.StatusInternalServerError
@@ -226,12 +220,12 @@ func statusOf(code Code) int {
 // messageIn is the code's message in lang ("en" or else Japanese); a code not in the table has
 // internal_error's.
 func messageIn(lang string, code Code) string {
-	m, ok := codes[code]
+	m, ok := Codes[code]
 	if !ok {
-		m = codes[CodeInternal]
+		m = Codes[CodeInternal]
 	}
 	if lang == "en" {
-		return m.en
+		return m.En
 	}
-	return m.ja
+	return m.Ja
 }

@@ -1,7 +1,7 @@
-package api
+package httpkit
 
 // Cross-site request forgery protection for the web pages: one scheme for the patron pages and the staff
-// console, each with its own session (kit_session.go) and its own HMAC purposes.
+// console, each with its own session (session.go) and its own HMAC purposes.
 //
 // A form's token is an HMAC-SHA256, under the server's session key (YOYAKU_SESSION_KEY), of the SHA-256 of
 // the browser's session token: it is tied to that session, ends with it, and cannot be computed without
@@ -33,15 +33,15 @@ import (
 )
 
 const (
-	csrfField  = "_csrf"        // the hidden form field
-	csrfHeader = "X-CSRF-Token" // or this header, for scripts
-	csrfCookie = "yoyaku_csrf"  // the nonce of a browser without a session (both kinds of page)
+	CSRFField  = "_csrf"        // the hidden form field
+	CSRFHeader = "X-CSRF-Token" // or this header, for scripts
+	CSRFCookie = "yoyaku_csrf"  // the nonce of a browser without a session (both kinds of page)
 	// ctxCSRF holds the csrfScheme of the route's protect, for csrfToken.
 	ctxCSRF = "yoyaku.csrf"
 	// ctxCSRFNonce is a nonce csrfToken set in this response's cookie.
 	ctxCSRFNonce = "yoyaku.csrf_nonce"
-	// nonceLen is the length of a nonce: 32 random bytes in base64url.
-	nonceLen = 43
+	// NonceLen is the length of a nonce: 32 random bytes in base64url.
+	NonceLen = 43
 )
 
 // ephemeralSessionKey is the key of an API process started without YOYAKU_SESSION_KEY.
@@ -53,10 +53,10 @@ var ephemeralSessionKey = sync.OnceValue(func() []byte {
 
 var warnEphemeralKey sync.Once
 
-// sessionKey is the key of the CSRF tokens: YOYAKU_SESSION_KEY, else this process's random one.
-func (w webKit) sessionKey() []byte {
-	if len(w.cfg.SessionKey) > 0 {
-		return w.cfg.SessionKey
+// SessionKey is the key of the CSRF tokens: YOYAKU_SESSION_KEY, else this process's random one.
+func (w *Kit) SessionKey() []byte {
+	if len(w.Cfg.SessionKey) > 0 {
+		return w.Cfg.SessionKey
 	}
 	return ephemeralSessionKey()
 }
@@ -68,31 +68,31 @@ func csrfMAC(key []byte, purpose string, secret []byte) string {
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
-// sessionCSRF is the CSRF token of a session token; anonCSRF that of a pre-login nonce.
-func (k cookieSession) sessionCSRF(key []byte, token string) string {
+// SessionCSRF is the CSRF token of a session token; anonCSRF that of a pre-login nonce.
+func (k CookieSession) SessionCSRF(key []byte, token string) string {
 	h := sha256.Sum256([]byte(token))
-	return csrfMAC(key, k.csrfPurpose+"session", h[:])
+	return csrfMAC(key, k.CSRFPurpose+"session", h[:])
 }
 
-func (k cookieSession) anonCSRF(key []byte, nonce string) string {
-	return csrfMAC(key, k.csrfPurpose+"anonymous", []byte(nonce))
+func (k CookieSession) AnonCSRF(key []byte, nonce string) string {
+	return csrfMAC(key, k.CSRFPurpose+"anonymous", []byte(nonce))
 }
 
 // csrfScheme is a route's CSRF tokens: its session's, under the kit's key.
 type csrfScheme struct {
-	k cookieSession
-	w webKit
+	k CookieSession
+	w *Kit
 }
 
-// protect guards pages: on unsafe methods it requires the page's CSRF token (form field _csrf or header
+// Protect guards pages: on unsafe methods it requires the page's CSRF token (form field _csrf or header
 // X-CSRF-Token) — the session's, or before login the nonce cookie's — and answers 403 csrf_failed without
 // it. Safe methods pass; it also makes csrfToken(c) available, so mount it on every page group, before the
 // session's require. Requests to /api/ pass untouched (bearer tokens only there).
-func (k cookieSession) protect(w webKit) gin.HandlerFunc {
-	w.sessionKey() // at start, so a random key is made now when there is none
-	if len(w.cfg.SessionKey) == 0 && w.log != nil {
+func (k CookieSession) Protect(w *Kit) gin.HandlerFunc {
+	w.SessionKey() // at start, so a random key is made now when there is none
+	if len(w.Cfg.SessionKey) == 0 && w.Log != nil {
 		warnEphemeralKey.Do(func() {
-			w.log.Warn("YOYAKU_SESSION_KEY is not set: the web pages' CSRF tokens use a random key of this process and do not survive a restart")
+			w.Log.Warn("YOYAKU_SESSION_KEY is not set: the web pages' CSRF tokens use a random key of this process and do not survive a restart")
 		})
 	}
 	scheme := csrfScheme{k, w}
@@ -108,10 +108,10 @@ func (k cookieSession) protect(w webKit) gin.HandlerFunc {
 			return
 		}
 		want := ""
-		if token, err := c.Cookie(k.cookie); err == nil && token != "" {
-			want = k.sessionCSRF(w.sessionKey(), token)
-		} else if nonce, err := c.Cookie(csrfCookie); err == nil && len(nonce) == nonceLen {
-			want = k.anonCSRF(w.sessionKey(), nonce)
+		if token, err := c.Cookie(k.Cookie); err == nil && token != "" {
+			want = k.SessionCSRF(w.SessionKey(), token)
+		} else if nonce, err := c.Cookie(CSRFCookie); err == nil && len(nonce) == NonceLen {
+			want = k.AnonCSRF(w.SessionKey(), nonce)
 		}
 		if checkCSRF(c, want) {
 			c.Next()
@@ -122,22 +122,22 @@ func (k cookieSession) protect(w webKit) gin.HandlerFunc {
 // checkCSRF compares the submitted token (X-CSRF-Token header, else the _csrf form field) with want, the
 // session's or the pre-login nonce's; it answers the request itself (403, 400 or 413) when they differ.
 func checkCSRF(c *gin.Context, want string) bool {
-	got := c.GetHeader(csrfHeader)
+	got := c.GetHeader(CSRFHeader)
 	if got == "" {
 		// The form is parsed here; handlers still read it with c.PostForm.
-		if err := c.Request.ParseMultipartForm(maxBody); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+		if err := c.Request.ParseMultipartForm(MaxBody); err != nil && !errors.Is(err, http.ErrNotMultipart) {
 			var tooLarge *http.MaxBytesError
 			if errors.As(err, &tooLarge) {
-				failCode(c, CodeTooLarge)
+				FailCode(c, CodeTooLarge)
 				return false
 			}
-			failCode(c, CodeBadRequest)
+			FailCode(c, CodeBadRequest)
 			return false
 		}
-		got = c.Request.PostFormValue(csrfField)
+		got = c.Request.PostFormValue(CSRFField)
 	}
 	if want == "" || !hmac.Equal([]byte(got), []byte(want)) {
-		failCode(c, CodeCSRFFailed)
+		FailCode(c, CodeCSRFFailed)
 		return false
 	}
 	return true
@@ -148,36 +148,36 @@ func checkCSRF(c *gin.Context, want string) bool {
 // X-CSRF-Token header). Only for routes behind a session's protect. Call it in the handler, before rendering:
 // for a browser without a session it may set the yoyaku_csrf cookie. After a login or logout in the same
 // request it is already the new state's token.
-func csrfToken(c *gin.Context) string {
+func CSRFToken(c *gin.Context) string {
 	v, _ := c.Get(ctxCSRF)
 	cs, ok := v.(csrfScheme)
 	if !ok {
 		// A wiring mistake, never a client's: the recovery middleware turns it into a logged 500.
 		panic("api: csrfToken on a route without a CSRF check: " + c.FullPath())
 	}
-	key := cs.w.sessionKey()
+	key := cs.w.SessionKey()
 	if token := cs.k.token(c); token != "" {
-		return cs.k.sessionCSRF(key, token)
+		return cs.k.SessionCSRF(key, token)
 	}
 	if n, ok := c.Get(ctxCSRFNonce); ok {
-		return cs.k.anonCSRF(key, n.(string))
+		return cs.k.AnonCSRF(key, n.(string))
 	}
-	if nonce, err := c.Cookie(csrfCookie); err == nil && len(nonce) == nonceLen {
-		return cs.k.anonCSRF(key, nonce)
+	if nonce, err := c.Cookie(CSRFCookie); err == nil && len(nonce) == NonceLen {
+		return cs.k.AnonCSRF(key, nonce)
 	}
 	raw := make([]byte, 32)
 	_, _ = rand.Read(raw)
 	nonce := base64.RawURLEncoding.EncodeToString(raw)
-	cs.w.setCookie(c, "/", csrfCookie, nonce, 0)
+	cs.w.SetCookie(c, "/", CSRFCookie, nonce, 0)
 	c.Set(ctxCSRFNonce, nonce)
-	return cs.k.anonCSRF(key, nonce)
+	return cs.k.AnonCSRF(key, nonce)
 }
 
 // layoutCSRF is the CSRF token for s.page's common data: the session's when its layout carries it, else "".
 func layoutCSRF(c *gin.Context) string {
 	if v, ok := c.Get(ctxCSRF); ok {
-		if cs, ok := v.(csrfScheme); ok && cs.k.layoutCSRF {
-			return csrfToken(c)
+		if cs, ok := v.(csrfScheme); ok && cs.k.LayoutCSRF {
+			return CSRFToken(c)
 		}
 	}
 	return ""

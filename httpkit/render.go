@@ -1,9 +1,9 @@
-package api
+package httpkit
 
-// Rendering the web pages, shared by the patron pages (web_patron*.go) and the staff console (web_staff*.go):
+// Rendering the web pages, shared by the patron pages (package opac) and the staff console (web_staff*.go):
 // embedded templates, the render helper s.page, and HTML error pages.
 //
-// Templates (api/templates/*.html) are embedded and parsed once, at the first render:
+// Templates (templates/*.html of the kit and of each surface) are embedded and parsed once, at the first render:
 //   - layout.html, every file whose name starts with "_" and every "*_layout.html" are shared: they are
 //     parsed into every page, so the definitions in them (partials, other layouts) are usable everywhere.
 //   - every other file X.html is a page, rendered with s.page(c, status, "X", data). It defines
@@ -15,7 +15,7 @@ package api
 //
 // Data every page gets from s.page (besides the handler's own keys):
 //
-//	.Lang      "ja" or "en": {{t .Lang "key"}} translates (the texts, kit_lang.go)
+//	.Lang      "ja" or "en": {{t .Lang "key"}} translates (the texts, lang.go)
 //	.CSRF      the CSRF token: <input type="hidden" name="_csrf" value="{{.CSRF}}"> in every POST form
 //	.Path      the current path (for aria-current in the nav); .LangURL the same page in the other language
 //	.LoggedIn  whether a patron is logged in (cookie session), .PatronName the patron's name
@@ -35,7 +35,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -44,13 +43,13 @@ import (
 )
 
 //go:embed templates/*.html
-var templateFiles embed.FS
+var TemplateFiles embed.FS
 
 // ctxWebPage marks a page request (HTML errors) and holds its *Server.
 const ctxWebPage = "yoyaku.web_page"
 
-// webPage marks the request as a web page request: its language is settled and errors are HTML pages.
-func (s *Server) webPage() gin.HandlerFunc {
+// WebPage marks the request as a web page request: its language is settled and errors are HTML pages.
+func (s *Kit) WebPage() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		s.settlePage(c)
 		c.Next()
@@ -59,35 +58,35 @@ func (s *Server) webPage() gin.HandlerFunc {
 
 // settlePage marks the request as a page request and settles its language (remembered in a cookie when
 // chosen with ?lang=).
-func (s *Server) settlePage(c *gin.Context) {
+func (s *Kit) settlePage(c *gin.Context) {
 	c.Set(ctxWebPage, s)
 	lang := pageLang(c)
 	c.Set(ctxLang, lang)
 	if q := c.Query("lang"); q != "" {
 		http.SetCookie(c.Writer, &http.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
-			HttpOnly: true, Secure: s.kit().secureCookies(c), SameSite: http.SameSiteLaxMode})
+			HttpOnly: true, Secure: s.secureCookies(c), SameSite: http.SameSiteLaxMode})
 	}
 	c.Header("Vary", "Accept-Language, Cookie")
 }
 
-// page renders the page template name with the common data (see the top of this file) and data. The page
+// Page renders the page template name with the common data (see the top of this file) and data. The page
 // is rendered into a buffer first: a template error is a logged 500 (an HTML error page), never half a page.
-func (s *Server) page(c *gin.Context, status int, name string, data gin.H) {
-	t, ok := pageTemplates()[name]
+func (s *Kit) Page(c *gin.Context, status int, name string, data gin.H) {
+	t, ok := s.pageTemplates()[name]
 	if !ok {
-		s.internal(c, fmt.Errorf("web: no page template %q", name))
+		s.Internal(c, fmt.Errorf("web: no page template %q", name))
 		return
 	}
 	if data == nil {
 		data = gin.H{}
 	}
 	if err := s.commonData(c, data); err != nil {
-		s.internal(c, err)
+		s.Internal(c, err)
 		return
 	}
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, data); err != nil {
-		s.internal(c, fmt.Errorf("web: render %s: %w", name, err))
+		s.Internal(c, fmt.Errorf("web: render %s: %w", name, err))
 		return
 	}
 	c.Header("Cache-Control", "no-store")
@@ -95,8 +94,8 @@ func (s *Server) page(c *gin.Context, status int, name string, data gin.H) {
 }
 
 // commonData adds the data every page has; keys the handler set are kept.
-func (s *Server) commonData(c *gin.Context, data gin.H) error {
-	l := lang(c)
+func (s *Kit) commonData(c *gin.Context, data gin.H) error {
+	l := Lang(c)
 	set := func(k string, v any) {
 		if _, ok := data[k]; !ok {
 			data[k] = v
@@ -106,7 +105,7 @@ func (s *Server) commonData(c *gin.Context, data gin.H) error {
 	set("Path", c.Request.URL.Path)
 	set("LangURL", otherLangURL(c, l))
 	set("CSRF", layoutCSRF(c))
-	id, ok := webPatronID(c)
+	id, ok := WebPatronID(c)
 	set("LoggedIn", ok)
 	if ok {
 		if _, has := data["PatronName"]; !has {
@@ -140,9 +139,9 @@ func otherLangURL(c *gin.Context, l string) string {
 }
 
 // errorPage renders error.html with the code's message; fail() calls it on page routes.
-func (s *Server) errorPage(c *gin.Context, status int, code Code) {
-	t, ok := pageTemplates()["error"]
-	data := gin.H{"Status": status, "Code": string(code), "Message": message(c, code)}
+func (s *Kit) errorPage(c *gin.Context, status int, code Code) {
+	t, ok := s.pageTemplates()["error"]
+	data := gin.H{"Status": status, "Code": string(code), "Message": Message(c, code)}
 	var buf bytes.Buffer
 	if ok {
 		if err := s.commonData(c, data); err != nil {
@@ -155,69 +154,83 @@ func (s *Server) errorPage(c *gin.Context, status int, code Code) {
 		}
 	}
 	if buf.Len() == 0 {
-		buf.WriteString("<!doctype html><title>" + template.HTMLEscapeString(message(c, code)) + "</title><p>" +
-			template.HTMLEscapeString(message(c, code)))
+		buf.WriteString("<!doctype html><title>" + template.HTMLEscapeString(Message(c, code)) + "</title><p>" +
+			template.HTMLEscapeString(Message(c, code)))
 	}
 	c.Header("Cache-Control", "no-store")
 	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
 	c.Abort()
 }
 
-// noRoute answers unknown paths: an HTML 404 page outside /api/, the JSON envelope inside.
-func (s *Server) noRoute(status int, code Code) gin.HandlerFunc {
+// NoRoute answers unknown paths: an HTML 404 page outside /api/, the JSON envelope inside.
+func (s *Kit) NoRoute(status int, code Code) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if !isAPIPath(c) {
 			s.settlePage(c)
-			if _, err := s.webSession(c); err != nil {
+			if _, err := s.Visitor.Read(s, c); err != nil {
 				s.Log.ErrorContext(c.Request.Context(), "no route: session", "err", err)
 			}
 		}
-		fail(c, status, code)
+		Fail(c, status, code)
 	}
 }
 
 // --- templates ---
 
-var pageTemplates = sync.OnceValue(func() map[string]*template.Template {
-	pages, err := parseTemplates(templateFiles)
-	if err != nil {
-		panic(err) // embedded files: a broken template fails every test
+// pageTemplates parses the kit's templates and the surfaces' once, at the first page.
+func (s *Kit) pageTemplates() map[string]*template.Template {
+	s.pagesOnce.Do(func() {
+		s.pages, s.pagesErr = ParseTemplates(s.Funcs(), append([]fs.FS{TemplateFiles}, s.templates...)...)
+	})
+	if s.pagesErr != nil {
+		panic(s.pagesErr) // embedded files: a broken template fails every test
 	}
-	return pages
-})
+	return s.pages
+}
 
 // isSharedTemplate reports whether a template file is parsed into every page.
 func isSharedTemplate(name string) bool {
 	return name == "layout.html" || strings.HasPrefix(name, "_") || strings.HasSuffix(name, "_layout.html")
 }
 
-func parseTemplates(fsys fs.FS) (map[string]*template.Template, error) {
-	entries, err := fs.ReadDir(fsys, "templates")
-	if err != nil {
-		return nil, err
+// ParseTemplates parses the templates/ folders of fsyss: the shared files of all of them into every page.
+func ParseTemplates(funcs template.FuncMap, fsyss ...fs.FS) (map[string]*template.Template, error) {
+	base := template.New("").Funcs(funcs)
+	type pageFile struct {
+		fsys fs.FS
+		name string
 	}
-	base := template.New("").Funcs(templateFuncs)
-	var pageFiles []string
-	for _, e := range entries {
-		name := e.Name()
-		if !strings.HasSuffix(name, ".html") {
-			continue
+	var pageFiles []pageFile
+	for _, fsys := range fsyss {
+		entries, err := fs.ReadDir(fsys, "templates")
+		if err != nil {
+			return nil, err
 		}
-		if isSharedTemplate(name) {
-			if _, err := base.ParseFS(fsys, "templates/"+name); err != nil {
-				return nil, err
+		for _, e := range entries {
+			name := e.Name()
+			if !strings.HasSuffix(name, ".html") {
+				continue
 			}
-		} else {
-			pageFiles = append(pageFiles, name)
+			if isSharedTemplate(name) {
+				if _, err := base.ParseFS(fsys, "templates/"+name); err != nil {
+					return nil, err
+				}
+			} else {
+				pageFiles = append(pageFiles, pageFile{fsys, name})
+			}
 		}
 	}
 	pages := map[string]*template.Template{}
-	for _, name := range pageFiles {
+	for _, pf := range pageFiles {
+		name := pf.name
+		if _, dup := pages[strings.TrimSuffix(name, ".html")]; dup {
+			return nil, fmt.Errorf("web: template %s defined twice", name)
+		}
 		t, err := base.Clone()
 		if err != nil {
 			return nil, err
 		}
-		if _, err := t.ParseFS(fsys, "templates/"+name); err != nil {
+		if _, err := t.ParseFS(pf.fsys, "templates/"+name); err != nil {
 			return nil, err
 		}
 		root := "layout"
@@ -232,9 +245,17 @@ func parseTemplates(fsys fs.FS) (map[string]*template.Template, error) {
 	return pages, nil
 }
 
-// templateFuncs are the functions templates may call.
+// Funcs are the functions templates may call: templateFuncs and t, the kit's wording.
+func (s *Kit) Funcs() template.FuncMap {
+	f := template.FuncMap{"t": s.translate}
+	for k, v := range templateFuncs {
+		f[k] = v
+	}
+	return f
+}
+
+// templateFuncs are the functions templates may call besides t.
 var templateFuncs = template.FuncMap{
-	"t":      translate,
 	"static": staticURL,
 	// msg is an error code's message: {{msg $.Lang "pickup_not_allowed"}}.
 	"msg": func(lang, code string) string { return messageIn(lang, Code(code)) },

@@ -1,4 +1,4 @@
-package api
+package opac
 
 // 利用者情報変更: the patron's contact method for ready holds (予約連絡方法: E-mail / 電話 / 連絡不要), with the
 // guide's steps — choose, 更新, 利用者情報変更確認, 更新 — and 「該当する E-mail アドレスが存在しません」 when
@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"yoyaku/httpkit"
 	"yoyaku/library"
 	"yoyaku/store"
 )
@@ -32,10 +33,10 @@ type patronAccountForm struct {
 }
 
 // renderAccount shows 利用者情報変更; with req set (a refused update) the form keeps what was entered.
-func (s *Server) renderAccount(c *gin.Context, status int, req *contactRequest, msg *patronMessage) {
-	prof, err := store.PatronProfile(c.Request.Context(), s.DB, patronID(c))
+func (s *Pages) renderAccount(c *gin.Context, status int, req *library.Contact, msg *patronMessage) {
+	prof, err := store.PatronProfile(c.Request.Context(), s.DB, httpkit.PatronID(c))
 	if err != nil {
-		s.internal(c, err)
+		s.Internal(c, err)
 		return
 	}
 	f := patronAccountForm{Method: prof.Contact.Method, Phones: prof.Phones, Phone: prof.Contact.Phone}
@@ -68,8 +69,8 @@ func (s *Server) renderAccount(c *gin.Context, status int, req *contactRequest, 
 		}
 		f.NewEmails = append(f.NewEmails, v)
 	}
-	missing := msg != nil && msg.Error && msg.Text == message(c, CodeEmailRequired)
-	s.page(c, status, "account", gin.H{"Profile": prof, "Form": f, "Message": msg, "EmailMissing": missing})
+	missing := msg != nil && msg.Error && msg.Text == httpkit.Message(c, library.CodeEmailRequired)
+	s.Page(c, status, "account", gin.H{"Profile": prof, "Form": f, "Message": msg, "EmailMissing": missing})
 }
 
 func emailRegistered(list []store.PatronEmail, addr string) bool {
@@ -82,18 +83,18 @@ func emailRegistered(list []store.PatronEmail, addr string) bool {
 }
 
 // accountPage is GET /account; ?done=1 after an update.
-func (s *Server) accountPage(c *gin.Context) {
+func (s *Pages) accountPage(c *gin.Context) {
 	var msg *patronMessage
 	if c.Query("done") != "" {
-		msg = &patronMessage{Text: tr(c, "account.done")}
+		msg = &patronMessage{Text: httpkit.Tr(c, "account.done")}
 	}
 	s.renderAccount(c, http.StatusOK, nil, msg)
 }
 
 // patronContactForm reads the form: the method, the checked emailRegistered addresses and the typed new ones
 // (both sent as email), and the phone.
-func patronContactForm(c *gin.Context) contactRequest {
-	req := contactRequest{Method: c.PostForm("method"), Phone: c.PostForm("phone")}
+func patronContactForm(c *gin.Context) library.Contact {
+	req := library.Contact{Method: c.PostForm("method"), Phone: c.PostForm("phone")}
 	for _, e := range append(c.PostFormArray("email"), c.PostFormArray("new_email")...) {
 		if e = strings.TrimSpace(e); e != "" {
 			req.Emails = append(req.Emails, e)
@@ -110,7 +111,7 @@ func patronContactForm(c *gin.Context) contactRequest {
 
 // accountConfirm is 利用者情報変更確認: the choice to confirm with 更新. Malformed addresses are refused here,
 // on the form; whether an address is needed is decided by the update itself (setContact).
-func (s *Server) accountConfirm(c *gin.Context) {
+func (s *Pages) accountConfirm(c *gin.Context) {
 	req := patronContactForm(c)
 	switch req.Method {
 	case store.ContactEmail:
@@ -124,28 +125,28 @@ func (s *Server) accountConfirm(c *gin.Context) {
 		}
 	case store.ContactPhone:
 		if req.Phone == "" {
-			s.renderAccount(c, http.StatusUnprocessableEntity, &req, patronError(c, CodeUnknownPhone))
+			s.renderAccount(c, http.StatusUnprocessableEntity, &req, patronError(c, library.CodeUnknownPhone))
 			return
 		}
 	case store.ContactNone:
 	default:
-		s.renderAccount(c, http.StatusUnprocessableEntity, &req, patronError(c, CodeInvalidContact))
+		s.renderAccount(c, http.StatusUnprocessableEntity, &req, patronError(c, library.CodeInvalidContact))
 		return
 	}
-	s.page(c, http.StatusOK, "account_confirm", gin.H{"Req": req})
+	s.Page(c, http.StatusOK, "account_confirm", gin.H{"Req": req})
 }
 
 // accountSubmit is 更新 on the confirmation: setContact, as PUT /api/v1/me/contact. A refusal shows the
 // form again with the reason in red (「該当する E-mail アドレスが存在しません」: enter an address).
-func (s *Server) accountSubmit(c *gin.Context) {
+func (s *Pages) accountSubmit(c *gin.Context) {
 	req := patronContactForm(c)
-	if _, oe := s.setContact(c.Request.Context(), patronID(c), req); oe != nil {
-		if oe.err != nil {
-			s.failOp(c, oe)
+	if _, oe := httpkit.Op(s.Lib.SetContact(c.Request.Context(), httpkit.PatronID(c), req)); oe != nil {
+		if oe.Err != nil {
+			s.FailOp(c, oe)
 			return
 		}
-		s.renderAccount(c, oe.status, &req, patronError(c, oe.code))
+		s.renderAccount(c, oe.Status, &req, patronError(c, oe.Code))
 		return
 	}
-	seeOther(c, "/account?done=1")
+	httpkit.SeeOther(c, "/account?done=1")
 }

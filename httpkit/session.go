@@ -1,7 +1,7 @@
-package api
+package httpkit
 
 // Cookie sessions of the web pages: one mechanism for the patron pages (patronSession,
-// web_patron_session.go) and the staff console (staffSession, web_staff_session.go), which differ only in the
+// opac) and the staff console (staffSession, package console), which differ only in the
 // parameters of their cookieSession.
 //
 // A page session is an HttpOnly, SameSite=Lax cookie holding an ordinary token of its kind (auth.Issue): the
@@ -9,7 +9,7 @@ package api
 // these cookies — requireToken only accepts "Authorization: Bearer" — so a browser's ambient cookie can never
 // act on the JSON API, which is therefore immune to cross-site request forgery by design (a cross-site page
 // cannot set an Authorization header without a CORS preflight, and yoyaku answers no CORS). The pages
-// themselves are protected by the session's CSRF tokens (kit_csrf.go).
+// themselves are protected by the session's CSRF tokens (csrf.go).
 //
 // How pages use a session k (the patron pages through the wrappers webPatron, optionalWebPatron, webLogin,
 // webLogout):
@@ -40,15 +40,15 @@ import (
 // Context keys of the logged-in user, set by the JSON API's bearer tokens (requirePatron, requireStaff) and
 // by the pages' cookie sessions alike.
 const (
-	ctxPatronID = "yoyaku.patron_id"
-	ctxStaffID  = "yoyaku.staff_id"
+	CtxPatronID = "yoyaku.patron_id"
+	CtxStaffID  = "yoyaku.staff_id"
 )
 
-// patronID is the logged-in patron's ID; only for handlers behind requirePatron (patronGroup).
-func patronID(c *gin.Context) int64 { return mustID(c, ctxPatronID) }
+// PatronID is the logged-in patron's ID; only for handlers behind requirePatron (patronGroup).
+func PatronID(c *gin.Context) int64 { return mustID(c, CtxPatronID) }
 
-// staffID is the logged-in staff user's ID; only for handlers behind requireStaff (staffGroup).
-func staffID(c *gin.Context) int64 { return mustID(c, ctxStaffID) }
+// StaffID is the logged-in staff user's ID; only for handlers behind requireStaff (staffGroup).
+func StaffID(c *gin.Context) int64 { return mustID(c, CtxStaffID) }
 
 func mustID(c *gin.Context, key string) int64 {
 	v, ok := c.Get(key)
@@ -60,99 +60,99 @@ func mustID(c *gin.Context, key string) int64 {
 	return id
 }
 
-// unauthenticated answers 401 unauthenticated, with the bearer challenge.
-func unauthenticated(c *gin.Context) {
+// Unauthenticated answers 401 unauthenticated, with the bearer challenge.
+func Unauthenticated(c *gin.Context) {
 	c.Header("WWW-Authenticate", `Bearer realm="yoyaku"`)
-	failCode(c, CodeUnauthenticated)
+	FailCode(c, CodeUnauthenticated)
 }
 
-// cookieSession describes one kind of browser session.
-type cookieSession struct {
-	cookie, path    string        // the session cookie and its Path
-	kind            auth.Kind     // the kind of token it holds
-	ttl             time.Duration // the token's and the cookie's lifetime
-	ctxID, ctxToken string        // where the request's context keeps the user's ID and the session token
-	loginPath       string        // where require sends a visitor without a session (303, with ?next=)
-	// next is where a login may return to, from a ?next= or the form's next: never another site's address.
-	next func(string) string
+// CookieSession describes one kind of browser session.
+type CookieSession struct {
+	Cookie, Path    string        // the session cookie and its Path
+	Kind            auth.Kind     // the kind of token it holds
+	Ttl             time.Duration // the token's and the cookie's lifetime
+	CtxID, CtxToken string        // where the request's context keeps the user's ID and the session token
+	LoginPath       string        // where require sends a visitor without a session (303, with ?next=)
+	// Next is where a login may return to, from a ?next= or the form's next: never another site's address.
+	Next func(string) string
 	// csrfPurpose prefixes the purposes of the session's CSRF tokens, so that one kind's tokens are never
 	// another's.
-	csrfPurpose string
-	// layoutCSRF: s.page's common data carries the session's CSRF token (the patron layout's logout form);
+	CSRFPurpose string
+	// LayoutCSRF: s.page's common data carries the session's CSRF token (the patron layout's logout form);
 	// otherwise the handler sets .CSRF itself.
-	layoutCSRF bool
+	LayoutCSRF bool
 }
 
-// start begins a session for id after the login form's password has been checked. A session the browser
+// Start begins a session for id after the login form's password has been checked. A session the browser
 // already had is revoked first (no session fixation); the rest of the request sees the new one. On error
 // nothing has been set.
-func (k cookieSession) start(w webKit, c *gin.Context, id int64) error {
+func (k CookieSession) Start(w *Kit, c *gin.Context, id int64) error {
 	ctx := c.Request.Context()
-	if old, err := c.Cookie(k.cookie); err == nil && old != "" {
-		if err := auth.Revoke(ctx, w.db, old); err != nil {
+	if old, err := c.Cookie(k.Cookie); err == nil && old != "" {
+		if err := auth.Revoke(ctx, w.DB, old); err != nil {
 			return err
 		}
 	}
-	token, err := auth.Issue(ctx, w.db, k.kind, id, k.ttl)
+	token, err := auth.Issue(ctx, w.DB, k.Kind, id, k.Ttl)
 	if err != nil {
 		return err
 	}
-	w.setCookie(c, k.path, k.cookie, token, int(k.ttl.Seconds()))
+	w.SetCookie(c, k.Path, k.Cookie, token, int(k.Ttl.Seconds()))
 	c.Header("Cache-Control", "no-store")
-	c.Set(k.ctxID, id)
-	c.Set(k.ctxToken, token)
+	c.Set(k.CtxID, id)
+	c.Set(k.CtxToken, token)
 	return nil
 }
 
-// end revokes the session's token, if any, and deletes the cookie. On error the session is unchanged. Mount
+// End revokes the session's token, if any, and deletes the cookie. On error the session is unchanged. Mount
 // it on an unsafe method (POST .../logout) so the CSRF check guards it.
-func (k cookieSession) end(w webKit, c *gin.Context) error {
-	if token, err := c.Cookie(k.cookie); err == nil && token != "" {
-		if err := auth.Revoke(c.Request.Context(), w.db, token); err != nil {
+func (k CookieSession) End(w *Kit, c *gin.Context) error {
+	if token, err := c.Cookie(k.Cookie); err == nil && token != "" {
+		if err := auth.Revoke(c.Request.Context(), w.DB, token); err != nil {
 			return err
 		}
 	}
-	w.setCookie(c, k.path, k.cookie, "", -1)
+	w.SetCookie(c, k.Path, k.Cookie, "", -1)
 	c.Header("Cache-Control", "no-store")
-	c.Set(k.ctxToken, "")
-	c.Delete(k.ctxID)
+	c.Set(k.CtxToken, "")
+	c.Delete(k.CtxID)
 	return nil
 }
 
-// read checks the session cookie and, for a live token of the session's kind, sets the user's ID in the
+// Read checks the session cookie and, for a live token of the session's kind, sets the user's ID in the
 // context. A stale cookie (expired, revoked, another kind's, malformed) is deleted. /api/ paths never get a
 // cookie session.
-func (k cookieSession) read(w webKit, c *gin.Context) (bool, error) {
-	token, err := c.Cookie(k.cookie)
+func (k CookieSession) Read(w *Kit, c *gin.Context) (bool, error) {
+	token, err := c.Cookie(k.Cookie)
 	if err != nil || token == "" {
 		return false, nil
 	}
 	if isAPIPath(c) {
 		return false, nil
 	}
-	id, err := auth.Lookup(c.Request.Context(), w.db, k.kind, token)
+	id, err := auth.Lookup(c.Request.Context(), w.DB, k.Kind, token)
 	if errors.Is(err, auth.ErrUnauthenticated) {
-		w.setCookie(c, k.path, k.cookie, "", -1)
-		c.Set(k.ctxToken, "")
+		w.SetCookie(c, k.Path, k.Cookie, "", -1)
+		c.Set(k.CtxToken, "")
 		return false, nil
 	}
 	if err != nil {
 		return false, err
 	}
 	c.Header("Cache-Control", "no-store")
-	c.Set(k.ctxID, id)
-	c.Set(k.ctxToken, token)
+	c.Set(k.CtxID, id)
+	c.Set(k.CtxToken, token)
 	return true, nil
 }
 
-// require lets through only page requests with a live session (the user's ID is then in the context, as
+// Require lets through only page requests with a live session (the user's ID is then in the context, as
 // behind requirePatron or requireStaff). Others are redirected (303) to the login page with ?next=<this
 // page>. On /api/v1 it refuses every request with 401, since only bearer tokens authenticate the JSON API.
-func (k cookieSession) require(w webKit) gin.HandlerFunc {
+func (k CookieSession) Require(w *Kit) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		ok, err := k.read(w, c)
+		ok, err := k.Read(w, c)
 		if err != nil {
-			w.serverError(c, err)
+			w.Internal(c, err)
 			return
 		}
 		if ok {
@@ -160,20 +160,20 @@ func (k cookieSession) require(w webKit) gin.HandlerFunc {
 			return
 		}
 		if isAPIPath(c) {
-			unauthenticated(c)
+			Unauthenticated(c)
 			return
 		}
-		seeOther(c, k.loginPath+"?next="+url.QueryEscape(k.next(nextAfterLogin(c))))
+		SeeOther(c, k.LoginPath+"?next="+url.QueryEscape(k.Next(nextAfterLogin(c))))
 		c.Abort()
 	}
 }
 
-// optional reads the session when there is one and lets every request through: for pages such as the
+// Optional reads the session when there is one and lets every request through: for pages such as the
 // top page that show ログイン or ログアウト.
-func (k cookieSession) optional(w webKit) gin.HandlerFunc {
+func (k CookieSession) Optional(w *Kit) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if _, err := k.read(w, c); err != nil {
-			w.serverError(c, err)
+		if _, err := k.Read(w, c); err != nil {
+			w.Internal(c, err)
 			return
 		}
 		c.Next()
@@ -182,17 +182,17 @@ func (k cookieSession) optional(w webKit) gin.HandlerFunc {
 
 // token is the session token the browser will present next: the one read, start or end settled in this
 // request, else the request's cookie.
-func (k cookieSession) token(c *gin.Context) string {
-	if v, ok := c.Get(k.ctxToken); ok {
+func (k CookieSession) token(c *gin.Context) string {
+	if v, ok := c.Get(k.CtxToken); ok {
 		t, _ := v.(string)
 		return t
 	}
-	t, _ := c.Cookie(k.cookie)
+	t, _ := c.Cookie(k.Cookie)
 	return t
 }
 
-// seeOther answers 303 See Other to a path on this site.
-func seeOther(c *gin.Context, path string) {
+// SeeOther answers 303 See Other to a path on this site.
+func SeeOther(c *gin.Context, path string) {
 	c.Header("Cache-Control", "no-store")
 	c.Redirect(http.StatusSeeOther, path)
 }
@@ -208,18 +208,18 @@ func isAPIPath(c *gin.Context) bool {
 // was posted without a session, the page it was posted from when that is on this site; else the top page.
 func nextAfterLogin(c *gin.Context) string {
 	if c.Request.Method == http.MethodGet || c.Request.Method == http.MethodHead {
-		return safeNext(c.Request.URL.RequestURI())
+		return SafeNext(c.Request.URL.RequestURI())
 	}
 	if ref, err := url.Parse(c.GetHeader("Referer")); err == nil && ref.Host == c.Request.Host {
-		return safeNext(ref.RequestURI())
+		return SafeNext(ref.RequestURI())
 	}
 	return "/"
 }
 
-// safeNext is next if it is a path on this site (as the ?next= of /login should be), else "/": never
+// SafeNext is next if it is a path on this site (as the ?next= of /login should be), else "/": never
 // another site's address, so the login page cannot be used as an open redirect. The login page redirects
 // to safeNext(c.Query("next")).
-func safeNext(next string) string {
+func SafeNext(next string) string {
 	// Browsers read a backslash as "/": "/\evil.example" would be another site.
 	if next == "" || next[0] != '/' || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") {
 		return "/"
@@ -229,4 +229,31 @@ func safeNext(next string) string {
 		return "/"
 	}
 	return next
+}
+
+// The patron's session: the patron pages' own, which every page's header shows (Kit.Visitor).
+
+const (
+	// SessionCookie holds a patron token for the web pages.
+	SessionCookie = "yoyaku_session"
+	// loginPath is where webPatron sends a visitor without a session.
+	loginPath = "/login"
+	// ctxWebToken is the request's cookie session token as checked by webPatron, optionalWebPatron or
+	// webLogin ("" after webLogout or when the cookie was stale); csrfToken derives its token from it.
+	ctxWebToken = "yoyaku.web_token"
+)
+
+// PatronSession is the patron pages' session: the cookie yoyaku_session for the whole site, holding a patron
+// token; its layout's logout form carries the CSRF token.
+var PatronSession = CookieSession{
+	Cookie: SessionCookie, Path: "/", Kind: auth.KindPatron, Ttl: auth.PatronTokenTTL,
+	CtxID: CtxPatronID, CtxToken: ctxWebToken, LoginPath: loginPath, Next: SafeNext,
+	CSRFPurpose: "", LayoutCSRF: true,
+}
+
+// WebPatronID is the cookie session's patron behind optionalWebPatron (or webPatron), and whether there is one.
+func WebPatronID(c *gin.Context) (int64, bool) {
+	id, ok := c.Get(CtxPatronID)
+	n, isInt := id.(int64)
+	return n, ok && isInt
 }

@@ -1,7 +1,9 @@
-package api
+package console
 
-// staffTexts is the staff console's wording.
-var staffTexts = textTable{
+import "yoyaku/httpkit"
+
+// StaffTexts is the staff console's wording.
+var StaffTexts = httpkit.TextTable{
 	"staff.site":          {"予約管理 職員画面", "Holds staff console"},
 	"staff.desk":          {"受付館", "Desk"},
 	"staff.desk.change":   {"変更", "Change"},

@@ -1,4 +1,4 @@
-package api
+package httpkit
 
 import (
 	"net/http"
@@ -10,12 +10,12 @@ import (
 // TestCodeTable checks the code table: every code has an error status and both messages, and the statuses
 // the refusals of workflows and activities get (codeStatus) are the table's, so the two can become one.
 func TestCodeTable(t *testing.T) {
-	for code, m := range codes {
+	for code, m := range Codes {
 		if m.status < 400 || m.status > 599 || http.StatusText(m.status) == "" {
 			t.Errorf("%s: status %d is not an HTTP error status", code, m.status)
 		}
-		if m.ja == "" || m.en == "" {
-			t.Errorf("%s: messages %q, %q", code, m.ja, m.en)
+		if m.Ja == "" || m.En == "" {
+			t.Errorf("%s: messages %q, %q", code, m.Ja, m.En)
 		}
 	}
 	// Every refusal of the workflows and of the library's operations has its status and messages here.
@@ -28,11 +28,11 @@ func TestCodeTable(t *testing.T) {
 		library.CodeInvalidISBN, library.CodeInvalidURL, library.CodeInvalidYear, library.CodeDuplicateVolume,
 		library.CodeInvalidName, library.CodeInvalidPassword, library.CodeInvalidEmail, library.CodeTooManyEmails,
 		library.CodeInvalidPhone, library.CodeCardNumberTaken} {
-		if _, ok := codes[code]; !ok {
+		if _, ok := Codes[code]; !ok {
 			t.Errorf("%s has no status or message in the code table", code)
 		}
 	}
-	if got := statusOf("no_such_code"); got != http.StatusInternalServerError {
+	if got := StatusOf("no_such_code"); got != http.StatusInternalServerError {
 		t.Errorf("statusOf(unknown) = %d, want 500", got)
 	}
 }

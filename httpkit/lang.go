@@ -1,4 +1,4 @@
-package api
+package httpkit
 
 // The pages' language and wording: Japanese by default, English on request (?lang=en, remembered in a
 // cookie, or Accept-Language), and the texts the templates translate with {{t .Lang "key"}}.
@@ -47,8 +47,8 @@ func langOf(en bool) string {
 	return "ja"
 }
 
-// lang is the request's page language ("ja" when not a page request).
-func lang(c *gin.Context) string {
+// Lang is the request's page language ("ja" when not a page request).
+func Lang(c *gin.Context) string {
 	if l, ok := c.Get(ctxLang); ok {
 		return l.(string)
 	}
@@ -57,16 +57,12 @@ func lang(c *gin.Context) string {
 
 // --- wording ---
 
-// textTable is page wording: key → {Japanese, English}. The Japanese follows the library's guide.
-type textTable map[string][2]string
-
-// texts is every page's wording: the layout's and the error page's (layoutTexts), the patron pages'
-// (web_patron_texts.go) and the staff console's (web_staff_texts.go).
-var texts = joinTexts(layoutTexts, patronTexts, staffTexts)
+// TextTable is page wording: key → {Japanese, English}. The Japanese follows the library's guide.
+type TextTable map[string][2]string
 
 // joinTexts is the union of tables; a key defined twice is a mistake, caught when the program starts.
-func joinTexts(tables ...textTable) textTable {
-	out := textTable{}
+func joinTexts(tables ...TextTable) TextTable {
+	out := TextTable{}
 	for _, t := range tables {
 		for k, v := range t {
 			if _, dup := out[k]; dup {
@@ -80,8 +76,8 @@ func joinTexts(tables ...textTable) textTable {
 
 // translate is the template function t: the text of key in lang, formatted with args (fmt.Sprintf) when
 // given. An unknown key is an error, so a typo fails the page (and its test) instead of showing the key.
-func translate(lang, key string, args ...any) (string, error) {
-	v, ok := texts[key]
+func (w *Kit) translate(lang, key string, args ...any) (string, error) {
+	v, ok := w.texts[key]
 	if !ok {
 		return "", fmt.Errorf("web: no text %q", key)
 	}
@@ -95,9 +91,13 @@ func translate(lang, key string, args ...any) (string, error) {
 	return s, nil
 }
 
-// tr is translate for Go code: the text of key in the request's language.
-func tr(c *gin.Context, key string, args ...any) string {
-	s, err := translate(lang(c), key, args...)
+// Tr is translate for Go code on a page request (webPage): the text of key in the request's language.
+func Tr(c *gin.Context, key string, args ...any) string {
+	w, ok := c.Get(ctxWebPage)
+	if !ok {
+		panic("web: tr outside a page request")
+	}
+	s, err := w.(*Kit).translate(Lang(c), key, args...)
 	if err != nil {
 		panic(err) // a wiring mistake: the recovery middleware turns it into a logged 500
 	}
@@ -105,7 +105,7 @@ func tr(c *gin.Context, key string, args ...any) string {
 }
 
 // layoutTexts is the wording of the layout (header, navigation, footer) and of the error page.
-var layoutTexts = textTable{
+var layoutTexts = TextTable{
 	"site":           {"市立図書館 Web-OPAC", "City Library Web-OPAC"},
 	"skip":           {"本文へ移動", "Skip to content"},
 	"login":          {"ログイン", "Log in"},

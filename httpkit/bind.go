@@ -1,4 +1,4 @@
-package api
+package httpkit
 
 import (
 	"encoding/json"
@@ -9,7 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// bindJSON decodes the request body as one JSON value into v. Unknown fields are ignored; malformed JSON,
+// BindJSON decodes the request body as one JSON value into v. Unknown fields are ignored; malformed JSON,
 // an empty body, trailing data or a value of the wrong type answer 400 bad_request, and a body over the
 // size limit (limitBody) answers 413 payload_too_large. On failure it has already aborted the request and
 // returns false:
@@ -18,9 +18,9 @@ import (
 //	if !bindJSON(c, &req) {
 //		return
 //	}
-func bindJSON(c *gin.Context, v any) bool {
+func BindJSON(c *gin.Context, v any) bool {
 	if c.Request.Body == nil {
-		failCode(c, CodeBadRequest)
+		FailCode(c, CodeBadRequest)
 		return false
 	}
 	dec := json.NewDecoder(c.Request.Body)
@@ -40,9 +40,9 @@ func bindJSON(c *gin.Context, v any) bool {
 	}
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
-		failCode(c, CodeTooLarge)
+		FailCode(c, CodeTooLarge)
 		return false
 	}
-	failCode(c, CodeBadRequest)
+	FailCode(c, CodeBadRequest)
 	return false
 }

@@ -1,6 +1,6 @@
-package api
+package console
 
-// The staff console's cookie session (kit_session.go) and CSRF tokens (kit_csrf.go), under /staff/.
+// The staff console's cookie session (httpkit/session.go) and CSRF tokens (httpkit/csrf.go), under /staff/.
 //
 // The console is separate from the patron pages in everything that authenticates:
 //   - its session cookie is yoyaku_staff_session (HttpOnly, SameSite=Lax, Path=/staff), holding an ordinary
@@ -14,7 +14,7 @@ package api
 // The JSON API never reads either cookie (requireToken accepts only Authorization: Bearer).
 //
 // The desk's branch (where the staff member is working) is remembered in the cookie yoyaku_staff_branch; it
-// is not a secret, and is checked against the branches on every request (desk, web_staff.go).
+// is not a secret, and is checked against the branches on every request (desk, console.go).
 
 import (
 	"net/url"
@@ -23,18 +23,19 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"yoyaku/auth"
+	"yoyaku/httpkit"
 )
 
 const (
-	// staffSessionCookie holds a staff token for the staff console.
-	staffSessionCookie = "yoyaku_staff_session"
-	// staffBranchCookie remembers the desk's branch code.
-	staffBranchCookie = "yoyaku_staff_branch"
+	// StaffSessionCookie holds a staff token for the staff console.
+	StaffSessionCookie = "yoyaku_staff_session"
+	// StaffBranchCookie remembers the desk's branch code.
+	StaffBranchCookie = "yoyaku_staff_branch"
 	// staffCookiePath scopes the staff cookies to the console.
 	staffCookiePath = "/staff"
-	// staffHome and staffLoginPath are the console's home and login page.
-	staffHome      = "/staff/"
-	staffLoginPath = "/staff/login"
+	// StaffHome and staffLoginPath are the console's home and login page.
+	StaffHome      = "/staff/"
+	StaffLoginPath = "/staff/login"
 	// ctxStaffWebToken is the staff session token as settled by webStaff or the console's login and logout
 	// ("" when there is none); csrfToken derives the console's token from it.
 	ctxStaffWebToken = "yoyaku.staff_web_token"
@@ -42,32 +43,32 @@ const (
 
 // staffSession is the console's session: the cookie yoyaku_staff_session under /staff, holding a staff
 // token, with CSRF tokens of purposes of their own; each console page sets its .CSRF (staffPage).
-var staffSession = cookieSession{
-	cookie: staffSessionCookie, path: staffCookiePath, kind: auth.KindStaff, ttl: auth.StaffTokenTTL,
-	ctxID: ctxStaffID, ctxToken: ctxStaffWebToken, loginPath: staffLoginPath, next: staffNext,
-	csrfPurpose: "staff ", layoutCSRF: false,
+var staffSession = httpkit.CookieSession{
+	Cookie: StaffSessionCookie, Path: staffCookiePath, Kind: auth.KindStaff, Ttl: auth.StaffTokenTTL,
+	CtxID: httpkit.CtxStaffID, CtxToken: ctxStaffWebToken, LoginPath: StaffLoginPath, Next: StaffNext,
+	CSRFPurpose: "staff ", LayoutCSRF: false,
 }
 
 // setStaffCookie sets an HttpOnly, SameSite=Lax cookie for the console only; maxAge < 0 deletes it.
-func (s *Server) setStaffCookie(c *gin.Context, name, value string, maxAge int) {
-	s.kit().setCookie(c, staffCookiePath, name, value, maxAge)
+func (s *Console) setStaffCookie(c *gin.Context, name, value string, maxAge int) {
+	s.Kit.SetCookie(c, staffCookiePath, name, value, maxAge)
 }
 
 // staffCSRFProtect guards the console like csrfProtect guards the patron pages, with the staff session's
 // tokens.
-func (s *Server) staffCSRFProtect() gin.HandlerFunc { return staffSession.protect(s.kit()) }
+func (s *Console) staffCSRFProtect() gin.HandlerFunc { return staffSession.Protect(s.Kit) }
 
 // webStaff lets through only console requests with a live staff session (staffID(c) then works as behind
 // requireStaff); others are redirected (303) to /staff/login?next=<this page>.
-func (s *Server) webStaff() gin.HandlerFunc { return staffSession.require(s.kit()) }
+func (s *Console) webStaff() gin.HandlerFunc { return staffSession.Require(s.Kit) }
 
-// staffNext is next when it is a console page other than the login page, else the console's home: the
+// StaffNext is next when it is a console page other than the login page, else the console's home: the
 // login form never sends staff elsewhere (no open redirect, no patron page).
-func staffNext(next string) string {
-	n := safeNext(next)
+func StaffNext(next string) string {
+	n := httpkit.SafeNext(next)
 	u, err := url.Parse(n)
-	if err != nil || !strings.HasPrefix(u.Path, staffHome) || u.Path == staffLoginPath {
-		return staffHome
+	if err != nil || !strings.HasPrefix(u.Path, StaffHome) || u.Path == StaffLoginPath {
+		return StaffHome
 	}
 	return n
 }

@@ -1,0 +1,31 @@
+package httpkit
+
+import (
+	"github.com/gin-gonic/gin"
+)
+
+// ErrorBody is the JSON shape of every error answer.
+type ErrorBody struct {
+	Error struct {
+		Code    Code   `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// Message is the code's message in the client's language.
+func Message(c *gin.Context, code Code) string { return messageIn(langOf(english(c)), code) }
+
+// Fail aborts the request with the error envelope; on a web page route (webPage) with an HTML error page.
+func Fail(c *gin.Context, status int, code Code) {
+	if s, ok := c.Get(ctxWebPage); ok {
+		s.(*Kit).errorPage(c, status, code)
+		return
+	}
+	var b ErrorBody
+	b.Error.Code = code
+	b.Error.Message = Message(c, code)
+	c.AbortWithStatusJSON(status, b)
+}
+
+// FailCode is fail with the code's own status (the code table, httpkit/codes.go).
+func FailCode(c *gin.Context, code Code) { Fail(c, StatusOf(code), code) }

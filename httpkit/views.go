@@ -1,0 +1,97 @@
+package httpkit
+
+import (
+	"strconv"
+	"time"
+	"yoyaku/domain"
+	"yoyaku/store"
+)
+
+// How a hold looks to clients: the JSON API's Hold, which the patron pages show too.
+
+// IDString is an ID as clients see it: an opaque string.
+func IDString(id int64) string { return strconv.FormatInt(id, 10) }
+
+// HoldJSON is the OpenAPI document's Hold.
+type HoldJSON struct {
+	ID              string      `json:"id"`
+	TitleID         *string     `json:"title_id"`
+	Title           string      `json:"title"`
+	Status          string      `json:"status"`
+	StatusLabel     string      `json:"status_label"`
+	Position        *int64      `json:"position"`
+	PickupBranch    string      `json:"pickup_branch"`
+	Origin          string      `json:"origin"`
+	PlacedAt        time.Time   `json:"placed_at"`
+	ReadyAt         *time.Time  `json:"ready_at"`
+	ContactDate     *string     `json:"contact_date"`
+	PickupDeadline  *string     `json:"pickup_deadline"`
+	CancelledAt     *time.Time  `json:"cancelled_at"`
+	CancelReason    *string     `json:"cancel_reason"`
+	Series          *SeriesJSON `json:"series"`
+	CanChangePickup bool        `json:"can_change_pickup"`
+	CanCancel       bool        `json:"can_cancel"`
+}
+
+// SeriesJSON places a hold in its series hold.
+type SeriesJSON struct {
+	ID  string `json:"id"`
+	Seq int64  `json:"seq"`
+}
+
+// DateString is a date as clients see it, YYYY-MM-DD.
+func DateString(t time.Time) *string {
+	s := t.Format(time.DateOnly)
+	return &s
+}
+
+// HoldOf is hold h as the JSON API and the pages show it.
+func HoldOf(h store.HoldView) HoldJSON {
+	shown := h.Shown()
+	j := HoldJSON{
+		ID: IDString(h.ID), Title: h.Title, Status: string(shown),
+		StatusLabel:     domain.Label(shown, domain.CancelReason(h.CancelReason.String)),
+		PickupBranch:    h.Pickup,
+		Origin:          h.Origin,
+		PlacedAt:        h.PlacedAt,
+		CanChangePickup: domain.PatronMayChange(h.Status, h.Origin),
+		CanCancel:       domain.PatronMayChange(h.Status, h.Origin),
+	}
+	if h.TitleID.Valid {
+		id := IDString(h.TitleID.Int64)
+		j.TitleID = &id
+	}
+	if h.Position.Valid {
+		p := h.Position.Int64
+		j.Position = &p
+	}
+	if h.ReadyAt.Valid {
+		j.ReadyAt = &h.ReadyAt.Time
+	}
+	if h.ContactDate.Valid {
+		j.ContactDate = DateString(h.ContactDate.Time)
+	}
+	if h.PickupDeadline.Valid {
+		j.PickupDeadline = DateString(h.PickupDeadline.Time)
+	}
+	if h.CancelledAt.Valid {
+		j.CancelledAt = &h.CancelledAt.Time
+		r := h.CancelReason.String
+		j.CancelReason = &r
+	}
+	if h.SeriesID.Valid {
+		j.Series = &SeriesJSON{ID: IDString(h.SeriesID.Int64), Seq: h.SeriesSeq.Int64}
+	}
+	return j
+}
+
+// CancelRequestedJSON is hold h as a patron's cancellation request left it (status, the workflow's answer):
+// 取消申込, even when its approval already followed (GET shows that).
+func CancelRequestedJSON(h store.HoldView, status domain.Status) HoldJSON {
+	j := HoldOf(h)
+	if status == domain.StatusCancelRequested && h.Status == domain.StatusCancelled {
+		j.Status, j.StatusLabel = string(domain.StatusCancelRequested), domain.Label(domain.StatusCancelRequested, "")
+		j.CancelledAt, j.CancelReason = nil, nil
+	}
+	return j
+}
