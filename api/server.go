@@ -1,6 +1,8 @@
 // Package api serves yoyaku over HTTP with Gin: the patron JSON API, the staff JSON API, health, liveness and
-// the OpenAPI document, and metrics on a handler of their own (MetricsHandler). Handlers stay thin: they bind
-// and validate input, call store or workflow code, and map errors to HTTP once (the code table, httpkit/codes.go).
+// the OpenAPI document, and metrics on a handler of their own (MetricsHandler); its Router composes them with
+// the patron pages (opac) and the staff console (console). Handlers stay thin: they bind input, call the
+// library's operations (package library) or read the store, and answer errors through the code table
+// (httpkit/codes.go). The contract is api/openapi.yaml and api/README.md.
 package api
 
 import (

@@ -1,3 +1,8 @@
+// Package httpkit is what yoyaku's three HTTP surfaces share (the JSON API in api, the patron pages in opac,
+// the staff console in console): the code table that gives every error code its status and messages, JSON
+// binding, middleware, one cookie-session and CSRF-token mechanism for patrons and staff, page rendering with
+// each surface's templates and wording, the language, the static files, the hold as clients see it, and the
+// translation of the library's errors to HTTP (OpErr).
 package httpkit
 
 import (

@@ -1,5 +1,7 @@
-// Package store holds the sqlx queries: the API's reads, the activities' transitions and allocation, the
-// reconciler's and the consistency check's. The activities decide; store only reads and writes.
+// Package store holds every SQL statement of yoyaku: the library's operations and the pages' reads, the
+// activities' transitions and allocation, sessions and the login throttle, the reconciler's and the
+// consistency check's; one transaction helper (InTx, tx.go) retries deadlocks, and one condition (OpenHold)
+// says which holds are open. The library and the activities decide; store only reads and writes.
 // Database errors leave it wrapped with context; callers map them to domain errors once.
 package store
 
