@@ -364,12 +364,9 @@ type refuseRequest struct {
 
 // refuse cancels a counter request the library will not serve, with the staff's reason (library.Refuse).
 func (s *Server) refuse(c *gin.Context) {
-	h, ok := s.staffHold(c)
-	if !ok {
-		return
-	}
 	var r refuseRequest
-	if !httpkit.BindJSON(c, &r) {
+	h, ok := holdAndBody(c, s.staffHold, &r)
+	if !ok {
 		return
 	}
 	h, err := s.Lib.Refuse(c.Request.Context(), h, r.Reason, httpkit.StaffID(c))
@@ -387,12 +384,9 @@ func (s *Server) staffCancel(c *gin.Context) {
 }
 
 func (s *Server) staffChangePickup(c *gin.Context) {
-	h, ok := s.staffHold(c)
-	if !ok {
-		return
-	}
 	var r pickupRequest
-	if !httpkit.BindJSON(c, &r) {
+	h, ok := holdAndBody(c, s.staffHold, &r)
+	if !ok {
 		return
 	}
 	ctx := c.Request.Context()
