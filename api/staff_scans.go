@@ -450,15 +450,9 @@ type newItemRequest struct {
 
 // newItem registers a new copy (library.RegisterCopy); the request's idempotency key names its check-in.
 func (s *Server) newItem(c *gin.Context) {
-	var req newItemRequest
-	if !httpkit.BindJSON(c, &req) {
-		return
-	}
-	routing, err := s.Lib.RegisterCopy(c.Request.Context(), library.NewCopy{TitleID: req.TitleID, Barcode: req.Barcode,
-		Branch: req.Branch, HoldID: req.HoldID}, httpkit.StaffID(c), requestKey(c))
-	if err != nil {
-		s.FailErr(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, routingJSON(routing))
+	bindRun(s, c, http.StatusCreated, func(req newItemRequest) (any, error) {
+		routing, err := s.Lib.RegisterCopy(c.Request.Context(), library.NewCopy{TitleID: req.TitleID, Barcode: req.Barcode,
+			Branch: req.Branch, HoldID: req.HoldID}, httpkit.StaffID(c), requestKey(c))
+		return routingJSON(routing), err
+	})
 }
