@@ -126,13 +126,17 @@ type pickupRequest struct {
 	PickupBranch string `json:"pickup_branch"`
 }
 
+// holdAndBody reads the hold in the path with hold (ownHold or staffHold), then the JSON body into req; on
+// failure the request is already answered.
+func holdAndBody(c *gin.Context, hold func(*gin.Context) (store.HoldView, bool), req any) (store.HoldView, bool) {
+	h, ok := hold(c)
+	return h, ok && httpkit.BindJSON(c, req)
+}
+
 func (s *Server) changePickup(c *gin.Context) {
-	h, ok := s.ownHold(c)
-	if !ok {
-		return
-	}
 	var req pickupRequest
-	if !httpkit.BindJSON(c, &req) {
+	h, ok := holdAndBody(c, s.ownHold, &req)
+	if !ok {
 		return
 	}
 	if oe := s.changeOwnPickup(c.Request.Context(), h, req.PickupBranch); oe != nil {

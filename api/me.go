@@ -93,14 +93,8 @@ type contactRequest struct {
 // putContact is PUT /api/v1/me/contact: it chooses how the patron is told a hold is ready (the rules are
 // library.SetContact's).
 func (s *Server) putContact(c *gin.Context) {
-	var req contactRequest
-	if !httpkit.BindJSON(c, &req) {
-		return
-	}
-	got, err := s.Lib.SetContact(c.Request.Context(), httpkit.PatronID(c), library.Contact(req))
-	if err != nil {
-		s.FailErr(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, contactJSON(got))
+	bindRun(s, c, http.StatusOK, func(req contactRequest) (any, error) {
+		got, err := s.Lib.SetContact(c.Request.Context(), httpkit.PatronID(c), library.Contact(req))
+		return contactJSON(got), err
+	})
 }

@@ -101,3 +101,18 @@ func (s *Server) branches(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, gin.H{"branches": bs})
 }
+
+// bindRun is a JSON handler around one operation: it binds the body into a Req, runs op and answers status
+// with op's answer, or op's refusal or failure (FailErr) with its code.
+func bindRun[Req any](s *Server, c *gin.Context, status int, op func(req Req) (any, error)) {
+	var req Req
+	if !httpkit.BindJSON(c, &req) {
+		return
+	}
+	out, err := op(req)
+	if err != nil {
+		s.FailErr(c, err)
+		return
+	}
+	c.JSON(status, out)
+}

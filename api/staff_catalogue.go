@@ -7,10 +7,10 @@ package api
 import (
 	"net/http"
 	"strconv"
-	"yoyaku/httpkit"
-	"yoyaku/library"
 
 	"github.com/gin-gonic/gin"
+
+	"yoyaku/library"
 )
 
 // staffCatalogueRoutes mounts the catalogue and patron maintenance endpoints on the staff group.
@@ -41,21 +41,15 @@ type staffTitleRequest struct {
 
 // staffCreateTitle is POST /api/v1/staff/titles.
 func (s *Server) staffCreateTitle(c *gin.Context) {
-	var req staffTitleRequest
-	if !httpkit.BindJSON(c, &req) {
-		return
-	}
-	t := library.Title{Title: req.Title, TitleReading: req.TitleReading, Author: req.Author, AuthorReading: req.AuthorReading,
-		Publisher: req.Publisher, Year: req.Year, ISBN: req.ISBN, Format: req.Format, ReferenceOnly: req.ReferenceOnly, URL: req.URL}
-	if req.Series != nil {
-		t.Series = &library.Volume{Name: req.Series.Name, Volume: req.Series.Volume}
-	}
-	id, err := s.Lib.CreateTitle(c.Request.Context(), t)
-	if err != nil {
-		s.FailErr(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, gin.H{"id": strconv.FormatInt(id, 10)})
+	bindRun(s, c, http.StatusCreated, func(req staffTitleRequest) (any, error) {
+		t := library.Title{Title: req.Title, TitleReading: req.TitleReading, Author: req.Author, AuthorReading: req.AuthorReading,
+			Publisher: req.Publisher, Year: req.Year, ISBN: req.ISBN, Format: req.Format, ReferenceOnly: req.ReferenceOnly, URL: req.URL}
+		if req.Series != nil {
+			t.Series = &library.Volume{Name: req.Series.Name, Volume: req.Series.Volume}
+		}
+		id, err := s.Lib.CreateTitle(c.Request.Context(), t)
+		return gin.H{"id": strconv.FormatInt(id, 10)}, err
+	})
 }
 
 // --- patrons --------------------------------------------------------------------------------------------
@@ -75,17 +69,11 @@ type staffPatronResponse struct {
 
 // staffCreatePatron is POST /api/v1/staff/patrons.
 func (s *Server) staffCreatePatron(c *gin.Context) {
-	var req staffPatronRequest
-	if !httpkit.BindJSON(c, &req) {
-		return
-	}
-	card, name, err := s.Lib.CreatePatron(c.Request.Context(), library.Patron{CardNumber: req.CardNumber, Name: req.Name,
-		Password: req.Password, Emails: req.Emails, Phones: req.Phones})
-	if err != nil {
-		s.FailErr(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, staffPatronResponse{CardNumber: card, Name: name})
+	bindRun(s, c, http.StatusCreated, func(req staffPatronRequest) (any, error) {
+		card, name, err := s.Lib.CreatePatron(c.Request.Context(), library.Patron{CardNumber: req.CardNumber, Name: req.Name,
+			Password: req.Password, Emails: req.Emails, Phones: req.Phones})
+		return staffPatronResponse{CardNumber: card, Name: name}, err
+	})
 }
 
 // --- phones ---------------------------------------------------------------------------------------------
@@ -102,14 +90,8 @@ type staffPhonesResponse struct {
 // staffAddPhone is POST /api/v1/staff/patrons/{card}/phones. Registering a number the patron already has
 // changes nothing and answers 200 like the first time.
 func (s *Server) staffAddPhone(c *gin.Context) {
-	var req staffPhoneRequest
-	if !httpkit.BindJSON(c, &req) {
-		return
-	}
-	card, phones, err := s.Lib.AddPhone(c.Request.Context(), c.Param("card"), req.Phone)
-	if err != nil {
-		s.FailErr(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, staffPhonesResponse{CardNumber: card, Phones: phones})
+	bindRun(s, c, http.StatusOK, func(req staffPhoneRequest) (any, error) {
+		card, phones, err := s.Lib.AddPhone(c.Request.Context(), c.Param("card"), req.Phone)
+		return staffPhonesResponse{CardNumber: card, Phones: phones}, err
+	})
 }

@@ -364,12 +364,9 @@ type refuseRequest struct {
 
 // refuse cancels a counter request the library will not serve, with the staff's reason (library.Refuse).
 func (s *Server) refuse(c *gin.Context) {
-	h, ok := s.staffHold(c)
-	if !ok {
-		return
-	}
 	var r refuseRequest
-	if !httpkit.BindJSON(c, &r) {
+	h, ok := holdAndBody(c, s.staffHold, &r)
+	if !ok {
 		return
 	}
 	h, err := s.Lib.Refuse(c.Request.Context(), h, r.Reason, httpkit.StaffID(c))
@@ -387,12 +384,9 @@ func (s *Server) staffCancel(c *gin.Context) {
 }
 
 func (s *Server) staffChangePickup(c *gin.Context) {
-	h, ok := s.staffHold(c)
-	if !ok {
-		return
-	}
 	var r pickupRequest
-	if !httpkit.BindJSON(c, &r) {
+	h, ok := holdAndBody(c, s.staffHold, &r)
+	if !ok {
 		return
 	}
 	ctx := c.Request.Context()
@@ -456,15 +450,9 @@ type newItemRequest struct {
 
 // newItem registers a new copy (library.RegisterCopy); the request's idempotency key names its check-in.
 func (s *Server) newItem(c *gin.Context) {
-	var req newItemRequest
-	if !httpkit.BindJSON(c, &req) {
-		return
-	}
-	routing, err := s.Lib.RegisterCopy(c.Request.Context(), library.NewCopy{TitleID: req.TitleID, Barcode: req.Barcode,
-		Branch: req.Branch, HoldID: req.HoldID}, httpkit.StaffID(c), requestKey(c))
-	if err != nil {
-		s.FailErr(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, routingJSON(routing))
+	bindRun(s, c, http.StatusCreated, func(req newItemRequest) (any, error) {
+		routing, err := s.Lib.RegisterCopy(c.Request.Context(), library.NewCopy{TitleID: req.TitleID, Barcode: req.Barcode,
+			Branch: req.Branch, HoldID: req.HoldID}, httpkit.StaffID(c), requestKey(c))
+		return routingJSON(routing), err
+	})
 }

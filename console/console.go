@@ -393,38 +393,39 @@ func (s *Console) staffPullAnswer(c *gin.Context, act func(d staffDesk, data gin
 	s.staffListAnswer(c, "staff_pull_list", gin.H{}, act, func(d staffDesk, data gin.H) error { return s.pullListData(c, d, data) })
 }
 
-// staffPullSubmit: the copy was found on the shelf and secured (確保), like POST /api/v1/staff/pull.
-func (s *Console) staffPullSubmit(c *gin.Context) {
+// staffPullScan renders the pull list after act on the scanned copy, checked at the desk's branch; the
+// barcode as typed is shown with a refusal.
+func (s *Console) staffPullScan(c *gin.Context, act func(d staffDesk, r library.Scan, data gin.H) error) {
 	s.staffPullAnswer(c, func(d staffDesk, data gin.H) *httpkit.OpError {
-		data["Barcode"] = strings.TrimSpace(c.PostForm("barcode")) // shown with a refusal
+		data["Barcode"] = strings.TrimSpace(c.PostForm("barcode"))
 		r, e := httpkit.Op(s.Lib.CheckScan(c.Request.Context(), library.Scan{Barcode: c.PostForm("barcode"), Branch: d.Branch.Code}))
 		if e != nil {
 			return e
 		}
-		routing, e := httpkit.Op(s.Lib.Pull(c.Request.Context(), r, httpkit.StaffID(c)))
-		if e != nil {
-			return e
+		return httpkit.OpErr(act(d, r, data))
+	})
+}
+
+// staffPullSubmit: the copy was found on the shelf and secured (確保), like POST /api/v1/staff/pull.
+func (s *Console) staffPullSubmit(c *gin.Context) {
+	s.staffPullScan(c, func(d staffDesk, r library.Scan, data gin.H) error {
+		routing, err := s.Lib.Pull(c.Request.Context(), r, httpkit.StaffID(c))
+		if err == nil {
+			data["Routing"] = s.routingView(c, d, routing, r.Barcode)
 		}
-		data["Routing"] = s.routingView(c, d, routing, r.Barcode)
-		return nil
+		return err
 	})
 }
 
 // staffMissingSubmit: the copy is not on the shelf (所在不明), like POST /api/v1/staff/missing; the hold
 // looks for another copy.
 func (s *Console) staffMissingSubmit(c *gin.Context) {
-	s.staffPullAnswer(c, func(d staffDesk, data gin.H) *httpkit.OpError {
-		data["Barcode"] = strings.TrimSpace(c.PostForm("barcode")) // shown with a refusal
-		r, e := httpkit.Op(s.Lib.CheckScan(c.Request.Context(), library.Scan{Barcode: c.PostForm("barcode"), Branch: d.Branch.Code}))
-		if e != nil {
-			return e
+	s.staffPullScan(c, func(d staffDesk, r library.Scan, data gin.H) error {
+		h, err := s.Lib.Missing(c.Request.Context(), r, httpkit.StaffID(c))
+		if err == nil {
+			data["Missing"] = gin.H{"Barcode": r.Barcode, "Hold": s.holdView(d, h)}
 		}
-		h, e := httpkit.Op(s.Lib.Missing(c.Request.Context(), r, httpkit.StaffID(c)))
-		if e != nil {
-			return e
-		}
-		data["Missing"] = gin.H{"Barcode": r.Barcode, "Hold": s.holdView(d, h)}
-		return nil
+		return err
 	})
 }
 

@@ -38,11 +38,17 @@ func BindJSON(c *gin.Context, v any) bool {
 	if err == nil {
 		return true
 	}
+	failBody(c, err)
+	return false
+}
+
+// failBody answers a request body that could not be read: 413 payload_too_large when it is over the size
+// limit (limitBody), else 400 bad_request. The JSON bodies (BindJSON) and the forms (checkCSRF) alike.
+func failBody(c *gin.Context, err error) {
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
 		FailCode(c, CodeTooLarge)
-		return false
+		return
 	}
 	FailCode(c, CodeBadRequest)
-	return false
 }

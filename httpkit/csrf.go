@@ -126,12 +126,7 @@ func checkCSRF(c *gin.Context, want string) bool {
 	if got == "" {
 		// The form is parsed here; handlers still read it with c.PostForm.
 		if err := c.Request.ParseMultipartForm(MaxBody); err != nil && !errors.Is(err, http.ErrNotMultipart) {
-			var tooLarge *http.MaxBytesError
-			if errors.As(err, &tooLarge) {
-				FailCode(c, CodeTooLarge)
-				return false
-			}
-			FailCode(c, CodeBadRequest)
+			failBody(c, err)
 			return false
 		}
 		got = c.Request.PostFormValue(CSRFField)

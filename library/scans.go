@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"go.temporal.io/api/enums/v1"
-	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
@@ -90,18 +89,10 @@ func (s *Service) Checkin(ctx context.Context, id string, in contract.CheckinInp
 		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		TypedSearchAttributes:    temporal.NewSearchAttributes(contract.PickupBranchKey.ValueSet(in.Branch)),
 	}, workflows.CheckinWorkflow, in)
-	var started *serviceerror.WorkflowExecutionAlreadyStarted
-	if errors.As(err, &started) {
+	if AlreadyStarted(err) {
 		run, err = s.Temporal.GetWorkflow(ctx, id, ""), nil
 	}
-	if err != nil {
-		return contract.CheckinResult{}, fromWorkflow(err)
-	}
-	var res contract.CheckinResult
-	if err := run.Get(ctx, &res); err != nil {
-		return contract.CheckinResult{}, fromWorkflow(err)
-	}
-	return res, nil
+	return workflowResult[contract.CheckinResult](ctx, run, err)
 }
 
 // scannedHold finds the open hold the scanned copy belongs to, or refuses with code.

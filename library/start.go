@@ -132,12 +132,21 @@ func (s *Service) updateHold(ctx context.Context, holdID int64, name string, arg
 		}
 		return contract.UpdateResult{}, refuse(contract.ErrNotChangeable)
 	}
-	if err != nil {
-		return contract.UpdateResult{}, fromWorkflow(err)
+	return workflowResult[contract.UpdateResult](ctx, h, err)
+}
+
+// workflowResult waits for the result of a started run or a sent update (started, unless err); errors are
+// classified (fromWorkflow) and come with a zero result.
+func workflowResult[T any](ctx context.Context, started interface {
+	Get(ctx context.Context, valuePtr any) error
+}, err error) (T, error) {
+	var res T
+	if err == nil {
+		err = started.Get(ctx, &res)
 	}
-	var res contract.UpdateResult
-	if err := h.Get(ctx, &res); err != nil {
-		return contract.UpdateResult{}, fromWorkflow(err)
+	if err != nil {
+		var zero T
+		return zero, fromWorkflow(err)
 	}
 	return res, nil
 }
