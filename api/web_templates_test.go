@@ -2,6 +2,7 @@ package api
 
 import (
 	"testing"
+
 	"yoyaku/console"
 	"yoyaku/httpkit"
 	"yoyaku/opac"

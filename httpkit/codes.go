@@ -5,6 +5,7 @@ package httpkit
 
 import (
 	"net/http"
+
 	"yoyaku/contract"
 	"yoyaku/domain"
 	"yoyaku/library"

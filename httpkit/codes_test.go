@@ -3,6 +3,7 @@ package httpkit
 import (
 	"net/http"
 	"testing"
+
 	"yoyaku/contract"
 	"yoyaku/library"
 )

@@ -3,6 +3,7 @@ package httpkit
 import (
 	"strconv"
 	"time"
+
 	"yoyaku/domain"
 	"yoyaku/store"
 )

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+
 	"yoyaku/domain"
 
 	"github.com/jmoiron/sqlx"

@@ -3,6 +3,7 @@ package workflows
 import (
 	"errors"
 	"time"
+
 	"yoyaku/contract"
 
 	"go.temporal.io/sdk/temporal"

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+
 	"yoyaku/store"
 
 	"github.com/lib/pq"

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+
 	"yoyaku/contract"
 
 	"go.temporal.io/sdk/client"
