@@ -15,13 +15,6 @@ import (
 	"yoyaku/store"
 )
 
-// basketRoutes mounts the basket endpoints on the patron group.
-func (s *Server) basketRoutes(g *gin.RouterGroup) {
-	g.GET("/basket", s.getBasket)
-	g.POST("/basket", s.addToBasket)
-	g.DELETE("/basket/:title_id", s.removeFromBasket)
-}
-
 // BasketJSON is API.md's basket.
 type BasketJSON struct {
 	Limit  int               `json:"limit"`

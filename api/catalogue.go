@@ -20,12 +20,6 @@ const (
 	maxPage        = store.SearchCap // no result lies beyond page SearchCap (per_page 1)
 )
 
-// catalogueRoutes mounts the public catalogue endpoints.
-func (s *Server) catalogueRoutes(v1 *gin.RouterGroup) {
-	v1.GET("/titles", s.searchTitles)
-	v1.GET("/titles/:id", s.getTitle)
-}
-
 // TitleSummaryJSON is API.md's TitleSummary.
 type TitleSummaryJSON struct {
 	ID                string           `json:"id"`

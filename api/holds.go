@@ -14,15 +14,6 @@ import (
 // parseID reads an opaque ID; anything that is not one of ours is simply not found.
 func parseID(s string) (int64, bool) { return library.ParseID(s) }
 
-func (s *Server) patronHoldRoutes(g *gin.RouterGroup) {
-	g.POST("/holds", s.placeHolds)
-	g.GET("/holds", s.listHolds)
-	g.GET("/holds/:id", s.getHold)
-	g.PATCH("/holds/:id", s.changePickup)
-	g.POST("/holds/:id/cancel", s.cancelHold)
-	g.POST("/series", s.makeSeries)
-}
-
 type placeRequest struct {
 	TitleIDs     []string `json:"title_ids"`
 	PickupBranch string   `json:"pickup_branch"`

@@ -13,12 +13,6 @@ import (
 	"yoyaku/store"
 )
 
-// meRoutes mounts the patron's own record on the patron group.
-func (s *Server) meRoutes(g *gin.RouterGroup) {
-	g.GET("/me", s.getMe)
-	g.PUT("/me/contact", s.putContact)
-}
-
 // MeJSON is the answer of GET /api/v1/me.
 type MeJSON struct {
 	CardNumber string      `json:"card_number"`

@@ -67,21 +67,7 @@ func (s *Server) Router() *gin.Engine {
 	r.NoMethod(s.NoRoute(http.StatusMethodNotAllowed, httpkit.CodeMethodNotAllowed))
 	r.Use(httpkit.Recovery(s.Log), httpkit.RequestLog(s.Log), s.metricsMiddleware(), httpkit.SecurityHeaders(s.Cfg.PublicURL), httpkit.LimitBody(httpkit.MaxBody))
 
-	r.GET("/healthz", s.healthz)
-	r.GET("/livez", s.livez) // /metrics is not here: it has a listener of its own (MetricsHandler)
-	r.GET("/api/openapi.yaml", serveOpenAPI)
-	r.GET("/static/*file", httpkit.ServeStatic)
-	r.HEAD("/static/*file", httpkit.ServeStatic)
-
-	v1 := r.Group("/api/v1")
-	v1.GET("/branches", s.branches)
-	s.catalogueRoutes(v1)
-	s.sessionRoutes(v1)
-	s.patronHoldRoutes(s.patronGroup(v1))
-	s.basketRoutes(s.patronGroup(v1))
-	s.meRoutes(s.patronGroup(v1))
-	s.staffHoldRoutes(s.staffGroup(v1))
-	s.staffCatalogueRoutes(s.staffGroup(v1))
+	s.routes(r)
 	(&opac.Pages{Kit: s.kit()}).WebRoutes(r)           // the patron pages (package opac)
 	(&console.Console{Kit: s.kit()}).StaffWebRoutes(r) // the staff console (package console): its own session cookie and CSRF tokens
 	return r

@@ -16,14 +16,6 @@ import (
 // ctxToken is the bearer token requirePatron or requireStaff accepted, for logout.
 const ctxToken = "yoyaku.token"
 
-// sessionRoutes mounts the patron and staff session endpoints. The staff login is outside requireStaff.
-func (s *Server) sessionRoutes(v1 *gin.RouterGroup) {
-	v1.POST("/session", s.patronLogin)
-	s.patronGroup(v1).DELETE("/session", s.logout)
-	v1.POST("/staff/session", s.staffLogin)
-	s.staffGroup(v1).DELETE("/session", s.logout)
-}
-
 // patronGroup is v1 behind requirePatron: routes mounted on it see patronID(c).
 func (s *Server) patronGroup(v1 *gin.RouterGroup) *gin.RouterGroup {
 	return v1.Group("", s.requirePatron())

@@ -13,13 +13,6 @@ import (
 	"yoyaku/library"
 )
 
-// staffCatalogueRoutes mounts the catalogue and patron maintenance endpoints on the staff group.
-func (s *Server) staffCatalogueRoutes(staff *gin.RouterGroup) {
-	staff.POST("/titles", s.staffCreateTitle)
-	staff.POST("/patrons", s.staffCreatePatron)
-	staff.POST("/patrons/:card/phones", s.staffAddPhone)
-}
-
 // --- titles ---------------------------------------------------------------------------------------------
 
 type staffTitleRequest struct {

@@ -14,25 +14,6 @@ import (
 	"yoyaku/store"
 )
 
-func (s *Server) staffHoldRoutes(g *gin.RouterGroup) {
-	g.POST("/checkin", s.checkin)
-	g.GET("/pull-list", s.pullList)
-	g.POST("/pull", s.pull)
-	g.POST("/missing", s.missing)
-	g.POST("/receive", s.receive)
-	g.POST("/checkout", s.checkout)
-	g.GET("/call-list", s.callList)
-	g.GET("/hold-shelf", s.holdShelf)
-	g.POST("/holds", s.counterHold)
-	g.PATCH("/holds/:id", s.staffChangePickup)
-	g.POST("/holds/:id/contacted", s.contacted)
-	g.POST("/holds/:id/order", s.order)
-	g.POST("/holds/:id/ill", s.ill)
-	g.POST("/holds/:id/refuse", s.refuse)
-	g.POST("/holds/:id/cancel", s.staffCancel)
-	g.POST("/items", s.newItem)
-}
-
 // RoutingJSON is API.md's Routing.
 type RoutingJSON struct {
 	Action   string  `json:"action"`
