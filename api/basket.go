@@ -15,7 +15,7 @@ import (
 	"yoyaku/store"
 )
 
-// BasketJSON is API.md's basket.
+// BasketJSON is the OpenAPI document's basket.
 type BasketJSON struct {
 	Limit  int               `json:"limit"`
 	Titles []BasketTitleJSON `json:"titles"`

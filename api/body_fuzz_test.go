@@ -102,7 +102,7 @@ func bindFuzz(t *testing.T, body []byte, v any) bool {
 	return false
 }
 
-// envelope checks an error answer's body is API.md's error envelope with a known code, and returns the code.
+// envelope checks an error answer's body is the OpenAPI document's error envelope with a known code, and returns the code.
 func envelope(t *testing.T, status int, body []byte) httpkit.Code {
 	t.Helper()
 	var b httpkit.ErrorBody

@@ -20,7 +20,7 @@ const (
 	maxPage        = store.SearchCap // no result lies beyond page SearchCap (per_page 1)
 )
 
-// TitleSummaryJSON is API.md's TitleSummary.
+// TitleSummaryJSON is the OpenAPI document's TitleSummary.
 type TitleSummaryJSON struct {
 	ID                string           `json:"id"`
 	Title             string           `json:"title"`
@@ -46,7 +46,7 @@ type TitleSeriesJSON struct {
 	Volume int64  `json:"volume"`
 }
 
-// TitleDetailJSON is API.md's TitleDetail.
+// TitleDetailJSON is the OpenAPI document's TitleDetail.
 type TitleDetailJSON struct {
 	TitleSummaryJSON
 	URL    *string    `json:"url"`

@@ -437,7 +437,7 @@ func TestTitleDetail(t *testing.T) {
 	}
 }
 
-// TestTitleDetailJSONShape pins API.md's field names.
+// TestTitleDetailJSONShape pins the OpenAPI document's field names.
 func TestTitleDetailJSONShape(t *testing.T) {
 	e := newCatalogueEnv(t)
 	id := catalogueFixture(t, e.db)

@@ -4,7 +4,7 @@ package api
 // static files) and sends it malformed, oversized and hostile requests — as an anonymous client, as a
 // logged-in patron and as logged-in staff, with and without the pages' CSRF tokens. No answer may be a
 // 5xx (a panic would be one: the recovery middleware answers 500), every 4xx of an /api path must be
-// API.md's error envelope, nothing may be logged at ERROR or mention a panic, no workflow may be started,
+// the OpenAPI document's error envelope, nothing may be logged at ERROR or mention a panic, no workflow may be started,
 // signalled or updated, and no table may change (login_failures excepted: failed logins are recorded on
 // purpose; auth_tokens only in what the requests could not have caused, so a garbage login or logout shows).
 

@@ -25,7 +25,7 @@ type MeJSON struct {
 	RefusedEmails []store.MailRefusal `json:"refused_emails"`
 }
 
-// ContactJSON is API.md's Contact: {"method":"email","emails":[...]}, {"method":"phone","phone":"..."} or
+// ContactJSON is the OpenAPI document's Contact: {"method":"email","emails":[...]}, {"method":"phone","phone":"..."} or
 // {"method":"none"} — each method with its own field only.
 type ContactJSON struct {
 	Method string

@@ -135,7 +135,7 @@ func (e *webEnv) routes(keep func(route) bool) []route {
 	return out
 }
 
-// publicRoutes are the /api/v1 routes that need no login (API.md). Any other non-staff route must answer
+// publicRoutes are the /api/v1 routes that need no login (api/README.md). Any other non-staff route must answer
 // 401 without a patron token: add a deliberately public route here.
 var publicRoutes = map[string]bool{
 	"POST /api/v1/session":       true,

@@ -14,7 +14,7 @@ import (
 	"yoyaku/store"
 )
 
-// RoutingJSON is API.md's Routing.
+// RoutingJSON is the OpenAPI document's Routing.
 type RoutingJSON struct {
 	Action   string  `json:"action"`
 	HoldID   *string `json:"hold_id"`
