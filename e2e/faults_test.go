@@ -352,7 +352,7 @@ func (s *stack) copySignalIntoALock(t *testing.T) bool {
 	if r.Action != "hold_shelf" || r.HoldID == nil || *r.HoldID != id {
 		t.Fatalf("check-in routing %+v, want the hold shelf for hold %s", r, id)
 	}
-	if status := <-lockedStatus; status != string(domain.StatusAwaitingReturn) {
+	if status := <-lockedStatus; status == string(domain.StatusReady) { // the row's status, not the shown one
 		<-released
 		s.waitStatusAfter(p, id, string(domain.StatusReady), released)
 		return false
