@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"yoyaku/internal/apiclient"
+
 	"google.golang.org/protobuf/proto"
 )
 
@@ -332,7 +334,7 @@ func TestPickupPlaceAndLimits(t *testing.T) {
 		titles = append(titles, id)
 	}
 	var wg sync.WaitGroup
-	results := make([]placeResult, len(titles))
+	results := make([]apiclient.PlaceResult, len(titles))
 	for i, id := range titles {
 		wg.Add(1)
 		go func() {

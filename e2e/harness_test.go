@@ -27,6 +27,7 @@ import (
 	"yoyaku/config"
 	"yoyaku/domain"
 	"yoyaku/httpkit"
+	"yoyaku/internal/apiclient"
 	"yoyaku/internal/check"
 	"yoyaku/internal/seed"
 	"yoyaku/internal/temporalx"
@@ -357,23 +358,10 @@ type hold struct {
 	CanCancel       bool    `json:"can_cancel"`
 }
 
-type placeResult struct {
-	Placed []struct {
-		HoldID  string `json:"hold_id"`
-		TitleID string `json:"title_id"`
-		Status  string `json:"status"`
-	} `json:"placed"`
-	Rejected []struct {
-		TitleID string `json:"title_id"`
-		Reason  string `json:"reason"`
-		Message string `json:"message"`
-	} `json:"rejected"`
-}
-
 // place places holds and returns the result.
-func (s *stack) place(p patron, pickup string, titleIDs ...string) placeResult {
+func (s *stack) place(p patron, pickup string, titleIDs ...string) apiclient.PlaceResult {
 	s.t.Helper()
-	var r placeResult
+	var r apiclient.PlaceResult
 	s.mustDo("POST", "/api/v1/holds", p.token, map[string]any{"title_ids": titleIDs, "pickup_branch": pickup, "mode": "normal"}, 200, &r)
 	return r
 }

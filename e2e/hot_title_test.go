@@ -48,7 +48,7 @@ func TestHotTitle(t *testing.T) {
 	t0 := time.Now()
 	err := hotEach(len(ps), workers, func(i int) error {
 		sent := time.Now()
-		var r placeResult
+		var r apiclient.PlaceResult
 		if err := s.hotCall("POST", "/api/v1/holds", ps[i].token,
 			map[string]any{"title_ids": []string{titleID}, "pickup_branch": pickup, "mode": "normal"}, &r); err != nil {
 			return err

@@ -2,6 +2,8 @@ package e2e_test
 
 import (
 	"testing"
+
+	"yoyaku/internal/apiclient"
 )
 
 type seriesAnswer struct {
@@ -9,9 +11,9 @@ type seriesAnswer struct {
 	Holds    []hold `json:"holds"`
 }
 
-func (s *stack) placeSeries(p patron, pickup string, titleIDs ...string) placeResult {
+func (s *stack) placeSeries(p patron, pickup string, titleIDs ...string) apiclient.PlaceResult {
 	s.t.Helper()
-	var r placeResult
+	var r apiclient.PlaceResult
 	s.mustDo("POST", "/api/v1/holds", p.token, map[string]any{"title_ids": titleIDs, "pickup_branch": pickup, "mode": "series"}, 200, &r)
 	return r
 }
