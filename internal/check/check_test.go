@@ -305,6 +305,14 @@ func TestDatabaseRules(t *testing.T) {
 			VALUES ($1::bigint, 'email', $2::text, 'ready:' || $1::bigint || ':1:' || $2::text, now() - interval '1 minute',
 				now() - interval '1 minute', '550 5.1.1 recipient-1: User unknown')`, h, addr)
 	}
+	// refusedEverywhere is a ready hold whose only address refused its mail: no contact date yet.
+	refusedEverywhere := func(f *fixture) int64 {
+		title := f.title()
+		h := f.hold(f.patron("a@example.jp"), title, "ready", 2*time.Minute, f.copy(title, "hold_shelf"))
+		f.exec(`UPDATE holds SET contact_date = NULL WHERE id = $1`, h)
+		refused(f, h, "a@example.jp")
+		return h
+	}
 	t.Run("one address refused, the other mailed", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
@@ -320,20 +328,14 @@ func TestDatabaseRules(t *testing.T) {
 	t.Run("every address refused, the hold on the call list", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
-		title := f.title()
-		h := f.hold(f.patron("a@example.jp"), title, "ready", 2*time.Minute, f.copy(title, "hold_shelf"))
-		f.exec(`UPDATE holds SET contact_date = NULL WHERE id = $1`, h)
-		refused(f, h, "a@example.jp")
+		h := refusedEverywhere(f)
 		f.exec(`INSERT INTO notifications (hold_id, channel, idempotency_key) VALUES ($1::bigint, 'phone', 'ready:' || $1::bigint || ':1:phone')`, h)
 		clean(t, run(t, f.db, nil, check.Options{}), "want no violation")
 	})
 	t.Run("every address refused and the patron never told", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
-		title := f.title()
-		h := f.hold(f.patron("a@example.jp"), title, "ready", 2*time.Minute, f.copy(title, "hold_shelf"))
-		f.exec(`UPDATE holds SET contact_date = NULL WHERE id = $1`, h)
-		refused(f, h, "a@example.jp")
+		h := refusedEverywhere(f)
 		only(t, run(t, f.db, nil, check.Options{}), check.RuleMailMissing, []int64{h}, "")
 	})
 }
