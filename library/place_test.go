@@ -64,10 +64,6 @@ func TestPlaceRefusals(t *testing.T) {
 		})
 	}
 
-	type rejection struct {
-		title string
-		code  domain.Code
-	}
 	titles := []struct {
 		name   string
 		svc    *library.Service // nil: the default limits
@@ -92,26 +88,7 @@ func TestPlaceRefusals(t *testing.T) {
 	}
 	for _, tc := range titles {
 		t.Run(tc.name, func(t *testing.T) {
-			svc := tc.svc
-			if svc == nil {
-				svc = e.svc
-			}
-			before := e.snapshot()
-			placed, rejected, err := svc.Place(ctx, library.Placement{PatronID: patron, TitleIDs: tc.ids, Pickup: tc.pickup})
-			if err != nil {
-				t.Fatalf("rejections answered error %v", err)
-			}
-			if len(placed) != 0 {
-				t.Fatalf("placed %+v", placed)
-			}
-			var got []rejection
-			for _, r := range rejected {
-				got = append(got, rejection{r.TitleID, r.Code})
-			}
-			if !slices.Equal(got, tc.want) {
-				t.Fatalf("rejected %v, want %v", got, tc.want)
-			}
-			e.unchanged(t, before)
+			e.wantRejected(t, tc.svc, library.Placement{PatronID: patron, TitleIDs: tc.ids, Pickup: tc.pickup, Mode: ""}, tc.want)
 		})
 	}
 
@@ -156,10 +133,6 @@ func TestPlaceSeriesRefusals(t *testing.T) {
 	held, _ := e.title(domain.FormatBook, copyAt{branch: "chuo"})
 	e.place(patron, "chuo", held)
 
-	type rejection struct {
-		title string
-		code  domain.Code
-	}
 	all := func(code domain.Code, ids ...string) []rejection {
 		var r []rejection
 		for _, id := range ids {
@@ -187,26 +160,7 @@ func TestPlaceSeriesRefusals(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			svc := tc.svc
-			if svc == nil {
-				svc = e.svc
-			}
-			before := e.snapshot()
-			placed, rejected, err := svc.Place(ctx, library.Placement{PatronID: patron, TitleIDs: tc.ids, Pickup: tc.pickup, Mode: "series"})
-			if err != nil {
-				t.Fatalf("rejections answered error %v", err)
-			}
-			if len(placed) != 0 {
-				t.Fatalf("placed %+v", placed)
-			}
-			var got []rejection
-			for _, r := range rejected {
-				got = append(got, rejection{r.TitleID, r.Code})
-			}
-			if !slices.Equal(got, tc.want) {
-				t.Fatalf("rejected %v, want %v", got, tc.want)
-			}
-			e.unchanged(t, before)
+			e.wantRejected(t, tc.svc, library.Placement{PatronID: patron, TitleIDs: tc.ids, Pickup: tc.pickup, Mode: "series"}, tc.want)
 		})
 	}
 
@@ -437,4 +391,35 @@ func TestHoldLookups(t *testing.T) {
 			refused(t, err, tc.code)
 		})
 	}
+}
+
+// rejection is a title refused by a placement, and why.
+type rejection struct {
+	title string
+	code  domain.Code
+}
+
+// wantRejected places p with svc (the env's service when nil) and checks that nothing was placed, that the
+// titles were rejected as want, in order, and that nothing changed.
+func (e *env) wantRejected(t *testing.T, svc *library.Service, p library.Placement, want []rejection) {
+	t.Helper()
+	if svc == nil {
+		svc = e.svc
+	}
+	before := e.snapshot()
+	placed, rejected, err := svc.Place(t.Context(), p)
+	if err != nil {
+		t.Fatalf("rejections answered error %v", err)
+	}
+	if len(placed) != 0 {
+		t.Fatalf("placed %+v", placed)
+	}
+	var got []rejection
+	for _, r := range rejected {
+		got = append(got, rejection{r.TitleID, r.Code})
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("rejected %v, want %v", got, want)
+	}
+	e.unchanged(t, before)
 }
