@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -52,25 +53,7 @@ func TestArchiveOnTheDevServer(t *testing.T) {
 	}
 
 	tc := testenv.Temporal(t)
-	cfg, err := config.LoadFrom(func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := worker.New(tc, &activities.Activities{DB: db, Cfg: cfg})
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer w.Stop()
-
-	run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "archive-test-" + t.Name(), TaskQueue: cfg.TaskQueue},
-		workflows.ArchiveWorkflow)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var res contract.ArchiveResult
-	if err := run.Get(ctx, &res); err != nil {
-		t.Fatal(err)
-	}
+	run, res := runArchive(t, tc, db, "", "archive-test-"+t.Name())
 	recordHistory(t, tc, run.GetID(), run.GetRunID())
 	if res.Archived != 1 {
 		t.Fatalf("archived %d holds, want 1", res.Archived)
@@ -135,26 +118,7 @@ func TestArchivePurgesExpiredTokensAndOldLoginFailures(t *testing.T) {
 		}
 	}
 
-	tc := testenv.Temporal(t)
-	cfg, err := config.LoadFrom(func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.TaskQueue = "purge-" + t.Name() // a queue of its own: the other test's worker does not take this run
-	w := worker.New(tc, &activities.Activities{DB: db, Cfg: cfg})
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer w.Stop()
-	run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "archive-purge-test-" + t.Name(), TaskQueue: cfg.TaskQueue},
-		workflows.ArchiveWorkflow)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var res contract.ArchiveResult
-	if err := run.Get(ctx, &res); err != nil {
-		t.Fatal(err)
-	}
+	_, res := runArchive(t, testenv.Temporal(t), db, "purge-"+t.Name(), "archive-purge-test-"+t.Name())
 	if res.TokensPurged != 3 || res.LoginFailuresPurged != 2 {
 		t.Errorf("purged %d tokens and %d login failures, want 3 and 2", res.TokensPurged, res.LoginFailuresPurged)
 	}
@@ -221,4 +185,31 @@ func recordHistory(t *testing.T, tc client.Client, id, runID string) {
 	if err := os.WriteFile(filepath.Join(dir, t.Name()+"-archive-"+runID[len(runID)-8:]+".json"), js, 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// runArchive runs one ArchiveWorkflow as its schedule would, on a worker of its own, on task queue (the
+// configured one when "", else a queue no other test's worker takes), and returns the run and its result.
+func runArchive(t *testing.T, tc client.Client, db *sqlx.DB, queue, id string) (client.WorkflowRun, contract.ArchiveResult) {
+	t.Helper()
+	cfg, err := config.LoadFrom(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if queue != "" {
+		cfg.TaskQueue = queue
+	}
+	w := worker.New(tc, &activities.Activities{DB: db, Cfg: cfg})
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	run, err := tc.ExecuteWorkflow(t.Context(), client.StartWorkflowOptions{ID: id, TaskQueue: cfg.TaskQueue}, workflows.ArchiveWorkflow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res contract.ArchiveResult
+	if err := run.Get(t.Context(), &res); err != nil {
+		t.Fatal(err)
+	}
+	return run, res
 }
