@@ -5,7 +5,6 @@ package api
 // POST /api/v1/holds, which takes placed titles out of it.
 
 import (
-	"context"
 	"net/http"
 	"time"
 
@@ -46,17 +45,11 @@ func (s *Server) addToBasket(c *gin.Context) {
 	if !httpkit.BindJSON(c, &req) {
 		return
 	}
-	if oe := s.addTitlesToBasket(c.Request.Context(), httpkit.PatronID(c), req.TitleIDs); oe != nil {
-		s.FailOp(c, oe)
+	if err := s.Lib.AddToBasket(c.Request.Context(), httpkit.PatronID(c), req.TitleIDs); err != nil {
+		s.FailErr(c, err)
 		return
 	}
 	s.answerBasket(c)
-}
-
-// addTitlesToBasket adds titles (raw IDs) to the patron's basket, all or nothing, as POST /api/v1/basket
-// does (and the 予約かごへ buttons of the web pages).
-func (s *Server) addTitlesToBasket(ctx context.Context, patron int64, rawIDs []string) *httpkit.OpError {
-	return httpkit.OpErr(s.Lib.AddToBasket(ctx, patron, rawIDs))
 }
 
 // removeFromBasket is DELETE /api/v1/basket/{title_id}: 204 whether or not the title was in the basket;

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -41,23 +40,13 @@ func (s *Server) placeHolds(c *gin.Context) {
 	if !httpkit.BindJSON(c, &req) {
 		return
 	}
-	placed, rejected, oe := s.placeTitles(c, httpkit.PatronID(c), req)
-	if oe != nil {
-		s.FailOp(c, oe)
+	placed, rejected, err := s.Lib.Place(c.Request.Context(), library.Placement{PatronID: httpkit.PatronID(c),
+		TitleIDs: req.TitleIDs, Pickup: req.PickupBranch, Mode: req.Mode})
+	if err != nil {
+		s.FailErr(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"placed": placed, "rejected": rejected})
-}
-
-// placeTitles is POST /api/v1/holds for the JSON API and the web pages alike (library.Place); rejection
-// messages are in the request's language. A refusal of the whole request, or a failure of the system, is
-// the *opError.
-func (s *Server) placeTitles(c *gin.Context, patron int64, req placeRequest) ([]PlacedJSON, []RejectedJSON, *httpkit.OpError) {
-	placed, rejected, err := s.Lib.Place(c.Request.Context(), library.Placement{PatronID: patron, TitleIDs: req.TitleIDs,
-		Pickup: req.PickupBranch, Mode: req.Mode})
-	if err != nil {
-		return nil, nil, httpkit.OpErr(err)
-	}
+	// Rejection messages are in the request's language.
 	pj, rj := make([]PlacedJSON, len(placed)), make([]RejectedJSON, len(rejected))
 	for i, p := range placed {
 		pj[i] = PlacedJSON{HoldID: httpkit.IDString(p.Hold.ID), TitleID: p.TitleID, Status: string(p.Hold.Shown())}
@@ -65,7 +54,7 @@ func (s *Server) placeTitles(c *gin.Context, patron int64, req placeRequest) ([]
 	for i, r := range rejected {
 		rj[i] = RejectedJSON{TitleID: r.TitleID, Reason: r.Code, Message: httpkit.Message(c, r.Code)}
 	}
-	return pj, rj, nil
+	c.JSON(http.StatusOK, gin.H{"placed": pj, "rejected": rj})
 }
 
 func (s *Server) listHolds(c *gin.Context) {
@@ -83,18 +72,12 @@ func (s *Server) listHolds(c *gin.Context) {
 
 // ownHold reads the patron's own hold named in the path; another patron's is not found (404, not 403).
 func (s *Server) ownHold(c *gin.Context) (store.HoldView, bool) {
-	h, oe := s.findOwnHold(c.Request.Context(), c.Param("id"), httpkit.PatronID(c))
-	if oe != nil {
-		s.FailOp(c, oe)
+	h, err := s.Lib.OwnHold(c.Request.Context(), c.Param("id"), httpkit.PatronID(c))
+	if err != nil {
+		s.FailErr(c, err)
 		return store.HoldView{}, false
 	}
 	return h, true
-}
-
-// findOwnHold reads the patron's own hold by its (raw) ID; another patron's is not found.
-func (s *Server) findOwnHold(ctx context.Context, raw string, patron int64) (store.HoldView, *httpkit.OpError) {
-	h, err := s.Lib.OwnHold(ctx, raw, patron)
-	return h, httpkit.OpErr(err)
 }
 
 func (s *Server) getHold(c *gin.Context) {
@@ -130,17 +113,11 @@ func (s *Server) changePickup(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if oe := s.changeOwnPickup(c.Request.Context(), h, req.PickupBranch); oe != nil {
-		s.FailOp(c, oe)
+	if err := s.Lib.ChangePickup(c.Request.Context(), h, req.PickupBranch, 0); err != nil {
+		s.FailErr(c, err)
 		return
 	}
 	s.answerHold(c, http.StatusOK, h.ID, h.PatronID)
-}
-
-// changeOwnPickup changes the pickup place of the patron's own hold h (PATCH /api/v1/holds/{id} and the
-// 予約情報変更 page).
-func (s *Server) changeOwnPickup(ctx context.Context, h store.HoldView, branch string) *httpkit.OpError {
-	return httpkit.OpErr(s.Lib.ChangePickup(ctx, h, branch, 0))
 }
 
 func (s *Server) cancelHold(c *gin.Context) {
@@ -148,20 +125,10 @@ func (s *Server) cancelHold(c *gin.Context) {
 	if !ok {
 		return
 	}
-	j, oe := s.cancelOwnHold(c.Request.Context(), h)
-	if oe != nil {
-		s.FailOp(c, oe)
+	h, status, err := s.Lib.CancelOwn(c.Request.Context(), h)
+	if err != nil {
+		s.FailErr(c, err)
 		return
 	}
-	c.JSON(http.StatusAccepted, j)
-}
-
-// cancelOwnHold asks the workflow of the patron's own hold h to cancel it (POST /api/v1/holds/{id}/cancel
-// and the 予約取消 page) and returns the hold as the request left it: 取消申込.
-func (s *Server) cancelOwnHold(ctx context.Context, h store.HoldView) (httpkit.HoldJSON, *httpkit.OpError) {
-	h, status, err := s.Lib.CancelOwn(ctx, h)
-	if err != nil {
-		return httpkit.HoldJSON{}, httpkit.OpErr(err)
-	}
-	return httpkit.CancelRequestedJSON(h, status), nil
+	c.JSON(http.StatusAccepted, httpkit.CancelRequestedJSON(h, status)) // the request's state: 取消申込
 }

@@ -1,13 +1,11 @@
 package api
 
 import (
-	"context"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 
 	"yoyaku/httpkit"
-	"yoyaku/store"
 )
 
 // Series holds (シリーズ予約): volumes provided one by one, in reading order.
@@ -23,9 +21,9 @@ func (s *Server) makeSeries(c *gin.Context) {
 	if !httpkit.BindJSON(c, &req) {
 		return
 	}
-	seriesID, holds, oe := s.joinSeries(c.Request.Context(), httpkit.PatronID(c), req.HoldIDs)
-	if oe != nil {
-		s.FailOp(c, oe)
+	seriesID, holds, err := s.Lib.JoinSeries(c.Request.Context(), httpkit.PatronID(c), req.HoldIDs)
+	if err != nil {
+		s.FailErr(c, err)
 		return
 	}
 	out := make([]httpkit.HoldJSON, 0, len(holds))
@@ -33,11 +31,4 @@ func (s *Server) makeSeries(c *gin.Context) {
 		out = append(out, httpkit.HoldOf(h))
 	}
 	c.JSON(http.StatusOK, gin.H{"series_id": httpkit.IDString(seriesID), "holds": out})
-}
-
-// joinSeries turns the patron's holds (IDs as given, in reading order) into one series hold and returns
-// it with the holds as they are now; for POST /api/v1/series and the 予約状況 page alike.
-func (s *Server) joinSeries(ctx context.Context, patron int64, rawIDs []string) (int64, []store.HoldView, *httpkit.OpError) {
-	id, holds, err := s.Lib.JoinSeries(ctx, patron, rawIDs)
-	return id, holds, httpkit.OpErr(err)
 }

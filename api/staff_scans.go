@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"net/http"
 	"strings"
 
@@ -45,18 +44,12 @@ func (s *Server) bindScan(c *gin.Context) (scanRequest, bool) {
 	if !httpkit.BindJSON(c, &r) {
 		return r, false
 	}
-	r, e := s.checkScan(c.Request.Context(), r)
-	if e != nil {
-		s.FailOp(c, e)
+	got, err := s.Lib.CheckScan(c.Request.Context(), library.Scan(r))
+	if err != nil {
+		s.FailErr(c, err)
 		return r, false
 	}
-	return r, true
-}
-
-// checkScan trims a scan and checks the barcode's shape and the branch (the JSON scans and the staff console).
-func (s *Server) checkScan(ctx context.Context, r scanRequest) (scanRequest, *httpkit.OpError) {
-	got, err := s.Lib.CheckScan(ctx, library.Scan{Barcode: r.Barcode, Branch: r.Branch})
-	return scanRequest{Barcode: got.Barcode, Branch: got.Branch}, httpkit.OpErr(err)
+	return scanRequest(got), true
 }
 
 // requestID is the scan's idempotency key and whether it may be one (requestKey).
@@ -91,23 +84,6 @@ func checkinWorkflowID(in contract.CheckinInput, reqID string) string {
 	return library.CheckinWorkflowID(in, reqID)
 }
 
-// runCheckin runs the check-in workflow for a scan and waits for its routing. A retried request (same
-// request ID) gets the answer of the first, and allocates nothing twice.
-func (s *Server) runCheckin(c *gin.Context, id string, in contract.CheckinInput) (contract.CheckinResult, bool) {
-	res, e := s.checkinRun(c.Request.Context(), id, in)
-	if e != nil {
-		s.FailOp(c, e)
-		return res, false
-	}
-	return res, true
-}
-
-// checkinRun is runCheckin for the JSON scans and the staff console alike.
-func (s *Server) checkinRun(ctx context.Context, id string, in contract.CheckinInput) (contract.CheckinResult, *httpkit.OpError) {
-	res, err := s.Lib.Checkin(ctx, id, in)
-	return res, httpkit.OpErr(err)
-}
-
 func (s *Server) checkin(c *gin.Context) {
 	r, ok := s.bindScan(c)
 	if !ok {
@@ -118,10 +94,12 @@ func (s *Server) checkin(c *gin.Context) {
 	if !ok {
 		return
 	}
-	res, ok := s.runCheckin(c, id, in)
-	if ok {
-		c.JSON(http.StatusOK, routingJSON(res.Routing))
+	res, err := s.Lib.Checkin(c.Request.Context(), id, in)
+	if err != nil {
+		s.FailErr(c, err)
+		return
 	}
+	c.JSON(http.StatusOK, routingJSON(res.Routing))
 }
 
 // branchParam reads and checks ?branch=.
@@ -156,18 +134,12 @@ func (s *Server) pull(c *gin.Context) {
 	if !ok {
 		return
 	}
-	routing, e := s.pullCopy(c.Request.Context(), r, httpkit.StaffID(c))
-	if e != nil {
-		s.FailOp(c, e)
+	routing, err := s.Lib.Pull(c.Request.Context(), library.Scan(r), httpkit.StaffID(c))
+	if err != nil {
+		s.FailErr(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, routingJSON(routing))
-}
-
-// pullCopy: staff secured a copy of the pull list (a checked scan); the answer says where it goes.
-func (s *Server) pullCopy(ctx context.Context, r scanRequest, staff int64) (contract.Routing, *httpkit.OpError) {
-	routing, err := s.Lib.Pull(ctx, library.Scan{Barcode: r.Barcode, Branch: r.Branch}, staff)
-	return routing, httpkit.OpErr(err)
 }
 
 func (s *Server) missing(c *gin.Context) {
@@ -175,19 +147,12 @@ func (s *Server) missing(c *gin.Context) {
 	if !ok {
 		return
 	}
-	h, e := s.reportMissing(c.Request.Context(), r, httpkit.StaffID(c))
-	if e != nil {
-		s.FailOp(c, e)
+	h, err := s.Lib.Missing(c.Request.Context(), library.Scan(r), httpkit.StaffID(c))
+	if err != nil {
+		s.FailErr(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, httpkit.HoldOf(h))
-}
-
-// reportMissing: a copy of the pull list is not on the shelf (a checked scan); its hold is re-targeted and
-// answered as it is now.
-func (s *Server) reportMissing(ctx context.Context, r scanRequest, staff int64) (store.HoldView, *httpkit.OpError) {
-	h, err := s.Lib.Missing(ctx, library.Scan{Barcode: r.Barcode, Branch: r.Branch}, staff)
-	return h, httpkit.OpErr(err)
 }
 
 func (s *Server) receive(c *gin.Context) {
@@ -195,19 +160,12 @@ func (s *Server) receive(c *gin.Context) {
 	if !ok {
 		return
 	}
-	id, status, e := s.receiveCopy(c.Request.Context(), r, httpkit.StaffID(c))
-	if e != nil {
-		s.FailOp(c, e)
+	id, status, err := s.Lib.Receive(c.Request.Context(), library.Scan(r), httpkit.StaffID(c))
+	if err != nil {
+		s.FailErr(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"hold_id": httpkit.IDString(id), "status": status})
-}
-
-// receiveCopy: a copy delivered from another branch arrived (a checked scan); the answer is its hold and
-// the hold's new status.
-func (s *Server) receiveCopy(ctx context.Context, r scanRequest, staff int64) (int64, domain.Status, *httpkit.OpError) {
-	id, status, err := s.Lib.Receive(ctx, library.Scan{Barcode: r.Barcode, Branch: r.Branch}, staff)
-	return id, status, httpkit.OpErr(err)
 }
 
 type checkoutRequest struct {
@@ -223,9 +181,9 @@ func (s *Server) checkout(c *gin.Context) {
 	if !httpkit.BindJSON(c, &req) {
 		return
 	}
-	out, e := s.lend(c.Request.Context(), req, httpkit.StaffID(c))
-	if e != nil {
-		s.FailOp(c, e)
+	out, err := s.Lib.Lend(c.Request.Context(), library.Checkout(req), httpkit.StaffID(c))
+	if err != nil {
+		s.FailErr(c, err)
 		return
 	}
 	var holdID *string
@@ -234,12 +192,6 @@ func (s *Server) checkout(c *gin.Context) {
 		holdID = &id
 	}
 	c.JSON(http.StatusOK, gin.H{"loan": gin.H{"barcode": out.Barcode, "due_date": out.DueDate}, "hold_id": holdID})
-}
-
-// lend checks out a copy to a patron (the JSON checkout and the staff console).
-func (s *Server) lend(ctx context.Context, req checkoutRequest, staff int64) (library.Lent, *httpkit.OpError) {
-	out, err := s.Lib.Lend(ctx, library.Checkout{Barcode: req.Barcode, CardNumber: req.CardNumber, Branch: req.Branch}, staff)
-	return out, httpkit.OpErr(err)
 }
 
 func (s *Server) callList(c *gin.Context) {
@@ -283,18 +235,12 @@ func (s *Server) holdShelf(c *gin.Context) {
 
 // staffHold reads the hold named in the path (any patron's).
 func (s *Server) staffHold(c *gin.Context) (store.HoldView, bool) {
-	h, e := s.anyHold(c.Request.Context(), c.Param("id"))
-	if e != nil {
-		s.FailOp(c, e)
+	h, err := s.Lib.AnyHold(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		s.FailErr(c, err)
 		return h, false
 	}
 	return h, true
-}
-
-// anyHold reads a hold by its ID (any patron's), for staff.
-func (s *Server) anyHold(ctx context.Context, rawID string) (store.HoldView, *httpkit.OpError) {
-	h, err := s.Lib.AnyHold(ctx, rawID)
-	return h, httpkit.OpErr(err)
 }
 
 // staffUpdate sends an update to the hold in the path and answers the hold.
@@ -307,18 +253,12 @@ func (s *Server) staffUpdate(c *gin.Context, name string, arg func(h store.HoldV
 	if !ok {
 		return
 	}
-	h, e := s.sendStaffUpdate(c.Request.Context(), h.ID, name, a)
-	if e != nil {
-		s.FailOp(c, e)
+	h, err := s.Lib.StaffUpdate(c.Request.Context(), h.ID, name, a)
+	if err != nil {
+		s.FailErr(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, httpkit.HoldOf(h))
-}
-
-// sendStaffUpdate sends an update to a hold's workflow and reads the hold again.
-func (s *Server) sendStaffUpdate(ctx context.Context, id int64, name string, arg any) (store.HoldView, *httpkit.OpError) {
-	h, err := s.Lib.StaffUpdate(ctx, id, name, arg)
-	return h, httpkit.OpErr(err)
 }
 
 func (s *Server) contacted(c *gin.Context) {
@@ -404,22 +344,16 @@ func (s *Server) counterHold(c *gin.Context) {
 	if !httpkit.BindJSON(c, &req) {
 		return
 	}
-	h, e := s.placeCounterHold(c.Request.Context(), req, httpkit.StaffID(c))
-	if e != nil {
-		s.FailOp(c, e)
+	in := library.CounterHold{CardNumber: req.CardNumber, TitleID: req.TitleID, Pickup: req.PickupBranch}
+	if req.Request != nil {
+		in.Request = (*library.TitleRequest)(req.Request)
+	}
+	h, err := s.Lib.PlaceCounterHold(c.Request.Context(), in, httpkit.StaffID(c))
+	if err != nil {
+		s.FailErr(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, httpkit.HoldOf(h))
-}
-
-// placeCounterHold places a counter hold (the JSON endpoint and the staff console).
-func (s *Server) placeCounterHold(ctx context.Context, req counterRequest, staff int64) (store.HoldView, *httpkit.OpError) {
-	in := library.CounterHold{CardNumber: req.CardNumber, TitleID: req.TitleID, Pickup: req.PickupBranch}
-	if req.Request != nil {
-		in.Request = &library.TitleRequest{Title: req.Request.Title, Author: req.Request.Author, ISBN: req.Request.ISBN}
-	}
-	h, err := s.Lib.PlaceCounterHold(ctx, in, staff)
-	return h, httpkit.OpErr(err)
 }
 
 type newItemRequest struct {
