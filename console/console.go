@@ -337,7 +337,7 @@ func (s *Console) staffCheckinPage(c *gin.Context) {
 func (s *Console) staffCheckinSubmit(c *gin.Context) {
 	s.withDesk(c, func(d staffDesk) {
 		data := gin.H{"RequestID": library.NewRequestKey(), "Nav": "checkin"}
-		r, e := httpkit.Op(s.Lib.CheckScan(c.Request.Context(), library.Scan{Barcode: c.PostForm("barcode"), Branch: d.Branch.Code}))
+		r, e := httpkit.Op(library.ScanShape(library.Scan{Barcode: c.PostForm("barcode"), Branch: d.Branch.Code}))
 		if e != nil {
 			data["Barcode"] = strings.TrimSpace(c.PostForm("barcode"))
 			s.staffRefusal(c, "staff_checkin", d, data, e)
@@ -398,7 +398,7 @@ func (s *Console) staffPullAnswer(c *gin.Context, act func(d staffDesk, data gin
 func (s *Console) staffPullScan(c *gin.Context, act func(d staffDesk, r library.Scan, data gin.H) error) {
 	s.staffPullAnswer(c, func(d staffDesk, data gin.H) *httpkit.OpError {
 		data["Barcode"] = strings.TrimSpace(c.PostForm("barcode"))
-		r, e := httpkit.Op(s.Lib.CheckScan(c.Request.Context(), library.Scan{Barcode: c.PostForm("barcode"), Branch: d.Branch.Code}))
+		r, e := httpkit.Op(library.ScanShape(library.Scan{Barcode: c.PostForm("barcode"), Branch: d.Branch.Code}))
 		if e != nil {
 			return e
 		}
@@ -459,7 +459,7 @@ func (s *Console) staffReceiveSubmit(c *gin.Context) {
 	s.withDesk(c, func(d staffDesk) {
 		data := gin.H{"Nav": "receive"}
 		ctx := c.Request.Context()
-		r, e := httpkit.Op(s.Lib.CheckScan(ctx, library.Scan{Barcode: c.PostForm("barcode"), Branch: d.Branch.Code}))
+		r, e := httpkit.Op(library.ScanShape(library.Scan{Barcode: c.PostForm("barcode"), Branch: d.Branch.Code}))
 		if e != nil {
 			data["Barcode"] = strings.TrimSpace(c.PostForm("barcode"))
 			s.staffRefusal(c, "staff_receive", d, data, e)

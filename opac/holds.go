@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -184,7 +185,7 @@ func (s *Pages) placeSubmit(c *gin.Context) {
 	if mode == "series" {
 		ids = formOrder(c, ids)
 	}
-	pickup := c.PostForm("pickup")
+	pickup := strings.TrimSpace(c.PostForm("pickup")) // Place trims it too; the result page reads the branch again
 	if len(ids) == 0 || pickup == "" {
 		code := httpkit.CodeNothingSelected
 		if len(ids) > 0 {
