@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"yoyaku/httpkit"
+	"yoyaku/library"
 	"yoyaku/store"
 )
 
@@ -55,7 +56,7 @@ func (s *Server) addToBasket(c *gin.Context) {
 // removeFromBasket is DELETE /api/v1/basket/{title_id}: 204 whether or not the title was in the basket;
 // an ID that is not one of ours is 404.
 func (s *Server) removeFromBasket(c *gin.Context) {
-	id, ok := parseID(c.Param("title_id"))
+	id, ok := library.ParseID(c.Param("title_id"))
 	if !ok {
 		httpkit.Fail(c, http.StatusNotFound, httpkit.CodeNotFound)
 		return

@@ -10,9 +10,6 @@ import (
 	"yoyaku/store"
 )
 
-// parseID reads an opaque ID; anything that is not one of ours is simply not found.
-func parseID(s string) (int64, bool) { return library.ParseID(s) }
-
 type placeRequest struct {
 	TitleIDs     []string `json:"title_ids"`
 	PickupBranch string   `json:"pickup_branch"`

@@ -11,6 +11,7 @@ import (
 	"yoyaku/domain"
 	"yoyaku/httpkit"
 	"yoyaku/library"
+	"yoyaku/store"
 )
 
 // ctxToken is the bearer token requirePatron or requireStaff accepted, for logout.
@@ -96,7 +97,7 @@ func (s *Server) patronLogin(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	p, err := httpkit.FindPatron(ctx, s.DB, card)
+	p, err := store.PatronByCardForLogin(ctx, s.DB, card)
 	if err != nil {
 		s.Internal(c, err)
 		return

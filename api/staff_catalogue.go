@@ -6,10 +6,10 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
 
+	"yoyaku/httpkit"
 	"yoyaku/library"
 )
 
@@ -41,7 +41,7 @@ func (s *Server) staffCreateTitle(c *gin.Context) {
 			t.Series = &library.Volume{Name: req.Series.Name, Volume: req.Series.Volume}
 		}
 		id, err := s.Lib.CreateTitle(c.Request.Context(), t)
-		return gin.H{"id": strconv.FormatInt(id, 10)}, err
+		return gin.H{"id": httpkit.IDString(id)}, err
 	})
 }
 

@@ -52,12 +52,6 @@ func (s *Server) bindScan(c *gin.Context) (scanRequest, bool) {
 	return scanRequest(got), true
 }
 
-// requestID is the scan's idempotency key and whether it may be one (requestKey).
-func requestID(c *gin.Context) (string, bool) {
-	key := requestKey(c)
-	return key, library.ValidRequestKey(key)
-}
-
 // requestKey is the scan's idempotency key: the Idempotency-Key or X-Request-ID header, or a fresh one.
 func requestKey(c *gin.Context) string {
 	for _, h := range []string{"Idempotency-Key", "X-Request-ID"} {
@@ -71,17 +65,12 @@ func requestKey(c *gin.Context) string {
 // checkinID is the workflow ID of a scan: the key names one scan of one copy, so a key reused for another
 // copy, or on the new-copy endpoint, is another scan.
 func checkinID(c *gin.Context, in contract.CheckinInput) (string, bool) {
-	reqID, ok := requestID(c)
-	if !ok {
+	key := requestKey(c)
+	if !library.ValidRequestKey(key) {
 		httpkit.Fail(c, http.StatusBadRequest, httpkit.CodeBadRequest)
 		return "", false
 	}
-	return checkinWorkflowID(in, reqID), true
-}
-
-// checkinWorkflowID is the workflow ID of the scan of in with idempotency key reqID.
-func checkinWorkflowID(in contract.CheckinInput, reqID string) string {
-	return library.CheckinWorkflowID(in, reqID)
+	return library.CheckinWorkflowID(in, key), true
 }
 
 func (s *Server) checkin(c *gin.Context) {
@@ -344,10 +333,8 @@ func (s *Server) counterHold(c *gin.Context) {
 	if !httpkit.BindJSON(c, &req) {
 		return
 	}
-	in := library.CounterHold{CardNumber: req.CardNumber, TitleID: req.TitleID, Pickup: req.PickupBranch}
-	if req.Request != nil {
-		in.Request = (*library.TitleRequest)(req.Request)
-	}
+	in := library.CounterHold{CardNumber: req.CardNumber, TitleID: req.TitleID, Pickup: req.PickupBranch,
+		Request: (*library.TitleRequest)(req.Request)}
 	h, err := s.Lib.PlaceCounterHold(c.Request.Context(), in, httpkit.StaffID(c))
 	if err != nil {
 		s.FailErr(c, err)

@@ -22,12 +22,6 @@ const DummyHash = "$2a$11$zJNH4qV4Rm/j2WUZPAnpe.ewyWju2JGXm6adz2uddNld7Txydszsi"
 // staffLoginPattern is what staff_users.login allows.
 var staffLoginPattern = regexp.MustCompile(`^[a-z0-9._-]{1,64}$`)
 
-// FindPatron reads the account of a (normalised) card number. A card that does not exist is the zero
-// account: its empty hash fails tryLogin like a wrong password.
-func FindPatron(ctx context.Context, db *sqlx.DB, card string) (store.PatronAccount, error) {
-	return store.PatronByCardForLogin(ctx, db, card)
-}
-
 // FindStaff reads the staff account of a (lower-cased, trimmed) login. An account that does not exist, or
 // cannot (not staffLoginPattern), is the zero account: its empty hash fails tryLogin like a wrong password.
 func FindStaff(ctx context.Context, db *sqlx.DB, login string) (store.StaffAccount, error) {

@@ -41,8 +41,8 @@ func NewRequestKey() string {
 
 var barcodePattern = regexp.MustCompile(`^[0-9A-Za-z-]{4,32}$`)
 
-// ValidBarcode reports whether b has the shape of one of our barcodes.
-func ValidBarcode(b string) bool { return barcodePattern.MatchString(b) }
+// validBarcode reports whether b has the shape of one of our barcodes.
+func validBarcode(b string) bool { return barcodePattern.MatchString(b) }
 
 // CheckScan trims a scan and checks the barcode's shape and the branch.
 func (s *Service) CheckScan(ctx context.Context, r Scan) (Scan, error) {
@@ -59,7 +59,7 @@ func (s *Service) CheckScan(ctx context.Context, r Scan) (Scan, error) {
 // ScanShape trims a scan and checks the barcode's shape, without the database.
 func ScanShape(r Scan) (Scan, error) {
 	r.Barcode, r.Branch = strings.TrimSpace(r.Barcode), strings.TrimSpace(r.Branch)
-	if !ValidBarcode(r.Barcode) {
+	if !validBarcode(r.Barcode) {
 		return r, refuse(CodeInvalidBarcode)
 	}
 	return r, nil
@@ -165,13 +165,11 @@ func (s *Service) Lend(ctx context.Context, req Checkout, staff int64) (Lent, er
 	if err != nil {
 		return Lent{}, refuse(CodeInvalidCardNumber)
 	}
-	req.Barcode, req.Branch = strings.TrimSpace(req.Barcode), strings.TrimSpace(req.Branch)
-	if !ValidBarcode(req.Barcode) {
-		return Lent{}, refuse(CodeInvalidBarcode)
+	scan, err := s.CheckScan(ctx, Scan{Barcode: req.Barcode, Branch: req.Branch})
+	if err != nil {
+		return Lent{}, err
 	}
-	if _, err := store.BranchByCode(ctx, s.DB, req.Branch); err != nil {
-		return Lent{}, FromStore(err)
-	}
+	req.Barcode, req.Branch = scan.Barcode, scan.Branch
 	patron, _, err := store.PatronByCard(ctx, s.DB, card)
 	if err != nil {
 		return Lent{}, FromStore(err)
@@ -216,17 +214,15 @@ type NewCopy struct {
 // request, and goes to it. Only a retry of the request that registered the copy (the same key) may find
 // its barcode taken.
 func (s *Service) RegisterCopy(ctx context.Context, req NewCopy, staff int64, key string) (contract.Routing, error) {
-	req.Barcode, req.Branch = strings.TrimSpace(req.Barcode), strings.TrimSpace(req.Branch)
 	titleID, ok := ParseID(req.TitleID)
 	if !ok {
 		return contract.Routing{}, refuse(contract.ErrNotFound)
 	}
-	if !ValidBarcode(req.Barcode) {
-		return contract.Routing{}, refuse(CodeInvalidBarcode)
+	scan, err := s.CheckScan(ctx, Scan{Barcode: req.Barcode, Branch: req.Branch})
+	if err != nil {
+		return contract.Routing{}, err
 	}
-	if _, err := store.BranchByCode(ctx, s.DB, req.Branch); err != nil {
-		return contract.Routing{}, FromStore(err)
-	}
+	req.Barcode, req.Branch = scan.Barcode, scan.Branch
 	exists, err := store.TitleExists(ctx, s.DB, titleID)
 	if err != nil {
 		return contract.Routing{}, err

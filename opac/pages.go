@@ -118,7 +118,7 @@ func (s *Pages) loginSubmit(c *gin.Context) {
 		again(library.CodeInvalidCardNumber)
 		return
 	}
-	p, err := httpkit.FindPatron(c.Request.Context(), s.DB, card)
+	p, err := store.PatronByCardForLogin(c.Request.Context(), s.DB, card)
 	if err != nil {
 		s.Internal(c, err)
 		return
