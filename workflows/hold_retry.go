@@ -97,8 +97,10 @@ func (w *holdWorkflow) backoff(ctx workflow.Context, attempt int) error {
 	if tries > 1 {
 		return nil // the database was away and is back: go at once
 	}
-	// The database answers, yet the transition fails: wait as long as the backoff allows.
-	return workflow.Sleep(ctx, 10*time.Second+spread)
+	// The database answers, yet the transition fails (a fault that outlives any outage): wait twice as long
+	// each round, up to an hour, so the trigger is kept without filling the history. A timer's duration is
+	// not part of what replay compares.
+	return workflow.Sleep(ctx, min(10*time.Second<<min(attempt-shortTries, 9), time.Hour)+spread)
 }
 
 // refusedForGood reports whether err ends a trigger: a business refusal (a non-retryable application error
