@@ -14,21 +14,20 @@ import (
 
 // ReadyNotice is what the ready notification of a hold says, and how the patron wants to be told.
 type ReadyNotice struct {
-	Name    string         `db:"name"`
-	Method  string         `db:"contact_method"`
-	ReadyAt time.Time      `db:"ready_at"`
-	Title   string         `db:"title"`
-	Branch  string         `db:"branch"`
-	Phone   sql.NullString `db:"phone"`
+	Name    string    `db:"name"`
+	Method  string    `db:"contact_method"`
+	ReadyAt time.Time `db:"ready_at"`
+	Title   string    `db:"title"`
+	Branch  string    `db:"branch"`
 }
 
 // ReadyNoticeOf reads the ready notification of the hold.
 func ReadyNoticeOf(ctx context.Context, q sqlx.QueryerContext, holdID int64) (ReadyNotice, error) {
 	var n ReadyNotice
 	err := sqlx.GetContext(ctx, q, &n, `
-		SELECT p.name, p.contact_method, h.ready_at, t.title, b.name AS branch, ph.number AS phone
+		SELECT p.name, p.contact_method, h.ready_at, t.title, b.name AS branch
 		FROM holds h JOIN patrons p ON p.id = h.patron_id JOIN titles t ON t.id = h.title_id
-		JOIN branches b ON b.code = h.pickup_branch LEFT JOIN patron_phones ph ON ph.id = p.contact_phone_id
+		JOIN branches b ON b.code = h.pickup_branch
 		WHERE h.id = $1`, holdID)
 	if err != nil {
 		return ReadyNotice{}, fmt.Errorf("store: notice of hold %d: %w", holdID, err)

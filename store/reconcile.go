@@ -20,33 +20,21 @@ type StrandedHold struct {
 
 // StrandedHolds lists the holds at their first transition placed more than grace ago, oldest first.
 func StrandedHolds(ctx context.Context, q sqlx.QueryerContext, grace time.Duration) ([]StrandedHold, error) {
-	var holds []StrandedHold
-	if err := sqlx.SelectContext(ctx, q, &holds, `SELECT id, title_id, pickup_branch, origin FROM holds
+	return selectAll[StrandedHold](ctx, q, "stranded holds", `SELECT id, title_id, pickup_branch, origin FROM holds
 		WHERE status = 'requested' AND series_hold_id IS NULL AND transition = 0 AND placed_at < now() - make_interval(secs => $1)
-		ORDER BY placed_at, id`, grace.Seconds()); err != nil {
-		return nil, fmt.Errorf("store: stranded holds: %w", err)
-	}
-	return holds, nil
+		ORDER BY placed_at, id`, grace.Seconds())
 }
 
 // StrandedSeries lists the series holds created more than grace ago whose volumes are all still at their
 // first transition (the series workflow never started).
 func StrandedSeries(ctx context.Context, q sqlx.QueryerContext, grace time.Duration) ([]int64, error) {
-	var series []int64
-	if err := sqlx.SelectContext(ctx, q, &series, `SELECT s.id FROM series_holds s JOIN holds h ON h.series_hold_id = s.id
+	return selectAll[int64](ctx, q, "stranded series holds", `SELECT s.id FROM series_holds s JOIN holds h ON h.series_hold_id = s.id
 		WHERE s.created_at < now() - make_interval(secs => $1)
-		GROUP BY s.id HAVING bool_and(h.status = 'requested' AND h.transition = 0) ORDER BY s.id`, grace.Seconds()); err != nil {
-		return nil, fmt.Errorf("store: stranded series holds: %w", err)
-	}
-	return series, nil
+		GROUP BY s.id HAVING bool_and(h.status = 'requested' AND h.transition = 0) ORDER BY s.id`, grace.Seconds())
 }
 
 // SeriesVolumes lists the volumes of a series hold in reading order.
 func SeriesVolumes(ctx context.Context, q sqlx.QueryerContext, seriesID int64) ([]SeriesVolume, error) {
-	var vols []SeriesVolume
-	if err := sqlx.SelectContext(ctx, q, &vols, `SELECT id AS holdid, title_id AS titleid, pickup_branch AS pickup
-		FROM holds WHERE series_hold_id = $1 ORDER BY series_seq`, seriesID); err != nil {
-		return nil, fmt.Errorf("store: volumes of series hold %d: %w", seriesID, err)
-	}
-	return vols, nil
+	return selectAll[SeriesVolume](ctx, q, fmt.Sprintf("volumes of series hold %d", seriesID), `
+		SELECT id AS holdid, title_id AS titleid, pickup_branch AS pickup FROM holds WHERE series_hold_id = $1 ORDER BY series_seq`, seriesID)
 }

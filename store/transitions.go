@@ -59,10 +59,11 @@ func LockHold(ctx context.Context, tx *sqlx.Tx, holdID int64) (HoldRow, error) {
 	if err := LockTitle(ctx, tx, titleID.Int64); err != nil {
 		return HoldRow{}, err
 	}
-	if _, err := tx.ExecContext(ctx, `SELECT 1 FROM holds WHERE id = $1 FOR UPDATE`, holdID); err != nil {
+	var h HoldRow
+	if err := tx.GetContext(ctx, &h, holdRowSelect+` WHERE h.id = $1 FOR UPDATE OF h`, holdID); err != nil {
 		return HoldRow{}, fmt.Errorf("store: lock hold %d: %w", holdID, err)
 	}
-	return ReadHold(ctx, tx, holdID)
+	return h, nil
 }
 
 // ReadHold reads a hold without locking it. A hold that does not exist is an error like any other here:
