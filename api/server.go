@@ -44,7 +44,7 @@ type Server struct {
 // kit is what the surfaces share, built once from the Server's fields.
 func (s *Server) kit() *httpkit.Kit {
 	s.kitOnce.Do(func() {
-		s.Kit = httpkit.NewKit(s.DB, s.Temporal, &s.Cfg, s.Log, httpkit.PatronSession, []httpkit.TextTable{opac.PatronTexts, console.StaffTexts}, []fs.FS{opac.Templates, console.Templates})
+		s.Kit = httpkit.NewKit(s.DB, s.Temporal, &s.Cfg, s.Log, []httpkit.TextTable{opac.PatronTexts, console.StaffTexts}, []fs.FS{opac.Templates, console.Templates})
 	})
 	return s.Kit
 }

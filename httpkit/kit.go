@@ -25,14 +25,10 @@ import (
 // operations, the wording and the page templates. The JSON API, the patron pages and the staff console each
 // embed it.
 type Kit struct {
-	DB       *sqlx.DB
-	Temporal client.Client
-	Cfg      *config.Config
-	Log      *slog.Logger
-	Lib      *library.Service
-	// Visitor is the patron session the page header shows (who is logged in), read again on pages the
-	// router does not know.
-	Visitor CookieSession
+	DB  *sqlx.DB
+	Cfg *config.Config
+	Log *slog.Logger
+	Lib *library.Service
 
 	texts     TextTable
 	templates []fs.FS
@@ -43,8 +39,8 @@ type Kit struct {
 
 // NewKit builds the kit. texts are the surfaces' wording, joined with the layout's; templates are the
 // surfaces' template folders (each with a templates/ directory), parsed with the kit's own at the first page.
-func NewKit(db *sqlx.DB, tc client.Client, cfg *config.Config, log *slog.Logger, visitor CookieSession, texts []TextTable, templates []fs.FS) *Kit {
-	return &Kit{DB: db, Temporal: tc, Cfg: cfg, Log: log, Visitor: visitor,
+func NewKit(db *sqlx.DB, tc client.Client, cfg *config.Config, log *slog.Logger, texts []TextTable, templates []fs.FS) *Kit {
+	return &Kit{DB: db, Cfg: cfg, Log: log,
 		Lib:   &library.Service{DB: db, Temporal: tc, Cfg: *cfg, Log: log},
 		texts: joinTexts(append([]TextTable{layoutTexts}, texts...)...), templates: templates}
 }

@@ -13,7 +13,7 @@ import (
 
 // OpError is how an operation (or any shared piece of a handler) ends without its result: a refusal
 // with its code and HTTP status, or a failure of the system (err set) that is logged and answered with a
-// generic code. The JSON handlers answer it with failOp; the staff console shows message(c, code).
+// generic code. The JSON handlers answer it with FailOp; the pages show Message(c, code).
 type OpError struct {
 	Status int
 	Code   Code
@@ -72,14 +72,14 @@ func (s *Kit) FailOp(c *gin.Context, e *OpError) {
 	Fail(c, e.Status, e.Code)
 }
 
-// fail answers err of an operation (opErr).
+// FailErr answers err of an operation (OpErr).
 func (s *Kit) FailErr(c *gin.Context, err error) { s.FailOp(c, OpErr(err)) }
 
 // StoreError classifies an error from the store: a refusal gets its code, anything else is internal.
 func StoreError(err error) *OpError { return OpErr(library.FromStore(err)) }
 
-// FailStore answers a refusal from the store with its code (storeError).
+// FailStore answers a refusal from the store with its code (library.FromStore).
 func (s *Kit) FailStore(c *gin.Context, err error) { s.FailOp(c, StoreError(err)) }
 
-// Op pairs an operation's result with its error translated (opErr), for the pages' act-then-render code.
+// Op pairs an operation's result with its error translated (OpErr), for the pages' act-then-render code.
 func Op[T any](v T, err error) (T, *OpError) { return v, OpErr(err) }

@@ -1,6 +1,6 @@
 package httpkit
 
-// Rendering the web pages, shared by the patron pages (package opac) and the staff console (web_staff*.go):
+// Rendering the web pages, shared by the patron pages (package opac) and the staff console (package console):
 // embedded templates, the render helper s.page, and HTML error pages.
 //
 // Templates (templates/*.html of the kit and of each surface) are embedded and parsed once, at the first render:
@@ -45,7 +45,7 @@ import (
 //go:embed templates/*.html
 var TemplateFiles embed.FS
 
-// ctxWebPage marks a page request (HTML errors) and holds its *Server.
+// ctxWebPage marks a page request (HTML errors) and holds its *Kit.
 const ctxWebPage = "yoyaku.web_page"
 
 // WebPage marks the request as a web page request: its language is settled and errors are HTML pages.
@@ -167,7 +167,7 @@ func (s *Kit) NoRoute(status int, code Code) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if !isAPIPath(c) {
 			s.settlePage(c)
-			if _, err := s.Visitor.Read(s, c); err != nil {
+			if _, err := PatronSession.Read(s, c); err != nil { // the header shows who is logged in
 				s.Log.ErrorContext(c.Request.Context(), "no route: session", "err", err)
 			}
 		}
@@ -328,7 +328,7 @@ var templateFuncs = template.FuncMap{
 	},
 }
 
-// libraryZone is where dates are shown; the server sets it from its config (Asia/Tokyo by default).
+// libraryZone is where dates are shown: the library's zone, Asia/Tokyo.
 var libraryZone = func() *time.Location {
 	if loc, err := time.LoadLocation("Asia/Tokyo"); err == nil {
 		return loc

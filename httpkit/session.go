@@ -231,7 +231,7 @@ func SafeNext(next string) string {
 	return next
 }
 
-// The patron's session: the patron pages' own, which every page's header shows (Kit.Visitor).
+// The patron's session: the patron pages' own, which every page's header shows.
 
 const (
 	// SessionCookie holds a patron token for the web pages.

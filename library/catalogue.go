@@ -70,7 +70,7 @@ func (s *Service) CreateTitle(ctx context.Context, r Title) (int64, error) {
 	return id, registrationError(err)
 }
 
-// validate checks the request and normalises it; code is "" when it is valid.
+// check checks the request and normalises it; code is "" when it is valid.
 func (r Title) check() (t store.NewTitle, code domain.Code) {
 	var ok bool
 	if t.Title, ok = cleanText(r.Title); !ok || t.Title == "" || utf8.RuneCountInString(t.Title) > maxTitleChars {
@@ -150,7 +150,7 @@ func (s *Service) CreatePatron(ctx context.Context, r Patron) (card, name string
 	return p.Card, p.Name, nil
 }
 
-// validate checks and normalises the request (but does not hash the password); code is "" when it is valid.
+// check checks and normalises the request (but does not hash the password); code is "" when it is valid.
 func (r Patron) check() (p store.NewPatron, code domain.Code) {
 	var err error
 	if p.Card, err = domain.NormalizeCardNumber(r.CardNumber); err != nil {

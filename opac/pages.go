@@ -139,10 +139,6 @@ func (s *Pages) logoutSubmit(c *gin.Context) {
 // patronSearchPerPage is the length of a page of 検索結果一覧.
 const patronSearchPerPage = 20
 
-// patronFormats are the catalogue's patronFormats in the order the forms list them.
-var patronFormats = []domain.Format{domain.FormatBook, domain.FormatMagazine, domain.FormatCD, domain.FormatVideo,
-	domain.FormatDVD, domain.FormatEText}
-
 // patronSearchForm is a search as the forms send it (GET /search).
 type patronSearchForm struct {
 	Q, Title, Author, ISBN, Publisher, Year, Format, Series string
@@ -199,7 +195,7 @@ type patronPagerLink struct {
 // searchPage is 資料検索: the search box, and 検索結果一覧 when something was asked.
 func (s *Pages) searchPage(c *gin.Context) {
 	form := readPatronSearch(c)
-	data := gin.H{"Form": form, "Formats": patronFormats, "Message": patronRedirectMessage(c), "AdvancedURL": "/search/advanced"}
+	data := gin.H{"Form": form, "Formats": domain.Formats, "Message": patronRedirectMessage(c), "AdvancedURL": "/search/advanced"}
 	if form.advanced() {
 		data["AdvancedURL"] = "/search/advanced?" + form.values().Encode()
 	}
@@ -279,7 +275,7 @@ func (s *Pages) searchPage(c *gin.Context) {
 
 // advancedSearchPage is 詳細蔵書検索: the form; it searches with GET /search.
 func (s *Pages) advancedSearchPage(c *gin.Context) {
-	s.Page(c, http.StatusOK, "search_advanced", gin.H{"Form": readPatronSearch(c), "Formats": patronFormats})
+	s.Page(c, http.StatusOK, "search_advanced", gin.H{"Form": readPatronSearch(c), "Formats": domain.Formats})
 }
 
 // patronCopy is one copy on 資料詳細.
@@ -413,7 +409,7 @@ func formOrder(c *gin.Context, ids []string) []string {
 	return out
 }
 
-// patronTitles reads the names, patronFormats and series places of titles by ID.
+// patronTitles reads the names, domain.Formats and series places of titles by ID.
 func (s *Pages) patronTitles(ctx context.Context, ids []string) (map[string]patronTitleName, error) {
 	var nums []int64
 	for _, raw := range ids {
