@@ -83,16 +83,6 @@ func (s *Server) getHold(c *gin.Context) {
 	}
 }
 
-// answerHold reads the hold again after a change and answers it.
-func (s *Server) answerHold(c *gin.Context, status int, id, patron int64) {
-	h, err := store.GetHold(c.Request.Context(), s.DB, id, patron)
-	if err != nil {
-		s.FailStore(c, err)
-		return
-	}
-	c.JSON(status, httpkit.HoldOf(h))
-}
-
 type pickupRequest struct {
 	PickupBranch string `json:"pickup_branch"`
 }
@@ -110,11 +100,12 @@ func (s *Server) changePickup(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if err := s.Lib.ChangePickup(c.Request.Context(), h, req.PickupBranch, 0); err != nil {
+	h, err := s.Lib.ChangePickup(c.Request.Context(), h, req.PickupBranch, 0)
+	if err != nil {
 		s.FailErr(c, err)
 		return
 	}
-	s.answerHold(c, http.StatusOK, h.ID, h.PatronID)
+	c.JSON(http.StatusOK, httpkit.HoldOf(h))
 }
 
 func (s *Server) cancelHold(c *gin.Context) {

@@ -299,14 +299,9 @@ func (s *Server) staffChangePickup(c *gin.Context) {
 	if !ok {
 		return
 	}
-	ctx := c.Request.Context()
-	if err := s.Lib.ChangePickup(ctx, h, r.PickupBranch, httpkit.StaffID(c)); err != nil {
-		s.FailErr(c, err)
-		return
-	}
-	h, err := store.GetHold(ctx, s.DB, h.ID, 0)
+	h, err := s.Lib.ChangePickup(c.Request.Context(), h, r.PickupBranch, httpkit.StaffID(c))
 	if err != nil {
-		s.FailStore(c, err)
+		s.FailErr(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, httpkit.HoldOf(h))

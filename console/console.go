@@ -155,9 +155,7 @@ type staffNavItem struct {
 // staffRefusal renders a console page with a refusal or failure: status and message(c, code) in red. A
 // failure of the system is logged first.
 func (s *Console) staffRefusal(c *gin.Context, name string, d staffDesk, data gin.H, e *httpkit.OpError) {
-	if e.Err != nil {
-		s.Log.ErrorContext(c.Request.Context(), e.Log, "path", c.FullPath(), "err", e.Err)
-	}
+	s.LogOp(c, e)
 	data["Error"] = httpkit.Message(c, e.Code)
 	data["ErrorCode"] = string(e.Code)
 	s.staffPage(c, e.Status, name, d, data)

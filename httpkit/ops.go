@@ -63,13 +63,18 @@ func internalError(err error) *OpError {
 
 // FailOp answers e with the error envelope, logging a failure of the system first.
 func (s *Kit) FailOp(c *gin.Context, e *OpError) {
-	if e.Err != nil {
-		s.Log.ErrorContext(c.Request.Context(), e.Log, "path", c.FullPath(), "err", e.Err)
-	}
+	s.LogOp(c, e)
 	if e.Status == http.StatusServiceUnavailable {
 		c.Header("Retry-After", unavailableRetryAfter)
 	}
 	Fail(c, e.Status, e.Code)
+}
+
+// LogOp logs e when it is a failure of the system; a refusal is the client's, not an error of ours.
+func (s *Kit) LogOp(c *gin.Context, e *OpError) {
+	if e.Err != nil {
+		s.Log.ErrorContext(c.Request.Context(), e.Log, "path", c.FullPath(), "err", e.Err)
+	}
 }
 
 // FailErr answers err of an operation (OpErr).
@@ -83,3 +88,19 @@ func (s *Kit) FailStore(c *gin.Context, err error) { s.FailOp(c, StoreError(err)
 
 // Op pairs an operation's result with its error translated (OpErr), for the pages' act-then-render code.
 func Op[T any](v T, err error) (T, *OpError) { return v, OpErr(err) }
+
+// Refused answers err of an operation on a page and reports whether there was one: a failure of the
+// system is the error page (FailOp); a refusal goes to show, which renders the page again with the
+// refusal's status and code.
+func (s *Kit) Refused(c *gin.Context, err error, show func(status int, code Code)) bool {
+	oe := OpErr(err)
+	switch {
+	case oe == nil:
+		return false
+	case oe.Err != nil:
+		s.FailOp(c, oe)
+	default:
+		show(oe.Status, oe.Code)
+	}
+	return true
+}

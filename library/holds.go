@@ -37,14 +37,14 @@ func (s *Service) PickupAllowed(ctx context.Context, h store.HoldView, branch st
 }
 
 // ChangePickup changes the pickup place of hold h: the place must take the hold's format, and the hold's
-// workflow decides whether the hold can still be changed (by the patron online when staff is 0).
-func (s *Service) ChangePickup(ctx context.Context, h store.HoldView, branch string, staff int64) error {
+// workflow decides whether the hold can still be changed (by the patron online when staff is 0). The answer is
+// the hold as it is now.
+func (s *Service) ChangePickup(ctx context.Context, h store.HoldView, branch string, staff int64) (store.HoldView, error) {
 	branch = strings.TrimSpace(branch)
 	if err := s.PickupAllowed(ctx, h, branch); err != nil {
-		return err
+		return store.HoldView{}, err
 	}
-	_, err := s.updateHold(ctx, h.ID, contract.UpdateChangePickup, contract.PickupRequest{Branch: branch, StaffID: staff})
-	return err
+	return s.StaffUpdate(ctx, h.ID, contract.UpdateChangePickup, contract.PickupRequest{Branch: branch, StaffID: staff})
 }
 
 // CancelOwn asks the workflow of the patron's own hold h to cancel it (取消申込) and returns the hold as

@@ -111,7 +111,8 @@ func TestHoldChangeRefusals(t *testing.T) {
 				staff = e.staff
 			}
 			before := e.snapshot()
-			refused(t, e.svc.ChangePickup(ctx, tc.hold, tc.branch, staff), tc.code)
+			_, err := e.svc.ChangePickup(ctx, tc.hold, tc.branch, staff)
+			refused(t, err, tc.code)
 			e.unchanged(t, before)
 		})
 	}
@@ -193,13 +194,13 @@ func TestHoldChangeRefusals(t *testing.T) {
 
 	// What the states allow goes through.
 	t.Run("allowed", func(t *testing.T) {
-		if err := e.svc.ChangePickup(ctx, s.pulling, " minami ", 0); err != nil {
+		if _, err := e.svc.ChangePickup(ctx, s.pulling, " minami ", 0); err != nil {
 			t.Fatalf("patron's change of a 確認待ち hold: %v", err)
 		}
 		if h, _ := e.svc.AnyHold(ctx, idString(s.pulling.ID)); h.Pickup != "minami" {
 			t.Fatalf("pickup %q, want minami", h.Pickup)
 		}
-		if err := e.svc.ChangePickup(ctx, s.counter, "kita", e.staff); err != nil {
+		if _, err := e.svc.ChangePickup(ctx, s.counter, "kita", e.staff); err != nil {
 			t.Fatalf("staff's change of a counter hold: %v", err)
 		}
 		h, err := e.svc.StaffUpdate(ctx, s.request.ID, contract.UpdateOrder, staffReq)

@@ -140,12 +140,10 @@ func (s *Pages) accountConfirm(c *gin.Context) {
 // form again with the reason in red (「該当する E-mail アドレスが存在しません」: enter an address).
 func (s *Pages) accountSubmit(c *gin.Context) {
 	req := patronContactForm(c)
-	if _, oe := httpkit.Op(s.Lib.SetContact(c.Request.Context(), httpkit.PatronID(c), req)); oe != nil {
-		if oe.Err != nil {
-			s.FailOp(c, oe)
-			return
-		}
-		s.renderAccount(c, oe.Status, &req, patronError(c, oe.Code))
+	_, err := s.Lib.SetContact(c.Request.Context(), httpkit.PatronID(c), req)
+	if s.Refused(c, err, func(status int, code httpkit.Code) {
+		s.renderAccount(c, status, &req, patronError(c, code))
+	}) {
 		return
 	}
 	httpkit.SeeOther(c, "/account?done=1")

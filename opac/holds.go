@@ -200,16 +200,13 @@ func (s *Pages) placeSubmit(c *gin.Context) {
 		return
 	}
 	placed, rejected, err := s.Lib.Place(ctx, library.Placement{PatronID: httpkit.PatronID(c), TitleIDs: ids, Pickup: pickup, Mode: mode})
-	if oe := httpkit.OpErr(err); oe != nil {
-		if oe.Err != nil {
-			s.FailOp(c, oe)
-			return
-		}
+	if s.Refused(c, err, func(status int, code httpkit.Code) {
 		checked := map[string]bool{}
 		for _, id := range ids {
 			checked[id] = true
 		}
-		s.renderBasket(c, patronBasketState{checked: checked, pickup: pickup, status: oe.Status, msg: patronError(c, oe.Code)})
+		s.renderBasket(c, patronBasketState{checked: checked, pickup: pickup, status: status, msg: patronError(c, code)})
+	}) {
 		return
 	}
 	name := func(id string) patronTitleName {
@@ -337,12 +334,9 @@ func (s *Pages) seriesSubmit(c *gin.Context) {
 		return
 	}
 	_, _, err := s.Lib.JoinSeries(c.Request.Context(), httpkit.PatronID(c), formOrder(c, ids))
-	if oe := httpkit.OpErr(err); oe != nil {
-		if oe.Err != nil {
-			s.FailOp(c, oe)
-			return
-		}
-		s.renderHolds(c, oe.Status, patronError(c, oe.Code))
+	if s.Refused(c, err, func(status int, code httpkit.Code) {
+		s.renderHolds(c, status, patronError(c, code))
+	}) {
 		return
 	}
 	httpkit.SeeOther(c, "/holds?done=series")
@@ -354,8 +348,8 @@ func (s *Pages) seriesSubmit(c *gin.Context) {
 func (s *Pages) patronOwnHold(c *gin.Context) (store.HoldView, patronHold, []store.Branch, bool) {
 	ctx := c.Request.Context()
 	h, err := s.Lib.OwnHold(ctx, c.Param("id"), httpkit.PatronID(c))
-	if oe := httpkit.OpErr(err); oe != nil {
-		s.FailOp(c, oe)
+	if err != nil {
+		s.FailErr(c, err)
 		return h, patronHold{}, nil, false
 	}
 	branches, names, err := s.branchNames(ctx)
@@ -402,12 +396,7 @@ func (s *Pages) changeConfirm(c *gin.Context) {
 		again(http.StatusUnprocessableEntity, httpkit.CodePickupRequired)
 		return
 	}
-	if oe := httpkit.OpErr(s.Lib.PickupAllowed(c.Request.Context(), h, pickup)); oe != nil {
-		if oe.Err != nil {
-			s.FailOp(c, oe)
-			return
-		}
-		again(oe.Status, oe.Code)
+	if s.Refused(c, s.Lib.PickupAllowed(c.Request.Context(), h, pickup), again) {
 		return
 	}
 	var to store.Branch
@@ -427,17 +416,10 @@ func (s *Pages) changeSubmit(c *gin.Context) {
 		return
 	}
 	pickup := c.PostForm("pickup")
-	if oe := httpkit.OpErr(s.Lib.ChangePickup(c.Request.Context(), h, pickup, 0)); oe != nil {
-		if oe.Err != nil {
-			s.FailOp(c, oe)
-			return
-		}
-		s.Page(c, oe.Status, "hold_change", patronChangeData(row, branches, pickup, patronError(c, oe.Code)))
-		return
-	}
-	h, err := store.GetHold(c.Request.Context(), s.DB, h.ID, h.PatronID)
-	if err != nil {
-		s.Internal(c, err)
+	h, err := s.Lib.ChangePickup(c.Request.Context(), h, pickup, 0)
+	if s.Refused(c, err, func(status int, code httpkit.Code) {
+		s.Page(c, status, "hold_change", patronChangeData(row, branches, pickup, patronError(c, code)))
+	}) {
 		return
 	}
 	names := map[string]string{}
@@ -470,12 +452,9 @@ func (s *Pages) cancelSubmit(c *gin.Context) {
 		return
 	}
 	h, status, err := s.Lib.CancelOwn(c.Request.Context(), h)
-	if oe := httpkit.OpErr(err); oe != nil {
-		if oe.Err != nil {
-			s.FailOp(c, oe)
-			return
-		}
-		s.Page(c, oe.Status, "hold_cancel", gin.H{"Hold": row, "Message": patronError(c, oe.Code)})
+	if s.Refused(c, err, func(status int, code httpkit.Code) {
+		s.Page(c, status, "hold_cancel", gin.H{"Hold": row, "Message": patronError(c, code)})
+	}) {
 		return
 	}
 	j := httpkit.CancelRequestedJSON(h, status)

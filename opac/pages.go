@@ -315,12 +315,9 @@ func (s *Pages) basketAddSubmit(c *gin.Context) {
 		httpkit.SeeOther(c, withQueryParam(back, "err", string(httpkit.CodeNothingSelected)))
 		return
 	}
-	if oe := httpkit.OpErr(s.Lib.AddToBasket(c.Request.Context(), httpkit.PatronID(c), ids)); oe != nil {
-		if oe.Err != nil {
-			s.FailOp(c, oe)
-			return
-		}
-		httpkit.SeeOther(c, withQueryParam(back, "err", string(oe.Code)))
+	if s.Refused(c, s.Lib.AddToBasket(c.Request.Context(), httpkit.PatronID(c), ids), func(_ int, code httpkit.Code) {
+		httpkit.SeeOther(c, withQueryParam(back, "err", string(code)))
+	}) {
 		return
 	}
 	httpkit.SeeOther(c, "/basket?added="+strconv.Itoa(len(ids)))
