@@ -155,7 +155,9 @@ func (a *Activities) mailOne(ctx context.Context, h store.HoldRow, r store.Ready
 	case errors.As(err, &me) && me.Refused:
 		// No retry can deliver it (the error names no address).
 		activity.GetLogger(ctx).Warn("ready mail refused for one address", "hold", h.ID, "notification", r.ID, "err", err)
-		if err := a.markRefused(ctx, h.PatronID, r.ID, cmp.Or(me.Reply, me.Detail())); err != nil {
+		// On the message (the ready event never tries that address again) and on the address, for staff and the
+		// patron to see. A failure fails the activity; its retry asks the server again, which costs nothing.
+		if err := store.MarkMailRefused(ctx, a.DB, h.PatronID, r.ID, cmp.Or(me.Reply, me.Detail())); err != nil {
 			return false, fmt.Errorf("mark ready mail refused for hold %d: %w", h.ID, err)
 		}
 		return false, nil
@@ -183,13 +185,6 @@ func (a *Activities) markSent(ctx context.Context, patronID, notification int64,
 		}
 		wait = min(2*wait, 5*time.Second)
 	}
-}
-
-// markRefused records that the mail server refused the message for good, on the message (refused, not
-// sent: the ready event never tries that address again) and on the patron's address, for staff and the
-// patron to see. A failure here fails the activity; its retry asks the server again, which costs nothing.
-func (a *Activities) markRefused(ctx context.Context, patronID, notification int64, reply string) error {
-	return store.MarkMailRefused(ctx, a.DB, patronID, notification, reply)
 }
 
 // deadline is when a hold contacted at contactedAt expires, and the last day shown to the patron: 1 week

@@ -63,8 +63,7 @@ func (s *Kit) settlePage(c *gin.Context) {
 	lang := pageLang(c)
 	c.Set(ctxLang, lang)
 	if q := c.Query("lang"); q != "" {
-		http.SetCookie(c.Writer, &http.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
-			HttpOnly: true, Secure: s.secureCookies(c), SameSite: http.SameSiteLaxMode})
+		s.SetCookie(c, "/", langCookie, lang, 365*24*3600)
 	}
 	c.Header("Vary", "Accept-Language, Cookie")
 }
