@@ -101,11 +101,7 @@ func (s *Server) changePickup(c *gin.Context) {
 		return
 	}
 	h, err := s.Lib.ChangePickup(c.Request.Context(), h, req.PickupBranch, 0)
-	if err != nil {
-		s.FailErr(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, httpkit.HoldOf(h))
+	s.answerHold(c, h, err)
 }
 
 func (s *Server) cancelHold(c *gin.Context) {
@@ -119,4 +115,13 @@ func (s *Server) cancelHold(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusAccepted, httpkit.CancelRequestedJSON(h, status)) // the request's state: 取消申込
+}
+
+// answerHold answers an operation that leaves a hold: the hold as it is now, or the operation's error.
+func (s *Server) answerHold(c *gin.Context, h store.HoldView, err error) {
+	if err != nil {
+		s.FailErr(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, httpkit.HoldOf(h))
 }

@@ -137,11 +137,7 @@ func (s *Server) missing(c *gin.Context) {
 		return
 	}
 	h, err := s.Lib.Missing(c.Request.Context(), library.Scan(r), httpkit.StaffID(c))
-	if err != nil {
-		s.FailErr(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, httpkit.HoldOf(h))
+	s.answerHold(c, h, err)
 }
 
 func (s *Server) receive(c *gin.Context) {
@@ -243,11 +239,7 @@ func (s *Server) staffUpdate(c *gin.Context, name string, arg func(h store.HoldV
 		return
 	}
 	h, err := s.Lib.StaffUpdate(c.Request.Context(), h.ID, name, a)
-	if err != nil {
-		s.FailErr(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, httpkit.HoldOf(h))
+	s.answerHold(c, h, err)
 }
 
 func (s *Server) contacted(c *gin.Context) {
@@ -280,11 +272,7 @@ func (s *Server) refuse(c *gin.Context) {
 		return
 	}
 	h, err := s.Lib.Refuse(c.Request.Context(), h, r.Reason, httpkit.StaffID(c))
-	if err != nil {
-		s.FailErr(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, httpkit.HoldOf(h))
+	s.answerHold(c, h, err)
 }
 
 func (s *Server) staffCancel(c *gin.Context) {
@@ -300,11 +288,7 @@ func (s *Server) staffChangePickup(c *gin.Context) {
 		return
 	}
 	h, err := s.Lib.ChangePickup(c.Request.Context(), h, r.PickupBranch, httpkit.StaffID(c))
-	if err != nil {
-		s.FailErr(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, httpkit.HoldOf(h))
+	s.answerHold(c, h, err)
 }
 
 type counterRequest struct {
@@ -331,11 +315,7 @@ func (s *Server) counterHold(c *gin.Context) {
 	in := library.CounterHold{CardNumber: req.CardNumber, TitleID: req.TitleID, Pickup: req.PickupBranch,
 		Request: (*library.TitleRequest)(req.Request)}
 	h, err := s.Lib.PlaceCounterHold(c.Request.Context(), in, httpkit.StaffID(c))
-	if err != nil {
-		s.FailErr(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, httpkit.HoldOf(h))
+	s.answerHold(c, h, err)
 }
 
 type newItemRequest struct {
