@@ -293,6 +293,10 @@ func TestCounterRequestForAnUnownedTitle(t *testing.T) {
 	if err := s.db.Get(&note, `SELECT cancel_note FROM holds WHERE id = $1`, h.ID); err != nil || note != reason {
 		t.Fatalf("cancel note %q (%v), want %q", note, err, reason)
 	}
+	// The patron is told why (the note is theirs to read, not the workflow's).
+	if seen := s.getHold(p, h.ID); seen.CancelNote == nil || *seen.CancelNote != reason {
+		t.Fatalf("the patron's view of the refused hold: cancel_note %v, want %q", seen.CancelNote, reason)
+	}
 	it := s.tc.GetWorkflowHistory(t.Context(), "hold-"+h.ID, "", false, 0)
 	for it.HasNext() {
 		e, err := it.Next()

@@ -354,6 +354,7 @@ type hold struct {
 	ContactDate     *string `json:"contact_date"`
 	PickupDeadline  *string `json:"pickup_deadline"`
 	CancelReason    *string `json:"cancel_reason"`
+	CancelNote      *string `json:"cancel_note"`
 	CanChangePickup bool    `json:"can_change_pickup"`
 	CanCancel       bool    `json:"can_cancel"`
 }

@@ -29,6 +29,7 @@ type HoldJSON struct {
 	PickupDeadline  *string     `json:"pickup_deadline"`
 	CancelledAt     *time.Time  `json:"cancelled_at"`
 	CancelReason    *string     `json:"cancel_reason"`
+	CancelNote      *string     `json:"cancel_note"` // what staff told the patron when they refused the hold
 	Series          *SeriesJSON `json:"series"`
 	CanChangePickup bool        `json:"can_change_pickup"`
 	CanCancel       bool        `json:"can_cancel"`
@@ -79,6 +80,10 @@ func HoldOf(h store.HoldView) HoldJSON {
 		j.CancelledAt = &h.CancelledAt.Time
 		r := h.CancelReason.String
 		j.CancelReason = &r
+		if h.CancelNote.Valid {
+			n := h.CancelNote.String
+			j.CancelNote = &n
+		}
 	}
 	if h.SeriesID.Valid {
 		j.Series = &SeriesJSON{ID: IDString(h.SeriesID.Int64), Seq: h.SeriesSeq.Int64}
@@ -92,7 +97,7 @@ func CancelRequestedJSON(h store.HoldView, status domain.Status) HoldJSON {
 	j := HoldOf(h)
 	if status == domain.StatusCancelRequested && h.Status == domain.StatusCancelled {
 		j.Status, j.StatusLabel = string(domain.StatusCancelRequested), domain.Label(domain.StatusCancelRequested, "")
-		j.CancelledAt, j.CancelReason = nil, nil
+		j.CancelledAt, j.CancelReason, j.CancelNote = nil, nil, nil
 	}
 	return j
 }

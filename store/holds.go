@@ -213,6 +213,7 @@ type HoldView struct {
 	PickupDeadline sql.NullTime   `db:"pickup_deadline"`
 	CancelledAt    sql.NullTime   `db:"cancelled_at"`
 	CancelReason   sql.NullString `db:"cancel_reason"`
+	CancelNote     sql.NullString `db:"cancel_note"` // the reason staff gave when they refused the hold
 	SeriesID       sql.NullInt64  `db:"series_hold_id"`
 	SeriesSeq      sql.NullInt64  `db:"series_seq"`
 	ItemBarcode    sql.NullString `db:"item_barcode"`
@@ -228,7 +229,7 @@ const holdViewSelect = `
 			SELECT count(*) FROM holds q WHERE q.title_id = h.title_id AND q.status = 'queued' AND q.item_barcode IS NULL
 			  AND (q.placed_at, q.id) <= (h.placed_at, h.id)) END AS position,
 		h.pickup_branch, h.origin, h.placed_at, h.ready_at, h.contact_date, h.pickup_deadline, h.cancelled_at,
-		h.cancel_reason, h.series_hold_id, h.series_seq, h.item_barcode, h.ill
+		h.cancel_reason, h.cancel_note, h.series_hold_id, h.series_seq, h.item_barcode, h.ill
 	FROM holds h LEFT JOIN titles t ON t.id = h.title_id`
 
 // ListedFor is how long cancelled holds stay on the patron's list.
