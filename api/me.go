@@ -1,6 +1,7 @@
 package api
 
-// The patron's own record: GET /api/v1/me and PUT /api/v1/me/contact (予約連絡方法, 利用者情報変更).
+// The patron's own record: GET /api/v1/me, PUT /api/v1/me/contact (予約連絡方法, 利用者情報変更) and
+// PUT /api/v1/me/emails (the registered addresses).
 
 import (
 	"encoding/json"
@@ -90,5 +91,26 @@ func (s *Server) putContact(c *gin.Context) {
 	bindRun(s, c, http.StatusOK, func(req contactRequest) (any, error) {
 		got, err := s.Lib.SetContact(c.Request.Context(), httpkit.PatronID(c), library.Contact(req))
 		return contactJSON(got), err
+	})
+}
+
+type emailsRequest struct {
+	Emails *[]string `json:"emails"` // required: [] removes every address
+}
+
+// EmailsJSON is the answer of PUT /api/v1/me/emails: the registered addresses, in slot order.
+type EmailsJSON struct {
+	Emails []string `json:"emails"`
+}
+
+// putEmails is PUT /api/v1/me/emails: it replaces the registered addresses (the rules are
+// library.ReplaceEmails's).
+func (s *Server) putEmails(c *gin.Context) {
+	bindRun(s, c, http.StatusOK, func(req emailsRequest) (any, error) {
+		if req.Emails == nil {
+			return nil, &library.Error{Code: library.CodeInvalidRequest}
+		}
+		got, err := s.Lib.ReplaceEmails(c.Request.Context(), httpkit.PatronID(c), *req.Emails)
+		return EmailsJSON{Emails: got}, err
 	})
 }

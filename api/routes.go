@@ -37,6 +37,7 @@ func (s *Server) routes(r *gin.Engine) {
 	my.DELETE("/basket/:title_id", s.removeFromBasket)
 	my.GET("/me", s.getMe)
 	my.PUT("/me/contact", s.putContact)
+	my.PUT("/me/emails", s.putEmails)
 
 	// Staff (requireStaff, under /staff): the desk's scans and lists, counter holds and decisions, the
 	// catalogue and patron maintenance.

@@ -57,19 +57,51 @@ func ContactWanted(req Contact) (store.Contact, error) {
 	want := store.Contact{Method: strings.ToLower(strings.TrimSpace(req.Method)), Phone: req.Phone}
 	switch want.Method {
 	case store.ContactEmail:
-		for _, e := range req.Emails {
-			if strings.TrimSpace(e) == "" {
-				continue
-			}
-			addr, ok := NormalizeEmail(e)
-			if !ok {
-				return store.Contact{}, refuse(CodeInvalidEmail)
-			}
-			want.Emails = append(want.Emails, addr)
+		emails, err := normalizeEmails(req.Emails)
+		if err != nil {
+			return store.Contact{}, err
 		}
+		want.Emails = emails
 	case store.ContactPhone, store.ContactNone:
 	default:
 		return store.Contact{}, refuse(CodeInvalidContact)
 	}
 	return want, nil
+}
+
+// normalizeEmails checks each address given and answers them normalised; blank entries (an empty address
+// field of a form) are dropped.
+func normalizeEmails(list []string) ([]string, error) {
+	var out []string
+	for _, e := range list {
+		if strings.TrimSpace(e) == "" {
+			continue
+		}
+		addr, ok := NormalizeEmail(e)
+		if !ok {
+			return nil, refuse(CodeInvalidEmail)
+		}
+		out = append(out, addr)
+	}
+	return out, nil
+}
+
+// ReplaceEmails makes emails (0 to 2 addresses; blank entries dropped, repeated ones counted once) the
+// patron's registered addresses and answers them in slot order: invalid_email for a malformed one,
+// too_many_emails for more than two, email_required when the contact method is e-mail and none would be
+// left. An e-mail contact keeps only the addresses still registered (all that remain when none of the chosen
+// ones does). Nothing changes on a refusal.
+func (s *Service) ReplaceEmails(ctx context.Context, patron int64, emails []string) ([]string, error) {
+	want, err := normalizeEmails(emails)
+	if err != nil {
+		return nil, err
+	}
+	got, err := store.ReplaceEmails(ctx, s.DB, patron, want)
+	switch {
+	case errors.Is(err, store.ErrEmailRequired):
+		return nil, refuse(CodeEmailRequired)
+	case errors.Is(err, store.ErrTooManyEmails):
+		return nil, refuse(CodeTooManyEmails)
+	}
+	return got, FromStore(err)
 }

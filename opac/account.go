@@ -30,10 +30,19 @@ type patronAccountForm struct {
 	NewEmails []string // one input per free slot
 	Phones    []string
 	Phone     string
+	// Registered fills the form that replaces or removes the registered addresses: one input per slot,
+	// with the address registered there (or as typed, after a refusal).
+	Registered []string
 }
 
 // renderAccount shows 利用者情報変更; with req set (a refused update) the form keeps what was entered.
 func (s *Pages) renderAccount(c *gin.Context, status int, req *library.Contact, msg *patronMessage) {
+	s.renderAccountWith(c, status, req, nil, msg)
+}
+
+// renderAccountWith is renderAccount with the addresses typed into the form that replaces them (typed
+// nil: the registered ones).
+func (s *Pages) renderAccountWith(c *gin.Context, status int, req *library.Contact, typedSlots []string, msg *patronMessage) {
 	prof, err := store.PatronProfile(c.Request.Context(), s.DB, httpkit.PatronID(c))
 	if err != nil {
 		s.Internal(c, err)
@@ -69,6 +78,16 @@ func (s *Pages) renderAccount(c *gin.Context, status int, req *library.Contact, 
 		}
 		f.NewEmails = append(f.NewEmails, v)
 	}
+	for i := range store.MaxEmails {
+		switch {
+		case typedSlots != nil && i < len(typedSlots):
+			f.Registered = append(f.Registered, typedSlots[i])
+		case typedSlots == nil && i < len(prof.Emails):
+			f.Registered = append(f.Registered, prof.Emails[i].Address)
+		default:
+			f.Registered = append(f.Registered, "")
+		}
+	}
 	missing := msg != nil && msg.Error && msg.Text == httpkit.Message(c, library.CodeEmailRequired)
 	s.Page(c, status, "account", gin.H{"Profile": prof, "Form": f, "Message": msg, "EmailMissing": missing})
 }
@@ -82,11 +101,14 @@ func emailRegistered(list []store.PatronEmail, addr string) bool {
 	return false
 }
 
-// accountPage is GET /account; ?done=1 after an update.
+// accountPage is GET /account; ?done=1 after an update, ?emails=1 after the addresses were replaced.
 func (s *Pages) accountPage(c *gin.Context) {
 	var msg *patronMessage
-	if c.Query("done") != "" {
+	switch {
+	case c.Query("done") != "":
 		msg = &patronMessage{Text: httpkit.Tr(c, "account.done")}
+	case c.Query("emails") != "":
+		msg = &patronMessage{Text: httpkit.Tr(c, "account.emails_done")}
 	}
 	s.renderAccount(c, http.StatusOK, nil, msg)
 }
@@ -147,4 +169,22 @@ func (s *Pages) accountSubmit(c *gin.Context) {
 		return
 	}
 	httpkit.SeeOther(c, "/account?done=1")
+}
+
+// accountEmails is POST /account/emails: the registered addresses are replaced by the ones in the form
+// (an emptied field removes its address), as PUT /api/v1/me/emails. A refusal shows the page again with
+// what was typed and the reason in red.
+func (s *Pages) accountEmails(c *gin.Context) {
+	typed := c.PostFormArray("registered")
+	_, err := s.Lib.ReplaceEmails(c.Request.Context(), httpkit.PatronID(c), typed)
+	if s.Refused(c, err, func(status int, code httpkit.Code) {
+		msg := patronError(c, code)
+		if code == library.CodeEmailRequired { // the guide's 「該当する…存在しません」 would not say why here
+			msg.Text = httpkit.Tr(c, "account.emails_last")
+		}
+		s.renderAccountWith(c, status, nil, typed, msg)
+	}) {
+		return
+	}
+	httpkit.SeeOther(c, "/account?emails=1")
 }

@@ -62,6 +62,7 @@ func (s *Pages) WebRoutes(r *gin.Engine) {
 	my.GET("/account", s.accountPage)
 	my.POST("/account/confirm", s.accountConfirm)
 	my.POST("/account", s.accountSubmit)
+	my.POST("/account/emails", s.accountEmails)
 }
 
 // patronMessage is the red (or green) message of a page, from the ?err= of a seeOther or a refusal.

@@ -404,3 +404,93 @@ func containsFold(list []string, s string) bool {
 	}
 	return false
 }
+
+// ReplaceEmails makes addrs (plain, already validated addresses; at most MaxEmails once repeated ones,
+// compared case-insensitively, are dropped: else ErrTooManyEmails) the patron's registered addresses, in
+// one transaction that changes nothing when it fails, and answers them in slot order.
+//
+// An address kept keeps its slot, its choice for notifications and its refused-mail mark; a removed one is
+// deleted, and so is its choice. While the contact method is e-mail it keeps only the addresses still
+// registered: when none of the chosen ones is left every remaining address is chosen (mail must go
+// somewhere), and with no address left at all it is ErrEmailRequired (choose another method first).
+func ReplaceEmails(ctx context.Context, db *sqlx.DB, patronID int64, addrs []string) ([]string, error) {
+	var want []string
+	for _, a := range addrs {
+		if !containsFold(want, a) {
+			want = append(want, a)
+		}
+	}
+	if len(want) > MaxEmails {
+		return nil, ErrTooManyEmails
+	}
+	var out []string
+	err := InTx(ctx, db, func(tx *sqlx.Tx) error {
+		if err := lockPatron(ctx, tx, patronID); err != nil {
+			return err
+		}
+		var method string
+		if err := tx.GetContext(ctx, &method, `SELECT contact_method FROM patrons WHERE id = $1`, patronID); err != nil {
+			return fmt.Errorf("store: contact method of patron %d: %w", patronID, err)
+		}
+		if method == ContactEmail && len(want) == 0 {
+			return ErrEmailRequired
+		}
+		var registered []PatronEmail
+		if err := tx.SelectContext(ctx, &registered, `SELECT slot, address, notify FROM patron_emails
+			WHERE patron_id = $1 ORDER BY slot`, patronID); err != nil {
+			return fmt.Errorf("store: e-mail addresses: %w", err)
+		}
+		var gone []int
+		used := map[int]bool{}
+		for _, r := range registered {
+			if containsFold(want, r.Address) {
+				used[r.Slot] = true
+			} else {
+				gone = append(gone, r.Slot)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM patron_emails WHERE patron_id = $1 AND slot = ANY($2)`,
+			patronID, pq.Array(gone)); err != nil {
+			return fmt.Errorf("store: remove e-mail addresses: %w", err)
+		}
+		for _, a := range want {
+			if isRegisteredFold(registered, a) {
+				continue
+			}
+			slot := 1
+			for used[slot] {
+				slot++
+			}
+			used[slot] = true
+			if _, err := tx.ExecContext(ctx, `INSERT INTO patron_emails (patron_id, slot, address) VALUES ($1, $2, $3)`,
+				patronID, slot, a); err != nil {
+				return fmt.Errorf("store: register e-mail address: %w", err)
+			}
+		}
+		if method == ContactEmail {
+			if _, err := tx.ExecContext(ctx, `UPDATE patron_emails SET notify = true WHERE patron_id = $1
+				AND NOT EXISTS (SELECT 1 FROM patron_emails WHERE patron_id = $1 AND notify)`, patronID); err != nil {
+				return fmt.Errorf("store: choose the remaining e-mail addresses: %w", err)
+			}
+		}
+		out = []string{}
+		if err := tx.SelectContext(ctx, &out, `SELECT address FROM patron_emails WHERE patron_id = $1 ORDER BY slot`,
+			patronID); err != nil {
+			return fmt.Errorf("store: registered e-mail addresses: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func isRegisteredFold(registered []PatronEmail, addr string) bool {
+	for _, r := range registered {
+		if strings.EqualFold(r.Address, addr) {
+			return true
+		}
+	}
+	return false
+}
