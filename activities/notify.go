@@ -225,7 +225,12 @@ func (a *Activities) Contacted(ctx context.Context, in contract.StaffInput) (con
 		if !listed {
 			return "", refuse(contract.ErrNotChangeable, "hold %d is not on the call list", h.ID)
 		}
-		expires, err := a.setContact(ctx, tx, h.ID, h.Transition, time.Now())
+		// kept with the other calls (POST …/call), as 連絡済
+		at, err := store.AddCallAttempt(ctx, tx, h.ID, string(domain.CallReached), staff)
+		if err != nil {
+			return "", err
+		}
+		expires, err := a.setContact(ctx, tx, h.ID, h.Transition, at)
 		if err != nil {
 			return "", err
 		}

@@ -54,6 +54,7 @@ func (s *Server) routes(r *gin.Engine) {
 	st.POST("/holds", s.counterHold)
 	st.PATCH("/holds/:id", s.staffChangePickup)
 	st.POST("/holds/:id/contacted", s.contacted)
+	st.POST("/holds/:id/call", s.call)
 	st.POST("/holds/:id/order", s.order)
 	st.POST("/holds/:id/ill", s.ill)
 	st.POST("/holds/:id/refuse", s.refuse)

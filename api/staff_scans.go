@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -190,9 +191,15 @@ func (s *Server) callList(c *gin.Context) {
 		return
 	}
 	out := make([]gin.H, len(calls))
+	now := time.Now()
 	for i, call := range calls {
+		attempts := call.Attempts
+		if attempts == nil {
+			attempts = []store.CallAttempt{}
+		}
 		out[i] = gin.H{"hold_id": httpkit.IDString(call.HoldID), "card_number": call.Card, "name": call.Name, "phone": call.Phone, "title": call.Title,
-			"mail_refused": call.MailRefused}
+			"mail_refused": call.MailRefused, "ready_at": call.ReadyAt, "days_waiting": domain.DaysWaiting(call.ReadyAt, now, s.Cfg.Location),
+			"attempts": attempts}
 	}
 	c.JSON(http.StatusOK, gin.H{"calls": out})
 }
@@ -213,7 +220,12 @@ func (s *Server) holdShelf(c *gin.Context) {
 		if h.Deadline.Valid {
 			deadline = httpkit.DateString(h.Deadline.Time)
 		}
-		out[i] = gin.H{"hold_id": httpkit.IDString(h.HoldID), "barcode": h.Barcode, "card_number": h.Card, "pickup_deadline": deadline, "expired": h.Expired}
+		var contact *string
+		if h.Contact.Valid {
+			contact = httpkit.DateString(h.Contact.Time)
+		}
+		out[i] = gin.H{"hold_id": httpkit.IDString(h.HoldID), "barcode": h.Barcode, "card_number": h.Card, "pickup_deadline": deadline,
+			"contact_date": contact, "expired": h.Expired}
 	}
 	c.JSON(http.StatusOK, gin.H{"holds": out})
 }

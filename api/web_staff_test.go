@@ -5,6 +5,7 @@ package api
 // refusals that need no workflow. The scans themselves run in the browser test (e2e/browser_staff_test.go).
 
 import (
+	"encoding/base64"
 	"html"
 	"net/http"
 	"net/url"
@@ -324,6 +325,7 @@ func TestStaffConsolePages(t *testing.T) {
 		{"/staff/checkout", url.Values{"card_number": {"９９９９９９９"}, "barcode": {"STAFFTEST-1"}}, 404, httpkit.CodeNotFound, []string{`value="9999999"`, `value="STAFFTEST-1"`}},
 		{"/staff/checkout", url.Values{"card_number": {"1000001"}, "barcode": {"NOSUCHCOPY-1"}}, 404, httpkit.CodeNotFound, []string{`id="error-barcode">NOSUCHCOPY-1<`}},
 		{"/staff/call-list/999999999/contacted", url.Values{}, 404, httpkit.CodeNotFound, []string{"連絡リスト"}},
+		{"/staff/call-list/999999999/call", url.Values{"outcome": {"no_answer"}}, 404, httpkit.CodeNotFound, []string{"連絡リスト"}},
 		{"/staff/counter", url.Values{"kind": {"title"}, "card_number": {"1000001"}, "title_id": {"abc"}}, 404, httpkit.CodeNotFound, []string{`value="abc"`}},
 		{"/staff/counter", url.Values{"kind": {"request"}, "card_number": {"1000001"}, "req_title": {"  "}}, 422, library.CodeInvalidRequest, nil},
 		{"/staff/counter", url.Values{"kind": {"title"}, "card_number": {"1000001"}, "title_id": {"1"}, "pickup_branch": {"atlantis"}}, 422, library.CodeUnknownBranch, nil},
@@ -335,4 +337,24 @@ func TestStaffConsolePages(t *testing.T) {
 
 	// English on request.
 	wantPage(t, b.do(t, "GET", "/staff/checkin?lang=en", nil), http.StatusOK, "Check in", "Item barcode")
+}
+
+// TestStaffConsoleFlashMustBeSigned: the answer a console form leaves for its page after the redirect is
+// shown only when this console signed it; a forged or another page's cookie is dropped, never shown.
+func TestStaffConsoleFlashMustBeSigned(t *testing.T) {
+	e := newWebEnv(t, nil, nil)
+	b := e.browser()
+	b.staffLoginWeb(t)
+	forged := base64.RawURLEncoding.EncodeToString([]byte(`{"op":"checkin","b":"FAKE-1","h":7,"a":"hold_shelf"}`))
+	for _, v := range []string{forged + ".bm90LWEtbWFj", forged, "garbage"} {
+		b.cookies[console.StaffFlashCookie] = v
+		a := b.do(t, "GET", "/staff/checkin", nil)
+		wantPage(t, a, http.StatusOK, "返却処理")
+		if strings.Contains(a.Body.String(), `id="routing"`) || strings.Contains(a.Body.String(), "FAKE-1") {
+			t.Fatalf("a forged answer (%q) is shown:\n%s", v, a.Body)
+		}
+		if ck := setCookie(t, a, console.StaffFlashCookie); ck.MaxAge >= 0 {
+			t.Fatalf("the forged answer's cookie is kept: %+v", ck)
+		}
+	}
 }

@@ -39,6 +39,7 @@ var Vars = []Var{
 	{"YOYAKU_CANCEL_APPROVAL_DELAY", "", "how long a cancellation request (取消申込) waits before approval (本人取消); empty approves at once"},
 	{"YOYAKU_HOLD_LIMIT_TOTAL", "10", "active holds a patron may have in total"},
 	{"YOYAKU_HOLD_LIMIT_AV", "5", "active holds a patron may have on AV materials (CD, video, DVD)"},
+	{"YOYAKU_PHONE_ATTEMPTS", "3", "on how many different days (the pickup branch open) an unanswered call (不在) must be recorded before the last of those days becomes the 連絡日 and the pickup week starts"},
 	{"YOYAKU_METRICS_ADDR", "127.0.0.1:9091", "where the API serves Prometheus /metrics (its own listener, not the patron one)"},
 	{"YOYAKU_WORKER_METRICS_ADDR", "127.0.0.1:9090", "where the worker serves Prometheus /metrics"},
 	{"YOYAKU_LOG_LEVEL", "info", "debug, info, warn or error"},
@@ -65,10 +66,13 @@ type Config struct {
 	CancelApprovalDelay time.Duration
 	HoldLimitTotal      int
 	HoldLimitAV         int
-	WorkerMetricsAddr   string
-	LogLevel            string
-	LogFormat           string
-	DevDir              string
+	// PhoneAttempts is on how many distinct open days a no-answer call must be recorded before the patron
+	// counts as contacted (the last of those days).
+	PhoneAttempts     int
+	WorkerMetricsAddr string
+	LogLevel          string
+	LogFormat         string
+	DevDir            string
 	// SessionKey is the server secret behind the web pages' CSRF tokens (api/csrf.go); nil when
 	// YOYAKU_SESSION_KEY is empty, and the API then uses a random key for the life of its process.
 	SessionKey []byte
@@ -151,6 +155,9 @@ func LoadFrom(getenv Getenv) (Config, error) {
 		return Config{}, err
 	}
 	if c.HoldLimitAV, err = positiveInt("YOYAKU_HOLD_LIMIT_AV", get("YOYAKU_HOLD_LIMIT_AV")); err != nil {
+		return Config{}, err
+	}
+	if c.PhoneAttempts, err = positiveInt("YOYAKU_PHONE_ATTEMPTS", get("YOYAKU_PHONE_ATTEMPTS")); err != nil {
 		return Config{}, err
 	}
 	switch c.LogLevel {

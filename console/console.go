@@ -11,8 +11,13 @@
 //	GET  /staff/pull-list              確保リスト            POST /staff/pull, POST /staff/missing (per copy)
 //	GET  /staff/receive                配送受入              POST /staff/receive (barcode)
 //	GET  /staff/checkout               貸出                  POST /staff/checkout (card number + barcode)
-//	GET  /staff/call-list              連絡リスト            POST /staff/call-list/:id/contacted (連絡済)
-//	GET  /staff/hold-shelf             予約棚 (deadlines; expired ones highlighted, cleared by a check-in)
+//	GET  /staff/call-list              連絡リスト            POST /staff/call-list/:id/call (outcome: 連絡済, 留守電, 不在),
+//	                                                         POST /staff/call-list/:id/contacted (連絡済)
+//	GET  /staff/hold-shelf             予約棚 (連絡日 and 取置期限; expired ones highlighted, cleared by a check-in)
+//
+// Every form that does something answers 303 to its page with the answer in a flash cookie (flash.go), so
+// a refresh never posts it again.
+//
 //	GET  /staff/counter                窓口予約              POST /staff/counter (title ID, or a request for an unowned title)
 //
 // Sessions and CSRF: session.go. The console is Japanese by default; ?lang=en switches it.
@@ -68,6 +73,7 @@ func (s *Console) StaffWebRoutes(r *gin.Engine) {
 	st.POST("/checkout", s.staffCheckoutSubmit)
 	st.GET("/call-list", s.staffCallListPage)
 	st.POST("/call-list/:id/contacted", s.staffContactedSubmit)
+	st.POST("/call-list/:id/call", s.staffCallSubmit)
 	st.GET("/hold-shelf", s.staffHoldShelfPage)
 	st.GET("/counter", s.staffCounterPage)
 	st.POST("/counter", s.staffCounterSubmit)
@@ -326,7 +332,11 @@ func (s *Console) copyTitle(ctx context.Context, barcode string) string {
 
 func (s *Console) staffCheckinPage(c *gin.Context) {
 	s.withDesk(c, func(d staffDesk) {
-		s.staffPage(c, http.StatusOK, "staff_checkin", d, gin.H{"RequestID": library.NewRequestKey()})
+		data := gin.H{"RequestID": library.NewRequestKey()}
+		if f, ok := s.takeFlash(c, "checkin"); ok {
+			data["Routing"] = s.routingView(c, d, f.routing(), f.Barcode)
+		}
+		s.staffPage(c, http.StatusOK, "staff_checkin", d, data)
 	})
 }
 
@@ -355,8 +365,7 @@ func (s *Console) staffCheckinSubmit(c *gin.Context) {
 			s.staffRefusal(c, "staff_checkin", d, data, e)
 			return
 		}
-		data["Routing"] = s.routingView(c, d, res.Routing, r.Barcode)
-		s.staffPage(c, http.StatusOK, "staff_checkin", d, data)
+		s.redirectWith(c, "/staff/checkin", routingFlash("checkin", res.Routing, r.Barcode))
 	})
 }
 
@@ -382,48 +391,51 @@ func (s *Console) pullListData(c *gin.Context, d staffDesk, data gin.H) error {
 	return nil
 }
 
+// staffPullListPage renders the pull list, with the answer of a 確保 or 所在不明 just made.
 func (s *Console) staffPullListPage(c *gin.Context) {
-	s.staffPullAnswer(c, nil)
+	s.staffListAnswer(c, "staff_pull_list", gin.H{}, func(d staffDesk, data gin.H) *httpkit.OpError {
+		f, ok := s.takeFlash(c, "pull", "missing")
+		switch {
+		case !ok:
+		case f.Op == "pull":
+			data["Routing"] = s.routingView(c, d, f.routing(), f.Barcode)
+		default:
+			if h, err := store.GetHold(c.Request.Context(), s.DB, f.HoldID, 0); err == nil {
+				data["Missing"] = gin.H{"Barcode": f.Barcode, "Hold": s.holdView(d, h)}
+			}
+		}
+		return nil
+	}, func(d staffDesk, data gin.H) error { return s.pullListData(c, d, data) })
 }
 
-// staffPullAnswer renders the pull list, after an action (act) when there was one (staffListAnswer).
-func (s *Console) staffPullAnswer(c *gin.Context, act func(d staffDesk, data gin.H) *httpkit.OpError) {
-	s.staffListAnswer(c, "staff_pull_list", gin.H{}, act, func(d staffDesk, data gin.H) error { return s.pullListData(c, d, data) })
-}
-
-// staffPullScan renders the pull list after act on the scanned copy, checked at the desk's branch; the
-// barcode as typed is shown with a refusal.
-func (s *Console) staffPullScan(c *gin.Context, act func(d staffDesk, r library.Scan, data gin.H) error) {
-	s.staffPullAnswer(c, func(d staffDesk, data gin.H) *httpkit.OpError {
+// staffPullScan does act on the scanned copy, checked at the desk's branch, and goes back to the pull list
+// with its answer; a refusal renders the list with the barcode as typed.
+func (s *Console) staffPullScan(c *gin.Context, act func(d staffDesk, r library.Scan) (flash, error)) {
+	s.staffListPost(c, "staff_pull_list", "/staff/pull-list", gin.H{}, func(d staffDesk, data gin.H) (flash, *httpkit.OpError) {
 		data["Barcode"] = strings.TrimSpace(c.PostForm("barcode"))
 		r, e := httpkit.Op(library.ScanShape(library.Scan{Barcode: c.PostForm("barcode"), Branch: d.Branch.Code}))
 		if e != nil {
-			return e
+			return flash{}, e
 		}
-		return httpkit.OpErr(act(d, r, data))
-	})
+		f, err := act(d, r)
+		return f, httpkit.OpErr(err)
+	}, func(d staffDesk, data gin.H) error { return s.pullListData(c, d, data) })
 }
 
 // staffPullSubmit: the copy was found on the shelf and secured (確保), like POST /api/v1/staff/pull.
 func (s *Console) staffPullSubmit(c *gin.Context) {
-	s.staffPullScan(c, func(d staffDesk, r library.Scan, data gin.H) error {
+	s.staffPullScan(c, func(d staffDesk, r library.Scan) (flash, error) {
 		routing, err := s.Lib.Pull(c.Request.Context(), r, httpkit.StaffID(c))
-		if err == nil {
-			data["Routing"] = s.routingView(c, d, routing, r.Barcode)
-		}
-		return err
+		return routingFlash("pull", routing, r.Barcode), err
 	})
 }
 
 // staffMissingSubmit: the copy is not on the shelf (所在不明), like POST /api/v1/staff/missing; the hold
 // looks for another copy.
 func (s *Console) staffMissingSubmit(c *gin.Context) {
-	s.staffPullScan(c, func(d staffDesk, r library.Scan, data gin.H) error {
+	s.staffPullScan(c, func(d staffDesk, r library.Scan) (flash, error) {
 		h, err := s.Lib.Missing(c.Request.Context(), r, httpkit.StaffID(c))
-		if err == nil {
-			data["Missing"] = gin.H{"Barcode": r.Barcode, "Hold": s.holdView(d, h)}
-		}
-		return err
+		return flash{Op: "missing", Barcode: r.Barcode, HoldID: h.ID}, err
 	})
 }
 
@@ -449,7 +461,15 @@ func (s *Console) holdView(d staffDesk, h store.HoldView) holdRow {
 // --- 配送受入 (receive) ---
 
 func (s *Console) staffReceivePage(c *gin.Context) {
-	s.withDesk(c, func(d staffDesk) { s.staffPage(c, http.StatusOK, "staff_receive", d, gin.H{}) })
+	s.withDesk(c, func(d staffDesk) {
+		data := gin.H{}
+		if f, ok := s.takeFlash(c, "receive"); ok {
+			status := domain.Status(f.Status)
+			data["Received"] = gin.H{"HoldID": httpkit.IDString(f.HoldID), "Barcode": f.Barcode, "Title": s.copyTitle(c.Request.Context(), f.Barcode),
+				"Status": string(status), "Label": domain.Label(status, "")}
+		}
+		s.staffPage(c, http.StatusOK, "staff_receive", d, data)
+	})
 }
 
 // staffReceiveSubmit: a copy delivered from another branch arrived, like POST /api/v1/staff/receive.
@@ -469,16 +489,24 @@ func (s *Console) staffReceiveSubmit(c *gin.Context) {
 			s.staffRefusal(c, "staff_receive", d, data, e)
 			return
 		}
-		data["Received"] = gin.H{"HoldID": httpkit.IDString(id), "Barcode": r.Barcode, "Title": s.copyTitle(ctx, r.Barcode),
-			"Status": string(status), "Label": domain.Label(status, "")}
-		s.staffPage(c, http.StatusOK, "staff_receive", d, data)
+		s.redirectWith(c, "/staff/receive", flash{Op: "receive", HoldID: id, Barcode: r.Barcode, Status: string(status)})
 	})
 }
 
 // --- 貸出 (checkout) ---
 
 func (s *Console) staffCheckoutPage(c *gin.Context) {
-	s.withDesk(c, func(d staffDesk) { s.staffPage(c, http.StatusOK, "staff_checkout", d, gin.H{}) })
+	s.withDesk(c, func(d staffDesk) {
+		data := gin.H{}
+		if f, ok := s.takeFlash(c, "checkout"); ok {
+			loan := gin.H{"Barcode": f.Barcode, "DueDate": f.DueDate, "Title": s.copyTitle(c.Request.Context(), f.Barcode), "HoldID": ""}
+			if f.HoldID != 0 {
+				loan["HoldID"] = httpkit.IDString(f.HoldID)
+			}
+			data["Loan"], data["Card"] = loan, f.Card // the card stays in the form for the patron's next item
+		}
+		s.staffPage(c, http.StatusOK, "staff_checkout", d, data)
+	})
 }
 
 // staffCheckoutSubmit lends a copy to a patron, like POST /api/v1/staff/checkout. The card number stays in
@@ -501,12 +529,7 @@ func (s *Console) staffCheckoutSubmit(c *gin.Context) {
 			s.staffRefusal(c, "staff_checkout", d, data, e)
 			return
 		}
-		loan := gin.H{"Barcode": out.Barcode, "DueDate": out.DueDate, "Title": s.copyTitle(c.Request.Context(), out.Barcode), "HoldID": ""}
-		if out.HoldID != 0 {
-			loan["HoldID"] = httpkit.IDString(out.HoldID)
-		}
-		data["Loan"] = loan
-		s.staffPage(c, http.StatusOK, "staff_checkout", d, data)
+		s.redirectWith(c, "/staff/checkout", flash{Op: "checkout", Barcode: out.Barcode, DueDate: out.DueDate, HoldID: out.HoldID, Card: card})
 	})
 }
 
@@ -525,54 +548,101 @@ func (s *Console) badCard(ctx context.Context, card string) bool {
 type callRow struct {
 	HoldID, Card, Name, Phone, Title string
 	MailRefused                      []store.MailRefusal // why an e-mail patron is on the list
+	ReadyDate                        string              // when the hold became ready
+	DaysWaiting                      int
+	Attempts                         []callAttemptRow // the calls already made, oldest first
 }
 
-func (s *Console) staffCallListPage(c *gin.Context) { s.staffCallAnswer(c, nil) }
+// callAttemptRow is an earlier call as the desk reads it: when (in the library's time zone), its outcome's
+// label (不在…) and who made it.
+type callAttemptRow struct{ At, Outcome, Label, Staff string }
 
-// staffCallAnswer renders the call list, after an action (act) when there was one (staffListAnswer).
-func (s *Console) staffCallAnswer(c *gin.Context, act func(d staffDesk, data gin.H) *httpkit.OpError) {
-	s.staffListAnswer(c, "staff_call_list", gin.H{"Nav": "call_list"}, act, func(d staffDesk, data gin.H) error {
-		calls, err := store.CallList(c.Request.Context(), s.DB, d.Branch.Code)
-		if err != nil {
-			return err
+// callOutcomes are the call list's buttons, in order: 連絡済, 留守電, 不在.
+var callOutcomes = []domain.CallOutcome{domain.CallReached, domain.CallVoicemail, domain.CallNoAnswer}
+
+// staffCallListPage renders the call list, with the answer of a call just recorded.
+func (s *Console) staffCallListPage(c *gin.Context) {
+	s.staffListAnswer(c, "staff_call_list", gin.H{"Nav": "call_list"}, func(d staffDesk, data gin.H) *httpkit.OpError {
+		if f, ok := s.takeFlash(c, "call"); ok {
+			s.callAnswer(c, d, f, data)
 		}
-		rows := make([]callRow, len(calls))
-		for i, call := range calls {
-			rows[i] = callRow{HoldID: httpkit.IDString(call.HoldID), Card: call.Card, Name: call.Name, Phone: call.Phone, Title: call.Title,
-				MailRefused: call.MailRefused}
-		}
-		data["Calls"] = rows
 		return nil
-	})
+	}, func(d staffDesk, data gin.H) error { return s.callListData(c, d, data) })
 }
 
-// staffContactedSubmit records the phone call (連絡済), like POST /api/v1/staff/holds/{id}/contacted.
-func (s *Console) staffContactedSubmit(c *gin.Context) {
-	s.staffCallAnswer(c, func(d staffDesk, data gin.H) *httpkit.OpError {
+func (s *Console) callListData(c *gin.Context, d staffDesk, data gin.H) error {
+	calls, err := store.CallList(c.Request.Context(), s.DB, d.Branch.Code)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	rows := make([]callRow, len(calls))
+	for i, call := range calls {
+		rows[i] = callRow{HoldID: httpkit.IDString(call.HoldID), Card: call.Card, Name: call.Name, Phone: call.Phone, Title: call.Title,
+			MailRefused: call.MailRefused, ReadyDate: domain.DateOf(call.ReadyAt, s.Cfg.Location).String(),
+			DaysWaiting: domain.DaysWaiting(call.ReadyAt, now, s.Cfg.Location)}
+		for _, a := range call.Attempts {
+			o := domain.CallOutcome(a.Outcome)
+			rows[i].Attempts = append(rows[i].Attempts, callAttemptRow{At: a.At.In(s.Cfg.Location).Format("2006-01-02 15:04"),
+				Outcome: a.Outcome, Label: o.Label(), Staff: a.Staff})
+		}
+	}
+	data["Calls"], data["Outcomes"], data["PhoneAttempts"] = rows, callOutcomes, s.Cfg.PhoneAttempts
+	return nil
+}
+
+// callAnswer is the answer of a recorded call: the 連絡日 once the patron counts as contacted, else the
+// unanswered days so far out of YOYAKU_PHONE_ATTEMPTS.
+func (s *Console) callAnswer(c *gin.Context, d staffDesk, f flash, data gin.H) {
+	ctx := c.Request.Context()
+	h, err := store.GetHold(ctx, s.DB, f.HoldID, 0)
+	if err != nil {
+		return // the hold is gone (archived): the list says the rest
+	}
+	o := domain.CallOutcome(f.Outcome)
+	if h.ContactDate.Valid {
+		data["Contacted"] = gin.H{"Hold": s.holdView(d, h), "ContactDate": h.ContactDate.Time.Format(time.DateOnly), "Label": o.Label()}
+		return
+	}
+	attempts, err := store.CallAttempts(ctx, s.DB, h.ID)
+	if err != nil {
+		s.Log.WarnContext(ctx, "web: call attempts", "hold", h.ID, "err", err)
+	}
+	days := map[string]bool{}
+	for _, a := range attempts {
+		if a.Outcome == string(domain.CallNoAnswer) {
+			days[domain.DateOf(a.At, s.Cfg.Location).String()] = true
+		}
+	}
+	data["NoAnswer"] = gin.H{"Hold": s.holdView(d, h), "Days": len(days), "Need": s.Cfg.PhoneAttempts}
+}
+
+// staffCallSubmit records a phone call and its outcome (連絡済, 留守電, 不在), like POST
+// /api/v1/staff/holds/{id}/call, and goes back to the call list.
+func (s *Console) staffCallSubmit(c *gin.Context) { s.recordCall(c, c.PostForm("outcome")) }
+
+// staffContactedSubmit records the phone call as 連絡済, like POST /api/v1/staff/holds/{id}/contacted.
+func (s *Console) staffContactedSubmit(c *gin.Context) { s.recordCall(c, string(domain.CallReached)) }
+
+func (s *Console) recordCall(c *gin.Context, outcome string) {
+	s.staffListPost(c, "staff_call_list", "/staff/call-list", gin.H{"Nav": "call_list"}, func(d staffDesk, data gin.H) (flash, *httpkit.OpError) {
 		ctx := c.Request.Context()
 		h, e := httpkit.Op(s.Lib.AnyHold(ctx, c.Param("id")))
 		if e != nil {
-			return e
+			return flash{}, e
 		}
-		h, e = httpkit.Op(s.Lib.StaffUpdate(ctx, h.ID, contract.UpdateContacted, contract.StaffRequest{StaffID: httpkit.StaffID(c)}))
-		if e != nil {
-			return e
+		if _, e = httpkit.Op(s.Lib.RecordCall(ctx, h.ID, outcome, httpkit.StaffID(c))); e != nil {
+			return flash{}, e
 		}
-		v := s.holdView(d, h)
-		contact := ""
-		if h.ContactDate.Valid {
-			contact = h.ContactDate.Time.Format(time.DateOnly)
-		}
-		data["Contacted"] = gin.H{"Hold": v, "ContactDate": contact}
-		return nil
-	})
+		return flash{Op: "call", HoldID: h.ID, Outcome: outcome}, nil
+	}, func(d staffDesk, data gin.H) error { return s.callListData(c, d, data) })
 }
 
 // --- 予約棚 (hold shelf) ---
 
 type shelfRow struct {
-	HoldID, Barcode, Card, Title, Deadline string
-	Expired, DueToday                      bool
+	HoldID, Barcode, Card, Title, Deadline, Contact string
+	Expired, DueToday                               bool
 }
 
 func (s *Console) staffHoldShelfPage(c *gin.Context) {
@@ -590,6 +660,9 @@ func (s *Console) staffHoldShelfPage(c *gin.Context) {
 				rows[i].Deadline = h.Deadline.Time.Format(time.DateOnly)
 				rows[i].DueToday = !h.Expired && rows[i].Deadline <= today
 			}
+			if h.Contact.Valid {
+				rows[i].Contact = h.Contact.Time.Format(time.DateOnly)
+			}
 			if h.Expired {
 				expired++
 			}
@@ -603,7 +676,13 @@ func (s *Console) staffHoldShelfPage(c *gin.Context) {
 
 func (s *Console) staffCounterPage(c *gin.Context) {
 	s.withDesk(c, func(d staffDesk) {
-		s.staffPage(c, http.StatusOK, "staff_counter", d, gin.H{"Kind": "title", "Kinds": counterKinds, "Pickup": d.Branch.Code, "Form": gin.H{}})
+		data := gin.H{"Kind": "title", "Kinds": counterKinds, "Pickup": d.Branch.Code, "Form": gin.H{}}
+		if f, ok := s.takeFlash(c, "counter"); ok {
+			if h, err := store.GetHold(c.Request.Context(), s.DB, f.HoldID, 0); err == nil {
+				data["Placed"], data["PlacedCard"] = s.holdView(d, s.settledHold(c.Request.Context(), h)), f.Card
+			}
+		}
+		s.staffPage(c, http.StatusOK, "staff_counter", d, data)
 	})
 }
 
@@ -657,12 +736,10 @@ func (s *Console) staffCounterSubmit(c *gin.Context) {
 			s.staffRefusal(c, "staff_counter", d, data, e)
 			return
 		}
-		data["Placed"] = s.holdView(d, s.settledHold(c.Request.Context(), h))
-		data["PlacedCard"] = form["Card"]
+		card, _ := form["Card"].(string)
 		if n, err := domain.NormalizeCardNumber(c.PostForm("card_number")); err == nil {
-			data["PlacedCard"] = n
+			card = n
 		}
-		data["Form"] = gin.H{}
-		s.staffPage(c, http.StatusOK, "staff_counter", d, data)
+		s.redirectWith(c, "/staff/counter", flash{Op: "counter", HoldID: h.ID, Card: card})
 	})
 }

@@ -20,7 +20,7 @@ var StaffTexts = httpkit.TextTable{
 	"staff.pull.help":     {"この館の書架から確保する予約資料です。見つけたら「確保」、見つからなければ「所在不明」を押してください。", "Copies on this branch's shelves set aside for holds. Press 確保 when you have the copy, 所在不明 when it is not there."},
 	"staff.receive.help":  {"他館から配送された資料のバーコードを読み取ってください。", "Scan a copy delivered from another branch."},
 	"staff.checkout.help": {"利用者カード番号（全角も可）と資料のバーコードを入力してください。", "Enter the library card number (full-width digits are fine) and scan the copy."},
-	"staff.call.help":     {"電話連絡を希望する利用者の、受取可能になった予約です。連絡したら「連絡済」を押してください。", "Ready holds whose patrons want a phone call. Press 連絡済 after the call."},
+	"staff.call.help":     {"電話連絡を希望する利用者の、受取可能になった予約です。連絡できたら「連絡済」、留守番電話に伝言を残したら「留守電」、出なかったら「不在」を押してください。", "Ready holds whose patrons want a phone call. After each call press 連絡済 (reached), 留守電 (message left) or 不在 (no answer)."},
 	"staff.shelf.help":    {"この館の予約棚にある資料と取置期限です。期限切れの資料は棚から下ろし、返却処理をしてください。", "Copies on this branch's hold shelf with their deadlines. Take expired ones off the shelf and check them in."},
 	"staff.counter.help":  {"窓口で受け付けた予約を登録します。", "Record a hold taken at the counter."},
 
@@ -95,4 +95,18 @@ var StaffTexts = httpkit.TextTable{
 	"staff.call.mail_refused": {"メール不達", "Mail refused"},
 	"staff.call.mail_help":    {"「メール不達」の利用者は、選択したアドレスのメールがすべて受け取りを拒否されたため、この一覧に載っています。連絡したら「連絡済」を押してください。", "Patrons marked “Mail refused” are listed because every address they chose refused the ready mail. Press 連絡済 once you have reached them."},
 	"staff.call.no_phone":     {"電話番号の登録なし（窓口・郵送などで連絡）", "No phone registered (reach them at the desk or by post)"},
+
+	// Phone outcomes (連絡リスト): every call is recorded with its outcome; 連絡済 and 留守電 set the 連絡日,
+	// 不在 on YOYAKU_PHONE_ATTEMPTS different open days makes the last of them the 連絡日.
+	"staff.call.outcome.reached":   {"連絡済", "Reached"},
+	"staff.call.outcome.voicemail": {"留守電", "Message left"},
+	"staff.call.outcome.no_answer": {"不在", "No answer"},
+	"staff.call.attempts.help":     {"不在が%d日（開館日・同じ日の複数回は1日）になると、最後の日が連絡日となり取置期限が決まります。", "After no answer on %d different open days (several calls on one day count once) the last of them becomes the contact date and the pickup deadline is set."},
+	"staff.call.ready":             {"受取可能日", "Ready since"},
+	"staff.call.waiting":           {"%d日経過", "%d days waiting"},
+	"staff.call.attempts":          {"これまでの連絡", "Earlier calls"},
+	"staff.call.attempts.none":     {"なし", "none"},
+	"staff.call.no_answer.done":    {"予約 %s：不在を記録しました（不在 %d 日／%d 日）。", "Hold %s: no answer recorded (%d of %d days)."},
+	"staff.contact_date":           {"連絡日", "Contact date"},
+	"staff.shelf.not_contacted":    {"未連絡", "not yet contacted"},
 }

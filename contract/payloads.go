@@ -129,6 +129,13 @@ type StaffInput struct {
 	StaffID int64
 }
 
+// CallInput records a phone call and its outcome.
+type CallInput struct {
+	Step
+	Outcome domain.CallOutcome
+	StaffID int64
+}
+
 // ArrivedInput links a counter request to the title and copy that arrived for it.
 type ArrivedInput struct {
 	Step

@@ -16,4 +16,5 @@ const (
 	ErrStale            domain.Code = "stale_transition"
 	ErrBarcodeTaken     domain.Code = "barcode_taken"
 	ErrBadRequest       domain.Code = "bad_request" // an Update whose payload no client sends (an unknown reason)
+	ErrNotOnCallList    domain.Code = "not_on_call_list"
 )

@@ -140,6 +140,7 @@ const (
 	UpdateOrder        = "order"         // StaffRequest: the requested title was ordered (選書中)
 	UpdateILL          = "ill"           // StaffRequest: an inter-library loan was arranged
 	UpdateArrived      = "arrived"       // ArrivedRequest: the ordered or ILL copy arrived
+	UpdateCall         = "call"          // CallRequest: a phone call with its outcome (連絡済, 留守電, 不在)
 )
 
 // QueryState answers the workflow's activities.HoldState.
@@ -178,6 +179,12 @@ type PickupRequest struct {
 
 // StaffRequest is a staff decision that needs no more than who made it.
 type StaffRequest struct {
+	StaffID int64
+}
+
+// CallRequest records a phone call to the patron of a ready hold and its outcome.
+type CallRequest struct {
+	Outcome domain.CallOutcome
 	StaffID int64
 }
 

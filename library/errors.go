@@ -25,6 +25,7 @@ const (
 	CodeInvalidBarcode    domain.Code = "invalid_barcode"
 	CodeInvalidCardNumber domain.Code = "invalid_card_number"
 	CodeBasketFull        domain.Code = "basket_full"
+	CodeInvalidOutcome    domain.Code = "invalid_outcome" // a phone call's outcome that is not reached, voicemail or no_answer
 
 	// Registering titles and patrons.
 	CodeInvalidTitle    domain.Code = "invalid_title"
@@ -77,7 +78,7 @@ var refusals = map[domain.Code]bool{
 	contract.ErrNotOnPullList: true, contract.ErrNotExpectedHere: true, contract.ErrNotChangeable: true,
 	contract.ErrNotCancellable: true, contract.ErrHeldForAnother: true, contract.ErrNotAvailable: true,
 	contract.ErrStale: true, contract.ErrNotFound: true, contract.ErrPickupNotAllowed: true,
-	contract.ErrBarcodeTaken: true, contract.ErrBadRequest: true,
+	contract.ErrBarcodeTaken: true, contract.ErrBadRequest: true, contract.ErrNotOnCallList: true,
 }
 
 // fromWorkflow classifies an error of a workflow call: a refusal keeps its code; a missing workflow is

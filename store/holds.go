@@ -329,6 +329,10 @@ type Call struct {
 	Phone       string        `db:"phone"`
 	Title       string        `db:"title"`
 	MailRefused []MailRefusal `db:"-"`
+	// ReadyAt is when the hold became ready; Attempts the calls already made since then (all unanswered,
+	// or the hold would be off the list), oldest first.
+	ReadyAt  time.Time     `db:"ready_at"`
+	Attempts []CallAttempt `db:"-"`
 }
 
 // MailRefusal is a ready mail the SMTP server refused permanently: the address and the server's reply.
@@ -343,7 +347,8 @@ type MailRefusal struct {
 func CallList(ctx context.Context, q sqlx.QueryerContext, branch string) ([]Call, error) {
 	var rows []struct {
 		Call
-		Refused []byte `db:"mail_refused"`
+		Refused  []byte `db:"mail_refused"`
+		Attempts []byte `db:"attempts"`
 	}
 	// The ready event's e-mail rows share its phone row's key up to the last ':' (ready:<hold>:<transition>:).
 	err := sqlx.SelectContext(ctx, q, &rows, `
@@ -353,7 +358,11 @@ func CallList(ctx context.Context, q sqlx.QueryerContext, branch string) ([]Call
 			(SELECT coalesce(json_agg(json_build_object('address', e.address, 'reply', e.refusal, 'refused_at', e.refused_at) ORDER BY e.id), '[]')
 			 FROM notifications e
 			 WHERE e.hold_id = n.hold_id AND e.channel = 'email' AND e.refused_at IS NOT NULL
-			   AND e.idempotency_key LIKE left(n.idempotency_key, -length('phone')) || '%') AS mail_refused
+			   AND e.idempotency_key LIKE left(n.idempotency_key, -length('phone')) || '%') AS mail_refused,
+			h.ready_at,
+			(SELECT coalesce(json_agg(json_build_object('at', a.at, 'outcome', a.outcome, 'staff', coalesce(s.name, '')) ORDER BY a.at, a.id), '[]')
+			 FROM call_attempts a LEFT JOIN staff_users s ON s.id = a.staff_id
+			 WHERE a.hold_id = h.id AND a.at >= h.ready_at) AS attempts
 		FROM notifications n JOIN holds h ON h.id = n.hold_id JOIN patrons p ON p.id = h.patron_id
 		JOIN titles t ON t.id = h.title_id LEFT JOIN patron_phones ph ON ph.id = p.contact_phone_id
 		WHERE n.channel = 'phone' AND n.sent_at IS NULL AND h.status = 'ready' AND h.pickup_branch = $1
@@ -367,6 +376,9 @@ func CallList(ctx context.Context, q sqlx.QueryerContext, branch string) ([]Call
 		if err := json.Unmarshal(r.Refused, &calls[i].MailRefused); err != nil {
 			return nil, fmt.Errorf("store: call list %s: refused mail of hold %d: %w", branch, r.HoldID, err)
 		}
+		if err := json.Unmarshal(r.Attempts, &calls[i].Attempts); err != nil {
+			return nil, fmt.Errorf("store: call list %s: call attempts of hold %d: %w", branch, r.HoldID, err)
+		}
 	}
 	return calls, nil
 }
@@ -377,6 +389,7 @@ type ShelfHold struct {
 	Barcode  string       `db:"barcode"`
 	Card     string       `db:"card_number"`
 	Deadline sql.NullTime `db:"pickup_deadline"`
+	Contact  sql.NullTime `db:"contact_date"` // 連絡日; null while a phone patron is still to be reached
 	Expired  bool         `db:"expired"`
 	Title    string       `db:"title"`
 }
@@ -386,7 +399,7 @@ type ShelfHold struct {
 func HoldShelf(ctx context.Context, q sqlx.QueryerContext, branch string) ([]ShelfHold, error) {
 	var hs []ShelfHold
 	err := sqlx.SelectContext(ctx, q, &hs, `
-		SELECT h.id AS hold_id, h.item_barcode AS barcode, p.card_number, h.pickup_deadline, h.status = 'cancelled' AS expired,
+		SELECT h.id AS hold_id, h.item_barcode AS barcode, p.card_number, h.pickup_deadline, h.contact_date, h.status = 'cancelled' AS expired,
 			coalesce(t.title, h.request_title, '') AS title
 		FROM holds h JOIN patrons p ON p.id = h.patron_id LEFT JOIN titles t ON t.id = h.title_id
 		WHERE h.pickup_branch = $1 AND h.item_barcode IS NOT NULL

@@ -78,6 +78,8 @@ func (w *holdWorkflow) setup(ctx workflow.Context) error {
 		{contract.UpdateCancel, w.cancel, w.validateCancel},
 		{contract.UpdateChangePickup, w.changePickup, w.validateChangePickup},
 		{contract.UpdateContacted, w.staff(a.Contacted), w.validateContacted},
+		// Added after histories were recorded: a new handler adds no command to existing runs, so no version guard.
+		{contract.UpdateCall, w.call, w.validateCall},
 		{contract.UpdateOrder, w.staff(a.Order), w.validateInvestigating},
 		{contract.UpdateILL, w.staff(a.ILL), w.validateInvestigating},
 		{contract.UpdateArrived, w.arrived, w.validateArrived},

@@ -72,6 +72,16 @@ func (w *holdWorkflow) validateContacted(contract.StaffRequest) error {
 	return nil
 }
 
+func (w *holdWorkflow) validateCall(r contract.CallRequest) error {
+	switch {
+	case !r.Outcome.Valid():
+		return refusal(contract.ErrBadRequest, "unknown call outcome")
+	case w.st.Status != domain.StatusReady:
+		return refusal(contract.ErrNotChangeable, "the hold is not ready")
+	}
+	return nil
+}
+
 func (w *holdWorkflow) validateInvestigating(contract.StaffRequest) error {
 	if w.st.Status != domain.StatusInvestigating {
 		return refusal(contract.ErrNotChangeable, "the hold is not being investigated")
@@ -144,6 +154,14 @@ func (w *holdWorkflow) staff(activity any) func(workflow.Context, contract.Staff
 			return contract.StaffInput{Step: s, StaffID: r.StaffID}
 		}, activity)
 	}
+}
+
+// call records a phone call and its outcome; when the patron then counts as contacted the outcome carries
+// the deadline and apply arms the timer.
+func (w *holdWorkflow) call(ctx workflow.Context, r contract.CallRequest) (contract.UpdateResult, error) {
+	return transit(w, ctx, func(s contract.Step) contract.CallInput {
+		return contract.CallInput{Step: s, Outcome: r.Outcome, StaffID: r.StaffID}
+	}, a.Call)
 }
 
 func (w *holdWorkflow) arrived(ctx workflow.Context, r contract.ArrivedRequest) (contract.UpdateResult, error) {
