@@ -341,7 +341,18 @@ func (a *Activities) Arrived(ctx context.Context, in contract.ArrivedInput) (con
 		if err := store.LockTitle(ctx, tx, in.TitleID); err != nil {
 			return "", err
 		}
-		if err := store.LinkTitle(ctx, tx, h.ID, in.TitleID); err != nil {
+		// The patron may already hold the title (placed online meanwhile, or the request was for a title
+		// they hold): one open hold per patron and title, so this is a refusal for good, never retried.
+		held, err := store.HeldByPatronElsewhere(ctx, tx, h.ID, in.TitleID)
+		if err != nil {
+			return "", err
+		}
+		if held {
+			return "", refuse(contract.ErrAlreadyHeld, "the patron of hold %d already holds title %d", h.ID, in.TitleID)
+		}
+		if err := store.LinkTitle(ctx, tx, h.ID, in.TitleID); errors.Is(err, store.ErrAlreadyHeld) {
+			return "", refuse(contract.ErrAlreadyHeld, "the patron of hold %d already holds title %d", h.ID, in.TitleID)
+		} else if err != nil {
 			return "", err
 		}
 		if err := store.AddArrivedCopy(ctx, tx, in.Barcode, in.TitleID, in.Branch); err != nil {

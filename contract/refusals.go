@@ -17,4 +17,7 @@ const (
 	ErrBarcodeTaken     domain.Code = "barcode_taken"
 	ErrBadRequest       domain.Code = "bad_request" // an Update whose payload no client sends (an unknown reason)
 	ErrNotOnCallList    domain.Code = "not_on_call_list"
+	// ErrAlreadyHeld: a counter request linked to a title its patron already holds (one open hold per
+	// patron and title); the same code as a placement's already_held.
+	ErrAlreadyHeld domain.Code = "already_held"
 )

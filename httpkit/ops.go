@@ -19,6 +19,8 @@ type OpError struct {
 	Code   Code
 	Err    error  // a failure of the system behind the code, to log; nil for a refusal
 	Log    string // the log message for err
+	// TitleID is the title a refusal names (owned_title), 0 for none.
+	TitleID int64
 }
 
 func (e *OpError) Error() string {
@@ -47,7 +49,9 @@ func OpErr(err error) *OpError {
 		case e.Err != nil:
 			return &OpError{Status: status, Code: Code(e.Code), Err: err, Log: "dependency unavailable"}
 		}
-		return Refused(status, Code(e.Code))
+		r := Refused(status, Code(e.Code))
+		r.TitleID = e.TitleID
+		return r
 	}
 	return internalError(err)
 }
@@ -67,7 +71,7 @@ func (s *Kit) FailOp(c *gin.Context, e *OpError) {
 	if e.Status == http.StatusServiceUnavailable {
 		c.Header("Retry-After", unavailableRetryAfter)
 	}
-	Fail(c, e.Status, e.Code)
+	failWith(c, e.Status, e.Code, e.TitleID)
 }
 
 // LogOp logs e when it is a failure of the system; a refusal is the client's, not an error of ours.

@@ -11,7 +11,8 @@ import (
 
 // CounterHold is a hold taken at the counter (窓口予約) for the patron with a library card: for a title in
 // the catalogue (TitleID), or a request for one the library does not own (Request), which is
-// investigated (調査中).
+// investigated (調査中). A request for a title the library owns and can lend is refused (owned_title,
+// naming the title).
 type CounterHold struct {
 	CardNumber string
 	TitleID    string
@@ -50,6 +51,15 @@ func (s *Service) PlaceCounterHold(ctx context.Context, req CounterHold, staff i
 		storable(req.Request.Title) && storable(req.Request.Author) && storable(req.Request.ISBN):
 		p.Request = &store.Request{Title: strings.TrimSpace(req.Request.Title), Author: strings.TrimSpace(req.Request.Author),
 			ISBN: strings.TrimSpace(req.Request.ISBN)}
+		// A request for a title the library can lend would hold it twice (the request, then a hold on the
+		// copy that "arrives"): staff place a normal hold on that title instead.
+		owned, ok, err := store.OwnedTitle(ctx, s.DB, domain.ISBNForms(p.Request.ISBN), p.Request.Title)
+		if err != nil {
+			return store.HoldView{}, err
+		}
+		if ok {
+			return store.HoldView{}, &Error{Code: CodeOwnedTitle, TitleID: owned}
+		}
 	default:
 		return store.HoldView{}, refuse(CodeInvalidRequest)
 	}

@@ -19,7 +19,7 @@ const (
 	CodeUnknownBranch     domain.Code = "unknown_branch"
 	CodeHoldLimitExceeded domain.Code = "hold_limit_exceeded"
 	CodeNotHoldable       domain.Code = "not_holdable"
-	CodeAlreadyHeld       domain.Code = "already_held"
+	CodeAlreadyHeld                   = contract.ErrAlreadyHeld
 	CodeInvalidRequest    domain.Code = "invalid_request"
 	CodeInvalidSeries     domain.Code = "invalid_series"
 	CodeInvalidBarcode    domain.Code = "invalid_barcode"
@@ -40,13 +40,18 @@ const (
 	CodeTooManyEmails   domain.Code = "too_many_emails"
 	CodeInvalidPhone    domain.Code = "invalid_phone"
 	CodeCardNumberTaken domain.Code = "card_number_taken"
+
+	// CodeOwnedTitle: a counter request for a title the library owns and can lend (Error.TitleID names it):
+	// a normal hold on that title is what the patron needs.
+	CodeOwnedTitle domain.Code = "owned_title"
 )
 
 // Error is an operation that did not happen: a refusal (Err nil), or CodeUnavailable with the failure of
 // the dependency behind it (Err, to log).
 type Error struct {
-	Code domain.Code
-	Err  error
+	Code    domain.Code
+	Err     error
+	TitleID int64 // the title a refusal is about, when it names one (owned_title)
 }
 
 func (e *Error) Error() string {
@@ -64,6 +69,15 @@ func refuse(code domain.Code) error { return &Error{Code: code} }
 // unavailable is a dependency that failed or timed out: nothing was done, the caller may try again.
 func unavailable(err error) error { return &Error{Code: CodeUnavailable, Err: err} }
 
+// RefusedTitle is the title a refusal names (owned_title), 0 for none.
+func RefusedTitle(err error) int64 {
+	var e *Error
+	if errors.As(err, &e) && e.Err == nil {
+		return e.TitleID
+	}
+	return 0
+}
+
 // Refused reports err's refusal code ("" for a failure of the system or no error).
 func Refused(err error) domain.Code {
 	var e *Error
@@ -79,6 +93,7 @@ var refusals = map[domain.Code]bool{
 	contract.ErrNotCancellable: true, contract.ErrHeldForAnother: true, contract.ErrNotAvailable: true,
 	contract.ErrStale: true, contract.ErrNotFound: true, contract.ErrPickupNotAllowed: true,
 	contract.ErrBarcodeTaken: true, contract.ErrBadRequest: true, contract.ErrNotOnCallList: true,
+	contract.ErrAlreadyHeld: true,
 }
 
 // fromWorkflow classifies an error of a workflow call: a refusal keeps its code; a missing workflow is

@@ -10,6 +10,7 @@ import (
 	"fmt"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"yoyaku/domain"
 )
@@ -188,7 +189,12 @@ func MarkILL(ctx context.Context, tx *sqlx.Tx, holdID int64) error {
 
 // LinkTitle links a counter request to the title registered for it. The caller holds the title's lock.
 func LinkTitle(ctx context.Context, tx *sqlx.Tx, holdID, titleID int64) error {
-	if _, err := tx.ExecContext(ctx, `UPDATE holds SET title_id = $2 WHERE id = $1`, holdID, titleID); err != nil {
+	_, err := tx.ExecContext(ctx, `UPDATE holds SET title_id = $2 WHERE id = $1`, holdID, titleID)
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) && pqErr.Constraint == "holds_patron_title_once" {
+		return ErrAlreadyHeld // the patron placed a hold on the title meanwhile: a refusal, not a failure to retry
+	}
+	if err != nil {
 		return fmt.Errorf("store: link hold %d to title %d: %w", holdID, titleID, err)
 	}
 	return nil
