@@ -19,6 +19,7 @@
 // a refresh never posts it again.
 //
 //	GET  /staff/counter                窓口予約              POST /staff/counter (title ID, or a request for an unowned title)
+//	GET  /staff/requests               窓口リクエスト        order, ILL, refuse, receive (requests.go)
 //
 // Sessions and CSRF: session.go. The console is Japanese by default; ?lang=en switches it.
 package console
@@ -77,6 +78,7 @@ func (s *Console) StaffWebRoutes(r *gin.Engine) {
 	st.GET("/hold-shelf", s.staffHoldShelfPage)
 	st.GET("/counter", s.staffCounterPage)
 	st.POST("/counter", s.staffCounterSubmit)
+	s.requestRoutes(st) // 窓口リクエスト (requests.go)
 }
 
 // --- rendering ---
@@ -150,7 +152,7 @@ func (s *Console) staffPage(c *gin.Context, status int, name string, d staffDesk
 var staffOps = []struct{ key, href string }{
 	{"checkin", "/staff/checkin"}, {"pull_list", "/staff/pull-list"}, {"receive", "/staff/receive"},
 	{"checkout", "/staff/checkout"}, {"call_list", "/staff/call-list"}, {"hold_shelf", "/staff/hold-shelf"},
-	{"counter", "/staff/counter"},
+	{"counter", "/staff/counter"}, {"requests", "/staff/requests"},
 }
 
 type staffNavItem struct {
@@ -682,6 +684,10 @@ func (s *Console) staffCounterPage(c *gin.Context) {
 				data["Placed"], data["PlacedCard"] = s.holdView(d, s.settledHold(c.Request.Context(), h)), f.Card
 			}
 		}
+		if e := s.counterFind(c, data); e != nil { // the title finder (requests.go)
+			s.staffRefusal(c, "staff_counter", d, data, e)
+			return
+		}
 		s.staffPage(c, http.StatusOK, "staff_counter", d, data)
 	})
 }
@@ -733,6 +739,7 @@ func (s *Console) staffCounterSubmit(c *gin.Context) {
 		}
 		h, e := httpkit.Op(s.Lib.PlaceCounterHold(c.Request.Context(), req, httpkit.StaffID(c)))
 		if e != nil {
+			s.counterOffer(c, e, data) // owned_title: offer a normal hold on that title (requests.go)
 			s.staffRefusal(c, "staff_counter", d, data, e)
 			return
 		}

@@ -2,6 +2,7 @@ package library
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"yoyaku/contract"
@@ -71,4 +72,52 @@ func (s *Service) PlaceCounterHold(ctx context.Context, req CounterHold, staff i
 		return store.HoldView{}, refuse(code)
 	}
 	return h, nil
+}
+
+// maxFound bounds the titles FindTitles answers: the desk picks one, it does not browse.
+const maxFound = 20
+
+// FindTitles finds the titles a counter hold may be for, from what the desk has in hand: a whole ISBN (10
+// or 13 digits, either form), the barcode of a copy, or keywords (the catalogue search). An empty query
+// finds nothing; a query the search refuses is invalid_query.
+func (s *Service) FindTitles(ctx context.Context, q string) ([]store.TitleSummary, error) {
+	q = strings.TrimSpace(q)
+	if q == "" {
+		return nil, nil
+	}
+	if isbn, ok := domain.NormalizeISBN(q); ok && isbn != "" {
+		res, err := s.Search(ctx, store.SearchQuery{ISBN: isbn, Page: 1, PerPage: maxFound})
+		if err != nil || len(res.Titles) > 0 {
+			return res.Titles, err
+		}
+	}
+	if validBarcode(q) {
+		id, err := store.CopyTitle(ctx, s.DB, q)
+		switch {
+		case err == nil:
+			d, err := store.GetTitle(ctx, s.DB, id)
+			if err != nil {
+				return nil, err
+			}
+			return []store.TitleSummary{d.TitleSummary}, nil
+		case !errors.Is(err, store.ErrNoSuchCopy):
+			return nil, err
+		}
+	}
+	res, err := s.Search(ctx, store.SearchQuery{Q: q, Page: 1, PerPage: maxFound})
+	return res.Titles, err
+}
+
+// OpenRequest reads a counter request that is still being worked on (調査中 or 選書中, no copy yet) by its
+// (raw) ID: a hold that does not exist is not_found, any other hold not_changeable.
+func (s *Service) OpenRequest(ctx context.Context, rawID string) (store.OpenRequest, error) {
+	h, err := s.AnyHold(ctx, rawID)
+	if err != nil {
+		return store.OpenRequest{}, err
+	}
+	r, err := store.GetOpenRequest(ctx, s.DB, h.ID)
+	if errors.Is(err, store.ErrNoSuchHold) {
+		return store.OpenRequest{}, refuse(contract.ErrNotChangeable)
+	}
+	return r, err
 }
