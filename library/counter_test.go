@@ -1,6 +1,7 @@
 package library_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -163,4 +164,35 @@ func TestArrivedAlreadyHeld(t *testing.T) {
 	if idString(h.TitleID.Int64) != other || h.ItemBarcode.String != "ARR-0001" {
 		t.Fatalf("the request got %+v", h)
 	}
+}
+
+// TestFindTitles: the counter form's finder finds a title by its ISBN in either form (with hyphens), by the
+// barcode of one of its copies, or by keywords; nothing for an empty query, an unknown ISBN or barcode-like
+// text no copy has; a search the catalogue refuses is invalid_query.
+func TestFindTitles(t *testing.T) {
+	e := newEnv(t, false)
+	ctx := t.Context()
+	id, copies := e.title(domain.FormatBook, copyAt{branch: "chuo"})
+	e.setISBN(id, "9784003101018")
+	isbn10 := domain.ISBNForms("9784003101018")[1]
+	for name, q := range map[string]string{
+		"ISBN-13":         "9784003101018",
+		"ISBN-10, hyphen": isbn10[:1] + "-" + isbn10[1:3] + "-" + isbn10[3:9] + "-" + isbn10[9:],
+		"barcode":         " " + copies[0] + " ",
+		"keywords":        e.titleName(id),
+	} {
+		t.Run(name, func(t *testing.T) {
+			found, err := e.svc.FindTitles(ctx, q)
+			if err != nil || len(found) == 0 || idString(found[0].ID) != id {
+				t.Fatalf("FindTitles(%q) = %+v %v, want title %s first", q, found, err, id)
+			}
+		})
+	}
+	for _, q := range []string{"", "  ", "9784999999999", "NOSUCH-0001"} {
+		if found, err := e.svc.FindTitles(ctx, q); err != nil || len(found) != 0 {
+			t.Errorf("FindTitles(%q) = %+v %v, want nothing", q, found, err)
+		}
+	}
+	_, err := e.svc.FindTitles(ctx, strings.Repeat("あ", 201))
+	refused(t, err, library.CodeInvalidQuery)
 }
