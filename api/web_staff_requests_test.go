@@ -189,7 +189,7 @@ func TestStaffConsoleCounterRequests(t *testing.T) {
 	form := b.do(t, "GET", recv, nil)
 	wantPage(t, form, http.StatusOK, "リクエストの受入", `id="new-title" name="title" required maxlength="500" value="発注する本"`, `value="9784999000011"`,
 		`id="receive-no-candidates"`)
-	wantPage(t, b.do(t, "GET", "/staff/requests/"+id(other)+"/receive", nil), http.StatusConflict, msg(contract.ErrNotChangeable))
+	wantPage(t, b.do(t, "GET", "/staff/requests/"+id(other)+"/receive", nil), http.StatusConflict, msg(contract.ErrNotChangeable), `id="request-`+id(ordered.ID)+`"`)
 	wantPage(t, b.do(t, "GET", "/staff/requests/abc/receive", nil), http.StatusNotFound, msg(contract.ErrNotFound))
 	var takenBarcode string
 	if err := e.db.GetContext(t.Context(), &takenBarcode, `SELECT barcode FROM items ORDER BY barcode LIMIT 1`); err != nil {

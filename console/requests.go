@@ -210,6 +210,16 @@ func (s *Console) staffRequestRefuse(c *gin.Context) {
 	}, func(d staffDesk, data gin.H) error { return s.requestsData(c, d, data) })
 }
 
+// requestRefusal renders the list with a refusal of a request that is not (or no longer) open.
+func (s *Console) requestRefusal(c *gin.Context, d staffDesk, e *httpkit.OpError) {
+	data := gin.H{}
+	if err := s.requestsData(c, d, data); err != nil {
+		s.Internal(c, err)
+		return
+	}
+	s.staffRefusal(c, "staff_requests", d, data, e)
+}
+
 // --- 受入 (receive a requested title) ---
 
 // foundTitle is a title the desk may pick.
@@ -255,7 +265,7 @@ func (s *Console) staffRequestReceivePage(c *gin.Context) {
 	s.withDesk(c, func(d staffDesk) {
 		r, e := httpkit.Op(s.Lib.OpenRequest(c.Request.Context(), c.Param("id")))
 		if e != nil {
-			s.staffRefusal(c, "staff_requests", d, gin.H{"Nav": "requests"}, e)
+			s.requestRefusal(c, d, e)
 			return
 		}
 		form := receiveForm{Mode: "new", Title: r.Title, Author: r.Author.String, ISBN: r.ISBN.String, Format: string(domain.FormatBook),
@@ -280,7 +290,7 @@ func (s *Console) staffRequestReceiveSubmit(c *gin.Context) {
 		ctx := c.Request.Context()
 		r, e := httpkit.Op(s.Lib.OpenRequest(ctx, c.Param("id")))
 		if e != nil {
-			s.staffRefusal(c, "staff_requests", d, gin.H{"Nav": "requests"}, e)
+			s.requestRefusal(c, d, e)
 			return
 		}
 		form := receiveForm{Mode: c.PostForm("mode"), Title: c.PostForm("title"), Author: c.PostForm("author"), ISBN: c.PostForm("isbn"),
