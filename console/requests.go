@@ -308,22 +308,7 @@ func (s *Console) staffRequestReceiveSubmit(c *gin.Context) {
 			}
 			s.staffRefusal(c, "staff_request_receive", d, data, e)
 		}
-		// The copy's barcode first: a new title is catalogued only for a copy that can be registered.
-		scan, e := httpkit.Op(library.ScanShape(library.Scan{Barcode: c.PostForm("barcode"), Branch: d.Branch.Code}))
-		if e != nil {
-			refused(e)
-			return
-		}
-		taken, err := store.BarcodeTaken(ctx, s.DB, scan.Barcode)
-		if err != nil {
-			s.Internal(c, err)
-			return
-		}
-		if taken {
-			refused(httpkit.Refused(httpkit.StatusOf(contract.ErrBarcodeTaken), contract.ErrBarcodeTaken))
-			return
-		}
-		titleID := form.TitleID
+		recv := library.Received{HoldID: c.Param("id"), TitleID: form.TitleID, Barcode: c.PostForm("barcode"), Branch: d.Branch.Code}
 		if form.Mode == "new" {
 			t := library.Title{Title: form.Title, Author: form.Author, ISBN: form.ISBN, Publisher: form.Publisher, Format: form.Format}
 			if form.Year != "" {
@@ -334,24 +319,14 @@ func (s *Console) staffRequestReceiveSubmit(c *gin.Context) {
 				}
 				t.Year = &y
 			}
-			if t.Format == string(domain.FormatEText) {
-				refused(httpkit.Refused(httpkit.StatusOf(library.CodeInvalidFormat), library.CodeInvalidFormat))
-				return
-			}
-			id, e := httpkit.Op(s.Lib.CreateTitle(ctx, t))
-			if e != nil {
-				refused(e)
-				return
-			}
-			titleID = httpkit.IDString(id)
+			recv.NewTitle = &t
 		}
-		routing, e := httpkit.Op(s.Lib.RegisterCopy(ctx, library.NewCopy{TitleID: titleID, Barcode: scan.Barcode, Branch: scan.Branch,
-			HoldID: httpkit.IDString(r.HoldID)}, httpkit.StaffID(c), ""))
+		routing, e := httpkit.Op(s.Lib.ReceiveRequest(ctx, recv, httpkit.StaffID(c)))
 		if e != nil {
 			refused(e)
 			return
 		}
-		f := routingFlash("request_received", routing, scan.Barcode)
+		f := routingFlash("request_received", routing, strings.TrimSpace(recv.Barcode))
 		f.HoldID = r.HoldID
 		s.redirectWith(c, "/staff/requests", f)
 	})

@@ -3,6 +3,8 @@ package library
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strconv"
 	"strings"
 
 	"yoyaku/contract"
@@ -120,4 +122,52 @@ func (s *Service) OpenRequest(ctx context.Context, rawID string) (store.OpenRequ
 		return store.OpenRequest{}, refuse(contract.ErrNotChangeable)
 	}
 	return r, err
+}
+
+// Received is the copy that arrived for a counter request: of an existing title (TitleID), or of a title
+// catalogued with it (NewTitle).
+type Received struct {
+	HoldID   string
+	TitleID  string
+	NewTitle *Title
+	Barcode  string
+	Branch   string
+}
+
+// ReceiveRequest serves a counter request with the copy that arrived for it, cataloguing its title first
+// when it is new. Whatever can be refused is checked before anything is written (the request, the copy's
+// barcode, the new title's record), so a refusal leaves no title behind.
+func (s *Service) ReceiveRequest(ctx context.Context, r Received, staff int64) (contract.Routing, error) {
+	req, err := s.OpenRequest(ctx, r.HoldID)
+	if err != nil {
+		return contract.Routing{}, err
+	}
+	scan, err := s.CheckScan(ctx, Scan{Barcode: r.Barcode, Branch: r.Branch})
+	if err != nil {
+		return contract.Routing{}, err
+	}
+	taken, err := store.BarcodeTaken(ctx, s.DB, scan.Barcode)
+	if err != nil {
+		return contract.Routing{}, fmt.Errorf("receive for request %d: %w", req.HoldID, err)
+	}
+	if taken {
+		return contract.Routing{}, refuse(contract.ErrBarcodeTaken)
+	}
+	titleID := r.TitleID
+	if r.NewTitle != nil {
+		if _, code := r.NewTitle.check(); code != "" {
+			return contract.Routing{}, refuse(code)
+		}
+		// An e-text is read online: no copy of it can arrive at the desk.
+		if r.NewTitle.Format == string(domain.FormatEText) {
+			return contract.Routing{}, refuse(CodeInvalidFormat)
+		}
+		id, err := s.CreateTitle(ctx, *r.NewTitle)
+		if err != nil {
+			return contract.Routing{}, err
+		}
+		titleID = strconv.FormatInt(id, 10)
+	}
+	return s.RegisterCopy(ctx, NewCopy{TitleID: titleID, Barcode: scan.Barcode, Branch: scan.Branch,
+		HoldID: strconv.FormatInt(req.HoldID, 10)}, staff, "")
 }
