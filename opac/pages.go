@@ -54,6 +54,7 @@ func (s *Pages) WebRoutes(r *gin.Engine) {
 	my.POST("/holds/place", s.placeSubmit)
 	my.GET("/holds", s.holdsPage)
 	my.POST("/holds/series", s.seriesSubmit)
+	my.GET("/holds/:id", s.holdPage)
 	my.GET("/holds/:id/change", s.changePage)
 	my.POST("/holds/:id/change/confirm", s.changeConfirm)
 	my.POST("/holds/:id/change", s.changeSubmit)
