@@ -25,6 +25,7 @@ type holdExplained struct {
 	ExplainKey string // the guide's explanation of the status
 	ReasonKey  string // for a cancelled hold: 本人取消 or 期限切れ explained
 	WhyKey     string // why there is no 予約内容変更 / 予約取消 button; "" when there are buttons or nothing to do
+	Note       string // what staff told the patron when they cancelled or refused the hold
 }
 
 // explainedStatuses are the shown statuses in the guide's order, each with an explain.<status> text.
@@ -38,6 +39,9 @@ var explainedCancelReasons = []domain.CancelReason{domain.CancelPatron, domain.C
 func explainHold(h store.HoldView, j httpkit.HoldJSON) holdExplained {
 	shown := domain.Status(j.Status)
 	e := holdExplained{Ready: shown == domain.StatusReady}
+	if j.CancelNote != nil {
+		e.Note = *j.CancelNote
+	}
 	if _, ok := holdTexts["explain."+string(shown)]; ok {
 		e.ExplainKey = "explain." + string(shown)
 	}
