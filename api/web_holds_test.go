@@ -158,7 +158,7 @@ func TestWebHoldsExplained(t *testing.T) {
 			t.Errorf("the queued web hold has no buttons or a reason for none:\n%s", r[2])
 		}
 		// The 状態表示/説明 list explains the same word.
-		if !regexp.MustCompile(`<dt id="explain-[a-z_]+">` + regexp.QuoteMeta(w[0]) + `</dt><dd>` + regexp.QuoteMeta(w[1])).MatchString(body) &&
+		if !regexp.MustCompile(`<dt id="explain-[a-z_]+">`+regexp.QuoteMeta(w[0])+`</dt><dd>`+regexp.QuoteMeta(w[1])).MatchString(body) &&
 			!strings.Contains(body, ">"+w[0]+"</dt><dd>") {
 			t.Errorf("the 状態表示/説明 list does not explain %q", w[0])
 		}
