@@ -7,6 +7,7 @@ package api
 import (
 	"html"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -225,4 +226,123 @@ func TestWebHoldPage(t *testing.T) {
 			t.Errorf("%s shows a hold", path)
 		}
 	}
+}
+
+// TestWebBasketCountsNewTitles: 予約かごへ says how many titles were new to the basket, not how many were ticked.
+func TestWebBasketCountsNewTitles(t *testing.T) {
+	e := newWebEnv(t, nil, nil)
+	cp := e.copies(t, 6)
+	b := e.browser()
+	b.login(t, "1000001")
+	add := func(ids ...string) answer {
+		t.Helper()
+		return b.do(t, "POST", "/basket/add", url.Values{"_csrf": {csrfOf(t, b.do(t, "GET", "/search", nil))}, "title_id": ids, "back": {"/search"}})
+	}
+	a := add(cp[0][1])
+	if a.Code != http.StatusSeeOther || a.Header().Get("Location") != "/basket?added=1" {
+		t.Fatalf("first title = %d → %q", a.Code, a.Header().Get("Location"))
+	}
+	a = add(cp[0][1], cp[1][1], cp[2][1], cp[3][1], cp[4][1], cp[5][1])
+	if a.Code != http.StatusSeeOther || a.Header().Get("Location") != "/basket?added=5" {
+		t.Fatalf("6 ticked, 1 already there = %d → %q, want added=5", a.Code, a.Header().Get("Location"))
+	}
+	wantPage(t, b.do(t, "GET", a.Header().Get("Location"), nil), http.StatusOK, "5 点を予約かごに入れました。")
+	a = add(cp[0][1], cp[1][1])
+	if a.Header().Get("Location") != "/basket?added=0" {
+		t.Fatalf("all already there → %q", a.Header().Get("Location"))
+	}
+	wantPage(t, b.do(t, "GET", a.Header().Get("Location"), nil), http.StatusOK, "選んだ資料はすでに予約かごに入っています。")
+	var n int
+	if err := e.db.GetContext(t.Context(), &n, `SELECT count(*) FROM basket_items WHERE patron_id = $1`, e.patron(t, "1000001")); err != nil || n != 6 {
+		t.Fatalf("basket holds %d titles (%v), want 6", n, err)
+	}
+}
+
+// TestWebBasketTicksSurviveLogin: 予約かごへ while logged out leads to the login with the ticked titles, which
+// are in the basket once the patron has logged in; a wrong password keeps them on the form.
+func TestWebBasketTicksSurviveLogin(t *testing.T) {
+	e := newWebEnv(t, nil, nil)
+	cp := e.copies(t, 3)
+	b := e.browser()
+	a := b.do(t, "POST", "/basket/add", url.Values{"_csrf": {csrfOf(t, b.do(t, "GET", "/login", nil))},
+		"title_id": {cp[0][1], cp[1][1], cp[2][1]}, "back": {"/search?q=x"}})
+	loc := a.Header().Get("Location")
+	if a.Code != http.StatusSeeOther || !strings.HasPrefix(loc, "/login?") {
+		t.Fatalf("logged out 予約かごへ = %d → %q, want the login", a.Code, loc)
+	}
+	login := b.do(t, "GET", loc, nil)
+	wantPage(t, login, http.StatusOK, "選んだ資料 3 点を予約かごへ入れます", `name="add" value="`+cp[2][1]+`"`)
+	form := url.Values{"_csrf": {csrfOf(t, login)}, "card_number": {"1000001"}, "password": {"wrong"}, "next": {"/basket"},
+		"add": {cp[0][1], cp[1][1], cp[2][1]}}
+	wantPage(t, b.do(t, "POST", "/login", form), http.StatusUnauthorized, `name="add" value="`+cp[1][1]+`"`)
+	form.Set("password", "yoyaku-demo")
+	a = b.do(t, "POST", "/login", form)
+	if a.Code != http.StatusSeeOther || a.Header().Get("Location") != "/basket?added=3" {
+		t.Fatalf("login = %d → %q, want the basket with 3 added", a.Code, a.Header().Get("Location"))
+	}
+	page := b.do(t, "GET", "/basket?added=3", nil)
+	wantPage(t, page, http.StatusOK, "3 点を予約かごに入れました。")
+	var got []string
+	if err := e.db.SelectContext(t.Context(), &got, `SELECT title_id::text FROM basket_items WHERE patron_id = $1 ORDER BY added_at`,
+		e.patron(t, "1000001")); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got, ",") != cp[0][1]+","+cp[1][1]+","+cp[2][1] {
+		t.Fatalf("basket %v after the login", got)
+	}
+}
+
+// TestWebPagesFollowTheTimezone: page dates are in YOYAKU_TIMEZONE, not a zone of the pages' own.
+func TestWebPagesFollowTheTimezone(t *testing.T) {
+	e := newWebEnv(t, map[string]string{"YOYAKU_TIMEZONE": "Pacific/Honolulu"}, nil)
+	cp := e.copies(t, 1)
+	var id int64
+	// 2026-11-02 05:00 UTC is 14:00 on the 2nd in Tokyo and 19:00 on the 1st in Honolulu.
+	if err := e.db.GetContext(t.Context(), &id, `INSERT INTO holds (patron_id, title_id, pickup_branch, origin, status, placed_at)
+		VALUES ($1, $2, 'chuo', 'web', 'queued', '2026-11-02 05:00:00+00') RETURNING id`, e.patron(t, "1000001"), cp[0][1]); err != nil {
+		t.Fatal(err)
+	}
+	b := e.browser()
+	b.login(t, "1000001")
+	list := b.do(t, "GET", "/holds", nil)
+	wantPage(t, list, http.StatusOK, `data-label="予約日">2026-11-01</td>`)
+	page := b.do(t, "GET", "/holds/"+strconv.FormatInt(id, 10), nil)
+	wantPage(t, page, http.StatusOK, "2026-11-01 19:00", "<dd>2026-11-01</dd>")
+	for _, a := range []answer{list, page} {
+		if strings.Contains(a.Body.String(), "2026-11-02") {
+			t.Errorf("a page shows the Tokyo date:\n%s", a.Body)
+		}
+	}
+}
+
+// The change page names its pull-down 予約受取館 once (the hold's current place is 現在の予約受取館), and the
+// 利用者情報変更 confirmation shows the addresses mail will go to, or sends a patron without one back to the
+// form with the guide's message.
+func TestWebChangeLabelsAndAccountConfirm(t *testing.T) {
+	e := newWebEnv(t, nil, nil)
+	f := newHoldFixture(t, e, "1000001")
+	b := e.browser()
+	b.login(t, "1000001")
+	page := b.do(t, "GET", "/holds/"+strconv.FormatInt(f.ids["queued"], 10)+"/change", nil)
+	wantPage(t, page, http.StatusOK, "現在の予約受取館")
+	if n := strings.Count(html.UnescapeString(page.Body.String()), ">予約受取館<"); n != 1 {
+		t.Fatalf("the change page has %d 「予約受取館」 labels, want 1", n)
+	}
+
+	confirm := func(b *browser) answer {
+		return b.do(t, "POST", "/account/confirm", url.Values{"_csrf": {csrfOf(t, b.do(t, "GET", "/account", nil))}, "method": {"email"}})
+	}
+	a := confirm(b) // 1000001 has both addresses registered and chosen
+	wantPage(t, a, http.StatusOK, "hanako.yamada@example.jp", "hanako@mobile.example.jp")
+	if strings.Contains(a.Body.String(), "（登録済みのアドレス）") {
+		t.Error("the confirmation shows a placeholder for the addresses")
+	}
+	var none string
+	if err := e.db.GetContext(t.Context(), &none, `SELECT card_number FROM patrons p
+		WHERE NOT EXISTS (SELECT 1 FROM patron_emails m WHERE m.patron_id = p.id) ORDER BY card_number LIMIT 1`); err != nil {
+		t.Fatal(err)
+	}
+	other := e.browser()
+	other.login(t, none)
+	wantPage(t, confirm(other), http.StatusUnprocessableEntity, "該当する E-mail アドレスが存在しません")
 }

@@ -79,6 +79,8 @@ func (s *Pages) basketPage(c *gin.Context) {
 	st := patronBasketState{msg: patronRedirectMessage(c)}
 	if n, err := strconv.Atoi(c.Query("added")); err == nil && n > 0 {
 		st.msg = &patronMessage{Text: httpkit.Tr(c, "basket.added", n)}
+	} else if err == nil && n == 0 { // every title chosen was in the basket already
+		st.msg = &patronMessage{Text: httpkit.Tr(c, "basket.added_none")}
 	}
 	s.renderBasket(c, st)
 }

@@ -60,6 +60,10 @@ var holdTexts = httpkit.TextTable{
 	"holds.notice.counter": {"窓口にてリクエストカードでお申込みされた予約については、インターネットでの受取場所の変更・取消ができません。窓口で予約をした場合、ご自身では順番の変更はできなくなります。窓口でお申し出ください。",
 		"Holds requested at the counter on a request card cannot be changed, cancelled or reordered online: please ask at the counter."},
 
+	// 予約かごへ while logged out: the ticked titles wait for the login.
+	"login.adds":        {"ログインすると、選んだ資料 %d 点を予約かごへ入れます。", "Once you log in, the %d title(s) you checked go into your basket."},
+	"basket.added_none": {"選んだ資料はすでに予約かごに入っています。", "The titles you chose are already in your basket."},
+
 	// The hold page (GET /holds/{id}).
 	"hold.title":          {"予約詳細", "Hold details"},
 	"hold.timeline":       {"予約の経過", "History"},
