@@ -145,7 +145,7 @@ func TestWebHoldsExplained(t *testing.T) {
 			}
 		}
 		w := want[name]
-		if !strings.Contains(r[2], `<span class="status-label nowrap">`+w[0]+`</span>`) || !strings.Contains(r[2], w[1]) {
+		if !strings.Contains(r[2], `href="/holds/`+r[1]+`" title="詳細">`+w[0]+`<span`) || !strings.Contains(r[2], w[1]) {
 			t.Errorf("row %s lacks its status %q explained (%q):\n%s", name, w[0], w[1], r[2])
 		}
 		if !strings.Contains(r[2], `href="/holds/`+r[1]+`"`) {
@@ -212,7 +212,7 @@ func TestWebHoldPage(t *testing.T) {
 		t.Error("the timeline shows a staff login")
 	}
 	wantPage(t, b.do(t, "GET", "/holds/"+id+"?lang=en", nil), http.StatusOK, "History", "We called; there was no answer",
-		"We called and left a message", "Contact date (you were told)")
+		"We called and left a message", "Contact date (the week to collect counts from it)")
 
 	// The counter request explains why it cannot be changed online; the refusal shows staff's note.
 	wantPage(t, b.do(t, "GET", "/holds/"+strconv.FormatInt(f.ids["counter"], 10)+"?lang=ja", nil), http.StatusOK, "幻の本", "調査中",

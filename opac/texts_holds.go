@@ -38,7 +38,7 @@ var holdTexts = httpkit.TextTable{
 		"These holds are ready at your pickup place. Please collect them within 1 week counting the contact date."},
 	"holds.not_contacted":          {"未連絡", "Not yet contacted"},
 	"holds.deadline_after_contact": {"連絡日から 1 週間", "1 week from the contact date"},
-	"holds.detail":                 {"詳細", "Details"},
+	"holds.detail":                 {"詳細", "details"},
 	"holds.cancel_note":            {"図書館からの連絡: %s", "From the library: %s"},
 
 	// Why a hold has no 予約内容変更 / 予約取消 button (the guide, 3. and 4.).
@@ -79,7 +79,7 @@ var holdTexts = httpkit.TextTable{
 
 	// Timeline entries, by the op the event log keeps (activities' step ops), and two read from the hold.
 	"timeline.placed":         {"予約を受け付けました", "Hold placed"},
-	"timeline.contact_date":   {"連絡日（受取館よりご連絡しました）", "Contact date (you were told)"},
+	"timeline.contact_date":   {"連絡日（この日を含めて 1 週間が取置期間です）", "Contact date (the week to collect counts from it)"},
 	"timeline.approve":        {"予約が承認されました", "Hold approved"},
 	"timeline.copy:assigned":  {"空いている資料をこの予約に割り当てました", "A free copy was set aside for this hold"},
 	"timeline.copy:secured":   {"返却された資料を確保しました", "A returned copy was secured"},
