@@ -346,3 +346,27 @@ func TestWebChangeLabelsAndAccountConfirm(t *testing.T) {
 	other.login(t, none)
 	wantPage(t, confirm(other), http.StatusUnprocessableEntity, "該当する E-mail アドレスが存在しません")
 }
+
+// TestWebHoldsSeriesNotice: a series hold's later volume shows 準備中 explained, and the guide's series
+// caveats (前の順番の資料が用意されないと…, 後の巻から読む場合は窓口へ) appear on 予約状況 in both languages.
+func TestWebHoldsSeriesNotice(t *testing.T) {
+	e := newWebEnv(t, nil, nil)
+	patron := e.patron(t, "1000003")
+	cp := e.copies(t, 2)
+	var series int64
+	if err := e.db.GetContext(t.Context(), &series, `INSERT INTO series_holds (patron_id) VALUES ($1) RETURNING id`, patron); err != nil {
+		t.Fatal(err)
+	}
+	for i, st := range []string{"queued", "preparing"} {
+		if _, err := e.db.ExecContext(t.Context(), `INSERT INTO holds (patron_id, title_id, pickup_branch, origin, status, series_hold_id, series_seq)
+			VALUES ($1, $2, 'chuo', 'web', $3, $4, $5)`, patron, cp[i][1], st, series, i+1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := e.browser()
+	b.login(t, "1000003")
+	wantPage(t, b.do(t, "GET", "/holds", nil), http.StatusOK, "準備中", "前の巻が用意できるまで、後の巻について表示されます",
+		"前の順番の資料が用意されないと、次の順番の資料は在庫があっても用意されません", "後の巻から読むのをご希望する場合は、受取館の窓口にお尋ねください")
+	wantPage(t, b.do(t, "GET", "/holds?lang=en", nil), http.StatusOK, "a volume is not prepared until the one before it is ready",
+		"To read a later volume first, please ask at the counter")
+}
