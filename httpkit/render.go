@@ -252,7 +252,7 @@ func (s *Kit) Funcs() template.FuncMap {
 	}
 	// date formats a time or date as YYYY-MM-DD in the library's zone ("" for nil or zero). The zone is read
 	// at each call: the kit of a template test has no configuration.
-	f["date"] = func(v any) string { return FormatDate(v, s.Location()) }
+	f["date"] = func(v any) string { return formatDate(v, s.Location()) }
 	return f
 }
 
@@ -264,9 +264,9 @@ func (s *Kit) Location() *time.Location {
 	return s.Cfg.Location
 }
 
-// FormatDate is v (a time.Time, *time.Time, or a date already as a string) as YYYY-MM-DD in loc; "" for nil
+// formatDate is v (a time.Time, *time.Time, or a date already as a string) as YYYY-MM-DD in loc; "" for nil
 // or zero.
-func FormatDate(v any, loc *time.Location) string {
+func formatDate(v any, loc *time.Location) string {
 	switch d := v.(type) {
 	case time.Time:
 		if d.IsZero() {
