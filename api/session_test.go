@@ -174,13 +174,13 @@ func TestPatronLoginRefusals(t *testing.T) {
 		code   httpkit.Code
 		msg    string
 	}{
-		{"eight digits", patronLogin("10000012", "yoyaku-demo"), "", 422, library.CodeInvalidCardNumber, "図書館カード番号は7桁の数字で入力してください。"},
+		{"eight digits", patronLogin("10000012", "yoyaku-demo"), "", 422, library.CodeInvalidCardNumber, "図書館利用券番号は7桁の数字で入力してください。"},
 		{"letters", patronLogin("abc", "yoyaku-demo"), "", 422, library.CodeInvalidCardNumber, ""},
 		{"six digits", patronLogin("100001", "yoyaku-demo"), "", 422, library.CodeInvalidCardNumber, ""},
 		{"no card number", map[string]string{"password": "yoyaku-demo"}, "", 422, library.CodeInvalidCardNumber, ""},
-		{"wrong password", patronLogin("1000002", "wrong-password"), "", 401, httpkit.CodeInvalidCredentials, "図書館カード番号またはパスワードが正しくありません。"},
+		{"wrong password", patronLogin("1000002", "wrong-password"), "", 401, httpkit.CodeInvalidCredentials, "図書館利用券番号またはパスワードが正しくありません。"},
 		{"wrong password, English", patronLogin("1000002", "wrong-password"), "en", 401, httpkit.CodeInvalidCredentials, "The library card number or password is incorrect."},
-		{"unknown card", patronLogin("9999999", "yoyaku-demo"), "", 401, httpkit.CodeInvalidCredentials, "図書館カード番号またはパスワードが正しくありません。"},
+		{"unknown card", patronLogin("9999999", "yoyaku-demo"), "", 401, httpkit.CodeInvalidCredentials, "図書館利用券番号またはパスワードが正しくありません。"},
 		{"empty password", patronLogin("1000002", ""), "", 401, httpkit.CodeInvalidCredentials, ""},
 		{"malformed JSON", `{"card_number": "1000001",`, "", 400, httpkit.CodeBadRequest, ""},
 		{"card number as a JSON number", `{"card_number": 1000001, "password": "yoyaku-demo"}`, "", 400, httpkit.CodeBadRequest, ""},

@@ -15,7 +15,7 @@ func TestWebTemplatesParse(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"error", "top", "login", "search", "search_advanced", "title", "basket", "basket_confirm",
-		"basket_result", "holds", "hold_change", "hold_change_confirm", "hold_changed", "hold_cancel", "hold_cancelled",
+		"basket_result", "holds", "hold", "hold_change", "hold_change_confirm", "hold_changed", "hold_cancel", "hold_cancelled",
 		"account", "account_confirm"} {
 		if pages[name] == nil {
 			t.Errorf("no page %q", name)

@@ -19,7 +19,7 @@ var StaffTexts = httpkit.TextTable{
 	"staff.checkin.help":  {"返却された資料のバーコードを読み取ってください。行き先を表示します。", "Scan a returned copy: the console says where it goes."},
 	"staff.pull.help":     {"この館の書架から確保する予約資料です。見つけたら「確保」、見つからなければ「所在不明」を押してください。", "Copies on this branch's shelves set aside for holds. Press 確保 when you have the copy, 所在不明 when it is not there."},
 	"staff.receive.help":  {"他館から配送された資料のバーコードを読み取ってください。", "Scan a copy delivered from another branch."},
-	"staff.checkout.help": {"利用者カード番号（全角も可）と資料のバーコードを入力してください。", "Enter the library card number (full-width digits are fine) and scan the copy."},
+	"staff.checkout.help": {"図書館利用券番号（全角も可）と資料のバーコードを入力してください。", "Enter the library card number (full-width digits are fine) and scan the copy."},
 	"staff.call.help":     {"電話連絡を希望する利用者の、受取可能になった予約です。連絡できたら「連絡済」、留守番電話に伝言を残したら「留守電」、出なかったら「不在」を押してください。", "Ready holds whose patrons want a phone call. After each call press 連絡済 (reached), 留守電 (message left) or 不在 (no answer)."},
 	"staff.shelf.help":    {"この館の予約棚にある資料と取置期限です。期限切れの資料は棚から下ろし、返却処理をしてください。", "Copies on this branch's hold shelf with their deadlines. Take expired ones off the shelf and check them in."},
 	"staff.counter.help":  {"窓口で受け付けた予約を登録します。", "Record a hold taken at the counter."},
@@ -43,7 +43,7 @@ var StaffTexts = httpkit.TextTable{
 	"staff.count.expired":   {"期限切れ %d 件", "%d expired"},
 
 	"staff.barcode":         {"資料バーコード", "Item barcode"},
-	"staff.card":            {"利用者カード番号", "Library card number"},
+	"staff.card":            {"図書館利用券番号", "Library card number"},
 	"staff.hold":            {"予約番号", "Hold"},
 	"staff.title":           {"書名", "Title"},
 	"staff.author":          {"著者", "Author"},

@@ -6,7 +6,7 @@ import (
 )
 
 // ErrInvalidCardNumber is returned for anything that is not 7 digits once normalised.
-var ErrInvalidCardNumber = errors.New("図書館カード番号は7桁の数字で入力してください")
+var ErrInvalidCardNumber = errors.New("図書館利用券番号は7桁の数字で入力してください")
 
 // NormalizeCardNumber turns what a patron types into the 7-digit card number: full-width digits become
 // ASCII, and hyphens (any width or dash look-alike) and spaces (half- or full-width) are dropped.

@@ -76,10 +76,10 @@ var Codes = map[Code]codeSpec{
 
 	// Logins, sessions and the pages' CSRF tokens (api/session.go, httpkit/session.go, httpkit/csrf.go).
 	CodeInvalidCredentials: {http.StatusUnauthorized,
-		"図書館カード番号またはパスワードが正しくありません。",
+		"図書館利用券番号またはパスワードが正しくありません。",
 		"The library card number or password is incorrect."},
 	library.CodeInvalidCardNumber: {http.StatusUnprocessableEntity,
-		"図書館カード番号は7桁の数字で入力してください。",
+		"図書館利用券番号は7桁の数字で入力してください。",
 		"Enter the library card number as 7 digits."},
 	CodeTooManyAttempts: {http.StatusTooManyRequests,
 		"ログインの失敗が続いたため、しばらくログインできません。時間をおいて再度お試しください。",
@@ -204,7 +204,7 @@ var Codes = map[Code]codeSpec{
 		"電話番号は数字とハイフンで6文字以上20文字以内で入力してください。",
 		"Enter the phone number as 6 to 20 digits and hyphens."},
 	library.CodeCardNumberTaken: {http.StatusConflict,
-		"この図書館カード番号は既に使われています。",
+		"この図書館利用券番号は既に使われています。",
 		"This library card number is already in use."},
 
 	// Refusals only the patron pages have (the JSON API answers invalid_request for them).

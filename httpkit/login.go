@@ -60,6 +60,12 @@ func TryLogin(c *gin.Context, db *sqlx.DB, subject, hash, password string) (ok b
 // k.next(the form's next). A refusal is handed to refuse — too_many_attempts (with Retry-After already set)
 // or invalid_credentials — which shows the form again with its status (statusOf); a failure is a 500.
 func (k CookieSession) Login(w *Kit, c *gin.Context, subject string, id int64, hash string, refuse func(Code)) {
+	k.LoginThen(w, c, subject, id, hash, refuse, nil)
+}
+
+// LoginThen is Login with then, run once the session has started: what the login was interrupted for (the
+// titles ticked for 予約かごへ while logged out). It answers where to go instead of the form's next, or "".
+func (k CookieSession) LoginThen(w *Kit, c *gin.Context, subject string, id int64, hash string, refuse func(Code), then func() (string, error)) {
 	ok, wait, err := TryLogin(c, w.DB, subject, hash, c.PostForm("password"))
 	switch {
 	case err != nil:
@@ -74,6 +80,17 @@ func (k CookieSession) Login(w *Kit, c *gin.Context, subject string, id int64, h
 			w.Internal(c, err)
 			return
 		}
-		SeeOther(c, k.Next(c.PostForm("next")))
+		next := k.Next(c.PostForm("next"))
+		if then != nil {
+			to, err := then()
+			if err != nil {
+				w.Internal(c, err)
+				return
+			}
+			if to != "" {
+				next = to
+			}
+		}
+		SeeOther(c, next)
 	}
 }

@@ -250,7 +250,43 @@ func (s *Kit) Funcs() template.FuncMap {
 	for k, v := range templateFuncs {
 		f[k] = v
 	}
+	// date formats a time or date as YYYY-MM-DD in the library's zone ("" for nil or zero). The zone is read
+	// at each call: the kit of a template test has no configuration.
+	f["date"] = func(v any) string { return formatDate(v, s.Location()) }
 	return f
+}
+
+// Location is the library's time zone (YOYAKU_TIMEZONE), in which pages show dates; UTC without a configuration.
+func (s *Kit) Location() *time.Location {
+	if s == nil || s.Cfg == nil || s.Cfg.Location == nil {
+		return time.UTC
+	}
+	return s.Cfg.Location
+}
+
+// formatDate is v (a time.Time, *time.Time, or a date already as a string) as YYYY-MM-DD in loc; "" for nil
+// or zero.
+func formatDate(v any, loc *time.Location) string {
+	switch d := v.(type) {
+	case time.Time:
+		if d.IsZero() {
+			return ""
+		}
+		return d.In(loc).Format(time.DateOnly)
+	case *time.Time:
+		if d == nil || d.IsZero() {
+			return ""
+		}
+		return d.In(loc).Format(time.DateOnly)
+	case *string:
+		if d == nil {
+			return ""
+		}
+		return *d
+	case string:
+		return d
+	}
+	return ""
 }
 
 // templateFuncs are the functions templates may call besides t.
@@ -258,29 +294,6 @@ var templateFuncs = template.FuncMap{
 	"static": staticURL,
 	// msg is an error code's message: {{msg $.Lang "pickup_not_allowed"}}.
 	"msg": func(lang, code string) string { return messageIn(lang, Code(code)) },
-	// date formats a time or date as YYYY-MM-DD in the library's zone ("" for nil or zero).
-	"date": func(v any) string {
-		switch d := v.(type) {
-		case time.Time:
-			if d.IsZero() {
-				return ""
-			}
-			return d.In(libraryZone).Format(time.DateOnly)
-		case *time.Time:
-			if d == nil || d.IsZero() {
-				return ""
-			}
-			return d.In(libraryZone).Format(time.DateOnly)
-		case *string:
-			if d == nil {
-				return ""
-			}
-			return *d
-		case string:
-			return d
-		}
-		return ""
-	},
 	// query builds a query string from key, value pairs, skipping empty values: {{query "q" .Q "page" 2}}.
 	"query": func(kv ...any) string {
 		q := url.Values{}
@@ -326,11 +339,3 @@ var templateFuncs = template.FuncMap{
 		return out
 	},
 }
-
-// libraryZone is where dates are shown: the library's zone, Asia/Tokyo.
-var libraryZone = func() *time.Location {
-	if loc, err := time.LoadLocation("Asia/Tokyo"); err == nil {
-		return loc
-	}
-	return time.FixedZone("JST", 9*3600)
-}()

@@ -224,31 +224,38 @@ func (s *Service) JoinSeries(ctx context.Context, patron int64, rawIDs []string)
 	return seriesID, holds, nil
 }
 
-// AddToBasket adds titles (raw IDs) to the patron's basket, all or nothing. A title already there is no
-// error and is not added twice.
+// AddToBasket is AddedToBasket without the count.
 func (s *Service) AddToBasket(ctx context.Context, patron int64, rawIDs []string) error {
+	_, err := s.AddedToBasket(ctx, patron, rawIDs)
+	return err
+}
+
+// AddedToBasket adds titles (raw IDs) to the patron's basket, all or nothing. A title already there is no
+// error and is not added twice.
+// It answers how many of the titles were new to the basket.
+func (s *Service) AddedToBasket(ctx context.Context, patron int64, rawIDs []string) (int, error) {
 	if len(rawIDs) == 0 {
-		return refuse(CodeInvalidRequest)
+		return 0, refuse(CodeInvalidRequest)
 	}
 	if len(rawIDs) > store.BasketLimit {
-		return refuse(CodeBasketFull)
+		return 0, refuse(CodeBasketFull)
 	}
 	ids := make([]int64, len(rawIDs))
 	for i, raw := range rawIDs {
 		id, ok := ParseID(raw)
 		if !ok {
-			return refuse(contract.ErrNotFound)
+			return 0, refuse(contract.ErrNotFound)
 		}
 		ids[i] = id
 	}
-	err := store.AddToBasket(ctx, s.DB, patron, ids, store.BasketLimit)
+	added, err := store.AddedToBasket(ctx, s.DB, patron, ids, store.BasketLimit)
 	switch {
 	case errors.Is(err, store.ErrBasketFull):
-		return refuse(CodeBasketFull)
+		return 0, refuse(CodeBasketFull)
 	case errors.Is(err, store.ErrNotHoldable):
-		return refuse(CodeNotHoldable)
+		return 0, refuse(CodeNotHoldable)
 	case err != nil:
-		return fmt.Errorf("add to basket: %w", FromStore(err))
+		return 0, fmt.Errorf("add to basket: %w", FromStore(err))
 	}
-	return nil
+	return added, nil
 }

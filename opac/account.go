@@ -145,6 +145,19 @@ func (s *Pages) accountConfirm(c *gin.Context) {
 			}
 			req.Emails[i] = addr
 		}
+		if len(req.Emails) == 0 { // none ticked or typed: the registered ones are used, as setContact will
+			using, err := s.registeredEmails(c)
+			if err != nil {
+				s.Internal(c, err)
+				return
+			}
+			if len(using) == 0 {
+				s.renderAccount(c, http.StatusUnprocessableEntity, &req, patronError(c, library.CodeEmailRequired))
+				return
+			}
+			s.Page(c, http.StatusOK, "account_confirm", gin.H{"Req": req, "Using": using})
+			return
+		}
 	case store.ContactPhone:
 		if req.Phone == "" {
 			s.renderAccount(c, http.StatusUnprocessableEntity, &req, patronError(c, library.CodeUnknownPhone))
@@ -187,4 +200,24 @@ func (s *Pages) accountEmails(c *gin.Context) {
 		return
 	}
 	httpkit.SeeOther(c, "/account?emails=1")
+}
+
+// registeredEmails are the addresses mail goes to when the patron chooses e-mail without ticking one (as
+// store.SetContact decides): the ones chosen before, or else every registered one.
+func (s *Pages) registeredEmails(c *gin.Context) ([]string, error) {
+	prof, err := store.PatronProfile(c.Request.Context(), s.DB, httpkit.PatronID(c))
+	if err != nil {
+		return nil, err
+	}
+	var chosen, all []string
+	for _, e := range prof.Emails {
+		all = append(all, e.Address)
+		if e.Notify {
+			chosen = append(chosen, e.Address)
+		}
+	}
+	if len(chosen) > 0 {
+		return chosen, nil
+	}
+	return all, nil
 }

@@ -79,6 +79,8 @@ func (s *Pages) basketPage(c *gin.Context) {
 	st := patronBasketState{msg: patronRedirectMessage(c)}
 	if n, err := strconv.Atoi(c.Query("added")); err == nil && n > 0 {
 		st.msg = &patronMessage{Text: httpkit.Tr(c, "basket.added", n)}
+	} else if err == nil && n == 0 { // every title chosen was in the basket already
+		st.msg = &patronMessage{Text: httpkit.Tr(c, "basket.added_none")}
 	}
 	s.renderBasket(c, st)
 }
@@ -240,6 +242,7 @@ type patronHold struct {
 	PickupName string
 	Cancelled  bool
 	Seriesable bool // may be turned into a series hold (シリーズ予約に変更)
+	holdExplained
 }
 
 // patronStatusLabel is a hold status's label: the guide's Japanese (SPEC), or English.
@@ -282,6 +285,7 @@ func patronHoldOf(lang string, h store.HoldView, names map[string]string) patron
 		Label:     patronStatusLabel(lang, domain.Status(j.Status), domain.CancelReason(h.CancelReason.String)),
 		Cancelled: h.Status == domain.StatusCancelled}
 	r.Seriesable = j.CanChangePickup && j.Series == nil && !h.ILL && h.TitleID.Valid
+	r.holdExplained = explainHold(h, j)
 	return r
 }
 
@@ -299,11 +303,14 @@ func (s *Pages) renderHolds(c *gin.Context, status int, msg *patronMessage) {
 		return
 	}
 	rows := make([]patronHold, len(hs))
-	var seriesable []patronHold
 	for i, h := range hs {
 		rows[i] = patronHoldOf(httpkit.Lang(c), h, names)
-		if rows[i].Seriesable {
-			seriesable = append(seriesable, rows[i])
+	}
+	readyFirst(rows)
+	var seriesable []patronHold
+	for _, r := range rows {
+		if r.Seriesable {
+			seriesable = append(seriesable, r)
 		}
 	}
 	if len(seriesable) < 2 {
@@ -313,7 +320,11 @@ func (s *Pages) renderHolds(c *gin.Context, status int, msg *patronMessage) {
 	for _, id := range c.PostFormArray("hold_id") {
 		checked[id] = true
 	}
-	s.Page(c, status, "holds", gin.H{"Holds": rows, "Seriesable": seriesable, "Checked": checked, "Message": msg})
+	data := gin.H{"Holds": rows, "Seriesable": seriesable, "Checked": checked, "Message": msg}
+	for k, v := range holdsNotices(rows, httpkit.Lang(c)) {
+		data[k] = v
+	}
+	s.Page(c, status, "holds", data)
 }
 
 // holdsPage is GET /holds (予約状況); ?done=series after シリーズ予約に変更.

@@ -47,13 +47,15 @@ func (s *Pages) WebRoutes(r *gin.Engine) {
 	pub.GET("/search/advanced", s.advancedSearchPage)
 	pub.GET("/titles/:id", s.titlePage)
 
+	pub.POST("/basket/add", s.basketAddSubmit) // logged out: to the login, with the ticked titles
+
 	my := pages.Group("", s.webPatron())
-	my.POST("/basket/add", s.basketAddSubmit)
 	my.GET("/basket", s.basketPage)
 	my.POST("/basket", s.basketSubmit)
 	my.POST("/holds/place", s.placeSubmit)
 	my.GET("/holds", s.holdsPage)
 	my.POST("/holds/series", s.seriesSubmit)
+	my.GET("/holds/:id", s.holdPage)
 	my.GET("/holds/:id/change", s.changePage)
 	my.POST("/holds/:id/change/confirm", s.changeConfirm)
 	my.POST("/holds/:id/change", s.changeSubmit)
@@ -104,7 +106,7 @@ func (s *Pages) loginPage(c *gin.Context) {
 		httpkit.SeeOther(c, httpkit.SafeNext(c.Query("next")))
 		return
 	}
-	s.Page(c, http.StatusOK, "login", gin.H{"Next": httpkit.SafeNext(c.Query("next"))})
+	s.Page(c, http.StatusOK, "login", gin.H{"Next": httpkit.SafeNext(c.Query("next")), "Add": loginAdds(c.QueryArray("add"))})
 }
 
 // loginSubmit checks the card number (full-width digits, hyphens and spaces accepted, as by the JSON
@@ -112,7 +114,8 @@ func (s *Pages) loginPage(c *gin.Context) {
 func (s *Pages) loginSubmit(c *gin.Context) {
 	rawCard := c.PostForm("card_number")
 	again := func(code httpkit.Code) {
-		s.Page(c, httpkit.StatusOf(code), "login", gin.H{"Next": httpkit.SafeNext(c.PostForm("next")), "Card": rawCard, "Message": patronError(c, code)})
+		s.Page(c, httpkit.StatusOf(code), "login", gin.H{"Next": httpkit.SafeNext(c.PostForm("next")), "Card": rawCard,
+			"Message": patronError(c, code), "Add": loginAdds(c.PostFormArray("add"))})
 	}
 	card, err := domain.NormalizeCardNumber(rawCard)
 	if err != nil {
@@ -124,7 +127,9 @@ func (s *Pages) loginSubmit(c *gin.Context) {
 		s.Internal(c, err)
 		return
 	}
-	httpkit.PatronSession.Login(s.Kit, c, auth.PatronSubject(card), p.ID, p.PasswordHash, again)
+	httpkit.PatronSession.LoginThen(s.Kit, c, auth.PatronSubject(card), p.ID, p.PasswordHash, again, func() (string, error) {
+		return s.addAfterLogin(c, p.ID, loginAdds(c.PostFormArray("add")))
+	})
 }
 
 func (s *Pages) logoutSubmit(c *gin.Context) {
@@ -316,12 +321,41 @@ func (s *Pages) basketAddSubmit(c *gin.Context) {
 		httpkit.SeeOther(c, withQueryParam(back, "err", string(httpkit.CodeNothingSelected)))
 		return
 	}
-	if s.Refused(c, s.Lib.AddToBasket(c.Request.Context(), httpkit.PatronID(c), ids), func(_ int, code httpkit.Code) {
+	patron, ok := httpkit.WebPatronID(c)
+	if !ok { // the ticked titles go through the login and are added after it (loginSubmit)
+		httpkit.SeeOther(c, "/login?"+url.Values{"next": {"/basket"}, "add": loginAdds(ids)}.Encode())
+		return
+	}
+	added, err := s.Lib.AddedToBasket(c.Request.Context(), patron, ids)
+	if s.Refused(c, err, func(_ int, code httpkit.Code) {
 		httpkit.SeeOther(c, withQueryParam(back, "err", string(code)))
 	}) {
 		return
 	}
-	httpkit.SeeOther(c, "/basket?added="+strconv.Itoa(len(ids)))
+	httpkit.SeeOther(c, "/basket?added="+strconv.Itoa(added))
+}
+
+// loginAdds are the titles ticked for 予約かごへ while logged out, carried through the login: distinct, at
+// most a full basket (more could not be added anyway).
+func loginAdds(raw []string) []string {
+	ids := formIDs(raw)
+	return ids[:min(len(ids), store.BasketLimit+1)]
+}
+
+// addAfterLogin adds the titles ticked before the login to the basket just logged in to, and answers the
+// basket page that says how many were added, or why none were.
+func (s *Pages) addAfterLogin(c *gin.Context, patron int64, ids []string) (string, error) {
+	if len(ids) == 0 {
+		return "", nil
+	}
+	added, err := s.Lib.AddedToBasket(c.Request.Context(), patron, ids)
+	if code := library.Refused(err); code != "" {
+		return "/basket?err=" + url.QueryEscape(string(code)), nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return "/basket?added=" + strconv.Itoa(added), nil
 }
 
 // withQueryParam sets a query parameter on a path of this site.

@@ -97,7 +97,7 @@ var PatronTexts = httpkit.TextTable{
 	"basket.empty":   {"予約かごに資料はありません。資料検索から「予約かごへ」で入れてください。", "Your basket is empty. Add titles from the search."},
 
 	"pickup.label":      {"予約受取館/場所", "Pickup place"},
-	"pickup.current":    {"予約受取館", "Pickup place"},
+	"pickup.current":    {"現在の予約受取館", "Current pickup place"},
 	"pickup.choose":     {"選択してください", "Choose…"},
 	"pickup.libraries":  {"図書館", "Libraries"},
 	"pickup.facilities": {"関連施設", "Other facilities"},
@@ -168,7 +168,6 @@ var PatronTexts = httpkit.TextTable{
 	"account.method":           {"予約連絡方法", "Contact method for holds"},
 	"account.emails":           {"E-mail アドレス", "E-mail addresses"},
 	"account.emails_hint":      {"メールアドレスは 2 つまで登録できます。2 つとも選択した場合は、同じメールが 2 つのアドレスに届きます。", "Up to 2 addresses; with both checked, the same mail goes to both."},
-	"account.emails_none":      {"（登録済みのアドレス）", "(the registered addresses)"},
 	"account.address":          {"アドレス", "Address"},
 	"account.phone":            {"電話連絡先", "Phone"},
 	"account.phone_choose":     {"電話連絡先を選択", "Choose a number"},

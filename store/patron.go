@@ -61,16 +61,25 @@ func Basket(ctx context.Context, q sqlx.QueryerContext, patronID int64) ([]Baske
 	return items, nil
 }
 
-// AddToBasket adds titles to the patron's basket, all or nothing: a title that does not exist is
+// AddToBasket is AddedToBasket without the count.
+func AddToBasket(ctx context.Context, db *sqlx.DB, patronID int64, titleIDs []int64, limit int) error {
+	_, err := AddedToBasket(ctx, db, patronID, titleIDs, limit)
+	return err
+}
+
+// AddedToBasket adds titles to the patron's basket, all or nothing: a title that does not exist is
 // ErrTitleNotFound, one that cannot be held online (reference only, e-text) ErrNotHoldable, and a basket
 // that would hold more than limit titles ErrBasketFull; then nothing is added. A title already in the basket
 // stays where it is (its added_at is kept). Titles are added in the order given.
-func AddToBasket(ctx context.Context, db *sqlx.DB, patronID int64, titleIDs []int64, limit int) error {
+// It answers how many titles were new to the basket (a title already there is not counted again).
+func AddedToBasket(ctx context.Context, db *sqlx.DB, patronID int64, titleIDs []int64, limit int) (int, error) {
 	ids := distinct(titleIDs)
 	if len(ids) > limit {
-		return ErrBasketFull
+		return 0, ErrBasketFull
 	}
-	return InTx(ctx, db, func(tx *sqlx.Tx) error {
+	added := 0
+	err := InTx(ctx, db, func(tx *sqlx.Tx) error {
+		added = 0 // InTx may run the function again
 		if err := lockPatron(ctx, tx, patronID); err != nil {
 			return err
 		}
@@ -103,13 +112,20 @@ func AddToBasket(ctx context.Context, db *sqlx.DB, patronID int64, titleIDs []in
 		}
 		for _, id := range ids {
 			// clock_timestamp, not now(): titles added together keep the order they were given in.
-			if _, err := tx.ExecContext(ctx, `INSERT INTO basket_items (patron_id, title_id, added_at)
-				VALUES ($1, $2, clock_timestamp()) ON CONFLICT (patron_id, title_id) DO NOTHING`, patronID, id); err != nil {
+			res, err := tx.ExecContext(ctx, `INSERT INTO basket_items (patron_id, title_id, added_at)
+				VALUES ($1, $2, clock_timestamp()) ON CONFLICT (patron_id, title_id) DO NOTHING`, patronID, id)
+			if err != nil {
 				return fmt.Errorf("store: add to basket: %w", err)
 			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return fmt.Errorf("store: add to basket: %w", err)
+			}
+			added += int(n)
 		}
 		return nil
 	})
+	return added, err
 }
 
 // RemoveFromBasket takes a title out of the patron's basket; a title that is not in it is no error.

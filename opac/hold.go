@@ -1,0 +1,201 @@
+package opac
+
+// 予約状況's explanations (the guide's 状態表示/説明 table, per row and on the page; why a button is absent;
+// the guide's notices) and the page of one hold, GET /holds/{id}: its details and its timeline, read from
+// the hold's event log.
+
+import (
+	"cmp"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"yoyaku/domain"
+	"yoyaku/httpkit"
+	"yoyaku/store"
+)
+
+// holdExplained is what a row of 予約状況 (and the hold page) says about its hold besides the data: text keys,
+// translated by the templates.
+type holdExplained struct {
+	Ready      bool   // on the hold shelf: listed first and highlighted
+	ExplainKey string // the guide's explanation of the status
+	ReasonKey  string // for a cancelled hold: 本人取消 or 期限切れ explained
+	WhyKey     string // why there is no 予約内容変更 / 予約取消 button; "" when there are buttons or nothing to do
+	Note       string // what staff told the patron when they cancelled or refused the hold
+}
+
+// explainedStatuses are the shown statuses in the guide's order, each with an explain.<status> text.
+var explainedStatuses = []domain.Status{domain.StatusRequested, domain.StatusAwaitingPull, domain.StatusAwaitingReturn,
+	domain.StatusWaiting, domain.StatusInvestigating, domain.StatusInTransit, domain.StatusPreparing, domain.StatusOnOrder,
+	domain.StatusReady, domain.StatusCancelRequested, domain.StatusCancelled, domain.StatusFulfilled}
+
+// explainedCancelReasons are the cancel reasons the guide explains (explain.cancelled.<reason>).
+var explainedCancelReasons = []domain.CancelReason{domain.CancelPatron, domain.CancelExpired}
+
+func explainHold(h store.HoldView, j httpkit.HoldJSON) holdExplained {
+	shown := domain.Status(j.Status)
+	e := holdExplained{Ready: shown == domain.StatusReady}
+	if j.CancelNote != nil {
+		e.Note = *j.CancelNote
+	}
+	if _, ok := holdTexts["explain."+string(shown)]; ok {
+		e.ExplainKey = "explain." + string(shown)
+	}
+	if shown == domain.StatusCancelled {
+		if k := "explain.cancelled." + h.CancelReason.String; holdTexts[k] != [2]string{} {
+			e.ReasonKey = k
+		}
+	}
+	if !j.CanChangePickup && !j.CanCancel && shown.Open() {
+		switch {
+		case shown == domain.StatusReady:
+			e.WhyKey = "holds.why.ready"
+		case shown == domain.StatusInTransit:
+			e.WhyKey = "holds.why.in_transit"
+		case shown == domain.StatusCancelRequested:
+			e.WhyKey = "holds.why.cancel_requested"
+		case h.Origin == "counter":
+			e.WhyKey = "holds.why.counter"
+		}
+	}
+	return e
+}
+
+// readyFirst puts the holds waiting on the hold shelf first, keeping the order otherwise (oldest first).
+func readyFirst(rows []patronHold) {
+	slices.SortStableFunc(rows, func(a, b patronHold) int {
+		switch {
+		case a.Ready == b.Ready:
+			return 0
+		case a.Ready:
+			return -1
+		}
+		return 1
+	})
+}
+
+// explainLine is one line of the 状態表示/説明 list.
+type explainLine struct {
+	Code, Label, Key string
+	Sub              []explainLine
+}
+
+// explainList is the guide's 状態表示/説明 table in lang.
+func explainList(lang string) []explainLine {
+	var out []explainLine
+	for _, st := range explainedStatuses {
+		l := explainLine{Code: string(st), Label: patronStatusLabel(lang, st, ""), Key: "explain." + string(st)}
+		if st == domain.StatusCancelled {
+			for _, r := range explainedCancelReasons {
+				l.Sub = append(l.Sub, explainLine{Code: string(r), Label: patronStatusLabel(lang, st, r), Key: "explain.cancelled." + string(r)})
+			}
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// holdsNotices are the page data of 予約状況's explanations: the 状態表示/説明 list, the ready holds, and which
+// of the guide's notices apply.
+func holdsNotices(rows []patronHold, lang string) gin.H {
+	var ready []patronHold
+	series, counter := false, false
+	for _, r := range rows {
+		if r.Ready {
+			ready = append(ready, r)
+		}
+		open := domain.Status(r.Status).Open()
+		if open && (r.Series != nil || domain.Status(r.Status) == domain.StatusPreparing) {
+			series = true
+		}
+		if open && r.Origin == "counter" {
+			counter = true
+		}
+	}
+	return gin.H{"Explain": explainList(lang), "ReadyHolds": ready, "SeriesNotice": series, "CounterNotice": counter}
+}
+
+// --- the hold page ---
+
+// timelineOps are the event log's ops (the activities' step names) the timeline has words for
+// (timeline.<op>); any other op is shown as timeline.other with the status it led to.
+var timelineOps = []string{"approve", "copy:assigned", "copy:secured", "copy:arrived", "pull", "missing", "receive",
+	"order", "ill", "arrived", "contacted", "call:reached", "call:voicemail", "call:no_answer", "cancel_request",
+	"cancel:patron", "cancel:expired", "cancel:staff", "checkout", "pickup", "proceed", "resume"}
+
+// timelineEntry is one line of a hold's timeline.
+type timelineEntry struct {
+	At     string // date and time in the library's zone, or only the date
+	Key    string // what happened: timeline.<op>
+	Status string // the status it led to; "" when it did not change
+	Call   bool   // a phone call (its outcome is the entry)
+	sortAt time.Time
+}
+
+// holdTimeline is the hold's history for the patron: placed, then every event of its log, and the contact
+// date where it falls. Who acted (staff logins) is not shown.
+func holdTimeline(h store.HoldView, evs []store.HoldEvent, lang string, loc *time.Location) []timelineEntry {
+	stamp := func(t time.Time) string { return t.In(loc).Format("2006-01-02 15:04") }
+	out := []timelineEntry{{At: stamp(h.PlacedAt), Key: "timeline.placed",
+		Status: patronStatusLabel(lang, domain.StatusRequested, ""), sortAt: h.PlacedAt}}
+	for _, ev := range evs {
+		e := timelineEntry{At: stamp(ev.At), Key: "timeline.other", sortAt: ev.At, Call: strings.HasPrefix(ev.Op, "call:") || ev.Op == "contacted"}
+		if slices.Contains(timelineOps, ev.Op) {
+			e.Key = "timeline." + ev.Op
+		}
+		if ev.From.String != string(ev.To) || e.Key == "timeline.other" {
+			e.Status = timelineStatus(lang, ev)
+		}
+		out = append(out, e)
+	}
+	if h.ContactDate.Valid {
+		// The contact date is a date: it goes after the event that made it (the ready copy, or the call), or at
+		// the start of its day.
+		day := h.ContactDate.Time
+		start := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, loc)
+		at := start
+		for _, ev := range evs {
+			made := ev.To == domain.StatusReady && (ev.From.String != string(domain.StatusReady) || strings.HasPrefix(ev.Op, "call:") || ev.Op == "contacted")
+			if made && !ev.At.Before(at) && ev.At.Before(start.AddDate(0, 0, 1)) {
+				at = ev.At.Add(time.Nanosecond)
+			}
+		}
+		out = append(out, timelineEntry{At: day.Format(time.DateOnly), Key: "timeline.contact_date", sortAt: at})
+	}
+	slices.SortStableFunc(out, func(a, b timelineEntry) int { return a.sortAt.Compare(b.sortAt) })
+	return out
+}
+
+// timelineStatus is the label of the status an event led to. A queued hold's place in the queue then is not
+// kept, so both of the guide's words for it are shown.
+func timelineStatus(lang string, ev store.HoldEvent) string {
+	if ev.To == domain.StatusQueued {
+		return patronStatusLabel(lang, domain.StatusAwaitingReturn, "") + " / " + patronStatusLabel(lang, domain.StatusWaiting, "")
+	}
+	var reason domain.CancelReason
+	if r, ok := strings.CutPrefix(ev.Op, "cancel:"); ok {
+		reason = domain.CancelReason(r)
+	}
+	return patronStatusLabel(lang, ev.To, reason)
+}
+
+// holdPage is GET /holds/{id}: the patron's own hold, explained, with its timeline. Another patron's hold
+// or an unknown ID is the not-found page.
+func (s *Pages) holdPage(c *gin.Context) {
+	h, row, _, ok := s.patronOwnHold(c)
+	if !ok {
+		return
+	}
+	evs, err := store.HoldEvents(c.Request.Context(), s.DB, h.ID)
+	if err != nil {
+		s.Internal(c, err)
+		return
+	}
+	lang := httpkit.Lang(c)
+	s.Page(c, http.StatusOK, "hold", gin.H{"Hold": row, "Timeline": holdTimeline(h, evs, lang, s.Location()),
+		"OriginKey": "hold.origin." + cmp.Or(h.Origin, "web")})
+}

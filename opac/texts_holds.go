@@ -1,0 +1,115 @@
+package opac
+
+import (
+	"fmt"
+
+	"yoyaku/httpkit"
+)
+
+// The wording of 予約状況's explanations and of the hold page (hold.go): the guide's 状態表示/説明 table, its
+// notices, the reasons a button is absent, and the timeline. Kept apart from texts.go and joined into
+// PatronTexts when the package starts.
+
+// holdTexts is joined into PatronTexts by init.
+var holdTexts = httpkit.TextTable{
+	// The guide's 状態表示/説明, one per shown status (domain.Status codes), in its own words. The guide's
+	// "about 5 minutes" for 予約申込 and 取消申込 is left out: approval here takes well under a second.
+	"explain.requested":        {"システム上で予約が承認されるまでは、仮予約の状態となります。", "A provisional hold until the system approves it."},
+	"explain.awaiting_pull":    {"図書館に空いている資料があり、資料を確保するまで表示されます。", "A copy is free at a library; shown until staff secure it."},
+	"explain.awaiting_return":  {"図書館に貸出中の資料があり、予約待ち順位が 1 番目の表示です。資料が返却されましたら、次のご利用が可能です。", "The copies are on loan and you are first in the queue: you are next once a copy is returned."},
+	"explain.waiting":          {"予約待ち順位の数字が表示されます。", "Your place in the queue is shown."},
+	"explain.investigating":    {"図書館の窓口で、図書館に所蔵していない資料の予約を受け付けた場合に表示されます。購入検討中や、相互貸借（県立・他市町村図書館より貸借手続き）手配中の予約も含まれます。", "A hold taken at the counter for a title the library does not own, including purchases under consideration and inter-library loans (from the prefectural or other municipal libraries) being arranged."},
+	"explain.in_transit":       {"ご希望の受取館以外で返却、確保されたので、受取館に配送している状態です。", "A copy was returned or secured at another library and is on its way to your pickup place."},
+	"explain.preparing":        {"上下巻など揃いで用意する資料のうち、前の巻が用意できるまで、後の巻について表示されます。", "For volumes provided in order (e.g. volumes 1 and 2): shown for a later volume until the earlier one is ready."},
+	"explain.on_order":         {"書店発注中で入荷待ちです。", "Ordered from a bookseller; awaiting delivery."},
+	"explain.ready":            {"受取館に用意されており、ご利用ができる状態です。「連絡日」欄に日付が入っている場合は、すでに連絡済みのものです。", "Ready for you at your pickup place. A date in “Contacted” means you have been told."},
+	"explain.cancel_requested": {"パスワードで予約の取消を受け付けた場合、取消承認されるまでは仮申込みの状態となります。", "Your cancellation was received; it is provisional until approved."},
+	"explain.cancelled":        {"予約取消をした資料が表示されます。取消の理由が「本人取消」「期限切れ」と表示される場合があります。なお、このデータは取り消してから 1 週間表示されます。", "A cancelled hold. The reason may be “Cancelled by you” or “Expired”. It stays listed for 1 week after the cancellation."},
+	"explain.cancelled.patron": {"パスワードで自分が予約取消をした資料。", "A hold you cancelled yourself."},
+	"explain.cancelled.expired": {"利用可能であったが、連絡してから 1 週間過ぎてもご利用がなく、キャンセルとなった資料。",
+		"It was ready, but was not collected within 1 week of the contact, so it was cancelled."},
+	"explain.fulfilled": {"貸出済みの資料です。", "You have borrowed it."},
+
+	"holds.explain_title":  {"状態表示の説明", "What the statuses mean"},
+	"holds.explain_status": {"状態表示", "Status"},
+	"holds.explain_text":   {"説明", "Meaning"},
+	"holds.ready_title":    {"ご用意できている資料", "Ready for you"},
+	"holds.ready_lead": {"以下の資料は受取館に用意されています。連絡日を含めて 1 週間以内にお越しください。",
+		"These holds are ready at your pickup place. Please collect them within 1 week counting the contact date."},
+	"holds.not_contacted":          {"未連絡", "Not yet contacted"},
+	"holds.deadline_after_contact": {"連絡日から 1 週間", "1 week from the contact date"},
+	"holds.detail":                 {"詳細", "details"},
+	"holds.cancel_note":            {"図書館からの連絡: %s", "From the library: %s"},
+
+	// Why a hold has no 予約内容変更 / 予約取消 button (the guide, 3. and 4.).
+	"holds.why.counter": {"窓口にてリクエストカードでお申込みされた予約については、インターネットでの受取場所の変更・取消ができません。ご面倒でも各図書館に連絡してください。",
+		"Holds requested at the counter on a request card cannot be changed or cancelled online. Please contact the library."},
+	"holds.why.ready": {"すでに「利用可能」として用意されている資料は、インターネットからの受取館変更・取消ができません。ご面倒でも各図書館に連絡してください。",
+		"A hold already ready for pickup cannot be changed or cancelled online. Please contact the library."},
+	"holds.why.in_transit": {"「配送中」の資料は、インターネットからの受取館変更・取消ができません。ご面倒でも各図書館に連絡してください。",
+		"A copy in transit cannot be changed or cancelled online. Please contact the library."},
+	"holds.why.cancel_requested": {"取消を申し込み済みです。取消承認されるまでお待ちください。", "You have asked to cancel it; please wait for the approval."},
+
+	// The guide's notices.
+	"holds.notice.time": {"資料の手配には、時間がかかります。また予約をかけた時点で、資料の状態が利用可能（図書館の棚にある）状態であっても、貸出になってしまう場合もありますので、あらかじめご了承ください。",
+		"Arranging a copy takes time. A copy that was on the shelf when you placed the hold may still be borrowed by someone else before it is secured for you."},
+	"holds.notice.series": {"シリーズ予約を選択すると、前の順番の資料が用意されないと、次の順番の資料は在庫があっても用意されません。また、次の順番の資料がとどくまでに時間がかかることもあります。",
+		"With a series hold, a volume is not prepared until the one before it is ready, even when a copy is on the shelf; the next volume may take time to arrive."},
+	"holds.notice.series_later": {"※シリーズもの等で、後の巻から読むのをご希望する場合は、受取館の窓口にお尋ねください。",
+		"To read a later volume first, please ask at the counter of your pickup place."},
+	"holds.notice.counter": {"窓口にてリクエストカードでお申込みされた予約については、インターネットでの受取場所の変更・取消ができません。窓口で予約をした場合、ご自身では順番の変更はできなくなります。窓口でお申し出ください。",
+		"Holds requested at the counter on a request card cannot be changed, cancelled or reordered online: please ask at the counter."},
+
+	// 予約かごへ while logged out: the ticked titles wait for the login.
+	"login.adds":        {"ログインすると、選んだ資料 %d 点を予約かごへ入れます。", "Once you log in, the %d title(s) you checked go into your basket."},
+	"basket.added_none": {"選んだ資料はすでに予約かごに入っています。", "The titles you chose are already in your basket."},
+
+	// The hold page (GET /holds/{id}).
+	"hold.title":          {"予約詳細", "Hold details"},
+	"hold.timeline":       {"予約の経過", "History"},
+	"hold.when":           {"日時", "When"},
+	"hold.what":           {"内容", "What happened"},
+	"hold.status_after":   {"状態", "Status"},
+	"hold.cancel_note":    {"図書館からの連絡", "From the library"},
+	"hold.explain":        {"状態の説明", "What the status means"},
+	"hold.origin":         {"予約方法", "Placed through"},
+	"hold.origin.web":     {"インターネット・館内 OPAC", "Online"},
+	"hold.origin.counter": {"窓口（リクエストカード）", "At the counter (request card)"},
+	"hold.series":         {"シリーズ予約 %d 番目", "Series hold, no. %d"},
+
+	// Timeline entries, by the op the event log keeps (activities' step ops), and two read from the hold.
+	"timeline.placed":         {"予約を受け付けました", "Hold placed"},
+	"timeline.contact_date":   {"連絡日（この日を含めて 1 週間が取置期間です）", "Contact date (the week to collect counts from it)"},
+	"timeline.approve":        {"予約が承認されました", "Hold approved"},
+	"timeline.copy:assigned":  {"空いている資料をこの予約に割り当てました", "A free copy was set aside for this hold"},
+	"timeline.copy:secured":   {"返却された資料を確保しました", "A returned copy was secured"},
+	"timeline.copy:arrived":   {"資料が受取館に届きました", "The copy arrived at the pickup place"},
+	"timeline.pull":           {"資料を棚から確保しました", "The copy was taken from the shelf"},
+	"timeline.missing":        {"確保しようとした資料が見つからず、別の資料を待ちます", "The copy could not be found; waiting for another"},
+	"timeline.receive":        {"資料が受取館に届きました", "The copy arrived at the pickup place"},
+	"timeline.order":          {"書店に発注しました", "Ordered from a bookseller"},
+	"timeline.ill":            {"相互貸借を手配しました", "Inter-library loan arranged"},
+	"timeline.arrived":        {"資料が入荷しました", "The title was received"},
+	"timeline.contacted":      {"電話で連絡しました", "You were called"},
+	"timeline.call:reached":   {"電話で連絡しました", "You were called"},
+	"timeline.call:voicemail": {"電話をしました（留守番電話に伝言）", "We called and left a message"},
+	"timeline.call:no_answer": {"電話をしましたが、ご不在でした", "We called; there was no answer"},
+	"timeline.cancel_request": {"取消を申し込みました", "You asked to cancel"},
+	"timeline.cancel:patron":  {"本人取消", "Cancelled by you"},
+	"timeline.cancel:expired": {"期限切れ（取置期限を過ぎました）", "Expired (not collected in time)"},
+	"timeline.cancel:staff":   {"図書館が取り消しました", "Cancelled by the library"},
+	"timeline.checkout":       {"貸出しました", "Borrowed"},
+	"timeline.pickup":         {"貸出しました", "Borrowed"},
+	"timeline.proceed":        {"前の巻が用意できたので、この巻の手配を始めました", "The earlier volume is ready: this one is being arranged"},
+	"timeline.resume":         {"この巻の手配を再開しました", "Arranging this volume again"},
+	"timeline.other":          {"状態が変わりました", "The status changed"},
+}
+
+func init() {
+	for k, v := range holdTexts {
+		if _, dup := PatronTexts[k]; dup {
+			panic(fmt.Sprintf("opac: text key %q defined twice", k))
+		}
+		PatronTexts[k] = v
+	}
+}
