@@ -11,8 +11,8 @@ import (
 )
 
 // wantRefusalReasonSeen checks that the patron is told why their request was refused: the hold is cancelled
-// by staff with the reason as its cancel_note, in their own hold list (GET /api/v1/holds). One helper, so
-// that it can switch to the 予約状況 page once that page shows cancel_note.
+// by staff with the reason as its cancel_note, in their own hold list (GET /api/v1/holds) and on the row of
+// their 予約状況 page, in their own browser.
 func (s *stack) wantRefusalReasonSeen(p patron, holdID, reason string) {
 	s.t.Helper()
 	s.waitStatus(p, holdID, "cancelled")
@@ -20,6 +20,9 @@ func (s *stack) wantRefusalReasonSeen(p patron, holdID, reason string) {
 	if !ok || h.CancelReason == nil || *h.CancelReason != "staff" || h.CancelNote == nil || *h.CancelNote != reason {
 		s.t.Fatalf("the patron's hold list shows the refused request %s as %+v (listed %v), want cancel_note %q", holdID, h, ok, reason)
 	}
+	b := s.patronBrowser(p).b
+	b.open("/holds", desktopWidth)
+	b.wantText("#hold-"+holdID+" .cancel-note", reason)
 }
 
 // staffConsole is a browser logged in to the console, at the staff member's own branch (中央図書館).

@@ -155,12 +155,12 @@ func (s *Service) ReceiveRequest(ctx context.Context, r Received, staff int64) (
 	}
 	titleID := r.TitleID
 	if r.NewTitle != nil {
-		if _, code := r.NewTitle.check(); code != "" {
-			return contract.Routing{}, refuse(code)
-		}
 		// An e-text is read online: no copy of it can arrive at the desk.
 		if r.NewTitle.Format == string(domain.FormatEText) {
 			return contract.Routing{}, refuse(CodeInvalidFormat)
+		}
+		if _, code := r.NewTitle.check(); code != "" {
+			return contract.Routing{}, refuse(code)
 		}
 		id, err := s.CreateTitle(ctx, *r.NewTitle)
 		if err != nil {
