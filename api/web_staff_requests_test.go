@@ -233,7 +233,7 @@ func TestStaffConsoleCounterRequests(t *testing.T) {
 	wantRedirect(t, b.do(t, "POST", recv, newTitle("REQ-0001", nil)), "/staff/requests")
 	page = b.do(t, "GET", "/staff/requests", nil)
 	wantPage(t, page, http.StatusOK, `id="request-received"`, "予約 "+id(ordered.ID)+" の資料を受け入れました。", "この館の予約棚へ",
-		`href="/staff/holds/`+id(ordered.ID)+`/slip?from=receive"`)
+		`id="routing-slip" href="/staff/holds/`+id(ordered.ID)+`/slip" target="_blank" rel="noopener"`)
 	if strings.Contains(page.Body.String(), `id="request-`+id(ordered.ID)+`"`) {
 		t.Error("the received request is still listed")
 	}

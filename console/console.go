@@ -79,6 +79,7 @@ func (s *Console) StaffWebRoutes(r *gin.Engine) {
 	st.GET("/counter", s.staffCounterPage)
 	st.POST("/counter", s.staffCounterSubmit)
 	s.requestRoutes(st) // 窓口リクエスト (requests.go)
+	s.slipRoutes(st)    // 予約票 (slip.go)
 }
 
 // --- rendering ---
@@ -468,7 +469,8 @@ func (s *Console) staffReceivePage(c *gin.Context) {
 		if f, ok := s.takeFlash(c, "receive"); ok {
 			status := domain.Status(f.Status)
 			data["Received"] = gin.H{"HoldID": httpkit.IDString(f.HoldID), "Barcode": f.Barcode, "Title": s.copyTitle(c.Request.Context(), f.Barcode),
-				"Status": string(status), "Label": domain.Label(status, "")}
+				"Status": string(status), "Label": domain.Label(status, ""),
+				"Routed": status == domain.StatusReady || status == domain.StatusInTransit} // a copy to band: the slip
 		}
 		s.staffPage(c, http.StatusOK, "staff_receive", d, data)
 	})

@@ -54,7 +54,6 @@ var requestTexts = httpkit.TextTable{
 	"staff.requests.done.ill":     {"予約 %s：相互貸借の手配を記録しました（調査中のまま）。", "Hold %s: inter-library loan arranged (still investigating)."},
 	"staff.requests.done.refuse":  {"予約 %s を謝絶しました。利用者には次の理由が表示されます：", "Hold %s was refused. The patron sees this reason:"},
 	"staff.requests.received":     {"予約 %s の資料を受け入れました。", "The copy for hold %s was received."},
-	"staff.requests.slip":         {"予約票を印刷", "Print the hold slip"},
 	"staff.requests.reason_req":   {"謝絶の理由を入力してください（500バイト以内）。", "Enter the reason for the refusal (at most 500 bytes)."},
 	"staff.reqrecv.title":         {"リクエストの受入", "Receive a requested title"},
 	"staff.reqrecv.help":          {"届いた資料を登録します。新しく書誌を作成するか、登録済みの書誌を選び、資料のバーコードを読み取ってください。資料はこの館の所蔵として登録され、リクエストの予約に充てられます。", "Register the copy that came: catalogue the title, or pick one already in the catalogue, and scan the copy's barcode. The copy is registered at this branch and goes to the request's hold."},
