@@ -15,11 +15,12 @@
 //	                                                         POST /staff/call-list/:id/contacted (連絡済)
 //	GET  /staff/hold-shelf             予約棚 (連絡日 and 取置期限; expired ones highlighted, cleared by a check-in)
 //
-// Every form that does something answers 303 to its page with the answer in a flash cookie (flash.go), so
-// a refresh never posts it again.
+// Every form answers 303 to its page with the answer, or the refusal and the input as typed, in a flash
+// cookie (flash.go), so a refresh never posts it again.
 //
 //	GET  /staff/counter                窓口予約              POST /staff/counter (title ID, or a request for an unowned title)
 //	GET  /staff/requests               窓口リクエスト        order, ILL, refuse, receive (requests.go)
+//	GET  /staff/holds/:id/slip         予約票                the slip of a copy routed to a hold, linked from each answer that routes one (slip.go)
 //
 // Sessions and CSRF: session.go. The console is Japanese by default; ?lang=en switches it.
 package console
@@ -30,6 +31,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -215,17 +217,16 @@ func (s *Console) staffLoginPage(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, StaffNext(c.Query("next")))
 		return
 	}
-	s.renderStaffLogin(c, http.StatusOK, "", "")
-}
-
-func (s *Console) renderStaffLogin(c *gin.Context, status int, login, errMsg string) {
-	s.Page(c, status, "staff_login", gin.H{
-		"CSRF": httpkit.CSRFToken(c), "Login": login, "Next": StaffNext(c.Query("next")), "Error": errMsg,
-	})
+	data := gin.H{"CSRF": httpkit.CSRFToken(c), "Login": "", "Next": StaffNext(c.Query("next"))}
+	if f, ok := s.takeFlash(c, "login"); ok && s.showRefusal(c, f, data) && f.Code == string(httpkit.CodeInvalidCredentials) {
+		data["Error"] = httpkit.Tr(c, "staff.login.failed") // worded for staff: the API's message speaks of library card numbers
+	}
+	s.Page(c, http.StatusOK, "staff_login", data)
 }
 
 // staffLoginSubmit checks a staff login like POST /api/v1/staff/session (throttling, the same password
-// check) and starts a console session.
+// check) and starts a console session. A refused login goes back to the form with the login as typed (never
+// the password), so a refresh does not send the password again.
 func (s *Console) staffLoginSubmit(c *gin.Context) {
 	login := strings.ToLower(strings.TrimSpace(c.PostForm("login")))
 	u, err := httpkit.FindStaff(c.Request.Context(), s.DB, login)
@@ -234,11 +235,9 @@ func (s *Console) staffLoginSubmit(c *gin.Context) {
 		return
 	}
 	staffSession.Login(s.Kit, c, auth.StaffSubject(login), u.ID, u.PasswordHash, func(code httpkit.Code) {
-		msg := httpkit.Message(c, code)
-		if code == httpkit.CodeInvalidCredentials {
-			msg = httpkit.Tr(c, "staff.login.failed") // worded for staff: the API's message speaks of library card numbers
-		}
-		s.renderStaffLogin(c, httpkit.StatusOf(code), login, msg)
+		c.Writer.Header().Del("Retry-After") // on a redirect it would delay the form, not the next login
+		s.redirectWith(c, StaffLoginPath+"?next="+url.QueryEscape(StaffNext(c.PostForm("next"))),
+			flash{Op: "login", Code: string(code), Keep: gin.H{"Login": login}})
 	})
 }
 
@@ -275,10 +274,14 @@ func (s *Console) staffHomePage(c *gin.Context) {
 				expired++
 			}
 		}
-		s.staffPage(c, http.StatusOK, "staff_home", d, gin.H{
+		data := gin.H{
 			"PullCount": len(pulls), "CallCount": len(calls), "ShelfCount": len(shelf) - expired, "ExpiredCount": expired,
 			"Changed": c.Query("changed") != "",
-		})
+		}
+		if f, ok := s.takeFlash(c, "branch"); ok {
+			s.showRefusal(c, f, data)
+		}
+		s.staffPage(c, http.StatusOK, "staff_home", d, data)
 	})
 }
 
@@ -286,7 +289,7 @@ func (s *Console) staffHomePage(c *gin.Context) {
 func (s *Console) staffBranchSubmit(c *gin.Context) {
 	code := strings.TrimSpace(c.PostForm("branch"))
 	if _, err := store.BranchByCode(c.Request.Context(), s.DB, code); err != nil {
-		s.FailStore(c, err)
+		s.refuseTo(c, StaffHome, "branch", httpkit.StoreError(err), gin.H{})
 		return
 	}
 	s.setStaffCookie(c, StaffBranchCookie, code, 365*24*3600)
@@ -336,7 +339,7 @@ func (s *Console) copyTitle(ctx context.Context, barcode string) string {
 func (s *Console) staffCheckinPage(c *gin.Context) {
 	s.withDesk(c, func(d staffDesk) {
 		data := gin.H{"RequestID": library.NewRequestKey()}
-		if f, ok := s.takeFlash(c, "checkin"); ok {
+		if f, ok := s.takeFlash(c, "checkin"); ok && !s.showRefusal(c, f, data) {
 			data["Routing"] = s.routingView(c, d, f.routing(), f.Barcode)
 		}
 		s.staffPage(c, http.StatusOK, "staff_checkin", d, data)
@@ -347,25 +350,25 @@ func (s *Console) staffCheckinPage(c *gin.Context) {
 // request_id is the scan's idempotency key: a form sent twice (a double click, a reload) is one scan.
 func (s *Console) staffCheckinSubmit(c *gin.Context) {
 	s.withDesk(c, func(d staffDesk) {
-		data := gin.H{"RequestID": library.NewRequestKey(), "Nav": "checkin"}
+		refused := func(e *httpkit.OpError) {
+			s.refuseTo(c, "/staff/checkin", "checkin", e, gin.H{"Barcode": strings.TrimSpace(c.PostForm("barcode"))})
+		}
 		r, e := httpkit.Op(library.ScanShape(library.Scan{Barcode: c.PostForm("barcode"), Branch: d.Branch.Code}))
 		if e != nil {
-			data["Barcode"] = strings.TrimSpace(c.PostForm("barcode"))
-			s.staffRefusal(c, "staff_checkin", d, data, e)
+			refused(e)
 			return
 		}
 		reqID := strings.TrimSpace(c.PostForm("request_id"))
 		if reqID == "" {
 			reqID = library.NewRequestKey()
 		} else if !library.ValidRequestKey(reqID) {
-			s.staffRefusal(c, "staff_checkin", d, data, httpkit.Refused(http.StatusBadRequest, httpkit.CodeBadRequest))
+			refused(httpkit.Refused(http.StatusBadRequest, httpkit.CodeBadRequest))
 			return
 		}
 		in := contract.CheckinInput{Barcode: r.Barcode, Branch: r.Branch, StaffID: httpkit.StaffID(c)}
 		res, e := httpkit.Op(s.Lib.Checkin(c.Request.Context(), library.CheckinWorkflowID(in, "web-"+reqID), in))
 		if e != nil {
-			data["Barcode"] = r.Barcode
-			s.staffRefusal(c, "staff_checkin", d, data, e)
+			refused(e)
 			return
 		}
 		s.redirectWith(c, "/staff/checkin", routingFlash("checkin", res.Routing, r.Barcode))
@@ -399,7 +402,7 @@ func (s *Console) staffPullListPage(c *gin.Context) {
 	s.staffListAnswer(c, "staff_pull_list", gin.H{}, func(d staffDesk, data gin.H) *httpkit.OpError {
 		f, ok := s.takeFlash(c, "pull", "missing")
 		switch {
-		case !ok:
+		case !ok, s.showRefusal(c, f, data):
 		case f.Op == "pull":
 			data["Routing"] = s.routingView(c, d, f.routing(), f.Barcode)
 		default:
@@ -412,9 +415,9 @@ func (s *Console) staffPullListPage(c *gin.Context) {
 }
 
 // staffPullScan does act on the scanned copy, checked at the desk's branch, and goes back to the pull list
-// with its answer; a refusal renders the list with the barcode as typed.
-func (s *Console) staffPullScan(c *gin.Context, act func(d staffDesk, r library.Scan) (flash, error)) {
-	s.staffListPost(c, "staff_pull_list", "/staff/pull-list", gin.H{}, func(d staffDesk, data gin.H) (flash, *httpkit.OpError) {
+// with its answer, or its refusal and the barcode as typed.
+func (s *Console) staffPullScan(c *gin.Context, op string, act func(d staffDesk, r library.Scan) (flash, error)) {
+	s.staffListPost(c, "/staff/pull-list", op, func(d staffDesk, data gin.H) (flash, *httpkit.OpError) {
 		data["Barcode"] = strings.TrimSpace(c.PostForm("barcode"))
 		r, e := httpkit.Op(library.ScanShape(library.Scan{Barcode: c.PostForm("barcode"), Branch: d.Branch.Code}))
 		if e != nil {
@@ -422,12 +425,12 @@ func (s *Console) staffPullScan(c *gin.Context, act func(d staffDesk, r library.
 		}
 		f, err := act(d, r)
 		return f, httpkit.OpErr(err)
-	}, func(d staffDesk, data gin.H) error { return s.pullListData(c, d, data) })
+	})
 }
 
 // staffPullSubmit: the copy was found on the shelf and secured (確保), like POST /api/v1/staff/pull.
 func (s *Console) staffPullSubmit(c *gin.Context) {
-	s.staffPullScan(c, func(d staffDesk, r library.Scan) (flash, error) {
+	s.staffPullScan(c, "pull", func(d staffDesk, r library.Scan) (flash, error) {
 		routing, err := s.Lib.Pull(c.Request.Context(), r, httpkit.StaffID(c))
 		return routingFlash("pull", routing, r.Barcode), err
 	})
@@ -436,7 +439,7 @@ func (s *Console) staffPullSubmit(c *gin.Context) {
 // staffMissingSubmit: the copy is not on the shelf (所在不明), like POST /api/v1/staff/missing; the hold
 // looks for another copy.
 func (s *Console) staffMissingSubmit(c *gin.Context) {
-	s.staffPullScan(c, func(d staffDesk, r library.Scan) (flash, error) {
+	s.staffPullScan(c, "missing", func(d staffDesk, r library.Scan) (flash, error) {
 		h, err := s.Lib.Missing(c.Request.Context(), r, httpkit.StaffID(c))
 		return flash{Op: "missing", Barcode: r.Barcode, HoldID: h.ID}, err
 	})
@@ -466,7 +469,7 @@ func (s *Console) holdView(d staffDesk, h store.HoldView) holdRow {
 func (s *Console) staffReceivePage(c *gin.Context) {
 	s.withDesk(c, func(d staffDesk) {
 		data := gin.H{}
-		if f, ok := s.takeFlash(c, "receive"); ok {
+		if f, ok := s.takeFlash(c, "receive"); ok && !s.showRefusal(c, f, data) {
 			status := domain.Status(f.Status)
 			data["Received"] = gin.H{"HoldID": httpkit.IDString(f.HoldID), "Barcode": f.Barcode, "Title": s.copyTitle(c.Request.Context(), f.Barcode),
 				"Status": string(status), "Label": domain.Label(status, ""),
@@ -479,18 +482,17 @@ func (s *Console) staffReceivePage(c *gin.Context) {
 // staffReceiveSubmit: a copy delivered from another branch arrived, like POST /api/v1/staff/receive.
 func (s *Console) staffReceiveSubmit(c *gin.Context) {
 	s.withDesk(c, func(d staffDesk) {
-		data := gin.H{"Nav": "receive"}
-		ctx := c.Request.Context()
+		refused := func(e *httpkit.OpError) {
+			s.refuseTo(c, "/staff/receive", "receive", e, gin.H{"Barcode": strings.TrimSpace(c.PostForm("barcode"))})
+		}
 		r, e := httpkit.Op(library.ScanShape(library.Scan{Barcode: c.PostForm("barcode"), Branch: d.Branch.Code}))
 		if e != nil {
-			data["Barcode"] = strings.TrimSpace(c.PostForm("barcode"))
-			s.staffRefusal(c, "staff_receive", d, data, e)
+			refused(e)
 			return
 		}
-		id, status, err := s.Lib.Receive(ctx, r, httpkit.StaffID(c))
+		id, status, err := s.Lib.Receive(c.Request.Context(), r, httpkit.StaffID(c))
 		if e := httpkit.OpErr(err); e != nil {
-			data["Barcode"] = r.Barcode
-			s.staffRefusal(c, "staff_receive", d, data, e)
+			refused(e)
 			return
 		}
 		s.redirectWith(c, "/staff/receive", flash{Op: "receive", HoldID: id, Barcode: r.Barcode, Status: string(status)})
@@ -502,7 +504,7 @@ func (s *Console) staffReceiveSubmit(c *gin.Context) {
 func (s *Console) staffCheckoutPage(c *gin.Context) {
 	s.withDesk(c, func(d staffDesk) {
 		data := gin.H{}
-		if f, ok := s.takeFlash(c, "checkout"); ok {
+		if f, ok := s.takeFlash(c, "checkout"); ok && !s.showRefusal(c, f, data) {
 			loan := gin.H{"Barcode": f.Barcode, "DueDate": f.DueDate, "Title": s.copyTitle(c.Request.Context(), f.Barcode), "HoldID": ""}
 			if f.HoldID != 0 {
 				loan["HoldID"] = httpkit.IDString(f.HoldID)
@@ -521,16 +523,15 @@ func (s *Console) staffCheckoutSubmit(c *gin.Context) {
 		if n, err := domain.NormalizeCardNumber(card); err == nil {
 			card = n
 		}
-		data := gin.H{"Nav": "checkout", "Card": card}
 		req := library.Checkout{Barcode: c.PostForm("barcode"), CardNumber: c.PostForm("card_number"), Branch: d.Branch.Code}
 		out, e := httpkit.Op(s.Lib.Lend(c.Request.Context(), req, httpkit.StaffID(c)))
 		if e != nil {
-			data["Barcode"] = strings.TrimSpace(req.Barcode)
+			keep := gin.H{"Card": card, "Barcode": strings.TrimSpace(req.Barcode)}
 			if s.badCard(c.Request.Context(), req.CardNumber) {
 				// the card is to be corrected: the scanned item stays in its field
-				data["CardError"], data["KeepBarcode"] = true, strings.TrimSpace(req.Barcode)
+				keep["CardError"], keep["KeepBarcode"] = true, strings.TrimSpace(req.Barcode)
 			}
-			s.staffRefusal(c, "staff_checkout", d, data, e)
+			s.refuseTo(c, "/staff/checkout", "checkout", e, keep)
 			return
 		}
 		s.redirectWith(c, "/staff/checkout", flash{Op: "checkout", Barcode: out.Barcode, DueDate: out.DueDate, HoldID: out.HoldID, Card: card})
@@ -567,7 +568,7 @@ var callOutcomes = []domain.CallOutcome{domain.CallReached, domain.CallVoicemail
 // staffCallListPage renders the call list, with the answer of a call just recorded.
 func (s *Console) staffCallListPage(c *gin.Context) {
 	s.staffListAnswer(c, "staff_call_list", gin.H{"Nav": "call_list"}, func(d staffDesk, data gin.H) *httpkit.OpError {
-		if f, ok := s.takeFlash(c, "call"); ok {
+		if f, ok := s.takeFlash(c, "call"); ok && !s.showRefusal(c, f, data) {
 			s.callAnswer(c, d, f, data)
 		}
 		return nil
@@ -629,7 +630,7 @@ func (s *Console) staffCallSubmit(c *gin.Context) { s.recordCall(c, c.PostForm("
 func (s *Console) staffContactedSubmit(c *gin.Context) { s.recordCall(c, string(domain.CallReached)) }
 
 func (s *Console) recordCall(c *gin.Context, outcome string) {
-	s.staffListPost(c, "staff_call_list", "/staff/call-list", gin.H{"Nav": "call_list"}, func(d staffDesk, data gin.H) (flash, *httpkit.OpError) {
+	s.staffListPost(c, "/staff/call-list", "call", func(d staffDesk, data gin.H) (flash, *httpkit.OpError) {
 		ctx := c.Request.Context()
 		h, e := httpkit.Op(s.Lib.AnyHold(ctx, c.Param("id")))
 		if e != nil {
@@ -639,7 +640,7 @@ func (s *Console) recordCall(c *gin.Context, outcome string) {
 			return flash{}, e
 		}
 		return flash{Op: "call", HoldID: h.ID, Outcome: outcome}, nil
-	}, func(d staffDesk, data gin.H) error { return s.callListData(c, d, data) })
+	})
 }
 
 // --- 予約棚 (hold shelf) ---
@@ -681,7 +682,12 @@ func (s *Console) staffHoldShelfPage(c *gin.Context) {
 func (s *Console) staffCounterPage(c *gin.Context) {
 	s.withDesk(c, func(d staffDesk) {
 		data := gin.H{"Kind": "title", "Kinds": counterKinds, "Pickup": d.Branch.Code, "Form": gin.H{}}
-		if f, ok := s.takeFlash(c, "counter"); ok {
+		f, ok := s.takeFlash(c, "counter")
+		switch {
+		case !ok:
+		case s.showRefusal(c, f, data):
+			s.counterOffer(c, domain.Code(f.Code), f.TitleID, data) // owned_title: offer a normal hold on that title (requests.go)
+		default:
 			if h, err := store.GetHold(c.Request.Context(), s.DB, f.HoldID, 0); err == nil {
 				data["Placed"], data["PlacedCard"] = s.holdView(d, s.settledHold(c.Request.Context(), h)), f.Card
 			}
@@ -732,7 +738,6 @@ func (s *Console) staffCounterSubmit(c *gin.Context) {
 		if pickup == "" {
 			pickup = d.Branch.Code
 		}
-		data := gin.H{"Nav": "counter", "Kind": kind, "Kinds": counterKinds, "Pickup": pickup, "Form": form}
 		req := library.CounterHold{CardNumber: c.PostForm("card_number"), Pickup: pickup}
 		if kind == "title" {
 			req.TitleID = strings.TrimSpace(c.PostForm("title_id"))
@@ -741,8 +746,7 @@ func (s *Console) staffCounterSubmit(c *gin.Context) {
 		}
 		h, e := httpkit.Op(s.Lib.PlaceCounterHold(c.Request.Context(), req, httpkit.StaffID(c)))
 		if e != nil {
-			s.counterOffer(c, e, data) // owned_title: offer a normal hold on that title (requests.go)
-			s.staffRefusal(c, "staff_counter", d, data, e)
+			s.refuseTo(c, "/staff/counter", "counter", e, gin.H{"Kind": kind, "Pickup": pickup, "Form": form})
 			return
 		}
 		card, _ := form["Card"].(string)
