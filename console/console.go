@@ -16,7 +16,8 @@
 //	GET  /staff/hold-shelf             予約棚 (連絡日 and 取置期限; expired ones highlighted, cleared by a check-in)
 //
 // Every form answers 303 to its page with the answer, or the refusal and the input as typed, in a flash
-// cookie (flash.go), so a refresh never posts it again.
+// cookie (flash.go), so a refresh never posts it again. The login form alone answers a refusal at once (401,
+// 429 with Retry-After, as every login does).
 //
 //	GET  /staff/counter                窓口予約              POST /staff/counter (title ID, or a request for an unowned title)
 //	GET  /staff/requests               窓口リクエスト        order, ILL, refuse, receive (requests.go)
@@ -31,7 +32,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -217,16 +217,19 @@ func (s *Console) staffLoginPage(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, StaffNext(c.Query("next")))
 		return
 	}
-	data := gin.H{"CSRF": httpkit.CSRFToken(c), "Login": "", "Next": StaffNext(c.Query("next"))}
-	if f, ok := s.takeFlash(c, "login"); ok && s.showRefusal(c, f, data) && f.Code == string(httpkit.CodeInvalidCredentials) {
-		data["Error"] = httpkit.Tr(c, "staff.login.failed") // worded for staff: the API's message speaks of library card numbers
-	}
-	s.Page(c, http.StatusOK, "staff_login", data)
+	s.renderStaffLogin(c, http.StatusOK, "", "")
+}
+
+func (s *Console) renderStaffLogin(c *gin.Context, status int, login, errMsg string) {
+	s.Page(c, status, "staff_login", gin.H{
+		"CSRF": httpkit.CSRFToken(c), "Login": login, "Next": StaffNext(c.Query("next")), "Error": errMsg,
+	})
 }
 
 // staffLoginSubmit checks a staff login like POST /api/v1/staff/session (throttling, the same password
-// check) and starts a console session. A refused login goes back to the form with the login as typed (never
-// the password), so a refresh does not send the password again.
+// check) and starts a console session. It is the one console form whose refusal is rendered at once: like
+// every login it answers 401 invalid_credentials, or 429 too_many_attempts with Retry-After (README, Login
+// throttling), and a successful login redirects.
 func (s *Console) staffLoginSubmit(c *gin.Context) {
 	login := strings.ToLower(strings.TrimSpace(c.PostForm("login")))
 	u, err := httpkit.FindStaff(c.Request.Context(), s.DB, login)
@@ -235,9 +238,11 @@ func (s *Console) staffLoginSubmit(c *gin.Context) {
 		return
 	}
 	staffSession.Login(s.Kit, c, auth.StaffSubject(login), u.ID, u.PasswordHash, func(code httpkit.Code) {
-		c.Writer.Header().Del("Retry-After") // on a redirect it would delay the form, not the next login
-		s.redirectWith(c, StaffLoginPath+"?next="+url.QueryEscape(StaffNext(c.PostForm("next"))),
-			flash{Op: "login", Code: string(code), Keep: gin.H{"Login": login}})
+		msg := httpkit.Message(c, code)
+		if code == httpkit.CodeInvalidCredentials {
+			msg = httpkit.Tr(c, "staff.login.failed") // worded for staff: the API's message speaks of library card numbers
+		}
+		s.renderStaffLogin(c, httpkit.StatusOf(code), login, msg)
 	})
 }
 
