@@ -23,7 +23,8 @@ type HoldSlip struct {
 	CardLast4      string         `db:"card_last4"`
 	Barcode        sql.NullString `db:"item_barcode"`
 	PickupDeadline sql.NullTime   `db:"pickup_deadline"`
-	// RoutedAt is when the hold entered its status (the copy was sent or put on the hold shelf).
+	// RoutedAt is when the hold entered its status (the copy was sent or put on the hold shelf); the events
+	// that keep the status (a phone call's) do not count.
 	RoutedAt sql.NullTime `db:"routed_at"`
 }
 
@@ -40,7 +41,8 @@ func HoldSlipOf(ctx context.Context, q sqlx.QueryerContext, holdID int64) (HoldS
 	err := sqlx.GetContext(ctx, q, &s, `
 		SELECT h.id, h.status, h.pickup_branch, b.name AS pickup_name, coalesce(t.title, h.request_title, '') AS title,
 			right(p.card_number, 4) AS card_last4, h.item_barcode, h.pickup_deadline,
-			coalesce((SELECT max(e.at) FROM hold_events e WHERE e.hold_id = h.id AND e.to_status = h.status), h.ready_at) AS routed_at
+			coalesce((SELECT max(e.at) FROM hold_events e
+				WHERE e.hold_id = h.id AND e.to_status = h.status AND e.from_status IS DISTINCT FROM h.status), h.ready_at) AS routed_at
 		FROM holds h
 		JOIN patrons p ON p.id = h.patron_id
 		JOIN branches b ON b.code = h.pickup_branch
