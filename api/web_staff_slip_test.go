@@ -176,7 +176,32 @@ func TestStaffConsolePostsRedirect(t *testing.T) {
 	waitStatus := func(h store.HoldView, s domain.Status) func(t *testing.T) {
 		return func(t *testing.T) { e.waitHold(t, h.ID, func(h store.HoldView) bool { return h.Status == s }) }
 	}
+	// onCallList waits until the ready hold of a phone patron is on kita's call list (its ready step done).
+	onCallList := func(h store.HoldView) func(t *testing.T) {
+		return func(t *testing.T) {
+			for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+				calls, err := store.CallList(t.Context(), e.db, "kita")
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, c := range calls {
+					if c.HoldID == h.ID {
+						return
+					}
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("hold %d is not on kita's call list after 20 s", h.ID)
+				}
+			}
+		}
+	}
 	reqPath := func(name, op string) string { return "/staff/requests/" + id(requests[name].ID) + "/" + op }
+	// The answers that route a copy to a hold link to its slip.
+	slipOf := map[string]string{
+		"/staff/pull":                 `id="routing-slip" href="/staff/holds/` + id(pulled.ID) + `/slip"`,
+		"/staff/receive":              `id="received-slip" href="/staff/holds/` + id(pulled.ID) + `/slip"`,
+		reqPath("receive", "receive"): `id="routing-slip" href="/staff/holds/` + id(requests["receive"].ID) + `/slip"`,
+	}
 	forms := []form{
 		{"chuo", "/staff/branch", url.Values{"branch": {"atlantis"}}, console.StaffHome, false, nil},
 		{"chuo", "/staff/branch", url.Values{"branch": {"chuo"}}, console.StaffHome + "?changed=1", true, nil},
@@ -185,7 +210,7 @@ func TestStaffConsolePostsRedirect(t *testing.T) {
 		{"chuo", "/staff/missing", url.Values{"barcode": {"x y"}}, "/staff/pull-list", false, nil},
 		{"chuo", "/staff/missing", url.Values{"barcode": {missingCopy}}, "/staff/pull-list", true, nil},
 		{"kita", "/staff/receive", url.Values{"barcode": {"NOSUCH-1"}}, "/staff/receive", false, nil},
-		{"kita", "/staff/receive", url.Values{"barcode": {pullCopy}}, "/staff/receive", true, waitStatus(pulled, domain.StatusReady)},
+		{"kita", "/staff/receive", url.Values{"barcode": {pullCopy}}, "/staff/receive", true, onCallList(pulled)},
 		{"kita", "/staff/call-list/" + id(pulled.ID) + "/call", url.Values{"outcome": {"busy"}}, "/staff/call-list", false, nil},
 		{"kita", "/staff/call-list/" + id(pulled.ID) + "/call", url.Values{"outcome": {"no_answer"}}, "/staff/call-list", true, nil},
 		{"kita", "/staff/call-list/999999999/contacted", url.Values{}, "/staff/call-list", false, nil},
@@ -247,6 +272,9 @@ func TestStaffConsolePostsRedirect(t *testing.T) {
 		refused := strings.Contains(page.Body.String(), `id="error"`)
 		if page.Code != http.StatusOK || refused == f.valid {
 			t.Fatalf("POST %s %v (valid %v) led to %s = %d, refusal shown: %v:\n%s", f.path, f.values, f.valid, f.to, page.Code, refused, page.Body)
+		}
+		if link, ok := slipOf[f.path]; ok && f.valid && !strings.Contains(page.Body.String(), link) {
+			t.Fatalf("POST %s: the answer has no slip link (%s):\n%s", f.path, link, page.Body)
 		}
 		if f.then != nil {
 			f.then(t)
