@@ -60,7 +60,7 @@ const slipCardMask = "＊＊＊＊"
 func (s *Console) staffSlipPage(c *gin.Context) {
 	s.withDesk(c, func(d staffDesk) {
 		id := c.Param("id")
-		data := gin.H{"StaffName": d.Name, "HoldID": id}
+		data := gin.H{"HoldID": id}
 		slip, e := httpkit.Op(s.Lib.HoldSlip(c.Request.Context(), id))
 		switch {
 		case e != nil && e.Code == httpkit.CodeNotFound:
