@@ -121,28 +121,29 @@ func TestStaffConsoleCounterRequests(t *testing.T) {
 		`id="request-card-`+id(ordered.ID)+`">1000005<`, `id="request-age-`+id(ordered.ID)+`">0日<`, "調査中", "借りる本", "謝絶する本",
 		`id="order-btn-`+id(ordered.ID)+`"`, `id="ill-btn-`+id(ill.ID)+`"`, `id="receive-btn-`+id(refused.ID)+`"`, `id="refuse-btn-`+id(refused.ID)+`"`)
 
-	// Refusals of bad input: rendered at once with the list, nothing changed.
+	// Refusals of bad input: back to the list (303) and shown there, nothing changed.
 	holdsBefore := e.count(t, `SELECT count(*) FROM hold_events`)
 	for _, tc := range []struct {
 		name, path string
 		form       url.Values
-		status     int
-		want       string
+		code       httpkit.Code
 	}{
-		{"order, not an ID", "/staff/requests/abc/order", url.Values{}, http.StatusNotFound, msg(contract.ErrNotFound)},
-		{"order, no such hold", "/staff/requests/999999999/order", url.Values{}, http.StatusNotFound, msg(contract.ErrNotFound)},
-		{"order, not a request", "/staff/requests/" + id(other) + "/order", url.Values{}, http.StatusConflict, msg(contract.ErrNotChangeable)},
-		{"ILL, not a request", "/staff/requests/" + id(other) + "/ill", url.Values{}, http.StatusConflict, msg(contract.ErrNotChangeable)},
-		{"refuse, not a request", "/staff/requests/" + id(other) + "/refuse", url.Values{"reason": {"理由"}}, http.StatusConflict, msg(contract.ErrNotChangeable)},
-		{"refuse without a reason", "/staff/requests/" + id(refused.ID) + "/refuse", url.Values{"reason": {"  "}}, http.StatusUnprocessableEntity, msg(library.CodeInvalidRequest)},
-		{"refuse, a reason too long", "/staff/requests/" + id(refused.ID) + "/refuse", url.Values{"reason": {strings.Repeat("長", 200)}}, http.StatusUnprocessableEntity, msg(library.CodeInvalidRequest)},
+		{"order, not an ID", "/staff/requests/abc/order", url.Values{}, contract.ErrNotFound},
+		{"order, no such hold", "/staff/requests/999999999/order", url.Values{}, contract.ErrNotFound},
+		{"order, not a request", "/staff/requests/" + id(other) + "/order", url.Values{}, contract.ErrNotChangeable},
+		{"ILL, not a request", "/staff/requests/" + id(other) + "/ill", url.Values{}, contract.ErrNotChangeable},
+		{"refuse, not a request", "/staff/requests/" + id(other) + "/refuse", url.Values{"reason": {"理由"}}, contract.ErrNotChangeable},
+		{"refuse without a reason", "/staff/requests/" + id(refused.ID) + "/refuse", url.Values{"reason": {"  "}}, library.CodeInvalidRequest},
+		{"refuse, a reason too long", "/staff/requests/" + id(refused.ID) + "/refuse", url.Values{"reason": {strings.Repeat("長", 200)}}, library.CodeInvalidRequest},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.form.Set("_csrf", token)
-			a := b.do(t, "POST", tc.path, tc.form)
-			wantPage(t, a, tc.status, tc.want, "発注する本")
+			b.wantRefused(t, b.do(t, "POST", tc.path, tc.form), "/staff/requests", tc.code, "発注する本")
 		})
 	}
+	// A refused reason stays in its field, marked.
+	b.wantRefused(t, b.do(t, "POST", "/staff/requests/"+id(refused.ID)+"/refuse", url.Values{"_csrf": {token}, "reason": {strings.Repeat("長", 200)}}),
+		"/staff/requests", library.CodeInvalidRequest, `value="`+strings.Repeat("長", 200)+`" aria-invalid="true"`)
 	if a := b.do(t, "POST", "/staff/requests/"+id(ordered.ID)+"/order", url.Values{}); a.Code != http.StatusForbidden {
 		t.Fatalf("order without a CSRF token = %d, want 403", a.Code)
 	}
@@ -162,7 +163,7 @@ func TestStaffConsoleCounterRequests(t *testing.T) {
 		t.Error("the answer is shown again on a refresh")
 	}
 	// ordered twice: the workflow refuses, shown in red
-	wantPage(t, b.do(t, "POST", "/staff/requests/"+id(ordered.ID)+"/order", url.Values{"_csrf": {token}}), http.StatusConflict, msg(contract.ErrNotChangeable))
+	b.wantRefused(t, b.do(t, "POST", "/staff/requests/"+id(ordered.ID)+"/order", url.Values{"_csrf": {token}}), "/staff/requests", contract.ErrNotChangeable)
 
 	// 相互貸借: stays 調査中, marked.
 	wantRedirect(t, b.do(t, "POST", "/staff/requests/"+id(ill.ID)+"/ill", url.Values{"_csrf": {token}}), "/staff/requests")
@@ -205,24 +206,22 @@ func TestStaffConsoleCounterRequests(t *testing.T) {
 		return v
 	}
 	for _, tc := range []struct {
-		name   string
-		form   url.Values
-		status int
-		code   httpkit.Code
+		name string
+		form url.Values
+		code httpkit.Code
 	}{
-		{"malformed barcode", newTitle("x y", nil), http.StatusUnprocessableEntity, library.CodeInvalidBarcode},
-		{"taken barcode", newTitle(takenBarcode, nil), http.StatusConflict, contract.ErrBarcodeTaken},
-		{"blank title", newTitle("REQ-0001", func(v url.Values) { v.Set("title", " ") }), http.StatusUnprocessableEntity, library.CodeInvalidTitle},
-		{"an e-text", newTitle("REQ-0001", func(v url.Values) { v.Set("format", "etext") }), http.StatusUnprocessableEntity, library.CodeInvalidFormat},
-		{"unknown format", newTitle("REQ-0001", func(v url.Values) { v.Set("format", "scroll") }), http.StatusUnprocessableEntity, library.CodeInvalidFormat},
-		{"year not a number", newTitle("REQ-0001", func(v url.Values) { v.Set("year", "令和") }), http.StatusUnprocessableEntity, library.CodeInvalidYear},
-		{"bad ISBN", newTitle("REQ-0001", func(v url.Values) { v.Set("isbn", "12345") }), http.StatusUnprocessableEntity, library.CodeInvalidISBN},
-		{"existing, no title", url.Values{"_csrf": {token}, "mode": {"existing"}, "barcode": {"REQ-0001"}}, http.StatusNotFound, contract.ErrNotFound},
-		{"existing, no such title", url.Values{"_csrf": {token}, "mode": {"existing"}, "title_id": {"999999999"}, "barcode": {"REQ-0001"}}, http.StatusNotFound, contract.ErrNotFound},
+		{"malformed barcode", newTitle("x y", nil), library.CodeInvalidBarcode},
+		{"taken barcode", newTitle(takenBarcode, nil), contract.ErrBarcodeTaken},
+		{"blank title", newTitle("REQ-0001", func(v url.Values) { v.Set("title", " ") }), library.CodeInvalidTitle},
+		{"an e-text", newTitle("REQ-0001", func(v url.Values) { v.Set("format", "etext") }), library.CodeInvalidFormat},
+		{"unknown format", newTitle("REQ-0001", func(v url.Values) { v.Set("format", "scroll") }), library.CodeInvalidFormat},
+		{"year not a number", newTitle("REQ-0001", func(v url.Values) { v.Set("year", "令和") }), library.CodeInvalidYear},
+		{"bad ISBN", newTitle("REQ-0001", func(v url.Values) { v.Set("isbn", "12345") }), library.CodeInvalidISBN},
+		{"existing, no title", url.Values{"_csrf": {token}, "mode": {"existing"}, "barcode": {"REQ-0001"}}, contract.ErrNotFound},
+		{"existing, no such title", url.Values{"_csrf": {token}, "mode": {"existing"}, "title_id": {"999999999"}, "barcode": {"REQ-0001"}}, contract.ErrNotFound},
 	} {
 		t.Run("receive "+tc.name, func(t *testing.T) {
-			a := b.do(t, "POST", recv, tc.form)
-			wantPage(t, a, tc.status, msg(tc.code), "リクエストの受入")
+			b.wantRefused(t, b.do(t, "POST", recv, tc.form), recv, tc.code, "リクエストの受入")
 			if n, m := e.count(t, `SELECT count(*) FROM titles`), e.count(t, `SELECT count(*) FROM items`); n != titles || m != items {
 				t.Fatalf("titles %d → %d, items %d → %d", titles, n, items, m)
 			}
@@ -233,7 +232,7 @@ func TestStaffConsoleCounterRequests(t *testing.T) {
 	wantRedirect(t, b.do(t, "POST", recv, newTitle("REQ-0001", nil)), "/staff/requests")
 	page = b.do(t, "GET", "/staff/requests", nil)
 	wantPage(t, page, http.StatusOK, `id="request-received"`, "予約 "+id(ordered.ID)+" の資料を受け入れました。", "この館の予約棚へ",
-		`href="/staff/holds/`+id(ordered.ID)+`/slip?from=receive"`)
+		`id="routing-slip" href="/staff/holds/`+id(ordered.ID)+`/slip" target="_blank" rel="noopener"`)
 	if strings.Contains(page.Body.String(), `id="request-`+id(ordered.ID)+`"`) {
 		t.Error("the received request is still listed")
 	}
@@ -247,8 +246,9 @@ func TestStaffConsoleCounterRequests(t *testing.T) {
 	find := b.do(t, "GET", "/staff/requests/"+id(ill.ID)+"/receive?find=978-4-999-00001-1", nil)
 	wantPage(t, find, http.StatusOK, `id="candidate-`+id(h.TitleID.Int64)+`"`, "発注する本")
 	// already held: patron 1000005 holds that title now (the request just served) — refused, nothing changed
-	wantPage(t, b.do(t, "POST", "/staff/requests/"+id(ill.ID)+"/receive", url.Values{"_csrf": {token}, "mode": {"existing"},
-		"title_id": {id(h.TitleID.Int64)}, "barcode": {"REQ-0002"}}), http.StatusConflict, msg(contract.ErrAlreadyHeld))
+	b.wantRefused(t, b.do(t, "POST", "/staff/requests/"+id(ill.ID)+"/receive", url.Values{"_csrf": {token}, "mode": {"existing"},
+		"title_id": {id(h.TitleID.Int64)}, "barcode": {"REQ-0002"}}), "/staff/requests/"+id(ill.ID)+"/receive", contract.ErrAlreadyHeld,
+		`id="error-barcode">REQ-0002<`)
 	if n := e.count(t, `SELECT count(*) FROM items WHERE barcode = 'REQ-0002'`); n != 0 {
 		t.Fatal("an already-held refusal registered the copy")
 	}
@@ -301,7 +301,7 @@ func TestStaffConsoleCounterFindAndOwnedTitle(t *testing.T) {
 	before := e.count(t, `SELECT count(*) FROM holds`)
 	a := b.do(t, "POST", "/staff/counter", url.Values{"_csrf": {token}, "kind": {"request"}, "card_number": {"1000005"},
 		"req_title": {"別の書名"}, "req_isbn": {isbn10}, "pickup_branch": {"kita"}})
-	wantPage(t, a, http.StatusConflict, message0(library.CodeOwnedTitle, "ja"), `id="owned-offer"`, `id="owned-title-id">`+id+`<`,
+	a = b.wantRefused(t, a, "/staff/counter", library.CodeOwnedTitle, `id="owned-offer"`, `id="owned-title-id">`+id+`<`,
 		`name="title_id" value="`+id+`"`, `name="card_number" value="1000005"`, `name="pickup_branch" value="kita"`)
 	if n := e.count(t, `SELECT count(*) FROM holds`); n != before {
 		t.Fatalf("the refusal created a hold")

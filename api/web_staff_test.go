@@ -50,6 +50,19 @@ func wantPage(t *testing.T, a answer, status int, want ...string) {
 	}
 }
 
+// wantRefused fails unless a console form's answer a is 303 to path with the refusal for its page: the page
+// it leads to (200) shows code's message in red (data-code) and every one of want. It returns that page.
+func (b *browser) wantRefused(t *testing.T, a answer, path string, code httpkit.Code, want ...string) answer {
+	t.Helper()
+	if a.Code != http.StatusSeeOther || a.Header().Get("Location") != path {
+		t.Fatalf("refused form = %d %q, want 303 to %s:\n%s", a.Code, a.Header().Get("Location"), path, a.Body)
+	}
+	page := b.do(t, "GET", path, nil)
+	wantPage(t, page, http.StatusOK, append([]string{`class="message error staff-error" role="alert" id="error" data-code="` + string(code) + `"`,
+		message0(code, "ja")}, want...)...)
+	return page
+}
+
 // staffLoginWeb logs the browser in to the console and returns the home page's CSRF token.
 func (b *browser) staffLoginWeb(t *testing.T) string {
 	t.Helper()
@@ -238,7 +251,7 @@ func TestStaffConsoleDeskBranch(t *testing.T) {
 	wantPage(t, b.do(t, "GET", "/staff/counter", nil), http.StatusOK, `<option value="kita" selected>北図書館</option>`)
 
 	a = b.do(t, "POST", "/staff/branch", url.Values{"branch": {"atlantis"}, "_csrf": {token}})
-	wantPage(t, a, http.StatusUnprocessableEntity, message0(library.CodeUnknownBranch, "ja"))
+	b.wantRefused(t, a, console.StaffHome, library.CodeUnknownBranch, `id="desk-branch-name">北図書館<`)
 	// A cookie naming no branch falls back to the staff member's own.
 	b.cookies[console.StaffBranchCookie] = "atlantis"
 	wantPage(t, b.do(t, "GET", "/staff/checkin", nil), http.StatusOK, `id="desk-branch-name">中央図書館<`)
@@ -307,32 +320,36 @@ func TestStaffConsolePages(t *testing.T) {
 		wantPage(t, b.do(t, "GET", path, nil), http.StatusOK, want...)
 	}
 
-	// Refusals shown in red with the API's messages, the input kept where it helps.
+	// Refusals: 303 back to the page (no re-post on a refresh), shown there in red with the API's messages,
+	// the input kept where it helps.
 	for _, tc := range []struct {
-		path   string
-		form   url.Values
-		status int
-		code   httpkit.Code
-		want   []string
+		path string
+		form url.Values
+		page string
+		code httpkit.Code
+		want []string
 	}{
-		{"/staff/checkin", url.Values{"barcode": {"バーコード"}}, 422, library.CodeInvalidBarcode, nil},
-		{"/staff/checkin", url.Values{"barcode": {"ABCD-1"}, "request_id": {"no spaces allowed"}}, 400, httpkit.CodeBadRequest, nil},
-		{"/staff/receive", url.Values{"barcode": {"x"}}, 422, library.CodeInvalidBarcode, nil},
-		{"/staff/receive", url.Values{"barcode": {"NOSUCHCOPY-1"}}, 409, contract.ErrNotExpectedHere, []string{`id="error-barcode">NOSUCHCOPY-1<`}},
-		{"/staff/pull", url.Values{"barcode": {"NOSUCHCOPY-1"}}, 409, contract.ErrNotOnPullList, []string{"確保リスト", `id="error-barcode">NOSUCHCOPY-1<`}},
-		{"/staff/missing", url.Values{"barcode": {"NOSUCHCOPY-1"}}, 409, contract.ErrNotOnPullList, nil},
-		{"/staff/checkout", url.Values{"card_number": {"12-34"}, "barcode": {"STAFFTEST-1"}}, 422, library.CodeInvalidCardNumber, []string{`value="12-34"`, `value="STAFFTEST-1"`, `aria-invalid="true"`}},
-		{"/staff/checkout", url.Values{"card_number": {"９９９９９９９"}, "barcode": {"STAFFTEST-1"}}, 404, httpkit.CodeNotFound, []string{`value="9999999"`, `value="STAFFTEST-1"`}},
-		{"/staff/checkout", url.Values{"card_number": {"1000001"}, "barcode": {"NOSUCHCOPY-1"}}, 404, httpkit.CodeNotFound, []string{`id="error-barcode">NOSUCHCOPY-1<`}},
-		{"/staff/call-list/999999999/contacted", url.Values{}, 404, httpkit.CodeNotFound, []string{"連絡リスト"}},
-		{"/staff/call-list/999999999/call", url.Values{"outcome": {"no_answer"}}, 404, httpkit.CodeNotFound, []string{"連絡リスト"}},
-		{"/staff/counter", url.Values{"kind": {"title"}, "card_number": {"1000001"}, "title_id": {"abc"}}, 404, httpkit.CodeNotFound, []string{`value="abc"`}},
-		{"/staff/counter", url.Values{"kind": {"request"}, "card_number": {"1000001"}, "req_title": {"  "}}, 422, library.CodeInvalidRequest, nil},
-		{"/staff/counter", url.Values{"kind": {"title"}, "card_number": {"1000001"}, "title_id": {"1"}, "pickup_branch": {"atlantis"}}, 422, library.CodeUnknownBranch, nil},
+		{"/staff/checkin", url.Values{"barcode": {"バーコード"}}, "/staff/checkin", library.CodeInvalidBarcode, nil},
+		{"/staff/checkin", url.Values{"barcode": {"ABCD-1"}, "request_id": {"no spaces allowed"}}, "/staff/checkin", httpkit.CodeBadRequest, nil},
+		{"/staff/receive", url.Values{"barcode": {"x"}}, "/staff/receive", library.CodeInvalidBarcode, nil},
+		{"/staff/receive", url.Values{"barcode": {"NOSUCHCOPY-1"}}, "/staff/receive", contract.ErrNotExpectedHere, []string{`id="error-barcode">NOSUCHCOPY-1<`}},
+		{"/staff/pull", url.Values{"barcode": {"NOSUCHCOPY-1"}}, "/staff/pull-list", contract.ErrNotOnPullList, []string{"確保リスト", `id="error-barcode">NOSUCHCOPY-1<`}},
+		{"/staff/missing", url.Values{"barcode": {"NOSUCHCOPY-1"}}, "/staff/pull-list", contract.ErrNotOnPullList, nil},
+		{"/staff/checkout", url.Values{"card_number": {"12-34"}, "barcode": {"STAFFTEST-1"}}, "/staff/checkout", library.CodeInvalidCardNumber, []string{`value="12-34"`, `value="STAFFTEST-1"`, `aria-invalid="true"`}},
+		{"/staff/checkout", url.Values{"card_number": {"９９９９９９９"}, "barcode": {"STAFFTEST-1"}}, "/staff/checkout", httpkit.CodeNotFound, []string{`value="9999999"`, `value="STAFFTEST-1"`}},
+		{"/staff/checkout", url.Values{"card_number": {"1000001"}, "barcode": {"NOSUCHCOPY-1"}}, "/staff/checkout", httpkit.CodeNotFound, []string{`id="error-barcode">NOSUCHCOPY-1<`}},
+		{"/staff/call-list/999999999/contacted", url.Values{}, "/staff/call-list", httpkit.CodeNotFound, []string{"連絡リスト"}},
+		{"/staff/call-list/999999999/call", url.Values{"outcome": {"no_answer"}}, "/staff/call-list", httpkit.CodeNotFound, []string{"連絡リスト"}},
+		{"/staff/counter", url.Values{"kind": {"title"}, "card_number": {"1000001"}, "title_id": {"abc"}}, "/staff/counter", httpkit.CodeNotFound, []string{`value="abc"`}},
+		{"/staff/counter", url.Values{"kind": {"request"}, "card_number": {"1000001"}, "req_title": {"  "}}, "/staff/counter", library.CodeInvalidRequest, nil},
+		{"/staff/counter", url.Values{"kind": {"title"}, "card_number": {"1000001"}, "title_id": {"1"}, "pickup_branch": {"atlantis"}}, "/staff/counter", library.CodeUnknownBranch, nil},
 	} {
 		tc.form.Set("_csrf", token)
-		a := b.do(t, "POST", tc.path, tc.form)
-		wantPage(t, a, tc.status, append([]string{`class="message error staff-error"`, message0(tc.code, "ja")}, tc.want...)...)
+		b.wantRefused(t, b.do(t, "POST", tc.path, tc.form), tc.page, tc.code, tc.want...)
+		// the answer is shown once: a refresh shows the page alone
+		if again := b.do(t, "GET", tc.page, nil); strings.Contains(again.Body.String(), `id="error"`) {
+			t.Errorf("%s: the refusal is shown again on a refresh", tc.path)
+		}
 	}
 
 	// English on request.

@@ -15,11 +15,13 @@
 //	                                                         POST /staff/call-list/:id/contacted (連絡済)
 //	GET  /staff/hold-shelf             予約棚 (連絡日 and 取置期限; expired ones highlighted, cleared by a check-in)
 //
-// Every form that does something answers 303 to its page with the answer in a flash cookie (flash.go), so
-// a refresh never posts it again.
+// Every form answers 303 to its page with the answer, or the refusal and the input as typed, in a flash
+// cookie (flash.go), so a refresh never posts it again. The login form alone answers a refusal at once (401,
+// 429 with Retry-After, as every login does).
 //
 //	GET  /staff/counter                窓口予約              POST /staff/counter (title ID, or a request for an unowned title)
 //	GET  /staff/requests               窓口リクエスト        order, ILL, refuse, receive (requests.go)
+//	GET  /staff/holds/:id/slip         予約票                the slip of a copy routed to a hold, linked from each answer that routes one (slip.go)
 //
 // Sessions and CSRF: session.go. The console is Japanese by default; ?lang=en switches it.
 package console
@@ -79,6 +81,7 @@ func (s *Console) StaffWebRoutes(r *gin.Engine) {
 	st.GET("/counter", s.staffCounterPage)
 	st.POST("/counter", s.staffCounterSubmit)
 	s.requestRoutes(st) // 窓口リクエスト (requests.go)
+	s.slipRoutes(st)    // 予約票 (slip.go)
 }
 
 // --- rendering ---
@@ -224,7 +227,9 @@ func (s *Console) renderStaffLogin(c *gin.Context, status int, login, errMsg str
 }
 
 // staffLoginSubmit checks a staff login like POST /api/v1/staff/session (throttling, the same password
-// check) and starts a console session.
+// check) and starts a console session. It is the one console form whose refusal is rendered at once: like
+// every login it answers 401 invalid_credentials, or 429 too_many_attempts with Retry-After (README, Login
+// throttling), and a successful login redirects.
 func (s *Console) staffLoginSubmit(c *gin.Context) {
 	login := strings.ToLower(strings.TrimSpace(c.PostForm("login")))
 	u, err := httpkit.FindStaff(c.Request.Context(), s.DB, login)
@@ -274,10 +279,14 @@ func (s *Console) staffHomePage(c *gin.Context) {
 				expired++
 			}
 		}
-		s.staffPage(c, http.StatusOK, "staff_home", d, gin.H{
+		data := gin.H{
 			"PullCount": len(pulls), "CallCount": len(calls), "ShelfCount": len(shelf) - expired, "ExpiredCount": expired,
 			"Changed": c.Query("changed") != "",
-		})
+		}
+		if f, ok := s.takeFlash(c, "branch"); ok {
+			s.showRefusal(c, f, data)
+		}
+		s.staffPage(c, http.StatusOK, "staff_home", d, data)
 	})
 }
 
@@ -285,7 +294,7 @@ func (s *Console) staffHomePage(c *gin.Context) {
 func (s *Console) staffBranchSubmit(c *gin.Context) {
 	code := strings.TrimSpace(c.PostForm("branch"))
 	if _, err := store.BranchByCode(c.Request.Context(), s.DB, code); err != nil {
-		s.FailStore(c, err)
+		s.refuseTo(c, StaffHome, "branch", httpkit.StoreError(err), gin.H{})
 		return
 	}
 	s.setStaffCookie(c, StaffBranchCookie, code, 365*24*3600)
@@ -335,7 +344,7 @@ func (s *Console) copyTitle(ctx context.Context, barcode string) string {
 func (s *Console) staffCheckinPage(c *gin.Context) {
 	s.withDesk(c, func(d staffDesk) {
 		data := gin.H{"RequestID": library.NewRequestKey()}
-		if f, ok := s.takeFlash(c, "checkin"); ok {
+		if f, ok := s.takeFlash(c, "checkin"); ok && !s.showRefusal(c, f, data) {
 			data["Routing"] = s.routingView(c, d, f.routing(), f.Barcode)
 		}
 		s.staffPage(c, http.StatusOK, "staff_checkin", d, data)
@@ -346,25 +355,25 @@ func (s *Console) staffCheckinPage(c *gin.Context) {
 // request_id is the scan's idempotency key: a form sent twice (a double click, a reload) is one scan.
 func (s *Console) staffCheckinSubmit(c *gin.Context) {
 	s.withDesk(c, func(d staffDesk) {
-		data := gin.H{"RequestID": library.NewRequestKey(), "Nav": "checkin"}
+		refused := func(e *httpkit.OpError) {
+			s.refuseTo(c, "/staff/checkin", "checkin", e, gin.H{"Barcode": strings.TrimSpace(c.PostForm("barcode"))})
+		}
 		r, e := httpkit.Op(library.ScanShape(library.Scan{Barcode: c.PostForm("barcode"), Branch: d.Branch.Code}))
 		if e != nil {
-			data["Barcode"] = strings.TrimSpace(c.PostForm("barcode"))
-			s.staffRefusal(c, "staff_checkin", d, data, e)
+			refused(e)
 			return
 		}
 		reqID := strings.TrimSpace(c.PostForm("request_id"))
 		if reqID == "" {
 			reqID = library.NewRequestKey()
 		} else if !library.ValidRequestKey(reqID) {
-			s.staffRefusal(c, "staff_checkin", d, data, httpkit.Refused(http.StatusBadRequest, httpkit.CodeBadRequest))
+			refused(httpkit.Refused(http.StatusBadRequest, httpkit.CodeBadRequest))
 			return
 		}
 		in := contract.CheckinInput{Barcode: r.Barcode, Branch: r.Branch, StaffID: httpkit.StaffID(c)}
 		res, e := httpkit.Op(s.Lib.Checkin(c.Request.Context(), library.CheckinWorkflowID(in, "web-"+reqID), in))
 		if e != nil {
-			data["Barcode"] = r.Barcode
-			s.staffRefusal(c, "staff_checkin", d, data, e)
+			refused(e)
 			return
 		}
 		s.redirectWith(c, "/staff/checkin", routingFlash("checkin", res.Routing, r.Barcode))
@@ -398,7 +407,7 @@ func (s *Console) staffPullListPage(c *gin.Context) {
 	s.staffListAnswer(c, "staff_pull_list", gin.H{}, func(d staffDesk, data gin.H) *httpkit.OpError {
 		f, ok := s.takeFlash(c, "pull", "missing")
 		switch {
-		case !ok:
+		case !ok, s.showRefusal(c, f, data):
 		case f.Op == "pull":
 			data["Routing"] = s.routingView(c, d, f.routing(), f.Barcode)
 		default:
@@ -411,9 +420,9 @@ func (s *Console) staffPullListPage(c *gin.Context) {
 }
 
 // staffPullScan does act on the scanned copy, checked at the desk's branch, and goes back to the pull list
-// with its answer; a refusal renders the list with the barcode as typed.
-func (s *Console) staffPullScan(c *gin.Context, act func(d staffDesk, r library.Scan) (flash, error)) {
-	s.staffListPost(c, "staff_pull_list", "/staff/pull-list", gin.H{}, func(d staffDesk, data gin.H) (flash, *httpkit.OpError) {
+// with its answer, or its refusal and the barcode as typed.
+func (s *Console) staffPullScan(c *gin.Context, op string, act func(d staffDesk, r library.Scan) (flash, error)) {
+	s.staffListPost(c, "/staff/pull-list", op, func(d staffDesk, data gin.H) (flash, *httpkit.OpError) {
 		data["Barcode"] = strings.TrimSpace(c.PostForm("barcode"))
 		r, e := httpkit.Op(library.ScanShape(library.Scan{Barcode: c.PostForm("barcode"), Branch: d.Branch.Code}))
 		if e != nil {
@@ -421,12 +430,12 @@ func (s *Console) staffPullScan(c *gin.Context, act func(d staffDesk, r library.
 		}
 		f, err := act(d, r)
 		return f, httpkit.OpErr(err)
-	}, func(d staffDesk, data gin.H) error { return s.pullListData(c, d, data) })
+	})
 }
 
 // staffPullSubmit: the copy was found on the shelf and secured (確保), like POST /api/v1/staff/pull.
 func (s *Console) staffPullSubmit(c *gin.Context) {
-	s.staffPullScan(c, func(d staffDesk, r library.Scan) (flash, error) {
+	s.staffPullScan(c, "pull", func(d staffDesk, r library.Scan) (flash, error) {
 		routing, err := s.Lib.Pull(c.Request.Context(), r, httpkit.StaffID(c))
 		return routingFlash("pull", routing, r.Barcode), err
 	})
@@ -435,7 +444,7 @@ func (s *Console) staffPullSubmit(c *gin.Context) {
 // staffMissingSubmit: the copy is not on the shelf (所在不明), like POST /api/v1/staff/missing; the hold
 // looks for another copy.
 func (s *Console) staffMissingSubmit(c *gin.Context) {
-	s.staffPullScan(c, func(d staffDesk, r library.Scan) (flash, error) {
+	s.staffPullScan(c, "missing", func(d staffDesk, r library.Scan) (flash, error) {
 		h, err := s.Lib.Missing(c.Request.Context(), r, httpkit.StaffID(c))
 		return flash{Op: "missing", Barcode: r.Barcode, HoldID: h.ID}, err
 	})
@@ -465,10 +474,11 @@ func (s *Console) holdView(d staffDesk, h store.HoldView) holdRow {
 func (s *Console) staffReceivePage(c *gin.Context) {
 	s.withDesk(c, func(d staffDesk) {
 		data := gin.H{}
-		if f, ok := s.takeFlash(c, "receive"); ok {
+		if f, ok := s.takeFlash(c, "receive"); ok && !s.showRefusal(c, f, data) {
 			status := domain.Status(f.Status)
 			data["Received"] = gin.H{"HoldID": httpkit.IDString(f.HoldID), "Barcode": f.Barcode, "Title": s.copyTitle(c.Request.Context(), f.Barcode),
-				"Status": string(status), "Label": domain.Label(status, "")}
+				"Status": string(status), "Label": domain.Label(status, ""),
+				"Routed": status == domain.StatusReady || status == domain.StatusInTransit} // a copy to band: the slip
 		}
 		s.staffPage(c, http.StatusOK, "staff_receive", d, data)
 	})
@@ -477,18 +487,17 @@ func (s *Console) staffReceivePage(c *gin.Context) {
 // staffReceiveSubmit: a copy delivered from another branch arrived, like POST /api/v1/staff/receive.
 func (s *Console) staffReceiveSubmit(c *gin.Context) {
 	s.withDesk(c, func(d staffDesk) {
-		data := gin.H{"Nav": "receive"}
-		ctx := c.Request.Context()
+		refused := func(e *httpkit.OpError) {
+			s.refuseTo(c, "/staff/receive", "receive", e, gin.H{"Barcode": strings.TrimSpace(c.PostForm("barcode"))})
+		}
 		r, e := httpkit.Op(library.ScanShape(library.Scan{Barcode: c.PostForm("barcode"), Branch: d.Branch.Code}))
 		if e != nil {
-			data["Barcode"] = strings.TrimSpace(c.PostForm("barcode"))
-			s.staffRefusal(c, "staff_receive", d, data, e)
+			refused(e)
 			return
 		}
-		id, status, err := s.Lib.Receive(ctx, r, httpkit.StaffID(c))
+		id, status, err := s.Lib.Receive(c.Request.Context(), r, httpkit.StaffID(c))
 		if e := httpkit.OpErr(err); e != nil {
-			data["Barcode"] = r.Barcode
-			s.staffRefusal(c, "staff_receive", d, data, e)
+			refused(e)
 			return
 		}
 		s.redirectWith(c, "/staff/receive", flash{Op: "receive", HoldID: id, Barcode: r.Barcode, Status: string(status)})
@@ -500,7 +509,7 @@ func (s *Console) staffReceiveSubmit(c *gin.Context) {
 func (s *Console) staffCheckoutPage(c *gin.Context) {
 	s.withDesk(c, func(d staffDesk) {
 		data := gin.H{}
-		if f, ok := s.takeFlash(c, "checkout"); ok {
+		if f, ok := s.takeFlash(c, "checkout"); ok && !s.showRefusal(c, f, data) {
 			loan := gin.H{"Barcode": f.Barcode, "DueDate": f.DueDate, "Title": s.copyTitle(c.Request.Context(), f.Barcode), "HoldID": ""}
 			if f.HoldID != 0 {
 				loan["HoldID"] = httpkit.IDString(f.HoldID)
@@ -519,16 +528,15 @@ func (s *Console) staffCheckoutSubmit(c *gin.Context) {
 		if n, err := domain.NormalizeCardNumber(card); err == nil {
 			card = n
 		}
-		data := gin.H{"Nav": "checkout", "Card": card}
 		req := library.Checkout{Barcode: c.PostForm("barcode"), CardNumber: c.PostForm("card_number"), Branch: d.Branch.Code}
 		out, e := httpkit.Op(s.Lib.Lend(c.Request.Context(), req, httpkit.StaffID(c)))
 		if e != nil {
-			data["Barcode"] = strings.TrimSpace(req.Barcode)
+			keep := gin.H{"Card": card, "Barcode": strings.TrimSpace(req.Barcode)}
 			if s.badCard(c.Request.Context(), req.CardNumber) {
 				// the card is to be corrected: the scanned item stays in its field
-				data["CardError"], data["KeepBarcode"] = true, strings.TrimSpace(req.Barcode)
+				keep["CardError"], keep["KeepBarcode"] = true, strings.TrimSpace(req.Barcode)
 			}
-			s.staffRefusal(c, "staff_checkout", d, data, e)
+			s.refuseTo(c, "/staff/checkout", "checkout", e, keep)
 			return
 		}
 		s.redirectWith(c, "/staff/checkout", flash{Op: "checkout", Barcode: out.Barcode, DueDate: out.DueDate, HoldID: out.HoldID, Card: card})
@@ -565,7 +573,7 @@ var callOutcomes = []domain.CallOutcome{domain.CallReached, domain.CallVoicemail
 // staffCallListPage renders the call list, with the answer of a call just recorded.
 func (s *Console) staffCallListPage(c *gin.Context) {
 	s.staffListAnswer(c, "staff_call_list", gin.H{"Nav": "call_list"}, func(d staffDesk, data gin.H) *httpkit.OpError {
-		if f, ok := s.takeFlash(c, "call"); ok {
+		if f, ok := s.takeFlash(c, "call"); ok && !s.showRefusal(c, f, data) {
 			s.callAnswer(c, d, f, data)
 		}
 		return nil
@@ -627,7 +635,7 @@ func (s *Console) staffCallSubmit(c *gin.Context) { s.recordCall(c, c.PostForm("
 func (s *Console) staffContactedSubmit(c *gin.Context) { s.recordCall(c, string(domain.CallReached)) }
 
 func (s *Console) recordCall(c *gin.Context, outcome string) {
-	s.staffListPost(c, "staff_call_list", "/staff/call-list", gin.H{"Nav": "call_list"}, func(d staffDesk, data gin.H) (flash, *httpkit.OpError) {
+	s.staffListPost(c, "/staff/call-list", "call", func(d staffDesk, data gin.H) (flash, *httpkit.OpError) {
 		ctx := c.Request.Context()
 		h, e := httpkit.Op(s.Lib.AnyHold(ctx, c.Param("id")))
 		if e != nil {
@@ -637,7 +645,7 @@ func (s *Console) recordCall(c *gin.Context, outcome string) {
 			return flash{}, e
 		}
 		return flash{Op: "call", HoldID: h.ID, Outcome: outcome}, nil
-	}, func(d staffDesk, data gin.H) error { return s.callListData(c, d, data) })
+	})
 }
 
 // --- 予約棚 (hold shelf) ---
@@ -679,7 +687,12 @@ func (s *Console) staffHoldShelfPage(c *gin.Context) {
 func (s *Console) staffCounterPage(c *gin.Context) {
 	s.withDesk(c, func(d staffDesk) {
 		data := gin.H{"Kind": "title", "Kinds": counterKinds, "Pickup": d.Branch.Code, "Form": gin.H{}}
-		if f, ok := s.takeFlash(c, "counter"); ok {
+		f, ok := s.takeFlash(c, "counter")
+		switch {
+		case !ok:
+		case s.showRefusal(c, f, data):
+			s.counterOffer(c, domain.Code(f.Code), f.TitleID, data) // owned_title: offer a normal hold on that title (requests.go)
+		default:
 			if h, err := store.GetHold(c.Request.Context(), s.DB, f.HoldID, 0); err == nil {
 				data["Placed"], data["PlacedCard"] = s.holdView(d, s.settledHold(c.Request.Context(), h)), f.Card
 			}
@@ -730,7 +743,6 @@ func (s *Console) staffCounterSubmit(c *gin.Context) {
 		if pickup == "" {
 			pickup = d.Branch.Code
 		}
-		data := gin.H{"Nav": "counter", "Kind": kind, "Kinds": counterKinds, "Pickup": pickup, "Form": form}
 		req := library.CounterHold{CardNumber: c.PostForm("card_number"), Pickup: pickup}
 		if kind == "title" {
 			req.TitleID = strings.TrimSpace(c.PostForm("title_id"))
@@ -739,8 +751,7 @@ func (s *Console) staffCounterSubmit(c *gin.Context) {
 		}
 		h, e := httpkit.Op(s.Lib.PlaceCounterHold(c.Request.Context(), req, httpkit.StaffID(c)))
 		if e != nil {
-			s.counterOffer(c, e, data) // owned_title: offer a normal hold on that title (requests.go)
-			s.staffRefusal(c, "staff_counter", d, data, e)
+			s.refuseTo(c, "/staff/counter", "counter", e, gin.H{"Kind": kind, "Pickup": pickup, "Form": form})
 			return
 		}
 		card, _ := form["Card"].(string)

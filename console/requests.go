@@ -11,7 +11,8 @@ package console
 //	GET  /staff/requests/:id/receive        受入: catalogue the title or pick one, and the copy's barcode
 //	POST /staff/requests/:id/receive        registers the copy for the request: the request is served
 //
-// Every POST that did something redirects to the list with its answer (flash.go); a refusal renders at once.
+// Every POST redirects with its answer or its refusal (flash.go): to the list, or a refused 受入 back to its
+// form with the input as typed.
 
 import (
 	"net/http"
@@ -54,7 +55,6 @@ var requestTexts = httpkit.TextTable{
 	"staff.requests.done.ill":     {"予約 %s：相互貸借の手配を記録しました（調査中のまま）。", "Hold %s: inter-library loan arranged (still investigating)."},
 	"staff.requests.done.refuse":  {"予約 %s を謝絶しました。利用者には次の理由が表示されます：", "Hold %s was refused. The patron sees this reason:"},
 	"staff.requests.received":     {"予約 %s の資料を受け入れました。", "The copy for hold %s was received."},
-	"staff.requests.slip":         {"予約票を印刷", "Print the hold slip"},
 	"staff.requests.reason_req":   {"謝絶の理由を入力してください（500バイト以内）。", "Enter the reason for the refusal (at most 500 bytes)."},
 	"staff.reqrecv.title":         {"リクエストの受入", "Receive a requested title"},
 	"staff.reqrecv.help":          {"届いた資料を登録します。新しく書誌を作成するか、登録済みの書誌を選び、資料のバーコードを読み取ってください。資料はこの館の所蔵として登録され、リクエストの予約に充てられます。", "Register the copy that came: catalogue the title, or pick one already in the catalogue, and scan the copy's barcode. The copy is registered at this branch and goes to the request's hold."},
@@ -129,7 +129,7 @@ func (s *Console) requestsData(c *gin.Context, d staffDesk, data gin.H) error {
 func (s *Console) staffRequestsPage(c *gin.Context) {
 	s.staffListAnswer(c, "staff_requests", gin.H{"Nav": "requests"}, func(d staffDesk, data gin.H) *httpkit.OpError {
 		f, ok := s.takeFlash(c, "request", "request_received")
-		if !ok {
+		if !ok || s.showRefusal(c, f, data) {
 			return nil
 		}
 		id := httpkit.IDString(f.HoldID)
@@ -150,7 +150,7 @@ func (s *Console) staffRequestsPage(c *gin.Context) {
 
 // requestDecision records a decision on an open request and goes back to the list; act gets the request.
 func (s *Console) requestDecision(c *gin.Context, outcome string, act func(r store.OpenRequest) error) {
-	s.staffListPost(c, "staff_requests", "/staff/requests", gin.H{"Nav": "requests"}, func(d staffDesk, data gin.H) (flash, *httpkit.OpError) {
+	s.staffListPost(c, "/staff/requests", "request", func(d staffDesk, data gin.H) (flash, *httpkit.OpError) {
 		r, e := httpkit.Op(s.Lib.OpenRequest(c.Request.Context(), c.Param("id")))
 		if e != nil {
 			return flash{}, e
@@ -159,7 +159,7 @@ func (s *Console) requestDecision(c *gin.Context, outcome string, act func(r sto
 			return flash{}, e
 		}
 		return flash{Op: "request", HoldID: r.HoldID, Outcome: outcome}, nil
-	}, func(d staffDesk, data gin.H) error { return s.requestsData(c, d, data) })
+	})
 }
 
 // staffRequestOrder: the title was ordered from a bookseller (選書中).
@@ -185,7 +185,7 @@ var errReasonRequired = httpkit.Refused(http.StatusUnprocessableEntity, library.
 // (the hold's cancel_note).
 func (s *Console) staffRequestRefuse(c *gin.Context) {
 	reason := strings.TrimSpace(c.PostForm("reason"))
-	s.staffListPost(c, "staff_requests", "/staff/requests", gin.H{"Nav": "requests"}, func(d staffDesk, data gin.H) (flash, *httpkit.OpError) {
+	s.staffListPost(c, "/staff/requests", "request", func(d staffDesk, data gin.H) (flash, *httpkit.OpError) {
 		data["Reason"], data["ReasonFor"] = reason, c.Param("id")
 		ctx := c.Request.Context()
 		r, e := httpkit.Op(s.Lib.OpenRequest(ctx, c.Param("id")))
@@ -207,10 +207,11 @@ func (s *Console) staffRequestRefuse(c *gin.Context) {
 			return flash{}, e
 		}
 		return flash{Op: "request", HoldID: r.HoldID, Outcome: "refuse"}, nil
-	}, func(d staffDesk, data gin.H) error { return s.requestsData(c, d, data) })
+	})
 }
 
-// requestRefusal renders the list with a refusal of a request that is not (or no longer) open.
+// requestRefusal renders the list with a refusal of a request that is not (or no longer) open (the receive
+// page's GET; its POST goes back to the list with refuseTo).
 func (s *Console) requestRefusal(c *gin.Context, d staffDesk, e *httpkit.OpError) {
 	data := gin.H{}
 	if err := s.requestsData(c, d, data); err != nil {
@@ -274,6 +275,12 @@ func (s *Console) staffRequestReceivePage(c *gin.Context) {
 			form.Mode = "existing"
 		}
 		data := gin.H{}
+		f, refused := s.takeFlash(c, "request_receive")
+		if refused && f.HoldID == r.HoldID {
+			keepAs(f, "Form", &form) // the form as typed when it was refused
+			s.showRefusal(c, f, data)
+			delete(data, "Form") // receiveData sets it, typed
+		}
 		if e := s.receiveData(c, r, form, data); e != nil {
 			s.staffRefusal(c, "staff_request_receive", d, data, e)
 			return
@@ -290,7 +297,7 @@ func (s *Console) staffRequestReceiveSubmit(c *gin.Context) {
 		ctx := c.Request.Context()
 		r, e := httpkit.Op(s.Lib.OpenRequest(ctx, c.Param("id")))
 		if e != nil {
-			s.requestRefusal(c, d, e)
+			s.refuseTo(c, "/staff/requests", "request", e, gin.H{})
 			return
 		}
 		form := receiveForm{Mode: c.PostForm("mode"), Title: c.PostForm("title"), Author: c.PostForm("author"), ISBN: c.PostForm("isbn"),
@@ -299,14 +306,14 @@ func (s *Console) staffRequestReceiveSubmit(c *gin.Context) {
 		if form.Mode != "existing" {
 			form.Mode = "new"
 		}
-		data := gin.H{}
 		refused := func(e *httpkit.OpError) {
-			data["Barcode"] = strings.TrimSpace(c.PostForm("barcode"))
-			if fe := s.receiveData(c, r, form, data); fe != nil && fe.Err != nil {
-				s.FailOp(c, fe)
+			if e.Err == nil {
+				f := flash{Op: "request_receive", HoldID: r.HoldID, Code: string(e.Code),
+					Keep: gin.H{"Barcode": strings.TrimSpace(c.PostForm("barcode")), "Form": form}}
+				s.redirectWith(c, "/staff/requests/"+httpkit.IDString(r.HoldID)+"/receive", f)
 				return
 			}
-			s.staffRefusal(c, "staff_request_receive", d, data, e)
+			s.FailOp(c, e)
 		}
 		recv := library.Received{HoldID: c.Param("id"), TitleID: form.TitleID, Barcode: c.PostForm("barcode"), Branch: d.Branch.Code}
 		if form.Mode == "new" {
@@ -359,13 +366,13 @@ func (s *Console) counterFind(c *gin.Context, data gin.H) *httpkit.OpError {
 
 // counterOffer: a request refused because the library owns the title (owned_title) offers a normal hold on
 // that title, with the card and pickup place as typed.
-func (s *Console) counterOffer(c *gin.Context, e *httpkit.OpError, data gin.H) {
-	if e.Code != library.CodeOwnedTitle || e.TitleID == 0 {
+func (s *Console) counterOffer(c *gin.Context, code domain.Code, titleID int64, data gin.H) {
+	if code != library.CodeOwnedTitle || titleID == 0 {
 		return
 	}
-	t, err := s.Lib.Title(c.Request.Context(), httpkit.IDString(e.TitleID))
+	t, err := s.Lib.Title(c.Request.Context(), httpkit.IDString(titleID))
 	if err != nil {
-		s.Log.WarnContext(c.Request.Context(), "web: owned title", "title", e.TitleID, "err", err)
+		s.Log.WarnContext(c.Request.Context(), "web: owned title", "title", titleID, "err", err)
 		return
 	}
 	data["Owned"] = foundTitles([]store.TitleSummary{t.TitleSummary})[0]

@@ -116,8 +116,8 @@ func TestBrowserCounterRequests(t *testing.T) {
 
 	// 謝絶: a reason is required (refused in red, nothing changed), then given.
 	b.allowProblems()
-	if st := b.clickNav("#refuse-btn-" + refused); st != 422 {
-		t.Errorf("a refusal without a reason = %d, want 422", st)
+	if st := b.clickNav("#refuse-btn-" + refused); st != 200 || b.eval(`document.querySelector("#error").dataset.code`) != "invalid_request" {
+		t.Errorf("a refusal without a reason = %d, want the list again (after a 303) with invalid_request", st)
 	}
 	b.allowProblems()
 	b.wantText(".staff-error", "入力内容に誤りがあります。")
@@ -144,8 +144,8 @@ func TestBrowserCounterRequests(t *testing.T) {
 	isbn10 := domain.ISBNForms("9784003101018")[1]
 	b.fill("#req-isbn", isbn10[:1]+"-"+isbn10[1:3]+"-"+isbn10[3:9]+"-"+isbn10[9:])
 	b.allowProblems()
-	if st := b.clickNav("#counter-submit-request"); st != 409 {
-		t.Errorf("a request for an owned title = %d, want 409", st)
+	if st := b.clickNav("#counter-submit-request"); st != 200 || b.eval(`document.querySelector("#error").dataset.code`) != "owned_title" {
+		t.Errorf("a request for an owned title = %d, want the form again (after a 303) with owned_title", st)
 	}
 	b.allowProblems()
 	b.wantText(".staff-error", "この資料は所蔵しています")

@@ -150,8 +150,8 @@ func TestBrowserStaffJourney(t *testing.T) {
 	// An unknown barcode is refused in red, with the API's message.
 	b.fill("#barcode", "NOSUCH-0001")
 	b.allowProblems()
-	if st := b.clickNav("#checkin-submit"); st != 404 {
-		t.Errorf("unknown copy = %d, want 404", st)
+	if st := b.clickNav("#checkin-submit"); st != 200 || b.eval(`document.querySelector("#error").dataset.code`) != "not_found" {
+		t.Errorf("unknown copy = %d, want the page again (after a 303) with not_found", st)
 	}
 	b.allowProblems()
 	b.wantText(".staff-error", "お探しのものは見つかりません。")
@@ -214,8 +214,8 @@ func TestBrowserStaffJourney(t *testing.T) {
 	b.fill("#card_number", fullWidthDigits(q.card))
 	b.fill("#barcode", barcode)
 	b.allowProblems()
-	if st := b.clickNav("#checkout-submit"); st != 409 {
-		t.Errorf("checkout to another patron = %d, want 409", st)
+	if st := b.clickNav("#checkout-submit"); st != 200 || b.eval(`document.querySelector("#error").dataset.code`) == "" {
+		t.Errorf("checkout to another patron = %d, want the page again (after a 303) with the refusal's code", st)
 	}
 	b.allowProblems()
 	b.wantText(".staff-error", "この資料は他の利用者の予約資料です。")

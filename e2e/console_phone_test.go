@@ -156,10 +156,10 @@ func TestConsolePhoneOutcomesAndRedirects(t *testing.T) {
 		t.Fatalf("%d attempts after a refresh, want 1", n)
 	}
 
-	// An unknown outcome: the list again with the refusal, nothing recorded.
-	code, _, body := c.post("/staff/call-list/"+a+"/call", url.Values{"outcome": {"busy"}})
-	if code != http.StatusUnprocessableEntity || !strings.Contains(body, "連絡結果は連絡済・留守電・不在のいずれかです。") || !strings.Contains(body, `id="call-`+a+`"`) {
-		t.Fatalf("bad outcome = %d:\n%s", code, body)
+	// An unknown outcome: back to the list with the refusal, nothing recorded.
+	body := c.postRedirect("/staff/call-list/"+a+"/call", url.Values{"outcome": {"busy"}}, "/staff/call-list")
+	if !strings.Contains(body, `data-code="invalid_outcome"`) || !strings.Contains(body, "連絡結果は連絡済・留守電・不在のいずれかです。") || !strings.Contains(body, `id="call-`+a+`"`) {
+		t.Fatalf("bad outcome:\n%s", body)
 	}
 
 	// 留守電: contacted today, off the list, deadline shown.

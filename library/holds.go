@@ -95,3 +95,14 @@ func (s *Service) Refuse(ctx context.Context, h store.HoldView, reason string, s
 	}
 	return h, err
 }
+
+// HoldSlip reads the 予約票 of a hold by its (raw) ID, for staff: whether it has a copy to band is the
+// slip's Routed.
+func (s *Service) HoldSlip(ctx context.Context, rawID string) (store.HoldSlip, error) {
+	id, ok := ParseID(rawID)
+	if !ok {
+		return store.HoldSlip{}, refuse(contract.ErrNotFound)
+	}
+	slip, err := store.HoldSlipOf(ctx, s.DB, id)
+	return slip, FromStore(err)
+}
