@@ -114,7 +114,8 @@ func (s *Server) pullList(c *gin.Context) {
 	}
 	out := make([]gin.H, len(items))
 	for i, it := range items {
-		out[i] = gin.H{"barcode": it.Barcode, "title": it.Title, "hold_id": httpkit.IDString(it.HoldID), "pickup_branch": it.Pickup}
+		out[i] = gin.H{"barcode": it.Barcode, "title": it.Title, "author": it.Author, "call_number": it.CallNumber,
+			"shelf_location": it.ShelfLocation, "hold_id": httpkit.IDString(it.HoldID), "pickup_branch": it.Pickup}
 	}
 	c.JSON(http.StatusOK, gin.H{"items": out})
 }
