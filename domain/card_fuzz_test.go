@@ -87,7 +87,7 @@ func FuzzSearchKey(f *testing.F) {
 	for _, s := range []string{
 		"ナツメ ソウセキ", "なつめそうせき", "ﾅﾂﾒ ｿｳｾｷ", "夏目・漱石", "ＡＢＣ１２３", "abc123", "ヽヾ", "ヴァイオリン",
 		"\u3000\t\n", "📚 emoji 😀", "\x00", "\xff\xfe", "İstanbul", "ß ẞ", "a\u0308", "a¨", "ｶﾞ", "カ\u3099",
-		"%_\\", "'; DROP TABLE titles;--", strings.Repeat("の", 300),
+		"%_\\", "'; DROP TABLE titles;--", strings.Repeat("の", 300), "芥川龍之介", "\uf9c4髙﨑",
 	} {
 		f.Add(s)
 	}
@@ -105,6 +105,9 @@ func FuzzSearchKey(f *testing.F) {
 			}
 			if r >= 'ァ' && r <= 'ヶ' {
 				t.Fatalf("SearchKey(%q) = %q: keeps katakana %q", s, k, r)
+			}
+			if i := strings.IndexRune(domain.KanjiVariants, r); i >= 0 && utf8.RuneCountInString(domain.KanjiVariants[:i])%2 == 0 {
+				t.Fatalf("SearchKey(%q) = %q: keeps the variant kanji %q", s, k, r)
 			}
 		}
 		wide := strings.Map(func(r rune) rune {

@@ -49,6 +49,46 @@ func TestSearchKey(t *testing.T) {
 	}
 }
 
+// TestSearchKeyFoldsKanjiVariants: a name spelled with a variant kanji gives the key of its common form,
+// whichever of the two the catalogue or the patron uses; distinct characters stay distinct.
+func TestSearchKeyFoldsKanjiVariants(t *testing.T) {
+	tests := []struct{ variant, common string }{
+		{"芥川龍之介", "芥川竜之介"},
+		{"芥川 龍之介", "芥川竜之介"},
+		{"髙橋", "高橋"},
+		{"山﨑", "山崎"},
+		{"渡邊", "渡辺"},
+		{"渡邉", "渡辺"},
+		{"澤田", "沢田"},
+		{"長濱", "長浜"},
+		{"齋藤", "斎藤"},
+		{"齊藤", "斉藤"},
+		{"\uf9c4", "竜"}, // the CJK compatibility ideograph 龍, which NFKC maps to 龍
+	}
+	for _, tt := range tests {
+		if got, want := domain.SearchKey(tt.variant), domain.SearchKey(tt.common); got != want {
+			t.Errorf("SearchKey(%q) = %q, want the key of %q (%q)", tt.variant, got, tt.common, want)
+		}
+	}
+	for _, pair := range [][2]string{{"斉藤", "斎藤"}, {"竜", "滝"}, {"高", "髪"}} {
+		if domain.SearchKey(pair[0]) == domain.SearchKey(pair[1]) {
+			t.Errorf("SearchKey(%q) = SearchKey(%q): distinct characters folded together", pair[0], pair[1])
+		}
+	}
+	rs := []rune(domain.KanjiVariants)
+	if len(rs)%2 != 0 {
+		t.Fatalf("KanjiVariants has an odd number of characters: %q", domain.KanjiVariants)
+	}
+	for i := 0; i < len(rs); i += 2 {
+		if got := domain.SearchKey(string(rs[i])); got != string(rs[i+1]) {
+			t.Errorf("SearchKey(%q) = %q, want %q", string(rs[i]), got, string(rs[i+1]))
+		}
+		if got := domain.SearchKey(string(rs[i+1])); got != string(rs[i+1]) {
+			t.Errorf("SearchKey(%q) = %q: the common form must stay", string(rs[i+1]), got)
+		}
+	}
+}
+
 func TestLabels(t *testing.T) {
 	tests := []struct {
 		status   domain.Status

@@ -37,7 +37,9 @@ func TestSearchKeyInSQLMatchesGo(t *testing.T) {
 		"ナツメ ソウセキ", "ﾅﾂﾒ ｿｳｾｷ", "なつめ　そうせき", "ＡＢＣ abc ＡbＣ", "ｶﾞｷﾞｸﾞ ﾊﾟﾋﾟﾌﾟ", "ヴァイオリン・ソナタ",
 		"ヽヾゝゞ", "ヵヶ", "Ｊ・Ｆ・ケネディ", "１２３４", "㈱テスト", "ℌ", "Ǆ", "ΣΑΣ", "Straße", "\t改\n行\r",
 		"a\u00a0b\u2003c\u3000d\u202fe\u205ff\u1680g\u2028h\u2029i\u0085j", "ﾜｶﾊﾞ･ｼｼ", "㍻", "ｰｰ", "ｱ゙", "か\u3099",
+		"芥川 龍之介", "芥川竜之介", "\uf9c4", "髙橋・山﨑・渡邊・渡邉", "ナガ濱 ｻﾜ澤 齋藤 齊藤 斉藤",
 	}
+	samples = append(samples, strings.Split(domain.KanjiVariants, "")...) // every variant and its common form
 	var titles []struct {
 		Title, Reading, Author, AuthorReading, Publisher string
 		Series                                           string

@@ -33,7 +33,7 @@ var (
 	avPool = []string{"chuo", "chuo", "kita", "minami", "higashi", "nishi", "ekimae"}
 )
 
-// demoTitles is how many titles the demo catalogue has; the generated books fill up to it.
+// demoTitles is how many titles the demo catalogue has before the classics; the generated books fill up to it.
 const demoTitles = 2100
 
 // availability decides which copies of a title are on loan.
@@ -117,6 +117,9 @@ func demoCatalogue() (catalogue, error) {
 		t.key = fmt.Sprintf("gen:book:%04d", i)
 		t.isbn = b.isbn()
 		b.add(t)
+	}
+	if err := b.classics(); err != nil {
+		return catalogue{}, err
 	}
 	b.layout()
 	return b.cat, nil

@@ -1,6 +1,7 @@
 // Package seed loads the library network (Branches: the library's real branches, which every install needs)
-// and yoyaku's demo data (Demo: the branches plus a catalogue built around 650 real Aozora Bunko records,
-// copies spread over the branches (some on loan), demo patrons and a staff user with published passwords).
+// and yoyaku's demo data (Demo: the branches plus a catalogue built around 650 real Aozora Bunko records and
+// the nine classics readers search for first, copies spread over the branches (some on loan), demo patrons
+// and a staff user with published passwords).
 // It also grows the catalogue with synthetic titles for load tests. `yoyaku seed` loads the demo data only
 // with YOYAKU_DEMO=1; `yoyaku dev` always does.
 //
