@@ -14,11 +14,16 @@ import (
 
 // RegisterCopy adds a new copy on the shelf of its branch (idempotent for the same barcode and title).
 func (a *Activities) RegisterCopy(ctx context.Context, in contract.NewCopyInput) error {
-	err := store.RegisterCopy(ctx, a.DB, in.Barcode, in.TitleID, in.Branch)
+	err := store.RegisterCopy(ctx, a.DB, in.Barcode, in.TitleID, in.Branch, shelfOf(in.Shelf))
 	if errors.Is(err, store.ErrBarcodeTaken) {
 		return refuse(contract.ErrBarcodeTaken, "barcode %s belongs to another title", in.Barcode)
 	}
 	return err
+}
+
+// shelfOf is a new copy's shelf data as the store takes it.
+func shelfOf(s contract.Shelf) store.Shelf {
+	return store.Shelf{CallNumber: s.CallNumber, Location: s.ShelfLocation}
 }
 
 // Checkin handles a copy scanned in at a branch: a return closes its loan. The answer says what staff do

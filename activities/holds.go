@@ -355,7 +355,7 @@ func (a *Activities) Arrived(ctx context.Context, in contract.ArrivedInput) (con
 		} else if err != nil {
 			return "", err
 		}
-		if err := store.AddArrivedCopy(ctx, tx, in.Barcode, in.TitleID, in.Branch); err != nil {
+		if err := store.AddArrivedCopy(ctx, tx, in.Barcode, in.TitleID, in.Branch, shelfOf(in.Shelf)); err != nil {
 			return "", err
 		}
 		if err := store.Assign(ctx, tx, h.ID, in.Barcode); err != nil {

@@ -55,12 +55,14 @@ type TitleDetailJSON struct {
 
 // CopyJSON is one copy in a title's detail.
 type CopyJSON struct {
-	Barcode     string  `json:"barcode"`
-	Branch      string  `json:"branch"`
-	BranchName  string  `json:"branch_name"`
-	Status      string  `json:"status"`
-	StatusLabel string  `json:"status_label"`
-	DueDate     *string `json:"due_date"`
+	Barcode       string  `json:"barcode"`
+	Branch        string  `json:"branch"`
+	BranchName    string  `json:"branch_name"`
+	CallNumber    string  `json:"call_number"`    // 請求記号, "" when not recorded
+	ShelfLocation string  `json:"shelf_location"` // 配架場所, "" when not recorded
+	Status        string  `json:"status"`
+	StatusLabel   string  `json:"status_label"`
+	DueDate       *string `json:"due_date"`
 }
 
 // SearchJSON is the answer of GET /api/v1/titles.
@@ -166,8 +168,8 @@ func (s *Server) getTitle(c *gin.Context) {
 		out.URL = &u
 	}
 	for _, cp := range d.Copies {
-		j := CopyJSON{Barcode: cp.Barcode, Branch: cp.Branch, BranchName: cp.BranchName, Status: string(cp.Status),
-			StatusLabel: copyLabels[cp.Status]}
+		j := CopyJSON{Barcode: cp.Barcode, Branch: cp.Branch, BranchName: cp.BranchName, CallNumber: cp.CallNumber,
+			ShelfLocation: cp.ShelfLocation, Status: string(cp.Status), StatusLabel: copyLabels[cp.Status]}
 		if cp.DueDate.Valid {
 			j.DueDate = httpkit.DateString(cp.DueDate.Time)
 		}

@@ -160,11 +160,12 @@ var (
 	formFields = []string{"action", "back", "barcode", "branch", "card", "card_number", "kind", "login", "method", "mode",
 		"next", "password", "phone", "pickup", "pickup_branch", "req_author", "req_isbn", "req_title", "request_id",
 		"title_id", "email", "hold_id", "new_email", "q", "title", "author", "isbn", "publisher", "series", "year", "format",
-		"order_1", "note"}
+		"order_1", "note", "call_number", "shelf_location"}
 	// jsonFields are the fields of the JSON bodies.
 	jsonFields = []string{"title_ids", "title_id", "hold_ids", "pickup_branch", "mode", "barcode", "branch", "card_number",
 		"password", "login", "method", "emails", "phone", "reason", "request", "title", "title_reading", "author",
-		"author_reading", "publisher", "year", "isbn", "format", "series", "reference_only", "url", "name", "phones", "hold_id"}
+		"author_reading", "publisher", "year", "isbn", "format", "series", "reference_only", "url", "name", "phones", "hold_id",
+		"call_number", "shelf_location"}
 )
 
 // jsonWith is a JSON object with every known field set to v.

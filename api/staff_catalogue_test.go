@@ -410,7 +410,7 @@ func TestStaffCatalogueNeedsAStaffTokenAndASmallBody(t *testing.T) {
 func TestStaffCatalogueCodesHaveMessages(t *testing.T) {
 	for _, code := range []httpkit.Code{library.CodeInvalidTitle, library.CodeInvalidFormat, library.CodeInvalidISBN, library.CodeInvalidURL, library.CodeInvalidYear,
 		library.CodeInvalidSeries, library.CodeDuplicateVolume, library.CodeInvalidName, library.CodeInvalidPassword, library.CodeInvalidEmail, library.CodeTooManyEmails,
-		library.CodeInvalidPhone, library.CodeCardNumberTaken} {
+		library.CodeInvalidPhone, library.CodeCardNumberTaken, library.CodeInvalidCallNumber, library.CodeInvalidShelf} {
 		if m, ok := httpkit.Codes[code]; !ok || m.Ja == "" || m.En == "" {
 			t.Errorf("%s has messages %q, %q", code, m.Ja, m.En)
 		}

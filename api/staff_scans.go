@@ -114,7 +114,8 @@ func (s *Server) pullList(c *gin.Context) {
 	}
 	out := make([]gin.H, len(items))
 	for i, it := range items {
-		out[i] = gin.H{"barcode": it.Barcode, "title": it.Title, "hold_id": httpkit.IDString(it.HoldID), "pickup_branch": it.Pickup}
+		out[i] = gin.H{"barcode": it.Barcode, "title": it.Title, "author": it.Author, "call_number": it.CallNumber,
+			"shelf_location": it.ShelfLocation, "hold_id": httpkit.IDString(it.HoldID), "pickup_branch": it.Pickup}
 	}
 	c.JSON(http.StatusOK, gin.H{"items": out})
 }
@@ -331,17 +332,19 @@ func (s *Server) counterHold(c *gin.Context) {
 }
 
 type newItemRequest struct {
-	TitleID string `json:"title_id"`
-	Barcode string `json:"barcode"`
-	Branch  string `json:"branch"`
-	HoldID  string `json:"hold_id"`
+	TitleID       string `json:"title_id"`
+	Barcode       string `json:"barcode"`
+	Branch        string `json:"branch"`
+	HoldID        string `json:"hold_id"`
+	CallNumber    string `json:"call_number"`
+	ShelfLocation string `json:"shelf_location"`
 }
 
 // newItem registers a new copy (library.RegisterCopy); the request's idempotency key names its check-in.
 func (s *Server) newItem(c *gin.Context) {
 	bindRun(s, c, http.StatusCreated, func(req newItemRequest) (any, error) {
 		routing, err := s.Lib.RegisterCopy(c.Request.Context(), library.NewCopy{TitleID: req.TitleID, Barcode: req.Barcode,
-			Branch: req.Branch, HoldID: req.HoldID}, httpkit.StaffID(c), requestKey(c))
+			Branch: req.Branch, HoldID: req.HoldID, CallNumber: req.CallNumber, ShelfLocation: req.ShelfLocation}, httpkit.StaffID(c), requestKey(c))
 		return routingJSON(routing), err
 	})
 }

@@ -217,6 +217,8 @@ func TestStaffConsoleCounterRequests(t *testing.T) {
 		{"unknown format", newTitle("REQ-0001", func(v url.Values) { v.Set("format", "scroll") }), library.CodeInvalidFormat},
 		{"year not a number", newTitle("REQ-0001", func(v url.Values) { v.Set("year", "令和") }), library.CodeInvalidYear},
 		{"bad ISBN", newTitle("REQ-0001", func(v url.Values) { v.Set("isbn", "12345") }), library.CodeInvalidISBN},
+		{"call number too long", newTitle("REQ-0001", func(v url.Values) { v.Set("call_number", strings.Repeat("9", 41)) }), library.CodeInvalidCallNumber},
+		{"shelf over two lines", newTitle("REQ-0001", func(v url.Values) { v.Set("shelf_location", "一般\n書架") }), library.CodeInvalidShelf},
 		{"existing, no title", url.Values{"_csrf": {token}, "mode": {"existing"}, "barcode": {"REQ-0001"}}, contract.ErrNotFound},
 		{"existing, no such title", url.Values{"_csrf": {token}, "mode": {"existing"}, "title_id": {"999999999"}, "barcode": {"REQ-0001"}}, contract.ErrNotFound},
 	} {
@@ -228,8 +230,12 @@ func TestStaffConsoleCounterRequests(t *testing.T) {
 		})
 	}
 
-	// Received as a new title: the request is served (on this branch's hold shelf, then ready).
-	wantRedirect(t, b.do(t, "POST", recv, newTitle("REQ-0001", nil)), "/staff/requests")
+	// Received as a new title, with its 請求記号 and 配架場所: the request is served (on this branch's hold
+	// shelf, then ready).
+	wantRedirect(t, b.do(t, "POST", recv, newTitle("REQ-0001", func(v url.Values) {
+		v.Set("call_number", " 913.6/チ ")
+		v.Set("shelf_location", "一般書架")
+	})), "/staff/requests")
 	page = b.do(t, "GET", "/staff/requests", nil)
 	wantPage(t, page, http.StatusOK, `id="request-received"`, "予約 "+id(ordered.ID)+" の資料を受け入れました。", "この館の予約棚へ",
 		`id="routing-slip" href="/staff/holds/`+id(ordered.ID)+`/slip" target="_blank" rel="noopener"`)
@@ -240,6 +246,9 @@ func TestStaffConsoleCounterRequests(t *testing.T) {
 	var isbn string
 	if err := e.db.GetContext(t.Context(), &isbn, `SELECT isbn FROM titles WHERE id = $1`, h.TitleID.Int64); err != nil || h.ItemBarcode.String != "REQ-0001" || isbn != "9784999000011" {
 		t.Fatalf("the received request = %+v (title ISBN %q, %v)", h, isbn, err)
+	}
+	if n := e.count(t, `SELECT count(*) FROM items WHERE barcode = 'REQ-0001' AND call_number = '913.6/チ' AND shelf_location = '一般書架'`); n != 1 {
+		t.Error("the received copy lacks its call number and shelf location")
 	}
 
 	// Received as an existing title, found by its ISBN: the ILL request is served.

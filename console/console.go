@@ -8,7 +8,8 @@
 //	GET  /staff/                       home: desk branch selector, operations with counts
 //	POST /staff/branch                 sets the desk's branch (cookie yoyaku_staff_branch)
 //	GET  /staff/checkin                返却処理              POST /staff/checkin (barcode) → the routing in large type
-//	GET  /staff/pull-list              確保リスト            POST /staff/pull, POST /staff/missing (per copy)
+//	GET  /staff/pull-list              確保リスト            POST /staff/pull, POST /staff/missing (per copy);
+//	                                                         ?print=1 the print view (shelf order, no buttons)
 //	GET  /staff/receive                配送受入              POST /staff/receive (barcode)
 //	GET  /staff/checkout               貸出                  POST /staff/checkout (card number + barcode)
 //	GET  /staff/call-list              連絡リスト            POST /staff/call-list/:id/call (outcome: 連絡済, 留守電, 不在),
@@ -383,8 +384,8 @@ func (s *Console) staffCheckinSubmit(c *gin.Context) {
 // --- 確保リスト (pull list) ---
 
 type pullRow struct {
-	Barcode, Title, HoldID, Pickup string
-	Here                           bool
+	Barcode, Title, Author, CallNumber, Shelf, HoldID, Pickup string
+	Here                                                      bool
 }
 
 func (s *Console) pullListData(c *gin.Context, d staffDesk, data gin.H) error {
@@ -394,16 +395,21 @@ func (s *Console) pullListData(c *gin.Context, d staffDesk, data gin.H) error {
 	}
 	rows := make([]pullRow, len(items))
 	for i, it := range items {
-		rows[i] = pullRow{Barcode: it.Barcode, Title: it.Title, HoldID: httpkit.IDString(it.HoldID), Pickup: d.branchName(it.Pickup),
-			Here: it.Pickup == d.Branch.Code}
+		rows[i] = pullRow{Barcode: it.Barcode, Title: it.Title, Author: it.Author, CallNumber: it.CallNumber, Shelf: it.ShelfLocation,
+			HoldID: httpkit.IDString(it.HoldID), Pickup: d.branchName(it.Pickup), Here: it.Pickup == d.Branch.Code}
 	}
 	data["Items"] = rows
 	data["Nav"] = "pull_list"
 	return nil
 }
 
-// staffPullListPage renders the pull list, with the answer of a 確保 or 所在不明 just made.
+// staffPullListPage renders the pull list, with the answer of a 確保 or 所在不明 just made; with ?print=1 the
+// print view instead.
 func (s *Console) staffPullListPage(c *gin.Context) {
+	if c.Query("print") == "1" {
+		s.staffPullListPrint(c)
+		return
+	}
 	s.staffListAnswer(c, "staff_pull_list", gin.H{}, func(d staffDesk, data gin.H) *httpkit.OpError {
 		f, ok := s.takeFlash(c, "pull", "missing")
 		switch {
@@ -417,6 +423,20 @@ func (s *Console) staffPullListPage(c *gin.Context) {
 		}
 		return nil
 	}, func(d staffDesk, data gin.H) error { return s.pullListData(c, d, data) })
+}
+
+// staffPullListPrint is the pull list on paper, to carry along the shelves: the desk and the date on top,
+// the copies in shelf order with a box to tick, no buttons and no navigation. It leaves a 確保 or 所在不明
+// answer waiting in its flash cookie for the list page.
+func (s *Console) staffPullListPrint(c *gin.Context) {
+	s.withDesk(c, func(d staffDesk) {
+		data := gin.H{"Printed": domain.DateOf(time.Now(), s.Cfg.Location).String()}
+		if err := s.pullListData(c, d, data); err != nil {
+			s.Internal(c, err)
+			return
+		}
+		s.staffPage(c, http.StatusOK, "staff_pull_list_print", d, data)
+	})
 }
 
 // staffPullScan does act on the scanned copy, checked at the desk's branch, and goes back to the pull list

@@ -241,6 +241,7 @@ func foundTitles(ts []store.TitleSummary) []foundTitle {
 // receiveForm is the receive page's form as typed (or as prefilled from the request).
 type receiveForm struct {
 	Mode, Title, Author, ISBN, Publisher, Year, Format, TitleID, Find string
+	CallNumber, Shelf                                                 string // the copy's 請求記号 and 配架場所 (optional)
 }
 
 // receiveData fills the receive page: the request, its form and the candidate titles (the request's ISBN
@@ -302,7 +303,7 @@ func (s *Console) staffRequestReceiveSubmit(c *gin.Context) {
 		}
 		form := receiveForm{Mode: c.PostForm("mode"), Title: c.PostForm("title"), Author: c.PostForm("author"), ISBN: c.PostForm("isbn"),
 			Publisher: c.PostForm("publisher"), Year: strings.TrimSpace(c.PostForm("year")), Format: c.PostForm("format"),
-			TitleID: strings.TrimSpace(c.PostForm("title_id"))}
+			TitleID: strings.TrimSpace(c.PostForm("title_id")), CallNumber: c.PostForm("call_number"), Shelf: c.PostForm("shelf_location")}
 		if form.Mode != "existing" {
 			form.Mode = "new"
 		}
@@ -315,7 +316,8 @@ func (s *Console) staffRequestReceiveSubmit(c *gin.Context) {
 			}
 			s.FailOp(c, e)
 		}
-		recv := library.Received{HoldID: c.Param("id"), TitleID: form.TitleID, Barcode: c.PostForm("barcode"), Branch: d.Branch.Code}
+		recv := library.Received{HoldID: c.Param("id"), TitleID: form.TitleID, Barcode: c.PostForm("barcode"), Branch: d.Branch.Code,
+			CallNumber: form.CallNumber, ShelfLocation: form.Shelf}
 		if form.Mode == "new" {
 			t := library.Title{Title: form.Title, Author: form.Author, ISBN: form.ISBN, Publisher: form.Publisher, Format: form.Format}
 			if form.Year != "" {

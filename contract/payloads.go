@@ -143,6 +143,7 @@ type ArrivedInput struct {
 	Barcode string
 	Branch  string
 	StaffID int64
+	Shelf
 }
 
 // NotifyResult says when the patron counts as contacted, if yet, and when the hold expires.
@@ -159,6 +160,15 @@ type CheckinInput struct {
 	Branch  string
 	StaffID int64
 	NewCopy bool
+	Shelf   // with NewCopy: where the new copy stands
+}
+
+// Shelf is where a new copy stands in its library: its call number (請求記号) and shelf location (配架場所),
+// checked by the library before any workflow sees them. Both are omitted from the JSON when empty, so a
+// payload without them (every return, and every one recorded before they existed) is unchanged.
+type Shelf struct {
+	CallNumber    string `json:",omitempty"`
+	ShelfLocation string `json:",omitempty"`
 }
 
 // CheckinResult is the routing for the copy and, when a hold got it, the assignment to signal.
@@ -194,4 +204,5 @@ type NewCopyInput struct {
 	Barcode string
 	Branch  string
 	StaffID int64
+	Shelf
 }

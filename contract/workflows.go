@@ -194,6 +194,7 @@ type ArrivedRequest struct {
 	Barcode string
 	Branch  string
 	StaffID int64
+	Shelf
 }
 
 // UpdateResult is the answer of every hold update.

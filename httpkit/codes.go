@@ -206,6 +206,12 @@ var Codes = map[Code]codeSpec{
 	library.CodeCardNumberTaken: {http.StatusConflict,
 		"この図書館利用券番号は既に使われています。",
 		"This library card number is already in use."},
+	library.CodeInvalidCallNumber: {http.StatusUnprocessableEntity,
+		"請求記号は制御文字を含まない40文字以内で入力してください。",
+		"Enter a call number of at most 40 characters, without control characters."},
+	library.CodeInvalidShelf: {http.StatusUnprocessableEntity,
+		"配架場所は制御文字を含まない40文字以内で入力してください。",
+		"Enter a shelf location of at most 40 characters, without control characters."},
 
 	// Refusals only the patron pages have (the JSON API answers invalid_request for them).
 	CodeNothingSelected: {http.StatusUnprocessableEntity,

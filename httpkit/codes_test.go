@@ -28,7 +28,8 @@ func TestCodeTable(t *testing.T) {
 		library.CodeInvalidCardNumber, library.CodeBasketFull, library.CodeInvalidTitle, library.CodeInvalidFormat,
 		library.CodeInvalidISBN, library.CodeInvalidURL, library.CodeInvalidYear, library.CodeDuplicateVolume,
 		library.CodeInvalidName, library.CodeInvalidPassword, library.CodeInvalidEmail, library.CodeTooManyEmails,
-		library.CodeInvalidPhone, library.CodeCardNumberTaken, library.CodeOwnedTitle, contract.ErrAlreadyHeld} {
+		library.CodeInvalidPhone, library.CodeCardNumberTaken, library.CodeOwnedTitle, contract.ErrAlreadyHeld,
+		library.CodeInvalidCallNumber, library.CodeInvalidShelf} {
 		if _, ok := Codes[code]; !ok {
 			t.Errorf("%s has no status or message in the code table", code)
 		}

@@ -132,6 +132,8 @@ type Received struct {
 	NewTitle *Title
 	Barcode  string
 	Branch   string
+	// CallNumber (請求記号) and ShelfLocation (配架場所) of the copy, optional.
+	CallNumber, ShelfLocation string
 }
 
 // ReceiveRequest serves a counter request with the copy that arrived for it, cataloguing its title first
@@ -144,6 +146,9 @@ func (s *Service) ReceiveRequest(ctx context.Context, r Received, staff int64) (
 	}
 	scan, err := s.CheckScan(ctx, Scan{Barcode: r.Barcode, Branch: r.Branch})
 	if err != nil {
+		return contract.Routing{}, err
+	}
+	if _, err := CheckShelf(r.CallNumber, r.ShelfLocation); err != nil {
 		return contract.Routing{}, err
 	}
 	taken, err := store.BarcodeTaken(ctx, s.DB, scan.Barcode)
@@ -169,5 +174,5 @@ func (s *Service) ReceiveRequest(ctx context.Context, r Received, staff int64) (
 		titleID = strconv.FormatInt(id, 10)
 	}
 	return s.RegisterCopy(ctx, NewCopy{TitleID: titleID, Barcode: scan.Barcode, Branch: scan.Branch,
-		HoldID: strconv.FormatInt(req.HoldID, 10)}, staff, "")
+		HoldID: strconv.FormatInt(req.HoldID, 10), CallNumber: r.CallNumber, ShelfLocation: r.ShelfLocation}, staff, "")
 }

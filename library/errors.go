@@ -41,6 +41,11 @@ const (
 	CodeInvalidPhone    domain.Code = "invalid_phone"
 	CodeCardNumberTaken domain.Code = "card_number_taken"
 
+	// Registering copies: a call number (請求記号) or shelf location (配架場所) too long or with control
+	// characters.
+	CodeInvalidCallNumber domain.Code = "invalid_call_number"
+	CodeInvalidShelf      domain.Code = "invalid_shelf"
+
 	// CodeOwnedTitle: a counter request for a title the library owns and can lend (Error.TitleID names it):
 	// a normal hold on that title is what the patron needs.
 	CodeOwnedTitle domain.Code = "owned_title"

@@ -1,6 +1,7 @@
 package library_test
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
@@ -498,6 +499,13 @@ func TestRegisterCopyRefusals(t *testing.T) {
 		{"for a hold not waiting for a copy", library.NewCopy{TitleID: title, Barcode: "NEW-0001", Branch: "chuo", HoldID: idString(s.pulling.ID)}, "k1", contract.ErrNotChangeable},
 		{"for a ready hold", library.NewCopy{TitleID: title, Barcode: "NEW-0001", Branch: "chuo", HoldID: idString(s.ready.ID)}, "k1", contract.ErrNotChangeable},
 		{"for a cancelled hold", library.NewCopy{TitleID: title, Barcode: "NEW-0001", Branch: "chuo", HoldID: idString(s.cancelled.ID)}, "k1", contract.ErrNotChangeable},
+		{"call number of 41 characters", library.NewCopy{TitleID: title, Barcode: "NEW-0001", Branch: "chuo", CallNumber: strings.Repeat("9", 41)}, "k1", library.CodeInvalidCallNumber},
+		{"call number with a newline", library.NewCopy{TitleID: title, Barcode: "NEW-0001", Branch: "chuo", CallNumber: "913.6\nナ"}, "k1", library.CodeInvalidCallNumber},
+		{"call number with a NUL", library.NewCopy{TitleID: title, Barcode: "NEW-0001", Branch: "chuo", CallNumber: "913\x00"}, "k1", library.CodeInvalidCallNumber},
+		{"shelf of 41 characters", library.NewCopy{TitleID: title, Barcode: "NEW-0001", Branch: "chuo", ShelfLocation: strings.Repeat("棚", 41)}, "k1", library.CodeInvalidShelf},
+		{"shelf with a tab", library.NewCopy{TitleID: title, Barcode: "NEW-0001", Branch: "chuo", ShelfLocation: "一般\t書架"}, "k1", library.CodeInvalidShelf},
+		{"shelf not UTF-8", library.NewCopy{TitleID: title, Barcode: "NEW-0001", Branch: "chuo", ShelfLocation: "\xff"}, "k1", library.CodeInvalidShelf},
+		{"for a request, a bad call number", library.NewCopy{TitleID: title, Barcode: "NEW-0001", Branch: "chuo", HoldID: missing, CallNumber: "\a"}, "k1", library.CodeInvalidCallNumber},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -512,7 +520,7 @@ func TestRegisterCopyRefusals(t *testing.T) {
 	}
 
 	t.Run("registered", func(t *testing.T) {
-		req := library.NewCopy{TitleID: title, Barcode: " NEW-0002 ", Branch: " kita "}
+		req := library.NewCopy{TitleID: title, Barcode: " NEW-0002 ", Branch: " kita ", CallNumber: " 913.6/ナ ", ShelfLocation: "一般書架"}
 		routing, err := e.svc.RegisterCopy(ctx, req, e.staff, "register-1")
 		if err != nil || routing.Action != contract.RouteReshelve {
 			t.Fatalf("register = %+v %v", routing, err)
@@ -527,13 +535,29 @@ func TestRegisterCopyRefusals(t *testing.T) {
 		refused(t, err, contract.ErrBarcodeTaken)
 		e.unchanged(t, before)
 
-		routing, err = e.svc.RegisterCopy(ctx, library.NewCopy{TitleID: title, Barcode: "NEW-0003", Branch: "chuo", HoldID: missing}, e.staff, "")
+		routing, err = e.svc.RegisterCopy(ctx, library.NewCopy{TitleID: title, Barcode: "NEW-0003", Branch: "chuo", HoldID: missing,
+			CallNumber: strings.Repeat("K", 40), ShelfLocation: "児童書架"}, e.staff, "")
 		if err != nil || routing.Action != contract.RouteHoldShelf || routing.HoldID != s.request.ID {
 			t.Fatalf("the copy of a counter request = %+v %v", routing, err)
 		}
 		h := e.waitHold(s.request.ID, func(h store.HoldView) bool { return h.Status == domain.StatusReady })
 		if h.ItemBarcode.String != "NEW-0003" || idString(h.TitleID.Int64) != title {
 			t.Fatalf("the counter request got %+v", h)
+		}
+
+		// Both copies carry the shelf data they were registered with (trimmed), the title's first copy none.
+		id, _ := library.ParseID(title)
+		d, err := store.GetTitle(ctx, e.db, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string][2]string{}
+		for _, cp := range d.Copies {
+			got[cp.Barcode] = [2]string{cp.CallNumber, cp.ShelfLocation}
+		}
+		want := map[string][2]string{copies[0]: {"", ""}, "NEW-0002": {"913.6/ナ", "一般書架"}, "NEW-0003": {strings.Repeat("K", 40), "児童書架"}}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("copies' shelf data = %v, want %v", got, want)
 		}
 	})
 }

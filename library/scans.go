@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
@@ -201,12 +202,31 @@ func (s *Service) Lend(ctx context.Context, req Checkout, staff int64) (Lent, er
 }
 
 // NewCopy is a copy registered by staff; with HoldID it is the copy ordered or borrowed for that counter
-// request.
+// request. CallNumber (請求記号) and ShelfLocation (配架場所) are optional.
 type NewCopy struct {
-	TitleID string
-	Barcode string
-	Branch  string
-	HoldID  string
+	TitleID       string
+	Barcode       string
+	Branch        string
+	HoldID        string
+	CallNumber    string
+	ShelfLocation string
+}
+
+// MaxShelfChars is the longest call number or shelf location a copy takes (items' checks).
+const MaxShelfChars = 40
+
+// CheckShelf trims a copy's call number and shelf location and checks them: at most MaxShelfChars
+// characters each, no control characters (a spine label is one line). Either may be empty.
+func CheckShelf(callNumber, location string) (contract.Shelf, error) {
+	var sh contract.Shelf
+	var ok bool
+	if sh.CallNumber, ok = cleanText(callNumber); !ok || utf8.RuneCountInString(sh.CallNumber) > MaxShelfChars {
+		return contract.Shelf{}, refuse(CodeInvalidCallNumber)
+	}
+	if sh.ShelfLocation, ok = cleanText(location); !ok || utf8.RuneCountInString(sh.ShelfLocation) > MaxShelfChars {
+		return contract.Shelf{}, refuse(CodeInvalidShelf)
+	}
+	return sh, nil
 }
 
 // RegisterCopy registers a new copy. It is allocated like a return, by the check-in workflow of the
@@ -217,6 +237,10 @@ func (s *Service) RegisterCopy(ctx context.Context, req NewCopy, staff int64, ke
 	titleID, ok := ParseID(req.TitleID)
 	if !ok {
 		return contract.Routing{}, refuse(contract.ErrNotFound)
+	}
+	shelf, err := CheckShelf(req.CallNumber, req.ShelfLocation)
+	if err != nil {
+		return contract.Routing{}, err
 	}
 	scan, err := s.CheckScan(ctx, Scan{Barcode: req.Barcode, Branch: req.Branch})
 	if err != nil {
@@ -231,13 +255,14 @@ func (s *Service) RegisterCopy(ctx context.Context, req NewCopy, staff int64, ke
 		return contract.Routing{}, refuse(contract.ErrNotFound)
 	}
 	if req.HoldID != "" {
-		return s.arrived(ctx, titleID, req, staff)
+		return s.arrived(ctx, titleID, req, shelf, staff)
 	}
 	taken, err := store.BarcodeTaken(ctx, s.DB, req.Barcode)
 	if err != nil {
 		return contract.Routing{}, err
 	}
-	in := contract.CheckinInput{TitleID: titleID, Barcode: req.Barcode, Branch: req.Branch, StaffID: staff, NewCopy: true}
+	in := contract.CheckinInput{TitleID: titleID, Barcode: req.Barcode, Branch: req.Branch, StaffID: staff, NewCopy: true,
+		Shelf: shelf}
 	if !ValidRequestKey(key) {
 		return contract.Routing{}, refuse(contract.ErrBadRequest)
 	}
@@ -255,7 +280,7 @@ func (s *Service) RegisterCopy(ctx context.Context, req NewCopy, staff int64, ke
 }
 
 // arrived registers the copy that arrived for a counter request and sends it to the request's hold.
-func (s *Service) arrived(ctx context.Context, titleID int64, req NewCopy, staff int64) (contract.Routing, error) {
+func (s *Service) arrived(ctx context.Context, titleID int64, req NewCopy, shelf contract.Shelf, staff int64) (contract.Routing, error) {
 	holdID, ok := ParseID(req.HoldID)
 	if !ok {
 		return contract.Routing{}, refuse(contract.ErrNotFound)
@@ -271,7 +296,7 @@ func (s *Service) arrived(ctx context.Context, titleID int64, req NewCopy, staff
 		return contract.Routing{}, refuse(contract.ErrBarcodeTaken)
 	}
 	res, err := s.updateHold(ctx, holdID, contract.UpdateArrived, contract.ArrivedRequest{
-		TitleID: titleID, Barcode: req.Barcode, Branch: req.Branch, StaffID: staff})
+		TitleID: titleID, Barcode: req.Barcode, Branch: req.Branch, StaffID: staff, Shelf: shelf})
 	if err != nil {
 		return contract.Routing{}, fmt.Errorf("counter request %d: %w", holdID, err)
 	}

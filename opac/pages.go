@@ -244,9 +244,12 @@ func (s *Pages) searchPage(c *gin.Context) {
 		return
 	}
 	titles := make([]patronTitle, len(res.Titles))
+	anyHoldable := false // 予約かごへ only where there is something to tick
 	for i, t := range res.Titles {
 		titles[i] = patronTitleOf(t)
+		anyHoldable = anyHoldable || titles[i].Holdable
 	}
+	data["AnyHoldable"] = anyHoldable
 	pages := (res.Total + patronSearchPerPage - 1) / patronSearchPerPage
 	data["Titles"] = titles
 	data["Total"] = res.Total
@@ -286,7 +289,7 @@ func (s *Pages) advancedSearchPage(c *gin.Context) {
 
 // patronCopy is one copy on 資料詳細.
 type patronCopy struct {
-	Barcode, BranchName, Status, Due string
+	Barcode, BranchName, CallNumber, Shelf, Status, Due string
 }
 
 // titlePage is 資料詳細: the title, its copies per branch with their state, and 予約かごへ when it can be
@@ -299,7 +302,8 @@ func (s *Pages) titlePage(c *gin.Context) {
 	}
 	copies := make([]patronCopy, len(d.Copies))
 	for i, cp := range d.Copies {
-		copies[i] = patronCopy{Barcode: cp.Barcode, BranchName: cp.BranchName, Status: string(cp.Status)}
+		copies[i] = patronCopy{Barcode: cp.Barcode, BranchName: cp.BranchName, CallNumber: cp.CallNumber, Shelf: cp.ShelfLocation,
+			Status: string(cp.Status)}
 		if cp.DueDate.Valid {
 			copies[i].Due = cp.DueDate.Time.Format(time.DateOnly)
 		}

@@ -11,6 +11,7 @@ var PatronTexts = httpkit.TextTable{
 	"back_to_holds":  {"予約状況へ戻る", "Back to my holds"},
 	"to_basket":      {"予約かごへ", "Add to basket"},
 	"reference_only": {"禁帯出", "Reference only"},
+	"library_use":    {"館内利用のみ", "Library use only"},
 
 	"top.title":        {"Web-OPAC トップ", "Web-OPAC"},
 	"top.welcome":      {"%s さん、ようこそ。", "Welcome, %s."},
@@ -37,6 +38,7 @@ var PatronTexts = httpkit.TextTable{
 	"results.hint": {"左のチェックボックスを複数選んでから「予約かごへ」ボタンをクリックすると、まとめて予約かごへ入れることができます。",
 		"Check several titles and press “Add to basket” to add them all at once."},
 	"results.copies": {"所蔵 %d 冊・貸出可 %d 冊・予約 %d 件", "%d copies, %d on the shelf, %d holds"},
+	"results.inlib":  {"所蔵 %d 冊", "%d copies"}, // a 禁帯出 title: nothing to borrow or hold
 	"results.none":   {"該当する資料はありませんでした。", "No titles found."},
 	"pager":          {"ページ", "Pages"},
 	"pager.prev":     {"前へ", "Previous"},
@@ -76,6 +78,8 @@ var PatronTexts = httpkit.TextTable{
 	"copy.barcode":        {"資料番号", "Barcode"},
 	"copy.status":         {"状態", "Status"},
 	"copy.due":            {"返却予定日", "Due"},
+	"copy.call_number":    {"請求記号", "Call number"},
+	"copy.shelf":          {"配架場所", "Shelf"},
 	"copy.available":      {"貸出可", "On the shelf"},
 	"copy.reference_only": {"禁帯出", "Reference only"},
 	"copy.on_loan":        {"貸出中", "On loan"},

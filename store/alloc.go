@@ -202,11 +202,18 @@ func HoldPickup(ctx context.Context, tx *sqlx.Tx, holdID int64) (string, error) 
 // ErrBarcodeTaken means the barcode is another title's copy.
 var ErrBarcodeTaken = errors.New("barcode_taken")
 
+// Shelf is where a copy stands in its library: its call number (請求記号) and shelf location (配架場所), as
+// staff gave them when registering it; either may be empty.
+type Shelf struct {
+	CallNumber string
+	Location   string
+}
+
 // RegisterCopy adds a new copy on the shelf of its branch; the same barcode of the same title again is no
-// error (a retry), of another title ErrBarcodeTaken.
-func RegisterCopy(ctx context.Context, db *sqlx.DB, barcode string, titleID int64, branch string) error {
-	res, err := db.ExecContext(ctx, `INSERT INTO items (barcode, title_id, home_branch, location_branch)
-		VALUES ($1, $2, $3, $3) ON CONFLICT (barcode) DO NOTHING`, barcode, titleID, branch)
+// error (a retry, which keeps the shelf data of the first), of another title ErrBarcodeTaken.
+func RegisterCopy(ctx context.Context, db *sqlx.DB, barcode string, titleID int64, branch string, shelf Shelf) error {
+	res, err := db.ExecContext(ctx, `INSERT INTO items (barcode, title_id, home_branch, location_branch, call_number, shelf_location)
+		VALUES ($1, $2, $3, $3, $4, $5) ON CONFLICT (barcode) DO NOTHING`, barcode, titleID, branch, shelf.CallNumber, shelf.Location)
 	if err != nil {
 		return fmt.Errorf("store: register copy %s: %w", barcode, err)
 	}
@@ -225,9 +232,9 @@ func RegisterCopy(ctx context.Context, db *sqlx.DB, barcode string, titleID int6
 
 // AddArrivedCopy registers the copy that came for a counter request (a purchase, an ILL copy) at branch.
 // Unlike RegisterCopy, a barcode already taken fails: the arrival must not take over another copy.
-func AddArrivedCopy(ctx context.Context, tx *sqlx.Tx, barcode string, titleID int64, branch string) error {
-	if _, err := tx.ExecContext(ctx, `INSERT INTO items (barcode, title_id, home_branch, location_branch) VALUES ($1, $2, $3, $3)`,
-		barcode, titleID, branch); err != nil {
+func AddArrivedCopy(ctx context.Context, tx *sqlx.Tx, barcode string, titleID int64, branch string, shelf Shelf) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO items (barcode, title_id, home_branch, location_branch, call_number, shelf_location)
+		VALUES ($1, $2, $3, $3, $4, $5)`, barcode, titleID, branch, shelf.CallNumber, shelf.Location); err != nil {
 		return fmt.Errorf("store: register copy %s: %w", barcode, err)
 	}
 	return nil

@@ -136,11 +136,13 @@ const (
 
 // TitleCopy is one copy of a title.
 type TitleCopy struct {
-	Barcode    string       `db:"barcode"`
-	Branch     string       `db:"branch"` // home branch code
-	BranchName string       `db:"branch_name"`
-	Status     CopyStatus   `db:"status"`
-	DueDate    sql.NullTime `db:"due_date"` // while on loan
+	Barcode       string       `db:"barcode"`
+	Branch        string       `db:"branch"` // home branch code
+	BranchName    string       `db:"branch_name"`
+	CallNumber    string       `db:"call_number"`    // 請求記号, "" when not recorded
+	ShelfLocation string       `db:"shelf_location"` // 配架場所, "" when not recorded
+	Status        CopyStatus   `db:"status"`
+	DueDate       sql.NullTime `db:"due_date"` // while on loan
 }
 
 // TitleDetail is a title with its copies.
@@ -551,7 +553,7 @@ func GetTitle(ctx context.Context, db *sqlx.DB, id int64) (TitleDetail, error) {
 		}
 		d.Copies = []TitleCopy{}
 		if err := tx.SelectContext(ctx, &d.Copies, `
-			SELECT i.barcode, i.home_branch AS branch, b.name AS branch_name,
+			SELECT i.barcode, i.home_branch AS branch, b.name AS branch_name, i.call_number, i.shelf_location,
 			       CASE WHEN i.status = 'on_shelf' AND EXISTS (
 			                SELECT 1 FROM holds h
 			                WHERE h.item_barcode = i.barcode AND h.`+OpenHold+`) THEN 'set_aside'

@@ -298,20 +298,27 @@ var ErrNoSuchPatron = errors.New("store: no such patron")
 
 // PullItem is a copy staff must take from a branch's shelves for a hold.
 type PullItem struct {
-	Barcode string `db:"barcode" json:"barcode"`
-	Title   string `db:"title" json:"title"`
-	HoldID  int64  `db:"hold_id" json:"-"`
-	Pickup  string `db:"pickup_branch" json:"pickup_branch"`
+	Barcode       string `db:"barcode" json:"barcode"`
+	Title         string `db:"title" json:"title"`
+	Author        string `db:"author" json:"author"`
+	CallNumber    string `db:"call_number" json:"call_number"`       // 請求記号
+	ShelfLocation string `db:"shelf_location" json:"shelf_location"` // 配架場所
+	HoldID        int64  `db:"hold_id" json:"-"`
+	Pickup        string `db:"pickup_branch" json:"pickup_branch"`
 }
 
-// PullList lists the copies on a branch's shelves set aside for holds (確認待ち), oldest first.
+// PullList lists the copies on a branch's shelves set aside for holds (確認待ち) in the order staff walk the
+// shelves: by shelf location, then call number (byte order, which for the kana of author marks is
+// gojūon order whatever the database's collation), copies with no shelf location last; oldest first within
+// one call number.
 func PullList(ctx context.Context, q sqlx.QueryerContext, branch string) ([]PullItem, error) {
 	var items []PullItem
 	err := sqlx.SelectContext(ctx, q, &items, `
-		SELECT i.barcode, t.title, h.id AS hold_id, h.pickup_branch
+		SELECT i.barcode, t.title, t.author, i.call_number, i.shelf_location,
+		       h.id AS hold_id, h.pickup_branch
 		FROM holds h JOIN items i ON i.barcode = h.item_barcode JOIN titles t ON t.id = h.title_id
 		WHERE h.status = 'awaiting_pull' AND i.location_branch = $1
-		ORDER BY h.assigned_at, h.id`, branch)
+		ORDER BY i.shelf_location = '', i.shelf_location COLLATE "C", i.call_number COLLATE "C", h.assigned_at, h.id`, branch)
 	if err != nil {
 		return nil, fmt.Errorf("store: pull list %s: %w", branch, err)
 	}

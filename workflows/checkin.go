@@ -12,7 +12,7 @@ func CheckinWorkflow(ctx workflow.Context, in contract.CheckinInput) (contract.C
 	lctx := workflow.WithLocalActivityOptions(ctx, localOptions)
 	if in.NewCopy {
 		err := workflow.ExecuteLocalActivity(lctx, a.RegisterCopy, contract.NewCopyInput{
-			TitleID: in.TitleID, Barcode: in.Barcode, Branch: in.Branch, StaffID: in.StaffID,
+			TitleID: in.TitleID, Barcode: in.Barcode, Branch: in.Branch, StaffID: in.StaffID, Shelf: in.Shelf,
 		}).Get(lctx, nil)
 		if err != nil {
 			return contract.CheckinResult{}, err

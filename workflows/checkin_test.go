@@ -46,7 +46,8 @@ func TestCheckinWorkflow(t *testing.T) {
 		},
 		{
 			name: "new copy is registered, then allocated",
-			in:   contract.CheckinInput{TitleID: titleID, Barcode: newBarcode, Branch: "chuo", StaffID: 7, NewCopy: true},
+			in: contract.CheckinInput{TitleID: titleID, Barcode: newBarcode, Branch: "chuo", StaffID: 7, NewCopy: true,
+				Shelf: contract.Shelf{CallNumber: "913.6/ナ", ShelfLocation: "一般書架"}},
 			result: contract.CheckinResult{
 				Routing: contract.Routing{Action: contract.RouteTransit, HoldID: 77, ToBranch: "kita"}, Next: toHold,
 			},
@@ -75,7 +76,8 @@ func TestCheckinWorkflow(t *testing.T) {
 				mu.Lock()
 				defer mu.Unlock()
 				calls = append(calls, "register_copy")
-				assert.Equal(t, contract.NewCopyInput{TitleID: tc.in.TitleID, Barcode: tc.in.Barcode, Branch: tc.in.Branch, StaffID: tc.in.StaffID}, in)
+				assert.Equal(t, contract.NewCopyInput{TitleID: tc.in.TitleID, Barcode: tc.in.Barcode, Branch: tc.in.Branch, StaffID: tc.in.StaffID,
+					Shelf: tc.in.Shelf}, in)
 				return tc.registerErr
 			})
 			env.OnActivity(acts.Checkin, mock.Anything, mock.Anything).Return(func(_ context.Context, in contract.CheckinInput) (contract.CheckinResult, error) {

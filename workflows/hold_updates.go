@@ -166,7 +166,7 @@ func (w *holdWorkflow) call(ctx workflow.Context, r contract.CallRequest) (contr
 
 func (w *holdWorkflow) arrived(ctx workflow.Context, r contract.ArrivedRequest) (contract.UpdateResult, error) {
 	return transit(w, ctx, func(s contract.Step) contract.ArrivedInput {
-		return contract.ArrivedInput{Step: s, TitleID: r.TitleID, Barcode: r.Barcode, Branch: r.Branch, StaffID: r.StaffID}
+		return contract.ArrivedInput{Step: s, TitleID: r.TitleID, Barcode: r.Barcode, Branch: r.Branch, StaffID: r.StaffID, Shelf: r.Shelf}
 	}, a.Arrived)
 }
 

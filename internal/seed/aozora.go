@@ -18,7 +18,8 @@ type aozoraWork struct {
 	title, reading        string
 	author, authorReading string
 	publisher             string
-	year                  int // 0 when unknown
+	year                  int    // 0 when unknown
+	ndc                   string // the index's NDC column, e.g. "NDC 913", "NDC K913" (children's); "" for none
 	people                []aozoraPerson
 }
 
@@ -69,7 +70,7 @@ func parseAozora() ([]aozoraWork, error) {
 				year = y
 			}
 			works = append(works, aozoraWork{
-				id: id, title: withSubtitle(title, subtitle), reading: reading, publisher: f[9], year: year,
+				id: id, title: withSubtitle(title, subtitle), reading: reading, publisher: f[9], year: year, ndc: f[11],
 			})
 			i = len(works) - 1
 			index[id] = i

@@ -58,6 +58,7 @@ type titleRec struct {
 	volume                int
 	refOnly               bool
 	url                   string
+	ndc                   string // NDC class ("913.6", "K913" for children's, "E" picture books, "NDC 913" as the index gives it); "" to derive one (shelf.go)
 
 	// Copy layout: copies (0 = choose), oneBranch puts them all at one branch, avail as above.
 	nCopies   int
@@ -97,7 +98,7 @@ func demoCatalogue() (catalogue, error) {
 	for _, w := range works {
 		b.add(titleRec{
 			key: "aozora:" + w.id, title: w.title, reading: w.reading, author: w.author,
-			authorReading: w.authorReading, publisher: w.publisher, year: w.year, format: domain.FormatBook,
+			authorReading: w.authorReading, publisher: w.publisher, year: w.year, format: domain.FormatBook, ndc: w.ndc,
 		})
 	}
 	b.aozoraETexts(works)
@@ -148,8 +149,10 @@ func year(r *rand.Rand) int {
 // genBook composes a plausible book: fiction, non-fiction, local interest or a picture book.
 func genBook(r *rand.Rand) titleRec {
 	var t word
+	var ndc string
 	switch k := r.IntN(20); {
 	case k < 9: // fiction
+		ndc = "913.6"
 		a, c := pick(r, nouns), pick(r, nouns)
 		for c == a {
 			c = pick(r, nouns)
@@ -166,17 +169,18 @@ func genBook(r *rand.Rand) titleRec {
 		}
 	case k < 14:
 		p := pick(r, topicPatterns)
-		t = cat(p.pre, pick(r, topics), p.post)
+		tp := pick(r, topics)
+		t, ndc = cat(p.pre, tp, p.post), topicNDC[tp.w]
 	case k < 17:
-		t = cat(pick(r, places), pick(r, placePatterns))
+		t, ndc = cat(pick(r, places), pick(r, placePatterns)), "291"
 	default:
-		t = join("の", pick(r, animals), pick(r, childEvents))
+		t, ndc = join("の", pick(r, animals), pick(r, childEvents)), "E"
 	}
 	t = cat(t, pick(r, editions))
 	a := personName(r)
 	return titleRec{
 		title: t.w, reading: t.r, author: a.w, authorReading: a.r, publisher: pick(r, publishers),
-		year: year(r), format: domain.FormatBook,
+		year: year(r), format: domain.FormatBook, ndc: ndc,
 	}
 }
 

@@ -60,7 +60,7 @@ func parseClassics() ([]titleRec, error) {
 		out = append(out, titleRec{
 			key: "classic:" + f[0], title: f[1], reading: f[2],
 			author: joinName(f[3], f[4]), authorReading: joinName(f[5], f[6]),
-			publisher: f[7], year: year, format: domain.FormatBook, nCopies: copies,
+			publisher: f[7], year: year, format: domain.FormatBook, nCopies: copies, ndc: f[9],
 		})
 	}
 	return out, nil

@@ -259,23 +259,25 @@ func insertCatalogue(ctx context.Context, tx *sqlx.Tx, cat catalogue) error {
 // insertItems inserts the copies and returns the barcodes it actually inserted: loans are created only for
 // those, so that a copy returned since the last seed is not put back on loan.
 func insertItems(ctx context.Context, tx *sqlx.Tx, cat catalogue) (map[string]bool, error) {
-	var barcodes, keys, brs, statuses []string
+	var barcodes, keys, brs, statuses, calls, shelves []string
 	for _, t := range cat.titles {
+		call, shelf := shelfOf(t)
 		for _, c := range t.copies {
 			status := "on_shelf"
 			if c.onLoan {
 				status = "on_loan"
 			}
 			barcodes, keys, brs, statuses = append(barcodes, c.barcode), append(keys, t.key), append(brs, c.branch), append(statuses, status)
+			calls, shelves = append(calls, call), append(shelves, shelf)
 		}
 	}
 	rows, err := tx.QueryContext(ctx, `
-		INSERT INTO items (barcode, title_id, home_branch, location_branch, status)
-		SELECT u.barcode, t.id, u.branch, u.branch, u.status
-		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS u(barcode, key, branch, status)
+		INSERT INTO items (barcode, title_id, home_branch, location_branch, status, call_number, shelf_location)
+		SELECT u.barcode, t.id, u.branch, u.branch, u.status, u.call, u.shelf
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(barcode, key, branch, status, call, shelf)
 		JOIN titles t ON t.source_key = u.key
 		ON CONFLICT (barcode) DO NOTHING
-		RETURNING barcode`, pq.Array(barcodes), pq.Array(keys), pq.Array(brs), pq.Array(statuses))
+		RETURNING barcode`, pq.Array(barcodes), pq.Array(keys), pq.Array(brs), pq.Array(statuses), pq.Array(calls), pq.Array(shelves))
 	if err != nil {
 		return nil, fmt.Errorf("seed: items: %w", err)
 	}

@@ -241,6 +241,25 @@ func TestDemo(t *testing.T) {
 			HAVING count(*) >= 2 AND count(DISTINCT home_branch) = 1) x`); n == 0 {
 			t.Error("no title with several copies all at one branch")
 		}
+		// Every copy has a call number (NDC class / author mark) and a shelf location; 禁帯出 books stand in
+		// 参考図書 (or 郷土資料), the children's books in 児童書架, Aozora's 文庫 editions in 文庫.
+		if n := count(t, db, `SELECT count(*) FROM items WHERE call_number !~ '^R?[0-9KE][0-9.]*(/[ァ-ヺA-Z])?$' OR shelf_location = ''`); n != 0 {
+			t.Errorf("%d copies without a call number or shelf location", n)
+		}
+		if n := count(t, db, `SELECT count(*) FROM items i JOIN titles t ON t.id = i.title_id
+			WHERE t.reference_only AND t.format = 'book' AND i.shelf_location NOT IN ('参考図書', '郷土資料')`); n != 0 {
+			t.Errorf("%d reference-only books outside 参考図書", n)
+		}
+		// A classic in a 文庫 edition, its NDC class from its record: 913.6, 夏目 漱石's ナ.
+		if n := count(t, db, `SELECT count(*) FROM items i JOIN titles t ON t.id = i.title_id
+			WHERE t.title = '吾輩は猫である' AND i.call_number = '913.6/ナ' AND i.shelf_location = '文庫'`); n == 0 {
+			t.Error("吾輩は猫である is not on 文庫 as 913.6/ナ")
+		}
+		for _, shelf := range []string{"一般書架", "文庫", "児童書架", "絵本コーナー", "参考図書", "郷土資料", "雑誌コーナー", "視聴覚コーナー"} {
+			if n := count(t, db, `SELECT count(*) FROM items WHERE shelf_location = $1`, shelf); n == 0 {
+				t.Errorf("no copy on %s", shelf)
+			}
+		}
 	})
 
 	t.Run("accounts", func(t *testing.T) {
