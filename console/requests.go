@@ -29,14 +29,7 @@ import (
 	"yoyaku/store"
 )
 
-func init() {
-	for k, v := range requestTexts {
-		if _, dup := StaffTexts[k]; dup {
-			panic("console: text " + k + " defined twice")
-		}
-		StaffTexts[k] = v
-	}
-}
+func init() { StaffTexts.Add(requestTexts) }
 
 // requestTexts are the counter request pages' wording (joined into StaffTexts).
 var requestTexts = httpkit.TextTable{

@@ -20,14 +20,7 @@ import (
 	"yoyaku/store"
 )
 
-func init() {
-	for k, v := range slipTexts {
-		if _, dup := StaffTexts[k]; dup {
-			panic("console: text " + k + " defined twice")
-		}
-		StaffTexts[k] = v
-	}
-}
+func init() { StaffTexts.Add(slipTexts) }
 
 // slipTexts are the slip's wording (joined into StaffTexts).
 var slipTexts = httpkit.TextTable{

@@ -60,6 +60,17 @@ func Lang(c *gin.Context) string {
 // TextTable is page wording: key → {Japanese, English}. The Japanese follows the library's guide.
 type TextTable map[string][2]string
 
+// Add joins more wording into t, for a package whose pages keep their texts in several files; a key
+// defined twice is a mistake, caught when the program starts.
+func (t TextTable) Add(more TextTable) {
+	for k, v := range more {
+		if _, dup := t[k]; dup {
+			panic("text key defined twice: " + k)
+		}
+		t[k] = v
+	}
+}
+
 // joinTexts is the union of tables; a key defined twice is a mistake, caught when the program starts.
 func joinTexts(tables ...TextTable) TextTable {
 	out := TextTable{}

@@ -1,8 +1,6 @@
 package opac
 
 import (
-	"fmt"
-
 	"yoyaku/httpkit"
 )
 
@@ -105,11 +103,4 @@ var holdTexts = httpkit.TextTable{
 	"timeline.other":          {"状態が変わりました", "The status changed"},
 }
 
-func init() {
-	for k, v := range holdTexts {
-		if _, dup := PatronTexts[k]; dup {
-			panic(fmt.Sprintf("opac: text key %q defined twice", k))
-		}
-		PatronTexts[k] = v
-	}
-}
+func init() { PatronTexts.Add(holdTexts) }
