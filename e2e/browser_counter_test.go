@@ -25,18 +25,6 @@ func (s *stack) wantRefusalReasonSeen(p patron, holdID, reason string) {
 	b.wantText("#hold-"+holdID+" .cancel-note", reason)
 }
 
-// staffConsole is a browser logged in to the console, at the staff member's own branch (中央図書館).
-func (s *stack) staffConsole() *browser {
-	s.t.Helper()
-	b := newBrowser(s.t, s.url)
-	b.open("/staff/login", desktopWidth)
-	b.fill("#login", "staff")
-	b.fill("#password", "staff-demo")
-	b.clickNav("#staff-login-submit")
-	b.wantText("#desk-branch-name", "中央図書館")
-	return b
-}
-
 // counterRequest places a request for a title not owned through the 窓口予約 form and returns its hold ID.
 func (b *browser) counterRequest(card, title, isbn string) string {
 	b.t.Helper()

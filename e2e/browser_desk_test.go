@@ -99,12 +99,7 @@ func TestBrowserDesk(t *testing.T) {
 	}
 	want := "pull-DESK-0003,pull-DESK-0001,pull-DESK-0002" // 一般書架 913.6/ア, 913.6/ワ, then 児童書架
 
-	staff := newBrowser(t, s.url)
-	staff.open("/staff/login", desktopWidth)
-	staff.fill("#login", "staff")
-	staff.fill("#password", "staff-demo")
-	staff.clickNav("#staff-login-submit")
-	staff.wantText("#desk-branch-name", "中央図書館")
+	staff := s.staffConsole()
 	staff.clickNav("#nav-pull_list")
 	staff.wantText("#pull-list", "請求記号", "配架場所", "著者", "913.6/ア", "K913/ア", "児童書架", "秋山 修")
 	if got := staff.rowIDs("#pull-list"); got != want {

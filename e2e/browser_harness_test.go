@@ -419,3 +419,15 @@ func (b *browser) shots(name string) {
 		b.setWidth(was)
 	}
 }
+
+// staffConsole is a browser logged in to the console, at the staff member's own branch (中央図書館).
+func (s *stack) staffConsole() *browser {
+	s.t.Helper()
+	b := newBrowser(s.t, s.url)
+	b.open("/staff/login", desktopWidth)
+	b.fill("#login", "staff")
+	b.fill("#password", "staff-demo")
+	b.clickNav("#staff-login-submit")
+	b.wantText("#desk-branch-name", "中央図書館")
+	return b
+}

@@ -25,12 +25,7 @@ func TestBrowserHoldSlip(t *testing.T) {
 	holdID := s.placeOne(p, "kita", titleID)
 	s.waitStatus(p, holdID, "awaiting_return")
 
-	b := newBrowser(t, s.url)
-	b.open("/staff/login", desktopWidth)
-	b.fill("#login", "staff")
-	b.fill("#password", "staff-demo")
-	b.clickNav("#staff-login-submit")
-	b.wantText("#desk-branch-name", "中央図書館")
+	b := s.staffConsole()
 
 	b.clickNav("#nav-checkin")
 	b.fill("#barcode", copies[0])

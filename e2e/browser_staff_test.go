@@ -267,12 +267,7 @@ func TestBrowserStaffHoldShelfExpiry(t *testing.T) {
 	hn := s.placeOne(next, "chuo", titleID)
 	s.waitStatus(next, hn, "waiting")
 
-	b := newBrowser(t, s.url)
-	b.open("/staff/login", desktopWidth)
-	b.fill("#login", "staff")
-	b.fill("#password", "staff-demo")
-	b.clickNav("#staff-login-submit")
-	b.wantText("#desk-branch-name", "中央図書館")
+	b := s.staffConsole()
 
 	// The return goes to this branch's hold shelf for the first hold.
 	b.clickNav("#op-checkin")
