@@ -195,13 +195,13 @@ func TestTitleShelfAndLibraryUse(t *testing.T) {
 	b.login(t, "1000001")
 	page := b.do(t, "GET", "/titles/"+ref.TitleID, nil)
 	wantPage(t, page, http.StatusOK, "禁帯出", `id="library-use">館内利用のみ<`, "請求記号", "配架場所", ref.Call, "参考図書")
-	for _, absent := range []string{`action="/basket/add"`, `id="to-basket"`, "予約かごへ"} {
+	for _, absent := range []string{`action="/basket/add"`, `id="to-basket"`, "予約かごへ", `id="holds-queued"`} {
 		if strings.Contains(page.Body.String(), absent) {
 			t.Errorf("the 禁帯出 title's page has %q", absent)
 		}
 	}
 	wantPage(t, b.do(t, "GET", "/titles/"+ref.TitleID+"?lang=en", nil), http.StatusOK, "Library use only", "Call number", "Shelf")
-	wantPage(t, b.do(t, "GET", "/titles/"+lendable.TitleID+"?lang=ja", nil), http.StatusOK, `action="/basket/add"`, "予約かごへ", lendable.Call, lendable.Shelf)
+	wantPage(t, b.do(t, "GET", "/titles/"+lendable.TitleID+"?lang=ja", nil), http.StatusOK, `action="/basket/add"`, "予約かごへ", `id="holds-queued"`, lendable.Call, lendable.Shelf)
 
 	// Search results where every title is 禁帯出: each says so, nothing to tick, no 予約かごへ.
 	var found SearchJSON
