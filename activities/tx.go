@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"go.temporal.io/sdk/temporal"
@@ -21,11 +22,15 @@ func refuse(code domain.Code, format string, args ...any) error {
 
 // holdState is the hold as workflows see it.
 func holdState(h store.HoldRow) contract.HoldState {
-	return contract.HoldState{
+	st := contract.HoldState{
 		HoldID: h.ID, PatronID: h.PatronID, TitleID: h.TitleID.Int64, Status: h.Status, Transition: h.Transition,
 		Pickup: h.Pickup, Origin: h.Origin, Barcode: h.ItemBarcode.String, CopyBranch: h.CopyBranch.String, ILL: h.ILL,
 		SeriesID: h.SeriesID.Int64, SeriesSeq: int(h.SeriesSeq.Int64),
 	}
+	if h.Status == domain.StatusSuspended && h.Suspended.Valid {
+		st.SuspendedUntil = h.Suspended.Time.Format(time.DateOnly)
+	}
+	return st
 }
 
 // loadHold locks the hold's title, then the hold, and reads it; a hold that does not exist is refused.

@@ -20,6 +20,8 @@ type HoldState struct {
 	ILL        bool
 	SeriesID   int64 // 0 unless the hold is a volume of a series hold
 	SeriesSeq  int
+	// SuspendedUntil is the day a suspended hold (休止中) is active again, YYYY-MM-DD; "" otherwise.
+	SuspendedUntil string `json:",omitempty"`
 }
 
 // CopyKind says what an assignment of a copy to a hold means.
@@ -72,6 +74,9 @@ type Outcome struct {
 	Routing *Routing
 	Loan    *Loan
 	Contact *NotifyResult // set when a phone call was recorded
+	// ResumeAt is when a suspended hold is active again (the start of its SuspendedUntil day in the
+	// library's time zone): the workflow's timer. Set by the suspension.
+	ResumeAt *time.Time `json:",omitempty"`
 }
 
 // Step names the transition the workflow expects to make from the state it knows. A retried activity whose
@@ -127,6 +132,18 @@ type PickupInput struct {
 type StaffInput struct {
 	Step
 	StaffID int64
+}
+
+// SuspendInput suspends the hold until Until (YYYY-MM-DD).
+type SuspendInput struct {
+	Step
+	Until string
+}
+
+// ResumeInput ends a suspension: its day came (Timer) or the patron resumed the hold.
+type ResumeInput struct {
+	Step
+	Timer bool
 }
 
 // CallInput records a phone call and its outcome.

@@ -20,4 +20,9 @@ const (
 	// ErrAlreadyHeld: a counter request linked to a title its patron already holds (one open hold per
 	// patron and title); the same code as a placement's already_held.
 	ErrAlreadyHeld domain.Code = "already_held"
+	// Suspensions (休止): only a waiting hold (返却待ち/順番待ち) can be suspended, only a suspended one resumed,
+	// and the date must be after today and at most 90 days ahead.
+	ErrNotSuspendable domain.Code = "not_suspendable"
+	ErrNotSuspended   domain.Code = "not_suspended"
+	ErrInvalidDate    domain.Code = "invalid_date"
 )

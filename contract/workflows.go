@@ -141,6 +141,8 @@ const (
 	UpdateILL          = "ill"           // StaffRequest: an inter-library loan was arranged
 	UpdateArrived      = "arrived"       // ArrivedRequest: the ordered or ILL copy arrived
 	UpdateCall         = "call"          // CallRequest: a phone call with its outcome (連絡済, 留守電, 不在)
+	UpdateSuspend      = "suspend"       // SuspendRequest: the patron pauses a waiting hold until a date (休止)
+	UpdateResume       = "resume"        // no payload: the patron ends a suspension before its date (再開)
 )
 
 // QueryState answers the workflow's activities.HoldState.
@@ -186,6 +188,12 @@ type StaffRequest struct {
 type CallRequest struct {
 	Outcome domain.CallOutcome
 	StaffID int64
+}
+
+// SuspendRequest suspends a waiting hold until Until (YYYY-MM-DD), the day it is active again. The library
+// checked the date against today; the activity checks it again.
+type SuspendRequest struct {
+	Until string
 }
 
 // ArrivedRequest registers the copy that arrived for a counter request.

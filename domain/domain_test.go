@@ -108,6 +108,7 @@ func TestLabels(t *testing.T) {
 		{domain.StatusCancelRequested, 0, "", "取消申込"},
 		{domain.StatusCancelled, 0, domain.CancelPatron, "本人取消"},
 		{domain.StatusCancelled, 0, domain.CancelExpired, "期限切れ"},
+		{domain.StatusSuspended, 0, "", "休止中"},
 	}
 	for _, tc := range tests {
 		if got := domain.Label(domain.Shown(tc.status, tc.position), tc.reason); got != tc.want {

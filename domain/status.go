@@ -15,6 +15,10 @@ const (
 	StatusCancelRequested Status = "cancel_requested"
 	StatusCancelled       Status = "cancelled"
 	StatusFulfilled       Status = "fulfilled"
+	// StatusSuspended: the patron paused a waiting hold until a date (休止). It keeps its placement time, so
+	// its place in the queue, but takes no copy and counts in no position meanwhile; it still counts against
+	// the limits.
+	StatusSuspended Status = "suspended"
 
 	// Shown statuses derived from StatusQueued and the queue position.
 	StatusAwaitingReturn Status = "awaiting_return"
@@ -54,6 +58,7 @@ var labels = map[Status]string{
 	StatusReady:           "利用可能",
 	StatusCancelRequested: "取消申込",
 	StatusFulfilled:       "貸出済",
+	StatusSuspended:       "休止中",
 }
 
 // Label is the Japanese label of a shown status, exactly as the library's guide words it. A cancelled hold
@@ -84,7 +89,7 @@ func PatronMayChange(s Status, origin string) bool {
 		return false
 	}
 	switch s {
-	case StatusRequested, StatusQueued, StatusAwaitingPull, StatusPreparing, StatusInvestigating, StatusOnOrder:
+	case StatusRequested, StatusQueued, StatusAwaitingPull, StatusPreparing, StatusInvestigating, StatusOnOrder, StatusSuspended:
 		return true
 	}
 	return false

@@ -44,7 +44,7 @@ type CopyFault struct {
 
 // CopyFaults lists the copies whose state does not fit: a ready hold's copy not on its pickup branch's hold
 // shelf, a travelling hold's copy not in transit, a copy on a hold shelf for no ready hold, a copy on loan
-// without an open loan or the other way round.
+// without an open loan or the other way round, a suspended hold that holds a copy.
 func CopyFaults(ctx context.Context, q sqlx.QueryerContext, settle time.Duration) ([]CopyFault, error) {
 	return selectAll[CopyFault](ctx, q, "copy states", `
 		SELECT h.id AS hold, i.barcode, format('hold is %s at %s, its copy is %s at %s', h.status, h.pickup_branch, i.status, i.location_branch) AS detail
@@ -52,6 +52,10 @@ func CopyFaults(ctx context.Context, q sqlx.QueryerContext, settle time.Duration
 		WHERE ((h.status = 'ready' AND (i.status <> 'hold_shelf' OR i.location_branch <> h.pickup_branch))
 		    OR (h.status = 'in_transit' AND i.status <> 'in_transit'))
 		  AND `+settled+` AND i.updated_at < now() - make_interval(secs => $1)
+		UNION ALL
+		SELECT h.id, i.barcode, 'hold is suspended but holds copy ' || i.barcode
+		FROM holds h JOIN items i ON i.barcode = h.item_barcode
+		WHERE h.status = 'suspended'
 		UNION ALL
 		SELECT NULL, i.barcode, 'copy is on the hold shelf of ' || i.location_branch || ' for no ready hold'
 		FROM items i
@@ -192,7 +196,8 @@ type StuckHold struct {
 
 // StuckHolds lists the holds that should have moved on: never approved, a copy given and never applied, a
 // set-aside copy never taken or gone, a cancellation request never approved after cancelDelay, a series
-// volume whose turn came, a pickup deadline (a date in time zone tz) passed.
+// volume whose turn came, a pickup deadline (a date in time zone tz) passed, a suspension whose day (the
+// start of it in tz) came.
 func StuckHolds(ctx context.Context, q sqlx.QueryerContext, settle, cancelDelay time.Duration, tz string) ([]StuckHold, error) {
 	return selectAll[StuckHold](ctx, q, "stuck holds", `
 		SELECT h.id, CASE
@@ -203,6 +208,7 @@ func StuckHolds(ctx context.Context, q sqlx.QueryerContext, settle, cancelDelay 
 			WHEN h.status IN ('queued', 'awaiting_pull') THEN 'its set-aside copy is ' || i.status || ', not on a shelf'
 			WHEN h.status = 'cancel_requested' THEN 'cancellation requested at ' || h.cancel_requested_at || ' and never approved'
 			WHEN h.status = 'preparing' THEN 'every earlier volume of its series is ready or closed, but it still waits its turn'
+			WHEN h.status = 'suspended' THEN 'suspended until ' || h.suspended_until || ' but it is not active again'
 			ELSE 'its pickup deadline ' || h.pickup_deadline || ' has passed but it did not expire' END AS detail
 		FROM holds h LEFT JOIN items i ON i.barcode = h.item_barcode
 		WHERE `+settled+` AND (
@@ -215,7 +221,8 @@ func StuckHolds(ctx context.Context, q sqlx.QueryerContext, settle, cancelDelay 
 				AND e.series_seq < h.series_seq AND e.status NOT IN ('ready', 'fulfilled', 'cancelled'))
 				AND NOT EXISTS (SELECT 1 FROM holds e JOIN hold_events ev ON ev.hold_id = e.id
 					WHERE e.series_hold_id = h.series_hold_id AND ev.at > now() - make_interval(secs => $1)))
-			OR (h.status = 'ready' AND h.pickup_deadline < (now() AT TIME ZONE $3)::date - 1))
+			OR (h.status = 'ready' AND h.pickup_deadline < (now() AT TIME ZONE $3)::date - 1)
+			OR (h.status = 'suspended' AND h.suspended_until::timestamp AT TIME ZONE $3 < now() - make_interval(secs => $1)))
 		ORDER BY h.id`, settle.Seconds(), cancelDelay.Seconds(), tz)
 }
 

@@ -218,6 +218,7 @@ type HoldView struct {
 	SeriesSeq      sql.NullInt64  `db:"series_seq"`
 	ItemBarcode    sql.NullString `db:"item_barcode"`
 	ILL            bool           `db:"ill"`
+	SuspendedUntil sql.NullTime   `db:"suspended_until"` // set while 休止中: the day it is active again
 }
 
 // Shown is the status code patrons see.
@@ -229,7 +230,7 @@ const holdViewSelect = `
 			SELECT count(*) FROM holds q WHERE q.title_id = h.title_id AND q.status = 'queued' AND q.item_barcode IS NULL
 			  AND (q.placed_at, q.id) <= (h.placed_at, h.id)) END AS position,
 		h.pickup_branch, h.origin, h.placed_at, h.ready_at, h.contact_date, h.pickup_deadline, h.cancelled_at,
-		h.cancel_reason, h.cancel_note, h.series_hold_id, h.series_seq, h.item_barcode, h.ill
+		h.cancel_reason, h.cancel_note, h.series_hold_id, h.series_seq, h.item_barcode, h.ill, h.suspended_until
 	FROM holds h LEFT JOIN titles t ON t.id = h.title_id`
 
 // ListedFor is how long cancelled holds stay on the patron's list.

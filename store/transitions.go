@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -29,11 +30,12 @@ type HoldRow struct {
 	CopyBranch  sql.NullString `db:"copy_branch"`
 	SeriesID    sql.NullInt64  `db:"series_hold_id"`
 	SeriesSeq   sql.NullInt64  `db:"series_seq"`
+	Suspended   sql.NullTime   `db:"suspended_until"` // the day a suspended hold is active again
 }
 
 // holdRowSelect reads HoldRows from holds h with their copy i.
 const holdRowSelect = `SELECT h.id, h.patron_id, h.title_id, h.pickup_branch, h.origin, h.status, h.transition, h.item_barcode, h.ill,
-	i.location_branch AS copy_branch, h.series_hold_id, h.series_seq
+	i.location_branch AS copy_branch, h.series_hold_id, h.series_seq, h.suspended_until
 	FROM holds h LEFT JOIN items i ON i.barcode = h.item_barcode`
 
 // LockTitle serialises every change of which hold a copy belongs to: transactions that assign or release
@@ -94,10 +96,11 @@ func TryHoldLocks(ctx context.Context, db *sqlx.DB, holdID int64) error {
 
 // RecordTransition moves the locked hold h to status to, counting the transition, and keeps an event with
 // the actor and detail (the outcome, as JSON). A hold that closes also drops a copy signal still on its way
-// (pending_copy): closing released the copy.
+// (pending_copy): closing released the copy. A hold that leaves 休止中 forgets the suspension's day.
 func RecordTransition(ctx context.Context, tx *sqlx.Tx, h HoldRow, to domain.Status, actor string, detail []byte) error {
 	res, err := tx.ExecContext(ctx, `UPDATE holds SET status = $2, transition = transition + 1,
-			pending_copy = CASE WHEN $4 THEN pending_copy END, pending_at = CASE WHEN $4 THEN pending_at END
+			pending_copy = CASE WHEN $4 THEN pending_copy END, pending_at = CASE WHEN $4 THEN pending_at END,
+			suspended_until = CASE WHEN $2 = 'suspended' THEN suspended_until END
 		WHERE id = $1 AND transition = $3`, h.ID, to, h.Transition, to.Open())
 	if err != nil {
 		return fmt.Errorf("store: hold %d %s → %s: %w", h.ID, h.Status, to, err)
@@ -175,6 +178,15 @@ func MarkCancelled(ctx context.Context, tx *sqlx.Tx, holdID int64, reason domain
 func SetPickup(ctx context.Context, tx *sqlx.Tx, holdID int64, branch string) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE holds SET pickup_branch = $2 WHERE id = $1`, holdID, branch); err != nil {
 		return fmt.Errorf("store: change pickup of %d: %w", holdID, err)
+	}
+	return nil
+}
+
+// SetSuspended records the day a hold being suspended is active again, before RecordTransition moves it to
+// 休止中 in the same transaction (a suspended hold must have the day: a CHECK); leaving 休止中 clears it.
+func SetSuspended(ctx context.Context, tx *sqlx.Tx, holdID int64, until time.Time) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE holds SET suspended_until = $2 WHERE id = $1`, holdID, until); err != nil {
+		return fmt.Errorf("store: suspend hold %d: %w", holdID, err)
 	}
 	return nil
 }

@@ -37,6 +37,7 @@ type holdWorkflow struct {
 	notify        bool // the hold became ready: tell the patron
 	expired       bool // the pickup deadline passed
 	stopTimer     workflow.CancelFunc
+	susp          suspension // the timer of a suspension (hold_suspend.go)
 }
 
 // localOptions bound a transition to well under the API's 15 s Temporal timeout, so a desk waiting on an
@@ -84,6 +85,8 @@ func (w *holdWorkflow) setup(ctx workflow.Context) error {
 		{contract.UpdateILL, w.staff(a.ILL), w.validateInvestigating},
 		{contract.UpdateArrived, w.arrived, w.validateArrived},
 		{contract.UpdateConvert, w.convert, w.validateConvert},
+		{contract.UpdateSuspend, w.suspend, w.validateSuspend},
+		{contract.UpdateResume, w.resume, w.validateResume},
 	}
 	for _, u := range updates {
 		if err := workflow.SetUpdateHandlerWithOptions(ctx, u.name, u.handler, workflow.UpdateHandlerOptions{Validator: u.validate}); err != nil {

@@ -57,7 +57,8 @@ func fifo(ctx context.Context, db *sqlx.DB, o Options, r *Report) error {
 }
 
 // idleCopies: a copy on a shelf, set aside for nobody, while a hold on its title has been waiting for longer
-// than the settling time.
+// than the settling time. A suspended hold (休止中) waits for no copy: a free copy with only suspended holds
+// behind it is no fault.
 func idleCopies(ctx context.Context, db *sqlx.DB, o Options, r *Report) error {
 	rows, err := store.IdleCopies(ctx, db, o.Settle)
 	if err != nil {
