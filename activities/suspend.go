@@ -18,7 +18,7 @@ import (
 // and at most 90 days ahead in the library's time zone. The outcome carries when the hold is active again.
 func (a *Activities) Suspend(ctx context.Context, in contract.SuspendInput) (contract.Outcome, error) {
 	out, err := a.step(ctx, in.Step, "suspend", "patron", func(tx *sqlx.Tx, h store.HoldRow, out *contract.Outcome) (domain.Status, error) {
-		if h.Status != domain.StatusQueued || h.ItemBarcode.Valid {
+		if !domain.MaySuspend(h.Status, h.ItemBarcode.Valid) {
 			return "", refuse(contract.ErrNotSuspendable, "hold %d is %s (copy %q), not waiting", h.ID, h.Status, h.ItemBarcode.String)
 		}
 		until, err := domain.SuspendUntil(in.Until, domain.DateOf(time.Now(), a.Cfg.Location))

@@ -117,6 +117,31 @@ func (s *Server) cancelHold(c *gin.Context) {
 	c.JSON(http.StatusAccepted, httpkit.CancelRequestedJSON(h, status)) // the request's state: 取消申込
 }
 
+type suspendRequest struct {
+	Until string `json:"until"`
+}
+
+// suspendHold pauses the patron's own waiting hold until a date (休止).
+func (s *Server) suspendHold(c *gin.Context) {
+	var req suspendRequest
+	h, ok := holdAndBody(c, s.ownHold, &req)
+	if !ok {
+		return
+	}
+	h, err := s.Lib.Suspend(c.Request.Context(), h, req.Until)
+	s.answerHold(c, h, err)
+}
+
+// resumeHold ends the suspension of the patron's own hold now (再開). No request body is read.
+func (s *Server) resumeHold(c *gin.Context) {
+	h, ok := s.ownHold(c)
+	if !ok {
+		return
+	}
+	h, err := s.Lib.Resume(c.Request.Context(), h)
+	s.answerHold(c, h, err)
+}
+
 // answerHold answers an operation that leaves a hold: the hold as it is now, or the operation's error.
 func (s *Server) answerHold(c *gin.Context, h store.HoldView, err error) {
 	if err != nil {

@@ -31,6 +31,8 @@ func (s *Server) routes(r *gin.Engine) {
 	my.GET("/holds/:id", s.getHold)
 	my.PATCH("/holds/:id", s.changePickup)
 	my.POST("/holds/:id/cancel", s.cancelHold)
+	my.POST("/holds/:id/suspend", s.suspendHold)
+	my.POST("/holds/:id/resume", s.resumeHold)
 	my.POST("/series", s.makeSeries)
 	my.GET("/basket", s.getBasket)
 	my.POST("/basket", s.addToBasket)

@@ -25,6 +25,10 @@ func SuspendUntil(s string, today Date) (Date, error) {
 	return d, nil
 }
 
+// MaySuspend reports whether a hold in status s can be suspended: only one waiting for a copy (返却待ち,
+// 順番待ち: queued with no copy given to it yet).
+func MaySuspend(s Status, hasCopy bool) bool { return s == StatusQueued && !hasCopy }
+
 // StartIn is the first instant of the day in loc: when a suspension until d ends.
 func (d Date) StartIn(loc *time.Location) time.Time {
 	y, m, dd := d.t.Date()

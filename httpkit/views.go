@@ -33,6 +33,8 @@ type HoldJSON struct {
 	Series          *SeriesJSON `json:"series"`
 	CanChangePickup bool        `json:"can_change_pickup"`
 	CanCancel       bool        `json:"can_cancel"`
+	CanSuspend      bool        `json:"can_suspend"`     // 休止 is possible now (a hold waiting for a copy)
+	SuspendedUntil  *string     `json:"suspended_until"` // 休止中: the day the hold is active again
 }
 
 // SeriesJSON places a hold in its series hold.
@@ -58,6 +60,10 @@ func HoldOf(h store.HoldView) HoldJSON {
 		PlacedAt:        h.PlacedAt,
 		CanChangePickup: domain.PatronMayChange(h.Status, h.Origin),
 		CanCancel:       domain.PatronMayChange(h.Status, h.Origin),
+		CanSuspend:      domain.MaySuspend(h.Status, h.ItemBarcode.Valid),
+	}
+	if h.Status == domain.StatusSuspended && h.SuspendedUntil.Valid {
+		j.SuspendedUntil = DateString(h.SuspendedUntil.Time)
 	}
 	if h.TitleID.Valid {
 		id := IDString(h.TitleID.Int64)

@@ -98,7 +98,7 @@ var refusals = map[domain.Code]bool{
 	contract.ErrNotCancellable: true, contract.ErrHeldForAnother: true, contract.ErrNotAvailable: true,
 	contract.ErrStale: true, contract.ErrNotFound: true, contract.ErrPickupNotAllowed: true,
 	contract.ErrBarcodeTaken: true, contract.ErrBadRequest: true, contract.ErrNotOnCallList: true,
-	contract.ErrAlreadyHeld: true,
+	contract.ErrAlreadyHeld: true, contract.ErrNotSuspendable: true, contract.ErrNotSuspended: true, contract.ErrInvalidDate: true,
 }
 
 // fromWorkflow classifies an error of a workflow call: a refusal keeps its code; a missing workflow is

@@ -118,17 +118,26 @@ func (s *Service) startSeries(ctx context.Context, seriesID int64, vols []store.
 func (s *Service) updateHold(ctx context.Context, holdID int64, name string, arg any) (contract.UpdateResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, temporalTimeout)
 	defer cancel()
+	var args []any
+	if arg != nil { // an Update with no payload (resume)
+		args = []any{arg}
+	}
 	h, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID:   contract.HoldWorkflowID(holdID),
 		UpdateName:   name,
-		Args:         []any{arg},
+		Args:         args,
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	var notFound *serviceerror.NotFound
 	if errors.As(err, &notFound) {
 		// The hold exists (callers read it first) but its workflow has ended: the hold is closed.
-		if name == contract.UpdateCancel {
+		switch name {
+		case contract.UpdateCancel:
 			return contract.UpdateResult{}, refuse(contract.ErrNotCancellable)
+		case contract.UpdateSuspend:
+			return contract.UpdateResult{}, refuse(contract.ErrNotSuspendable)
+		case contract.UpdateResume:
+			return contract.UpdateResult{}, refuse(contract.ErrNotSuspended)
 		}
 		return contract.UpdateResult{}, refuse(contract.ErrNotChangeable)
 	}

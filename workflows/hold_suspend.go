@@ -20,7 +20,7 @@ type suspension struct {
 }
 
 func (w *holdWorkflow) validateSuspend(r contract.SuspendRequest) error {
-	if w.st.Status != domain.StatusQueued || w.st.Barcode != "" {
+	if !domain.MaySuspend(w.st.Status, w.st.Barcode != "") {
 		return refusal(contract.ErrNotSuspendable, "only a hold waiting for a copy (返却待ち, 順番待ち) can be suspended")
 	}
 	if _, err := domain.ParseDate(r.Until); err != nil {
