@@ -483,6 +483,10 @@ func (s *Console) holdView(d staffDesk, h store.HoldView) holdRow {
 	if h.Position.Valid {
 		v.Position = h.Position.Int64
 	}
+	if h.Status == domain.StatusSuspended && h.SuspendedUntil.Valid {
+		// 休止中: staff see until when the patron paused it (it keeps its place meanwhile)
+		v.Label += "（" + h.SuspendedUntil.Time.Format(time.DateOnly) + " まで）"
+	}
 	if h.PickupDeadline.Valid {
 		v.Deadline = h.PickupDeadline.Time.Format(time.DateOnly)
 	}

@@ -30,7 +30,7 @@ type holdExplained struct {
 
 // explainedStatuses are the shown statuses in the guide's order, each with an explain.<status> text.
 var explainedStatuses = []domain.Status{domain.StatusRequested, domain.StatusAwaitingPull, domain.StatusAwaitingReturn,
-	domain.StatusWaiting, domain.StatusInvestigating, domain.StatusInTransit, domain.StatusPreparing, domain.StatusOnOrder,
+	domain.StatusWaiting, domain.StatusSuspended, domain.StatusInvestigating, domain.StatusInTransit, domain.StatusPreparing, domain.StatusOnOrder,
 	domain.StatusReady, domain.StatusCancelRequested, domain.StatusCancelled, domain.StatusFulfilled}
 
 // explainedCancelReasons are the cancel reasons the guide explains (explain.cancelled.<reason>).
@@ -125,7 +125,8 @@ func holdsNotices(rows []patronHold, lang string) gin.H {
 // (timeline.<op>); any other op is shown as timeline.other with the status it led to.
 var timelineOps = []string{"approve", "copy:assigned", "copy:secured", "copy:arrived", "pull", "missing", "receive",
 	"order", "ill", "arrived", "contacted", "call:reached", "call:voicemail", "call:no_answer", "cancel_request",
-	"cancel:patron", "cancel:expired", "cancel:staff", "checkout", "pickup", "proceed", "resume"}
+	"cancel:patron", "cancel:expired", "cancel:staff", "checkout", "pickup", "proceed", "resume", "suspend", "unsuspend",
+	"unsuspend:timer"}
 
 // timelineEntry is one line of a hold's timeline.
 type timelineEntry struct {
@@ -196,6 +197,14 @@ func (s *Pages) holdPage(c *gin.Context) {
 		return
 	}
 	lang := httpkit.Lang(c)
-	s.Page(c, http.StatusOK, "hold", gin.H{"Hold": row, "Timeline": holdTimeline(h, evs, lang, s.Location()),
-		"OriginKey": "hold.origin." + cmp.Or(h.Origin, "web")})
+	msg := patronRedirectMessage(c)
+	if m := suspendDone(c); m != nil {
+		msg = m
+	}
+	data := gin.H{"Hold": row, "Timeline": holdTimeline(h, evs, lang, s.Location()),
+		"OriginKey": "hold.origin." + cmp.Or(h.Origin, "web"), "Message": msg}
+	for k, v := range suspendForm(s.Location()) {
+		data[k] = v
+	}
+	s.Page(c, http.StatusOK, "hold", data)
 }

@@ -277,6 +277,7 @@ var patronStatusLabelsEN = map[domain.Status]string{
 	domain.StatusReady:           "Ready for pickup",
 	domain.StatusCancelRequested: "Cancellation requested",
 	domain.StatusFulfilled:       "Borrowed",
+	domain.StatusSuspended:       "Suspended",
 }
 
 func patronHoldOf(lang string, h store.HoldView, names map[string]string) patronHold {
@@ -284,7 +285,11 @@ func patronHoldOf(lang string, h store.HoldView, names map[string]string) patron
 	r := patronHold{HoldJSON: j, PickupName: cmp.Or(names[h.Pickup], h.Pickup),
 		Label:     patronStatusLabel(lang, domain.Status(j.Status), domain.CancelReason(h.CancelReason.String)),
 		Cancelled: h.Status == domain.StatusCancelled}
-	r.Seriesable = j.CanChangePickup && j.Series == nil && !h.ILL && h.TitleID.Valid
+	if j.SuspendedUntil != nil {
+		r.Label = suspendedLabel(lang, *j.SuspendedUntil)
+	}
+	// a suspended hold cannot join a series (its workflow refuses the hand-over): resume it first
+	r.Seriesable = j.CanChangePickup && j.Series == nil && !h.ILL && h.TitleID.Valid && h.Status != domain.StatusSuspended
 	r.holdExplained = explainHold(h, j)
 	return r
 }
@@ -321,6 +326,9 @@ func (s *Pages) renderHolds(c *gin.Context, status int, msg *patronMessage) {
 		checked[id] = true
 	}
 	data := gin.H{"Holds": rows, "Seriesable": seriesable, "Checked": checked, "Message": msg}
+	for k, v := range suspendForm(s.Location()) {
+		data[k] = v
+	}
 	for k, v := range holdsNotices(rows, httpkit.Lang(c)) {
 		data[k] = v
 	}
@@ -332,6 +340,9 @@ func (s *Pages) holdsPage(c *gin.Context) {
 	msg := patronRedirectMessage(c)
 	if c.Query("done") == "series" {
 		msg = &patronMessage{Text: httpkit.Tr(c, "holds.series.done")}
+	}
+	if m := suspendDone(c); m != nil {
+		msg = m
 	}
 	s.renderHolds(c, http.StatusOK, msg)
 }
