@@ -50,9 +50,9 @@ func (a *Activities) resumeAt(out contract.Outcome) contract.Outcome {
 // original place and, as when it was placed, takes a free copy when nobody waits before it. A hold that is
 // no longer suspended (cancelled meanwhile) is left alone.
 func (a *Activities) Reactivate(ctx context.Context, in contract.ResumeInput) (contract.Outcome, error) {
-	op, actor := "resume", "patron"
+	op, actor := "unsuspend", "patron"
 	if in.Timer {
-		op, actor = "resume:timer", "system"
+		op, actor = "unsuspend:timer", "system"
 	}
 	return a.step(ctx, in.Step, op, actor, func(tx *sqlx.Tx, h store.HoldRow, out *contract.Outcome) (domain.Status, error) {
 		if h.Status != domain.StatusSuspended {

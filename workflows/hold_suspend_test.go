@@ -38,9 +38,9 @@ func (f *fakeHold) mockSuspend(acts *activities.Activities) {
 		return out, err
 	})
 	f.env.OnActivity(acts.Reactivate, mock.Anything, mock.Anything).Return(func(_ context.Context, in contract.ResumeInput) (contract.Outcome, error) {
-		op := "resume"
+		op := "unsuspend"
 		if in.Timer {
-			op = "resume:timer"
+			op = "unsuspend:timer"
 		}
 		return f.step(op, in.Step, func(st *contract.HoldState, _ *contract.Outcome) (domain.Status, error) {
 			if st.Status != domain.StatusSuspended {
@@ -97,11 +97,11 @@ func TestHoldSuspensionEndsByItsTimer(t *testing.T) {
 	require.Equal(t, until, before.SuspendedUntil)
 	require.Equal(t, domain.StatusQueued, after.Status, "1 s after")
 	require.Equal(t, string(contract.ErrNotSuspended), appErrType(notSuspended.get().rejected))
-	resumed := f.callsOf("resume:timer")
+	resumed := f.callsOf("unsuspend:timer")
 	require.Len(t, resumed, 1)
 	require.True(t, resumed[0].At.Equal(resumeAt), "the suspension ended at %s, want %s", resumed[0].At.In(loc), resumeAt)
 	require.NoError(t, again.get().err)
-	require.Equal(t, []string{"approve@0", "suspend@1", "suspend@1", "resume:timer@2", "copy:secured@3", "notify@4", "checkout@4"}, f.trace())
+	require.Equal(t, []string{"approve@0", "suspend@1", "suspend@1", "unsuspend:timer@2", "copy:secured@3", "notify@4", "checkout@4"}, f.trace())
 }
 
 // TestHoldSuspensionEndsByResume: the patron resumes a suspended hold before its day: it waits again at once
@@ -144,9 +144,9 @@ func TestHoldSuspensionEndsByResume(t *testing.T) {
 	require.Equal(t, domain.StatusSuspended, afterFirstDay.Status, "the first suspension's timer was stopped: it never ends the second")
 	require.Equal(t, "2027-01-10", afterFirstDay.SuspendedUntil)
 	require.NoError(t, cancelled.get().err)
-	require.Empty(t, f.callsOf("resume:timer"))
-	resumes := f.callsOf("resume")
+	require.Empty(t, f.callsOf("unsuspend:timer"))
+	resumes := f.callsOf("unsuspend")
 	require.Len(t, resumes, 1)
 	require.True(t, resumes[0].At.Equal(start.Add(2*day)))
-	require.Equal(t, []string{"approve@0", "suspend@1", "resume@2", "suspend@3", "cancel:staff@4"}, f.trace())
+	require.Equal(t, []string{"approve@0", "suspend@1", "unsuspend@2", "suspend@3", "cancel:staff@4"}, f.trace())
 }
