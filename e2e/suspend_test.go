@@ -129,3 +129,37 @@ func TestResumedHoldTakesTheFreeCopy(t *testing.T) {
 	s.mustDo("POST", "/api/v1/holds/"+ha+"/resume", a.token, nil, 200, nil)
 	s.waitStatus(a, ha, "awaiting_pull")
 }
+
+// TestSuspendedSeriesVolumeGatesTheNext: a series volume waiting for its copy can be suspended, and while it
+// is suspended the next volume stays 準備中 — even with its copy on the shelf — as it does behind a waiting
+// volume; resumed and then ready, the first volume lets the next go on.
+func TestSuspendedSeriesVolumeGatesTheNext(t *testing.T) {
+	s := newStack(t, nil)
+	v1, v1copies := s.title("book", copySpec{branch: "chuo", onLoan: true})
+	v2, _ := s.title("book", copySpec{branch: "chuo"})
+	p := s.newPatron("email")
+	r := s.placeSeries(p, "chuo", v1, v2)
+	if len(r.Placed) != 2 {
+		t.Fatalf("series placement: %+v", r)
+	}
+	h1, h2 := r.Placed[0].HoldID, r.Placed[1].HoldID
+	s.waitStatus(p, h1, "awaiting_return")
+	s.waitStatus(p, h2, "preparing")
+	s.wantError("POST", "/api/v1/holds/"+h2+"/suspend", p.token, map[string]any{"until": s.todayPlus(7)}, 409, "not_suspendable")
+
+	s.mustDo("POST", "/api/v1/holds/"+h1+"/suspend", p.token, map[string]any{"until": s.todayPlus(7)}, 200, nil)
+	s.waitStatus(p, h1, "suspended")
+	// The copy of volume 1 comes back while volume 1 is suspended: nobody is served, volume 2 still waits its turn.
+	if rt := s.scan("checkin", v1copies[0], "chuo"); rt.Action == "hold_shelf" || rt.Action == "transit" {
+		t.Fatalf("check-in routed %+v with only a suspended volume waiting", rt)
+	}
+	time.Sleep(500 * time.Millisecond)
+	if h := s.getHold(p, h2); h.Status != "preparing" {
+		t.Fatalf("volume 2 behind a suspended volume 1 is %s, want preparing", h.Status)
+	}
+	s.mustDo("POST", "/api/v1/holds/"+h1+"/resume", p.token, nil, 200, nil)
+	s.waitStatus(p, h1, "awaiting_pull")
+	s.scan("pull", v1copies[0], "chuo")
+	s.waitStatus(p, h1, "ready")
+	s.waitStatus(p, h2, "awaiting_pull")
+}
