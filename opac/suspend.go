@@ -80,4 +80,3 @@ func suspendedLabel(lang, until string) string {
 	}
 	return fmt.Sprintf("休止中（%d月%d日まで）", d.Month(), d.Day())
 }
-
