@@ -1,0 +1,111 @@
+package estimate
+
+import (
+	"testing"
+	"time"
+)
+
+// TestAccuracyOverAGeneratedYear is the test 4: over generated years of loans, the share of holds
+// that became ready inside their estimated range (at least 80% over the years together; one year alone
+// varies by a few points around it), and the width rule for every range.
+func TestAccuracyOverAGeneratedYear(t *testing.T) {
+	var total, totalInside int
+	for _, seed := range []uint64{1, 2, 3, 4, 5} {
+		holds := simulateYear(seed)
+		var n, inside, wide int
+		var widthSum float64
+		byAhead := map[string][2]int{}
+		for _, h := range holds {
+			if !h.estimated || h.cancelled || h.ready.IsZero() {
+				continue // no estimate shown, cancelled while waiting, or still waiting when the year ended
+			}
+			n++
+			widthSum += h.est.To.Sub(h.est.From).Hours()/24 + 1
+			if !h.est.WidthOK(h.placed) {
+				wide++
+				t.Errorf("seed %d: range %s..%s for a hold placed %s breaks the width rule", seed,
+					h.est.From.Format(time.DateOnly), h.est.To.Format(time.DateOnly), h.placed.Format(time.DateOnly))
+			}
+			bucket := "1-2"
+			switch {
+			case h.est.Ahead >= 10:
+				bucket = "11+"
+			case h.est.Ahead >= 2:
+				bucket = "3-10"
+			}
+			b := byAhead[bucket]
+			b[1]++
+			if h.est.Within(h.ready) {
+				inside++
+				b[0]++
+			}
+			byAhead[bucket] = b
+		}
+		if n < 300 {
+			t.Fatalf("seed %d: only %d estimated holds became ready: the generated year is too quiet to measure", seed, n)
+		}
+		t.Logf("year %d: %d of %d holds (%.1f%%) became ready inside their range; mean range %.1f days; inside/estimated by holds ahead %v",
+			seed, inside, n, 100*float64(inside)/float64(n), widthSum/float64(n), byAhead)
+		total, totalInside = total+n, totalInside+inside
+	}
+	share := float64(totalInside) / float64(total)
+	t.Logf("estimate accuracy: %d of %d holds (%.1f%%) became ready inside their range", totalInside, total, 100*share)
+	if share < 0.80 {
+		t.Errorf("%.1f%% of holds ready inside their range, want at least 80%%", 100*share)
+	}
+}
+
+func TestEstimate(t *testing.T) {
+	loc := time.FixedZone("JST", 9*3600)
+	now := time.Date(2026, 12, 4, 10, 0, 0, 0, loc)
+	day := func(d int) time.Time { return time.Date(2026, 12, 4+d, 0, 0, 0, 0, loc) }
+	measured := History{Returns: 200, ReturnOffsets: []time.Duration{-5 * Day, -2 * Day, -Day, 0, Day / 2, 2 * Day, 6 * Day},
+		PickupDelays: []time.Duration{0, Day, 2 * Day, 4 * Day}}
+	for _, tc := range []struct {
+		name     string
+		in       Input
+		from, to int // days after today
+		basis    string
+	}{
+		{"a copy on the shelf: today", Input{Copies: []Copy{{}}},
+			0, 0, "0 holds ahead, 1 copy, loan period (no returns measured yet)"},
+		{"first in line, one loan due in 10 days, nothing measured: its last days", Input{Copies: []Copy{{Due: day(10)}}},
+			8, 10, "0 holds ahead, 1 copy, loan period (no returns measured yet)"},
+		{"first in line, measured returns spread the range", Input{Copies: []Copy{{Due: day(10)}}, History: measured},
+			6, 15, "0 holds ahead, 1 copy, 200 returns measured"},
+		{"an overdue loan comes back any day", Input{Copies: []Copy{{Due: day(-30)}}, History: measured},
+			1, 1, "0 holds ahead, 1 copy, 200 returns measured"},
+		{"the earlier of two loans", Input{Copies: []Copy{{Due: day(20)}, {Due: day(3)}}},
+			1, 3, "0 holds ahead, 2 copies, loan period (no returns measured yet)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.in.Now, tc.in.Loc, tc.in.LoanPeriod = now, loc, 14*Day
+			r, ok := Estimate(tc.in)
+			if !ok {
+				t.Fatal("no estimate")
+			}
+			if !r.From.Equal(day(tc.from)) || !r.To.Equal(day(tc.to)) {
+				t.Errorf("range %s..%s, want %s..%s", r.From.Format(time.DateOnly), r.To.Format(time.DateOnly),
+					day(tc.from).Format(time.DateOnly), day(tc.to).Format(time.DateOnly))
+			}
+			if r.Basis() != tc.basis {
+				t.Errorf("basis %q, want %q", r.Basis(), tc.basis)
+			}
+			if !r.WidthOK(now) {
+				t.Errorf("range %s..%s breaks the width rule", r.From.Format(time.DateOnly), r.To.Format(time.DateOnly))
+			}
+		})
+	}
+	if _, ok := Estimate(Input{Now: now, Loc: loc, Ahead: 3, LoanPeriod: 14 * Day}); ok {
+		t.Error("an estimate with no copy that circulates")
+	}
+	// A long queue: later than one loan per hold ahead would say, and never wider than the rule.
+	var cs []Copy
+	for i := range 3 {
+		cs = append(cs, Copy{Due: day(2 + 4*i)})
+	}
+	r, _ := Estimate(Input{Now: now, Loc: loc, Ahead: 30, Copies: cs, LoanPeriod: 14 * Day, History: measured})
+	if waited := r.From.Sub(day(0)) / Day; waited < 100 || !r.WidthOK(now) || r.To.Sub(r.From) <= 14*Day {
+		t.Errorf("30 ahead of 3 copies: %s..%s", r.From.Format(time.DateOnly), r.To.Format(time.DateOnly))
+	}
+}
