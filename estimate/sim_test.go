@@ -43,13 +43,13 @@ type simEvent struct {
 }
 
 const (
-	evPlace   = iota // a = title
-	evWalkIn         // a = title
-	evReturn         // a = copy
-	evReady          // a = copy, b = hold
-	evPickup         // a = copy, b = hold
-	evExpire         // a = copy, b = hold
-	evCancel         // b = hold
+	evPlace  = iota // a = title
+	evWalkIn        // a = title
+	evReturn        // a = copy
+	evReady         // a = copy, b = hold
+	evPickup        // a = copy, b = hold
+	evExpire        // a = copy, b = hold
+	evCancel        // b = hold
 )
 
 type simQueue []simEvent
@@ -71,16 +71,16 @@ func (q *simQueue) Pop() any {
 }
 
 type simLibrary struct {
-	rng     *rand.Rand
-	loc     *time.Location
-	events  simQueue
-	seq     int
-	copies  []simCopy
-	byTitle [][]int
-	queues  [][]int // queued holds per title, FIFO
-	holds   []*simHold
-	offsets []time.Duration // measured: return - start of due date
-	pickups []time.Duration // measured: ready → collected
+	rng               *rand.Rand
+	loc               *time.Location
+	events            simQueue
+	seq               int
+	copies            []simCopy
+	byTitle           [][]int
+	queues            [][]int // queued holds per title, FIFO
+	holds             []*simHold
+	offsets           []time.Duration // measured: return - start of due date
+	pickups           []time.Duration // measured: ready → collected
 	readies, expiries int
 	withdrawn         int // holds cancelled before a copy came
 }
@@ -164,7 +164,7 @@ func (s *simLibrary) estimate(title int, now time.Time) (Range, bool) {
 	}
 	return Estimate(Input{Now: now, Loc: s.loc, Ahead: len(s.queues[title]), Copies: cs,
 		LoanPeriod: simLoanDays * Day,
-		History:    History{ReturnOffsets: summary(s.offsets), PickupDelays: summary(s.pickups), Returns: len(s.offsets), Expired: expired,
+		History: History{ReturnOffsets: summary(s.offsets), PickupDelays: summary(s.pickups), Returns: len(s.offsets), Expired: expired,
 			Withdrawn: float64(s.withdrawn) / float64(max(1, s.withdrawn+s.readies))}})
 }
 
