@@ -196,6 +196,14 @@ func (s *Pages) holdPage(c *gin.Context) {
 		return
 	}
 	lang := httpkit.Lang(c)
+	hs, rows := []store.HoldView{h}, []patronHold{row}
+	est, err := s.Lib.Estimates(c.Request.Context(), hs)
+	if err != nil {
+		s.Internal(c, err)
+		return
+	}
+	s.withEstimates(lang, hs, rows, est)
+	row = rows[0]
 	s.Page(c, http.StatusOK, "hold", gin.H{"Hold": row, "Timeline": holdTimeline(h, evs, lang, s.Location()),
 		"OriginKey": "hold.origin." + cmp.Or(h.Origin, "web")})
 }
