@@ -14,7 +14,8 @@ import (
 
 // patronWait is a queued hold's estimate as the pages show it.
 type patronWait struct {
-	Range string // 用意できる目安：12月10日〜12月20日ごろ
+	Dates string // 12月10日〜12月20日ごろ
+	Line  string // 用意できる目安：12月10日〜12月20日ごろ
 	Basis string // what it came from
 }
 
@@ -35,7 +36,7 @@ func text(lang, key string, args ...any) string {
 // whether the year must be said.
 func waitOf(lang string, r estimate.Range, today time.Time) *patronWait {
 	if r.From.IsZero() {
-		return &patronWait{Range: text(lang, "estimate.unknown"), Basis: text(lang, "estimate.basis.no_copy")}
+		return wait(lang, text(lang, "estimate.unknown"), text(lang, "estimate.basis.no_copy"))
 	}
 	day := func(t time.Time) string {
 		switch {
@@ -48,16 +49,18 @@ func waitOf(lang string, r estimate.Range, today time.Time) *patronWait {
 		}
 		return fmt.Sprintf("%d月%d日", t.Month(), t.Day())
 	}
-	w := &patronWait{Range: text(lang, "estimate.range", day(r.From), day(r.To))}
+	dates := text(lang, "estimate.range", day(r.From), day(r.To))
 	if r.From.Equal(r.To) {
-		w.Range = text(lang, "estimate.day", day(r.From))
+		dates = text(lang, "estimate.day", day(r.From))
 	}
 	if r.Returns == 0 {
-		w.Basis = text(lang, "estimate.basis.loan_period", r.Ahead, r.Copies, store.LoanDays)
-	} else {
-		w.Basis = text(lang, "estimate.basis.measured", r.Ahead, r.Copies, r.Returns)
+		return wait(lang, dates, text(lang, "estimate.basis.loan_period", r.Ahead, r.Copies, store.LoanDays))
 	}
-	return w
+	return wait(lang, dates, text(lang, "estimate.basis.measured", r.Ahead, r.Copies, r.Returns))
+}
+
+func wait(lang, dates, basis string) *patronWait {
+	return &patronWait{Dates: dates, Line: text(lang, "estimate.line", dates), Basis: basis}
 }
 
 // withEstimates gives each row of hs (rows[i] is hs[i]) its estimate, when it is a queued hold.
