@@ -26,12 +26,12 @@ func TestAccuracyOverAGeneratedYear(t *testing.T) {
 				t.Errorf("seed %d: range %s..%s for a hold placed %s breaks the width rule", seed,
 					h.est.From.Format(time.DateOnly), h.est.To.Format(time.DateOnly), h.placed.Format(time.DateOnly))
 			}
-			bucket := "1-2"
+			bucket := "0-1"
 			switch {
 			case h.est.Ahead >= 10:
-				bucket = "11+"
+				bucket = "10+"
 			case h.est.Ahead >= 2:
-				bucket = "3-10"
+				bucket = "2-9"
 			}
 			b := byAhead[bucket]
 			b[1]++
