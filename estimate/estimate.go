@@ -65,7 +65,7 @@ type Input struct {
 }
 
 // Range is the estimate: the hold should be ready between From and To (dates in the library's zone,
-// both included).
+// both included). Zero dates (no copy circulates) mean unknown.
 type Range struct {
 	From, To time.Time
 	Ahead    int
@@ -75,6 +75,9 @@ type Range struct {
 
 // Basis says in one short English phrase what the range was computed from.
 func (r Range) Basis() string {
+	if r.Copies == 0 {
+		return "no copy circulates"
+	}
 	returns := fmt.Sprintf("%d returns measured", r.Returns)
 	if r.Returns == 0 {
 		returns = "loan period (no returns measured yet)"

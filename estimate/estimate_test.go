@@ -99,6 +99,9 @@ func TestEstimate(t *testing.T) {
 	if _, ok := Estimate(Input{Now: now, Loc: loc, Ahead: 3, LoanPeriod: 14 * Day}); ok {
 		t.Error("an estimate with no copy that circulates")
 	}
+	if b := (Range{Ahead: 3}).Basis(); b != "no copy circulates" {
+		t.Errorf("the basis of an unknown range: %q", b)
+	}
 	// A long queue: later than one loan per hold ahead would say, and never wider than the rule.
 	var cs []Copy
 	for i := range 3 {
