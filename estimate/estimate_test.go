@@ -9,49 +9,21 @@ import (
 // that became ready inside their estimated range (at least 80% over the years together; one year alone
 // varies by a few points around it), and the width rule for every range.
 func TestAccuracyOverAGeneratedYear(t *testing.T) {
-	var total, totalInside int
-	for _, seed := range []uint64{1, 2, 3, 4, 5} {
-		holds := simulateYear(seed)
-		var n, inside, wide int
-		var widthSum float64
-		byAhead := map[string][2]int{}
-		for _, h := range holds {
-			if !h.estimated || h.cancelled || h.ready.IsZero() {
-				continue // no estimate shown, cancelled while waiting, or still waiting when the year ended
-			}
-			n++
-			widthSum += h.est.To.Sub(h.est.From).Hours()/24 + 1
-			if !h.est.WidthOK(h.placed) {
-				wide++
-				t.Errorf("seed %d: range %s..%s for a hold placed %s breaks the width rule", seed,
-					h.est.From.Format(time.DateOnly), h.est.To.Format(time.DateOnly), h.placed.Format(time.DateOnly))
-			}
-			bucket := "0-1"
-			switch {
-			case h.est.Ahead >= 10:
-				bucket = "10+"
-			case h.est.Ahead >= 2:
-				bucket = "2-9"
-			}
-			b := byAhead[bucket]
-			b[1]++
-			if h.est.Within(h.ready) {
-				inside++
-				b[0]++
-			}
-			byAhead[bucket] = b
+	a := MeasureAccuracy(AccuracySeeds)
+	for _, y := range a.Years {
+		if y.Holds < 300 {
+			t.Errorf("year %d: only %d estimated holds became ready: the generated year is too quiet to measure", y.Seed, y.Holds)
 		}
-		if n < 300 {
-			t.Fatalf("seed %d: only %d estimated holds became ready: the generated year is too quiet to measure", seed, n)
-		}
-		t.Logf("year %d: %d of %d holds (%.1f%%) became ready inside their range; mean range %.1f days; inside/estimated by holds ahead %v",
-			seed, inside, n, 100*float64(inside)/float64(n), widthSum/float64(n), byAhead)
-		total, totalInside = total+n, totalInside+inside
+		t.Logf("year %d: %d of %d holds (%.1f%%) became ready inside their range", y.Seed, y.Inside, y.Holds,
+			100*float64(y.Inside)/float64(y.Holds))
 	}
-	share := float64(totalInside) / float64(total)
-	t.Logf("estimate accuracy: %d of %d holds (%.1f%%) became ready inside their range", totalInside, total, 100*share)
-	if share < 0.80 {
-		t.Errorf("%.1f%% of holds ready inside their range, want at least 80%%", 100*share)
+	t.Logf("estimate accuracy: %d of %d holds (%.1f%%) became ready inside their range; mean range %.1f days; {inside, holds} by holds ahead %v",
+		a.Inside, a.Holds, 100*a.Share(), a.MeanDays, a.ByAhead)
+	if a.Share() < 0.80 {
+		t.Errorf("%.1f%% of holds ready inside their range, want at least 80%%", 100*a.Share())
+	}
+	if a.WidthBroken > 0 {
+		t.Errorf("%d ranges break the width rule (at most 14 days, or a quarter of the wait when longer)", a.WidthBroken)
 	}
 }
 

@@ -8,11 +8,84 @@ import (
 	"time"
 )
 
-// A generated year of a library, to measure the model against what happened: titles released through the
+// How far the estimates are from the truth, measured on generated years of a library (the accuracy test and
+// `yoyaku bench` report it). A generated year: titles released through the
 // year, a few bestsellers among them whose holds pile up, walk-in loans, borrowers who return early, on the
 // last days, late or very late, patrons who collect within the week or let the hold expire, and holds
 // cancelled while they wait. At each hold placed behind a loaned copy the estimate is made from the history
 // measured so far, as the API makes it; the hold's real ready time is recorded when it comes.
+
+// AccuracySeeds are the generated years the test and the bench measure: the same five every time.
+var AccuracySeeds = []uint64{1, 2, 3, 4, 5}
+
+// Accuracy is what MeasureAccuracy found.
+type Accuracy struct {
+	Years []YearAccuracy `json:"years"`
+	// Holds estimated that became ready (not cancelled, not still waiting when the year ended), Inside the
+	// ones ready on a date of their range, WidthBroken the ranges wider than the width rule allows.
+	Holds       int `json:"holds"`
+	Inside      int `json:"inside"`
+	WidthBroken int `json:"width_broken"`
+	// ByAhead is {inside, holds} by holds ahead when the hold was placed: "0-1", "2-9", "10+".
+	ByAhead map[string][2]int `json:"by_ahead"`
+	// MeanDays is the mean length of a range in days, both ends counted.
+	MeanDays float64 `json:"mean_days"`
+}
+
+// YearAccuracy is one generated year.
+type YearAccuracy struct {
+	Seed   uint64 `json:"seed"`
+	Holds  int    `json:"holds"`
+	Inside int    `json:"inside"`
+}
+
+// Share is the share of holds that became ready inside their range.
+func (a Accuracy) Share() float64 {
+	if a.Holds == 0 {
+		return math.NaN()
+	}
+	return float64(a.Inside) / float64(a.Holds)
+}
+
+// MeasureAccuracy generates a year of a library per seed, estimates each hold placed behind a loaned copy
+// from the history measured so far, and compares the range with the day the hold became ready.
+func MeasureAccuracy(seeds []uint64) Accuracy {
+	a := Accuracy{ByAhead: map[string][2]int{}}
+	var days float64
+	for _, seed := range seeds {
+		y := YearAccuracy{Seed: seed}
+		for _, h := range simulateYear(seed) {
+			if !h.estimated || h.cancelled || h.ready.IsZero() {
+				continue // no estimate shown, cancelled while waiting, or still waiting when the year ended
+			}
+			y.Holds++
+			days += h.est.To.Sub(h.est.From).Hours()/24 + 1
+			if !h.est.WidthOK(h.placed) {
+				a.WidthBroken++
+			}
+			bucket := "0-1"
+			switch {
+			case h.est.Ahead >= 10:
+				bucket = "10+"
+			case h.est.Ahead >= 2:
+				bucket = "2-9"
+			}
+			b := a.ByAhead[bucket]
+			b[1]++
+			if h.est.Within(h.ready) {
+				y.Inside++
+				b[0]++
+			}
+			a.ByAhead[bucket] = b
+		}
+		a.Years = append(a.Years, y)
+		a.Holds, a.Inside = a.Holds+y.Holds, a.Inside+y.Inside
+	}
+	if a.Holds > 0 {
+		a.MeanDays = days / float64(a.Holds)
+	}
+	return a
+}
 
 const (
 	simLoanDays = 14
