@@ -55,16 +55,18 @@ func (s *Server) placeHolds(c *gin.Context) {
 }
 
 func (s *Server) listHolds(c *gin.Context) {
-	hs, err := store.PatronHolds(c.Request.Context(), s.DB, httpkit.PatronID(c))
+	ctx := c.Request.Context()
+	hs, err := store.PatronHolds(ctx, s.DB, httpkit.PatronID(c))
 	if err != nil {
 		s.Internal(c, err)
 		return
 	}
-	out := make([]httpkit.HoldJSON, len(hs))
-	for i, h := range hs {
-		out[i] = httpkit.HoldOf(h)
+	est, err := s.Lib.Estimates(ctx, hs)
+	if err != nil {
+		s.Internal(c, err)
+		return
 	}
-	c.JSON(http.StatusOK, gin.H{"holds": out})
+	c.JSON(http.StatusOK, gin.H{"holds": httpkit.WithEstimates(hs, est)})
 }
 
 // ownHold reads the patron's own hold named in the path; another patron's is not found (404, not 403).
@@ -78,9 +80,17 @@ func (s *Server) ownHold(c *gin.Context) (store.HoldView, bool) {
 }
 
 func (s *Server) getHold(c *gin.Context) {
-	if h, ok := s.ownHold(c); ok {
-		c.JSON(http.StatusOK, httpkit.HoldOf(h))
+	h, ok := s.ownHold(c)
+	if !ok {
+		return
 	}
+	hs := []store.HoldView{h}
+	est, err := s.Lib.Estimates(c.Request.Context(), hs)
+	if err != nil {
+		s.Internal(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, httpkit.WithEstimates(hs, est)[0])
 }
 
 type pickupRequest struct {

@@ -15,7 +15,7 @@ import (
 // one free on the shelf (確認待ち) — and has a counter request staff refuse with a reason. 予約状況 lists the
 // ready hold first, highlighted with its 受取館, 連絡日 and 取置期限; every status word shown is explained
 // beside it and in the 状態表示/説明 list; holds without buttons say why; the refusal shows staff's reason;
-// the hold page shows the timeline with the calls. Screenshots at 375 and 1280 px, no sideways scrolling.
+// the hold waiting for the copy on loan shows 用意できる目安; the hold page shows the timeline with the calls. Screenshots at 375 and 1280 px, no sideways scrolling.
 func TestBrowserHoldsExplained(t *testing.T) {
 	s := newStack(t, nil)
 	p := s.newPatron("phone")
@@ -94,6 +94,11 @@ func TestBrowserHoldsExplained(t *testing.T) {
 	b.wantText("#hold-"+ready+" .cell-actions", "すでに「利用可能」として用意されている資料は")
 	b.wantText("#hold-"+transit+" .cell-actions", "「配送中」の資料は")
 	b.wantText("#hold-"+refused.ID+" .cell-status", "図書館からの連絡: 絶版のため入手できませんでした")
+	// 用意できる目安 beside the hold waiting for the copy on loan, and no estimate on the others.
+	b.wantText("#hold-"+waiting+" .estimate", "用意できる目安：", "ごろ", "前に 0 件の予約があり、貸出できる資料は 1 冊です。")
+	if n := b.count("#holds .estimate"); n != 1 {
+		t.Errorf("%d estimates on 予約状況, want 1 (the 返却待ち hold's)", n)
+	}
 	if !b.exists("#change-"+waiting) || !b.exists("#cancel-"+pull) {
 		t.Fatal("a web hold still waiting has no 予約内容変更 / 予約取消")
 	}

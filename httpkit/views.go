@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"yoyaku/domain"
+	"yoyaku/estimate"
 	"yoyaku/store"
 )
 
@@ -35,6 +36,37 @@ type HoldJSON struct {
 	CanCancel       bool        `json:"can_cancel"`
 	CanSuspend      bool        `json:"can_suspend"`     // 休止 is possible now (a hold waiting for a copy)
 	SuspendedUntil  *string     `json:"suspended_until"` // 休止中: the day the hold is active again
+	// Estimate is 用意できる目安, only on a queued hold (返却待ち, 順番待ち) and only where it was computed
+	// (WithEstimates).
+	Estimate *EstimateJSON `json:"estimate,omitempty"`
+}
+
+// EstimateJSON is a queued hold's 用意できる目安: dates (null when unknown) and what they came from.
+type EstimateJSON struct {
+	From  *string `json:"from"`
+	To    *string `json:"to"`
+	Basis string  `json:"basis"`
+}
+
+// EstimateOf is r as clients see it.
+func EstimateOf(r estimate.Range) *EstimateJSON {
+	e := &EstimateJSON{Basis: r.Basis()}
+	if !r.From.IsZero() {
+		e.From, e.To = DateString(r.From), DateString(r.To)
+	}
+	return e
+}
+
+// WithEstimates is hs as clients see them, each queued hold with its estimate from est (library.Estimates).
+func WithEstimates(hs []store.HoldView, est map[int64]estimate.Range) []HoldJSON {
+	out := make([]HoldJSON, len(hs))
+	for i, h := range hs {
+		out[i] = HoldOf(h)
+		if r, ok := est[h.ID]; ok {
+			out[i].Estimate = EstimateOf(r)
+		}
+	}
+	return out
 }
 
 // SeriesJSON places a hold in its series hold.

@@ -197,6 +197,14 @@ func (s *Pages) holdPage(c *gin.Context) {
 		return
 	}
 	lang := httpkit.Lang(c)
+	hs, rows := []store.HoldView{h}, []patronHold{row}
+	est, err := s.Lib.Estimates(c.Request.Context(), hs)
+	if err != nil {
+		s.Internal(c, err)
+		return
+	}
+	s.withEstimates(lang, hs, rows, est)
+	row = rows[0]
 	msg := patronRedirectMessage(c)
 	if m := suspendDone(c); m != nil {
 		msg = m

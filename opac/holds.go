@@ -241,7 +241,8 @@ type patronHold struct {
 	Label      string
 	PickupName string
 	Cancelled  bool
-	Seriesable bool // may be turned into a series hold (シリーズ予約に変更)
+	Seriesable bool        // may be turned into a series hold (シリーズ予約に変更)
+	Wait       *patronWait // 用意できる目安 of a queued hold
 	holdExplained
 }
 
@@ -307,10 +308,16 @@ func (s *Pages) renderHolds(c *gin.Context, status int, msg *patronMessage) {
 		s.Internal(c, err)
 		return
 	}
+	est, err := s.Lib.Estimates(ctx, hs)
+	if err != nil {
+		s.Internal(c, err)
+		return
+	}
 	rows := make([]patronHold, len(hs))
 	for i, h := range hs {
 		rows[i] = patronHoldOf(httpkit.Lang(c), h, names)
 	}
+	s.withEstimates(httpkit.Lang(c), hs, rows, est)
 	readyFirst(rows)
 	var seriesable []patronHold
 	for _, r := range rows {

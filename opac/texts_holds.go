@@ -84,6 +84,16 @@ var holdTexts = httpkit.TextTable{
 	"hold.origin.counter": {"窓口（リクエストカード）", "At the counter (request card)"},
 	"hold.series":         {"シリーズ予約 %d 番目", "Series hold, no. %d"},
 
+	// 用意できる目安 (estimate.go): the range, then one line on what it came from.
+	"estimate.label":             {"用意できる目安", "Estimated ready"},
+	"estimate.line":              {"用意できる目安：%s", "Estimated ready: %s"},
+	"estimate.range":             {"%s〜%sごろ", "%s – %s"},
+	"estimate.day":               {"%sごろ", "around %s"},
+	"estimate.unknown":           {"未定", "unknown"},
+	"estimate.basis.measured":    {"前に %d 件の予約があり、貸出できる資料は %d 冊です。当館の返却実績 %d 件から計算した目安です。", "%d hold(s) ahead of yours and %d copy(ies); estimated from %d returns measured at this library."},
+	"estimate.basis.loan_period": {"前に %d 件の予約があり、貸出できる資料は %d 冊です。貸出期間（%d 日）から計算した目安です。", "%d hold(s) ahead of yours and %d copy(ies); estimated from the loan period (%d days)."},
+	"estimate.basis.no_copy":     {"貸出できる資料が今はないため、目安を計算できません。", "No copy can be lent now, so there is no estimate."},
+
 	// Timeline entries, by the op the event log keeps (activities' step ops), and two read from the hold.
 	"timeline.placed":          {"予約を受け付けました", "Hold placed"},
 	"timeline.contact_date":    {"連絡日（この日を含めて 1 週間が取置期間です）", "Contact date (the week to collect counts from it)"},

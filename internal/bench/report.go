@@ -9,6 +9,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"yoyaku/estimate"
 )
 
 // Report is everything one run measured. It is written as JSON to --out and printed as a table.
@@ -24,12 +26,15 @@ type Report struct {
 	Notify      Latency   `json:"notify"`
 	Lifecycle   Lifecycle `json:"lifecycle"`
 	// Checkin is the workflow behind one check-in scan that gave its copy to a waiting hold.
-	Checkin *Workflow     `json:"checkin_workflow,omitempty"`
-	Search  Search        `json:"search"`
-	Memory  []Memory      `json:"memory"`
-	Summary Summary       `json:"summary"`
-	Targets []TargetCheck `json:"targets"`
-	Notes   []string      `json:"notes,omitempty"`
+	Checkin *Workflow `json:"checkin_workflow,omitempty"`
+	Search  Search    `json:"search"`
+	Memory  []Memory  `json:"memory"`
+	// Estimate is how often 用意できる目安 held the day a hold became ready, over generated years (it needs no
+	// stack: the model is pure).
+	Estimate *estimate.Accuracy `json:"estimate_accuracy,omitempty"`
+	Summary  Summary            `json:"summary"`
+	Targets  []TargetCheck      `json:"targets"`
+	Notes    []string           `json:"notes,omitempty"`
 }
 
 // Seconds is a duration written as (fractional) seconds.
@@ -253,6 +258,11 @@ func (r *Report) Check() {
 		{"history events per hold", s.EventsPerHold, "≤ 40", check(s.EventsPerHold, func(v float64) bool { return v <= 40 })},
 		{"catalogue search p95 (ms)", s.SearchP95Ms, "< 50", check(s.SearchP95Ms, func(v float64) bool { return v < 50 })},
 	}
+	if e := r.Estimate; e != nil {
+		share := Float(e.Share())
+		r.Targets = append(r.Targets, TargetCheck{"estimates: ready inside the range", share, "≥ 0.80, none too wide",
+			check(share, func(v float64) bool { return v >= 0.8 }) && e.WidthBroken == 0})
+	}
 }
 
 // WriteTable prints the report as a table.
@@ -320,6 +330,11 @@ func (r *Report) WriteTable(out io.Writer) {
 		row("peak RSS "+m.Process, fmt.Sprintf("%.1f MiB", float64(m.HWMKiB)/1024),
 			fmt.Sprintf("pid %d, VmHWM; now %.1f MiB", m.PID, float64(m.RSSKiB)/1024))
 	}
+	if e := r.Estimate; e != nil {
+		row("estimates ready inside their range", num(Float(e.Share()), 3),
+			fmt.Sprintf("%d of %d holds over %d generated years; mean range %.1f days; %d too wide; {inside, holds} by holds ahead %v",
+				e.Inside, e.Holds, len(e.Years), e.MeanDays, e.WidthBroken, e.ByAhead))
+	}
 	_ = w.Flush()
 	fmt.Fprintln(out)
 	w = tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
@@ -330,7 +345,7 @@ func (r *Report) WriteTable(out io.Writer) {
 			verdict = "MISSED"
 		}
 		prec := 0
-		if strings.HasPrefix(t.Name, "placement/") {
+		if strings.HasPrefix(t.Name, "placement/") || strings.HasPrefix(t.Name, "estimates") {
 			prec = 2
 		}
 		row(t.Name, num(t.Value, prec), t.Target, verdict)

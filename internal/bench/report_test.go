@@ -12,6 +12,8 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
+
+	"yoyaku/estimate"
 )
 
 func TestPercentileNearestRank(t *testing.T) {
@@ -309,5 +311,39 @@ func TestPoolSpreadsHoldsAndReserves(t *testing.T) {
 		if pt.holds != holdLimit {
 			t.Errorf("patron %s has %d holds, want %d", pt.card, pt.holds, holdLimit)
 		}
+	}
+}
+
+// TestEstimateAccuracyTarget: the estimates' share inside their range is a target of its own (≥ 0.80, no
+// range too wide), printed in the table.
+func TestEstimateAccuracyTarget(t *testing.T) {
+	for _, tc := range []struct {
+		acc estimate.Accuracy
+		met bool
+	}{
+		{estimate.Accuracy{Holds: 100, Inside: 80}, true},
+		{estimate.Accuracy{Holds: 100, Inside: 79}, false},
+		{estimate.Accuracy{Holds: 100, Inside: 90, WidthBroken: 1}, false},
+		{estimate.Accuracy{}, false}, // nothing measured
+	} {
+		r := &Report{Estimate: &tc.acc}
+		r.Check()
+		last := r.Targets[len(r.Targets)-1]
+		if last.Name != "estimates: ready inside the range" || last.Met != tc.met {
+			t.Errorf("%+v: target %+v, want met=%v", tc.acc, last, tc.met)
+		}
+	}
+	var out strings.Builder
+	r := &Report{Estimate: &estimate.Accuracy{Holds: 200, Inside: 170, Years: make([]estimate.YearAccuracy, 5)}}
+	r.Check()
+	r.WriteTable(&out)
+	found := false
+	for _, line := range strings.Split(out.String(), "\n") {
+		if strings.HasPrefix(line, "estimates ready inside their range ") {
+			found = strings.Contains(line, " 0.850 ") && strings.Contains(line, "170 of 200 holds over 5 generated years")
+		}
+	}
+	if !found {
+		t.Errorf("the table lacks the estimates' row:\n%s", out.String())
 	}
 }
