@@ -24,7 +24,7 @@ func holdState(h store.HoldRow) contract.HoldState {
 	return contract.HoldState{
 		HoldID: h.ID, PatronID: h.PatronID, TitleID: h.TitleID.Int64, Status: h.Status, Transition: h.Transition,
 		Pickup: h.Pickup, Origin: h.Origin, Barcode: h.ItemBarcode.String, CopyBranch: h.CopyBranch.String, ILL: h.ILL,
-		SeriesID: h.SeriesID.Int64, SeriesSeq: int(h.SeriesSeq.Int64),
+		SeriesID: h.SeriesID.Int64, SeriesSeq: int(h.SeriesSeq.Int64), Extended: h.Extended,
 	}
 }
 

@@ -20,6 +20,7 @@ type HoldState struct {
 	ILL        bool
 	SeriesID   int64 // 0 unless the hold is a volume of a series hold
 	SeriesSeq  int
+	Extended   bool // the pickup deadline was extended (取置延長, once per hold)
 }
 
 // CopyKind says what an assignment of a copy to a hold means.
@@ -134,6 +135,11 @@ type CallInput struct {
 	Step
 	Outcome domain.CallOutcome
 	StaffID int64
+}
+
+// ExtendInput extends a ready hold's pickup deadline (取置延長).
+type ExtendInput struct {
+	Step
 }
 
 // ArrivedInput links a counter request to the title and copy that arrived for it.

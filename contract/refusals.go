@@ -20,4 +20,9 @@ const (
 	// ErrAlreadyHeld: a counter request linked to a title its patron already holds (one open hold per
 	// patron and title); the same code as a placement's already_held.
 	ErrAlreadyHeld domain.Code = "already_held"
+	// 取置延長's refusals: the hold is not on the hold shelf, was extended once already, or others wait for
+	// its title.
+	ErrNotReady        domain.Code = "not_ready"
+	ErrAlreadyExtended domain.Code = "already_extended"
+	ErrOthersWaiting   domain.Code = "others_waiting"
 )

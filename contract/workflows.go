@@ -141,6 +141,7 @@ const (
 	UpdateILL          = "ill"           // StaffRequest: an inter-library loan was arranged
 	UpdateArrived      = "arrived"       // ArrivedRequest: the ordered or ILL copy arrived
 	UpdateCall         = "call"          // CallRequest: a phone call with its outcome (連絡済, 留守電, 不在)
+	UpdateExtend       = "extend"        // ExtendRequest: the patron extends the pickup deadline once (取置延長)
 )
 
 // QueryState answers the workflow's activities.HoldState.
@@ -196,6 +197,10 @@ type ArrivedRequest struct {
 	StaffID int64
 	Shelf
 }
+
+// ExtendRequest is a patron's 取置延長 of a ready hold; it carries nothing but its name (the patron is the
+// hold's own, checked by the API).
+type ExtendRequest struct{}
 
 // UpdateResult is the answer of every hold update.
 type UpdateResult struct {

@@ -84,6 +84,7 @@ func (w *holdWorkflow) setup(ctx workflow.Context) error {
 		{contract.UpdateILL, w.staff(a.ILL), w.validateInvestigating},
 		{contract.UpdateArrived, w.arrived, w.validateArrived},
 		{contract.UpdateConvert, w.convert, w.validateConvert},
+		{contract.UpdateExtend, w.extend, w.validateExtend}, // hold_extend.go
 	}
 	for _, u := range updates {
 		if err := workflow.SetUpdateHandlerWithOptions(ctx, u.name, u.handler, workflow.UpdateHandlerOptions{Validator: u.validate}); err != nil {
