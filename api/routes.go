@@ -31,6 +31,7 @@ func (s *Server) routes(r *gin.Engine) {
 	my.GET("/holds/:id", s.getHold)
 	my.PATCH("/holds/:id", s.changePickup)
 	my.POST("/holds/:id/cancel", s.cancelHold)
+	my.POST("/holds/:id/extend", s.extendHold)
 	my.POST("/series", s.makeSeries)
 	my.GET("/basket", s.getBasket)
 	my.POST("/basket", s.addToBasket)

@@ -29,7 +29,8 @@ func TestCodeTable(t *testing.T) {
 		library.CodeInvalidISBN, library.CodeInvalidURL, library.CodeInvalidYear, library.CodeDuplicateVolume,
 		library.CodeInvalidName, library.CodeInvalidPassword, library.CodeInvalidEmail, library.CodeTooManyEmails,
 		library.CodeInvalidPhone, library.CodeCardNumberTaken, library.CodeOwnedTitle, contract.ErrAlreadyHeld,
-		library.CodeInvalidCallNumber, library.CodeInvalidShelf} {
+		library.CodeInvalidCallNumber, library.CodeInvalidShelf,
+		contract.ErrNotReady, contract.ErrAlreadyExtended, contract.ErrOthersWaiting} {
 		if _, ok := Codes[code]; !ok {
 			t.Errorf("%s has no status or message in the code table", code)
 		}

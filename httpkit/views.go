@@ -33,6 +33,9 @@ type HoldJSON struct {
 	Series          *SeriesJSON `json:"series"`
 	CanChangePickup bool        `json:"can_change_pickup"`
 	CanCancel       bool        `json:"can_cancel"`
+	// 取置延長: whether the patron may extend the pickup deadline now, and whether it was extended (once).
+	Extendable bool `json:"extendable"`
+	Extended   bool `json:"extended"`
 }
 
 // SeriesJSON places a hold in its series hold.
@@ -58,6 +61,8 @@ func HoldOf(h store.HoldView) HoldJSON {
 		PlacedAt:        h.PlacedAt,
 		CanChangePickup: domain.PatronMayChange(h.Status, h.Origin),
 		CanCancel:       domain.PatronMayChange(h.Status, h.Origin),
+		Extendable:      h.Extendable(),
+		Extended:        h.Extended,
 	}
 	if h.TitleID.Valid {
 		id := IDString(h.TitleID.Int64)

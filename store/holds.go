@@ -218,14 +218,14 @@ type HoldView struct {
 	SeriesSeq      sql.NullInt64  `db:"series_seq"`
 	ItemBarcode    sql.NullString `db:"item_barcode"`
 	ILL            bool           `db:"ill"`
-	Extended       bool           `db:"extended"`      // the pickup deadline was extended (取置延長, once per hold)
+	Extended       bool           `db:"extended"`       // the pickup deadline was extended (取置延長, once per hold)
 	OthersWaiting  bool           `db:"others_waiting"` // another hold waits for the title (no extension then)
 }
 
 // Extendable says whether the patron may extend the hold's pickup deadline now: a ready hold, not yet
-// extended, that nobody else waits behind. The workflow and its activity decide again when asked.
+// extended, whose patron was told (a deadline to move), that nobody else waits behind. The workflow and its activity decide again when asked.
 func (h HoldView) Extendable() bool {
-	return h.Status == domain.StatusReady && !h.Extended && !h.OthersWaiting
+	return h.Status == domain.StatusReady && h.PickupDeadline.Valid && !h.Extended && !h.OthersWaiting
 }
 
 // Shown is the status code patrons see.
@@ -239,7 +239,7 @@ const holdViewSelect = `
 		h.pickup_branch, h.origin, h.placed_at, h.ready_at, h.contact_date, h.pickup_deadline, h.cancelled_at,
 		h.cancel_reason, h.cancel_note, h.series_hold_id, h.series_seq, h.item_barcode, h.ill,
 		h.extended_at IS NOT NULL AS extended,
-		h.status = 'ready' AND EXISTS (SELECT 1 FROM holds w WHERE w.title_id = h.title_id AND w.id <> h.id AND `+waitingHold+`) AS others_waiting
+		h.status = 'ready' AND EXISTS (SELECT 1 FROM holds w WHERE w.title_id = h.title_id AND w.id <> h.id AND ` + waitingHold + `) AS others_waiting
 	FROM holds h LEFT JOIN titles t ON t.id = h.title_id`
 
 // ListedFor is how long cancelled holds stay on the patron's list.
