@@ -61,6 +61,7 @@ func (s *Pages) WebRoutes(r *gin.Engine) {
 	my.POST("/holds/:id/change", s.changeSubmit)
 	my.GET("/holds/:id/cancel", s.cancelPage)
 	my.POST("/holds/:id/cancel", s.cancelSubmit)
+	my.POST("/holds/:id/extend", s.extendSubmit)
 	my.GET("/account", s.accountPage)
 	my.POST("/account/confirm", s.accountConfirm)
 	my.POST("/account", s.accountSubmit)
