@@ -408,6 +408,7 @@ type ShelfHold struct {
 	Deadline sql.NullTime `db:"pickup_deadline"`
 	Contact  sql.NullTime `db:"contact_date"` // 連絡日; null while a phone patron is still to be reached
 	Expired  bool         `db:"expired"`
+	Extended bool         `db:"extended"` // 延長済: the patron extended the pickup deadline (取置延長)
 	Title    string       `db:"title"`
 }
 
@@ -417,7 +418,7 @@ func HoldShelf(ctx context.Context, q sqlx.QueryerContext, branch string) ([]She
 	var hs []ShelfHold
 	err := sqlx.SelectContext(ctx, q, &hs, `
 		SELECT h.id AS hold_id, h.item_barcode AS barcode, p.card_number, h.pickup_deadline, h.contact_date, h.status = 'cancelled' AS expired,
-			coalesce(t.title, h.request_title, '') AS title
+			h.extended_at IS NOT NULL AS extended, coalesce(t.title, h.request_title, '') AS title
 		FROM holds h JOIN patrons p ON p.id = h.patron_id LEFT JOIN titles t ON t.id = h.title_id
 		WHERE h.pickup_branch = $1 AND h.item_barcode IS NOT NULL
 		  AND (h.status = 'ready' OR (h.cancel_reason = 'expired' AND h.shelf_cleared_at IS NULL))

@@ -46,7 +46,7 @@ func (f *fakeHold) mockExtend(othersWaiting bool) {
 func TestHoldExtendMovesExpiryTimer(t *testing.T) {
 	loc := tokyo(t)
 	start := time.Date(2026, 11, 2, 10, 0, 0, 0, loc) // ready and mailed at +1 s
-	expiry := time.Date(2026, 11, 9, 0, 0, 0, 0, loc)  // end of D+6
+	expiry := time.Date(2026, 11, 9, 0, 0, 0, 0, loc) // end of D+6
 	extended := expiry.AddDate(0, 0, 7)
 	cases := []struct {
 		name       string
