@@ -28,7 +28,7 @@ type holdExplained struct {
 	WhyKey     string // why there is no 予約内容変更 / 予約取消 button; "" when there are buttons or nothing to do
 	// ExtendWhyKey says why a ready hold has no 取置期限を延長 button; "" when it has one or is not ready.
 	ExtendWhyKey string
-	Note       string // what staff told the patron when they cancelled or refused the hold
+	Note         string // what staff told the patron when they cancelled or refused the hold
 }
 
 // explainedStatuses are the shown statuses in the guide's order, each with an explain.<status> text.
