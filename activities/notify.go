@@ -49,7 +49,7 @@ func (a *Activities) Notify(ctx context.Context, s contract.Step) (contract.Noti
 			contactedAt = p.ReadyAt
 			break
 		}
-		if contactedAt, err = a.sendReadyMail(ctx, h, key, addrs, p.Name, p.Title, p.Branch); err != nil {
+		if contactedAt, err = a.sendReadyMail(ctx, h, key, addrs, p); err != nil {
 			return contract.NotifyResult{}, err
 		}
 		if !contactedAt.IsZero() {
@@ -84,7 +84,7 @@ func (a *Activities) Notify(ctx context.Context, s contract.Step) (contract.Noti
 // of the event accepted it (every one was refused permanently). An address that refused it once is not tried
 // again for the same event. A temporary failure of one address fails the activity (its retry mails only what
 // is left) once the others are recorded.
-func (a *Activities) sendReadyMail(ctx context.Context, h store.HoldRow, key string, addrs []string, name, title, branch string) (time.Time, error) {
+func (a *Activities) sendReadyMail(ctx context.Context, h store.HoldRow, key string, addrs []string, p store.ReadyNotice) (time.Time, error) {
 	if err := store.AddReadyMails(ctx, a.DB, h.ID, key, addrs); err != nil {
 		return time.Time{}, err
 	}
@@ -114,7 +114,7 @@ func (a *Activities) sendReadyMail(ctx context.Context, h store.HoldRow, key str
 	}
 	_, deadline := a.deadline(contactedAt)
 	subject, text, err := mailer.RenderReady(mailer.ReadyData{
-		PatronName: name, Title: title, PickupBranch: branch,
+		PatronName: p.Name, Title: p.Title, PickupBranch: p.Branch, Extendable: p.Extendable,
 		Deadline: deadline.Time(), StatusURL: a.Cfg.PublicURL + "/holds",
 	})
 	if err != nil {

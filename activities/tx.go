@@ -25,7 +25,7 @@ func holdState(h store.HoldRow) contract.HoldState {
 	st := contract.HoldState{
 		HoldID: h.ID, PatronID: h.PatronID, TitleID: h.TitleID.Int64, Status: h.Status, Transition: h.Transition,
 		Pickup: h.Pickup, Origin: h.Origin, Barcode: h.ItemBarcode.String, CopyBranch: h.CopyBranch.String, ILL: h.ILL,
-		SeriesID: h.SeriesID.Int64, SeriesSeq: int(h.SeriesSeq.Int64),
+		SeriesID: h.SeriesID.Int64, SeriesSeq: int(h.SeriesSeq.Int64), Extended: h.Extended,
 	}
 	if h.Status == domain.StatusSuspended && h.Suspended.Valid {
 		st.SuspendedUntil = h.Suspended.Time.Format(time.DateOnly)

@@ -152,6 +152,16 @@ func (s *Server) resumeHold(c *gin.Context) {
 	s.answerHold(c, h, err)
 }
 
+// extendHold moves the pickup deadline of the patron's own ready hold 7 days later, once (取置延長).
+func (s *Server) extendHold(c *gin.Context) {
+	h, ok := s.ownHold(c)
+	if !ok {
+		return
+	}
+	h, err := s.Lib.Extend(c.Request.Context(), h)
+	s.answerHold(c, h, err)
+}
+
 // answerHold answers an operation that leaves a hold: the hold as it is now, or the operation's error.
 func (s *Server) answerHold(c *gin.Context, h store.HoldView, err error) {
 	if err != nil {

@@ -33,6 +33,7 @@ func (s *Server) routes(r *gin.Engine) {
 	my.POST("/holds/:id/cancel", s.cancelHold)
 	my.POST("/holds/:id/suspend", s.suspendHold)
 	my.POST("/holds/:id/resume", s.resumeHold)
+	my.POST("/holds/:id/extend", s.extendHold)
 	my.POST("/series", s.makeSeries)
 	my.GET("/basket", s.getBasket)
 	my.POST("/basket", s.addToBasket)

@@ -226,7 +226,7 @@ func (s *Server) holdShelf(c *gin.Context) {
 			contact = httpkit.DateString(h.Contact.Time)
 		}
 		out[i] = gin.H{"hold_id": httpkit.IDString(h.HoldID), "barcode": h.Barcode, "card_number": h.Card, "pickup_deadline": deadline,
-			"contact_date": contact, "expired": h.Expired}
+			"contact_date": contact, "expired": h.Expired, "extended": h.Extended}
 	}
 	c.JSON(http.StatusOK, gin.H{"holds": out})
 }

@@ -676,7 +676,7 @@ func (s *Console) recordCall(c *gin.Context, outcome string) {
 
 type shelfRow struct {
 	HoldID, Barcode, Card, Title, Deadline, Contact string
-	Expired, DueToday                               bool
+	Expired, DueToday, Extended                     bool
 }
 
 func (s *Console) staffHoldShelfPage(c *gin.Context) {
@@ -689,7 +689,7 @@ func (s *Console) staffHoldShelfPage(c *gin.Context) {
 		rows := make([]shelfRow, len(hs))
 		expired := 0
 		for i, h := range hs {
-			rows[i] = shelfRow{HoldID: httpkit.IDString(h.HoldID), Barcode: h.Barcode, Card: h.Card, Title: h.Title, Expired: h.Expired}
+			rows[i] = shelfRow{HoldID: httpkit.IDString(h.HoldID), Barcode: h.Barcode, Card: h.Card, Title: h.Title, Expired: h.Expired, Extended: h.Extended}
 			if h.Deadline.Valid {
 				rows[i].Deadline = h.Deadline.Time.Format(time.DateOnly)
 				rows[i].DueToday = !h.Expired && rows[i].Deadline <= today

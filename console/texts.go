@@ -90,6 +90,7 @@ var StaffTexts = httpkit.TextTable{
 	"staff.expired":              {"期限切れ", "Expired"},
 	"staff.ready":                {"取置中", "On the shelf"},
 	"staff.due.today":            {"本日期限", "Due today"},
+	"staff.extended":             {"延長済", "Extended"},
 	"staff.clear":                {"棚から下ろして返却処理", "Take off and check in"},
 	"staff.counter.kind.title":   {"所蔵資料（資料ID）", "A title in the catalogue (title ID)"},
 	"staff.counter.kind.request": {"未所蔵資料のリクエスト", "A request for a title not owned"},

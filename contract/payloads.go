@@ -22,6 +22,7 @@ type HoldState struct {
 	SeriesSeq  int
 	// SuspendedUntil is the day a suspended hold (休止中) is active again, YYYY-MM-DD; "" otherwise.
 	SuspendedUntil string `json:",omitempty"`
+	Extended       bool   // the pickup deadline was extended (取置延長, once per hold)
 }
 
 // CopyKind says what an assignment of a copy to a hold means.
@@ -151,6 +152,11 @@ type CallInput struct {
 	Step
 	Outcome domain.CallOutcome
 	StaffID int64
+}
+
+// ExtendInput extends a ready hold's pickup deadline (取置延長).
+type ExtendInput struct {
+	Step
 }
 
 // ArrivedInput links a counter request to the title and copy that arrived for it.

@@ -25,4 +25,10 @@ const (
 	ErrNotSuspendable domain.Code = "not_suspendable"
 	ErrNotSuspended   domain.Code = "not_suspended"
 	ErrInvalidDate    domain.Code = "invalid_date"
+
+	// 取置延長's refusals: the hold is not on the hold shelf, was extended once already, or others wait for
+	// its title.
+	ErrNotReady        domain.Code = "not_ready"
+	ErrAlreadyExtended domain.Code = "already_extended"
+	ErrOthersWaiting   domain.Code = "others_waiting"
 )

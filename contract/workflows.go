@@ -143,6 +143,7 @@ const (
 	UpdateCall         = "call"          // CallRequest: a phone call with its outcome (連絡済, 留守電, 不在)
 	UpdateSuspend      = "suspend"       // SuspendRequest: the patron pauses a waiting hold until a date (休止)
 	UpdateResume       = "resume"        // no payload: the patron ends a suspension before its date (再開)
+	UpdateExtend       = "extend"        // ExtendRequest: the patron extends the pickup deadline once (取置延長)
 )
 
 // QueryState answers the workflow's activities.HoldState.
@@ -204,6 +205,10 @@ type ArrivedRequest struct {
 	StaffID int64
 	Shelf
 }
+
+// ExtendRequest is a patron's 取置延長 of a ready hold; it carries nothing but its name (the patron is the
+// hold's own, checked by the API).
+type ExtendRequest struct{}
 
 // UpdateResult is the answer of every hold update.
 type UpdateResult struct {

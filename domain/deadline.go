@@ -53,3 +53,25 @@ func ExpiresAt(contactedAt time.Time, loc *time.Location, window time.Duration) 
 	}
 	return PickupDeadline(DateOf(contactedAt, loc)).EndIn(loc)
 }
+
+// ExtendDays is how many days 取置延長 moves a ready hold's pickup deadline, once per hold.
+const ExtendDays = 7
+
+// CalendarDate is the calendar day t names in its own zone (a DATE column read back, whatever zone the
+// driver gave it).
+func CalendarDate(t time.Time) Date {
+	y, m, d := t.Date()
+	return Date{time.Date(y, m, d, 0, 0, 0, 0, time.UTC)}
+}
+
+// ExtendedExpiry is when a ready hold whose pickup deadline was deadline expires once extended, and its new
+// deadline: ExtendDays later, at the end of that day in loc. With window > 0 (demos and tests, where a
+// deadline is window after the contact) it is one more window from now, never before the old expiry.
+func ExtendedExpiry(deadline Date, now time.Time, loc *time.Location, window time.Duration) (time.Time, Date) {
+	if window > 0 {
+		expires := now.Add(window)
+		return expires, DateOf(expires, loc)
+	}
+	d := deadline.AddDays(ExtendDays)
+	return d.EndIn(loc), d
+}

@@ -157,3 +157,37 @@ func TestCanPickUp(t *testing.T) {
 		t.Fatal("AV materials are picked up only at libraries")
 	}
 }
+
+// TestExtendedExpiry: 取置延長 moves the deadline 7 days, to the end of that day in the library's zone (across
+// a month end too); with a demo window it is one more window from now.
+func TestExtendedExpiry(t *testing.T) {
+	tokyo, err := time.LoadLocation("Asia/Tokyo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 27, 23, 30, 0, 0, tokyo)
+	for _, tc := range []struct {
+		deadline, want string
+		expires        time.Time
+	}{
+		{"2026-11-08", "2026-11-15", time.Date(2026, 11, 16, 0, 0, 0, 0, tokyo)},
+		{"2026-11-28", "2026-12-05", time.Date(2026, 12, 6, 0, 0, 0, 0, tokyo)},
+	} {
+		d, err := domain.ParseDate(tc.deadline)
+		if err != nil {
+			t.Fatal(err)
+		}
+		expires, nd := domain.ExtendedExpiry(d, now, tokyo, 0)
+		if nd.String() != tc.want || !expires.Equal(tc.expires) {
+			t.Errorf("extend %s: deadline %s expires %s, want %s at %s", tc.deadline, nd, expires, tc.want, tc.expires)
+		}
+	}
+	// a DATE read back in another zone names the same day
+	if got := domain.CalendarDate(time.Date(2026, 11, 8, 0, 0, 0, 0, time.FixedZone("", 9*3600))).String(); got != "2026-11-08" {
+		t.Errorf("CalendarDate = %s", got)
+	}
+	expires, nd := domain.ExtendedExpiry(domain.DateOf(now, tokyo), now, tokyo, time.Hour)
+	if !expires.Equal(now.Add(time.Hour)) || nd.String() != "2026-11-28" {
+		t.Errorf("with a window: %s %s", expires, nd)
+	}
+}

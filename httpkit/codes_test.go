@@ -30,7 +30,8 @@ func TestCodeTable(t *testing.T) {
 		library.CodeInvalidName, library.CodeInvalidPassword, library.CodeInvalidEmail, library.CodeTooManyEmails,
 		library.CodeInvalidPhone, library.CodeCardNumberTaken, library.CodeOwnedTitle, contract.ErrAlreadyHeld,
 		library.CodeInvalidCallNumber, library.CodeInvalidShelf, contract.ErrNotSuspendable, contract.ErrNotSuspended,
-		contract.ErrInvalidDate} {
+		contract.ErrInvalidDate,
+		contract.ErrNotReady, contract.ErrAlreadyExtended, contract.ErrOthersWaiting} {
 		if _, ok := Codes[code]; !ok {
 			t.Errorf("%s has no status or message in the code table", code)
 		}

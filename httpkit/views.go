@@ -36,6 +36,9 @@ type HoldJSON struct {
 	CanCancel       bool        `json:"can_cancel"`
 	CanSuspend      bool        `json:"can_suspend"`     // 休止 is possible now (a hold waiting for a copy)
 	SuspendedUntil  *string     `json:"suspended_until"` // 休止中: the day the hold is active again
+	// 取置延長: whether the patron may extend the pickup deadline now, and whether it was extended (once).
+	Extendable bool `json:"extendable"`
+	Extended   bool `json:"extended"`
 	// Estimate is 用意できる目安, only on a queued hold (返却待ち, 順番待ち) and only where it was computed
 	// (WithEstimates).
 	Estimate *EstimateJSON `json:"estimate,omitempty"`
@@ -93,6 +96,8 @@ func HoldOf(h store.HoldView) HoldJSON {
 		CanChangePickup: domain.PatronMayChange(h.Status, h.Origin),
 		CanCancel:       domain.PatronMayChange(h.Status, h.Origin),
 		CanSuspend:      domain.MaySuspend(h.Status, h.ItemBarcode.Valid),
+		Extendable:      h.Extendable(),
+		Extended:        h.Extended,
 	}
 	if h.Status == domain.StatusSuspended && h.SuspendedUntil.Valid {
 		j.SuspendedUntil = DateString(h.SuspendedUntil.Time)

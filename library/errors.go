@@ -99,6 +99,7 @@ var refusals = map[domain.Code]bool{
 	contract.ErrStale: true, contract.ErrNotFound: true, contract.ErrPickupNotAllowed: true,
 	contract.ErrBarcodeTaken: true, contract.ErrBadRequest: true, contract.ErrNotOnCallList: true,
 	contract.ErrAlreadyHeld: true, contract.ErrNotSuspendable: true, contract.ErrNotSuspended: true, contract.ErrInvalidDate: true,
+	contract.ErrNotReady: true, contract.ErrAlreadyExtended: true, contract.ErrOthersWaiting: true, // 取置延長
 }
 
 // fromWorkflow classifies an error of a workflow call: a refusal keeps its code; a missing workflow is

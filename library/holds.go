@@ -58,6 +58,13 @@ func (s *Service) CancelOwn(ctx context.Context, h store.HoldView) (store.HoldVi
 	return h, res.Status, FromStore(err)
 }
 
+// Extend moves the pickup deadline of the patron's own ready hold h 7 days later (取置延長); the workflow
+// refuses a hold not ready or already extended, its activity one others wait for. The answer is the hold as
+// it is now.
+func (s *Service) Extend(ctx context.Context, h store.HoldView) (store.HoldView, error) {
+	return s.StaffUpdate(ctx, h.ID, contract.UpdateExtend, contract.ExtendRequest{})
+}
+
 // StaffUpdate sends a staff decision (contract.Update*: contacted, order, ill, cancel, change-pickup) to
 // hold id's workflow and reads the hold again.
 func (s *Service) StaffUpdate(ctx context.Context, id int64, name string, arg any) (store.HoldView, error) {

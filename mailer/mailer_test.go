@@ -507,6 +507,7 @@ func TestRenderReady(t *testing.T) {
 資料は連絡日を含めて1週間、受取館でお取り置きしています。
 期限を過ぎますとご予約は取り消しとなり、資料は次にお待ちの方へお回しします。
 お早めにお受け取りください。
+この資料は次にお待ちの方がいるため、受取期限の延長はできません。
 
 ご予約の状況は、図書館ホームページの「予約状況」でご確認いただけます。
 https://library.example.jp/holds
@@ -534,6 +535,8 @@ func TestRenderReadyVariants(t *testing.T) {
 		{"deadline at night in Tokyo", func(d *mailer.ReadyData) {
 			d.Deadline = time.Date(2026, 12, 11, 23, 59, 59, 0, tokyo)
 		}, []string{"2026年12月11日(金)まで"}, ""},
+		{"extendable", func(d *mailer.ReadyData) { d.Extendable = true },
+			[]string{"お早めにお受け取りください。\n受取期限は「予約状況」から1回に限り7日間延長できます。\n\n"}, ""},
 		{"no title", func(d *mailer.ReadyData) { d.Title = " " }, nil, "Title"},
 		{"no branch", func(d *mailer.ReadyData) { d.PickupBranch = "" }, nil, "PickupBranch"},
 		{"no deadline", func(d *mailer.ReadyData) { d.Deadline = time.Time{} }, nil, "Deadline"},

@@ -32,6 +32,8 @@ type ReadyData struct {
 	PickupBranch string    // the pickup place's name
 	Deadline     time.Time // the last day to collect: its date, in its location, is shown
 	StatusURL    string    // the patron site's 予約状況 page
+	// Extendable: the patron may extend the deadline once (取置延長) — nobody else waits for the title.
+	Extendable bool
 }
 
 // RenderReady renders the subject and plain text of the "your hold is ready" mail from

@@ -7,6 +7,7 @@ package opac
 import (
 	"cmp"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -25,7 +26,9 @@ type holdExplained struct {
 	ExplainKey string // the guide's explanation of the status
 	ReasonKey  string // for a cancelled hold: 本人取消 or 期限切れ explained
 	WhyKey     string // why there is no 予約内容変更 / 予約取消 button; "" when there are buttons or nothing to do
-	Note       string // what staff told the patron when they cancelled or refused the hold
+	// ExtendWhyKey says why a ready hold has no 取置期限を延長 button; "" when it has one or is not ready.
+	ExtendWhyKey string
+	Note         string // what staff told the patron when they cancelled or refused the hold
 }
 
 // explainedStatuses are the shown statuses in the guide's order, each with an explain.<status> text.
@@ -39,6 +42,16 @@ var explainedCancelReasons = []domain.CancelReason{domain.CancelPatron, domain.C
 func explainHold(h store.HoldView, j httpkit.HoldJSON) holdExplained {
 	shown := domain.Status(j.Status)
 	e := holdExplained{Ready: shown == domain.StatusReady}
+	if e.Ready && !j.Extendable {
+		switch {
+		case h.Extended:
+			e.ExtendWhyKey = "holds.extend.why.extended"
+		case !h.PickupDeadline.Valid:
+			e.ExtendWhyKey = "holds.extend.why.not_contacted"
+		case h.OthersWaiting:
+			e.ExtendWhyKey = "holds.extend.why.others"
+		}
+	}
 	if j.CancelNote != nil {
 		e.Note = *j.CancelNote
 	}
@@ -126,7 +139,7 @@ func holdsNotices(rows []patronHold, lang string) gin.H {
 var timelineOps = []string{"approve", "copy:assigned", "copy:secured", "copy:arrived", "pull", "missing", "receive",
 	"order", "ill", "arrived", "contacted", "call:reached", "call:voicemail", "call:no_answer", "cancel_request",
 	"cancel:patron", "cancel:expired", "cancel:staff", "checkout", "pickup", "proceed", "resume", "suspend", "unsuspend",
-	"unsuspend:timer"}
+	"unsuspend:timer", "extend"}
 
 // timelineEntry is one line of a hold's timeline.
 type timelineEntry struct {
@@ -205,7 +218,7 @@ func (s *Pages) holdPage(c *gin.Context) {
 	}
 	s.withEstimates(lang, hs, rows, est)
 	row = rows[0]
-	msg := patronRedirectMessage(c)
+	msg := extendMessage(c)
 	if m := suspendDone(c); m != nil {
 		msg = m
 	}
@@ -215,4 +228,36 @@ func (s *Pages) holdPage(c *gin.Context) {
 		data[k] = v
 	}
 	s.Page(c, http.StatusOK, "hold", data)
+}
+
+// --- 取置延長 ---
+
+// extendMessage is the message after 取置期限を延長's redirect: done, or the refusal's (?err=).
+func extendMessage(c *gin.Context) *patronMessage {
+	if c.Query("done") == "extend" {
+		return &patronMessage{Text: httpkit.Tr(c, "holds.extend.done")}
+	}
+	return patronRedirectMessage(c)
+}
+
+// extendSubmit is 取置期限を延長 (POST /holds/{id}/extend, from 予約状況 or the hold page): library.Extend, as
+// POST /api/v1/holds/{id}/extend, then back to the page it came from (from=hold: the hold page) with the
+// outcome, refusals included, in the query.
+func (s *Pages) extendSubmit(c *gin.Context) {
+	h, err := s.Lib.OwnHold(c.Request.Context(), c.Param("id"), httpkit.PatronID(c))
+	if err != nil {
+		s.FailErr(c, err)
+		return
+	}
+	back := "/holds"
+	if c.PostForm("from") == "hold" {
+		back = "/holds/" + httpkit.IDString(h.ID)
+	}
+	_, err = s.Lib.Extend(c.Request.Context(), h)
+	if s.Refused(c, err, func(_ int, code httpkit.Code) {
+		httpkit.SeeOther(c, back+"?err="+url.QueryEscape(string(code)))
+	}) {
+		return
+	}
+	httpkit.SeeOther(c, back+"?done=extend")
 }

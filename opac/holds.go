@@ -344,7 +344,7 @@ func (s *Pages) renderHolds(c *gin.Context, status int, msg *patronMessage) {
 
 // holdsPage is GET /holds (予約状況); ?done=series after シリーズ予約に変更.
 func (s *Pages) holdsPage(c *gin.Context) {
-	msg := patronRedirectMessage(c)
+	msg := extendMessage(c)
 	if c.Query("done") == "series" {
 		msg = &patronMessage{Text: httpkit.Tr(c, "holds.series.done")}
 	}

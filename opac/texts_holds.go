@@ -123,6 +123,17 @@ var holdTexts = httpkit.TextTable{
 	"timeline.unsuspend":       {"予約を再開しました", "You resumed the hold"},
 	"timeline.unsuspend:timer": {"休止期間が終わり、予約を再開しました", "The suspension ended: the hold is active again"},
 	"timeline.other":           {"状態が変わりました", "The status changed"},
+	"timeline.extend":          {"取置期限を延長しました", "You extended the pickup deadline"},
+
+	// 取置延長: the button on 予約状況 and the hold page, or why there is none for a ready hold.
+	"holds.extend":              {"取置期限を延長", "Extend the pickup deadline"},
+	"holds.extend.hint":         {"取置期限を 1 回だけ 7 日間延長できます。", "You can extend the pickup deadline by 7 days, once."},
+	"holds.extend.done":         {"取置期限を 7 日間延長しました。", "The pickup deadline was extended by 7 days."},
+	"holds.extended":            {"延長済", "extended"},
+	"holds.extend.why.extended": {"取置期限の延長は 1 回限りです（延長済み）。", "The pickup deadline can be extended once only, and it already was."},
+	"holds.extend.why.others":   {"この資料を待っている方がいるため、取置期限は延長できません。", "Others are waiting for this title, so the pickup deadline cannot be extended."},
+	"holds.extend.why.not_contacted": {"取置期限の延長は、ご連絡の後にできるようになります。",
+		"The pickup deadline can be extended once you have been contacted."},
 }
 
 func init() { PatronTexts.Add(holdTexts) }

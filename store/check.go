@@ -282,3 +282,21 @@ func SentMails(ctx context.Context, q sqlx.QueryerContext, settle time.Duration)
 		WHERE channel = 'email' AND sent_at IS NOT NULL AND message_id IS NOT NULL AND sent_at < now() - make_interval(secs => $1)
 		ORDER BY hold_id, message_id, address`, settle.Seconds())
 }
+
+// LongDeadline is a ready hold whose pickup deadline lies further from its contact date than the rules allow.
+type LongDeadline struct {
+	Hold     int64     `db:"id"`
+	Contact  time.Time `db:"contact_date"`
+	Deadline time.Time `db:"pickup_deadline"`
+	Extended bool      `db:"extended"`
+}
+
+// LongDeadlines lists the ready holds whose pickup deadline is later than 1 week counting the contact date
+// (domain.PickupDays), plus domain.ExtendDays once the hold was extended (取置延長).
+func LongDeadlines(ctx context.Context, q sqlx.QueryerContext) ([]LongDeadline, error) {
+	return selectAll[LongDeadline](ctx, q, "pickup deadlines", `
+		SELECT h.id, h.contact_date, h.pickup_deadline, h.extended_at IS NOT NULL AS extended FROM holds h
+		WHERE h.status = 'ready' AND h.pickup_deadline > h.contact_date + $1::int
+			+ CASE WHEN h.extended_at IS NULL THEN 0 ELSE $2::int END
+		ORDER BY h.id`, domain.PickupDays-1, domain.ExtendDays)
+}

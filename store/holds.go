@@ -219,6 +219,14 @@ type HoldView struct {
 	ItemBarcode    sql.NullString `db:"item_barcode"`
 	ILL            bool           `db:"ill"`
 	SuspendedUntil sql.NullTime   `db:"suspended_until"` // set while 休止中: the day it is active again
+	Extended       bool           `db:"extended"`        // the pickup deadline was extended (取置延長, once per hold)
+	OthersWaiting  bool           `db:"others_waiting"`  // another hold waits for the title (no extension then)
+}
+
+// Extendable says whether the patron may extend the hold's pickup deadline now: a ready hold, not yet
+// extended, whose patron was told (a deadline to move), that nobody else waits behind. The workflow and its activity decide again when asked.
+func (h HoldView) Extendable() bool {
+	return h.Status == domain.StatusReady && h.PickupDeadline.Valid && !h.Extended && !h.OthersWaiting
 }
 
 // Shown is the status code patrons see.
@@ -230,7 +238,9 @@ const holdViewSelect = `
 			SELECT count(*) FROM holds q WHERE q.title_id = h.title_id AND q.status = 'queued' AND q.item_barcode IS NULL
 			  AND (q.placed_at, q.id) <= (h.placed_at, h.id)) END AS position,
 		h.pickup_branch, h.origin, h.placed_at, h.ready_at, h.contact_date, h.pickup_deadline, h.cancelled_at,
-		h.cancel_reason, h.cancel_note, h.series_hold_id, h.series_seq, h.item_barcode, h.ill, h.suspended_until
+		h.cancel_reason, h.cancel_note, h.series_hold_id, h.series_seq, h.item_barcode, h.ill, h.suspended_until,
+		h.extended_at IS NOT NULL AS extended,
+		h.status = 'ready' AND EXISTS (SELECT 1 FROM holds w WHERE w.title_id = h.title_id AND w.id <> h.id AND ` + waitingHold + `) AS others_waiting
 	FROM holds h LEFT JOIN titles t ON t.id = h.title_id`
 
 // ListedFor is how long cancelled holds stay on the patron's list.
@@ -399,6 +409,7 @@ type ShelfHold struct {
 	Deadline sql.NullTime `db:"pickup_deadline"`
 	Contact  sql.NullTime `db:"contact_date"` // 連絡日; null while a phone patron is still to be reached
 	Expired  bool         `db:"expired"`
+	Extended bool         `db:"extended"` // 延長済: the patron extended the pickup deadline (取置延長)
 	Title    string       `db:"title"`
 }
 
@@ -408,7 +419,7 @@ func HoldShelf(ctx context.Context, q sqlx.QueryerContext, branch string) ([]She
 	var hs []ShelfHold
 	err := sqlx.SelectContext(ctx, q, &hs, `
 		SELECT h.id AS hold_id, h.item_barcode AS barcode, p.card_number, h.pickup_deadline, h.contact_date, h.status = 'cancelled' AS expired,
-			coalesce(t.title, h.request_title, '') AS title
+			h.extended_at IS NOT NULL AS extended, coalesce(t.title, h.request_title, '') AS title
 		FROM holds h JOIN patrons p ON p.id = h.patron_id LEFT JOIN titles t ON t.id = h.title_id
 		WHERE h.pickup_branch = $1 AND h.item_barcode IS NOT NULL
 		  AND (h.status = 'ready' OR (h.cancel_reason = 'expired' AND h.shelf_cleared_at IS NULL))

@@ -19,13 +19,16 @@ type ReadyNotice struct {
 	ReadyAt time.Time `db:"ready_at"`
 	Title   string    `db:"title"`
 	Branch  string    `db:"branch"`
+	// Extendable: the patron may extend the pickup deadline once (取置延長): not extended, nobody waiting.
+	Extendable bool `db:"extendable"`
 }
 
 // ReadyNoticeOf reads the ready notification of the hold.
 func ReadyNoticeOf(ctx context.Context, q sqlx.QueryerContext, holdID int64) (ReadyNotice, error) {
 	var n ReadyNotice
 	err := sqlx.GetContext(ctx, q, &n, `
-		SELECT p.name, p.contact_method, h.ready_at, t.title, b.name AS branch
+		SELECT p.name, p.contact_method, h.ready_at, t.title, b.name AS branch,
+			h.extended_at IS NULL AND NOT EXISTS (SELECT 1 FROM holds w WHERE w.title_id = h.title_id AND w.id <> h.id AND `+waitingHold+`) AS extendable
 		FROM holds h JOIN patrons p ON p.id = h.patron_id JOIN titles t ON t.id = h.title_id
 		JOIN branches b ON b.code = h.pickup_branch
 		WHERE h.id = $1`, holdID)

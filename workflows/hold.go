@@ -87,6 +87,7 @@ func (w *holdWorkflow) setup(ctx workflow.Context) error {
 		{contract.UpdateConvert, w.convert, w.validateConvert},
 		{contract.UpdateSuspend, w.suspend, w.validateSuspend},
 		{contract.UpdateResume, w.resume, w.validateResume},
+		{contract.UpdateExtend, w.extend, w.validateExtend}, // hold_extend.go
 	}
 	for _, u := range updates {
 		if err := workflow.SetUpdateHandlerWithOptions(ctx, u.name, u.handler, workflow.UpdateHandlerOptions{Validator: u.validate}); err != nil {

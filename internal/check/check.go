@@ -31,6 +31,7 @@ const (
 	RuleMailMissing     = "mail_missing"     // a ready hold whose patron was never told (no mail, no call, no contact date)
 	RuleMailDuplicate   = "mail_duplicate"   // the mail server holds a ready message more than once
 	RuleMailLost        = "mail_lost"        // a message marked sent is not in the mail server, or misses an address
+	RuleDeadline        = "deadline"         // a ready hold's pickup deadline is later than 1 week from contact (+7 days once extended)
 	RuleCheckIncomplete = "check_incomplete" // a part of the check could not run (a service did not answer)
 )
 
@@ -96,7 +97,7 @@ func (r Report) OK() bool { return len(r.Violations) == 0 }
 func Run(ctx context.Context, db *sqlx.DB, tc client.Client, o Options) (Report, error) {
 	var r Report
 	for _, rule := range []func(context.Context, *sqlx.DB, Options, *Report) error{
-		copyShared, copyState, fifo, idleCopies, readyMail, stuck, limits,
+		copyShared, copyState, fifo, idleCopies, readyMail, stuck, limits, deadlines,
 	} {
 		if err := rule(ctx, db, o, &r); err != nil {
 			return r, err

@@ -556,3 +556,34 @@ func TestMailpitRules(t *testing.T) {
 	sent(misaddressed, "right-"+tag+"@example.jp", "mis."+tag+"@library.example.jp")
 	only(t, run(t, f.db, nil, o), check.RuleMailLost, []int64{misaddressed}, "")
 }
+
+// TestExtendedDeadline: a ready hold's pickup deadline is 1 week counting the contact date, 2 weeks once it
+// was extended (取置延長); a day more is a deadline violation, extended or not.
+func TestExtendedDeadline(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		days     int // deadline = contact date + days
+		extended bool
+		want     bool // a violation
+	}{
+		{"1 week", 6, false, false},
+		{"1 week and a day", 7, false, true},
+		{"extended by 7 days", 13, true, false},
+		{"extended by 8 days", 14, true, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			title := f.title()
+			h := f.hold(f.patron(""), title, "ready", 2*time.Minute, f.copy(title, "hold_shelf"))
+			f.exec(`UPDATE holds SET pickup_deadline = contact_date + $2::int,
+				extended_at = CASE WHEN $3 THEN now() END WHERE id = $1`, h, tc.days, tc.extended)
+			r := run(t, f.db, nil, check.Options{})
+			if tc.want {
+				only(t, r, check.RuleDeadline, []int64{h}, "")
+				return
+			}
+			clean(t, r, "a deadline within the rules")
+		})
+	}
+}
