@@ -13,6 +13,22 @@ import (
 
 // Every op the timeline knows has its words in Japanese and English, and every op the activities write into
 // the event log is one the timeline knows: a new op fails here until it is given words.
+// TestTimelineWordsSayWhatHappened: ops that read alike in the code say what happened on the hold page
+// (a change of pickup place was once shown as 貸出しました).
+func TestTimelineWordsSayWhatHappened(t *testing.T) {
+	for op, want := range map[string][2]string{
+		"pickup":   {"受取館を変更", "pickup place"},
+		"checkout": {"貸出", "Borrowed"},
+		"extend":   {"延長", "extended"},
+		"suspend":  {"休止", "suspended"},
+	} {
+		got := PatronTexts["timeline."+op]
+		if !strings.Contains(got[0], want[0]) || !strings.Contains(got[1], want[1]) {
+			t.Errorf("timeline.%s = %q, want it to say %q / %q", op, got, want[0], want[1])
+		}
+	}
+}
+
 func TestTimelineOpsHaveTexts(t *testing.T) {
 	for _, op := range append([]string{"placed", "contact_date", "other"}, timelineOps...) {
 		v, ok := PatronTexts["timeline."+op]

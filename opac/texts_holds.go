@@ -116,7 +116,7 @@ var holdTexts = httpkit.TextTable{
 	"timeline.cancel:expired":  {"期限切れ（取置期限を過ぎました）", "Expired (not collected in time)"},
 	"timeline.cancel:staff":    {"図書館が取り消しました", "Cancelled by the library"},
 	"timeline.checkout":        {"貸出しました", "Borrowed"},
-	"timeline.pickup":          {"貸出しました", "Borrowed"},
+	"timeline.pickup":          {"受取館を変更しました", "The pickup place was changed"},
 	"timeline.proceed":         {"前の巻が用意できたので、この巻の手配を始めました", "The earlier volume is ready: this one is being arranged"},
 	"timeline.resume":          {"この巻の手配を再開しました", "Arranging this volume again"},
 	"timeline.suspend":         {"予約を休止しました", "You suspended the hold"},
