@@ -159,6 +159,11 @@ type ExtendInput struct {
 	Step
 }
 
+// DeferInput moves the hold behind the next active hold in line (順位の繰下げ).
+type DeferInput struct {
+	Step
+}
+
 // ArrivedInput links a counter request to the title and copy that arrived for it.
 type ArrivedInput struct {
 	Step

@@ -31,4 +31,9 @@ const (
 	ErrNotReady        domain.Code = "not_ready"
 	ErrAlreadyExtended domain.Code = "already_extended"
 	ErrOthersWaiting   domain.Code = "others_waiting"
+
+	// 順位の繰下げ's refusals: the hold is not waiting, set aside (確認待ち) or on the hold shelf, or no active
+	// hold waits behind it.
+	ErrNotDeferrable domain.Code = "not_deferrable"
+	ErrNobodyBehind  domain.Code = "nobody_behind"
 )

@@ -144,6 +144,7 @@ const (
 	UpdateSuspend      = "suspend"       // SuspendRequest: the patron pauses a waiting hold until a date (休止)
 	UpdateResume       = "resume"        // no payload: the patron ends a suspension before its date (再開)
 	UpdateExtend       = "extend"        // ExtendRequest: the patron extends the pickup deadline once (取置延長)
+	UpdateDefer        = "defer"         // DeferRequest: the patron lets the next hold in line go first (順位の繰下げ)
 )
 
 // QueryState answers the workflow's activities.HoldState.
@@ -209,6 +210,9 @@ type ArrivedRequest struct {
 // ExtendRequest is a patron's 取置延長 of a ready hold; it carries nothing but its name (the patron is the
 // hold's own, checked by the API).
 type ExtendRequest struct{}
+
+// DeferRequest is a patron's 順位の繰下げ; like ExtendRequest it carries nothing but its name.
+type DeferRequest struct{}
 
 // UpdateResult is the answer of every hold update.
 type UpdateResult struct {

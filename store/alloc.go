@@ -34,14 +34,15 @@ func FreeCopy(ctx context.Context, tx *sqlx.Tx, titleID int64, pickup string) (b
 	return row.Barcode, row.Branch, true, nil
 }
 
-// NextWaiting is the earliest hold on title that waits for a copy (first come, first served), other than
+// NextWaiting is the first hold in queue order on title that waits for a copy (first come, first served, with
+// the recorded defers applied), other than
 // except, locked. Holds of a series whose earlier volume is not ready are 'preparing', not 'queued', so
 // they are skipped.
 func NextWaiting(ctx context.Context, tx *sqlx.Tx, titleID, except int64) (holdID int64, ok bool, err error) {
 	err = tx.GetContext(ctx, &holdID, `
-		SELECT id FROM holds
-		WHERE title_id = $1 AND status = 'queued' AND item_barcode IS NULL AND id <> $2
-		ORDER BY placed_at, id LIMIT 1 FOR UPDATE`, titleID, except)
+		SELECT q.id FROM holds q
+		WHERE q.title_id = $1 AND `+waitingQueued+` AND q.id <> $2
+		ORDER BY `+QueueKey("q")+`, q.id LIMIT 1 FOR UPDATE`, titleID, except)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, false, nil
 	}

@@ -70,7 +70,7 @@ func CopyFaults(ctx context.Context, q sqlx.QueryerContext, settle time.Duration
 		ORDER BY 2`, settle.Seconds())
 }
 
-// QueueJump is a hold (Served) that got a copy while an earlier-placed hold (Waiting) on the same title was
+// QueueJump is a hold (Served) that got a copy while a hold before it in queue order (Waiting) on the same title was
 // already waiting for one and still waits.
 type QueueJump struct {
 	Waiting int64  `db:"waiting"`
@@ -83,10 +83,10 @@ type QueueJump struct {
 func QueueJumps(ctx context.Context, q sqlx.QueryerContext, settle time.Duration) ([]QueueJump, error) {
 	return selectAll[QueueJump](ctx, q, "queue order", `
 		WITH waiting AS (
-			SELECT h.id, h.title_id, h.placed_at, `+queuedSince+` AS since
+			SELECT h.id, h.title_id, `+QueueKey("h")+` AS key, `+queuedSince+` AS since
 			FROM holds h WHERE h.status = 'queued' AND h.item_barcode IS NULL AND h.title_id IS NOT NULL)
 		SELECT w.id AS waiting, g.id AS served, g.item_barcode, w.title_id
-		FROM waiting w JOIN holds g ON g.title_id = w.title_id AND (g.placed_at, g.id) > (w.placed_at, w.id)
+		FROM waiting w JOIN holds g ON g.title_id = w.title_id AND (`+QueueKey("g")+`, g.id) > (w.key, w.id)
 		WHERE g.assigned_at > w.since AND g.assigned_at < now() - make_interval(secs => $1)
 		ORDER BY w.id, g.id`, settle.Seconds())
 }
@@ -106,7 +106,7 @@ func IdleCopies(ctx context.Context, q sqlx.QueryerContext, settle time.Duration
 			SELECT h.id FROM holds h
 			WHERE h.title_id = i.title_id AND h.status = 'queued' AND h.item_barcode IS NULL
 			  AND `+queuedSince+` < now() - make_interval(secs => $1)
-			ORDER BY h.placed_at, h.id LIMIT 1) w ON true
+			ORDER BY `+QueueKey("h")+`, h.id LIMIT 1) w ON true
 		WHERE i.status = 'on_shelf' AND i.updated_at < now() - make_interval(secs => $1)
 		  AND NOT EXISTS (SELECT 1 FROM holds x WHERE x.item_barcode = i.barcode AND x.`+OpenHold+`)
 		ORDER BY i.barcode`, settle.Seconds())

@@ -236,7 +236,7 @@ const holdViewSelect = `
 	SELECT h.id, h.patron_id, h.title_id, coalesce(t.title, h.request_title) AS title, t.format, h.status,
 		CASE WHEN h.status = 'queued' AND h.item_barcode IS NULL THEN (
 			SELECT count(*) FROM holds q WHERE q.title_id = h.title_id AND q.status = 'queued' AND q.item_barcode IS NULL
-			  AND (q.placed_at, q.id) <= (h.placed_at, h.id)) END AS position,
+			  AND (` + queueKeyQ + `, q.id) <= (` + queueKeyH + `, h.id)) END AS position,
 		h.pickup_branch, h.origin, h.placed_at, h.ready_at, h.contact_date, h.pickup_deadline, h.cancelled_at,
 		h.cancel_reason, h.cancel_note, h.series_hold_id, h.series_seq, h.item_barcode, h.ill, h.suspended_until,
 		h.extended_at IS NOT NULL AS extended,

@@ -87,7 +87,8 @@ func (w *holdWorkflow) setup(ctx workflow.Context) error {
 		{contract.UpdateConvert, w.convert, w.validateConvert},
 		{contract.UpdateSuspend, w.suspend, w.validateSuspend},
 		{contract.UpdateResume, w.resume, w.validateResume},
-		{contract.UpdateExtend, w.extend, w.validateExtend}, // hold_extend.go
+		{contract.UpdateExtend, w.extend, w.validateExtend},  // hold_extend.go
+		{contract.UpdateDefer, w.deferHold, w.validateDefer}, // hold_defer.go
 	}
 	for _, u := range updates {
 		if err := workflow.SetUpdateHandlerWithOptions(ctx, u.name, u.handler, workflow.UpdateHandlerOptions{Validator: u.validate}); err != nil {

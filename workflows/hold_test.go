@@ -723,6 +723,12 @@ func TestHoldValidatorsRefuseWithoutActivity(t *testing.T) {
 			wantErr: contract.ErrNotCancellable, activity: "cancel_request",
 		},
 		{
+			name: "defer: hold in transit", origin: "web", approveTo: domain.StatusQueued,
+			copySig: &contract.Assignment{HoldID: holdID, Barcode: barcode, Branch: otherBranch, Kind: contract.CopySecured},
+			update:  contract.UpdateDefer, arg: contract.DeferRequest{},
+			wantErr: contract.ErrNotDeferrable, activity: "defer",
+		},
+		{
 			name: "contacted: hold not ready", origin: "web", approveTo: domain.StatusQueued,
 			update: contract.UpdateContacted, arg: contract.StaffRequest{StaffID: staffID},
 			wantErr: contract.ErrNotChangeable, activity: "contacted",
