@@ -162,6 +162,17 @@ func (s *Server) extendHold(c *gin.Context) {
 	s.answerHold(c, h, err)
 }
 
+// deferHold lets the next active hold in line go before the patron's own hold (順位の繰下げ). No request body
+// is read.
+func (s *Server) deferHold(c *gin.Context) {
+	h, ok := s.ownHold(c)
+	if !ok {
+		return
+	}
+	h, err := s.Lib.Defer(c.Request.Context(), h)
+	s.answerHold(c, h, err)
+}
+
 // answerHold answers an operation that leaves a hold: the hold as it is now, or the operation's error.
 func (s *Server) answerHold(c *gin.Context, h store.HoldView, err error) {
 	if err != nil {

@@ -34,6 +34,7 @@ func (s *Server) routes(r *gin.Engine) {
 	my.POST("/holds/:id/suspend", s.suspendHold)
 	my.POST("/holds/:id/resume", s.resumeHold)
 	my.POST("/holds/:id/extend", s.extendHold)
+	my.POST("/holds/:id/defer", s.deferHold)
 	my.POST("/series", s.makeSeries)
 	my.GET("/basket", s.getBasket)
 	my.POST("/basket", s.addToBasket)

@@ -137,6 +137,13 @@ var Codes = map[Code]codeSpec{
 	contract.ErrOthersWaiting: {http.StatusConflict,
 		"この資料を待っている方がいるため、取置期限を延長できません。",
 		"Others are waiting for this title, so the pickup deadline cannot be extended."},
+	// 順位の繰下げ (POST /api/v1/holds/{id}/defer).
+	contract.ErrNotDeferrable: {http.StatusConflict,
+		"この予約は順番を譲れません。譲れるのは返却待ち・順番待ち・確認待ち・ご利用可能の予約です。",
+		"This hold cannot let the next go first: only a hold that is waiting, set aside or ready for pickup can."},
+	contract.ErrNobodyBehind: {http.StatusConflict,
+		"この予約の後に待っている方がいないため、順番を譲れません。",
+		"Nobody is waiting behind this hold, so there is no one to let go first."},
 	contract.ErrNotOnPullList: {http.StatusConflict,
 		"この資料は確認待ちリストにありません。",
 		"This copy is not on this branch's pull list."},

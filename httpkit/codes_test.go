@@ -31,7 +31,8 @@ func TestCodeTable(t *testing.T) {
 		library.CodeInvalidPhone, library.CodeCardNumberTaken, library.CodeOwnedTitle, contract.ErrAlreadyHeld,
 		library.CodeInvalidCallNumber, library.CodeInvalidShelf, contract.ErrNotSuspendable, contract.ErrNotSuspended,
 		contract.ErrInvalidDate,
-		contract.ErrNotReady, contract.ErrAlreadyExtended, contract.ErrOthersWaiting} {
+		contract.ErrNotReady, contract.ErrAlreadyExtended, contract.ErrOthersWaiting,
+		contract.ErrNotDeferrable, contract.ErrNobodyBehind} {
 		if _, ok := Codes[code]; !ok {
 			t.Errorf("%s has no status or message in the code table", code)
 		}

@@ -39,6 +39,8 @@ type HoldJSON struct {
 	// 取置延長: whether the patron may extend the pickup deadline now, and whether it was extended (once).
 	Extendable bool `json:"extendable"`
 	Extended   bool `json:"extended"`
+	// CanDefer: 順位の繰下げ is possible now (waiting, 確認待ち or 利用可能, with an active hold behind it).
+	CanDefer bool `json:"can_defer"`
 	// Estimate is 用意できる目安, only on a queued hold (返却待ち, 順番待ち) and only where it was computed
 	// (WithEstimates).
 	Estimate *EstimateJSON `json:"estimate,omitempty"`
@@ -98,6 +100,7 @@ func HoldOf(h store.HoldView) HoldJSON {
 		CanSuspend:      domain.MaySuspend(h.Status, h.ItemBarcode.Valid),
 		Extendable:      h.Extendable(),
 		Extended:        h.Extended,
+		CanDefer:        h.Deferrable(),
 	}
 	if h.Status == domain.StatusSuspended && h.SuspendedUntil.Valid {
 		j.SuspendedUntil = DateString(h.SuspendedUntil.Time)

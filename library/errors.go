@@ -100,6 +100,7 @@ var refusals = map[domain.Code]bool{
 	contract.ErrBarcodeTaken: true, contract.ErrBadRequest: true, contract.ErrNotOnCallList: true,
 	contract.ErrAlreadyHeld: true, contract.ErrNotSuspendable: true, contract.ErrNotSuspended: true, contract.ErrInvalidDate: true,
 	contract.ErrNotReady: true, contract.ErrAlreadyExtended: true, contract.ErrOthersWaiting: true, // 取置延長
+	contract.ErrNotDeferrable: true, contract.ErrNobodyBehind: true, // 順位の繰下げ
 }
 
 // fromWorkflow classifies an error of a workflow call: a refusal keeps its code; a missing workflow is

@@ -65,6 +65,17 @@ func (s *Service) Extend(ctx context.Context, h store.HoldView) (store.HoldView,
 	return s.StaffUpdate(ctx, h.ID, contract.UpdateExtend, contract.ExtendRequest{})
 }
 
+// Defer lets the next active hold in line go first (順位の繰下げ): the patron's own hold h moves behind it, and
+// a copy set aside or on the hold shelf for h goes to that hold. A hold in another state is refused here
+// (not_deferrable; a closed hold has no workflow to ask), one with nobody behind it by the activity. The
+// answer is the hold as it is now.
+func (s *Service) Defer(ctx context.Context, h store.HoldView) (store.HoldView, error) {
+	if !domain.MayDefer(h.Status, h.ItemBarcode.Valid, h.SeriesID.Valid) {
+		return store.HoldView{}, refuse(contract.ErrNotDeferrable)
+	}
+	return s.ownUpdate(ctx, h, contract.UpdateDefer, contract.DeferRequest{})
+}
+
 // StaffUpdate sends a staff decision (contract.Update*: contacted, order, ill, cancel, change-pickup) to
 // hold id's workflow and reads the hold again.
 func (s *Service) StaffUpdate(ctx context.Context, id int64, name string, arg any) (store.HoldView, error) {

@@ -221,12 +221,19 @@ type HoldView struct {
 	SuspendedUntil sql.NullTime   `db:"suspended_until"` // set while 休止中: the day it is active again
 	Extended       bool           `db:"extended"`        // the pickup deadline was extended (取置延長, once per hold)
 	OthersWaiting  bool           `db:"others_waiting"`  // another hold waits for the title (no extension then)
+	SomeoneBehind  bool           `db:"someone_behind"`  // an active hold waits behind this one (順位の繰下げ possible)
 }
 
 // Extendable says whether the patron may extend the hold's pickup deadline now: a ready hold, not yet
 // extended, whose patron was told (a deadline to move), that nobody else waits behind. The workflow and its activity decide again when asked.
 func (h HoldView) Extendable() bool {
 	return h.Status == domain.StatusReady && h.PickupDeadline.Valid && !h.Extended && !h.OthersWaiting
+}
+
+// Deferrable says whether the patron may let the next hold go first now (順位の繰下げ): a hold that may defer
+// with an active hold waiting behind it. The workflow and its activity decide again when asked.
+func (h HoldView) Deferrable() bool {
+	return domain.MayDefer(h.Status, h.ItemBarcode.Valid, h.SeriesID.Valid) && h.SomeoneBehind
 }
 
 // Shown is the status code patrons see.
@@ -240,7 +247,9 @@ const holdViewSelect = `
 		h.pickup_branch, h.origin, h.placed_at, h.ready_at, h.contact_date, h.pickup_deadline, h.cancelled_at,
 		h.cancel_reason, h.cancel_note, h.series_hold_id, h.series_seq, h.item_barcode, h.ill, h.suspended_until,
 		h.extended_at IS NOT NULL AS extended,
-		h.status = 'ready' AND EXISTS (SELECT 1 FROM holds w WHERE w.title_id = h.title_id AND w.id <> h.id AND ` + waitingHold + `) AS others_waiting
+		h.status = 'ready' AND EXISTS (SELECT 1 FROM holds w WHERE w.title_id = h.title_id AND w.id <> h.id AND ` + waitingHold + `) AS others_waiting,
+		EXISTS (SELECT 1 FROM holds q WHERE q.title_id = h.title_id AND q.id <> h.id AND ` + waitingQueued + `
+			AND (h.status <> 'queued' OR (` + queueKeyQ + `, q.id) > (` + queueKeyH + `, h.id))) AS someone_behind
 	FROM holds h LEFT JOIN titles t ON t.id = h.title_id`
 
 // ListedFor is how long cancelled holds stay on the patron's list.
