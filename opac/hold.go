@@ -139,7 +139,7 @@ func holdsNotices(rows []patronHold, lang string) gin.H {
 var timelineOps = []string{"approve", "copy:assigned", "copy:secured", "copy:arrived", "pull", "missing", "receive",
 	"order", "ill", "arrived", "contacted", "call:reached", "call:voicemail", "call:no_answer", "cancel_request",
 	"cancel:patron", "cancel:expired", "cancel:staff", "checkout", "pickup", "proceed", "resume", "suspend", "unsuspend",
-	"unsuspend:timer", "extend"}
+	"unsuspend:timer", "extend", "defer"}
 
 // timelineEntry is one line of a hold's timeline.
 type timelineEntry struct {
@@ -220,6 +220,9 @@ func (s *Pages) holdPage(c *gin.Context) {
 	row = rows[0]
 	msg := extendMessage(c)
 	if m := suspendDone(c); m != nil {
+		msg = m
+	}
+	if m := deferDone(c); m != nil {
 		msg = m
 	}
 	data := gin.H{"Hold": row, "Timeline": holdTimeline(h, evs, lang, s.Location()),

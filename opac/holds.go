@@ -351,6 +351,9 @@ func (s *Pages) holdsPage(c *gin.Context) {
 	if m := suspendDone(c); m != nil {
 		msg = m
 	}
+	if m := deferDone(c); m != nil {
+		msg = m
+	}
 	s.renderHolds(c, http.StatusOK, msg)
 }
 

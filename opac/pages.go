@@ -64,6 +64,7 @@ func (s *Pages) WebRoutes(r *gin.Engine) {
 	my.POST("/holds/:id/suspend", s.suspendSubmit)
 	my.POST("/holds/:id/resume", s.resumeSubmit)
 	my.POST("/holds/:id/extend", s.extendSubmit)
+	my.POST("/holds/:id/defer", s.deferSubmit)
 	my.GET("/account", s.accountPage)
 	my.POST("/account/confirm", s.accountConfirm)
 	my.POST("/account", s.accountSubmit)

@@ -134,6 +134,13 @@ var holdTexts = httpkit.TextTable{
 	"holds.extend.why.others":   {"この資料を待っている方がいるため、取置期限は延長できません。", "Others are waiting for this title, so the pickup deadline cannot be extended."},
 	"holds.extend.why.not_contacted": {"取置期限の延長は、ご連絡の後にできるようになります。",
 		"The pickup deadline can be extended once you have been contacted."},
+
+	// 順位の繰下げ: the button on 予約状況 and the hold page, with its one-line explanation.
+	"timeline.defer": {"次の方に順番を譲りました", "You let the next in line go first"},
+	"holds.defer":    {"順番を譲る", "Let the next go first"},
+	"holds.defer.hint": {"後ろで待っている方に先を譲り、そのすぐ後ろでお待ちいただきます（用意済みの資料はその方に回ります）。",
+		"The next person waiting goes first and you wait right behind them (a copy set aside for you goes to them)."},
+	"holds.defer.done": {"次の方に順番を譲りました。", "You let the next in line go first."},
 }
 
 func init() { PatronTexts.Add(holdTexts) }
