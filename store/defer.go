@@ -91,10 +91,11 @@ func RecordDefer(ctx context.Context, tx *sqlx.Tx, holdID, behindID int64, from 
 }
 
 // Unready takes a ready hold's copy from it and clears what being ready set (the hold waits again): a later
-// copy makes it ready anew, with a new deadline.
+// copy makes it ready anew, with a new deadline. The status moves to 'queued' here already, as a CHECK ties
+// 'ready' to a copy; the caller's transition (RecordTransition, guarded by the counter) records the move.
 func Unready(ctx context.Context, tx *sqlx.Tx, holdID int64) error {
-	_, err := tx.ExecContext(ctx, `UPDATE holds SET item_barcode = NULL, assigned_at = NULL, pending_copy = NULL, pending_at = NULL,
-		ready_at = NULL, contact_date = NULL, pickup_deadline = NULL WHERE id = $1`, holdID)
+	_, err := tx.ExecContext(ctx, `UPDATE holds SET status = 'queued', item_barcode = NULL, assigned_at = NULL, pending_copy = NULL,
+		pending_at = NULL, ready_at = NULL, contact_date = NULL, pickup_deadline = NULL WHERE id = $1`, holdID)
 	if err != nil {
 		return fmt.Errorf("store: unready hold %d: %w", holdID, err)
 	}
