@@ -42,8 +42,9 @@ func copyState(ctx context.Context, db *sqlx.DB, o Options, r *Report) error {
 	return nil
 }
 
-// fifo: a hold that got a copy while an earlier-placed hold on the same title was already waiting for one
-// (and still waits) jumped the queue. Holds that became eligible later (a series volume whose turn came,
+// fifo: a hold that got a copy while a hold before it in queue order (placement order with the recorded
+// defers applied, store.QueueKey) on the same title was already waiting for one (and still waits) jumped
+// the queue. Holds that became eligible later (a series volume whose turn came,
 // a hold approved after the copy was given) are not passed over.
 func fifo(ctx context.Context, db *sqlx.DB, o Options, r *Report) error {
 	rows, err := store.QueueJumps(ctx, db, o.Settle)
