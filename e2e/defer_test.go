@@ -137,3 +137,39 @@ func TestDeferLetsTheNextGoFirst(t *testing.T) {
 	s.wantError("POST", "/api/v1/holds/"+hy+"/defer", y.token, nil, 409, "nobody_behind")
 	s.waitStatus(y, hy, "ready")
 }
+
+// TestDeferSendsTheCopyToAnotherPickupPlace: a ready hold's copy goes to the next hold in transit when that
+// hold is to be picked up elsewhere; received there, it is ready with exactly one ready mail, and the hold
+// that deferred is first in line again.
+func TestDeferSendsTheCopyToAnotherPickupPlace(t *testing.T) {
+	s := newStack(t, nil)
+	titleID, copies := s.title("book", copySpec{branch: "chuo"})
+	p, q := s.newPatron("email"), s.newPatron("email")
+	hp := s.placeOne(p, "chuo", titleID)
+	s.waitStatus(p, hp, "awaiting_pull")
+	hq := s.placeOne(q, "kita", titleID)
+	s.waitStatus(q, hq, "awaiting_return")
+	s.scan("pull", copies[0], "chuo")
+	s.waitStatus(p, hp, "ready")
+
+	var got deferHold
+	s.mustDo("POST", "/api/v1/holds/"+hp+"/defer", p.token, nil, 200, &got)
+	if got.Status != "awaiting_return" || got.Position == nil || *got.Position != 1 {
+		t.Fatalf("the hold that deferred: %+v", got)
+	}
+	s.waitStatus(q, hq, "in_transit")
+	var rec struct {
+		HoldID string `json:"hold_id"`
+		Status string `json:"status"`
+	}
+	s.mustDo("POST", "/api/v1/staff/receive", s.staff, map[string]string{"barcode": copies[0], "branch": "kita"}, 200, &rec)
+	if rec.HoldID != hq || rec.Status != "ready" {
+		t.Fatalf("received at kita: %+v, want hold %s ready", rec, hq)
+	}
+	s.waitStatus(q, hq, "ready")
+	s.mail.WaitFor(t, `to:"`+q.emails[0]+`"`, 1, 15*time.Second)
+	time.Sleep(time.Second)
+	if n := len(s.mail.Messages(t, `to:"`+q.emails[0]+`"`)); n != 1 {
+		t.Fatalf("%d ready mails to the next patron, want 1", n)
+	}
+}
