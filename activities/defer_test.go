@@ -3,8 +3,6 @@ package activities_test
 import (
 	"testing"
 
-	"go.temporal.io/sdk/testsuite"
-
 	"yoyaku/contract"
 	"yoyaku/domain"
 )
@@ -13,18 +11,7 @@ import (
 func (f *notifyFixture) deferHold(transition int) (contract.Outcome, error) {
 	f.t.Helper()
 	a := f.acts(1)
-	var ts testsuite.WorkflowTestSuite
-	env := ts.NewTestActivityEnvironment()
-	env.RegisterActivity(a)
-	v, err := env.ExecuteActivity(a.Defer, contract.DeferInput{Step: contract.Step{HoldID: f.hold, Transition: transition}})
-	if err != nil {
-		return contract.Outcome{}, err
-	}
-	var out contract.Outcome
-	if err := v.Get(&out); err != nil {
-		f.t.Fatal(err)
-	}
-	return out, nil
+	return runOnce[contract.Outcome](f.t, a, a.Defer, contract.DeferInput{Step: contract.Step{HoldID: f.hold, Transition: transition}})
 }
 
 // TestDefer: 順位の繰下げ of a ready hold in its transaction, against PostgreSQL. With nobody waiting it is

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/temporal"
-	"go.temporal.io/sdk/testsuite"
 
 	"yoyaku/contract"
 	"yoyaku/domain"
@@ -16,18 +15,7 @@ import (
 func (f *notifyFixture) extend(transition int) (contract.Outcome, error) {
 	f.t.Helper()
 	a := f.acts(1)
-	var ts testsuite.WorkflowTestSuite
-	env := ts.NewTestActivityEnvironment()
-	env.RegisterActivity(a)
-	v, err := env.ExecuteActivity(a.Extend, contract.ExtendInput{Step: contract.Step{HoldID: f.hold, Transition: transition}})
-	if err != nil {
-		return contract.Outcome{}, err
-	}
-	var out contract.Outcome
-	if err := v.Get(&out); err != nil {
-		f.t.Fatal(err)
-	}
-	return out, nil
+	return runOnce[contract.Outcome](f.t, a, a.Extend, contract.ExtendInput{Step: contract.Step{HoldID: f.hold, Transition: transition}})
 }
 
 func refusedWith(t *testing.T, err error, code domain.Code) {

@@ -85,18 +85,25 @@ func (f *notifyFixture) acts(port int) *activities.Activities {
 // notify runs the Notify activity (one attempt) for the hold's ready event at transition.
 func (f *notifyFixture) notify(a *activities.Activities, transition int) (contract.NotifyResult, error) {
 	f.t.Helper()
+	return runOnce[contract.NotifyResult](f.t, a, a.Notify, contract.Step{HoldID: f.hold, Transition: transition})
+}
+
+// runOnce runs one attempt of activity fn (a method of a) with in, in the SDK's activity test environment,
+// and decodes its result: the activity's error is returned, a result that cannot be decoded fails the test.
+func runOnce[T any](t testing.TB, a *activities.Activities, fn, in any) (T, error) {
+	t.Helper()
 	var ts testsuite.WorkflowTestSuite
 	env := ts.NewTestActivityEnvironment()
 	env.RegisterActivity(a)
-	v, err := env.ExecuteActivity(a.Notify, contract.Step{HoldID: f.hold, Transition: transition})
+	var out T
+	v, err := env.ExecuteActivity(fn, in)
 	if err != nil {
-		return contract.NotifyResult{}, err
+		return out, err
 	}
-	var res contract.NotifyResult
-	if err := v.Get(&res); err != nil {
-		f.t.Fatal(err)
+	if err := v.Get(&out); err != nil {
+		t.Fatal(err)
 	}
-	return res, nil
+	return out, nil
 }
 
 // mailRow is a ready mail's record.
@@ -338,15 +345,8 @@ func TestNotifyAllAddressesRefused(t *testing.T) {
 
 			// Staff reach the patron and record it (連絡済): the contact date is today, the list is done,
 			// and a late retry of the ready event's Notify changes nothing.
-			var ts testsuite.WorkflowTestSuite
-			env := ts.NewTestActivityEnvironment()
-			env.RegisterActivity(a)
-			v, err := env.ExecuteActivity(a.Contacted, contract.StaffInput{Step: contract.Step{HoldID: f.hold, Transition: 3}})
-			if err != nil {
-				t.Fatalf("Contacted: %v", err)
-			}
-			var out contract.Outcome
-			if err := v.Get(&out); err != nil || out.Contact == nil || !out.Contact.Contacted {
+			out, err := runOnce[contract.Outcome](t, a, a.Contacted, contract.StaffInput{Step: contract.Step{HoldID: f.hold, Transition: 3}})
+			if err != nil || out.Contact == nil || !out.Contact.Contacted {
 				t.Fatalf("Contacted = %+v, %v", out, err)
 			}
 			if d, dl := f.contact(); !d.Valid || !dl.Valid {
