@@ -80,10 +80,12 @@ fuzz:
 bench: tools build
 	$(BIN)/yoyaku bench --dev --out bench.json $(BENCH_FLAGS)
 
-# The long chaos run (issues 8 and 12): 1,000 holds on a private stack while the worker is SIGKILLed twice, the
-# API once, PostgreSQL and Temporal restarted once each, the busiest title's row locked for 20 s and PostgreSQL
-# frozen (SIGSTOP) for 30 s; then `yoyaku check` must find nothing, no hold lost or left past its pickup
-# window, no mail twice. About 10 minutes. The report goes to chaos.json; CHAOS_FLAGS="--holds 2000 --duration 8m".
+# The long chaos run (issues 8, 12 and 15): 1,000 holds on a private stack, patrons suspending, resuming,
+# deferring and extending them, while the worker is SIGKILLed twice, the API once, PostgreSQL and Temporal
+# restarted once each, the busiest title's row locked for 20 s and PostgreSQL frozen (SIGSTOP) for 30 s; then
+# `yoyaku check` must find nothing, no hold lost, left past its (extended) pickup window or expired before it,
+# none left suspended after its resume, no mail twice. About 10 minutes. The report goes to chaos.json;
+# CHAOS_FLAGS="--holds 2000 --duration 8m".
 chaos: tools build
 	$(BIN)/yoyaku chaos --out chaos.json $(CHAOS_FLAGS)
 

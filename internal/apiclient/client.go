@@ -144,6 +144,11 @@ type Hold struct {
 	Position       *int    `json:"position"` // queue position while queued, else nil
 	PickupBranch   string  `json:"pickup_branch"`
 	PickupDeadline *string `json:"pickup_deadline"` // YYYY-MM-DD once the patron was contacted
+	SuspendedUntil *string `json:"suspended_until"` // 休止中: the day it is active again
+	// What the patron may do with it now: 休止, 順位の繰下げ, 取置延長.
+	CanSuspend bool `json:"can_suspend"`
+	CanDefer   bool `json:"can_defer"`
+	Extendable bool `json:"extendable"`
 }
 
 // Approved reports whether a hold has left 予約申込 (requested): its workflow has taken it up.

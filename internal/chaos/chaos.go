@@ -1,7 +1,8 @@
 // Package chaos runs a library's busy day against a whole yoyaku stack while it breaks the stack: the worker
 // is SIGKILLed twice, the API once, PostgreSQL and the Temporal dev server are restarted once each,
 // PostgreSQL is frozen (SIGSTOP) for 30 s and the busiest title's row is locked for 20 s. Holds are placed,
-// copies returned, pulled, sent, received, picked up, cancelled and left to expire throughout. When the stack
+// copies returned, pulled, sent, received, picked up, cancelled and left to expire throughout, and patrons
+// suspend and resume holds, let the next hold go first and extend ready holds' pickup windows. When the stack
 // has recovered, `yoyaku check` must find nothing, no hold may be lost or left past its pickup window, and no
 // ready mail may have been sent twice. `yoyaku chaos` runs it (`make chaos`; a shorter run is part of `make
 // test`).
@@ -106,6 +107,11 @@ type Report struct {
 	Pickups         int64             `json:"pickups"`
 	WalkIns         int64             `json:"walk_ins"` // set-aside copies lent to somebody else at the desk
 	Cancellations   int64             `json:"cancellations"`
+	Suspensions     int64             `json:"suspensions"`     // 休止 the API confirmed
+	Resumes         int64             `json:"resumes"`         // 再開 the API confirmed
+	Defers          int64             `json:"defers"`          // 順位の繰下げ the API confirmed
+	Extensions      int64             `json:"extensions"`      // 取置延長 the API confirmed
+	PatronRefusals  int64             `json:"patron_refusals"` // 409s to those moves: the hold had moved on (normal)
 	Expiries        int               `json:"expiries"`
 	ReadyEvents     int               `json:"ready_events"`
 	MailsInMailpit  int               `json:"mails_in_mailpit"`
@@ -117,18 +123,27 @@ type Report struct {
 	StuckRequested  []int64           `json:"stuck_requested"`
 	// StuckOverdue: holds still ready overdueGrace after their pickup window ended (one that ended during the
 	// day). Holds left in 取消申込 are the check's stuck violations.
-	StuckOverdue   []int64 `json:"stuck_overdue"`
-	DuplicateMails int     `json:"duplicate_mails"`
-	FaultsPlanned  int     `json:"faults_planned"`
-	ElapsedS       float64 `json:"elapsed_s"`
+	StuckOverdue []int64 `json:"stuck_overdue"`
+	// EarlyExpiries: extended holds (取置延長) that expired before the deadline their extension set.
+	EarlyExpiries []int64 `json:"early_expiries"`
+	// StuckSuspended: holds 休止中 at the end that the day did not leave suspended (resumed since, or never
+	// suspended). A hold the day left suspended is open and not lost.
+	StuckSuspended []string `json:"stuck_suspended"`
+	// Unexpected: answers to the patrons' moves that a valid move never gets (422 invalid_date, …).
+	Unexpected     []string `json:"unexpected_answers"`
+	DuplicateMails int      `json:"duplicate_mails"`
+	FaultsPlanned  int      `json:"faults_planned"`
+	ElapsedS       float64  `json:"elapsed_s"`
 }
 
 // OK reports whether the run found nothing wrong.
 // A day in which some kind of event never happened proves nothing about it, and is not OK either.
 func (r *Report) OK() bool {
 	busy := r.HoldsPlaced > 0 && r.Returns > 0 && r.Pulls > 0 && r.Receipts > 0 && r.Pickups > 0 && r.Cancellations > 0 &&
-		r.Expiries > 0 && r.ReadyEvents > 0 && r.MailsInMailpit > 0
+		r.Expiries > 0 && r.ReadyEvents > 0 && r.MailsInMailpit > 0 &&
+		r.Suspensions > 0 && r.Resumes > 0 && r.Defers > 0 && r.Extensions > 0
 	return busy && len(r.Violations) == 0 && len(r.LostHolds) == 0 && len(r.StuckRequested) == 0 && len(r.StuckOverdue) == 0 &&
+		len(r.EarlyExpiries) == 0 && len(r.StuckSuspended) == 0 && len(r.Unexpected) == 0 &&
 		r.DuplicateMails == 0 && r.FaultsPlanned > 0 && len(r.Faults) == r.FaultsPlanned &&
 		!slices.ContainsFunc(r.Faults, func(f Fault) bool { return f.Err != "" })
 }
@@ -140,10 +155,13 @@ func (r *Report) Summary() string {
 		rules[v.Rule]++
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "holds=%d returns=%d pulls=%d receipts=%d pickups=%d cancellations=%d expiries=%d mails=%d faults=%d/%d "+
-		"violations=%d lost=%d stuck=%d overdue=%d duplicates=%d recovery=%s",
-		r.HoldsPlaced, r.Returns, r.Pulls, r.Receipts, r.Pickups, r.Cancellations, r.Expiries, r.MailsInMailpit, len(r.Faults), r.FaultsPlanned,
-		len(r.Violations), len(r.LostHolds), len(r.StuckRequested), len(r.StuckOverdue), r.DuplicateMails,
+	fmt.Fprintf(&b, "holds=%d returns=%d pulls=%d receipts=%d pickups=%d cancellations=%d expiries=%d "+
+		"suspensions=%d resumes=%d defers=%d extensions=%d mails=%d faults=%d/%d "+
+		"violations=%d lost=%d stuck=%d overdue=%d early=%d suspended_stuck=%d unexpected=%d duplicates=%d recovery=%s",
+		r.HoldsPlaced, r.Returns, r.Pulls, r.Receipts, r.Pickups, r.Cancellations, r.Expiries,
+		r.Suspensions, r.Resumes, r.Defers, r.Extensions, r.MailsInMailpit, len(r.Faults), r.FaultsPlanned,
+		len(r.Violations), len(r.LostHolds), len(r.StuckRequested), len(r.StuckOverdue), len(r.EarlyExpiries),
+		len(r.StuckSuspended), len(r.Unexpected), r.DuplicateMails,
 		time.Duration(r.RecoveryS*float64(time.Second)).Round(time.Second))
 	if len(rules) > 0 {
 		fmt.Fprintf(&b, " %v", rules)
@@ -172,7 +190,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	defer db.Close()
 	w := &world{cfg: cfg, api: apiclient.New(cfg.APIURL), db: db, log: log,
 		rng: rand.New(rand.NewPCG(cfg.Seed, 0x6368616f73)), holds: map[string]*holdRec{}, decided: map[string]bool{},
-		cancelAsked: map[[2]string]bool{}}
+		cancelAsked: map[[2]string]bool{}, suspended: map[string]suspension{}}
 	log.Info("chaos: setting up", "titles", cfg.Titles, "patrons", cfg.Patrons)
 	w.reqLog = &requestLog{next: w.api.HC.Transport}
 	w.api.HC.Transport = w.reqLog
@@ -189,6 +207,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	rep.HoldsPlaced = w.placed.Load()
 	rep.Returns, rep.Pulls, rep.Missing, rep.Receipts = w.returns.Load(), w.pulls.Load(), w.missing.Load(), w.receipts.Load()
 	rep.Pickups, rep.WalkIns, rep.Cancellations, rep.ClientErrors = w.pickups.Load(), w.walkIns.Load(), w.cancels.Load(), w.errs.Load()
+	rep.Suspensions, rep.Resumes, rep.Defers, rep.Extensions = w.suspensions.Load(), w.resumes.Load(), w.defers.Load(), w.extensions.Load()
+	rep.PatronRefusals = w.patronRefusals.Load()
+	w.mu.Lock()
+	rep.Unexpected = slices.Clone(w.unexpected)
+	w.mu.Unlock()
 	log.Info("chaos: the day is over; waiting for the stack to settle", "up_to", cfg.Settle)
 	err = w.verify(ctx, rep, end)
 	if merr := w.measureFaults(ctx, rep); err == nil {
@@ -213,6 +236,7 @@ func (w *world) day(ctx context.Context, rep *Report) {
 		{300 * time.Millisecond, w.returnOne},
 		{300 * time.Millisecond, w.returnOne},
 		{800 * time.Millisecond, w.cancelOne},
+		{500 * time.Millisecond, w.patronActs},
 	}
 	for _, a := range actors {
 		wg.Go(func() {
@@ -297,13 +321,13 @@ func (w *world) verify(ctx context.Context, rep *Report, dayEnd time.Time) error
 
 	// A hold left ready past its pickup window (its expiry dropped) is stuck; yoyaku check's stuck rule goes by
 	// the pickup date only, which a window of seconds never passes. Every window that ended during the day gets
-	// overdueGrace to be over.
+	// overdueGrace to be over. An extended hold's window is the one its extension set.
 	if w.cfg.PickupWindow > 0 {
 		sleep(ctx, time.Until(dayEnd.Add(overdueGrace)))
 		if err := w.db.SelectContext(ctx, &rep.StuckOverdue, `
 			SELECT h.id FROM holds h
 			WHERE h.status = 'ready' AND h.contact_date IS NOT NULL
-				AND `+contactedAt+` + make_interval(secs => $1) < now() - make_interval(secs => $2)
+				AND `+expiresAt("$1")+` < now() - make_interval(secs => $2)
 			ORDER BY h.id`, w.cfg.PickupWindow.Seconds(), overdueGrace.Seconds()); err != nil {
 			return fmt.Errorf("chaos: look for holds past their pickup window: %w", err)
 		}
@@ -315,6 +339,16 @@ func (w *world) verify(ctx context.Context, rep *Report, dayEnd time.Time) error
 		}
 		rep.Violations = r.Violations
 		rep.ReadyEvents = r.ReadyEvents
+	}
+
+	// An extension that did not move the expiry timer shows as an expiry before the extended deadline (the
+	// timer fires at it or after; a second of slack for the clocks of Temporal and PostgreSQL).
+	if err := w.db.SelectContext(ctx, &rep.EarlyExpiries, `SELECT h.id FROM holds h
+		WHERE h.cancel_reason = 'expired' AND h.cancelled_at < `+extendedExpiry+` - interval '1 second' ORDER BY h.id`); err != nil {
+		return fmt.Errorf("chaos: look for extended holds that expired early: %w", err)
+	}
+	for _, id := range rep.EarlyExpiries {
+		w.log.Error("chaos: extended hold expired before its extended deadline", "hold", id)
 	}
 
 	w.mu.Lock()
@@ -349,6 +383,21 @@ func (w *world) verify(ctx context.Context, rep *Report, dayEnd time.Time) error
 	for _, h := range closed {
 		if !w.cancelAsked[[2]string{h.ID, h.Reason}] {
 			rep.LostHolds = append(rep.LostHolds, h.ID+" (cancelled as "+h.Reason+" without such a request)")
+		}
+	}
+	w.mu.Unlock()
+	// A hold still 休止中 must be one the day suspended and did not resume: a resume that was answered but did
+	// not last, or a suspension nobody asked for, is a dropped or invented step.
+	var suspended []string
+	if err := w.db.SelectContext(ctx, &suspended, `SELECT id::text FROM holds WHERE id::text = ANY($1) AND status = 'suspended'`,
+		pqArray(ids)); err != nil {
+		return fmt.Errorf("chaos: look for the suspended holds: %w", err)
+	}
+	w.mu.Lock()
+	for _, id := range suspended {
+		if _, ok := w.suspended[id]; !ok {
+			rep.StuckSuspended = append(rep.StuckSuspended, id)
+			w.log.Error("chaos: hold suspended at the end although the day resumed it or never suspended it", "hold", id)
 		}
 	}
 	w.mu.Unlock()
@@ -395,9 +444,12 @@ type world struct {
 	decided map[string]bool     // holds on the hold shelf whose fate (picked up or left to expire) is set, under mu
 	// cancelAsked: (hold, "patron" or "staff") for every cancellation asked for, recorded before asking
 	cancelAsked map[[2]string]bool
-	reqLog      *requestLog // every API request of the day
+	suspended   map[string]suspension // holds suspended (or maybe, an answer lost) and not resumed since, under mu
+	unexpected  []string              // answers to patrons' moves that valid moves never get, under mu
+	reqLog      *requestLog           // every API request of the day
 
 	placed, returns, pulls, missing, receipts, pickups, walkIns, cancels, errs atomic.Int64
+	suspensions, resumes, defers, extensions, patronRefusals                   atomic.Int64
 }
 
 type patron struct {

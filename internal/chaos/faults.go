@@ -188,6 +188,17 @@ func (l *requestLog) snapshot() []request {
 // its ready event (the pickup window counts from about then), else the ready time.
 const contactedAt = `COALESCE((SELECT min(n.sent_at) FROM notifications n WHERE n.hold_id = h.id AND n.created_at >= h.ready_at), h.ready_at)`
 
+// extendedExpiry is when a ready hold extended (取置延長) since it became ready expires, as SQL over holds h:
+// the expiry its extension's transition recorded (the one the workflow's timer was set to), else NULL.
+const extendedExpiry = `(SELECT (e.detail->'contact'->>'ExpiresAt')::timestamptz FROM hold_events e
+	WHERE e.hold_id = h.id AND e.detail->>'op' = 'extend' AND e.at >= h.ready_at ORDER BY e.transition DESC LIMIT 1)`
+
+// expiresAt is when a ready hold expires, as SQL over holds h, with window the SQL parameter that holds the
+// pickup window in seconds: its extension's expiry, else a window after its patron was told.
+func expiresAt(window string) string {
+	return `COALESCE(` + extendedExpiry + `, ` + contactedAt + ` + make_interval(secs => ` + window + `))`
+}
+
 // measureFaults fills in what each fault did to the day in its window — from the break until the service
 // had been back for effectTail or the next fault came, whichever is first: the requests that ended in it, the
 // pause in the holds' transitions and how late the approvals and expiries due in it came. The window of the
@@ -276,7 +287,7 @@ func (w *world) measureFaults(ctx context.Context, rep *Report) error {
 		f.ApprovalsDue, f.ApprovalLateMS, f.ApprovalAfterMS = late.N, max(0, int64(late.LateMS)), max(0, int64(late.AfterMS))
 		if w.cfg.PickupWindow > 0 {
 			if err := w.db.GetContext(ctx, &late, lateness+`
-				FROM (SELECT h.cancelled_at AS done, `+contactedAt+` + make_interval(secs => $3) AS due FROM holds h
+				FROM (SELECT h.cancelled_at AS done, `+expiresAt("$3")+` AS due FROM holds h
 					WHERE h.contact_date IS NOT NULL AND (h.cancel_reason = 'expired' OR h.status = 'ready')) x
 				WHERE due BETWEEN $1 AND $2`, f.start, until, w.cfg.PickupWindow.Seconds(), resumed); err != nil {
 				return fmt.Errorf("chaos: expiries due in %s: %w", f.Name, err)
