@@ -342,7 +342,16 @@ func (w *world) verify(ctx context.Context, rep *Report, dayEnd time.Time) error
 	}
 
 	// An extension that did not move the expiry timer shows as an expiry before the extended deadline (the
-	// timer fires at it or after; a second of slack for the clocks of Temporal and PostgreSQL).
+	// timer fires at it or after; a second of slack for the clocks of Temporal and PostgreSQL). Every
+	// extension must have its expiry recorded, or these measures would read nothing.
+	var unread int
+	if err := w.db.GetContext(ctx, &unread, `SELECT count(*) FROM holds h
+		WHERE h.extended_at >= h.ready_at AND `+extendedExpiry+` IS NULL`); err != nil {
+		return fmt.Errorf("chaos: read the extensions' expiries: %w", err)
+	}
+	if unread > 0 {
+		return fmt.Errorf("chaos: %d extended holds have no expiry recorded with their extension", unread)
+	}
 	if err := w.db.SelectContext(ctx, &rep.EarlyExpiries, `SELECT h.id FROM holds h
 		WHERE h.cancel_reason = 'expired' AND h.cancelled_at < `+extendedExpiry+` - interval '1 second' ORDER BY h.id`); err != nil {
 		return fmt.Errorf("chaos: look for extended holds that expired early: %w", err)
