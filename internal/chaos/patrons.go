@@ -52,12 +52,14 @@ func (w *world) patronActs(ctx context.Context) {
 		w.extend(ctx, p, extendable[w.intn(len(extendable))].ID)
 		return
 	}
-	switch w.intn(6) { // most looks end in nothing: every move changes who gets the next copy
+	// Half the looks end in nothing: every move changes who gets the next copy. Suspensions come twice as
+	// often as defers, so that the short day reliably resumes some of them too.
+	switch w.intn(6) {
 	case 0:
 		if len(deferrable) > 0 {
 			w.deferHold(ctx, p, deferrable[w.intn(len(deferrable))].ID)
 		}
-	case 1:
+	case 1, 2:
 		if len(suspendable) > 0 {
 			w.suspend(ctx, p, suspendable[w.intn(len(suspendable))].ID)
 		}
@@ -85,7 +87,7 @@ func (w *world) deferHold(ctx context.Context, p *patron, id string) {
 
 // suspend asks for 休止 from two to six days ahead (never tomorrow: a day that turns at midnight in the
 // library's time zone between here and the server would make tomorrow today, and the date invalid). Three in
-// four are resumed 5 to 30 s later (resumeDue); the others stay suspended to the end of the day.
+// four are resumed 5 to 20 s later (resumeDue); the others stay suspended to the end of the day.
 func (w *world) suspend(ctx context.Context, p *patron, id string) {
 	loc, err := time.LoadLocation(w.cfg.TimeZone)
 	if err != nil {
@@ -94,7 +96,7 @@ func (w *world) suspend(ctx context.Context, p *patron, id string) {
 	until := time.Now().In(loc).AddDate(0, 0, 2+w.intn(5)).Format(time.DateOnly)
 	var resumeAt time.Time
 	if w.intn(4) != 0 {
-		resumeAt = time.Now().Add(time.Duration(5+w.intn(26)) * time.Second)
+		resumeAt = time.Now().Add(time.Duration(5+w.intn(16)) * time.Second)
 	}
 	w.mu.Lock()
 	w.suspended[id] = suspension{p: p, resumeAt: resumeAt} // before asking: the answer may be lost with a killed API
