@@ -24,7 +24,8 @@ const (
 )
 
 // patronActs: a patron looks at their holds online and now and then does something with one: extends a
-// ready hold's pickup deadline when the page offers it (about every other time), lets the next hold go
+// ready hold's pickup deadline whenever the page offers it (rarely: only a hold nobody else waits for can be
+// extended, so every chance is taken for the short day to see some), lets the next hold go
 // first, or suspends a waiting hold for a few days. Suspensions due to end are resumed first (resumeDue).
 func (w *world) patronActs(ctx context.Context) {
 	w.resumeDue(ctx)
@@ -48,14 +49,14 @@ func (w *world) patronActs(ctx context.Context) {
 			suspendable = append(suspendable, h)
 		}
 	}
-	if len(extendable) > 0 && w.intn(2) == 0 {
+	if len(extendable) > 0 {
 		w.extend(ctx, p, extendable[w.intn(len(extendable))].ID)
 		return
 	}
-	// Half the looks end in nothing: every move changes who gets the next copy. Suspensions come twice as
-	// often as defers, so that the short day reliably resumes some of them too.
+	// A third of the looks end in nothing: every move changes who gets the next copy. Defers and suspensions
+	// come as often, so that the short day reliably sees defers and resumes some suspensions too.
 	switch w.intn(6) {
-	case 0:
+	case 0, 3:
 		if len(deferrable) > 0 {
 			w.deferHold(ctx, p, deferrable[w.intn(len(deferrable))].ID)
 		}
