@@ -32,10 +32,11 @@ type holdWorkflow struct {
 	copyCh    workflow.ReceiveChannel // copy assignments, in order
 	proceedCh workflow.ReceiveChannel // a series volume may be able to leave 準備中
 
-	approveCancel bool // a cancellation request waits for approval
-	converted     bool // the run ends to hand the hold over to a series hold
-	notify        bool // the hold became ready: tell the patron
-	expired       bool // the pickup deadline passed
+	approveCancel bool      // a cancellation request waits for approval
+	converted     bool      // the run ends to hand the hold over to a series hold
+	notify        bool      // the hold became ready: tell the patron
+	expired       bool      // the pickup deadline passed
+	expiresAt     time.Time // the pickup deadline the timer was last armed for
 	stopTimer     workflow.CancelFunc
 	susp          suspension // the timer of a suspension (hold_suspend.go)
 }
@@ -141,7 +142,7 @@ func (w *holdWorkflow) run(ctx workflow.Context) (contract.HoldResult, error) {
 			w.notify = false
 			err = w.tellPatron(ctx)
 		case w.expired:
-			err = w.closeHold(ctx, domain.StatusReady, contract.CancelInput{Reason: domain.CancelExpired})
+			err = w.expire(ctx)
 			w.expired = false
 		case w.proceedCh.Len() > 0:
 			w.proceedCh.ReceiveAsync(nil)
@@ -284,7 +285,7 @@ func (w *holdWorkflow) armTimer(ctx workflow.Context, expiresAt time.Time) {
 		w.stopTimer()
 	}
 	tctx, cancel := workflow.WithCancel(ctx)
-	w.stopTimer = cancel
+	w.stopTimer, w.expiresAt = cancel, expiresAt
 	d := expiresAt.Sub(workflow.Now(ctx))
 	if d < 0 {
 		d = 0
@@ -294,6 +295,22 @@ func (w *holdWorkflow) armTimer(ctx workflow.Context, expiresAt time.Time) {
 		if err := timer.Get(ctx, nil); err == nil {
 			w.expired = true
 		}
+	})
+}
+
+// expire closes a ready hold whose pickup deadline passed. The deadline is read again at each attempt: a
+// timer that fired while an extension (取置延長) was committing — the database frozen, say — must not expire
+// the hold that extension just gave a later deadline; the re-armed timer expires it then. (A second of slack:
+// a timer may fire a moment before the deadline it was armed for.)
+func (w *holdWorkflow) expire(ctx workflow.Context) error {
+	return w.commit(ctx, ChangeRetryTriggers, func(lctx workflow.Context) (contract.Outcome, error) {
+		if w.st.Status != domain.StatusReady || workflow.Now(lctx).Before(w.expiresAt.Add(-time.Second)) {
+			return contract.Outcome{State: w.st}, nil
+		}
+		in := contract.CancelInput{Step: w.step(), Reason: domain.CancelExpired}
+		var out contract.Outcome
+		err := workflow.ExecuteLocalActivity(lctx, a.Cancel, in).Get(lctx, &out)
+		return out, err
 	})
 }
 
