@@ -25,6 +25,7 @@ func TestBrowserHoldsExplained(t *testing.T) {
 	s.waitStatus(p, waiting, "awaiting_return")
 
 	ready := s.readyByCheckin(p)
+	s.waitCallListed(ready)
 	for _, outcome := range []string{"no_answer", "voicemail"} {
 		var h hold
 		s.mustDo("POST", "/api/v1/staff/holds/"+ready+"/call", s.staff, map[string]string{"outcome": outcome}, 200, &h)

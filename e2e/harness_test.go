@@ -461,3 +461,28 @@ func (s *stack) today() string { return domain.DateOf(time.Now(), s.loc).String(
 func (s *stack) todayPlus(days int) string {
 	return domain.DateOf(time.Now(), s.loc).AddDays(days).String()
 }
+
+// waitCallListed waits until ready hold id is on chuo's call list: a phone patron's hold is listed once its
+// ready event's Notify ran, a moment after the hold became ready (the desk's call before that is refused
+// with not_on_call_list).
+func (s *stack) waitCallListed(id string) {
+	s.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var cl struct {
+			Calls []struct {
+				HoldID string `json:"hold_id"`
+			} `json:"calls"`
+		}
+		s.mustDo("GET", "/api/v1/staff/call-list?branch=chuo", s.staff, nil, 200, &cl)
+		for _, c := range cl.Calls {
+			if c.HoldID == id {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("hold %s is not on the call list after 30 s", id)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
