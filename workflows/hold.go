@@ -303,8 +303,10 @@ func (w *holdWorkflow) armTimer(ctx workflow.Context, expiresAt time.Time) {
 // the hold that extension just gave a later deadline; the re-armed timer expires it then. (A second of slack:
 // a timer may fire a moment before the deadline it was armed for.)
 func (w *holdWorkflow) expire(ctx workflow.Context) error {
+	reread := workflow.GetVersion(ctx, ChangeExpiryRereadsDeadline, workflow.DefaultVersion, 1) == 1
 	return w.commit(ctx, ChangeRetryTriggers, func(lctx workflow.Context) (contract.Outcome, error) {
-		if w.st.Status != domain.StatusReady || workflow.Now(lctx).Before(w.expiresAt.Add(-time.Second)) {
+		early := reread && workflow.Now(lctx).Before(w.expiresAt.Add(-time.Second))
+		if w.st.Status != domain.StatusReady || early {
 			return contract.Outcome{State: w.st}, nil
 		}
 		in := contract.CancelInput{Step: w.step(), Reason: domain.CancelExpired}

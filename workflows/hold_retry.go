@@ -25,6 +25,9 @@ const (
 	ChangeRetryApproval = "retry-approval"
 	// ChangeRetryTriggers: every later trigger is retried instead of being dropped after one failure.
 	ChangeRetryTriggers = "retry-triggers"
+	// ChangeExpiryRereadsDeadline: an expiry checks the armed deadline again before it closes the hold (an
+	// extension may have moved it); runs recorded before it expire as they did.
+	ChangeExpiryRereadsDeadline = "expiry-rereads-deadline"
 )
 
 // awaitOptions: each attempt of AwaitHold waits at most 12 s for the hold's locks; the server retries it,
