@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/jmoiron/sqlx"
@@ -96,5 +97,10 @@ func retarget(ctx context.Context, tx *sqlx.Tx, h store.HoldRow) (bool, error) {
 	if err != nil || !ok {
 		return false, err
 	}
-	return true, store.Assign(ctx, tx, h.ID, barcode)
+	if err := store.Assign(ctx, tx, h.ID, barcode); errors.Is(err, store.ErrGroupServed) {
+		return false, nil // a member of an any-of group served by another: it waits to be ended
+	} else if err != nil {
+		return false, err
+	}
+	return true, nil
 }

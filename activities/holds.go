@@ -47,6 +47,12 @@ func (a *Activities) Approve(ctx context.Context, s contract.Step) (contract.Out
 // goes to the earliest waiting hold, which keeps the queue first come, first served).
 func (a *Activities) queueOrTake(ctx context.Context, tx *sqlx.Tx, h store.HoldRow, out *contract.Outcome) (domain.Status, error) {
 	titleID := h.TitleID.Int64
+	if lost, err := store.LostToSibling(ctx, tx, h.ID); err != nil || lost {
+		if err != nil {
+			return "", err
+		}
+		return endOtherEdition(ctx, tx, h) // another edition of its any-of group was provided meanwhile
+	}
 	barcode, branch, free, err := store.FreeCopy(ctx, tx, titleID, h.Pickup)
 	if err != nil {
 		return "", err
@@ -62,7 +68,9 @@ func (a *Activities) queueOrTake(ctx context.Context, tx *sqlx.Tx, h store.HoldR
 		}
 		return domain.StatusQueued, nil
 	}
-	if err := store.Assign(ctx, tx, h.ID, barcode); err != nil {
+	if err := store.Assign(ctx, tx, h.ID, barcode); errors.Is(err, store.ErrGroupServed) {
+		return endOtherEdition(ctx, tx, h) // another member's copy decided the group since the check above
+	} else if err != nil {
 		return "", err
 	}
 	return domain.StatusAwaitingPull, nil

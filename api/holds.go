@@ -18,9 +18,10 @@ type placeRequest struct {
 
 // PlacedJSON and RejectedJSON are the per-title results of a placement.
 type PlacedJSON struct {
-	HoldID  string `json:"hold_id"`
-	TitleID string `json:"title_id"`
-	Status  string `json:"status"`
+	HoldID  string  `json:"hold_id"`
+	TitleID string  `json:"title_id"`
+	Status  string  `json:"status"`
+	GroupID *string `json:"group_id,omitempty"` // mode any: the group the hold is a member of
 }
 
 // RejectedJSON is a title that could not be held, with the reason.
@@ -30,8 +31,8 @@ type RejectedJSON struct {
 	Message string       `json:"message"`
 }
 
-// placeHolds places one hold per title: each title gets its own decision, placed or rejected with a reason.
-// Placed titles leave the basket; rejected ones stay.
+// placeHolds places one hold per title: each title gets its own decision, placed or rejected with a reason
+// (mode any: the placed ones form one any-of group). Placed titles leave the basket; rejected ones stay.
 func (s *Server) placeHolds(c *gin.Context) {
 	var req placeRequest
 	if !httpkit.BindJSON(c, &req) {
@@ -47,6 +48,10 @@ func (s *Server) placeHolds(c *gin.Context) {
 	pj, rj := make([]PlacedJSON, len(placed)), make([]RejectedJSON, len(rejected))
 	for i, p := range placed {
 		pj[i] = PlacedJSON{HoldID: httpkit.IDString(p.Hold.ID), TitleID: p.TitleID, Status: string(p.Hold.Shown())}
+		if p.Hold.GroupID.Valid {
+			g := httpkit.IDString(p.Hold.GroupID.Int64)
+			pj[i].GroupID = &g
+		}
 	}
 	for i, r := range rejected {
 		rj[i] = RejectedJSON{TitleID: r.TitleID, Reason: r.Code, Message: httpkit.Message(c, r.Code)}

@@ -104,9 +104,29 @@ type SeriesResult struct {
 	Statuses []domain.Status
 }
 
-// Signals between a series hold and its volumes.
+// GroupWorkflowID is the ID of an any-of group's workflow (いずれか予約), the parent of its members' hold
+// workflows.
+func GroupWorkflowID(id int64) string { return "group-" + strconv.FormatInt(id, 10) }
+
+// GroupInput starts a GroupHoldWorkflow: its members' holds, one per title.
+type GroupInput struct {
+	GroupID             int64
+	Members             []Volume
+	CancelApprovalDelay time.Duration
+}
+
+// GroupResult says how the members ended.
+type GroupResult struct {
+	Statuses []domain.Status
+}
+
+// SignalOtherEdition (no payload) tells a member of an any-of group that the group was served by another
+// member: it ends as other_edition (他の版で用意) unless it holds a copy (it was the one served).
+const SignalOtherEdition = "other-edition"
+
+// Signals between a parent (a series hold, an any-of group) and its holds.
 const (
-	// SignalVolume (VolumeProgress) tells the series that a volume's status changed.
+	// SignalVolume (VolumeProgress) tells the parent that one of its holds changed status.
 	SignalVolume = "volume"
 	// SignalProceed (no payload) asks a 準備中 volume to check whether it may go on.
 	SignalProceed = "proceed"

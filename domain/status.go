@@ -32,6 +32,9 @@ const (
 	CancelPatron  CancelReason = "patron"
 	CancelExpired CancelReason = "expired"
 	CancelStaff   CancelReason = "staff"
+	// CancelOtherEdition: the hold was a member of an any-of group (いずれか予約) that another member's copy
+	// served.
+	CancelOtherEdition CancelReason = "other_edition"
 )
 
 // Shown maps a stored status to the status code patrons see: a queued hold is awaiting_return when it is
@@ -62,7 +65,8 @@ var labels = map[Status]string{
 }
 
 // Label is the Japanese label of a shown status, exactly as the library's guide words it. A cancelled hold
-// is 本人取消 or 期限切れ (or 取消 when staff cancelled or refused it).
+// is 本人取消 or 期限切れ (or 取消 when staff cancelled or refused it, 他の版で用意 when another edition of an
+// any-of group was provided).
 func Label(shown Status, reason CancelReason) string {
 	if shown == StatusCancelled {
 		switch reason {
@@ -70,6 +74,8 @@ func Label(shown Status, reason CancelReason) string {
 			return "本人取消"
 		case CancelExpired:
 			return "期限切れ"
+		case CancelOtherEdition:
+			return "他の版で用意"
 		default:
 			return "取消"
 		}

@@ -32,6 +32,8 @@ type HoldJSON struct {
 	CancelReason    *string     `json:"cancel_reason"`
 	CancelNote      *string     `json:"cancel_note"` // what staff told the patron when they refused the hold
 	Series          *SeriesJSON `json:"series"`
+	// GroupID is the any-of group (いずれか予約) the hold is a member of, null for any other hold.
+	GroupID *string `json:"group_id"`
 	CanChangePickup bool        `json:"can_change_pickup"`
 	CanCancel       bool        `json:"can_cancel"`
 	CanSuspend      bool        `json:"can_suspend"`     // 休止 is possible now (a hold waiting for a copy)
@@ -133,6 +135,10 @@ func HoldOf(h store.HoldView) HoldJSON {
 	}
 	if h.SeriesID.Valid {
 		j.Series = &SeriesJSON{ID: IDString(h.SeriesID.Int64), Seq: h.SeriesSeq.Int64}
+	}
+	if h.GroupID.Valid {
+		g := IDString(h.GroupID.Int64)
+		j.GroupID = &g
 	}
 	return j
 }

@@ -26,7 +26,7 @@ type Placement struct {
 	PatronID int64
 	TitleIDs []string // as the client sent them: one that is not an ID is rejected as not found
 	Pickup   string
-	Mode     string // normal (the default): each title on its own; series: all of them in reading order, or none
+	Mode     string // normal (the default): each title on its own; series: all of them in reading order, or none; any: any one of them (いずれか予約)
 }
 
 // Placed is a title held.
@@ -52,8 +52,11 @@ func (s *Service) Place(ctx context.Context, p Placement) ([]Placed, []Rejected,
 	if _, err := store.BranchByCode(ctx, s.DB, p.Pickup); err != nil {
 		return nil, nil, FromStore(err)
 	}
-	if p.Mode == "series" {
+	switch p.Mode {
+	case "series":
 		return s.placeSeries(ctx, p)
+	case "any":
+		return s.placeAny(ctx, p)
 	}
 	placed, rejected := []Placed{}, []Rejected{}
 	seen := map[string]bool{}
@@ -82,13 +85,16 @@ func (s *Service) Place(ctx context.Context, p Placement) ([]Placed, []Rejected,
 }
 
 // CheckPlacement checks a placement without the database: 1..10 titles, mode normal (the default) or
-// series; the pickup place is trimmed (whether it exists is Place's to check).
+// series, or 2..5 titles in mode any; the pickup place is trimmed (whether it exists is Place's to check).
 func CheckPlacement(p Placement) (Placement, error) {
 	if p.Mode == "" {
 		p.Mode = "normal"
 	}
 	p.Pickup = strings.TrimSpace(p.Pickup)
-	if len(p.TitleIDs) == 0 || len(p.TitleIDs) > MaxPlace || (p.Mode != "normal" && p.Mode != "series") {
+	switch {
+	case p.Mode == "any" && (len(p.TitleIDs) < store.MinGroup || len(p.TitleIDs) > store.MaxGroup):
+		return p, refuse(CodeInvalidRequest)
+	case len(p.TitleIDs) == 0 || len(p.TitleIDs) > MaxPlace || (p.Mode != "normal" && p.Mode != "series" && p.Mode != "any"):
 		return p, refuse(CodeInvalidRequest)
 	}
 	return p, nil
@@ -179,6 +185,78 @@ func (s *Service) placeSeries(ctx context.Context, p Placement) ([]Placed, []Rej
 			return nil, nil, err
 		}
 		placed = append(placed, Placed{TitleID: p.TitleIDs[i], Hold: h})
+	}
+	return placed, rejected, nil
+}
+
+// placeAny places the titles as one any-of group (いずれか予約): titles that cannot be held are rejected one by
+// one as in a normal placement, the rest form the group (one left: a normal hold), counted as one hold
+// against the limits (Place).
+func (s *Service) placeAny(ctx context.Context, p Placement) ([]Placed, []Rejected, error) {
+	placed, rejected := []Placed{}, []Rejected{}
+	var titleIDs []int64
+	var raws []string
+	for _, raw := range p.TitleIDs {
+		id, ok := ParseID(raw)
+		if !ok {
+			rejected = append(rejected, Rejected{TitleID: raw, Code: contract.ErrNotFound})
+			continue
+		}
+		titleIDs, raws = append(titleIDs, id), append(raws, raw)
+	}
+	if len(titleIDs) == 0 {
+		return placed, rejected, nil
+	}
+	sp := store.Placement{PatronID: p.PatronID, Pickup: p.Pickup, Origin: "web", Limits: s.limits()}
+	groupID, members, refused, err := store.PlaceGroup(ctx, s.DB, sp, titleIDs)
+	switch {
+	case errors.Is(err, store.ErrLimitExceeded):
+		for _, raw := range raws {
+			rejected = append(rejected, Rejected{TitleID: raw, Code: CodeHoldLimitExceeded})
+		}
+		return placed, rejected, nil
+	case err != nil:
+		return nil, nil, FromStore(err)
+	}
+	for _, r := range refused {
+		rejected = append(rejected, Rejected{TitleID: raws[r.Index], Code: placementCode(r.Err)})
+	}
+	if len(members) == 0 {
+		return placed, rejected, nil
+	}
+	holds := make([]store.SeriesVolume, len(members))
+	for i, m := range members {
+		holds[i] = store.SeriesVolume{HoldID: m.HoldID, TitleID: m.TitleID, Pickup: m.Pickup}
+	}
+	if groupID == 0 { // one title left: a normal hold
+		err = s.startHold(ctx, Hold{ID: members[0].HoldID, TitleID: members[0].TitleID, Pickup: members[0].Pickup, Origin: "web"})
+	} else {
+		err = s.startGroup(ctx, groupID, holds)
+	}
+	if err != nil {
+		s.Log.ErrorContext(ctx, "start any-of hold", "group", groupID, "err", err)
+		// Without its workflow the hold would never move: take it back and say so.
+		derr := store.DeleteUnstartedHold(context.WithoutCancel(ctx), s.DB, members[0].HoldID)
+		if groupID != 0 {
+			derr = store.DeleteUnstartedGroup(context.WithoutCancel(ctx), s.DB, groupID)
+		}
+		if derr != nil {
+			return nil, nil, errors.Join(err, derr)
+		}
+		for _, m := range members {
+			rejected = append(rejected, Rejected{TitleID: raws[m.Index], Code: CodeUnavailable})
+		}
+		return placed, rejected, nil
+	}
+	for _, m := range members {
+		if err := store.RemoveFromBasket(ctx, s.DB, p.PatronID, m.TitleID); err != nil {
+			return nil, nil, err
+		}
+		h, err := store.GetHold(ctx, s.DB, m.HoldID, 0)
+		if err != nil {
+			return nil, nil, err
+		}
+		placed = append(placed, Placed{TitleID: raws[m.Index], Hold: h})
 	}
 	return placed, rejected, nil
 }

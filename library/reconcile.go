@@ -14,7 +14,6 @@ import (
 	"github.com/jmoiron/sqlx"
 	"go.temporal.io/sdk/client"
 
-	"yoyaku/contract"
 	"yoyaku/store"
 )
 
@@ -25,10 +24,11 @@ const ReconcileGrace = 30 * time.Second
 type Reconciled struct {
 	Holds  []int64 // holds whose workflow it started
 	Series []int64 // series holds whose workflow it started
+	Groups []int64 // any-of groups whose workflow it started
 }
 
 // Reconcile starts the workflow of every hold still in 予約申込 after ReconcileGrace without one, and of every series hold
-// whose volumes are all still in 予約申込 (its start never happened). A run that failed before approving is
+// or any-of group whose holds are all still in 予約申込 (its start never happened). A run that failed before approving is
 // replaced. Starts that fail are reported together; the others still happen.
 func Reconcile(ctx context.Context, db *sqlx.DB, tc client.Client, s Settings) (Reconciled, error) {
 	var r Reconciled
@@ -61,16 +61,29 @@ func Reconcile(ctx context.Context, db *sqlx.DB, tc client.Client, s Settings) (
 		if err != nil {
 			return r, fmt.Errorf("reconcile: %w", err)
 		}
-		vols := make([]contract.Volume, len(sv))
-		for i, v := range sv {
-			vols[i] = contract.Volume{HoldID: v.HoldID, TitleID: v.TitleID, Pickup: v.Pickup}
-		}
-		err = StartSeries(ctx, tc, s, id, vols, false)
+		err = StartSeries(ctx, tc, s, id, volumes(sv), false)
 		switch {
 		case err == nil:
 			r.Series = append(r.Series, id)
 		case !AlreadyStarted(err):
 			errs = append(errs, fmt.Errorf("start series hold %d: %w", id, err))
+		}
+	}
+	groups, err := store.StrandedGroups(ctx, db, ReconcileGrace)
+	if err != nil {
+		return r, fmt.Errorf("reconcile: %w", err)
+	}
+	for _, id := range groups {
+		sv, err := store.GroupMembers(ctx, db, id)
+		if err != nil {
+			return r, fmt.Errorf("reconcile: %w", err)
+		}
+		err = StartGroup(ctx, tc, s, id, volumes(sv))
+		switch {
+		case err == nil:
+			r.Groups = append(r.Groups, id)
+		case !AlreadyStarted(err):
+			errs = append(errs, fmt.Errorf("start hold group %d: %w", id, err))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -91,8 +104,8 @@ func ReconcileLoop(ctx context.Context, db *sqlx.DB, tc client.Client, s Setting
 		switch {
 		case err != nil && ctx.Err() == nil:
 			log.Warn("reconcile pass failed", "err", err)
-		case len(r.Holds)+len(r.Series) > 0:
-			log.Warn("started workflows of stranded placements", "holds", r.Holds, "series", r.Series)
+		case len(r.Holds)+len(r.Series)+len(r.Groups) > 0:
+			log.Warn("started workflows of stranded placements", "holds", r.Holds, "series", r.Series, "groups", r.Groups)
 		}
 		select {
 		case <-ctx.Done():

@@ -84,6 +84,28 @@ func StartSeries(ctx context.Context, tc client.Client, s Settings, seriesID int
 	return err
 }
 
+// StartGroup starts an any-of group's GroupHoldWorkflow, which runs its members' hold workflows as children.
+func StartGroup(ctx context.Context, tc client.Client, s Settings, groupID int64, members []contract.Volume) error {
+	_, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       contract.GroupWorkflowID(groupID),
+		TaskQueue:                s.TaskQueue,
+		WorkflowIDReusePolicy:    s.reusePolicy(),
+		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+		// without it the SDK answers a second start with the running workflow, as if it had started it
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
+	}, workflows.GroupHoldWorkflow, contract.GroupInput{GroupID: groupID, Members: members, CancelApprovalDelay: s.CancelApprovalDelay})
+	return err
+}
+
+// volumes are holds as a parent workflow's input names them.
+func volumes(vs []store.SeriesVolume) []contract.Volume {
+	out := make([]contract.Volume, len(vs))
+	for i, v := range vs {
+		out[i] = contract.Volume{HoldID: v.HoldID, TitleID: v.TitleID, Pickup: v.Pickup}
+	}
+	return out
+}
+
 // AlreadyStarted reports whether a start failed because the workflow exists (running or closed).
 func AlreadyStarted(err error) bool {
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
@@ -106,11 +128,14 @@ func (s *Service) startHold(ctx context.Context, h Hold) error {
 func (s *Service) startSeries(ctx context.Context, seriesID int64, vols []store.SeriesVolume, convert bool) error {
 	ctx, cancel := context.WithTimeout(ctx, temporalTimeout)
 	defer cancel()
-	var volumes []contract.Volume
-	for _, v := range vols {
-		volumes = append(volumes, contract.Volume{HoldID: v.HoldID, TitleID: v.TitleID, Pickup: v.Pickup})
-	}
-	return StartSeries(ctx, s.Temporal, s.settings(), seriesID, volumes, convert)
+	return StartSeries(ctx, s.Temporal, s.settings(), seriesID, volumes(vols), convert)
+}
+
+// startGroup starts the any-of group's workflow, which runs the members' hold workflows as its children.
+func (s *Service) startGroup(ctx context.Context, groupID int64, members []store.SeriesVolume) error {
+	ctx, cancel := context.WithTimeout(ctx, temporalTimeout)
+	defer cancel()
+	return StartGroup(ctx, s.Temporal, s.settings(), groupID, volumes(members))
 }
 
 // updateHold sends an Update to a hold's workflow and waits for its result; errors are classified

@@ -10,6 +10,7 @@ import (
 	"fmt"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 )
 
 // FreeCopy finds a copy of title on a shelf and set aside for no open hold, preferring one already at the
@@ -35,26 +36,46 @@ func FreeCopy(ctx context.Context, tx *sqlx.Tx, titleID int64, pickup string) (b
 }
 
 // NextWaiting is the first hold in queue order on title that waits for a copy (first come, first served, with
-// the recorded defers applied), other than
-// except, locked. Holds of a series whose earlier volume is not ready are 'preparing', not 'queued', so
-// they are skipped.
+// the recorded defers applied), other than except, locked, with its any-of group (if any) decided for it: the
+// caller gives it the copy in this transaction. Holds of a series whose earlier volume is not ready are
+// 'preparing', not 'queued', so they are skipped; so are members of a group decided for another member.
 func NextWaiting(ctx context.Context, tx *sqlx.Tx, titleID, except int64) (holdID int64, ok bool, err error) {
-	err = tx.GetContext(ctx, &holdID, `
-		SELECT q.id FROM holds q
-		WHERE q.title_id = $1 AND `+waitingQueued+` AND q.id <> $2
-		ORDER BY `+QueueKey("q")+`, q.id LIMIT 1 FOR UPDATE`, titleID, except)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, false, nil
+	skip := []int64{except}
+	for {
+		err = tx.GetContext(ctx, &holdID, `
+			SELECT q.id FROM holds q
+			WHERE q.title_id = $1 AND `+waitingQueued+` AND q.id <> ALL($2)
+			ORDER BY `+QueueKey("q")+`, q.id LIMIT 1 FOR UPDATE`, titleID, pq.Array(skip))
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, false, nil
+		}
+		if err != nil {
+			return 0, false, fmt.Errorf("store: next hold of title %d: %w", titleID, err)
+		}
+		// A copy of another member's title may have decided the group since this statement's snapshot.
+		claimed, err := ClaimGroup(ctx, tx, holdID)
+		if err != nil {
+			return 0, false, err
+		}
+		if claimed {
+			return holdID, true, nil
+		}
+		skip = append(skip, holdID)
 	}
-	if err != nil {
-		return 0, false, fmt.Errorf("store: next hold of title %d: %w", titleID, err)
-	}
-	return holdID, true, nil
 }
 
-// Assign records that the copy now belongs to the hold. Only the hold's workflow moves the hold's status.
+// Assign records that the copy now belongs to the hold, deciding its any-of group for it (ErrGroupServed
+// when the group was decided for another member: nothing changes). Only the hold's workflow moves the hold's
+// status.
 func Assign(ctx context.Context, tx *sqlx.Tx, holdID int64, barcode string) error {
-	_, err := tx.ExecContext(ctx, `UPDATE holds SET item_barcode = $2, assigned_at = now(), pending_copy = NULL, pending_at = NULL WHERE id = $1`, holdID, barcode)
+	claimed, err := ClaimGroup(ctx, tx, holdID)
+	if err != nil {
+		return err
+	}
+	if !claimed {
+		return ErrGroupServed
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE holds SET item_barcode = $2, assigned_at = now(), pending_copy = NULL, pending_at = NULL WHERE id = $1`, holdID, barcode)
 	if err != nil {
 		return fmt.Errorf("store: assign %s to hold %d: %w", barcode, holdID, err)
 	}

@@ -84,7 +84,7 @@ func QueueJumps(ctx context.Context, q sqlx.QueryerContext, settle time.Duration
 	return selectAll[QueueJump](ctx, q, "queue order", `
 		WITH waiting AS (
 			SELECT h.id, h.title_id, `+QueueKey("h")+` AS key, `+queuedSince+` AS since
-			FROM holds h WHERE h.status = 'queued' AND h.item_barcode IS NULL AND h.title_id IS NOT NULL)
+			FROM holds h WHERE h.status = 'queued' AND h.item_barcode IS NULL AND h.title_id IS NOT NULL AND `+notLost("h")+`)
 		SELECT w.id AS waiting, g.id AS served, g.item_barcode, w.title_id
 		FROM waiting w JOIN holds g ON g.title_id = w.title_id AND (`+QueueKey("g")+`, g.id) > (w.key, w.id)
 		WHERE g.assigned_at > w.since AND g.assigned_at < now() - make_interval(secs => $1)
@@ -104,7 +104,7 @@ func IdleCopies(ctx context.Context, q sqlx.QueryerContext, settle time.Duration
 		SELECT i.barcode, i.location_branch, w.id AS hold FROM items i
 		JOIN LATERAL (
 			SELECT h.id FROM holds h
-			WHERE h.title_id = i.title_id AND h.status = 'queued' AND h.item_barcode IS NULL
+			WHERE h.title_id = i.title_id AND h.status = 'queued' AND h.item_barcode IS NULL AND `+notLost("h")+`
 			  AND `+queuedSince+` < now() - make_interval(secs => $1)
 			ORDER BY `+QueueKey("h")+`, h.id LIMIT 1) w ON true
 		WHERE i.status = 'on_shelf' AND i.updated_at < now() - make_interval(secs => $1)
@@ -121,10 +121,12 @@ type OverLimit struct {
 	Twice  pq.Int64Array `db:"twice"`
 }
 
-// OverLimits lists the patrons with more open holds than l allows, or a title held twice.
+// OverLimits lists the patrons with more open holds than l allows (an any-of group counting once), or a
+// title held twice.
 func OverLimits(ctx context.Context, q sqlx.QueryerContext, l Limits) ([]OverLimit, error) {
 	return selectAll[OverLimit](ctx, q, "limits", `
-		SELECT h.patron_id, count(*) AS total, count(*) FILTER (WHERE t.format IN ('cd', 'video', 'dvd')) AS av,
+		SELECT h.patron_id, count(DISTINCT `+LimitUnit+`) AS total,
+			count(DISTINCT `+LimitUnit+`) FILTER (WHERE t.format IN ('cd', 'video', 'dvd')) AS av,
 			array_agg(h.id ORDER BY h.id) AS holds,
 			COALESCE(array_agg(h.title_id ORDER BY h.title_id) FILTER (WHERE h.title_id IN (
 				SELECT d.title_id FROM holds d WHERE d.patron_id = h.patron_id AND d.`+OpenHold+`
@@ -132,7 +134,7 @@ func OverLimits(ctx context.Context, q sqlx.QueryerContext, l Limits) ([]OverLim
 		FROM holds h LEFT JOIN titles t ON t.id = h.title_id
 		WHERE h.`+OpenHold+`
 		GROUP BY h.patron_id
-		HAVING count(*) > $1 OR count(*) FILTER (WHERE t.format IN ('cd', 'video', 'dvd')) > $2
+		HAVING count(DISTINCT `+LimitUnit+`) > $1 OR count(DISTINCT `+LimitUnit+`) FILTER (WHERE t.format IN ('cd', 'video', 'dvd')) > $2
 			OR count(h.title_id) > count(DISTINCT h.title_id)
 		ORDER BY h.patron_id`, l.Total, l.AV)
 }
@@ -209,6 +211,7 @@ func StuckHolds(ctx context.Context, q sqlx.QueryerContext, settle, cancelDelay 
 			WHEN h.status = 'cancel_requested' THEN 'cancellation requested at ' || h.cancel_requested_at || ' and never approved'
 			WHEN h.status = 'preparing' THEN 'every earlier volume of its series is ready or closed, but it still waits its turn'
 			WHEN h.status = 'suspended' THEN 'suspended until ' || h.suspended_until || ' but it is not active again'
+			WHEN NOT `+notLost("h")+` THEN 'its any-of group was served by hold ' || (SELECT g.served_hold_id FROM hold_groups g WHERE g.id = h.group_id) || ' but it did not end'
 			ELSE 'its pickup deadline ' || h.pickup_deadline || ' has passed but it did not expire' END AS detail
 		FROM holds h LEFT JOIN items i ON i.barcode = h.item_barcode
 		WHERE `+settled+` AND (
@@ -221,6 +224,7 @@ func StuckHolds(ctx context.Context, q sqlx.QueryerContext, settle, cancelDelay 
 				AND e.series_seq < h.series_seq AND e.status NOT IN ('ready', 'fulfilled', 'cancelled'))
 				AND NOT EXISTS (SELECT 1 FROM holds e JOIN hold_events ev ON ev.hold_id = e.id
 					WHERE e.series_hold_id = h.series_hold_id AND ev.at > now() - make_interval(secs => $1)))
+			OR (h.`+OpenHold+` AND NOT `+notLost("h")+` AND (SELECT g.decided_at FROM hold_groups g WHERE g.id = h.group_id) < now() - make_interval(secs => $1))
 			OR (h.status = 'ready' AND h.pickup_deadline < (now() AT TIME ZONE $3)::date - 1)
 			OR (h.status = 'suspended' AND h.suspended_until::timestamp AT TIME ZONE $3 < now() - make_interval(secs => $1)))
 		ORDER BY h.id`, settle.Seconds(), cancelDelay.Seconds(), tz)
@@ -252,8 +256,9 @@ func HoldStatus(ctx context.Context, q sqlx.QueryerContext, holdID int64) (domai
 	return s, nil
 }
 
-// SeriesOpen is a series hold, whether one of its volumes is open, its volumes and whether all have settled.
-type SeriesOpen struct {
+// ParentOpen is a series hold or an any-of group, whether one of its holds is open, its holds and whether
+// all have settled.
+type ParentOpen struct {
 	ID      int64         `db:"id"`
 	Open    bool          `db:"open"`
 	Settled bool          `db:"settled"`
@@ -261,12 +266,40 @@ type SeriesOpen struct {
 }
 
 // SeriesHoldsOpen lists every series hold.
-func SeriesHoldsOpen(ctx context.Context, q sqlx.QueryerContext, settle time.Duration) ([]SeriesOpen, error) {
-	return selectAll[SeriesOpen](ctx, q, "series holds", `
+func SeriesHoldsOpen(ctx context.Context, q sqlx.QueryerContext, settle time.Duration) ([]ParentOpen, error) {
+	return selectAll[ParentOpen](ctx, q, "series holds", `
 		SELECT s.id, bool_or(h.`+OpenHold+`) AS open, array_agg(h.id ORDER BY h.series_seq) AS holds,
 			bool_and(`+settled+`) AS settled
 		FROM series_holds s JOIN holds h ON h.series_hold_id = s.id
 		GROUP BY s.id ORDER BY s.id`, settle.Seconds())
+}
+
+// HoldGroupsOpen lists every any-of group.
+func HoldGroupsOpen(ctx context.Context, q sqlx.QueryerContext, settle time.Duration) ([]ParentOpen, error) {
+	return selectAll[ParentOpen](ctx, q, "hold groups", `
+		SELECT g.id, bool_or(h.`+OpenHold+`) AS open, array_agg(h.id ORDER BY h.id) AS holds,
+			bool_and(`+settled+`) AS settled
+		FROM hold_groups g JOIN holds h ON h.group_id = g.id
+		GROUP BY g.id ORDER BY g.id`, settle.Seconds())
+}
+
+// GroupFault is an any-of group served more than once: a member other than the one it was decided for
+// holds a copy or went on to the hold shelf or a loan.
+type GroupFault struct {
+	Group  int64         `db:"group_id"`
+	Holds  pq.Int64Array `db:"holds"`
+	Detail string        `db:"detail"`
+}
+
+// GroupFaults lists the groups with more than one served member.
+func GroupFaults(ctx context.Context, q sqlx.QueryerContext) ([]GroupFault, error) {
+	return selectAll[GroupFault](ctx, q, "hold groups served", `
+		SELECT g.id AS group_id, array_agg(h.id ORDER BY h.id) AS holds,
+			format('group decided for hold %s, but %s of its other holds were served', coalesce(g.served_hold_id::text, 'none'), count(*)) AS detail
+		FROM hold_groups g JOIN holds h ON h.group_id = g.id
+		WHERE h.id IS DISTINCT FROM g.served_hold_id
+		  AND (h.item_barcode IS NOT NULL AND h.`+OpenHold+` OR h.status IN ('awaiting_pull', 'in_transit', 'ready', 'fulfilled'))
+		GROUP BY g.id ORDER BY g.id`)
 }
 
 // SentMail is one address a ready mail was recorded as accepted for.

@@ -16,8 +16,8 @@ func QueueKey(a string) string {
 }
 
 // waitingQueued is the condition on holds q of a hold that waits in line for a copy (an active hold: a
-// suspended one is skipped).
-const waitingQueued = `q.status = 'queued' AND q.item_barcode IS NULL`
+// suspended one is skipped, and so is a member of an any-of group decided for another member).
+var waitingQueued = `q.status = 'queued' AND q.item_barcode IS NULL AND ` + notLost("q")
 
 // NextInLine is the first hold on the title that waits for a copy and comes after hold holdID in queue
 // order, locked; ok is false when none does.
@@ -76,7 +76,7 @@ func MoveBehind(ctx context.Context, tx *sqlx.Tx, titleID, holdID, behindID int6
 	return RecordDefer(ctx, tx, holdID, behindID, from)
 }
 
-// The keys of holds q and h, for holdViewSelect (a constant).
+// The keys of holds q and h, for holdViewSelect.
 const (
 	queueKeyQ = "COALESCE(q.queue_key, extract(epoch FROM q.placed_at))"
 	queueKeyH = "COALESCE(h.queue_key, extract(epoch FROM h.placed_at))"

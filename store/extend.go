@@ -10,7 +10,7 @@ import (
 
 // waitingHold is the condition on holds w of a hold that waits for a copy of its title: placed and not yet
 // approved, or queued with no copy set aside. Such a hold forbids extending another hold's pickup deadline.
-const waitingHold = `w.status IN ('requested', 'queued') AND w.item_barcode IS NULL`
+var waitingHold = `w.status IN ('requested', 'queued') AND w.item_barcode IS NULL AND ` + notLost("w")
 
 // OthersWaiting says whether a hold other than holdID waits for a copy of title titleID. The caller holds the
 // title's lock (LockHold), so no hold can join the queue until it commits.

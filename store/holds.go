@@ -139,14 +139,20 @@ func checkPlacement(ctx context.Context, tx *sqlx.Tx, p Placement) (bool, error)
 	return t.Format.IsAV(), nil
 }
 
+// LimitUnit is what counts as one hold against the limits, for holds alias h: a hold, or an any-of group
+// (いずれか予約) of holds (its ID negated, so that it never equals a hold's). A group counts against the AV
+// limit when any open member is AV.
+const LimitUnit = `COALESCE(-h.group_id, h.id)`
+
 // checkLimits refuses adding n holds (av of them AV) past the patron's limits. Open holds count, 取消申込
-// included.
+// included; a group counts once.
 func checkLimits(ctx context.Context, tx *sqlx.Tx, patronID int64, l Limits, n, av int) error {
 	var c struct {
 		Total int `db:"total"`
 		AV    int `db:"av"`
 	}
-	if err := tx.GetContext(ctx, &c, `SELECT count(*) AS total, count(*) FILTER (WHERE t.format IN ('cd', 'video', 'dvd')) AS av
+	if err := tx.GetContext(ctx, &c, `SELECT count(DISTINCT `+LimitUnit+`) AS total,
+			count(DISTINCT `+LimitUnit+`) FILTER (WHERE t.format IN ('cd', 'video', 'dvd')) AS av
 		FROM holds h LEFT JOIN titles t ON t.id = h.title_id
 		WHERE h.patron_id = $1 AND h.`+OpenHold, patronID); err != nil {
 		return fmt.Errorf("store: count holds: %w", err)
@@ -216,6 +222,7 @@ type HoldView struct {
 	CancelNote     sql.NullString `db:"cancel_note"` // the reason staff gave when they refused the hold
 	SeriesID       sql.NullInt64  `db:"series_hold_id"`
 	SeriesSeq      sql.NullInt64  `db:"series_seq"`
+	GroupID        sql.NullInt64  `db:"group_id"` // the any-of group (いずれか予約) the hold is a member of
 	ItemBarcode    sql.NullString `db:"item_barcode"`
 	ILL            bool           `db:"ill"`
 	SuspendedUntil sql.NullTime   `db:"suspended_until"` // set while 休止中: the day it is active again
@@ -239,13 +246,13 @@ func (h HoldView) Deferrable() bool {
 // Shown is the status code patrons see.
 func (h HoldView) Shown() domain.Status { return domain.Shown(h.Status, int(h.Position.Int64)) }
 
-const holdViewSelect = `
+var holdViewSelect = `
 	SELECT h.id, h.patron_id, h.title_id, coalesce(t.title, h.request_title) AS title, t.format, h.status,
 		CASE WHEN h.status = 'queued' AND h.item_barcode IS NULL THEN (
-			SELECT count(*) FROM holds q WHERE q.title_id = h.title_id AND q.status = 'queued' AND q.item_barcode IS NULL
+			SELECT count(*) FROM holds q WHERE q.title_id = h.title_id AND ` + waitingQueued + `
 			  AND (` + queueKeyQ + `, q.id) <= (` + queueKeyH + `, h.id)) END AS position,
 		h.pickup_branch, h.origin, h.placed_at, h.ready_at, h.contact_date, h.pickup_deadline, h.cancelled_at,
-		h.cancel_reason, h.cancel_note, h.series_hold_id, h.series_seq, h.item_barcode, h.ill, h.suspended_until,
+		h.cancel_reason, h.cancel_note, h.series_hold_id, h.series_seq, h.group_id, h.item_barcode, h.ill, h.suspended_until,
 		h.extended_at IS NOT NULL AS extended,
 		h.status = 'ready' AND EXISTS (SELECT 1 FROM holds w WHERE w.title_id = h.title_id AND w.id <> h.id AND ` + waitingHold + `) AS others_waiting,
 		EXISTS (SELECT 1 FROM holds q WHERE q.title_id = h.title_id AND q.id <> h.id AND ` + waitingQueued + `

@@ -10,7 +10,7 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-// StrandedHold is a hold still in 予約申込, outside any series, placed more than a grace period ago.
+// StrandedHold is a hold still in 予約申込, outside any series or any-of group, placed more than a grace period ago.
 type StrandedHold struct {
 	ID      int64  `db:"id"`
 	TitleID *int64 `db:"title_id"`
@@ -21,7 +21,7 @@ type StrandedHold struct {
 // StrandedHolds lists the holds at their first transition placed more than grace ago, oldest first.
 func StrandedHolds(ctx context.Context, q sqlx.QueryerContext, grace time.Duration) ([]StrandedHold, error) {
 	return selectAll[StrandedHold](ctx, q, "stranded holds", `SELECT id, title_id, pickup_branch, origin FROM holds
-		WHERE status = 'requested' AND series_hold_id IS NULL AND transition = 0 AND placed_at < now() - make_interval(secs => $1)
+		WHERE status = 'requested' AND series_hold_id IS NULL AND group_id IS NULL AND transition = 0 AND placed_at < now() - make_interval(secs => $1)
 		ORDER BY placed_at, id`, grace.Seconds())
 }
 
@@ -37,4 +37,18 @@ func StrandedSeries(ctx context.Context, q sqlx.QueryerContext, grace time.Durat
 func SeriesVolumes(ctx context.Context, q sqlx.QueryerContext, seriesID int64) ([]SeriesVolume, error) {
 	return selectAll[SeriesVolume](ctx, q, fmt.Sprintf("volumes of series hold %d", seriesID), `
 		SELECT id AS holdid, title_id AS titleid, pickup_branch AS pickup FROM holds WHERE series_hold_id = $1 ORDER BY series_seq`, seriesID)
+}
+
+// StrandedGroups lists the any-of groups created more than grace ago whose members are all still at their
+// first transition (the group workflow never started).
+func StrandedGroups(ctx context.Context, q sqlx.QueryerContext, grace time.Duration) ([]int64, error) {
+	return selectAll[int64](ctx, q, "stranded hold groups", `SELECT g.id FROM hold_groups g JOIN holds h ON h.group_id = g.id
+		WHERE g.created_at < now() - make_interval(secs => $1)
+		GROUP BY g.id HAVING bool_and(h.status = 'requested' AND h.transition = 0) ORDER BY g.id`, grace.Seconds())
+}
+
+// GroupMembers lists the members of an any-of group in placement order.
+func GroupMembers(ctx context.Context, q sqlx.QueryerContext, groupID int64) ([]SeriesVolume, error) {
+	return selectAll[SeriesVolume](ctx, q, fmt.Sprintf("members of hold group %d", groupID), `
+		SELECT id AS holdid, title_id AS titleid, pickup_branch AS pickup FROM holds WHERE group_id = $1 ORDER BY id`, groupID)
 }

@@ -140,7 +140,7 @@ func JoinSeries(ctx context.Context, db *sqlx.DB, patronID int64, holdIDs []int6
 			return err
 		}
 		var rows []HoldRow // only the columns a join decides on: the others stay zero
-		if err := tx.SelectContext(ctx, &rows, `SELECT id, title_id, pickup_branch, origin, status, ill, series_hold_id
+		if err := tx.SelectContext(ctx, &rows, `SELECT id, title_id, pickup_branch, origin, status, ill, series_hold_id, group_id
 			FROM holds WHERE patron_id = $1 AND id = ANY($2) FOR UPDATE`, patronID, pq.Array(holdIDs)); err != nil {
 			return fmt.Errorf("store: holds to join: %w", err)
 		}
@@ -154,7 +154,7 @@ func JoinSeries(ctx context.Context, db *sqlx.DB, patronID int64, holdIDs []int6
 				return ErrNoSuchHold
 			}
 			switch {
-			case r.Origin != "web" || r.ILL || r.SeriesID.Valid || !r.TitleID.Valid:
+			case r.Origin != "web" || r.ILL || r.SeriesID.Valid || r.GroupID.Valid || !r.TitleID.Valid:
 				return ErrNotChangeable
 			case r.Status != domain.StatusQueued && r.Status != domain.StatusAwaitingPull && r.Status != domain.StatusRequested:
 				return ErrNotChangeable

@@ -30,13 +30,14 @@ type HoldRow struct {
 	CopyBranch  sql.NullString `db:"copy_branch"`
 	SeriesID    sql.NullInt64  `db:"series_hold_id"`
 	SeriesSeq   sql.NullInt64  `db:"series_seq"`
+	GroupID     sql.NullInt64  `db:"group_id"`
 	Suspended   sql.NullTime   `db:"suspended_until"` // the day a suspended hold is active again
 	Extended    bool           `db:"extended"`        // the pickup deadline was extended (once per hold)
 }
 
 // holdRowSelect reads HoldRows from holds h with their copy i.
 const holdRowSelect = `SELECT h.id, h.patron_id, h.title_id, h.pickup_branch, h.origin, h.status, h.transition, h.item_barcode, h.ill,
-	i.location_branch AS copy_branch, h.series_hold_id, h.series_seq, h.suspended_until, h.extended_at IS NOT NULL AS extended
+	i.location_branch AS copy_branch, h.series_hold_id, h.series_seq, h.group_id, h.suspended_until, h.extended_at IS NOT NULL AS extended
 	FROM holds h LEFT JOIN items i ON i.barcode = h.item_barcode`
 
 // LockTitle serialises every change of which hold a copy belongs to: transactions that assign or release

@@ -34,6 +34,7 @@ func Register(r sdkworker.Registry, acts *activities.Activities) {
 	r.RegisterWorkflow(workflows.HoldWorkflow)
 	r.RegisterWorkflow(workflows.CheckinWorkflow)
 	r.RegisterWorkflow(workflows.SeriesHoldWorkflow)
+	r.RegisterWorkflow(workflows.GroupHoldWorkflow)
 	r.RegisterActivity(acts)
 }
 

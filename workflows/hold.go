@@ -31,6 +31,7 @@ type holdWorkflow struct {
 	log       log.Logger
 	copyCh    workflow.ReceiveChannel // copy assignments, in order
 	proceedCh workflow.ReceiveChannel // a series volume may be able to leave 準備中
+	otherCh   workflow.ReceiveChannel // another member of the hold's any-of group was served
 
 	approveCancel bool      // a cancellation request waits for approval
 	converted     bool      // the run ends to hand the hold over to a series hold
@@ -68,6 +69,7 @@ func (w *holdWorkflow) setup(ctx workflow.Context) error {
 	// that ends can still see every copy signal it was sent.
 	w.copyCh = workflow.GetSignalChannel(ctx, contract.SignalCopy)
 	w.proceedCh = workflow.GetSignalChannel(ctx, contract.SignalProceed)
+	w.otherCh = workflow.GetSignalChannel(ctx, contract.SignalOtherEdition)
 	updates := []struct {
 		name     string
 		handler  any
@@ -120,7 +122,8 @@ func (w *holdWorkflow) run(ctx workflow.Context) (contract.HoldResult, error) {
 	}
 	for !w.closed() && !w.converted {
 		if err := workflow.Await(ctx, func() bool {
-			return w.closed() || w.converted || w.copyCh.Len() > 0 || w.approveCancel || w.notify || w.expired || w.proceedCh.Len() > 0
+			return w.closed() || w.converted || w.copyCh.Len() > 0 || w.approveCancel || w.notify || w.expired || w.proceedCh.Len() > 0 ||
+				w.otherCh.Len() > 0
 		}); err != nil {
 			return contract.HoldResult{}, err
 		}
@@ -149,6 +152,15 @@ func (w *holdWorkflow) run(ctx workflow.Context) (contract.HoldResult, error) {
 			err = w.commit(ctx, ChangeRetryTriggers, func(lctx workflow.Context) (contract.Outcome, error) {
 				var out contract.Outcome
 				err := workflow.ExecuteLocalActivity(lctx, a.Proceed, w.step()).Get(lctx, &out)
+				return out, err
+			})
+		case w.otherCh.Len() > 0:
+			// Added with any-of groups: runs recorded before never received this signal, so no version guard.
+			for w.otherCh.ReceiveAsync(nil) {
+			}
+			err = w.commit(ctx, ChangeRetryTriggers, func(lctx workflow.Context) (contract.Outcome, error) {
+				var out contract.Outcome
+				err := workflow.ExecuteLocalActivity(lctx, a.EndOtherEdition, w.step()).Get(lctx, &out)
 				return out, err
 			})
 		}
@@ -244,7 +256,8 @@ func (w *holdWorkflow) setState(ctx workflow.Context, st contract.HoldState) {
 	before := w.st
 	w.st = st
 	if parent := workflow.GetInfo(ctx).ParentWorkflowExecution; parent != nil && st.Status != before.Status {
-		// A volume tells its series hold, which lets the next volume go on once this one is ready or closed.
+		// A volume tells its series hold, which lets the next volume go on once this one is ready or closed;
+		// a member of an any-of group tells its group, which ends the other members once this one is served.
 		err := workflow.SignalExternalWorkflow(ctx, parent.ID, "", contract.SignalVolume, contract.VolumeProgress{HoldID: st.HoldID, Status: st.Status}).Get(ctx, nil)
 		if err != nil {
 			w.log.Error("signal series", "series", parent.ID, "error", err)

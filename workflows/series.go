@@ -49,19 +49,7 @@ func SeriesHoldWorkflow(ctx workflow.Context, in contract.SeriesInput) (contract
 	open := 0
 	for i, v := range in.Volumes {
 		order[i] = v.HoldID
-		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
-			WorkflowID:            contract.HoldWorkflowID(v.HoldID),
-			WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-			// A volume is a patron's hold in its own right: it outlives an operator's termination of the series.
-			ParentClosePolicy: enums.PARENT_CLOSE_POLICY_ABANDON,
-			TypedSearchAttributes: temporal.NewSearchAttributes(
-				contract.StatusKey.ValueSet(string(domain.StatusRequested)),
-				contract.PickupBranchKey.ValueSet(v.Pickup),
-				contract.TitleIDKey.ValueSet(idString(v.TitleID)),
-				contract.OriginKey.ValueSet("web"),
-			),
-		})
-		f := workflow.ExecuteChildWorkflow(cctx, HoldWorkflow, contract.HoldInput{HoldID: v.HoldID, Resume: in.Convert, CancelApprovalDelay: in.CancelApprovalDelay})
+		f := workflow.ExecuteChildWorkflow(holdChild(ctx, v), HoldWorkflow, contract.HoldInput{HoldID: v.HoldID, Resume: in.Convert, CancelApprovalDelay: in.CancelApprovalDelay})
 		open++
 		sel.AddFuture(f, func(f workflow.Future) {
 			open--
@@ -109,6 +97,22 @@ func SeriesHoldWorkflow(ctx workflow.Context, in contract.SeriesInput) (contract
 		res.Statuses[i] = status[id]
 	}
 	return res, nil
+}
+
+// holdChild runs hold v's workflow as a child (of a series hold or an any-of group).
+func holdChild(ctx workflow.Context, v contract.Volume) workflow.Context {
+	return workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+		WorkflowID:            contract.HoldWorkflowID(v.HoldID),
+		WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		// A child is a patron's hold in its own right: it outlives an operator's termination of its parent.
+		ParentClosePolicy: enums.PARENT_CLOSE_POLICY_ABANDON,
+		TypedSearchAttributes: temporal.NewSearchAttributes(
+			contract.StatusKey.ValueSet(string(domain.StatusRequested)),
+			contract.PickupBranchKey.ValueSet(v.Pickup),
+			contract.TitleIDKey.ValueSet(idString(v.TitleID)),
+			contract.OriginKey.ValueSet("web"),
+		),
+	})
 }
 
 // wakeLater asks every later volume that may be 準備中 to check whether it may go on.

@@ -24,7 +24,7 @@ const (
 	RuleIdleCopy        = "idle_copy"        // a free copy stays on a shelf while an eligible hold on its title waits
 	RuleStuck           = "stuck"            // a hold that should have moved on long ago and did not
 	RuleLimit           = "limit"            // a patron has more open holds than the limits allow, or two on one title
-	RuleNoWorkflow      = "no_workflow"      // an open hold (or series hold) without a running workflow
+	RuleNoWorkflow      = "no_workflow"      // an open hold (or series hold, or any-of group) without a running workflow
 	RuleOrphanWorkflow  = "orphan_workflow"  // a running workflow whose hold is closed or does not exist
 	RuleStatusMismatch  = "status_mismatch"  // the workflow and the database disagree on a hold's status
 	RuleMailUnsent      = "mail_unsent"      // a ready e-mail recorded but never accepted (nor refused for good) by the SMTP server
@@ -32,6 +32,7 @@ const (
 	RuleMailDuplicate   = "mail_duplicate"   // the mail server holds a ready message more than once
 	RuleMailLost        = "mail_lost"        // a message marked sent is not in the mail server, or misses an address
 	RuleDeadline        = "deadline"         // a ready hold's pickup deadline is later than 1 week from contact (+7 days once extended)
+	RuleGroup           = "group"            // an any-of group (いずれか予約) served more than one of its holds
 	RuleCheckIncomplete = "check_incomplete" // a part of the check could not run (a service did not answer)
 )
 
@@ -97,7 +98,7 @@ func (r Report) OK() bool { return len(r.Violations) == 0 }
 func Run(ctx context.Context, db *sqlx.DB, tc client.Client, o Options) (Report, error) {
 	var r Report
 	for _, rule := range []func(context.Context, *sqlx.DB, Options, *Report) error{
-		copyShared, copyState, fifo, idleCopies, readyMail, stuck, limits, deadlines,
+		copyShared, copyState, fifo, idleCopies, readyMail, stuck, limits, deadlines, groups,
 	} {
 		if err := rule(ctx, db, o, &r); err != nil {
 			return r, err

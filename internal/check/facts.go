@@ -149,3 +149,16 @@ func deadlines(ctx context.Context, db *sqlx.DB, _ Options, r *Report) error {
 	}
 	return nil
 }
+
+// groups: an any-of group (いずれか予約) serves one of its holds: the one it was decided for. Another member
+// with a copy, on the hold shelf or lent means one patron was served twice and another hold went without.
+func groups(ctx context.Context, db *sqlx.DB, _ Options, r *Report) error {
+	rows, err := store.GroupFaults(ctx, db)
+	if err != nil {
+		return fmt.Errorf("check groups: %w", err)
+	}
+	for _, row := range rows {
+		r.add(Violation{Rule: RuleGroup, Holds: row.Holds, Detail: fmt.Sprintf("any-of group %d: %s", row.Group, row.Detail)})
+	}
+	return nil
+}

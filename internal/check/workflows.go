@@ -121,7 +121,7 @@ func workflowsMatch(ctx context.Context, db *sqlx.DB, tc client.Client, o Option
 	if err := orphans(ctx, db, tc, extra, o.Settle, r); err != nil {
 		return err
 	}
-	return seriesMatch(ctx, db, tc, o, r)
+	return parentsMatch(ctx, db, tc, o, r)
 }
 
 // confirmMismatch asks the workflow itself (visibility is updated after the workflow moves) and reads the
@@ -179,31 +179,41 @@ func orphans(ctx context.Context, db *sqlx.DB, tc client.Client, ids []int64, se
 	return nil
 }
 
-// seriesMatch: a series hold with an open volume has a running series workflow, and a series workflow runs
-// only while one of its volumes is open.
-func seriesMatch(ctx context.Context, db *sqlx.DB, tc client.Client, o Options, r *Report) error {
-	wfs, err := running(ctx, tc, "SeriesHoldWorkflow", "series-", o.TaskQueue)
-	if err != nil {
-		return err
+// parentsMatch: a series hold or an any-of group with an open hold has a running workflow, and such a
+// workflow runs only while one of its holds is open.
+func parentsMatch(ctx context.Context, db *sqlx.DB, tc client.Client, o Options, r *Report) error {
+	parents := []struct {
+		kind, wfType, prefix string
+		id                   func(int64) string
+		list                 func(context.Context, sqlx.QueryerContext, time.Duration) ([]store.ParentOpen, error)
+	}{
+		{"series hold", "SeriesHoldWorkflow", "series-", contract.SeriesWorkflowID, store.SeriesHoldsOpen},
+		{"any-of group", "GroupHoldWorkflow", "group-", contract.GroupWorkflowID, store.HoldGroupsOpen},
 	}
-	rows, err := store.SeriesHoldsOpen(ctx, db, o.Settle)
-	if err != nil {
-		return err
-	}
-	for _, s := range rows {
-		_, isListed := wfs[s.ID]
-		if !s.Settled || s.Open == isListed {
-			continue
-		}
-		run, what, err := isRunning(ctx, tc, contract.SeriesWorkflowID(s.ID))
+	for _, p := range parents {
+		wfs, err := running(ctx, tc, p.wfType, p.prefix, o.TaskQueue)
 		if err != nil {
 			return err
 		}
-		switch {
-		case s.Open && !run:
-			r.add(Violation{Rule: RuleNoWorkflow, Holds: s.Holds, Detail: fmt.Sprintf("series hold %d has open volumes but %s", s.ID, what)})
-		case !s.Open && run:
-			r.add(Violation{Rule: RuleOrphanWorkflow, Holds: s.Holds, Detail: fmt.Sprintf("series hold %d has no open volume but its workflow runs", s.ID)})
+		rows, err := p.list(ctx, db, o.Settle)
+		if err != nil {
+			return err
+		}
+		for _, s := range rows {
+			_, isListed := wfs[s.ID]
+			if !s.Settled || s.Open == isListed {
+				continue
+			}
+			run, what, err := isRunning(ctx, tc, p.id(s.ID))
+			if err != nil {
+				return err
+			}
+			switch {
+			case s.Open && !run:
+				r.add(Violation{Rule: RuleNoWorkflow, Holds: s.Holds, Detail: fmt.Sprintf("%s %d has open holds but %s", p.kind, s.ID, what)})
+			case !s.Open && run:
+				r.add(Violation{Rule: RuleOrphanWorkflow, Holds: s.Holds, Detail: fmt.Sprintf("%s %d has no open hold but its workflow runs", p.kind, s.ID)})
+			}
 		}
 	}
 	return nil
