@@ -16,28 +16,28 @@ func IDString(id int64) string { return strconv.FormatInt(id, 10) }
 
 // HoldJSON is the OpenAPI document's Hold.
 type HoldJSON struct {
-	ID              string      `json:"id"`
-	TitleID         *string     `json:"title_id"`
-	Title           string      `json:"title"`
-	Status          string      `json:"status"`
-	StatusLabel     string      `json:"status_label"`
-	Position        *int64      `json:"position"`
-	PickupBranch    string      `json:"pickup_branch"`
-	Origin          string      `json:"origin"`
-	PlacedAt        time.Time   `json:"placed_at"`
-	ReadyAt         *time.Time  `json:"ready_at"`
-	ContactDate     *string     `json:"contact_date"`
-	PickupDeadline  *string     `json:"pickup_deadline"`
-	CancelledAt     *time.Time  `json:"cancelled_at"`
-	CancelReason    *string     `json:"cancel_reason"`
-	CancelNote      *string     `json:"cancel_note"` // what staff told the patron when they refused the hold
-	Series          *SeriesJSON `json:"series"`
+	ID             string      `json:"id"`
+	TitleID        *string     `json:"title_id"`
+	Title          string      `json:"title"`
+	Status         string      `json:"status"`
+	StatusLabel    string      `json:"status_label"`
+	Position       *int64      `json:"position"`
+	PickupBranch   string      `json:"pickup_branch"`
+	Origin         string      `json:"origin"`
+	PlacedAt       time.Time   `json:"placed_at"`
+	ReadyAt        *time.Time  `json:"ready_at"`
+	ContactDate    *string     `json:"contact_date"`
+	PickupDeadline *string     `json:"pickup_deadline"`
+	CancelledAt    *time.Time  `json:"cancelled_at"`
+	CancelReason   *string     `json:"cancel_reason"`
+	CancelNote     *string     `json:"cancel_note"` // what staff told the patron when they refused the hold
+	Series         *SeriesJSON `json:"series"`
 	// GroupID is the any-of group (いずれか予約) the hold is a member of, null for any other hold.
-	GroupID *string `json:"group_id"`
-	CanChangePickup bool        `json:"can_change_pickup"`
-	CanCancel       bool        `json:"can_cancel"`
-	CanSuspend      bool        `json:"can_suspend"`     // 休止 is possible now (a hold waiting for a copy)
-	SuspendedUntil  *string     `json:"suspended_until"` // 休止中: the day the hold is active again
+	GroupID         *string `json:"group_id"`
+	CanChangePickup bool    `json:"can_change_pickup"`
+	CanCancel       bool    `json:"can_cancel"`
+	CanSuspend      bool    `json:"can_suspend"`     // 休止 is possible now (a hold waiting for a copy)
+	SuspendedUntil  *string `json:"suspended_until"` // 休止中: the day the hold is active again
 	// 取置延長: whether the patron may extend the pickup deadline now, and whether it was extended (once).
 	Extendable bool `json:"extendable"`
 	Extended   bool `json:"extended"`
