@@ -206,12 +206,12 @@ func StuckHolds(ctx context.Context, q sqlx.QueryerContext, settle, cancelDelay 
 			WHEN h.status = 'requested' THEN 'placed at ' || h.placed_at || ' and never approved'
 			WHEN h.pending_copy IS NOT NULL AND h.pending_at < now() - make_interval(secs => $1) AND h.`+OpenHold+`
 				THEN 'copy ' || (h.pending_copy->>'Barcode') || ' (' || (h.pending_copy->>'Kind') || ') was given to it at ' || h.pending_at || ' and its workflow never applied it'
+			WHEN NOT `+notLost("h")+` THEN 'its any-of group was served by hold ' || (SELECT g.served_hold_id FROM hold_groups g WHERE g.id = h.group_id) || ' but it did not end'
 			WHEN h.status = 'queued' AND h.item_barcode IS NOT NULL THEN 'a copy was set aside at ' || h.assigned_at || ' but the hold never took it'
 			WHEN h.status IN ('queued', 'awaiting_pull') THEN 'its set-aside copy is ' || i.status || ', not on a shelf'
 			WHEN h.status = 'cancel_requested' THEN 'cancellation requested at ' || h.cancel_requested_at || ' and never approved'
 			WHEN h.status = 'preparing' THEN 'every earlier volume of its series is ready or closed, but it still waits its turn'
 			WHEN h.status = 'suspended' THEN 'suspended until ' || h.suspended_until || ' but it is not active again'
-			WHEN NOT `+notLost("h")+` THEN 'its any-of group was served by hold ' || (SELECT g.served_hold_id FROM hold_groups g WHERE g.id = h.group_id) || ' but it did not end'
 			ELSE 'its pickup deadline ' || h.pickup_deadline || ' has passed but it did not expire' END AS detail
 		FROM holds h LEFT JOIN items i ON i.barcode = h.item_barcode
 		WHERE `+settled+` AND (

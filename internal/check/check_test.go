@@ -161,6 +161,35 @@ func TestDatabaseRules(t *testing.T) {
 			t.Fatalf("violations in a consistent state: %v", r.Violations)
 		}
 	})
+	t.Run("any-of group counted once, its lost member no idle copy", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t)
+		p := f.patron("")
+		g := f.id(`INSERT INTO hold_groups (patron_id) VALUES ($1) RETURNING id`, p)
+		titleA, titleB, titleC := f.title(), f.title(), f.title()
+		won := f.hold(p, titleA, "awaiting_pull", 2*time.Minute, f.copy(titleA, "on_shelf"))
+		lost := f.hold(p, titleB, "queued", 2*time.Minute, "")
+		third := f.hold(p, titleC, "queued", 2*time.Minute, "")
+		f.exec(`UPDATE holds SET status = 'cancelled', cancelled_at = now(), cancel_reason = 'other_edition' WHERE id = $1`, third)
+		f.exec(`UPDATE holds SET group_id = $1 WHERE id IN ($2, $3, $4)`, g, won, lost, third)
+		f.exec(`UPDATE hold_groups SET served_hold_id = $2, decided_at = now() WHERE id = $1`, g, won)
+		f.copy(titleB, "on_shelf") // free, but the only hold on title B lost to its sibling: nobody waits for it
+		if r := run(t, f.db, nil, check.Options{Limits: store.Limits{Total: 1, AV: 1}}); !r.OK() {
+			t.Fatalf("violations: %v", r.Violations)
+		}
+	})
+	t.Run("any-of group served twice", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t)
+		p := f.patron("")
+		g := f.id(`INSERT INTO hold_groups (patron_id) VALUES ($1) RETURNING id`, p)
+		titleA, titleB := f.title(), f.title()
+		won := f.hold(p, titleA, "awaiting_pull", 2*time.Minute, f.copy(titleA, "on_shelf"))
+		also := f.hold(p, titleB, "awaiting_pull", 2*time.Minute, f.copy(titleB, "on_shelf"))
+		f.exec(`UPDATE holds SET group_id = $1 WHERE id IN ($2, $3)`, g, won, also)
+		f.exec(`UPDATE hold_groups SET served_hold_id = $2, decided_at = now() WHERE id = $1`, g, won)
+		only(t, run(t, f.db, nil, check.Options{Limits: store.Limits{Total: 5, AV: 5}}), check.RuleGroup, []int64{also}, "")
+	})
 	t.Run("copy set aside for two holds", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
@@ -379,6 +408,16 @@ func TestStuckHolds(t *testing.T) {
 			f.exec(`UPDATE holds SET pending_copy = jsonb_build_object('HoldID', id, 'Barcode', $2::text, 'Branch', 'chuo', 'Kind', 'secured'),
 				pending_at = now() - interval '2 minutes' WHERE id = $1`, h, c)
 			return h
+		}},
+		{"any-of member whose group another member took", func(f *fixture) int64 {
+			p := f.patron("")
+			g := f.id(`INSERT INTO hold_groups (patron_id) VALUES ($1) RETURNING id`, p)
+			title := f.title()
+			won := f.hold(p, title, "awaiting_pull", 3*time.Minute, f.copy(title, "on_shelf"))
+			lost := f.hold(p, f.title(), "queued", 3*time.Minute, "")
+			f.exec(`UPDATE holds SET group_id = $1 WHERE id IN ($2, $3)`, g, won, lost)
+			f.exec(`UPDATE hold_groups SET served_hold_id = $2, decided_at = now() - interval '2 minutes' WHERE id = $1`, g, won)
+			return lost
 		}},
 		{"ready past its deadline", func(f *fixture) int64 {
 			title := f.title()
