@@ -15,6 +15,7 @@ func GroupHoldWorkflow(ctx workflow.Context, in contract.GroupInput) (contract.G
 	log := workflow.GetLogger(ctx)
 	status := make(map[int64]domain.Status, len(in.Members))
 	told := make(map[int64]bool, len(in.Members))
+	var winner int64 // the member last seen served
 	sel := workflow.NewSelector(ctx)
 	open := 0
 	// tell signals every other member that may still be open: each ends itself when the group was decided
@@ -22,7 +23,7 @@ func GroupHoldWorkflow(ctx workflow.Context, in contract.GroupInput) (contract.G
 	// is served, each other member is told once (told).
 	tell := func(from int64, isServed bool) {
 		for _, m := range in.Members {
-			if m.HoldID == from || told[m.HoldID] || (status[m.HoldID] != "" && !status[m.HoldID].Open()) {
+			if m.HoldID == from || m.HoldID == winner || told[m.HoldID] || (status[m.HoldID] != "" && !status[m.HoldID].Open()) {
 				continue
 			}
 			told[m.HoldID] = isServed
@@ -39,6 +40,7 @@ func GroupHoldWorkflow(ctx workflow.Context, in contract.GroupInput) (contract.G
 		status[holdID] = s
 		switch {
 		case served(s):
+			winner = holdID
 			tell(holdID, true)
 		case !s.Open():
 			tell(holdID, false)
