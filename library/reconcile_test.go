@@ -13,7 +13,7 @@ import (
 	"yoyaku/store"
 )
 
-// TestOnceStartsWhatACrashLeftUnstarted: holds and a series hold placed without their workflow (the API died
+// TestOnceStartsWhatACrashLeftUnstarted: holds, a series hold and an any-of group placed without their workflow (the API died
 // after the commit) get one; a placement still within its grace is left to the API; a second pass starts
 // nothing.
 func TestOnceStartsWhatACrashLeftUnstarted(t *testing.T) {
@@ -28,7 +28,7 @@ func TestOnceStartsWhatACrashLeftUnstarted(t *testing.T) {
 		t.Fatal(err)
 	}
 	var titles []int64
-	if err := db.SelectContext(ctx, &titles, `SELECT id FROM titles WHERE series_id IS NULL AND NOT reference_only AND format = 'book' ORDER BY id LIMIT 3`); err != nil {
+	if err := db.SelectContext(ctx, &titles, `SELECT id FROM titles WHERE series_id IS NULL AND NOT reference_only AND format = 'book' ORDER BY id LIMIT 5`); err != nil {
 		t.Fatal(err)
 	}
 	var series []int64
@@ -55,8 +55,13 @@ func TestOnceStartsWhatACrashLeftUnstarted(t *testing.T) {
 	if err != nil || len(refusals) > 0 {
 		t.Fatalf("series placement: %v %v", err, refusals)
 	}
+	groupID, members, refusals2, err := store.PlaceGroup(ctx, db, p, titles[3:5])
+	if err != nil || len(refusals2) > 0 || len(members) != 2 {
+		t.Fatalf("any-of placement: %v %v %v", err, refusals2, members)
+	}
 	db.MustExec(`UPDATE holds SET placed_at = now() - interval '2 minutes' WHERE id <> $1`, fresh)
 	db.MustExec(`UPDATE series_holds SET created_at = now() - interval '2 minutes'`)
+	db.MustExec(`UPDATE hold_groups SET created_at = now() - interval '2 minutes'`)
 
 	// No worker polls this queue: the workflows are started and wait, which is all the reconciler does.
 	s := library.Settings{TaskQueue: "reconcile-" + t.Name()}
@@ -69,14 +74,16 @@ func TestOnceStartsWhatACrashLeftUnstarted(t *testing.T) {
 			_ = tc.TerminateWorkflow(ctx, contract.HoldWorkflowID(id), "", "test over")
 		}
 		_ = tc.TerminateWorkflow(ctx, contract.SeriesWorkflowID(seriesID), "", "test over")
+		_ = tc.TerminateWorkflow(ctx, contract.GroupWorkflowID(groupID), "", "test over")
 	})
-	if !slices.Equal(r.Holds, stranded) || !slices.Equal(r.Series, []int64{seriesID}) {
-		t.Fatalf("started holds %v series %v, want holds %v series [%d]", r.Holds, r.Series, stranded, seriesID)
+	if !slices.Equal(r.Holds, stranded) || !slices.Equal(r.Series, []int64{seriesID}) || !slices.Equal(r.Groups, []int64{groupID}) {
+		t.Fatalf("started holds %v series %v groups %v, want holds %v series [%d] groups [%d]", r.Holds, r.Series, r.Groups, stranded, seriesID, groupID)
 	}
 	for _, id := range stranded {
 		running(t, tc, contract.HoldWorkflowID(id))
 	}
 	running(t, tc, contract.SeriesWorkflowID(seriesID))
+	running(t, tc, contract.GroupWorkflowID(groupID))
 	if _, err := tc.DescribeWorkflow(ctx, contract.HoldWorkflowID(fresh), ""); err == nil {
 		t.Fatalf("the placement within its grace was started by the reconciler")
 	}
@@ -85,7 +92,7 @@ func TestOnceStartsWhatACrashLeftUnstarted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(again.Holds)+len(again.Series) != 0 {
+	if len(again.Holds)+len(again.Series)+len(again.Groups) != 0 {
 		t.Fatalf("second pass started %+v", again)
 	}
 
