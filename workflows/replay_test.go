@@ -35,6 +35,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 			r.RegisterWorkflow(workflows.CheckinWorkflow)
 			r.RegisterWorkflow(workflows.ArchiveWorkflow)
 			r.RegisterWorkflow(workflows.SeriesHoldWorkflow)
+			r.RegisterWorkflow(workflows.GroupHoldWorkflow)
 			if err := r.ReplayWorkflowHistoryFromJSONFile(nil, f); err != nil {
 				t.Fatalf("replay %s: %v", f, err)
 			}
@@ -47,7 +48,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 
 // kindOf reads the workflow kind recorded in a file name: <Test>-<kind>-<id>.json.
 func kindOf(name string) string {
-	for _, k := range []string{"hold", "checkin", "series", "archive"} {
+	for _, k := range []string{"hold", "checkin", "series", "group", "archive"} {
 		if strings.Contains(name, "-"+k+"-") {
 			return k
 		}
