@@ -76,7 +76,8 @@ func (a *Activities) Notify(ctx context.Context, s contract.Step) (contract.Noti
 	if err != nil {
 		return contract.NotifyResult{}, err
 	}
-	return contract.NotifyResult{Contacted: true, ExpiresAt: expires}, nil
+	_, deadline := a.deadline(contactedAt)
+	return contract.NotifyResult{Contacted: true, ExpiresAt: expires, Deadline: deadline.String()}, nil
 }
 
 // sendReadyMail sends the ready mail to every chosen address not yet mailed for this ready event (key), each

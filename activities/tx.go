@@ -30,6 +30,10 @@ func holdState(h store.HoldRow) contract.HoldState {
 	if h.Status == domain.StatusSuspended && h.Suspended.Valid {
 		st.SuspendedUntil = h.Suspended.Time.Format(time.DateOnly)
 	}
+	st.Position = int(h.Position.Int64)
+	if h.Status == domain.StatusReady && h.Deadline.Valid {
+		st.Deadline = h.Deadline.Time.Format(time.DateOnly)
+	}
 	return st
 }
 

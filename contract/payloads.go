@@ -23,6 +23,11 @@ type HoldState struct {
 	// SuspendedUntil is the day a suspended hold (休止中) is active again, YYYY-MM-DD; "" otherwise.
 	SuspendedUntil string `json:",omitempty"`
 	Extended       bool   // the pickup deadline was extended (取置延長, once per hold)
+	// Position is the hold's place in its title's queue as of this state (0 unless it waits for a copy), and
+	// Deadline a ready hold's pickup deadline (YYYY-MM-DD, "" until its patron was told): what operators
+	// read in the workflow's current details.
+	Position int    `json:",omitempty"`
+	Deadline string `json:",omitempty"`
 }
 
 // CopyKind says what an assignment of a copy to a hold means.
@@ -179,6 +184,7 @@ type NotifyResult struct {
 	Skipped   bool      // the hold is no longer ready at this transition: nothing was sent
 	Contacted bool      // false: the hold is on the call list (a phone patron, or every address refused the mail) and no call is recorded yet
 	ExpiresAt time.Time // set when Contacted
+	Deadline  string    `json:",omitempty"` // set when Contacted: the pickup deadline shown to the patron, YYYY-MM-DD
 }
 
 // CheckinInput is a returned (or new) copy scanned at a branch.

@@ -8,6 +8,7 @@ package contract
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -61,6 +62,34 @@ const ArchiveScheduleID = "archive-holds"
 // CheckinWorkflowID is the ID of the short workflow behind a check-in scan. It comes from the scan's request
 // ID, so a retried request finds the same workflow and allocates nothing twice.
 func CheckinWorkflowID(requestID string) string { return "checkin-" + requestID }
+
+// HoldSummary and HoldDetails are a hold workflow's static summary and details in the Temporal UI: IDs and
+// codes only, never personal data. Its current details (set by the workflow at each transition) say where
+// it stands.
+func HoldSummary(holdID, titleID int64, pickup, origin string) string {
+	title := "a title the library does not own"
+	if titleID != 0 {
+		title = "title " + strconv.FormatInt(titleID, 10)
+	}
+	return "hold " + strconv.FormatInt(holdID, 10) + ": " + title + " → " + pickup + " (" + origin + ")"
+}
+
+// HoldDetails: see HoldSummary.
+func HoldDetails(holdID, titleID int64, pickup, origin string) string {
+	return "Hold " + strconv.FormatInt(holdID, 10) + " (yoyaku, holds.id)\n\n" +
+		"- title: " + strconv.FormatInt(titleID, 10) + " (0: a counter request for a title the library does not own)\n" +
+		"- pickup branch: " + pickup + "\n- placed: " + origin + "\n\n" +
+		"Its current details say its status, its queue position, what it waits for and its deadline."
+}
+
+// GroupSummary is a parent workflow's static summary (a series hold, an any-of group) in the Temporal UI.
+func GroupSummary(kind string, id int64, members []Volume) string {
+	ids := make([]string, len(members))
+	for i, m := range members {
+		ids[i] = strconv.FormatInt(m.HoldID, 10)
+	}
+	return kind + " " + strconv.FormatInt(id, 10) + ": holds " + strings.Join(ids, ", ")
+}
 
 // HoldInput starts a HoldWorkflow. IDs and settings only.
 type HoldInput struct {

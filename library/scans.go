@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -89,6 +90,7 @@ func (s *Service) Checkin(ctx context.Context, id string, in contract.CheckinInp
 		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
 		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		TypedSearchAttributes:    temporal.NewSearchAttributes(contract.PickupBranchKey.ValueSet(in.Branch)),
+		StaticSummary:            checkinSummary(in),
 	}, workflows.CheckinWorkflow, in)
 	if AlreadyStarted(err) {
 		run, err = s.Temporal.GetWorkflow(ctx, id, ""), nil
@@ -305,4 +307,12 @@ func (s *Service) arrived(ctx context.Context, titleID int64, req NewCopy, shelf
 		routing = *res.Routing
 	}
 	return routing, nil
+}
+
+// checkinSummary is a check-in workflow's one-line summary in the Temporal UI.
+func checkinSummary(in contract.CheckinInput) string {
+	if in.NewCopy {
+		return "new copy " + in.Barcode + " of title " + strconv.FormatInt(in.TitleID, 10) + " at " + in.Branch
+	}
+	return "return of copy " + in.Barcode + " at " + in.Branch
 }

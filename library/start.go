@@ -55,6 +55,8 @@ func StartHold(ctx context.Context, tc client.Client, s Settings, h Hold) error 
 	_, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       contract.HoldWorkflowID(h.ID),
 		TaskQueue:                s.TaskQueue,
+		StaticSummary:            contract.HoldSummary(h.ID, h.TitleID, h.Pickup, h.Origin),
+		StaticDetails:            contract.HoldDetails(h.ID, h.TitleID, h.Pickup, h.Origin),
 		WorkflowIDReusePolicy:    s.reusePolicy(),
 		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
 		// without it the SDK answers a second start with the running workflow, as if it had started it
@@ -75,6 +77,7 @@ func StartSeries(ctx context.Context, tc client.Client, s Settings, seriesID int
 	_, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       contract.SeriesWorkflowID(seriesID),
 		TaskQueue:                s.TaskQueue,
+		StaticSummary:            contract.GroupSummary("series hold", seriesID, volumes),
 		WorkflowIDReusePolicy:    s.reusePolicy(),
 		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
 		// without it the SDK answers a second start with the running workflow, as if it had started it
@@ -89,6 +92,7 @@ func StartGroup(ctx context.Context, tc client.Client, s Settings, groupID int64
 	_, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       contract.GroupWorkflowID(groupID),
 		TaskQueue:                s.TaskQueue,
+		StaticSummary:            contract.GroupSummary("any-of group", groupID, members),
 		WorkflowIDReusePolicy:    s.reusePolicy(),
 		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
 		// without it the SDK answers a second start with the running workflow, as if it had started it

@@ -246,11 +246,14 @@ func (h HoldView) Deferrable() bool {
 // Shown is the status code patrons see.
 func (h HoldView) Shown() domain.Status { return domain.Shown(h.Status, int(h.Position.Int64)) }
 
+// positionOfH is hold h's place among the holds waiting for a copy of its title (NULL unless it waits).
+var positionOfH = `CASE WHEN h.status = 'queued' AND h.item_barcode IS NULL THEN (
+			SELECT count(*) FROM holds q WHERE q.title_id = h.title_id AND ` + waitingQueued + `
+			  AND (` + queueKeyQ + `, q.id) <= (` + queueKeyH + `, h.id)) END`
+
 var holdViewSelect = `
 	SELECT h.id, h.patron_id, h.title_id, coalesce(t.title, h.request_title) AS title, t.format, h.status,
-		CASE WHEN h.status = 'queued' AND h.item_barcode IS NULL THEN (
-			SELECT count(*) FROM holds q WHERE q.title_id = h.title_id AND ` + waitingQueued + `
-			  AND (` + queueKeyQ + `, q.id) <= (` + queueKeyH + `, h.id)) END AS position,
+		` + positionOfH + ` AS position,
 		h.pickup_branch, h.origin, h.placed_at, h.ready_at, h.contact_date, h.pickup_deadline, h.cancelled_at,
 		h.cancel_reason, h.cancel_note, h.series_hold_id, h.series_seq, h.group_id, h.item_barcode, h.ill, h.suspended_until,
 		h.extended_at IS NOT NULL AS extended,

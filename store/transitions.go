@@ -33,11 +33,14 @@ type HoldRow struct {
 	GroupID     sql.NullInt64  `db:"group_id"`
 	Suspended   sql.NullTime   `db:"suspended_until"` // the day a suspended hold is active again
 	Extended    bool           `db:"extended"`        // the pickup deadline was extended (once per hold)
+	Position    sql.NullInt64  `db:"position"`        // place in the title's queue, for a hold waiting for a copy
+	Deadline    sql.NullTime   `db:"pickup_deadline"` // a ready hold's pickup deadline, once its patron was told
 }
 
 // holdRowSelect reads HoldRows from holds h with their copy i.
-const holdRowSelect = `SELECT h.id, h.patron_id, h.title_id, h.pickup_branch, h.origin, h.status, h.transition, h.item_barcode, h.ill,
-	i.location_branch AS copy_branch, h.series_hold_id, h.series_seq, h.group_id, h.suspended_until, h.extended_at IS NOT NULL AS extended
+var holdRowSelect = `SELECT h.id, h.patron_id, h.title_id, h.pickup_branch, h.origin, h.status, h.transition, h.item_barcode, h.ill,
+	i.location_branch AS copy_branch, h.series_hold_id, h.series_seq, h.group_id, h.suspended_until, h.extended_at IS NOT NULL AS extended,
+	h.pickup_deadline, ` + positionOfH + ` AS position
 	FROM holds h LEFT JOIN items i ON i.barcode = h.item_barcode`
 
 // LockTitle serialises every change of which hold a copy belongs to: transactions that assign or release

@@ -44,9 +44,10 @@ func EnsureSchedules(ctx context.Context, c client.Client, taskQueue string) err
 		ID:   contract.ArchiveScheduleID,
 		Spec: client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: time.Hour}}},
 		Action: &client.ScheduleWorkflowAction{
-			ID:        contract.ArchiveScheduleID,
-			Workflow:  workflows.ArchiveWorkflow,
-			TaskQueue: taskQueue,
+			ID:            contract.ArchiveScheduleID,
+			Workflow:      workflows.ArchiveWorkflow,
+			TaskQueue:     taskQueue,
+			StaticSummary: "archive cancelled and fulfilled holds; purge expired tokens and old failed logins",
 		},
 		Note: "archives cancelled holds 7 days after cancellation; purges expired tokens and old failed logins",
 	})

@@ -62,6 +62,7 @@ var notifyOptions = workflow.ActivityOptions{
 func (w *holdWorkflow) setup(ctx workflow.Context) error {
 	w.mu = workflow.NewMutex(ctx)
 	w.log = workflow.GetLogger(ctx)
+	w.setDetails(ctx)
 	if err := workflow.SetQueryHandler(ctx, contract.QueryState, func() (contract.HoldState, error) { return w.st, nil }); err != nil {
 		return err
 	}
@@ -105,16 +106,16 @@ func (w *holdWorkflow) run(ctx workflow.Context) (contract.HoldResult, error) {
 	first := func(lctx workflow.Context) (contract.Outcome, error) {
 		var out contract.Outcome
 		if !w.in.Resume {
-			err := workflow.ExecuteLocalActivity(lctx, a.Approve, w.step()).Get(lctx, &out)
+			err := workflow.ExecuteLocalActivity(summarized(lctx, "approve: take a free copy or join the queue"), a.Approve, w.step()).Get(lctx, &out)
 			return out, err
 		}
 		// A converted hold: this run takes over from the one that ended; its state is in PostgreSQL.
 		var st contract.HoldState
-		if err := workflow.ExecuteLocalActivity(lctx, a.Load, w.in.HoldID).Get(lctx, &st); err != nil {
+		if err := workflow.ExecuteLocalActivity(summarized(lctx, "load the hold"), a.Load, w.in.HoldID).Get(lctx, &st); err != nil {
 			return out, err
 		}
 		w.setState(ctx, st) // search attributes and the series learn the real status at once
-		err := workflow.ExecuteLocalActivity(lctx, a.Resume, w.step()).Get(lctx, &out)
+		err := workflow.ExecuteLocalActivity(summarized(lctx, "resume as a series volume"), a.Resume, w.step()).Get(lctx, &out)
 		return out, err
 	}
 	if err := w.commit(ctx, ChangeRetryApproval, first); err != nil {
@@ -151,7 +152,7 @@ func (w *holdWorkflow) run(ctx workflow.Context) (contract.HoldResult, error) {
 			w.proceedCh.ReceiveAsync(nil)
 			err = w.commit(ctx, ChangeRetryTriggers, func(lctx workflow.Context) (contract.Outcome, error) {
 				var out contract.Outcome
-				err := workflow.ExecuteLocalActivity(lctx, a.Proceed, w.step()).Get(lctx, &out)
+				err := workflow.ExecuteLocalActivity(summarized(lctx, "series volume: may it go on?"), a.Proceed, w.step()).Get(lctx, &out)
 				return out, err
 			})
 		case w.otherCh.Len() > 0:
@@ -160,7 +161,7 @@ func (w *holdWorkflow) run(ctx workflow.Context) (contract.HoldResult, error) {
 			}
 			err = w.commit(ctx, ChangeRetryTriggers, func(lctx workflow.Context) (contract.Outcome, error) {
 				var out contract.Outcome
-				err := workflow.ExecuteLocalActivity(lctx, a.EndOtherEdition, w.step()).Get(lctx, &out)
+				err := workflow.ExecuteLocalActivity(summarized(lctx, "any-of group served: end as other_edition"), a.EndOtherEdition, w.step()).Get(lctx, &out)
 				return out, err
 			})
 		}
@@ -194,7 +195,7 @@ func (w *holdWorkflow) applyCopy(ctx workflow.Context) error {
 	w.copyCh.ReceiveAsync(&as)
 	return w.commit(ctx, ChangeRetryTriggers, func(lctx workflow.Context) (contract.Outcome, error) {
 		var out contract.Outcome
-		err := workflow.ExecuteLocalActivity(lctx, a.ApplyCopy, contract.CopyInput{Step: w.step(), Assignment: as}).Get(lctx, &out)
+		err := workflow.ExecuteLocalActivity(summarized(lctx, "apply copy "+as.Barcode+" ("+string(as.Kind)+" at "+as.Branch+")"), a.ApplyCopy, contract.CopyInput{Step: w.step(), Assignment: as}).Get(lctx, &out)
 		return out, err
 	})
 }
@@ -218,7 +219,7 @@ func (w *holdWorkflow) locked(ctx workflow.Context, f func(lctx workflow.Context
 		var appErr *temporal.ApplicationError
 		if errors.As(err, &appErr) && appErr.Type() == string(contract.ErrStale) {
 			var st contract.HoldState
-			if lerr := workflow.ExecuteLocalActivity(lctx, a.Load, w.in.HoldID).Get(lctx, &st); lerr == nil {
+			if lerr := workflow.ExecuteLocalActivity(summarized(lctx, "reload the hold (stale transition)"), a.Load, w.in.HoldID).Get(lctx, &st); lerr == nil {
 				w.apply(ctx, contract.Outcome{State: st}) // notifies if the hold turned out to be ready
 			}
 		}
@@ -263,6 +264,7 @@ func (w *holdWorkflow) setState(ctx workflow.Context, st contract.HoldState) {
 			w.log.Error("signal series", "series", parent.ID, "error", err)
 		}
 	}
+	w.setDetails(ctx)
 	var sa []temporal.SearchAttributeUpdate
 	if st.Status != before.Status {
 		sa = append(sa, contract.StatusKey.ValueSet(string(st.Status)))
@@ -282,11 +284,15 @@ func (w *holdWorkflow) setState(ctx workflow.Context, st contract.HoldState) {
 func (w *holdWorkflow) tellPatron(ctx workflow.Context) error {
 	at := w.step()
 	var res contract.NotifyResult
-	actx := workflow.WithActivityOptions(ctx, notifyOptions)
+	o := notifyOptions
+	o.Summary = "ready notice: mail to the patron's chosen addresses, or the call list at " + w.st.Pickup
+	actx := workflow.WithActivityOptions(ctx, o)
 	if err := workflow.ExecuteActivity(actx, a.Notify, at).Get(actx, &res); err != nil {
 		return err
 	}
 	if res.Contacted && w.st.Status == domain.StatusReady && w.st.Transition == at.Transition {
+		w.st.Deadline = res.Deadline
+		w.setDetails(ctx)
 		w.armTimer(ctx, res.ExpiresAt)
 	}
 	return nil
@@ -303,7 +309,7 @@ func (w *holdWorkflow) armTimer(ctx workflow.Context, expiresAt time.Time) {
 	if d < 0 {
 		d = 0
 	}
-	timer := workflow.NewTimerWithOptions(tctx, d, workflow.TimerOptions{Summary: "pickup deadline"})
+	timer := workflow.NewTimerWithOptions(tctx, d, workflow.TimerOptions{Summary: "pickup deadline " + w.st.Deadline})
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		if err := timer.Get(ctx, nil); err == nil {
 			w.expired = true
@@ -324,7 +330,7 @@ func (w *holdWorkflow) expire(ctx workflow.Context) error {
 		}
 		in := contract.CancelInput{Step: w.step(), Reason: domain.CancelExpired}
 		var out contract.Outcome
-		err := workflow.ExecuteLocalActivity(lctx, a.Cancel, in).Get(lctx, &out)
+		err := workflow.ExecuteLocalActivity(summarized(lctx, "expire: pickup deadline "+w.st.Deadline+" passed"), a.Cancel, in).Get(lctx, &out)
 		return out, err
 	})
 }
@@ -337,7 +343,7 @@ func (w *holdWorkflow) closeHold(ctx workflow.Context, from domain.Status, in co
 		}
 		in.Step = w.step()
 		var out contract.Outcome
-		err := workflow.ExecuteLocalActivity(lctx, a.Cancel, in).Get(lctx, &out)
+		err := workflow.ExecuteLocalActivity(summarized(lctx, "cancel ("+string(in.Reason)+")"), a.Cancel, in).Get(lctx, &out)
 		return out, err
 	})
 }

@@ -34,7 +34,7 @@ func (w *holdWorkflow) suspend(ctx workflow.Context, r contract.SuspendRequest) 
 	var resumeAt *time.Time
 	err := w.locked(ctx, func(lctx workflow.Context) (contract.Outcome, error) {
 		var out contract.Outcome
-		err := workflow.ExecuteLocalActivity(lctx, a.Suspend, contract.SuspendInput{Step: w.step(), Until: r.Until}).Get(lctx, &out)
+		err := workflow.ExecuteLocalActivity(summarized(lctx, "suspend until "+r.Until), a.Suspend, contract.SuspendInput{Step: w.step(), Until: r.Until}).Get(lctx, &out)
 		resumeAt = out.ResumeAt
 		return out, err
 	})
@@ -54,7 +54,7 @@ func (w *holdWorkflow) armResume(ctx workflow.Context, at time.Time) {
 	tctx, cancel := workflow.WithCancel(ctx)
 	w.susp.stop = cancel
 	d := max(at.Sub(workflow.Now(ctx)), 0)
-	timer := workflow.NewTimerWithOptions(tctx, d, workflow.TimerOptions{Summary: "end of suspension"})
+	timer := workflow.NewTimerWithOptions(tctx, d, workflow.TimerOptions{Summary: "end of suspension " + w.st.SuspendedUntil})
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		if err := timer.Get(ctx, nil); err != nil {
 			return // stopped: the patron resumed the hold
@@ -65,7 +65,7 @@ func (w *holdWorkflow) armResume(ctx workflow.Context, at time.Time) {
 				return contract.Outcome{State: w.st}, nil
 			}
 			var out contract.Outcome
-			err := workflow.ExecuteLocalActivity(lctx, a.Reactivate, contract.ResumeInput{Step: w.step(), Timer: true}).Get(lctx, &out)
+			err := workflow.ExecuteLocalActivity(summarized(lctx, "suspension ended: active again"), a.Reactivate, contract.ResumeInput{Step: w.step(), Timer: true}).Get(lctx, &out)
 			return out, err
 		})
 		if err != nil {

@@ -102,7 +102,11 @@ func transit[I any](w *holdWorkflow, ctx workflow.Context, fn func(contract.Step
 	var res contract.UpdateResult
 	err := w.locked(ctx, func(lctx workflow.Context) (contract.Outcome, error) {
 		var out contract.Outcome
-		err := workflow.ExecuteLocalActivity(lctx, activity, fn(w.step())).Get(lctx, &out)
+		summary := "update"
+		if u := workflow.GetCurrentUpdateInfo(ctx); u != nil {
+			summary = "update " + u.Name // pull, checkout, cancel, ...: what staff or the patron asked for
+		}
+		err := workflow.ExecuteLocalActivity(summarized(lctx, summary), activity, fn(w.step())).Get(lctx, &out)
 		res = contract.UpdateResult{Routing: out.Routing, Loan: out.Loan}
 		return out, err
 	})

@@ -106,6 +106,8 @@ func holdChild(ctx workflow.Context, v contract.Volume) workflow.Context {
 		WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		// A child is a patron's hold in its own right: it outlives an operator's termination of its parent.
 		ParentClosePolicy: enums.PARENT_CLOSE_POLICY_ABANDON,
+		StaticSummary:     contract.HoldSummary(v.HoldID, v.TitleID, v.Pickup, "web"),
+		StaticDetails:     contract.HoldDetails(v.HoldID, v.TitleID, v.Pickup, "web"),
 		TypedSearchAttributes: temporal.NewSearchAttributes(
 			contract.StatusKey.ValueSet(string(domain.StatusRequested)),
 			contract.PickupBranchKey.ValueSet(v.Pickup),
