@@ -181,6 +181,10 @@ func (w *holdWorkflow) run(ctx workflow.Context) (contract.HoldResult, error) {
 			w.log.Error("apply copy before hand-over", "hold", w.in.HoldID, "error", err)
 		}
 	}
+	// A member of an any-of group closed by other means (or ended at its approval) may still be told that
+	// another edition was provided: moot now.
+	for w.otherCh.ReceiveAsync(nil) {
+	}
 	// Finish what handlers are doing before completing; copy signals left to a closed hold are moot:
 	// closing it released its copy to the next hold in the same transaction.
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
