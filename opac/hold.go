@@ -37,7 +37,7 @@ var explainedStatuses = []domain.Status{domain.StatusRequested, domain.StatusAwa
 	domain.StatusReady, domain.StatusCancelRequested, domain.StatusCancelled, domain.StatusFulfilled}
 
 // explainedCancelReasons are the cancel reasons the guide explains (explain.cancelled.<reason>).
-var explainedCancelReasons = []domain.CancelReason{domain.CancelPatron, domain.CancelExpired}
+var explainedCancelReasons = []domain.CancelReason{domain.CancelPatron, domain.CancelExpired, domain.CancelOtherEdition}
 
 func explainHold(h store.HoldView, j httpkit.HoldJSON) holdExplained {
 	shown := domain.Status(j.Status)
@@ -138,7 +138,7 @@ func holdsNotices(rows []patronHold, lang string) gin.H {
 // (timeline.<op>); any other op is shown as timeline.other with the status it led to.
 var timelineOps = []string{"approve", "copy:assigned", "copy:secured", "copy:arrived", "pull", "missing", "receive",
 	"order", "ill", "arrived", "contacted", "call:reached", "call:voicemail", "call:no_answer", "cancel_request",
-	"cancel:patron", "cancel:expired", "cancel:staff", "checkout", "pickup", "proceed", "resume", "suspend", "unsuspend",
+	"cancel:patron", "cancel:expired", "cancel:staff", "cancel:other_edition", "checkout", "pickup", "proceed", "resume", "suspend", "unsuspend",
 	"unsuspend:timer", "extend", "defer"}
 
 // timelineEntry is one line of a hold's timeline.
@@ -225,12 +225,48 @@ func (s *Pages) holdPage(c *gin.Context) {
 	if m := deferDone(c); m != nil {
 		msg = m
 	}
+	group, err := s.holdGroupOf(c, h)
+	if err != nil {
+		s.Internal(c, err)
+		return
+	}
 	data := gin.H{"Hold": row, "Timeline": holdTimeline(h, evs, lang, s.Location()),
-		"OriginKey": "hold.origin." + cmp.Or(h.Origin, "web"), "Message": msg}
+		"OriginKey": "hold.origin." + cmp.Or(h.Origin, "web"), "Message": msg, "Group": group}
 	for k, v := range suspendForm(s.Location()) {
 		data[k] = v
 	}
 	s.Page(c, http.StatusOK, "hold", data)
+}
+
+// holdSibling is another member of the hold's any-of group, as the hold page lists it.
+type holdSibling struct {
+	ID, Title, Label string
+}
+
+// holdGroupPart is what the hold page says about the any-of group the hold is a member of.
+type holdGroupPart struct {
+	Size     int
+	Siblings []holdSibling
+}
+
+// holdGroupOf reads the other members of h's any-of group; nil when h is in none.
+func (s *Pages) holdGroupOf(c *gin.Context, h store.HoldView) (*holdGroupPart, error) {
+	if !h.GroupID.Valid {
+		return nil, nil
+	}
+	hs, err := store.GroupHolds(c.Request.Context(), s.DB, h.GroupID.Int64, h.PatronID)
+	if err != nil {
+		return nil, err
+	}
+	g := &holdGroupPart{Size: len(hs)}
+	for _, m := range hs {
+		if m.ID == h.ID {
+			continue
+		}
+		r := patronHoldOf(httpkit.Lang(c), m, nil) // the label as 予約状況 shows it (休止中 with its date, too)
+		g.Siblings = append(g.Siblings, holdSibling{ID: r.ID, Title: r.Title, Label: r.Label})
+	}
+	return g, nil
 }
 
 // --- 取置延長 ---
