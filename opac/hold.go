@@ -157,6 +157,7 @@ func holdTimeline(h store.HoldView, evs []store.HoldEvent, lang string, loc *tim
 	out := []timelineEntry{{At: stamp(h.PlacedAt), Key: "timeline.placed",
 		Status: patronStatusLabel(lang, domain.StatusRequested, ""), sortAt: h.PlacedAt}}
 	for _, ev := range evs {
+		ev.Op = cancelOp(h, ev)
 		e := timelineEntry{At: stamp(ev.At), Key: "timeline.other", sortAt: ev.At, Call: strings.HasPrefix(ev.Op, "call:") || ev.Op == "contacted"}
 		if slices.Contains(timelineOps, ev.Op) {
 			e.Key = "timeline." + ev.Op
@@ -182,6 +183,16 @@ func holdTimeline(h store.HoldView, evs []store.HoldEvent, lang string, loc *tim
 	}
 	slices.SortStableFunc(out, func(a, b timelineEntry) int { return a.sortAt.Compare(b.sortAt) })
 	return out
+}
+
+// cancelOp is the op the timeline shows for ev: a step that ended the hold on its way (an any-of member whose
+// group another member's copy decided while it was being approved or queued ends in that step, op approve)
+// says why it ended, from the hold's cancel reason; any other event keeps its op.
+func cancelOp(h store.HoldView, ev store.HoldEvent) string {
+	if ev.To != domain.StatusCancelled || strings.HasPrefix(ev.Op, "cancel") || !h.CancelReason.Valid {
+		return ev.Op
+	}
+	return "cancel:" + h.CancelReason.String
 }
 
 // timelineStatus is the label of the status an event led to. A queued hold's place in the queue then is not
