@@ -258,6 +258,21 @@ func TestWebAnyOfGrouped(t *testing.T) {
 		t.Error("a normal hold's page speaks of an any-of group")
 	}
 
+	// Decided for the first member, the second waits for its workflow to end it: meanwhile it holds no place
+	// in its queue, so it shows no position and no estimate (a position of 0 once broke the estimate: a 500).
+	if _, err := e.db.ExecContext(t.Context(), `UPDATE hold_groups SET served_hold_id = $2, decided_at = now() WHERE id = $1`,
+		group, f.ids["first"]); err != nil {
+		t.Fatal(err)
+	}
+	page = b.do(t, "GET", "/holds", nil)
+	wantPage(t, page, http.StatusOK, "いずれか予約（3点のうちどれか1点）")
+	for _, r := range holdRowRe.FindAllStringSubmatch(html.UnescapeString(page.Body.String()), -1) {
+		if r[1] == id("second") && (!strings.Contains(r[2], `data-label="順位"></td>`) || strings.Contains(r[2], "用意できる目安")) {
+			t.Errorf("the member the group was not decided for shows a position or an estimate:\n%s", r[2])
+		}
+	}
+	wantPage(t, b.do(t, "GET", "/holds/"+id("second"), nil), http.StatusOK, "いずれか予約")
+
 	wantPage(t, b.do(t, "GET", "/holds?lang=en", nil), http.StatusOK, "Any-of hold (any one of 3)", "Another edition provided",
 		"another edition was provided for you")
 	wantPage(t, b.do(t, "GET", "/holds/"+id("ended")+"?lang=en", nil), http.StatusOK, "One of 3 holds of which any one is provided.")

@@ -210,7 +210,7 @@ type HoldView struct {
 	Title          string         `db:"title"`
 	Format         sql.NullString `db:"format"`
 	Status         domain.Status  `db:"status"`
-	Position       sql.NullInt64  `db:"position"`
+	Position       sql.NullInt64  `db:"position"` // in the title's queue; null when not waiting there (a member its any-of group was not decided for holds none)
 	Pickup         string         `db:"pickup_branch"`
 	Origin         string         `db:"origin"`
 	PlacedAt       time.Time      `db:"placed_at"`
@@ -248,7 +248,7 @@ func (h HoldView) Shown() domain.Status { return domain.Shown(h.Status, int(h.Po
 
 var holdViewSelect = `
 	SELECT h.id, h.patron_id, h.title_id, coalesce(t.title, h.request_title) AS title, t.format, h.status,
-		CASE WHEN h.status = 'queued' AND h.item_barcode IS NULL THEN (
+		CASE WHEN h.status = 'queued' AND h.item_barcode IS NULL AND ` + notLost("h") + ` THEN (
 			SELECT count(*) FROM holds q WHERE q.title_id = h.title_id AND ` + waitingQueued + `
 			  AND (` + queueKeyQ + `, q.id) <= (` + queueKeyH + `, h.id)) END AS position,
 		h.pickup_branch, h.origin, h.placed_at, h.ready_at, h.contact_date, h.pickup_deadline, h.cancelled_at,
