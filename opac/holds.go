@@ -1,7 +1,8 @@
 package opac
 
-// The patron pages of the basket and the holds: 予約かご (全選択, 予約受取館/場所, 通常予約する, シリーズ予約する),
-// the confirmation (予約する) and result screens, 予約状況 (with シリーズ予約に変更), 予約情報変更 →
+// The patron pages of the basket and the holds: 予約かご (全選択, 予約受取館/場所, 通常予約する, シリーズ予約する,
+// いずれか予約), the confirmation (予約する) and result screens, 予約状況 (any-of groups as one block each, with
+// シリーズ予約に変更), 予約情報変更 →
 // 予約情報変更確認 → 予約情報変更申込を受付ました, and 予約取消確認 → 予約取消を申込みました.
 
 import (
