@@ -41,6 +41,8 @@ const (
 	CodeNothingSelected Code = "nothing_selected"
 	CodePickupRequired  Code = "pickup_required"
 	CodeSeriesTooFew    Code = "series_too_few"
+	// CodeAnyCount: いずれか予約 from the basket with 1 or more than 5 titles ticked.
+	CodeAnyCount Code = "any_count"
 )
 
 // codeSpec is what a code means over HTTP: the status it is answered with, and its message in Japanese (the
@@ -249,6 +251,9 @@ var Codes = map[Code]codeSpec{
 	CodeSeriesTooFew: {http.StatusUnprocessableEntity,
 		"シリーズ予約に変更する予約を2点以上選択してください。",
 		"Select at least two holds to turn into a series hold."},
+	CodeAnyCount: {http.StatusUnprocessableEntity,
+		"いずれか予約は、資料を2点から5点まで選択してください。",
+		"For an any-of hold, select 2 to 5 titles."},
 }
 
 // StatusOf is the HTTP status of a code: its status in codes, 500 for a code not in the table.

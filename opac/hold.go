@@ -37,7 +37,7 @@ var explainedStatuses = []domain.Status{domain.StatusRequested, domain.StatusAwa
 	domain.StatusReady, domain.StatusCancelRequested, domain.StatusCancelled, domain.StatusFulfilled}
 
 // explainedCancelReasons are the cancel reasons the guide explains (explain.cancelled.<reason>).
-var explainedCancelReasons = []domain.CancelReason{domain.CancelPatron, domain.CancelExpired}
+var explainedCancelReasons = []domain.CancelReason{domain.CancelPatron, domain.CancelExpired, domain.CancelOtherEdition}
 
 func explainHold(h store.HoldView, j httpkit.HoldJSON) holdExplained {
 	shown := domain.Status(j.Status)
@@ -138,7 +138,7 @@ func holdsNotices(rows []patronHold, lang string) gin.H {
 // (timeline.<op>); any other op is shown as timeline.other with the status it led to.
 var timelineOps = []string{"approve", "copy:assigned", "copy:secured", "copy:arrived", "pull", "missing", "receive",
 	"order", "ill", "arrived", "contacted", "call:reached", "call:voicemail", "call:no_answer", "cancel_request",
-	"cancel:patron", "cancel:expired", "cancel:staff", "checkout", "pickup", "proceed", "resume", "suspend", "unsuspend",
+	"cancel:patron", "cancel:expired", "cancel:staff", "cancel:other_edition", "checkout", "pickup", "proceed", "resume", "suspend", "unsuspend",
 	"unsuspend:timer", "extend", "defer"}
 
 // timelineEntry is one line of a hold's timeline.
@@ -157,6 +157,7 @@ func holdTimeline(h store.HoldView, evs []store.HoldEvent, lang string, loc *tim
 	out := []timelineEntry{{At: stamp(h.PlacedAt), Key: "timeline.placed",
 		Status: patronStatusLabel(lang, domain.StatusRequested, ""), sortAt: h.PlacedAt}}
 	for _, ev := range evs {
+		ev.Op = cancelOp(h, ev)
 		e := timelineEntry{At: stamp(ev.At), Key: "timeline.other", sortAt: ev.At, Call: strings.HasPrefix(ev.Op, "call:") || ev.Op == "contacted"}
 		if slices.Contains(timelineOps, ev.Op) {
 			e.Key = "timeline." + ev.Op
@@ -182,6 +183,16 @@ func holdTimeline(h store.HoldView, evs []store.HoldEvent, lang string, loc *tim
 	}
 	slices.SortStableFunc(out, func(a, b timelineEntry) int { return a.sortAt.Compare(b.sortAt) })
 	return out
+}
+
+// cancelOp is the op the timeline shows for ev: a step that ended the hold on its way (an any-of member whose
+// group another member's copy decided while it was being approved or queued ends in that step, op approve)
+// says why it ended, from the hold's cancel reason; any other event keeps its op.
+func cancelOp(h store.HoldView, ev store.HoldEvent) string {
+	if ev.To != domain.StatusCancelled || strings.HasPrefix(ev.Op, "cancel") || !h.CancelReason.Valid {
+		return ev.Op
+	}
+	return "cancel:" + h.CancelReason.String
 }
 
 // timelineStatus is the label of the status an event led to. A queued hold's place in the queue then is not
@@ -225,12 +236,48 @@ func (s *Pages) holdPage(c *gin.Context) {
 	if m := deferDone(c); m != nil {
 		msg = m
 	}
+	group, err := s.holdGroupOf(c, h)
+	if err != nil {
+		s.Internal(c, err)
+		return
+	}
 	data := gin.H{"Hold": row, "Timeline": holdTimeline(h, evs, lang, s.Location()),
-		"OriginKey": "hold.origin." + cmp.Or(h.Origin, "web"), "Message": msg}
+		"OriginKey": "hold.origin." + cmp.Or(h.Origin, "web"), "Message": msg, "Group": group}
 	for k, v := range suspendForm(s.Location()) {
 		data[k] = v
 	}
 	s.Page(c, http.StatusOK, "hold", data)
+}
+
+// holdSibling is another member of the hold's any-of group, as the hold page lists it.
+type holdSibling struct {
+	ID, Title, Label string
+}
+
+// holdGroupPart is what the hold page says about the any-of group the hold is a member of.
+type holdGroupPart struct {
+	Size     int
+	Siblings []holdSibling
+}
+
+// holdGroupOf reads the other members of h's any-of group; nil when h is in none.
+func (s *Pages) holdGroupOf(c *gin.Context, h store.HoldView) (*holdGroupPart, error) {
+	if !h.GroupID.Valid {
+		return nil, nil
+	}
+	hs, err := store.GroupHolds(c.Request.Context(), s.DB, h.GroupID.Int64, h.PatronID)
+	if err != nil {
+		return nil, err
+	}
+	g := &holdGroupPart{Size: len(hs)}
+	for _, m := range hs {
+		if m.ID == h.ID {
+			continue
+		}
+		r := patronHoldOf(httpkit.Lang(c), m, nil) // the label as 予約状況 shows it (休止中 with its date, too)
+		g.Siblings = append(g.Siblings, holdSibling{ID: r.ID, Title: r.Title, Label: r.Label})
+	}
+	return g, nil
 }
 
 // --- 取置延長 ---

@@ -70,7 +70,7 @@ func TestTimelineOpsHaveTexts(t *testing.T) {
 			t.Errorf("phone outcome %s is not in the timeline", o)
 		}
 	}
-	for _, r := range []domain.CancelReason{domain.CancelPatron, domain.CancelExpired, domain.CancelStaff} {
+	for _, r := range []domain.CancelReason{domain.CancelPatron, domain.CancelExpired, domain.CancelStaff, domain.CancelOtherEdition} {
 		if !slices.Contains(timelineOps, "cancel:"+string(r)) {
 			t.Errorf("cancel reason %s is not in the timeline", r)
 		}

@@ -1,7 +1,8 @@
 package opac
 
-// The patron pages of the basket and the holds: 予約かご (全選択, 予約受取館/場所, 通常予約する, シリーズ予約する),
-// the confirmation (予約する) and result screens, 予約状況 (with シリーズ予約に変更), 予約情報変更 →
+// The patron pages of the basket and the holds: 予約かご (全選択, 予約受取館/場所, 通常予約する, シリーズ予約する,
+// いずれか予約), the confirmation (予約する) and result screens, 予約状況 (any-of groups as one block each, with
+// シリーズ予約に変更), 予約情報変更 →
 // 予約情報変更確認 → 予約情報変更申込を受付ました, and 予約取消確認 → 予約取消を申込みました.
 
 import (
@@ -85,9 +86,23 @@ func (s *Pages) basketPage(c *gin.Context) {
 	s.renderBasket(c, st)
 }
 
+// placeCountCode is the refusal of a number of ticked titles for a kind of placement: none ticked, or for
+// いずれか予約 fewer than 2 or more than 5 (the library's operation would only say invalid_request); "" when
+// the number will do.
+func placeCountCode(mode string, ids []string) httpkit.Code {
+	switch {
+	case len(ids) == 0:
+		return httpkit.CodeNothingSelected
+	case mode == "any" && (len(ids) < store.MinGroup || len(ids) > store.MaxGroup):
+		return httpkit.CodeAnyCount
+	}
+	return ""
+}
+
 // basketSubmit is the basket form's buttons: 全選択 (shows the basket with every title checked: works
-// without JavaScript), かごから削除, and 通常予約する / シリーズ予約する, which lead to the confirmation
-// screen — or back to the basket with a red message when no title or no pickup place was chosen.
+// without JavaScript), かごから削除, and 通常予約する / シリーズ予約する / いずれか予約, which lead to the
+// confirmation screen — or back to the basket with a red message when no title (or, for いずれか予約, not
+// 2 to 5 titles) or no pickup place was chosen.
 func (s *Pages) basketSubmit(c *gin.Context) {
 	ctx := c.Request.Context()
 	ids := formIDs(c.PostFormArray("title_id"))
@@ -118,9 +133,9 @@ func (s *Pages) basketSubmit(c *gin.Context) {
 		}
 		httpkit.SeeOther(c, "/basket")
 		return
-	case "normal", "series":
-		if len(ids) == 0 {
-			st.status, st.msg = http.StatusUnprocessableEntity, patronError(c, httpkit.CodeNothingSelected)
+	case "normal", "series", "any":
+		if code := placeCountCode(action, ids); code != "" {
+			st.status, st.msg = http.StatusUnprocessableEntity, patronError(c, code)
 			s.renderBasket(c, st)
 			return
 		}
@@ -188,11 +203,11 @@ func (s *Pages) placeSubmit(c *gin.Context) {
 		ids = formOrder(c, ids)
 	}
 	pickup := strings.TrimSpace(c.PostForm("pickup")) // Place trims it too; the result page reads the branch again
-	if len(ids) == 0 || pickup == "" {
-		code := httpkit.CodeNothingSelected
-		if len(ids) > 0 {
-			code = httpkit.CodePickupRequired
-		}
+	code := placeCountCode(mode, ids)
+	if code == "" && pickup == "" {
+		code = httpkit.CodePickupRequired
+	}
+	if code != "" {
 		httpkit.SeeOther(c, "/basket?err="+string(code))
 		return
 	}
@@ -230,7 +245,8 @@ func (s *Pages) placeSubmit(c *gin.Context) {
 		s.Internal(c, err)
 		return
 	}
-	s.Page(c, http.StatusOK, "basket_result", gin.H{"Placed": ok, "Rejected": no, "Mode": mode, "Pickup": b})
+	s.Page(c, http.StatusOK, "basket_result", gin.H{"Placed": ok, "Rejected": no, "Mode": mode, "Pickup": b,
+		"Grouped": len(placed) > 0 && placed[0].Hold.GroupID.Valid})
 }
 
 // --- 予約状況 ---
@@ -257,6 +273,8 @@ func patronStatusLabel(lang string, shown domain.Status, reason domain.CancelRea
 			return "Cancelled by you"
 		case domain.CancelExpired:
 			return "Expired (not collected)"
+		case domain.CancelOtherEdition:
+			return "Another edition provided"
 		}
 		return "Cancelled"
 	}
@@ -290,7 +308,8 @@ func patronHoldOf(lang string, h store.HoldView, names map[string]string) patron
 		r.Label = suspendedLabel(lang, *j.SuspendedUntil)
 	}
 	// a suspended hold cannot join a series (its workflow refuses the hand-over): resume it first
-	r.Seriesable = j.CanChangePickup && j.Series == nil && !h.ILL && h.TitleID.Valid && h.Status != domain.StatusSuspended
+	// nor can a member of an any-of group (store.JoinSeries refuses it)
+	r.Seriesable = j.CanChangePickup && j.Series == nil && j.GroupID == nil && !h.ILL && h.TitleID.Valid && h.Status != domain.StatusSuspended
 	r.holdExplained = explainHold(h, j)
 	return r
 }
@@ -319,6 +338,11 @@ func (s *Pages) renderHolds(c *gin.Context, status int, msg *patronMessage) {
 	}
 	s.withEstimates(httpkit.Lang(c), hs, rows, est)
 	readyFirst(rows)
+	sizes, err := store.PatronGroupSizes(ctx, s.DB, httpkit.PatronID(c))
+	if err != nil {
+		s.Internal(c, err)
+		return
+	}
 	var seriesable []patronHold
 	for _, r := range rows {
 		if r.Seriesable {
@@ -332,7 +356,7 @@ func (s *Pages) renderHolds(c *gin.Context, status int, msg *patronMessage) {
 	for _, id := range c.PostFormArray("hold_id") {
 		checked[id] = true
 	}
-	data := gin.H{"Holds": rows, "Seriesable": seriesable, "Checked": checked, "Message": msg}
+	data := gin.H{"Holds": rows, "Blocks": holdBlocks(rows, sizes), "Seriesable": seriesable, "Checked": checked, "Message": msg}
 	for k, v := range suspendForm(s.Location()) {
 		data[k] = v
 	}
@@ -340,6 +364,52 @@ func (s *Pages) renderHolds(c *gin.Context, status int, msg *patronMessage) {
 		data[k] = v
 	}
 	s.Page(c, status, "holds", data)
+}
+
+// holdBlock is a run of 予約状況's rows: the members of one any-of group (Group set), or holds of no group.
+type holdBlock struct {
+	Group *holdGroup
+	Rows  []patronHold
+}
+
+// holdGroup is the heading of an any-of group's block.
+type holdGroup struct {
+	ID   string
+	Size int // members placed, listed or not
+}
+
+// holdBlocks gathers the members of each any-of group where its first member is listed, so that a group reads
+// as one block; the other holds keep their order. sizes are the groups' member counts by group ID.
+func holdBlocks(rows []patronHold, sizes map[int64]int) []holdBlock {
+	var blocks []holdBlock
+	at := map[string]int{} // group ID → its block
+	for _, r := range rows {
+		if r.GroupID == nil {
+			if n := len(blocks); n > 0 && blocks[n-1].Group == nil {
+				blocks[n-1].Rows = append(blocks[n-1].Rows, r)
+			} else {
+				blocks = append(blocks, holdBlock{Rows: []patronHold{r}})
+			}
+			continue
+		}
+		g := *r.GroupID
+		if i, ok := at[g]; ok {
+			blocks[i].Rows = append(blocks[i].Rows, r)
+			continue
+		}
+		size := 0
+		if id, ok := library.ParseID(g); ok {
+			size = sizes[id]
+		}
+		at[g] = len(blocks)
+		blocks = append(blocks, holdBlock{Group: &holdGroup{ID: g, Size: size}, Rows: []patronHold{r}})
+	}
+	for _, b := range blocks { // sizes read after the holds: never fewer than the members listed
+		if b.Group != nil {
+			b.Group.Size = max(b.Group.Size, len(b.Rows))
+		}
+	}
+	return blocks
 }
 
 // holdsPage is GET /holds (予約状況); ?done=series after シリーズ予約に変更.

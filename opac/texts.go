@@ -97,6 +97,9 @@ var PatronTexts = httpkit.TextTable{
 	"basket.series":     {"シリーズ予約する", "Place a series hold"},
 	"basket.series_hint": {"シリーズ予約：上・下巻や1〜3巻など、順番に読みたい資料を、前の巻から順番に提供します。",
 		"Series hold: volumes you want to read in order are provided one by one, earlier volumes first."},
+	"basket.any": {"いずれか予約（どれか1点）", "Any one of them"},
+	"basket.any_hint": {"いずれか予約：同じ作品の別の版など、どれか1点を借りられればよい資料を2〜5点選んでください。どれか1点が用意できたら、ほかの予約は「他の版で用意」で終わります。予約点数は1点と数えます。",
+		"Any-of hold: check 2 to 5 titles, e.g. editions of the same work, of which any one will do. Once one is ready for you, the others end as “Another edition provided”. It counts as one hold."},
 	"basket.contact": {"予約連絡方法: %s　（変更は「利用者情報変更」画面から）", "Contact method: %s (change it under “My details”)"},
 	"basket.empty":   {"予約かごに資料はありません。資料検索から「予約かごへ」で入れてください。", "Your basket is empty. Add titles from the search."},
 
@@ -116,12 +119,17 @@ var PatronTexts = httpkit.TextTable{
 	"confirm.submit":     {"予約する", "Place holds"},
 	"mode.normal":        {"通常予約", "Normal holds"},
 	"mode.series":        {"シリーズ予約", "Series hold"},
+	"mode.any":           {"いずれか予約（どれか1点）", "Any-of hold (any one)"},
+	"confirm.any_hint":   {"どれか1点が用意できたら、ほかの予約は「他の版で用意」で終わります。", "Once one of them is ready for you, the others end as “Another edition provided”."},
 
 	"result.title":    {"予約結果", "Result"},
 	"result.placed":   {"以下のタイトルについて予約を行いました", "The following titles were held"},
 	"result.rejected": {"以下のタイトルは予約を行うことができません", "The following titles could not be held"},
 	"result.reason":   {"【理由】", "Reason:"},
-	"result.stay":     {"予約ができなかった資料は、「予約かご」に残ったままとなります。", "Titles that could not be held stay in your basket."},
+	"result.any": {"いずれか予約として予約しました。どれか1点が用意できたら、ほかの予約は「他の版で用意」で終わります。",
+		"Placed as an any-of hold: once one of them is ready for you, the others end as “Another edition provided”."},
+	"result.any_single": {"予約できた資料が1点のみのため、通常の予約になりました。", "Only one title could be held, so it is a normal hold."},
+	"result.stay":       {"予約ができなかった資料は、「予約かご」に残ったままとなります。", "Titles that could not be held stay in your basket."},
 
 	"holds.title":      {"予約状況", "My holds"},
 	"holds.check":      {"予約状況を確認する", "Check my holds"},

@@ -147,3 +147,32 @@ func LostToSibling(ctx context.Context, q sqlx.QueryerContext, holdID int64) (bo
 	}
 	return lost, nil
 }
+
+// GroupHolds are the members of the patron's any-of group groupID, in the order they were placed, whatever
+// their status (the hold page lists a member's siblings).
+func GroupHolds(ctx context.Context, q sqlx.QueryerContext, groupID, patronID int64) ([]HoldView, error) {
+	var hs []HoldView
+	if err := sqlx.SelectContext(ctx, q, &hs, holdViewSelect+` WHERE h.group_id = $1 AND h.patron_id = $2 ORDER BY h.id`,
+		groupID, patronID); err != nil {
+		return nil, fmt.Errorf("store: holds of group %d: %w", groupID, err)
+	}
+	return hs, nil
+}
+
+// PatronGroupSizes is the number of members of each of the patron's any-of groups, listed or not (予約状況
+// says "N点のうちどれか1点" even when a member is no longer listed).
+func PatronGroupSizes(ctx context.Context, q sqlx.QueryerContext, patronID int64) (map[int64]int, error) {
+	var rows []struct {
+		GroupID int64 `db:"group_id"`
+		N       int   `db:"n"`
+	}
+	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT group_id, count(*) AS n FROM holds
+		WHERE patron_id = $1 AND group_id IS NOT NULL GROUP BY group_id`, patronID); err != nil {
+		return nil, fmt.Errorf("store: group sizes of patron %d: %w", patronID, err)
+	}
+	out := make(map[int64]int, len(rows))
+	for _, r := range rows {
+		out[r.GroupID] = r.N
+	}
+	return out, nil
+}

@@ -210,7 +210,7 @@ type HoldView struct {
 	Title          string         `db:"title"`
 	Format         sql.NullString `db:"format"`
 	Status         domain.Status  `db:"status"`
-	Position       sql.NullInt64  `db:"position"`
+	Position       sql.NullInt64  `db:"position"` // in the title's queue; null when not waiting there (a member its any-of group was not decided for holds none)
 	Pickup         string         `db:"pickup_branch"`
 	Origin         string         `db:"origin"`
 	PlacedAt       time.Time      `db:"placed_at"`
@@ -246,8 +246,9 @@ func (h HoldView) Deferrable() bool {
 // Shown is the status code patrons see.
 func (h HoldView) Shown() domain.Status { return domain.Shown(h.Status, int(h.Position.Int64)) }
 
-// positionOfH is hold h's place among the holds waiting for a copy of its title (NULL unless it waits).
-var positionOfH = `CASE WHEN h.status = 'queued' AND h.item_barcode IS NULL THEN (
+// positionOfH is hold h's place among the holds waiting for a copy of its title (NULL unless it waits; a
+// member of an any-of group decided for another member waits for nothing).
+var positionOfH = `CASE WHEN h.status = 'queued' AND h.item_barcode IS NULL AND ` + notLost("h") + ` THEN (
 			SELECT count(*) FROM holds q WHERE q.title_id = h.title_id AND ` + waitingQueued + `
 			  AND (` + queueKeyQ + `, q.id) <= (` + queueKeyH + `, h.id)) END`
 
