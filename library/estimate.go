@@ -92,5 +92,5 @@ func (s *Service) Estimates(ctx context.Context, hs []store.HoldView) (map[int64
 
 // queued reports whether h waits in its title's queue with a position (返却待ち or 順番待ち).
 func queued(h store.HoldView) bool {
-	return h.Status == domain.StatusQueued && h.Position.Valid && h.TitleID.Valid
+	return h.Status == domain.StatusQueued && h.Position.Valid && h.Position.Int64 >= 1 && h.TitleID.Valid
 }

@@ -246,9 +246,11 @@ func (h HoldView) Deferrable() bool {
 // Shown is the status code patrons see.
 func (h HoldView) Shown() domain.Status { return domain.Shown(h.Status, int(h.Position.Int64)) }
 
+// holdViewSelect reads holds as HoldView. A member of an any-of group served by another member holds no queue
+// place (position NULL) in the moment before its workflow ends it: counting it would show position 0.
 var holdViewSelect = `
 	SELECT h.id, h.patron_id, h.title_id, coalesce(t.title, h.request_title) AS title, t.format, h.status,
-		CASE WHEN h.status = 'queued' AND h.item_barcode IS NULL THEN (
+		CASE WHEN h.status = 'queued' AND h.item_barcode IS NULL AND ` + notLost("h") + ` THEN (
 			SELECT count(*) FROM holds q WHERE q.title_id = h.title_id AND ` + waitingQueued + `
 			  AND (` + queueKeyQ + `, q.id) <= (` + queueKeyH + `, h.id)) END AS position,
 		h.pickup_branch, h.origin, h.placed_at, h.ready_at, h.contact_date, h.pickup_deadline, h.cancelled_at,
