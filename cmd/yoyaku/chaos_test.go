@@ -18,9 +18,10 @@ import (
 
 // TestChaosShortDay is the short form of `make chaos` that `make test` runs: a private stack takes 250 holds
 // with returns, pulls, receipts, pick-ups, cancellations, expiries, and patrons' suspensions and resumes
-// (休止, 再開), defers (順位の繰下げ) and extensions (取置延長) while the worker is SIGKILLed twice,
-// the API once, PostgreSQL and the Temporal dev server are restarted once each, PostgreSQL is frozen for
-// 30 s and the busiest title's row locked for 20 s (issue 12's long stalls, both in the 2-minute day);
+// (休止, 再開), defers (順位の繰下げ), extensions (取置延長) and any-of groups (いずれか予約) while the worker
+// is SIGKILLed twice, the API once, PostgreSQL and the Temporal dev server are restarted once each,
+// PostgreSQL is frozen for 30 s and the busiest title's row locked for 20 s (issue 12's long stalls, both in
+// the 2-minute day);
 // afterwards `yoyaku check` finds nothing, no hold is lost, left past its (extended) pickup window, expired
 // before it or left suspended after its resume, no patron's move got an answer other than done or a 409, and
 // Mailpit holds no message twice.
@@ -54,6 +55,7 @@ func TestChaosShortDay(t *testing.T) {
 		"pick-ups": rep.Pickups, "cancellations": rep.Cancellations, "expiries": int64(rep.Expiries),
 		"ready mails": int64(rep.MailsInMailpit), "requests refused by the broken stack": rep.ClientErrors,
 		"suspensions": rep.Suspensions, "resumes": rep.Resumes, "defers": rep.Defers, "extensions": rep.Extensions,
+		"any-of groups": rep.Groups,
 	} {
 		if n == 0 {
 			t.Errorf("no %s during the day:\n%s", what, raw)

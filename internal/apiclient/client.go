@@ -145,6 +145,7 @@ type Hold struct {
 	PickupBranch   string  `json:"pickup_branch"`
 	PickupDeadline *string `json:"pickup_deadline"` // YYYY-MM-DD once the patron was contacted
 	SuspendedUntil *string `json:"suspended_until"` // 休止中: the day it is active again
+	GroupID        *string `json:"group_id"`        // the any-of group (いずれか予約) it is a member of, else nil
 	// What the patron may do with it now: 休止, 順位の繰下げ, 取置延長.
 	CanSuspend bool `json:"can_suspend"`
 	CanDefer   bool `json:"can_defer"`
@@ -157,9 +158,10 @@ func (h Hold) Approved() bool { return h.Status != "" && h.Status != "requested"
 // PlaceResult is the answer of POST /api/v1/holds.
 type PlaceResult struct {
 	Placed []struct {
-		HoldID  string `json:"hold_id"`
-		TitleID string `json:"title_id"`
-		Status  string `json:"status"`
+		HoldID  string  `json:"hold_id"`
+		TitleID string  `json:"title_id"`
+		Status  string  `json:"status"`
+		GroupID *string `json:"group_id"` // mode any: the group the hold is a member of
 	} `json:"placed"`
 	Rejected []struct {
 		TitleID string `json:"title_id"`

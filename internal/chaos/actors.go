@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -112,36 +113,56 @@ func (w *world) placeAll(ctx context.Context) {
 	wg.Wait()
 }
 
-// pick chooses a patron with room under the limit and a title they have not asked for. Popularity is skewed:
-// low-numbered titles get long queues.
-func (w *world) pick() (*patron, string, bool) {
+// pick chooses a patron with room under the limit and n titles they have not asked for. Popularity is
+// skewed: low-numbered titles get long queues. Each title counts against the room, although a group of
+// titles counts as one hold: the patron never runs into the limit.
+func (w *world) pick(n int) (*patron, []string, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for range 50 {
 		p := w.patrons[w.rng.IntN(len(w.patrons))]
-		if len(p.titles) >= w.cfg.Limits.Total-1 {
+		if len(p.titles)+n > w.cfg.Limits.Total-1 {
 			continue
 		}
-		t := w.titles[w.rng.IntN(w.rng.IntN(len(w.titles))+1)]
-		if p.titles[t] {
+		var titles []string
+		for range 4 * n {
+			t := w.titles[w.rng.IntN(w.rng.IntN(len(w.titles))+1)]
+			if !p.titles[t] && !slices.Contains(titles, t) {
+				titles = append(titles, t)
+			}
+			if len(titles) == n {
+				break
+			}
+		}
+		if len(titles) < n {
 			continue
 		}
-		p.titles[t] = true
-		return p, t, true
+		for _, t := range titles {
+			p.titles[t] = true
+		}
+		return p, titles, true
 	}
-	return nil, "", false
+	return nil, nil, false
 }
 
-// placeOne places one hold, retrying while the stack is broken. A retry that finds the hold already placed
-// (the first answer was lost with a killed API) looks it up instead.
+// groupEvery: one placement in groupEvery is an any-of group (いずれか予約) of two or three titles.
+const groupEvery = 8
+
+// placeOne places one hold, or now and then an any-of group, retrying while the stack is broken. A retry
+// that finds the titles already held (the first answer was lost with a killed API) looks the holds up
+// instead.
 func (w *world) placeOne(ctx context.Context) {
-	p, title, ok := w.pick()
+	n, mode := 1, "normal"
+	if w.intn(groupEvery) == 0 {
+		n, mode = 2+w.intn(2), "any"
+	}
+	p, titles, ok := w.pick(n)
 	if !ok {
 		return
 	}
 	pickup := w.libs[w.intn(len(w.libs))]
 	for attempt := 0; attempt < 30 && ctx.Err() == nil; attempt++ {
-		res, err := w.api.Place(ctx, p.token, []string{title}, pickup, "normal")
+		res, err := w.api.Place(ctx, p.token, titles, pickup, mode)
 		if err != nil {
 			if !retryable(err) {
 				w.log.Warn("chaos: placement refused", "err", err)
@@ -151,29 +172,51 @@ func (w *world) placeOne(ctx context.Context) {
 			sleep(ctx, time.Second)
 			continue
 		}
-		if len(res.Placed) == 1 {
-			w.record(res.Placed[0].HoldID, p, title)
+		if len(res.Placed) > 0 {
+			var group *string
+			for _, pl := range res.Placed {
+				w.record(pl.HoldID, p, pl.TitleID)
+				group = pl.GroupID
+			}
+			w.countGroup(group)
+			for _, r := range res.Rejected { // a group places whole here: none of the titles is the patron's yet
+				w.log.Warn("chaos: group member rejected", "reason", r.Reason, "title", r.TitleID)
+			}
 			return
 		}
 		reason := ""
-		if len(res.Rejected) == 1 {
-			reason = res.Rejected[0].Reason
+		if len(res.Rejected) > 0 {
+			reason = res.Rejected[0].Reason // a placement refused whole: every title for the same reason
 		}
 		switch {
-		case reason == "unavailable": // Temporal was down: the hold was taken back; try again
+		case reason == "unavailable": // Temporal was down: the holds were taken back; try again
 			w.errs.Add(1)
 			sleep(ctx, time.Second)
 		case reason == "already_held" && attempt > 0:
-			w.findPlaced(ctx, p, title)
+			w.findPlaced(ctx, p, titles)
 			return
 		default:
-			w.log.Warn("chaos: placement rejected", "reason", reason, "title", title)
+			w.log.Warn("chaos: placement rejected", "reason", reason, "titles", titles)
 			return
 		}
 	}
 }
 
-func (w *world) findPlaced(ctx context.Context, p *patron, title string) {
+// countGroup counts an any-of group placed (nil: the placement was no group), once.
+func (w *world) countGroup(id *string) {
+	if id == nil {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.groupIDs[*id] {
+		w.groupIDs[*id] = true
+		w.groups.Add(1)
+	}
+}
+
+// findPlaced records the patron's holds on titles, placed by a request whose answer was lost.
+func (w *world) findPlaced(ctx context.Context, p *patron, titles []string) {
 	for ctx.Err() == nil {
 		hs, err := w.api.ListHolds(ctx, p.token)
 		if err != nil {
@@ -182,9 +225,9 @@ func (w *world) findPlaced(ctx context.Context, p *patron, title string) {
 			continue
 		}
 		for _, h := range hs {
-			if h.TitleID == title {
-				w.record(h.ID, p, title)
-				return
+			if slices.Contains(titles, h.TitleID) {
+				w.record(h.ID, p, h.TitleID)
+				w.countGroup(h.GroupID)
 			}
 		}
 		return

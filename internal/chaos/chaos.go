@@ -2,7 +2,8 @@
 // is SIGKILLed twice, the API once, PostgreSQL and the Temporal dev server are restarted once each,
 // PostgreSQL is frozen (SIGSTOP) for 30 s and the busiest title's row is locked for 20 s. Holds are placed,
 // copies returned, pulled, sent, received, picked up, cancelled and left to expire throughout, and patrons
-// suspend and resume holds, let the next hold go first and extend ready holds' pickup windows. When the stack
+// suspend and resume holds, let the next hold go first and extend ready holds' pickup windows; now and then a
+// patron places an any-of group (いずれか予約) of two or three titles. When the stack
 // has recovered, `yoyaku check` must find nothing, no hold may be lost or left past its pickup window, and no
 // ready mail may have been sent twice. `yoyaku chaos` runs it (`make chaos`; a shorter run is part of `make
 // test`).
@@ -111,6 +112,7 @@ type Report struct {
 	Resumes         int64             `json:"resumes"`         // 再開 the API confirmed
 	Defers          int64             `json:"defers"`          // 順位の繰下げ the API confirmed
 	Extensions      int64             `json:"extensions"`      // 取置延長 the API confirmed
+	Groups          int64             `json:"groups"`          // any-of groups (いずれか予約) placed, their members among HoldsPlaced
 	PatronRefusals  int64             `json:"patron_refusals"` // 409s to those moves: the hold had moved on (normal)
 	Expiries        int               `json:"expiries"`
 	ReadyEvents     int               `json:"ready_events"`
@@ -141,7 +143,7 @@ type Report struct {
 func (r *Report) OK() bool {
 	busy := r.HoldsPlaced > 0 && r.Returns > 0 && r.Pulls > 0 && r.Receipts > 0 && r.Pickups > 0 && r.Cancellations > 0 &&
 		r.Expiries > 0 && r.ReadyEvents > 0 && r.MailsInMailpit > 0 &&
-		r.Suspensions > 0 && r.Resumes > 0 && r.Defers > 0 && r.Extensions > 0
+		r.Suspensions > 0 && r.Resumes > 0 && r.Defers > 0 && r.Extensions > 0 && r.Groups > 0
 	return busy && len(r.Violations) == 0 && len(r.LostHolds) == 0 && len(r.StuckRequested) == 0 && len(r.StuckOverdue) == 0 &&
 		len(r.EarlyExpiries) == 0 && len(r.StuckSuspended) == 0 && len(r.Unexpected) == 0 &&
 		r.DuplicateMails == 0 && r.FaultsPlanned > 0 && len(r.Faults) == r.FaultsPlanned &&
@@ -156,10 +158,10 @@ func (r *Report) Summary() string {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "holds=%d returns=%d pulls=%d receipts=%d pickups=%d cancellations=%d expiries=%d "+
-		"suspensions=%d resumes=%d defers=%d extensions=%d mails=%d faults=%d/%d "+
+		"suspensions=%d resumes=%d defers=%d extensions=%d groups=%d mails=%d faults=%d/%d "+
 		"violations=%d lost=%d stuck=%d overdue=%d early=%d suspended_stuck=%d unexpected=%d duplicates=%d recovery=%s",
 		r.HoldsPlaced, r.Returns, r.Pulls, r.Receipts, r.Pickups, r.Cancellations, r.Expiries,
-		r.Suspensions, r.Resumes, r.Defers, r.Extensions, r.MailsInMailpit, len(r.Faults), r.FaultsPlanned,
+		r.Suspensions, r.Resumes, r.Defers, r.Extensions, r.Groups, r.MailsInMailpit, len(r.Faults), r.FaultsPlanned,
 		len(r.Violations), len(r.LostHolds), len(r.StuckRequested), len(r.StuckOverdue), len(r.EarlyExpiries),
 		len(r.StuckSuspended), len(r.Unexpected), r.DuplicateMails,
 		time.Duration(r.RecoveryS*float64(time.Second)).Round(time.Second))
@@ -190,7 +192,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	defer db.Close()
 	w := &world{cfg: cfg, api: apiclient.New(cfg.APIURL), db: db, log: log,
 		rng: rand.New(rand.NewPCG(cfg.Seed, 0x6368616f73)), holds: map[string]*holdRec{}, decided: map[string]bool{},
-		cancelAsked: map[[2]string]bool{}, suspended: map[string]suspension{}}
+		cancelAsked: map[[2]string]bool{}, suspended: map[string]suspension{}, groupIDs: map[string]bool{}}
 	log.Info("chaos: setting up", "titles", cfg.Titles, "patrons", cfg.Patrons)
 	w.reqLog = &requestLog{next: w.api.HC.Transport}
 	w.api.HC.Transport = w.reqLog
@@ -208,7 +210,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	rep.Returns, rep.Pulls, rep.Missing, rep.Receipts = w.returns.Load(), w.pulls.Load(), w.missing.Load(), w.receipts.Load()
 	rep.Pickups, rep.WalkIns, rep.Cancellations, rep.ClientErrors = w.pickups.Load(), w.walkIns.Load(), w.cancels.Load(), w.errs.Load()
 	rep.Suspensions, rep.Resumes, rep.Defers, rep.Extensions = w.suspensions.Load(), w.resumes.Load(), w.defers.Load(), w.extensions.Load()
-	rep.PatronRefusals = w.patronRefusals.Load()
+	rep.PatronRefusals, rep.Groups = w.patronRefusals.Load(), w.groups.Load()
 	w.mu.Lock()
 	rep.Unexpected = slices.Clone(w.unexpected)
 	w.mu.Unlock()
@@ -379,13 +381,16 @@ func (w *world) verify(ctx context.Context, rep *Report, dayEnd time.Time) error
 			rep.LostHolds = append(rep.LostHolds, id)
 		}
 	}
-	// A hold cancelled by a patron or by staff must be one somebody asked to cancel; expiring is the system's.
+	// A hold cancelled by a patron or by staff must be one somebody asked to cancel; expiring is the system's,
+	// and so is ending a member of an any-of group that another member was served for (other_edition).
 	var closed []struct {
 		ID     string `db:"id"`
 		Reason string `db:"cancel_reason"`
 	}
 	if err := w.db.SelectContext(ctx, &closed, `SELECT id::text AS id, cancel_reason FROM holds
-		WHERE id::text = ANY($1) AND status = 'cancelled' AND cancel_reason <> 'expired'`, pqArray(ids)); err != nil {
+		WHERE id::text = ANY($1) AND status = 'cancelled' AND cancel_reason <> 'expired'
+			AND NOT (cancel_reason = 'other_edition' AND EXISTS (SELECT 1 FROM hold_groups g
+				WHERE g.id = holds.group_id AND g.served_hold_id <> holds.id))`, pqArray(ids)); err != nil {
 		return fmt.Errorf("chaos: look for the cancelled holds: %w", err)
 	}
 	w.mu.Lock()
@@ -455,10 +460,11 @@ type world struct {
 	cancelAsked map[[2]string]bool
 	suspended   map[string]suspension // holds suspended (or maybe, an answer lost) and not resumed since, under mu
 	unexpected  []string              // answers to patrons' moves that valid moves never get, under mu
+	groupIDs    map[string]bool       // any-of groups placed, under mu
 	reqLog      *requestLog           // every API request of the day
 
 	placed, returns, pulls, missing, receipts, pickups, walkIns, cancels, errs atomic.Int64
-	suspensions, resumes, defers, extensions, patronRefusals                   atomic.Int64
+	suspensions, resumes, defers, extensions, patronRefusals, groups           atomic.Int64
 }
 
 type patron struct {
