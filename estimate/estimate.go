@@ -97,9 +97,10 @@ func plural(n int, one, many string) string {
 // two weeks, or a quarter of the wait when that is longer.
 func MaxWidth(waitDays float64) float64 { return math.Max(14, waitDays/4) }
 
-// Estimate is the range within which the hold of in should be ready; false when no copy circulates.
+// Estimate is the range within which the hold of in should be ready; false when no copy circulates (or in
+// names no queue place).
 func Estimate(in Input) (Range, bool) {
-	if len(in.Copies) == 0 {
+	if len(in.Copies) == 0 || in.Ahead < 0 { // a negative count of holds ahead is no queue place to estimate
 		return Range{}, false
 	}
 	loc := in.Loc

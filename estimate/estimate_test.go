@@ -71,6 +71,9 @@ func TestEstimate(t *testing.T) {
 	if _, ok := Estimate(Input{Now: now, Loc: loc, Ahead: 3, LoanPeriod: 14 * Day}); ok {
 		t.Error("an estimate with no copy that circulates")
 	}
+	if _, ok := Estimate(Input{Now: now, Loc: loc, Ahead: -1, Copies: []Copy{{}}, LoanPeriod: 14 * Day}); ok {
+		t.Error("an estimate for no queue place (holds ahead -1)")
+	}
 	if b := (Range{Ahead: 3}).Basis(); b != "no copy circulates" {
 		t.Errorf("the basis of an unknown range: %q", b)
 	}
