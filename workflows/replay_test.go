@@ -23,7 +23,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 	for _, f := range files {
 		kinds[kindOf(filepath.Base(f))]++
 	}
-	for _, want := range []string{"hold", "checkin", "series", "archive"} {
+	for _, want := range []string{"hold", "checkin", "series", "group", "archive"} {
 		if kinds[want] == 0 {
 			t.Fatalf("no recorded %s histories in testdata/ (found %v)", want, kinds)
 		}
