@@ -20,36 +20,48 @@ import (
 // otherwise. Workflows never name a task queue themselves: children and signals stay on the caller's.
 const DefaultTaskQueue = "yoyaku"
 
-// Search attributes operators filter on in the Temporal Web UI. All are Keyword.
+// Search attributes operators filter on in the Temporal Web UI: Keywords, and the Datetime of the hold's
+// last status change (so "ready for more than 3 days" is a query).
 var (
 	StatusKey       = temporal.NewSearchAttributeKeyKeyword("YoyakuStatus")
 	PickupBranchKey = temporal.NewSearchAttributeKeyKeyword("YoyakuPickupBranch")
 	TitleIDKey      = temporal.NewSearchAttributeKeyKeyword("YoyakuTitleID")
 	OriginKey       = temporal.NewSearchAttributeKeyKeyword("YoyakuOrigin")
+	StatusSinceKey  = temporal.NewSearchAttributeKeyTime("YoyakuStatusSince")
 )
 
-// SearchAttributes lists the keys to register on the namespace (dev server, test harness, docker-compose).
+// SearchAttributes lists the Keyword keys.
 func SearchAttributes() []temporal.SearchAttributeKeyKeyword {
 	return []temporal.SearchAttributeKeyKeyword{StatusKey, PickupBranchKey, TitleIDKey, OriginKey}
 }
 
-// SearchAttributeNames is SearchAttributes by name.
+// SearchAttributeNames lists every key to register on the namespace (dev server, test harness,
+// docker-compose), Keywords first.
 func SearchAttributeNames() []string {
 	keys := SearchAttributes()
-	names := make([]string, len(keys))
-	for i, k := range keys {
-		names[i] = k.GetName()
+	names := make([]string, 0, len(keys)+1)
+	for _, k := range keys {
+		names = append(names, k.GetName())
 	}
-	return names
+	return append(names, StatusSinceKey.GetName())
 }
 
-// RegistrationSet is SearchAttributes in the form testsuite.DevServerOptions takes.
+// SearchAttributeType is the type a key is registered with, as the temporal CLI names it.
+func SearchAttributeType(name string) string {
+	if name == StatusSinceKey.GetName() {
+		return "Datetime"
+	}
+	return "Keyword"
+}
+
+// RegistrationSet is every key in the form testsuite.DevServerOptions takes.
 func RegistrationSet() temporal.SearchAttributes {
 	keys := SearchAttributes()
-	updates := make([]temporal.SearchAttributeUpdate, len(keys))
-	for i, k := range keys {
-		updates[i] = k.ValueSet("")
+	updates := make([]temporal.SearchAttributeUpdate, 0, len(keys)+1)
+	for _, k := range keys {
+		updates = append(updates, k.ValueSet(""))
 	}
+	updates = append(updates, StatusSinceKey.ValueSet(time.Unix(0, 0)))
 	return temporal.NewSearchAttributes(updates...)
 }
 

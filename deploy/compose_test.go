@@ -552,11 +552,17 @@ func TestSearchAttributesAreRegistered(t *testing.T) {
 		t.Errorf("temporal-setup image %q, want temporalio/admin-tools", s.Image)
 	}
 	got := strings.Fields(e["SEARCH_ATTRIBUTES"])
-	want := contract.SearchAttributeNames()
+	var want []string
+	for _, name := range contract.SearchAttributeNames() {
+		if typ := contract.SearchAttributeType(name); typ != "Keyword" {
+			name += "=" + typ
+		}
+		want = append(want, name)
+	}
 	slices.Sort(got)
 	slices.Sort(want)
 	if !slices.Equal(got, want) {
-		t.Errorf("temporal-setup registers %q, the workflows use %q (workflows.SearchAttributeNames)", got, want)
+		t.Errorf("temporal-setup registers %q, the workflows use %q (contract.SearchAttributeNames and their types)", got, want)
 	}
 	if e["TEMPORAL_ADDRESS"] != "temporal:"+temporalPort {
 		t.Errorf("temporal-setup TEMPORAL_ADDRESS = %q, want temporal:%s", e["TEMPORAL_ADDRESS"], temporalPort)
@@ -653,10 +659,15 @@ func TestTemporalSetupScript(t *testing.T) {
 	c := loadCompose(t)
 	script := setupScript(t, c)
 	e := env(t, "temporal-setup", svc(t, c, "temporal-setup"))
-	names := strings.Fields(e["SEARCH_ATTRIBUTES"])
-	allKeyword := ""
-	for _, n := range names {
-		allKeyword += n + " Keyword\n"
+	var names []string
+	registered := "" // every attribute registered with its type
+	for _, entry := range strings.Fields(e["SEARCH_ATTRIBUTES"]) {
+		name, typ, ok := strings.Cut(entry, "=")
+		if !ok {
+			typ = "Keyword"
+		}
+		names = append(names, name)
+		registered += name + " " + typ + "\n"
 	}
 	for _, tc := range []struct {
 		name, state              string
@@ -664,7 +675,7 @@ func TestTemporalSetupScript(t *testing.T) {
 		wantErr                  string // in the output of a run that must fail; "" when it must succeed
 	}{
 		{name: "fresh namespace"},
-		{name: "run again", state: allKeyword},
+		{name: "run again", state: registered},
 		{name: "some already there", state: names[0] + " Keyword\n"},
 		{name: "namespace not ready at first", failDescribe: 5},
 		{name: "transient create errors", failCreate: 2},
@@ -709,7 +720,7 @@ func TestTemporalSetupScript(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := strings.Split(strings.TrimSpace(string(state)), "\n")
-			want := strings.Split(strings.TrimSpace(allKeyword), "\n")
+			want := strings.Split(strings.TrimSpace(registered), "\n")
 			slices.Sort(got)
 			slices.Sort(want)
 			if !slices.Equal(got, want) {

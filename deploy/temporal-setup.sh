@@ -1,8 +1,9 @@
 #!/bin/sh
-# Registers yoyaku's custom search attributes (all Keyword) on a Temporal namespace, once the namespace
-# exists. Run by the temporal-setup service of docker-compose.yml (temporalio/admin-tools image); running it
-# again changes nothing: an attribute that already exists as a Keyword is left alone.
-# Environment: TEMPORAL_ADDRESS (host:port), TEMPORAL_NAMESPACE, SEARCH_ATTRIBUTES (names separated by spaces).
+# Registers yoyaku's custom search attributes on a Temporal namespace, once the namespace exists. Run by the
+# temporal-setup service of docker-compose.yml (temporalio/admin-tools image); running it again changes
+# nothing: an attribute that already exists with its type is left alone.
+# Environment: TEMPORAL_ADDRESS (host:port), TEMPORAL_NAMESPACE, SEARCH_ATTRIBUTES (NAME or NAME=TYPE entries
+# separated by spaces; TYPE as the temporal CLI names it, Keyword when left out).
 set -eu
 
 : "${TEMPORAL_ADDRESS:?TEMPORAL_ADDRESS is required}"
@@ -26,14 +27,14 @@ until temporal operator namespace describe "$TEMPORAL_NAMESPACE" --address "$TEM
   sleep 2
 done
 
-# create NAME registers NAME as a Keyword, retrying transient errors. The CLI itself refuses a NAME that exists
-# with another type ("different type": fatal here); one that exists as a Keyword is fine.
+# create NAME TYPE registers NAME as a TYPE, retrying transient errors. The CLI itself refuses a NAME that
+# exists with another type ("different type": fatal here); one that exists with this type is fine.
 create() {
   attempt=1
   while :; do
-    if out=$(temporal operator search-attribute create --name "$1" --type Keyword \
+    if out=$(temporal operator search-attribute create --name "$1" --type "$2" \
       --namespace "$TEMPORAL_NAMESPACE" --address "$TEMPORAL_ADDRESS" 2>&1); then
-      echo "temporal-setup: search attribute $1 (Keyword) is registered"
+      echo "temporal-setup: search attribute $1 ($2) is registered"
       return 0
     fi
     case $out in
@@ -55,13 +56,17 @@ create() {
   done
 }
 
-for name in $SEARCH_ATTRIBUTES; do
-  create "$name"
+for entry in $SEARCH_ATTRIBUTES; do
+  case $entry in
+    *=*) create "${entry%%=*}" "${entry#*=}" ;;
+    *) create "$entry" Keyword ;;
+  esac
 done
 
 # Fail loudly rather than let the worker start against a namespace that lacks an attribute.
 attributes=$(list)
-for name in $SEARCH_ATTRIBUTES; do
+for entry in $SEARCH_ATTRIBUTES; do
+  name=${entry%%=*}
   if ! printf '%s\n' "$attributes" | grep -qw -- "$name"; then
     echo "temporal-setup: search attribute $name is missing after registration" >&2
     exit 1

@@ -25,21 +25,35 @@ import (
 func TestOperatorsFindHoldsByStatusBranchAndTitle(t *testing.T) {
 	s := newStack(t, nil)
 	titleID, copies := s.title("book", copySpec{branch: "chuo", onLoan: true})
+	shelved, _ := s.title("book", copySpec{branch: "kita"})
 	ready, waiting := s.newPatron("email2"), s.newPatron("phone")
 	readyID := s.placeOne(ready, "chuo", titleID)
 	waitingID := s.placeOne(waiting, "minami", titleID)
+	pullID := s.placeOne(waiting, "kita", shelved)
 	s.waitStatus(waiting, waitingID, "waiting")
+	s.waitStatus(waiting, pullID, "awaiting_pull")
 	s.scan("checkin", copies[0], "chuo")
 	s.waitStatus(ready, readyID, "ready")
 
+	// The README's operator's guide, each query as written there (with this test's title, and a bound a
+	// minute from now for "in a status for more than N days").
+	bound := time.Now().Add(time.Minute).UTC().Format(time.RFC3339)
 	for query, want := range map[string]string{
-		fmt.Sprintf("YoyakuStatus = 'ready' AND YoyakuPickupBranch = 'chuo' AND YoyakuTitleID = '%s'", titleID):    "hold-" + readyID,
-		fmt.Sprintf("YoyakuStatus = 'queued' AND YoyakuPickupBranch = 'minami' AND YoyakuTitleID = '%s'", titleID): "hold-" + waitingID,
-		fmt.Sprintf("YoyakuOrigin = 'web' AND YoyakuTitleID = '%s' AND WorkflowType = 'HoldWorkflow'", titleID):    "hold-" + readyID,
+		"YoyakuStatus = 'ready' AND YoyakuPickupBranch = 'chuo' AND YoyakuTitleID = '" + titleID + "'":                                                                                 "hold-" + readyID,
+		"YoyakuStatus = 'queued' AND YoyakuTitleID = '" + titleID + "'":                                                                                                                "hold-" + waitingID,
+		"YoyakuStatus = 'awaiting_pull' AND YoyakuStatusSince < '" + bound + "' AND ExecutionStatus = 'Running' AND YoyakuTitleID = '" + shelved + "'":                                 "hold-" + pullID,
+		"YoyakuStatus = 'awaiting_pull' AND YoyakuStatusSince < '" + bound + "' AND ExecutionStatus = 'Running' AND YoyakuPickupBranch = 'kita' AND YoyakuTitleID = '" + shelved + "'": "hold-" + pullID,
+		"WorkflowType = 'HoldWorkflow' AND YoyakuTitleID = '" + titleID + "'":                                                                                                          "hold-" + readyID,
+		fmt.Sprintf("YoyakuOrigin = 'web' AND YoyakuTitleID = '%s' AND WorkflowType = 'HoldWorkflow'", titleID):                                                                        "hold-" + readyID,
 	} {
 		if ids := s.listWorkflows(query); !strings.Contains(strings.Join(ids, " "), want) {
 			t.Errorf("temporal workflow list --query %q = %v, want %s", query, ids, want)
 		}
+	}
+	out, err := exec.CommandContext(t.Context(), testenv.Bin(t, "temporal"), "workflow", "count", "--address", testenv.TemporalAddress(t),
+		"--namespace", "default", "--query", "YoyakuStatus = 'ready' AND YoyakuPickupBranch = 'chuo' AND YoyakuTitleID = '"+titleID+"'").CombinedOutput()
+	if f := strings.Fields(string(out)); err != nil || len(f) == 0 || f[len(f)-1] != "1" { // "Total: 1"
+		t.Errorf("temporal workflow count: %v\n%s", err, out)
 	}
 }
 

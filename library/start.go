@@ -66,6 +66,7 @@ func StartHold(ctx context.Context, tc client.Client, s Settings, h Hold) error 
 			contract.PickupBranchKey.ValueSet(h.Pickup),
 			contract.TitleIDKey.ValueSet(title),
 			contract.OriginKey.ValueSet(h.Origin),
+			contract.StatusSinceKey.ValueSet(time.Now()),
 		),
 	}, workflows.HoldWorkflow, contract.HoldInput{HoldID: h.ID, CancelApprovalDelay: s.CancelApprovalDelay})
 	return err

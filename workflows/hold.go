@@ -271,7 +271,9 @@ func (w *holdWorkflow) setState(ctx workflow.Context, st contract.HoldState) {
 	w.setDetails(ctx)
 	var sa []temporal.SearchAttributeUpdate
 	if st.Status != before.Status {
-		sa = append(sa, contract.StatusKey.ValueSet(string(st.Status)))
+		// In the same upsert as the status (a command existing runs already have): replay does not compare
+		// the attributes an upsert carries.
+		sa = append(sa, contract.StatusKey.ValueSet(string(st.Status)), contract.StatusSinceKey.ValueSet(workflow.Now(ctx)))
 	}
 	if st.Pickup != before.Pickup && st.Pickup != "" {
 		sa = append(sa, contract.PickupBranchKey.ValueSet(st.Pickup))

@@ -113,6 +113,7 @@ func holdChild(ctx workflow.Context, v contract.Volume) workflow.Context {
 			contract.PickupBranchKey.ValueSet(v.Pickup),
 			contract.TitleIDKey.ValueSet(idString(v.TitleID)),
 			contract.OriginKey.ValueSet("web"),
+			contract.StatusSinceKey.ValueSet(workflow.Now(ctx)),
 		),
 	})
 }

@@ -43,7 +43,7 @@ func StartTemporal(ctx context.Context, o TemporalOptions) (*Proc, error) {
 		"--log-level", "warn", "--log-format", "pretty",
 		"--dynamic-config-value", "frontend.enableServerVersionCheck=false"}
 	for _, name := range contract.SearchAttributeNames() {
-		args = append(args, "--search-attribute", name+"=Keyword")
+		args = append(args, "--search-attribute", name+"="+contract.SearchAttributeType(name))
 	}
 	p, err := Start("temporal", o.Out, syscall.SIGINT, nil, nil, o.Bin, args...)
 	if err != nil {
