@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -23,11 +24,13 @@ var (
 	mOnce sync.Once
 	mail  Mail
 	mErr  error
+
+	tUIPort int // the dev server's Web UI
 )
 
 // Temporal returns a client of this test binary's Temporal dev server: the pinned CLI in ./bin, started
 // through testsuite.StartDevServer with ExistingPath (so nothing is downloaded), yoyaku's search attributes
-// registered and the Web UI off.
+// registered and the Web UI on a free port (TemporalUI: the browser tests show operators' view of a hold).
 func Temporal(tb testing.TB) client.Client {
 	tb.Helper()
 	bin := Bin(tb, "temporal")
@@ -37,12 +40,18 @@ func Temporal(tb testing.TB) client.Client {
 			tErr = err
 			return
 		}
+		if tUIPort, err = devstack.FreePort(); err != nil {
+			tErr = err
+			return
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
 		tSrv, tErr = testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
 			ExistingPath:     bin,
 			ClientOptions:    &client.Options{HostPort: fmt.Sprintf("127.0.0.1:%d", port), Namespace: "default"},
 			SearchAttributes: contract.RegistrationSet(),
+			EnableUI:         true,
+			UIPort:           strconv.Itoa(tUIPort),
 			LogLevel:         "error",
 			Stdout:           logSink(),
 			Stderr:           logSink(),
@@ -62,6 +71,13 @@ func TemporalAddress(tb testing.TB) string {
 	tb.Helper()
 	Temporal(tb)
 	return tSrv.FrontendHostPort()
+}
+
+// TemporalUI is the base URL of this test binary's Temporal Web UI.
+func TemporalUI(tb testing.TB) string {
+	tb.Helper()
+	Temporal(tb)
+	return fmt.Sprintf("http://127.0.0.1:%d", tUIPort)
 }
 
 // Mail is this test binary's Mailpit.
