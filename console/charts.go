@@ -26,7 +26,8 @@ type barChart struct {
 	Bars            []chartBar
 	Unit            string // after each value in a bar's tooltip
 	LabelEvery      int
-	Decimals        int // of the values in tooltips
+	Decimals        int  // of the values in tooltips
+	Integer         bool // counts: grid lines on whole numbers only
 }
 
 // The chart's frame in SVG user units: it scales to its container (viewBox).
@@ -53,7 +54,7 @@ func (c barChart) SVG() template.HTML {
 	fmt.Fprintf(&b, `<svg class="chart-svg" id="%s" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" role="img" aria-labelledby="%s-title %s-desc" %s>`,
 		esc(c.ID), chartW, chartH, esc(c.ID), esc(c.ID), chartFont)
 	fmt.Fprintf(&b, `<title id="%s-title">%s</title><desc id="%s-desc">%s</desc>`, esc(c.ID), esc(c.Title), esc(c.ID), esc(c.Desc))
-	top := niceCeiling(c.max())
+	top := c.top()
 	c.grid(&b, top)
 	c.bars(&b, top)
 	c.legend(&b)
@@ -69,6 +70,15 @@ func (c barChart) max() float64 {
 		}
 	}
 	return m
+}
+
+// top is the value at the top of the axis.
+func (c barChart) top() float64 {
+	top := niceCeiling(c.max())
+	if c.Integer {
+		top = math.Ceil(top/chartGridLines) * chartGridLines // each grid line a whole number
+	}
+	return top
 }
 
 // niceCeiling is the axis' top: the smallest of 1, 2, 2.5, 5 or 10 times a power of ten at least m (1 for

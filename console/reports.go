@@ -130,7 +130,7 @@ func (s *Console) reportData(c *gin.Context, r library.Reports, data gin.H) {
 	data["ReportNames"] = library.ReportNames
 
 	daily := barChart{ID: "chart-daily", Title: httpkit.Tr(c, "staff.reports.daily"), Unit: httpkit.Tr(c, "staff.reports.unit.holds"),
-		LabelEvery: 15}
+		LabelEvery: 15, Integer: true}
 	for _, d := range r.PerDay {
 		daily.Bars = append(daily.Bars, chartBar{Label: shortDate(d.Date), Values: []float64{float64(d.Holds)}})
 	}
@@ -151,7 +151,7 @@ func (s *Console) reportData(c *gin.Context, r library.Reports, data gin.H) {
 	data["WaitChart"] = waits.SVG()
 
 	queue := barChart{ID: "chart-queue", Title: httpkit.Tr(c, "staff.reports.queue"), Unit: httpkit.Tr(c, "staff.reports.unit.titles"),
-		Desc: httpkit.Tr(c, "staff.reports.queue.desc", r.Waiting, len(r.Queues))}
+		Desc: httpkit.Tr(c, "staff.reports.queue.desc", r.Waiting, len(r.Queues)), Integer: true}
 	for _, b := range r.Buckets {
 		queue.Bars = append(queue.Bars, chartBar{Label: b.Label, Values: []float64{float64(b.Titles)}})
 	}

@@ -51,7 +51,7 @@ type RatioTitle struct {
 
 // Reports is every report, as of Generated.
 type Reports struct {
-	Generated time.Time
+	Generated time.Time // in the library's zone
 	Zone      string
 	Day       string // Generated's day in the library's zone (YYYY-MM-DD)
 	PerDay    []store.DayCount
@@ -87,7 +87,7 @@ func (s *Service) Reports(ctx context.Context, ratio float64, now time.Time) (Re
 	if ratio <= 0 || ratio > MaxHoldRatio {
 		return Reports{}, refuse(CodeInvalidRatio)
 	}
-	r := Reports{Generated: now, Zone: s.location().String(), Day: now.In(s.location()).Format(time.DateOnly), Ratio: ratio}
+	r := Reports{Generated: now.In(s.location()), Zone: s.location().String(), Day: now.In(s.location()).Format(time.DateOnly), Ratio: ratio}
 	var err error
 	if r.PerDay, err = store.HoldsPerDay(ctx, s.DB, now, ReportDays, s.location()); err != nil {
 		return Reports{}, err
