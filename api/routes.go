@@ -67,4 +67,6 @@ func (s *Server) routes(r *gin.Engine) {
 	st.POST("/titles", s.staffCreateTitle)
 	st.POST("/patrons", s.staffCreatePatron)
 	st.POST("/patrons/:card/phones", s.staffAddPhone)
+	st.GET("/reports", s.reports)        // JSON (reports.go)
+	st.GET("/reports.csv", s.reportsCSV) // one report as CSV, ?report=
 }

@@ -237,6 +237,10 @@ var Codes = map[Code]codeSpec{
 	library.CodeInvalidCallNumber: {http.StatusUnprocessableEntity,
 		"請求記号は制御文字を含まない40文字以内で入力してください。",
 		"Enter a call number of at most 40 characters, without control characters."},
+	// The staff's reports (api/reports.go, console/reports.go).
+	library.CodeInvalidRatio: {http.StatusUnprocessableEntity,
+		"予約倍率（所蔵1冊あたりの予約件数）は、0より大きく100以下の数値で指定してください。",
+		"Give the hold ratio as a number above 0 and at most 100."},
 	library.CodeInvalidShelf: {http.StatusUnprocessableEntity,
 		"配架場所は制御文字を含まない40文字以内で入力してください。",
 		"Enter a shelf location of at most 40 characters, without control characters."},

@@ -32,7 +32,7 @@ func TestCodeTable(t *testing.T) {
 		library.CodeInvalidCallNumber, library.CodeInvalidShelf, contract.ErrNotSuspendable, contract.ErrNotSuspended,
 		contract.ErrInvalidDate,
 		contract.ErrNotReady, contract.ErrAlreadyExtended, contract.ErrOthersWaiting,
-		contract.ErrNotDeferrable, contract.ErrNobodyBehind} {
+		contract.ErrNotDeferrable, contract.ErrNobodyBehind, library.CodeInvalidRatio} {
 		if _, ok := Codes[code]; !ok {
 			t.Errorf("%s has no status or message in the code table", code)
 		}
