@@ -52,38 +52,37 @@ func Reconcile(ctx context.Context, db *sqlx.DB, tc client.Client, s Settings) (
 			errs = append(errs, fmt.Errorf("start hold %d: %w", h.ID, err))
 		}
 	}
-	series, err := store.StrandedSeries(ctx, db, ReconcileGrace)
-	if err != nil {
-		return r, fmt.Errorf("reconcile: %w", err)
+	// Series holds and any-of groups: parents whose workflow runs their holds' workflows as children.
+	parents := []struct {
+		kind     string
+		stranded func(context.Context, sqlx.QueryerContext, time.Duration) ([]int64, error)
+		holds    func(context.Context, sqlx.QueryerContext, int64) ([]store.SeriesVolume, error)
+		start    func(id int64, holds []store.SeriesVolume) error
+		started  *[]int64
+	}{
+		{"series hold", store.StrandedSeries, store.SeriesVolumes, func(id int64, hs []store.SeriesVolume) error {
+			return StartSeries(ctx, tc, s, id, volumes(hs), false)
+		}, &r.Series},
+		{"hold group", store.StrandedGroups, store.GroupMembers, func(id int64, hs []store.SeriesVolume) error {
+			return StartGroup(ctx, tc, s, id, volumes(hs))
+		}, &r.Groups},
 	}
-	for _, id := range series {
-		sv, err := store.SeriesVolumes(ctx, db, id)
+	for _, p := range parents {
+		ids, err := p.stranded(ctx, db, ReconcileGrace)
 		if err != nil {
 			return r, fmt.Errorf("reconcile: %w", err)
 		}
-		err = StartSeries(ctx, tc, s, id, volumes(sv), false)
-		switch {
-		case err == nil:
-			r.Series = append(r.Series, id)
-		case !AlreadyStarted(err):
-			errs = append(errs, fmt.Errorf("start series hold %d: %w", id, err))
-		}
-	}
-	groups, err := store.StrandedGroups(ctx, db, ReconcileGrace)
-	if err != nil {
-		return r, fmt.Errorf("reconcile: %w", err)
-	}
-	for _, id := range groups {
-		sv, err := store.GroupMembers(ctx, db, id)
-		if err != nil {
-			return r, fmt.Errorf("reconcile: %w", err)
-		}
-		err = StartGroup(ctx, tc, s, id, volumes(sv))
-		switch {
-		case err == nil:
-			r.Groups = append(r.Groups, id)
-		case !AlreadyStarted(err):
-			errs = append(errs, fmt.Errorf("start hold group %d: %w", id, err))
+		for _, id := range ids {
+			hs, err := p.holds(ctx, db, id)
+			if err != nil {
+				return r, fmt.Errorf("reconcile: %w", err)
+			}
+			switch err := p.start(id, hs); {
+			case err == nil:
+				*p.started = append(*p.started, id)
+			case !AlreadyStarted(err):
+				errs = append(errs, fmt.Errorf("start %s %d: %w", p.kind, id, err))
+			}
 		}
 	}
 	if err := errors.Join(errs...); err != nil {

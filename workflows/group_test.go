@@ -2,8 +2,6 @@ package workflows_test
 
 import (
 	"context"
-	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -31,17 +29,12 @@ const (
 	otherHold int64 = 99 // another patron's hold behind the members on both titles (its workflow is not in the test)
 )
 
-var groupStart = time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
-
+// groupRows extends the series tests' volumeRows (the rows, their transitions, the calls per hold) with
+// the group's decision and the copies allocation gave out.
 type groupRows struct {
-	t   *testing.T
-	env *testsuite.TestWorkflowEnvironment
-
-	mu     sync.Mutex
-	rows   map[int64]*contract.HoldState
+	*volumeRows
 	served int64                           // the member the group was decided for (hold_groups.served_hold_id)
 	given  map[string]int64                // copy barcode → the hold allocation gave it to
-	calls  map[int64][]string              // per member: "op@transition+offset since start"
 	sent   map[int64][]contract.Assignment // copy signals to holds outside the test (otherHold)
 }
 
@@ -70,24 +63,6 @@ func (g *groupRows) returnCopy(title int64, barcode string) {
 		return
 	}
 	require.NoError(g.t, g.env.SignalWorkflowByID(contract.HoldWorkflowID(to), contract.SignalCopy, as))
-}
-
-func (g *groupRows) step(op string, s contract.Step, do func(st *contract.HoldState) domain.Status) (contract.Outcome, error) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	row := g.rows[s.HoldID]
-	g.calls[s.HoldID] = append(g.calls[s.HoldID], fmt.Sprintf("%s@%d+%s", op, s.Transition, g.env.Now().Sub(groupStart)))
-	if s.Transition != row.Transition {
-		g.t.Errorf("%s: hold %d at transition %d, the workflow passed %d", op, s.HoldID, row.Transition, s.Transition)
-		return contract.Outcome{}, refusal(contract.ErrStale, "stale transition")
-	}
-	next := *row
-	if to := do(&next); to != "" {
-		next.Status = to
-		next.Transition++
-		*row = next
-	}
-	return contract.Outcome{State: *row}, nil
 }
 
 func (g *groupRows) mockActivities(env *testsuite.TestWorkflowEnvironment) {
@@ -129,13 +104,13 @@ func (g *groupRows) mockActivities(env *testsuite.TestWorkflowEnvironment) {
 // B never takes a copy. A is lent later; the group ends with its members.
 func TestGroupServesOneAndPassesTheOtherCopyOn(t *testing.T) {
 	env := newTestEnv()
-	env.SetStartTime(groupStart)
+	env.SetStartTime(seriesStart)
 	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: contract.GroupWorkflowID(groupID)})
 	env.RegisterWorkflow(workflows.GroupHoldWorkflow)
 	env.RegisterWorkflow(workflows.HoldWorkflow)
 	env.RegisterActivity(&activities.Activities{})
-	g := &groupRows{t: t, env: env, rows: map[int64]*contract.HoldState{}, given: map[string]int64{},
-		calls: map[int64][]string{}, sent: map[int64][]contract.Assignment{}}
+	g := &groupRows{volumeRows: &volumeRows{t: t, env: env, rows: map[int64]*contract.HoldState{}, calls: map[int64][]string{}},
+		given: map[string]int64{}, sent: map[int64][]contract.Assignment{}}
 	members := []contract.Volume{{HoldID: memberA, TitleID: titleID, Pickup: pickup}, {HoldID: memberB, TitleID: titleID + 1, Pickup: pickup}}
 	for _, m := range members {
 		g.rows[m.HoldID] = &contract.HoldState{HoldID: m.HoldID, PatronID: patronID, TitleID: m.TitleID, Status: domain.StatusRequested, Pickup: pickup, Origin: "web"}
