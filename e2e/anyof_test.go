@@ -342,3 +342,33 @@ func (s *stack) simultaneousCheckins(branch string, copies ...string) []routing 
 	}
 	return rs
 }
+
+// TestAnyOfMemberCancelledBeforeTheGroupIsDecided: a patron cancels one member while none is served. The
+// group is not decided by it: the other member keeps waiting and is served by the next copy of its title,
+// and the group's workflow ends once both members have closed.
+func TestAnyOfMemberCancelledBeforeTheGroupIsDecided(t *testing.T) {
+	s := newStack(t, nil)
+	p := s.newPatron("email")
+	a, _ := s.title("book", copySpec{branch: "chuo", onLoan: true})
+	b, bCopies := s.title("book", copySpec{branch: "chuo", onLoan: true})
+	gid, ids := s.placeGroup(p, "chuo", a, b)
+	ha, hb := ids[0], ids[1]
+	s.waitStatus(p, ha, "awaiting_return")
+	s.waitStatus(p, hb, "awaiting_return")
+	s.mustDo("POST", "/api/v1/holds/"+ha+"/cancel", p.token, struct{}{}, 202, nil)
+	if h, _ := s.waitStatus(p, ha, "cancelled"); h.CancelReason == nil || *h.CancelReason != string(domain.CancelPatron) {
+		t.Fatalf("the cancelled member: %+v, want cancel_reason patron", h)
+	}
+	// The group's workflow told the other member to look again: it was not served by anyone, so it waits on.
+	if h := s.getHold(p, hb); h.Status != "awaiting_return" {
+		t.Fatalf("the other member after its sibling was cancelled: %+v", h)
+	}
+	s.waitWorkflowRunning("group-" + gid)
+	if rt := s.scan("checkin", bCopies[0], "chuo"); rt.Action != "hold_shelf" || rt.HoldID == nil || *rt.HoldID != hb {
+		t.Fatalf("the other member's title came back: %+v, want the hold shelf for %s", rt, hb)
+	}
+	s.waitStatus(p, hb, "ready")
+	s.mustDo("POST", "/api/v1/staff/checkout", s.staff, map[string]string{"barcode": bCopies[0], "card_number": p.card, "branch": "chuo"}, 200, nil)
+	s.waitStatus(p, hb, "fulfilled")
+	s.waitWorkflowClosed("group-" + gid)
+}
