@@ -55,7 +55,7 @@ func (a *Activities) Call(ctx context.Context, in contract.CallInput) (contract.
 		if _, err := store.RecordCall(ctx, tx, h.ID, staff); err != nil {
 			return "", err
 		}
-		expires, err := a.setContact(ctx, tx, h.ID, h.Transition, contactedAt)
+		expires, _, err := a.setContact(ctx, tx, h, h.Transition, contactedAt)
 		if err != nil {
 			return "", err
 		}

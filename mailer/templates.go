@@ -91,3 +91,39 @@ func oneLine(s string) string {
 	}, s)
 	return strings.Trim(s, " ")
 }
+
+// ClosureData fills the mail of an emergency closing (臨時休館): the new pickup deadlines of the patron's
+// holds on the closed branch's shelf.
+type ClosureData struct {
+	PatronName   string
+	PickupBranch string    // the closed branch's name
+	From, To     time.Time // the closed days, both included
+	Holds        []ClosureHold
+	StatusURL    string
+}
+
+// ClosureHold is one re-dated hold of the mail.
+type ClosureHold struct {
+	Title    string
+	Deadline time.Time // the new last day to collect
+}
+
+// RenderClosure renders the subject and plain text of the emergency-closing mail from
+// templates/closure.subject.tmpl and templates/closure.txt.tmpl.
+func RenderClosure(d ClosureData) (subject, text string, err error) {
+	d.PatronName = oneLine(d.PatronName)
+	d.PickupBranch = oneLine(d.PickupBranch)
+	d.StatusURL = strings.TrimSpace(d.StatusURL)
+	holds := make([]ClosureHold, len(d.Holds))
+	for i, h := range d.Holds {
+		if oneLine(h.Title) == "" || h.Deadline.IsZero() {
+			return "", "", fmt.Errorf("mailer: closure mail: hold %d has no title or deadline", i)
+		}
+		holds[i] = ClosureHold{Title: oneLine(h.Title), Deadline: h.Deadline}
+	}
+	d.Holds = holds
+	if d.PickupBranch == "" || d.From.IsZero() || d.To.IsZero() || len(d.Holds) == 0 || d.StatusURL == "" {
+		return "", "", errors.New("mailer: closure mail: missing branch, dates, holds or status URL")
+	}
+	return render("closure", d)
+}
