@@ -67,4 +67,8 @@ func (s *Server) routes(r *gin.Engine) {
 	st.POST("/titles", s.staffCreateTitle)
 	st.POST("/patrons", s.staffCreatePatron)
 	st.POST("/patrons/:card/phones", s.staffAddPhone)
+	st.GET("/branches/:code/calendar", s.getCalendar)
+	st.PUT("/branches/:code/calendar", s.putCalendar)
+	st.GET("/branches/:code/closures", s.listClosures)
+	st.POST("/branches/:code/closures", s.closeBranch)
 }

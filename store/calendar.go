@@ -13,8 +13,6 @@ import (
 	"yoyaku/domain"
 )
 
-// ErrNoSuchBranch: the branch code names no branch.
-var ErrNoSuchBranch = errors.New("store: no such branch")
 
 // CalendarDay is a dated exception of a branch calendar.
 type CalendarDay struct {
@@ -106,7 +104,7 @@ func lockBranch(ctx context.Context, tx *sqlx.Tx, branch string) error {
 	var code string
 	err := tx.GetContext(ctx, &code, `SELECT code FROM branches WHERE code = $1 FOR UPDATE`, branch)
 	if errors.Is(err, sql.ErrNoRows) {
-		return ErrNoSuchBranch
+		return ErrUnknownBranch
 	}
 	if err != nil {
 		return fmt.Errorf("store: lock branch %s: %w", branch, err)
