@@ -1,0 +1,81 @@
+package e2e_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"yoyaku/domain"
+	"yoyaku/library"
+)
+
+type calendarJSON struct {
+	Branch       string   `json:"branch"`
+	WeeklyClosed []string `json:"weekly_closed"`
+	Days         []struct {
+		Date   string `json:"date"`
+		Open   bool   `json:"open"`
+		Reason string `json:"reason"`
+	} `json:"days"`
+}
+
+// TestCalendarMovesPickupDeadline: chuo closes on the rule's last day (today+6) and the day after for 整理,
+// and every week on the weekday of today+8: a hold made ready at chuo today is kept until today+9, which
+// the patron sees and the ready mail says; a hold at kita keeps today+6. Refused calendars change nothing.
+func TestCalendarMovesPickupDeadline(t *testing.T) {
+	s := newStack(t, nil)
+	path := "/api/v1/staff/branches/chuo/calendar"
+	var cal calendarJSON
+	s.mustDo("GET", path, s.staff, nil, 200, &cal)
+	if cal.Branch != "chuo" || len(cal.WeeklyClosed) != 0 || len(cal.Days) != 0 {
+		t.Fatalf("the demo branch has a calendar: %+v", cal)
+	}
+	for _, bad := range []map[string]any{
+		{"weekly_closed": []string{"monday"}},
+		{"weekly_closed": []string{"mon", "mon"}},
+		{"days": []map[string]any{{"date": "2026-13-01", "open": false}}},
+		{"days": []map[string]any{{"date": s.todayPlus(1), "open": false}, {"date": s.todayPlus(1), "open": true}}},
+		{"days": []map[string]any{{"date": s.todayPlus(1), "open": false, "reason": strings.Repeat("整", 101)}}},
+	} {
+		s.wantError("PUT", path, s.staff, bad, 422, "invalid_calendar")
+	}
+	s.wantError("PUT", "/api/v1/staff/branches/nowhere/calendar", s.staff, map[string]any{}, 404, "not_found")
+	s.wantError("GET", "/api/v1/staff/branches/nowhere/calendar", s.staff, nil, 404, "not_found")
+	s.mustDo("GET", path, s.staff, nil, 200, &cal)
+	if len(cal.WeeklyClosed) != 0 || len(cal.Days) != 0 {
+		t.Fatalf("refused calendars changed it: %+v", cal)
+	}
+
+	day8, err := domain.ParseDate(s.todayPlus(8))
+	if err != nil {
+		t.Fatal(err)
+	}
+	weekly := library.Weekdays[day8.Weekday()]
+	put := map[string]any{"weekly_closed": []string{weekly}, "days": []map[string]any{
+		{"date": s.todayPlus(7), "open": false, "reason": "館内整理"},
+		{"date": s.todayPlus(6), "open": false, "reason": "館内整理"},
+	}}
+	s.mustDo("PUT", path, s.staff, put, 200, &cal)
+	if len(cal.WeeklyClosed) != 1 || cal.WeeklyClosed[0] != weekly || len(cal.Days) != 2 || cal.Days[0].Date != s.todayPlus(6) || cal.Days[0].Reason != "館内整理" {
+		t.Fatalf("calendar as stored: %+v", cal)
+	}
+
+	p := s.newPatron("email")
+	atChuo := s.readyAt(p, "chuo")
+	atKita := s.readyAt(p, "kita")
+	want := s.todayPlus(9)
+	if h := s.getHold(p, atChuo.id); h.PickupDeadline == nil || *h.PickupDeadline != want {
+		t.Errorf("hold at chuo: deadline %v, want %s", deref(h.PickupDeadline), want)
+	}
+	if h := s.getHold(p, atKita.id); h.PickupDeadline == nil || *h.PickupDeadline != s.todayPlus(domain.PickupDays-1) {
+		t.Errorf("hold at kita: deadline %v, want %s", deref(h.PickupDeadline), s.todayPlus(domain.PickupDays-1))
+	}
+	for _, m := range s.mail.WaitFor(t, `to:"`+p.emails[0]+`" subject:"用意できました"`, 2, 15*time.Second) {
+		switch {
+		case strings.Contains(m.Text, atChuo.title) && !strings.Contains(m.Text, jdate(t, want)+"まで"):
+			t.Errorf("the ready mail of the hold at chuo does not say %s:\n%s", want, m.Text)
+		case strings.Contains(m.Text, atKita.title) && !strings.Contains(m.Text, jdate(t, s.todayPlus(domain.PickupDays-1))+"まで"):
+			t.Errorf("the ready mail of the hold at kita:\n%s", m.Text)
+		}
+	}
+}
