@@ -23,6 +23,7 @@
 //	GET  /staff/counter                窓口予約              POST /staff/counter (title ID, or a request for an unowned title)
 //	GET  /staff/requests               窓口リクエスト        order, ILL, refuse, receive (requests.go)
 //	GET  /staff/holds/:id/slip         予約票                the slip of a copy routed to a hold, linked from each answer that routes one (slip.go)
+//	GET  /staff/calendar               休館日・臨時休館      POST /staff/calendar, POST /staff/closures (calendar.go)
 //
 // Sessions and CSRF: session.go. The console is Japanese by default; ?lang=en switches it.
 package console
@@ -81,8 +82,9 @@ func (s *Console) StaffWebRoutes(r *gin.Engine) {
 	st.GET("/hold-shelf", s.staffHoldShelfPage)
 	st.GET("/counter", s.staffCounterPage)
 	st.POST("/counter", s.staffCounterSubmit)
-	s.requestRoutes(st) // 窓口リクエスト (requests.go)
-	s.slipRoutes(st)    // 予約票 (slip.go)
+	s.requestRoutes(st)  // 窓口リクエスト (requests.go)
+	s.slipRoutes(st)     // 予約票 (slip.go)
+	s.calendarRoutes(st) // 休館日・臨時休館 (calendar.go)
 }
 
 // --- rendering ---
@@ -156,7 +158,7 @@ func (s *Console) staffPage(c *gin.Context, status int, name string, d staffDesk
 var staffOps = []struct{ key, href string }{
 	{"checkin", "/staff/checkin"}, {"pull_list", "/staff/pull-list"}, {"receive", "/staff/receive"},
 	{"checkout", "/staff/checkout"}, {"call_list", "/staff/call-list"}, {"hold_shelf", "/staff/hold-shelf"},
-	{"counter", "/staff/counter"}, {"requests", "/staff/requests"},
+	{"counter", "/staff/counter"}, {"requests", "/staff/requests"}, {"calendar", "/staff/calendar"},
 }
 
 type staffNavItem struct {
