@@ -388,17 +388,19 @@ func (s *Console) staffCheckinSubmit(c *gin.Context) {
 type pullRow struct {
 	Barcode, Title, Author, CallNumber, Shelf, HoldID, Pickup string
 	Here                                                      bool
+	Reopens                                                   string // the pickup branch is closed today: the day it opens again
 }
 
 func (s *Console) pullListData(c *gin.Context, d staffDesk, data gin.H) error {
-	items, err := store.PullList(c.Request.Context(), s.DB, d.Branch.Code)
+	items, err := store.PullListOn(c.Request.Context(), s.DB, d.Branch.Code, domain.DateOf(time.Now(), s.Cfg.Location))
 	if err != nil {
 		return err
 	}
 	rows := make([]pullRow, len(items))
 	for i, it := range items {
 		rows[i] = pullRow{Barcode: it.Barcode, Title: it.Title, Author: it.Author, CallNumber: it.CallNumber, Shelf: it.ShelfLocation,
-			HoldID: httpkit.IDString(it.HoldID), Pickup: d.branchName(it.Pickup), Here: it.Pickup == d.Branch.Code}
+			HoldID: httpkit.IDString(it.HoldID), Pickup: d.branchName(it.Pickup), Here: it.Pickup == d.Branch.Code,
+			Reopens: it.PickupReopens}
 	}
 	data["Items"] = rows
 	data["Nav"] = "pull_list"

@@ -150,4 +150,5 @@ var StaffTexts = httpkit.TextTable{
 	"staff.cal.wd.thu":        {"木", "Thu"},
 	"staff.cal.wd.fri":        {"金", "Fri"},
 	"staff.cal.wd.sat":        {"土", "Sat"},
+	"staff.pull.closed":       {"受取館休館中：%s の開館まで配送を待つ", "Pickup branch closed: the transit waits until it opens on %s"},
 }

@@ -21,7 +21,8 @@ type calendarJSON struct {
 
 // TestCalendarMovesPickupDeadline: chuo closes on the rule's last day (today+6) and the day after for 整理,
 // and every week on the weekday of today+8: a hold made ready at chuo today is kept until today+9, which
-// the patron sees and the ready mail says; a hold at kita keeps today+6. Refused calendars change nothing.
+// the patron sees and the ready mail says; a hold at kita keeps today+6. chuo is closed today too: kita's
+// pull list says a copy for chuo waits until it opens. Refused calendars change nothing.
 func TestCalendarMovesPickupDeadline(t *testing.T) {
 	s := newStack(t, nil)
 	path := "/api/v1/staff/branches/chuo/calendar"
@@ -52,15 +53,31 @@ func TestCalendarMovesPickupDeadline(t *testing.T) {
 	}
 	weekly := library.Weekdays[day8.Weekday()]
 	put := map[string]any{"weekly_closed": []string{weekly}, "days": []map[string]any{
+		{"date": s.today(), "open": false, "reason": "断水"},
 		{"date": s.todayPlus(7), "open": false, "reason": "館内整理"},
 		{"date": s.todayPlus(6), "open": false, "reason": "館内整理"},
 	}}
 	s.mustDo("PUT", path, s.staff, put, 200, &cal)
-	if len(cal.WeeklyClosed) != 1 || cal.WeeklyClosed[0] != weekly || len(cal.Days) != 2 || cal.Days[0].Date != s.todayPlus(6) || cal.Days[0].Reason != "館内整理" {
+	if len(cal.WeeklyClosed) != 1 || cal.WeeklyClosed[0] != weekly || len(cal.Days) != 3 || cal.Days[1].Date != s.todayPlus(6) || cal.Days[1].Reason != "館内整理" {
 		t.Fatalf("calendar as stored: %+v", cal)
 	}
 
 	p := s.newPatron("email")
+	// chuo is closed today (and tomorrow, its weekly closing day): a copy at kita for a hold at chuo waits,
+	// and kita's pull list says until when.
+	farTitle, _ := s.title("book", copySpec{branch: "kita"})
+	far := s.placeOne(p, "chuo", farTitle)
+	s.waitStatus(p, far, "awaiting_pull")
+	var pulls struct {
+		Items []struct {
+			HoldID  string  `json:"hold_id"`
+			Reopens *string `json:"pickup_reopens"`
+		} `json:"items"`
+	}
+	s.mustDo("GET", "/api/v1/staff/pull-list?branch=kita", s.staff, nil, 200, &pulls)
+	if len(pulls.Items) != 1 || pulls.Items[0].HoldID != far || deref(pulls.Items[0].Reopens) != s.todayPlus(2) {
+		t.Fatalf("kita's pull list with chuo closed until %s: %+v", s.todayPlus(2), pulls)
+	}
 	atChuo := s.readyAt(p, "chuo")
 	atKita := s.readyAt(p, "kita")
 	want := s.todayPlus(9)

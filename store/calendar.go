@@ -13,7 +13,6 @@ import (
 	"yoyaku/domain"
 )
 
-
 // CalendarDay is a dated exception of a branch calendar.
 type CalendarDay struct {
 	Day    time.Time `db:"day"`
@@ -308,4 +307,27 @@ func CountRedated(ctx context.Context, q sqlx.QueryerContext, closure int64, hol
 		return 0, fmt.Errorf("store: count holds re-dated by closure %d: %w", closure, err)
 	}
 	return n, nil
+}
+
+// PullListOn is PullList with the copies whose pickup branch is closed on today marked with the day it
+// opens again: staff see that their transit waits.
+func PullListOn(ctx context.Context, q sqlx.QueryerContext, branch string, today domain.Date) ([]PullItem, error) {
+	items, err := PullList(ctx, q, branch)
+	if err != nil {
+		return nil, err
+	}
+	cals := map[string]domain.Calendar{}
+	for i, it := range items {
+		cal, ok := cals[it.Pickup]
+		if !ok {
+			if cal, err = CalendarOf(ctx, q, it.Pickup); err != nil {
+				return nil, err
+			}
+			cals[it.Pickup] = cal
+		}
+		if !cal.IsOpen(today) {
+			items[i].PickupReopens = cal.NextOpen(today).String()
+		}
+	}
+	return items, nil
 }
