@@ -200,16 +200,30 @@ func (s *Service) CloseBranch(ctx context.Context, branch string, r ClosureReque
 	return closureJSON(c), nil
 }
 
-// startClosure starts closing id's workflow (its ID is the closing's: a second start finds the first).
+// startClosure starts closing id's workflow right after it was recorded; one that is already running
+// counts as started.
 func (s *Service) startClosure(ctx context.Context, id int64) error {
 	ctx, cancel := context.WithTimeout(ctx, temporalTimeout)
 	defer cancel()
-	_, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+	if err := StartClosure(ctx, s.Temporal, s.settings(), id); err != nil && !AlreadyStarted(err) {
+		return err
+	}
+	return nil
+}
+
+// StartClosure starts emergency closing id's ClosureWorkflow. Its ID is the closing's, so a second start
+// fails with an "already started" error (the reconciler's, for a closing whose start an API crash cut
+// short) and nothing runs twice.
+func StartClosure(ctx context.Context, tc client.Client, s Settings, id int64) error {
+	_, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       contract.ClosureWorkflowID(id),
-		TaskQueue:                s.Cfg.TaskQueue,
+		TaskQueue:                s.TaskQueue,
 		StaticSummary:            fmt.Sprintf("emergency closing %d: re-date the ready holds, mail their patrons", id),
-		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-	}, workflows.ClosureWorkflow, contract.ClosureInput{ClosureID: id, BatchSize: s.Cfg.ClosureBatch, Pause: s.Cfg.ClosurePause})
+		WorkflowIDReusePolicy:    s.reusePolicy(),
+		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+		// without it the SDK answers a second start with the running workflow, as if it had started it
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
+	}, workflows.ClosureWorkflow, contract.ClosureInput{ClosureID: id, BatchSize: s.ClosureBatch, Pause: s.ClosurePause})
 	return err
 }
 

@@ -331,3 +331,10 @@ func PullListOn(ctx context.Context, q sqlx.QueryerContext, branch string, today
 	}
 	return items, nil
 }
+
+// StrandedClosures lists the emergency closings recorded more than grace ago whose workflow has not
+// completed them: the reconciler starts those that have no workflow (a running one refuses a second start).
+func StrandedClosures(ctx context.Context, q sqlx.QueryerContext, grace time.Duration) ([]int64, error) {
+	return selectAll[int64](ctx, q, "stranded closures", `SELECT id FROM branch_closures
+		WHERE completed_at IS NULL AND created_at < now() - make_interval(secs => $1) ORDER BY id`, grace.Seconds())
+}
