@@ -15,7 +15,8 @@ func TestNoAnswerContactDay(t *testing.T) {
 		return v
 	}
 	closedWed := func(x Date) bool { return x.Time().Weekday() != 3 } // 2026-12-02 is a Wednesday
-	var cal Calendar                                                  // a branch calendar: closed on Wednesdays and on 2026-12-03 (整理)
+	// a branch calendar: closed on Wednesdays and on 2026-12-03 (整理)
+	var cal Calendar
 	cal.Weekly[3] = true
 	cal.Days = map[Date]bool{d("2026-12-03"): false}
 	cases := []struct {
