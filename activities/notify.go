@@ -119,6 +119,7 @@ func (a *Activities) sendReadyMail(ctx context.Context, h store.HoldRow, key str
 	subject, text, err := mailer.RenderReady(mailer.ReadyData{
 		PatronName: p.Name, Title: p.Title, PickupBranch: p.Branch, Extendable: p.Extendable,
 		Deadline: deadline.Time(), StatusURL: a.Cfg.PublicURL + "/holds",
+		ClosedDayMoved: a.Cfg.PickupWindow <= 0 && deadline.String() != domain.PickupDeadline(domain.DateOf(contactedAt, a.Cfg.Location)).String(),
 	})
 	if err != nil {
 		return time.Time{}, fmt.Errorf("render ready mail for hold %d: %w", h.ID, err)

@@ -34,6 +34,9 @@ type ReadyData struct {
 	StatusURL    string    // the patron site's 予約状況 page
 	// Extendable: the patron may extend the deadline once (取置延長) — nobody else waits for the title.
 	Extendable bool
+	// ClosedDayMoved: the week's last day is a closed day of the pickup branch, so the deadline is its next
+	// open day (the mail says why it is later than a week).
+	ClosedDayMoved bool
 }
 
 // RenderReady renders the subject and plain text of the "your hold is ready" mail from
