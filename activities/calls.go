@@ -47,15 +47,19 @@ func (a *Activities) Call(ctx context.Context, in contract.CallInput) (contract.
 			if err != nil {
 				return "", err
 			}
+			cal, err := store.CalendarOf(ctx, tx, h.Pickup)
+			if err != nil {
+				return "", err
+			}
 			var ok bool
-			if contactedAt, ok = a.noAnswerContact(attempts); !ok {
+			if contactedAt, ok = a.noAnswerContact(attempts, cal); !ok {
 				return domain.StatusReady, nil // still on the call list; the call is recorded all the same
 			}
 		}
 		if _, err := store.RecordCall(ctx, tx, h.ID, staff); err != nil {
 			return "", err
 		}
-		expires, err := a.setContact(ctx, tx, h.ID, h.Transition, contactedAt)
+		expires, _, err := a.setContact(ctx, tx, h, h.Transition, contactedAt)
 		if err != nil {
 			return "", err
 		}
@@ -65,16 +69,16 @@ func (a *Activities) Call(ctx context.Context, in contract.CallInput) (contract.
 }
 
 // noAnswerContact is when a patron nobody reached counts as contacted, from the calls since the hold became
-// ready: the last unanswered call on the contact day domain.NoAnswerContactDay picks (every day open until
-// branches have a calendar). ok is false while too few days have been recorded.
-func (a *Activities) noAnswerContact(attempts []store.CallAttempt) (time.Time, bool) {
+// ready: the last unanswered call on the contact day domain.NoAnswerContactDay picks, counting the days the
+// pickup branch was open by its calendar cal. ok is false while too few days have been recorded.
+func (a *Activities) noAnswerContact(attempts []store.CallAttempt, cal domain.Calendar) (time.Time, bool) {
 	var days []domain.Date
 	for _, c := range attempts {
 		if c.Outcome == string(domain.CallNoAnswer) {
 			days = append(days, domain.DateOf(c.At, a.Cfg.Location))
 		}
 	}
-	day, ok := domain.NoAnswerContactDay(days, a.Cfg.PhoneAttempts, domain.AlwaysOpen)
+	day, ok := domain.NoAnswerContactDay(days, a.Cfg.PhoneAttempts, cal.IsOpen)
 	if !ok {
 		return time.Time{}, false
 	}

@@ -37,7 +37,11 @@ func (a *Activities) Extend(ctx context.Context, in contract.ExtendInput) (contr
 		if waiting {
 			return "", refuse(contract.ErrOthersWaiting, "other holds wait for title %d", h.TitleID.Int64)
 		}
-		expires, nd := domain.ExtendedExpiry(domain.CalendarDate(deadline), time.Now(), a.Cfg.Location, a.Cfg.PickupWindow)
+		cal, err := store.CalendarOf(ctx, tx, h.Pickup)
+		if err != nil {
+			return "", err
+		}
+		expires, nd := domain.ExtendedExpiryIn(domain.CalendarDate(deadline), time.Now(), a.Cfg.Location, a.Cfg.PickupWindow, cal)
 		if err := store.MarkExtended(ctx, tx, h.ID, nd.Time()); err != nil {
 			return "", err
 		}

@@ -72,11 +72,10 @@ func (a *Activities) Notify(ctx context.Context, s contract.Step) (contract.Noti
 	default:
 		contactedAt = p.ReadyAt
 	}
-	expires, err := a.setContact(ctx, a.DB, h.ID, s.Transition, contactedAt)
+	expires, deadline, err := a.setContact(ctx, a.DB, h, s.Transition, contactedAt)
 	if err != nil {
 		return contract.NotifyResult{}, err
 	}
-	_, deadline := a.deadline(contactedAt)
 	return contract.NotifyResult{Contacted: true, ExpiresAt: expires, Deadline: deadline.String()}, nil
 }
 
@@ -113,10 +112,14 @@ func (a *Activities) sendReadyMail(ctx context.Context, h store.HoldRow, key str
 	if contactedAt.IsZero() {
 		contactedAt = time.Now()
 	}
-	_, deadline := a.deadline(contactedAt)
+	_, deadline, err := a.deadline(ctx, a.DB, h.Pickup, contactedAt)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("ready mail for hold %d: %w", h.ID, err)
+	}
 	subject, text, err := mailer.RenderReady(mailer.ReadyData{
 		PatronName: p.Name, Title: p.Title, PickupBranch: p.Branch, Extendable: p.Extendable,
 		Deadline: deadline.Time(), StatusURL: a.Cfg.PublicURL + "/holds",
+		ClosedDayMoved: a.Cfg.PickupWindow <= 0 && deadline.String() != domain.PickupDeadline(domain.DateOf(contactedAt, a.Cfg.Location)).String(),
 	})
 	if err != nil {
 		return time.Time{}, fmt.Errorf("render ready mail for hold %d: %w", h.ID, err)
@@ -189,23 +192,32 @@ func (a *Activities) markSent(ctx context.Context, patronID, notification int64,
 }
 
 // deadline is when a hold contacted at contactedAt expires, and the last day shown to the patron: 1 week
-// counting the contact date, or the configured pickup window (demos and tests).
-func (a *Activities) deadline(contactedAt time.Time) (time.Time, domain.Date) {
-	expires := domain.ExpiresAt(contactedAt, a.Cfg.Location, a.Cfg.PickupWindow)
-	if a.Cfg.PickupWindow > 0 {
-		return expires, domain.DateOf(expires, a.Cfg.Location)
+// counting the contact date, moved to the pickup branch's next open day, or the configured pickup window
+// (demos and tests; it ignores the calendar).
+func (a *Activities) deadline(ctx context.Context, q sqlx.QueryerContext, branch string, contactedAt time.Time) (time.Time, domain.Date, error) {
+	var cal domain.Calendar
+	if a.Cfg.PickupWindow <= 0 {
+		var err error
+		if cal, err = store.CalendarOf(ctx, q, branch); err != nil {
+			return time.Time{}, domain.Date{}, err
+		}
 	}
-	return expires, domain.PickupDeadline(domain.DateOf(contactedAt, a.Cfg.Location))
+	expires, d := domain.ExpiresAtIn(contactedAt, a.Cfg.Location, a.Cfg.PickupWindow, cal)
+	return expires, d, nil
 }
 
-// setContact records the contact date and the pickup deadline of a ready hold and returns when it expires.
-func (a *Activities) setContact(ctx context.Context, db sqlx.ExecerContext, holdID int64, transition int, contactedAt time.Time) (time.Time, error) {
+// setContact records the contact date and the pickup deadline of a ready hold and returns when it expires,
+// and its deadline.
+func (a *Activities) setContact(ctx context.Context, db sqlx.ExtContext, h store.HoldRow, transition int, contactedAt time.Time) (time.Time, domain.Date, error) {
 	contact := domain.DateOf(contactedAt, a.Cfg.Location)
-	expires, deadline := a.deadline(contactedAt)
-	if err := store.SetContactDate(ctx, db, holdID, transition, contact.Time(), deadline.Time()); err != nil {
-		return time.Time{}, err
+	expires, deadline, err := a.deadline(ctx, db, h.Pickup, contactedAt)
+	if err != nil {
+		return time.Time{}, domain.Date{}, fmt.Errorf("deadline of hold %d: %w", h.ID, err)
 	}
-	return expires, nil
+	if err := store.SetContactDate(ctx, db, h.ID, transition, contact.Time(), deadline.Time()); err != nil {
+		return time.Time{}, domain.Date{}, err
+	}
+	return expires, deadline, nil
 }
 
 // Contacted records the phone call staff made for a ready hold: the contact date is today and the pickup
@@ -231,7 +243,7 @@ func (a *Activities) Contacted(ctx context.Context, in contract.StaffInput) (con
 		if err != nil {
 			return "", err
 		}
-		expires, err := a.setContact(ctx, tx, h.ID, h.Transition, at)
+		expires, _, err := a.setContact(ctx, tx, h, h.Transition, at)
 		if err != nil {
 			return "", err
 		}

@@ -69,4 +69,8 @@ func (s *Server) routes(r *gin.Engine) {
 	st.POST("/patrons/:card/phones", s.staffAddPhone)
 	st.GET("/reports", s.reports)        // JSON (reports.go)
 	st.GET("/reports.csv", s.reportsCSV) // one report as CSV, ?report=
+	st.GET("/branches/:code/calendar", s.getCalendar)
+	st.PUT("/branches/:code/calendar", s.putCalendar)
+	st.GET("/branches/:code/closures", s.listClosures)
+	st.POST("/branches/:code/closures", s.closeBranch)
 }

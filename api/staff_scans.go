@@ -107,7 +107,7 @@ func (s *Server) pullList(c *gin.Context) {
 	if !ok {
 		return
 	}
-	items, err := store.PullList(c.Request.Context(), s.DB, branch)
+	items, err := store.PullListOn(c.Request.Context(), s.DB, branch, domain.DateOf(time.Now(), s.Cfg.Location))
 	if err != nil {
 		s.Internal(c, err)
 		return
@@ -116,6 +116,9 @@ func (s *Server) pullList(c *gin.Context) {
 	for i, it := range items {
 		out[i] = gin.H{"barcode": it.Barcode, "title": it.Title, "author": it.Author, "call_number": it.CallNumber,
 			"shelf_location": it.ShelfLocation, "hold_id": httpkit.IDString(it.HoldID), "pickup_branch": it.Pickup}
+		if it.PickupReopens != "" {
+			out[i]["pickup_reopens"] = it.PickupReopens
+		}
 	}
 	c.JSON(http.StatusOK, gin.H{"items": out})
 }

@@ -39,6 +39,8 @@ var Vars = []Var{
 	{"YOYAKU_CANCEL_APPROVAL_DELAY", "", "how long a cancellation request (取消申込) waits before approval (本人取消); empty approves at once"},
 	{"YOYAKU_HOLD_LIMIT_TOTAL", "10", "active holds a patron may have in total"},
 	{"YOYAKU_HOLD_LIMIT_AV", "5", "active holds a patron may have on AV materials (CD, video, DVD)"},
+	{"YOYAKU_CLOSURE_BATCH", "50", "how many ready holds one step of an emergency closing (臨時休館) re-dates"},
+	{"YOYAKU_CLOSURE_PAUSE", "", "a pause between those steps (tests stop the worker in the middle of a closing); empty for none"},
 	{"YOYAKU_PHONE_ATTEMPTS", "3", "on how many different days (the pickup branch open) an unanswered call (不在) must be recorded before the last of those days becomes the 連絡日 and the pickup week starts"},
 	{"YOYAKU_METRICS_ADDR", "127.0.0.1:9091", "where the API serves Prometheus /metrics (its own listener, not the patron one)"},
 	{"YOYAKU_WORKER_METRICS_ADDR", "127.0.0.1:9090", "where the worker serves Prometheus /metrics"},
@@ -68,7 +70,11 @@ type Config struct {
 	HoldLimitAV         int
 	// PhoneAttempts is on how many distinct open days a no-answer call must be recorded before the patron
 	// counts as contacted (the last of those days).
-	PhoneAttempts     int
+	PhoneAttempts int
+	// ClosureBatch is how many ready holds one activity of an emergency closing re-dates; ClosurePause waits
+	// between them (tests).
+	ClosureBatch      int
+	ClosurePause      time.Duration
 	WorkerMetricsAddr string
 	LogLevel          string
 	LogFormat         string
@@ -159,6 +165,14 @@ func LoadFrom(getenv Getenv) (Config, error) {
 	}
 	if c.PhoneAttempts, err = positiveInt("YOYAKU_PHONE_ATTEMPTS", get("YOYAKU_PHONE_ATTEMPTS")); err != nil {
 		return Config{}, err
+	}
+	if c.ClosureBatch, err = positiveInt("YOYAKU_CLOSURE_BATCH", get("YOYAKU_CLOSURE_BATCH")); err != nil {
+		return Config{}, err
+	}
+	if d := get("YOYAKU_CLOSURE_PAUSE"); d != "" {
+		if c.ClosurePause, err = time.ParseDuration(d); err != nil || c.ClosurePause < 0 {
+			return Config{}, fmt.Errorf("config: YOYAKU_CLOSURE_PAUSE must be a Go duration such as 2s, not %q", d)
+		}
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

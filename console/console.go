@@ -24,6 +24,7 @@
 //	GET  /staff/requests               窓口リクエスト        order, ILL, refuse, receive (requests.go)
 //	GET  /staff/holds/:id/slip         予約票                the slip of a copy routed to a hold, linked from each answer that routes one (slip.go)
 //	GET  /staff/reports                集計                  charts and tables; ?ratio=; GET /staff/reports.csv?report= (reports.go)
+//	GET  /staff/calendar               休館日・臨時休館      POST /staff/calendar, POST /staff/closures (calendar.go)
 //
 // Sessions and CSRF: session.go. The console is Japanese by default; ?lang=en switches it.
 package console
@@ -82,9 +83,10 @@ func (s *Console) StaffWebRoutes(r *gin.Engine) {
 	st.GET("/hold-shelf", s.staffHoldShelfPage)
 	st.GET("/counter", s.staffCounterPage)
 	st.POST("/counter", s.staffCounterSubmit)
-	s.requestRoutes(st) // 窓口リクエスト (requests.go)
-	s.slipRoutes(st)    // 予約票 (slip.go)
-	s.reportRoutes(st)  // 集計 (reports.go)
+	s.requestRoutes(st)  // 窓口リクエスト (requests.go)
+	s.slipRoutes(st)     // 予約票 (slip.go)
+	s.reportRoutes(st)   // 集計 (reports.go)
+	s.calendarRoutes(st) // 休館日・臨時休館 (calendar.go)
 }
 
 // --- rendering ---
@@ -158,7 +160,7 @@ func (s *Console) staffPage(c *gin.Context, status int, name string, d staffDesk
 var staffOps = []struct{ key, href string }{
 	{"checkin", "/staff/checkin"}, {"pull_list", "/staff/pull-list"}, {"receive", "/staff/receive"},
 	{"checkout", "/staff/checkout"}, {"call_list", "/staff/call-list"}, {"hold_shelf", "/staff/hold-shelf"},
-	{"counter", "/staff/counter"}, {"requests", "/staff/requests"}, {"reports", "/staff/reports"},
+	{"counter", "/staff/counter"}, {"requests", "/staff/requests"}, {"reports", "/staff/reports"}, {"calendar", "/staff/calendar"},
 }
 
 type staffNavItem struct {
@@ -388,17 +390,19 @@ func (s *Console) staffCheckinSubmit(c *gin.Context) {
 type pullRow struct {
 	Barcode, Title, Author, CallNumber, Shelf, HoldID, Pickup string
 	Here                                                      bool
+	Reopens                                                   string // the pickup branch is closed today: the day it opens again
 }
 
 func (s *Console) pullListData(c *gin.Context, d staffDesk, data gin.H) error {
-	items, err := store.PullList(c.Request.Context(), s.DB, d.Branch.Code)
+	items, err := store.PullListOn(c.Request.Context(), s.DB, d.Branch.Code, domain.DateOf(time.Now(), s.Cfg.Location))
 	if err != nil {
 		return err
 	}
 	rows := make([]pullRow, len(items))
 	for i, it := range items {
 		rows[i] = pullRow{Barcode: it.Barcode, Title: it.Title, Author: it.Author, CallNumber: it.CallNumber, Shelf: it.ShelfLocation,
-			HoldID: httpkit.IDString(it.HoldID), Pickup: d.branchName(it.Pickup), Here: it.Pickup == d.Branch.Code}
+			HoldID: httpkit.IDString(it.HoldID), Pickup: d.branchName(it.Pickup), Here: it.Pickup == d.Branch.Code,
+			Reopens: it.PickupReopens}
 	}
 	data["Items"] = rows
 	data["Nav"] = "pull_list"

@@ -33,7 +33,7 @@ const flashMaxAge = 60
 
 // flash is a console operation's answer.
 type flash struct {
-	Op       string `json:"op"` // the page's: checkin, pull, missing, receive, checkout, call, counter, branch, request, request_received, request_receive
+	Op       string `json:"op"` // the page's: checkin, pull, missing, receive, checkout, call, counter, branch, request, request_received, request_receive, calendar, closure
 	Barcode  string `json:"b,omitempty"`
 	HoldID   int64  `json:"h,omitempty"`
 	Action   string `json:"a,omitempty"` // a routing's action

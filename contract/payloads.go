@@ -164,6 +164,12 @@ type ExtendInput struct {
 	Step
 }
 
+// RedateInput moves a ready hold's pickup deadline for emergency closing ClosureID (臨時休館).
+type RedateInput struct {
+	Step
+	ClosureID int64
+}
+
 // DeferInput moves the hold behind the next active hold in line (順位の繰下げ).
 type DeferInput struct {
 	Step

@@ -206,7 +206,42 @@ const (
 	UpdateResume       = "resume"        // no payload: the patron ends a suspension before its date (再開)
 	UpdateExtend       = "extend"        // ExtendRequest: the patron extends the pickup deadline once (取置延長)
 	UpdateDefer        = "defer"         // DeferRequest: the patron lets the next hold in line go first (順位の繰下げ)
+	UpdateRedate       = "redate"        // RedateRequest: an emergency closing of the pickup branch moves the deadline (臨時休館)
 )
+
+// RedateRequest asks a ready hold to move its pickup deadline for emergency closing ClosureID; a hold the
+// closing has already re-dated changes nothing.
+type RedateRequest struct {
+	ClosureID int64
+}
+
+// ClosureWorkflowID is the ID of the workflow that carries out emergency closing id: one per closing.
+func ClosureWorkflowID(id int64) string { return "closure-" + strconv.FormatInt(id, 10) }
+
+// ClosureInput starts the workflow of emergency closing ClosureID.
+type ClosureInput struct {
+	ClosureID int64
+	// BatchSize is how many holds one activity re-dates (0: the default); Pause waits between batches
+	// (tests kill the worker in the middle of a closing).
+	BatchSize int
+	Pause     time.Duration
+}
+
+// ClosureResult says how many of the listed holds were re-dated and how many patrons were mailed.
+type ClosureResult struct {
+	Holds, Redated, Mailed int
+}
+
+// RedateBatch is one batch of a closing's holds to re-date.
+type RedateBatch struct {
+	ClosureID int64
+	HoldIDs   []int64
+}
+
+// RedateBatchResult counts the holds of a batch that were re-dated (now or by an earlier attempt).
+type RedateBatchResult struct {
+	Redated int
+}
 
 // QueryState answers the workflow's activities.HoldState.
 const QueryState = "state"

@@ -29,7 +29,7 @@ func (o CallOutcome) Contacts() bool { return o == CallReached || o == CallVoice
 // Label is the outcome's Japanese label (連絡済, 留守電, 不在).
 func (o CallOutcome) Label() string { return callLabels[o] }
 
-// AlwaysOpen is the branch calendar until branches have one: every day is open.
+// AlwaysOpen is a branch open every day (the zero Calendar's IsOpen).
 func AlwaysOpen(Date) bool { return true }
 
 // NoAnswerContactDay decides when a patron who never answered the phone counts as contacted: once nobody

@@ -15,6 +15,10 @@ func TestNoAnswerContactDay(t *testing.T) {
 		return v
 	}
 	closedWed := func(x Date) bool { return x.Time().Weekday() != 3 } // 2026-12-02 is a Wednesday
+	// a branch calendar: closed on Wednesdays and on 2026-12-03 (整理)
+	var cal Calendar
+	cal.Weekly[3] = true
+	cal.Days = map[Date]bool{d("2026-12-03"): false}
 	cases := []struct {
 		name   string
 		days   []string
@@ -30,6 +34,7 @@ func TestNoAnswerContactDay(t *testing.T) {
 		{"the third day, not a later fourth", []string{"2026-12-01", "2026-12-02", "2026-12-03", "2026-12-04"}, 3, AlwaysOpen, "2026-12-03"},
 		{"a closed day does not count", []string{"2026-12-01", "2026-12-02", "2026-12-03"}, 3, closedWed, ""},
 		{"closed day skipped", []string{"2026-12-01", "2026-12-02", "2026-12-03", "2026-12-04"}, 3, closedWed, "2026-12-04"},
+		{"a branch calendar's closed days do not count", []string{"2026-12-01", "2026-12-02", "2026-12-03", "2026-12-04", "2026-12-05"}, 3, cal.IsOpen, "2026-12-05"},
 		{"one attempt configured", []string{"2026-12-05"}, 1, AlwaysOpen, "2026-12-05"},
 		{"need below one means one", []string{"2026-12-05"}, 0, AlwaysOpen, "2026-12-05"},
 	}

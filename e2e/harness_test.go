@@ -20,6 +20,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
 
 	"yoyaku/activities"
 	"yoyaku/api"
@@ -50,6 +51,9 @@ type stack struct {
 	url   string
 	staff string // staff token
 	loc   *time.Location
+
+	acts       *activities.Activities // the worker's, for a worker started again (restartWorker)
+	stopWorker func()                 // stops the running worker
 }
 
 var taskQueues atomic.Int64
@@ -72,6 +76,9 @@ type stackOpts struct {
 	// workerDB returns the database URL the worker uses instead of the API's (called after the demo data
 	// is loaded, with the API's URL and connection).
 	workerDB func(dbURL string, db *sqlx.DB) string
+	// killableWorker: the worker has no graceful stop, so killWorker abandons its activities in flight, as a
+	// killed process does.
+	killableWorker bool
 }
 
 func newStackOpts(t *testing.T, env map[string]string, o stackOpts) *stack {
@@ -107,11 +114,15 @@ func newStackOpts(t *testing.T, env map[string]string, o stackOpts) *stack {
 		}
 		t.Cleanup(func() { _ = workerDB.Close() })
 	}
-	w := worker.New(tc, &activities.Activities{DB: workerDB, Cfg: cfg, Mailer: mailer.New(cfg.SMTP), Temporal: tc})
+	acts := &activities.Activities{DB: workerDB, Cfg: cfg, Mailer: mailer.New(cfg.SMTP), Temporal: tc}
+	w := worker.New(tc, acts)
+	if o.killableWorker {
+		w = sdkworker.New(tc, cfg.TaskQueue, sdkworker.Options{}) // no stop timeout
+		worker.Register(w, acts)
+	}
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(w.Stop)
 	metrics, err := temporalx.NewMetrics()
 	if err != nil {
 		t.Fatal(err)
@@ -119,13 +130,31 @@ func newStackOpts(t *testing.T, env map[string]string, o stackOpts) *stack {
 	srv := &api.Server{DB: db, Temporal: tc, Cfg: cfg, Log: slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})), Metrics: metrics}
 	hs := httptest.NewServer(srv.Router())
 	t.Cleanup(hs.Close)
-	s := &stack{t: t, db: db, tc: tc, mail: mail, cfg: cfg, url: hs.URL, loc: cfg.Location}
+	s := &stack{t: t, db: db, tc: tc, mail: mail, cfg: cfg, url: hs.URL, loc: cfg.Location, acts: acts, stopWorker: w.Stop}
+	t.Cleanup(func() { s.stopWorker() }) // the worker running then
 	var login struct{ Token string }
 	s.mustDo("POST", "/api/v1/staff/session", "", map[string]string{"login": "staff", "password": "staff-demo"}, 200, &login)
 	s.staff = login.Token
 	t.Cleanup(s.checkHistories)  // runs before the worker stops and the API closes
 	t.Cleanup(s.checkInvariants) // runs first: the scenario's last changes settle while the worker still runs
 	return s
+}
+
+// killWorker stops the stack's worker at once: activities in flight are abandoned (with a killableWorker,
+// as when the process is killed), workflows wait for a worker on the task queue. restartWorker starts
+// another.
+func (s *stack) killWorker() {
+	s.stopWorker()
+	s.stopWorker = func() {}
+}
+
+func (s *stack) restartWorker() {
+	w := sdkworker.New(s.tc, s.cfg.TaskQueue, sdkworker.Options{})
+	worker.Register(w, s.acts)
+	if err := w.Start(); err != nil {
+		s.t.Fatal(err)
+	}
+	s.stopWorker = w.Stop
 }
 
 // checkInvariants runs `yoyaku check` over the stack when the scenario ends: whatever the test did, no

@@ -245,6 +245,14 @@ var Codes = map[Code]codeSpec{
 		"配架場所は制御文字を含まない40文字以内で入力してください。",
 		"Enter a shelf location of at most 40 characters, without control characters."},
 
+	// Branch calendars and emergency closings (api/staff_calendar.go).
+	library.CodeInvalidCalendar: {http.StatusUnprocessableEntity,
+		"休館日の指定が正しくありません。曜日は sun〜sat、日付は YYYY-MM-DD で重複なく、理由は100文字以内で入力してください。",
+		"The calendar is not valid: weekly closing days are sun to sat (each once), dates YYYY-MM-DD (each once, at most 1000), reasons at most 100 characters without control characters."},
+	library.CodeInvalidClosure: {http.StatusUnprocessableEntity,
+		"臨時休館の指定が正しくありません。開始日と終了日を YYYY-MM-DD で（終了日は今日以降、期間は1年以内）、理由を100文字以内で入力してください。",
+		"The closing is not valid: from and to are YYYY-MM-DD, from not after to, to not before today, at most a year; the reason is required, at most 100 characters."},
+
 	// Refusals only the patron pages have (the JSON API answers invalid_request for them).
 	CodeNothingSelected: {http.StatusUnprocessableEntity,
 		"資料を選択してください。",

@@ -25,10 +25,13 @@ type Reconciled struct {
 	Holds  []int64 // holds whose workflow it started
 	Series []int64 // series holds whose workflow it started
 	Groups []int64 // any-of groups whose workflow it started
+	// Closures are emergency closings whose workflow it started (recorded, then the API died before the start).
+	Closures []int64
 }
 
-// Reconcile starts the workflow of every hold still in 予約申込 after ReconcileGrace without one, and of every series hold
-// or any-of group whose holds are all still in 予約申込 (its start never happened). A run that failed before approving is
+// Reconcile starts the workflow of every hold still in 予約申込 after ReconcileGrace without one, of every series hold
+// or any-of group whose holds are all still in 予約申込 (its start never happened), and of every emergency closing
+// not completed (a running one is left alone). A run that failed before approving is
 // replaced. Starts that fail are reported together; the others still happen.
 func Reconcile(ctx context.Context, db *sqlx.DB, tc client.Client, s Settings) (Reconciled, error) {
 	var r Reconciled
@@ -85,6 +88,19 @@ func Reconcile(ctx context.Context, db *sqlx.DB, tc client.Client, s Settings) (
 			}
 		}
 	}
+	closures, err := store.StrandedClosures(ctx, db, ReconcileGrace)
+	if err != nil {
+		return r, fmt.Errorf("reconcile: %w", err)
+	}
+	for _, id := range closures {
+		err = StartClosure(ctx, tc, s, id)
+		switch {
+		case err == nil:
+			r.Closures = append(r.Closures, id)
+		case !AlreadyStarted(err):
+			errs = append(errs, fmt.Errorf("start closure %d: %w", id, err))
+		}
+	}
 	if err := errors.Join(errs...); err != nil {
 		return r, fmt.Errorf("reconcile: %w", err)
 	}
@@ -103,8 +119,9 @@ func ReconcileLoop(ctx context.Context, db *sqlx.DB, tc client.Client, s Setting
 		switch {
 		case err != nil && ctx.Err() == nil:
 			log.Warn("reconcile pass failed", "err", err)
-		case len(r.Holds)+len(r.Series)+len(r.Groups) > 0:
-			log.Warn("started workflows of stranded placements", "holds", r.Holds, "series", r.Series, "groups", r.Groups)
+		case len(r.Holds)+len(r.Series)+len(r.Groups)+len(r.Closures) > 0:
+			log.Warn("started workflows of stranded placements", "holds", r.Holds, "series", r.Series, "groups", r.Groups,
+				"closures", r.Closures)
 		}
 		select {
 		case <-ctx.Done():

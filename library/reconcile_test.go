@@ -3,10 +3,14 @@ package library_test
 import (
 	"slices"
 	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
 
 	"go.temporal.io/sdk/client"
 
 	"yoyaku/contract"
+	"yoyaku/domain"
 	"yoyaku/internal/seed"
 	"yoyaku/internal/testenv"
 	"yoyaku/library"
@@ -62,6 +66,21 @@ func TestOnceStartsWhatACrashLeftUnstarted(t *testing.T) {
 	db.MustExec(`UPDATE holds SET placed_at = now() - interval '2 minutes' WHERE id <> $1`, fresh)
 	db.MustExec(`UPDATE series_holds SET created_at = now() - interval '2 minutes'`)
 	db.MustExec(`UPDATE hold_groups SET created_at = now() - interval '2 minutes'`)
+	// Two emergency closings recorded before the API died: one whose workflow never started, one completed.
+	var closures []int64
+	for _, branch := range []string{"chuo", "kita"} {
+		err := store.InTx(ctx, db, func(tx *sqlx.Tx) error {
+			today := domain.DateOf(time.Now(), time.UTC)
+			id, err := store.RecordClosure(ctx, tx, branch, today, today.AddDays(1), "停電", nil)
+			closures = append(closures, id)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.MustExec(`UPDATE branch_closures SET created_at = now() - interval '2 minutes'`)
+	db.MustExec(`UPDATE branch_closures SET completed_at = now() WHERE id = $1`, closures[1])
 
 	// No worker polls this queue: the workflows are started and wait, which is all the reconciler does.
 	s := library.Settings{TaskQueue: "reconcile-" + t.Name()}
@@ -75,7 +94,12 @@ func TestOnceStartsWhatACrashLeftUnstarted(t *testing.T) {
 		}
 		_ = tc.TerminateWorkflow(ctx, contract.SeriesWorkflowID(seriesID), "", "test over")
 		_ = tc.TerminateWorkflow(ctx, contract.GroupWorkflowID(groupID), "", "test over")
+		_ = tc.TerminateWorkflow(ctx, contract.ClosureWorkflowID(closures[0]), "", "test over")
 	})
+	if !slices.Equal(r.Closures, closures[:1]) {
+		t.Fatalf("started closures %v, want %v (not the completed one)", r.Closures, closures[:1])
+	}
+	running(t, tc, contract.ClosureWorkflowID(closures[0]))
 	if !slices.Equal(r.Holds, stranded) || !slices.Equal(r.Series, []int64{seriesID}) || !slices.Equal(r.Groups, []int64{groupID}) {
 		t.Fatalf("started holds %v series %v groups %v, want holds %v series [%d] groups [%d]", r.Holds, r.Series, r.Groups, stranded, seriesID, groupID)
 	}
@@ -92,7 +116,7 @@ func TestOnceStartsWhatACrashLeftUnstarted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(again.Holds)+len(again.Series)+len(again.Groups) != 0 {
+	if len(again.Holds)+len(again.Series)+len(again.Groups)+len(again.Closures) != 0 {
 		t.Fatalf("second pass started %+v", again)
 	}
 

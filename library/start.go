@@ -37,6 +37,9 @@ type Settings struct {
 	// AfterFailure lets a start replace a run that failed (the reconciler's: a hold still at its first
 	// transition whose run failed must get a new one). A running or completed run still refuses a second start.
 	AfterFailure bool
+	// ClosureBatch and ClosurePause are an emergency closing's (config.Config's).
+	ClosureBatch int
+	ClosurePause time.Duration
 }
 
 func (s Settings) reusePolicy() enums.WorkflowIdReusePolicy {
@@ -119,7 +122,8 @@ func AlreadyStarted(err error) bool {
 
 // settings are the service's start settings.
 func (s *Service) settings() Settings {
-	return Settings{TaskQueue: s.Cfg.TaskQueue, CancelApprovalDelay: s.Cfg.CancelApprovalDelay}
+	return Settings{TaskQueue: s.Cfg.TaskQueue, CancelApprovalDelay: s.Cfg.CancelApprovalDelay,
+		ClosureBatch: s.Cfg.ClosureBatch, ClosurePause: s.Cfg.ClosurePause}
 }
 
 // startHold starts the workflow of a freshly placed hold. The ID is the hold's, so a second start fails.

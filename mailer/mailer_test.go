@@ -537,6 +537,8 @@ func TestRenderReadyVariants(t *testing.T) {
 		}, []string{"2026年12月11日(金)まで"}, ""},
 		{"extendable", func(d *mailer.ReadyData) { d.Extendable = true },
 			[]string{"お早めにお受け取りください。\n受取期限は「予約状況」から1回に限り7日間延長できます。\n\n"}, ""},
+		{"deadline moved past closed days", func(d *mailer.ReadyData) { d.ClosedDayMoved = true },
+			[]string{"1週間、受取館でお取り置きしています。\n1週間目が受取館の休館日にあたるため、受取期限は次の開館日としています。\n期限を過ぎますと"}, ""},
 		{"no title", func(d *mailer.ReadyData) { d.Title = " " }, nil, "Title"},
 		{"no branch", func(d *mailer.ReadyData) { d.PickupBranch = "" }, nil, "PickupBranch"},
 		{"no deadline", func(d *mailer.ReadyData) { d.Deadline = time.Time{} }, nil, "Deadline"},

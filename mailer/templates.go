@@ -34,6 +34,9 @@ type ReadyData struct {
 	StatusURL    string    // the patron site's 予約状況 page
 	// Extendable: the patron may extend the deadline once (取置延長) — nobody else waits for the title.
 	Extendable bool
+	// ClosedDayMoved: the week's last day is a closed day of the pickup branch, so the deadline is its next
+	// open day (the mail says why it is later than a week).
+	ClosedDayMoved bool
 }
 
 // RenderReady renders the subject and plain text of the "your hold is ready" mail from
@@ -90,4 +93,40 @@ func oneLine(s string) string {
 		return r
 	}, s)
 	return strings.Trim(s, " ")
+}
+
+// ClosureData fills the mail of an emergency closing (臨時休館): the new pickup deadlines of the patron's
+// holds on the closed branch's shelf.
+type ClosureData struct {
+	PatronName   string
+	PickupBranch string    // the closed branch's name
+	From, To     time.Time // the closed days, both included
+	Holds        []ClosureHold
+	StatusURL    string
+}
+
+// ClosureHold is one re-dated hold of the mail.
+type ClosureHold struct {
+	Title    string
+	Deadline time.Time // the new last day to collect
+}
+
+// RenderClosure renders the subject and plain text of the emergency-closing mail from
+// templates/closure.subject.tmpl and templates/closure.txt.tmpl.
+func RenderClosure(d ClosureData) (subject, text string, err error) {
+	d.PatronName = oneLine(d.PatronName)
+	d.PickupBranch = oneLine(d.PickupBranch)
+	d.StatusURL = strings.TrimSpace(d.StatusURL)
+	holds := make([]ClosureHold, len(d.Holds))
+	for i, h := range d.Holds {
+		if oneLine(h.Title) == "" || h.Deadline.IsZero() {
+			return "", "", fmt.Errorf("mailer: closure mail: hold %d has no title or deadline", i)
+		}
+		holds[i] = ClosureHold{Title: oneLine(h.Title), Deadline: h.Deadline}
+	}
+	d.Holds = holds
+	if d.PickupBranch == "" || d.From.IsZero() || d.To.IsZero() || len(d.Holds) == 0 || d.StatusURL == "" {
+		return "", "", errors.New("mailer: closure mail: missing branch, dates, holds or status URL")
+	}
+	return render("closure", d)
 }

@@ -139,7 +139,7 @@ func holdsNotices(rows []patronHold, lang string) gin.H {
 var timelineOps = []string{"approve", "copy:assigned", "copy:secured", "copy:arrived", "pull", "missing", "receive",
 	"order", "ill", "arrived", "contacted", "call:reached", "call:voicemail", "call:no_answer", "cancel_request",
 	"cancel:patron", "cancel:expired", "cancel:staff", "cancel:other_edition", "checkout", "pickup", "proceed", "resume", "suspend", "unsuspend",
-	"unsuspend:timer", "extend", "defer"}
+	"unsuspend:timer", "extend", "defer", "redate"}
 
 // timelineEntry is one line of a hold's timeline.
 type timelineEntry struct {

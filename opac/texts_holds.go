@@ -146,7 +146,9 @@ var holdTexts = httpkit.TextTable{
 
 	// 順位の繰下げ: the button on 予約状況 and the hold page, with its one-line explanation.
 	"timeline.defer": {"次の方に順番を譲りました", "You let the next in line go first"},
-	"holds.defer":    {"順番を譲る", "Let the next go first"},
+	// 臨時休館: an emergency closing of the pickup branch moved the deadline (activities.Redate).
+	"timeline.redate": {"受取館の臨時休館のため、取置期限を延長しました", "The pickup branch closed at short notice: the pickup deadline was moved"},
+	"holds.defer":     {"順番を譲る", "Let the next go first"},
 	"holds.defer.hint": {"後ろで待っている方に先を譲り、そのすぐ後ろでお待ちいただきます（用意済みの資料はその方に回ります）。",
 		"The next person waiting goes first and you wait right behind them (a copy set aside for you goes to them)."},
 	"holds.defer.done": {"次の方に順番を譲りました。", "You let the next in line go first."},

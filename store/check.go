@@ -322,13 +322,15 @@ type LongDeadline struct {
 	Contact  time.Time `db:"contact_date"`
 	Deadline time.Time `db:"pickup_deadline"`
 	Extended bool      `db:"extended"`
+	Branch   string    `db:"pickup_branch"` // whose calendar may move the deadline further (check.deadlines)
 }
 
 // LongDeadlines lists the ready holds whose pickup deadline is later than 1 week counting the contact date
-// (domain.PickupDays), plus domain.ExtendDays once the hold was extended (取置延長).
+// (domain.PickupDays), plus domain.ExtendDays once the hold was extended (取置延長). Branch calendars and
+// emergency closings may move a deadline further: the caller weighs those (check.deadlines).
 func LongDeadlines(ctx context.Context, q sqlx.QueryerContext) ([]LongDeadline, error) {
 	return selectAll[LongDeadline](ctx, q, "pickup deadlines", `
-		SELECT h.id, h.contact_date, h.pickup_deadline, h.extended_at IS NOT NULL AS extended FROM holds h
+		SELECT h.id, h.contact_date, h.pickup_deadline, h.extended_at IS NOT NULL AS extended, h.pickup_branch FROM holds h
 		WHERE h.status = 'ready' AND h.pickup_deadline > h.contact_date + $1::int
 			+ CASE WHEN h.extended_at IS NULL THEN 0 ELSE $2::int END
 		ORDER BY h.id`, domain.PickupDays-1, domain.ExtendDays)

@@ -336,6 +336,9 @@ type PullItem struct {
 	ShelfLocation string `db:"shelf_location" json:"shelf_location"` // 配架場所
 	HoldID        int64  `db:"hold_id" json:"-"`
 	Pickup        string `db:"pickup_branch" json:"pickup_branch"`
+	// PickupReopens is set when the pickup branch is closed today (休館日): the day it opens again, which the
+	// copy's transit waits for.
+	PickupReopens string `db:"-" json:"pickup_reopens,omitempty"`
 }
 
 // PullList lists the copies on a branch's shelves set aside for holds (確認待ち) in the order staff walk the

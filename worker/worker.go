@@ -35,6 +35,7 @@ func Register(r sdkworker.Registry, acts *activities.Activities) {
 	r.RegisterWorkflow(workflows.CheckinWorkflow)
 	r.RegisterWorkflow(workflows.SeriesHoldWorkflow)
 	r.RegisterWorkflow(workflows.GroupHoldWorkflow)
+	r.RegisterWorkflow(workflows.ClosureWorkflow)
 	r.RegisterActivity(acts)
 }
 

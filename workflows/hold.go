@@ -93,6 +93,7 @@ func (w *holdWorkflow) setup(ctx workflow.Context) error {
 		{contract.UpdateResume, w.resume, w.validateResume},
 		{contract.UpdateExtend, w.extend, w.validateExtend},  // hold_extend.go
 		{contract.UpdateDefer, w.deferHold, w.validateDefer}, // hold_defer.go
+		{contract.UpdateRedate, w.redate, w.validateRedate},  // hold_redate.go
 	}
 	for _, u := range updates {
 		if err := workflow.SetUpdateHandlerWithOptions(ctx, u.name, u.handler, workflow.UpdateHandlerOptions{Validator: u.validate}); err != nil {

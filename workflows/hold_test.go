@@ -77,6 +77,7 @@ type fakeHold struct {
 	approveFails int                  // Approve fails (retryably, as a timed-out transaction does) this many times first
 	phone        bool                 // Notify puts the hold on the call list instead of contacting the patron
 	cancelNext   *contract.Assignment // Cancel releases the copy to this hold
+	cal          domain.Calendar      // the pickup branch's calendar, which Notify's deadline goes through
 
 	mu      sync.Mutex // mocks run on their own goroutines
 	st      contract.HoldState
@@ -186,8 +187,12 @@ func (f *fakeHold) step(op string, s contract.Step, do func(st *contract.HoldSta
 	return out, nil
 }
 
-// expiresAt is when a hold contacted now expires: the real activities compute it with domain.ExpiresAt.
-func (f *fakeHold) expiresAt() time.Time { return domain.ExpiresAt(f.env.Now(), f.loc, 0) }
+// expiresAt is when a hold contacted now expires: the real activities compute it with domain.ExpiresAtIn,
+// through the pickup branch's calendar.
+func (f *fakeHold) expiresAt() time.Time {
+	expires, _ := domain.ExpiresAtIn(f.env.Now(), f.loc, 0, f.cal)
+	return expires
+}
 
 // secure: staff hold the copy at branch: hold shelf at the pickup place, transit otherwise.
 func secure(st *contract.HoldState, branch string, out *contract.Outcome) domain.Status {
@@ -268,7 +273,9 @@ func (f *fakeHold) mockActivities(acts *activities.Activities) {
 		if f.phone {
 			return contract.NotifyResult{Contacted: false}, nil // on the call list
 		}
-		return contract.NotifyResult{Contacted: true, ExpiresAt: f.expiresAt()}, nil
+		expires, d := domain.ExpiresAtIn(f.env.Now(), f.loc, 0, f.cal)
+		f.st.Deadline = d.String() // the row's pickup_deadline, which later states carry
+		return contract.NotifyResult{Contacted: true, ExpiresAt: expires, Deadline: d.String()}, nil
 	})
 	pullable := func(st *contract.HoldState, in contract.ScanInput) error {
 		if st.Status != domain.StatusAwaitingPull || st.Barcode != in.Barcode || st.CopyBranch != in.Branch {

@@ -36,6 +36,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 			r.RegisterWorkflow(workflows.ArchiveWorkflow)
 			r.RegisterWorkflow(workflows.SeriesHoldWorkflow)
 			r.RegisterWorkflow(workflows.GroupHoldWorkflow)
+			r.RegisterWorkflow(workflows.ClosureWorkflow)
 			if err := r.ReplayWorkflowHistoryFromJSONFile(nil, f); err != nil {
 				t.Fatalf("replay %s: %v", f, err)
 			}
@@ -48,7 +49,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 
 // kindOf reads the workflow kind recorded in a file name: <Test>-<kind>-<id>.json.
 func kindOf(name string) string {
-	for _, k := range []string{"hold", "checkin", "series", "group", "archive"} {
+	for _, k := range []string{"hold", "checkin", "series", "group", "closure", "archive"} {
 		if strings.Contains(name, "-"+k+"-") {
 			return k
 		}

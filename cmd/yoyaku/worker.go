@@ -36,7 +36,8 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger, _ []str
 	// Placements a crashed API left without their workflow are started here (see package reconcile).
 	rctx, stopReconcile := context.WithCancel(ctx)
 	defer stopReconcile()
-	go library.ReconcileLoop(rctx, c.db, tc, library.Settings{TaskQueue: cfg.TaskQueue, CancelApprovalDelay: cfg.CancelApprovalDelay},
+	go library.ReconcileLoop(rctx, c.db, tc, library.Settings{TaskQueue: cfg.TaskQueue, CancelApprovalDelay: cfg.CancelApprovalDelay,
+		ClosureBatch: cfg.ClosureBatch, ClosurePause: cfg.ClosurePause},
 		reconcileEvery, log)
 
 	mux := http.NewServeMux()

@@ -626,3 +626,37 @@ func TestExtendedDeadline(t *testing.T) {
 		})
 	}
 }
+
+// TestDeadlineFollowsCalendarAndClosing: a deadline moved past the pickup branch's closed days (1 week
+// counting the contact date, then the next open day) or re-dated by an emergency closing (the deadline the
+// closing recorded) is within the rules; a day more is a violation.
+func TestDeadlineFollowsCalendarAndClosing(t *testing.T) {
+	f := newFixture(t)
+	f.exec(`INSERT INTO branch_calendar_days (branch, day, open) VALUES ('chuo', current_date + 6, false)`)
+	ready := func(days int) int64 {
+		title := f.title()
+		h := f.hold(f.patron(""), title, "ready", 2*time.Minute, f.copy(title, "hold_shelf"))
+		f.exec(`UPDATE holds SET pickup_deadline = contact_date + $2::int WHERE id = $1`, h, days)
+		return h
+	}
+	moved, tooFar := ready(7), ready(8)
+	redated, pastRedate := ready(10), ready(11)
+	closure := f.id(`INSERT INTO branch_closures (branch, from_date, to_date, reason, open_days)
+		VALUES ('chuo', current_date + 1, current_date + 3, '断水', 3) RETURNING id`)
+	for _, h := range []int64{redated, pastRedate} {
+		f.exec(`INSERT INTO closure_holds (closure_id, hold_id, patron_id, old_deadline, new_deadline, redated_at)
+			SELECT $1, id, patron_id, contact_date + 7, contact_date + 10, now() FROM holds WHERE id = $2`, closure, h)
+	}
+	r := run(t, f.db, nil, check.Options{})
+	var bad []int64
+	for _, v := range r.Violations {
+		if v.Rule != check.RuleDeadline {
+			t.Fatalf("unexpected violation: %v", v)
+		}
+		bad = append(bad, v.Holds...)
+	}
+	slices.Sort(bad)
+	if want := []int64{tooFar, pastRedate}; !slices.Equal(bad, want) {
+		t.Fatalf("deadline violations for holds %v, want %v (moved %d, re-dated %d are within the rules)", bad, want, moved, redated)
+	}
+}

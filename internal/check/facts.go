@@ -7,6 +7,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"yoyaku/domain"
 	"yoyaku/store"
 )
 
@@ -133,14 +134,34 @@ func stuck(ctx context.Context, db *sqlx.DB, o Options, r *Report) error {
 	return nil
 }
 
-// deadlines: a ready hold's pickup deadline is 1 week counting its contact date, and 取置延長 moves it 7 days
-// once; one further away was set by a bug (or by hand), and the hold would sit on the shelf too long.
+// deadlines: a ready hold's pickup deadline is 1 week counting its contact date, moved to the pickup
+// branch's next open day, and 取置延長 moves it 7 days once (again to an open day); an emergency closing may
+// have re-dated it (closure_holds records the deadline it gave). One further away was set by a bug (or by
+// hand), and the hold would sit on the shelf too long.
 func deadlines(ctx context.Context, db *sqlx.DB, _ Options, r *Report) error {
 	rows, err := store.LongDeadlines(ctx, db)
 	if err != nil {
 		return fmt.Errorf("check pickup deadlines: %w", err)
 	}
+	if len(rows) == 0 {
+		return nil
+	}
+	redates, err := store.Redates(ctx, db)
+	if err != nil {
+		return fmt.Errorf("check pickup deadlines: %w", err)
+	}
+	cals := map[string]domain.Calendar{}
 	for _, row := range rows {
+		cal, ok := cals[row.Branch]
+		if !ok {
+			if cal, err = store.CalendarOf(ctx, db, row.Branch); err != nil {
+				return fmt.Errorf("check pickup deadlines: %w", err)
+			}
+			cals[row.Branch] = cal
+		}
+		if !domain.CalendarDate(row.Deadline).After(allowedDeadline(row, cal, redates)) {
+			continue
+		}
 		detail := fmt.Sprintf("pickup deadline %s is too far from contact date %s", row.Deadline.Format(time.DateOnly), row.Contact.Format(time.DateOnly))
 		if row.Extended {
 			detail += " (extended once)"
@@ -148,6 +169,19 @@ func deadlines(ctx context.Context, db *sqlx.DB, _ Options, r *Report) error {
 		r.add(Violation{Rule: RuleDeadline, Holds: []int64{row.Hold}, Detail: detail})
 	}
 	return nil
+}
+
+// allowedDeadline is the latest pickup deadline the rules give a hold: the week from its contact date moved
+// to an open day, or the deadline an emergency closing gave it if later, plus an extension once.
+func allowedDeadline(row store.LongDeadline, cal domain.Calendar, redates map[int64]time.Time) domain.Date {
+	d := domain.PickupDeadlineIn(domain.CalendarDate(row.Contact), cal)
+	if rd, ok := redates[row.Hold]; ok && domain.CalendarDate(rd).After(d) {
+		d = domain.CalendarDate(rd)
+	}
+	if row.Extended {
+		d = cal.NextOpen(d.AddDays(domain.ExtendDays))
+	}
+	return d
 }
 
 // groups: an any-of group (いずれか予約) serves one of its holds: the one it was decided for. Another member
