@@ -202,6 +202,7 @@ func TestStaffConsolePostsRedirect(t *testing.T) {
 		"/staff/receive":              `id="received-slip" href="/staff/holds/` + id(pulled.ID) + `/slip"`,
 		reqPath("receive", "receive"): `id="routing-slip" href="/staff/holds/` + id(requests["receive"].ID) + `/slip"`,
 	}
+	farDay := time.Now().AddDate(0, 0, 300).Format(time.DateOnly) // a closing far from every hold of this walk
 	forms := []form{
 		{"chuo", "/staff/branch", url.Values{"branch": {"atlantis"}}, console.StaffHome, false, nil},
 		{"chuo", "/staff/branch", url.Values{"branch": {"chuo"}}, console.StaffHome + "?changed=1", true, nil},
@@ -233,6 +234,10 @@ func TestStaffConsolePostsRedirect(t *testing.T) {
 			"/staff/requests", false, nil},
 		{"chuo", reqPath("receive", "receive"), url.Values{"mode": {"new"}, "title": {"リダイレクトの本 receive"}, "format": {"book"}, "barcode": {"REDIR-1"}},
 			"/staff/requests", true, nil},
+		{"minami", "/staff/calendar", url.Values{"weekly": {"funday"}}, "/staff/calendar", false, nil},
+		{"minami", "/staff/calendar", url.Values{"days": {""}}, "/staff/calendar", true, nil}, // open every day, as it was
+		{"minami", "/staff/closures", url.Values{"from": {"someday"}, "to": {farDay}, "reason": {"点検"}}, "/staff/calendar", false, nil},
+		{"minami", "/staff/closures", url.Values{"from": {farDay}, "to": {farDay}, "reason": {"設備点検"}}, "/staff/calendar", true, nil},
 		{"chuo", "/staff/logout", url.Values{"garbage": {"x"}}, console.StaffLoginPath, true, nil}, // logging out is what it does, whatever the form
 	}
 

@@ -41,6 +41,9 @@ func (b BranchCalendar) Domain() domain.Calendar {
 
 // BranchExists says whether code names a branch.
 func BranchExists(ctx context.Context, q sqlx.QueryerContext, code string) (bool, error) {
+	if !branchCodePattern.MatchString(code) {
+		return false, nil // no branch has it (and PostgreSQL would refuse a NUL byte or invalid UTF-8 in the query)
+	}
 	var ok bool
 	if err := sqlx.GetContext(ctx, q, &ok, `SELECT EXISTS (SELECT 1 FROM branches WHERE code = $1)`, code); err != nil {
 		return false, fmt.Errorf("store: branch %q: %w", code, err)
