@@ -602,9 +602,11 @@ func setupScript(t *testing.T, c composeFile) string {
 }
 
 // fakeTemporal stands in for the temporal CLI of the admin-tools image: it keeps the namespace's search
-// attributes in $FAKE_DIR/state ("name type" lines), insists on the expected address and namespace, fails the
-// first $FAIL_DESCRIBE namespace descriptions and $FAIL_CREATE creations, and refuses to create an attribute
-// again (with another type, as the CLI does; with the same type, as a strict server would).
+// attributes in $FAKE_DIR/state ("name type" lines) and the namespace's existence in $FAKE_DIR/namespace,
+// insists on the expected address and namespace, fails the first $FAIL_HEALTH health checks, $FAIL_DESCRIBE
+// namespace descriptions and $FAIL_CREATE creations, refuses to describe a namespace not created and to
+// create one twice, and refuses to create an attribute again (with another type, as the CLI does; with the
+// same type, as a strict server would).
 const fakeTemporal = `#!/bin/sh
 state=$FAKE_DIR/state
 count() {
@@ -628,8 +630,17 @@ while [ $# -gt 0 ]; do
 done
 [ "$addr" = "$WANT_ADDRESS" ] || { echo "fake temporal: address $addr" >&2; exit 3; }
 case $sub in
+  "operator cluster health")
+    [ "$(count health)" -gt "${FAIL_HEALTH:-0}" ] || { echo "Error: dial tcp: connection refused" >&2; exit 1; }
+    echo "temporal.api.workflowservice.v1.WorkflowService: SERVING" ;;
+  "operator namespace create")
+    [ "$ns" = "$WANT_NAMESPACE" ] || { echo "fake temporal: namespace $ns" >&2; exit 3; }
+    [ ! -e "$FAKE_DIR/namespace" ] || { echo "Error: Namespace already exists." >&2; exit 1; }
+    count namespace-created >/dev/null
+    touch "$FAKE_DIR/namespace" ;;
   "operator namespace describe")
     [ "$pos$ns" = "$WANT_NAMESPACE" ] || { echo "fake temporal: namespace $pos$ns" >&2; exit 3; }
+    [ -e "$FAKE_DIR/namespace" ] || { echo "Namespace $pos is not found" >&2; exit 1; }
     [ "$(count describe)" -gt "${FAIL_DESCRIBE:-0}" ] || { echo "Namespace $pos not found" >&2; exit 1; }
     echo "NamespaceInfo.Name $pos" ;;
   "operator search-attribute list")
@@ -670,11 +681,15 @@ func TestTemporalSetupScript(t *testing.T) {
 		registered += name + " " + typ + "\n"
 	}
 	for _, tc := range []struct {
-		name, state              string
-		failDescribe, failCreate int
-		wantErr                  string // in the output of a run that must fail; "" when it must succeed
+		name, state                          string
+		noNamespace                          bool // the server has no such namespace yet: the script creates it
+		failHealth, failDescribe, failCreate int
+		wantErr                              string // in the output of a run that must fail; "" when it must succeed
 	}{
 		{name: "fresh namespace"},
+		{name: "no namespace yet", noNamespace: true},
+		{name: "server not up at first", noNamespace: true, failHealth: 4},
+		{name: "server never up", failHealth: 1000, wantErr: "does not answer"},
 		{name: "run again", state: registered},
 		{name: "some already there", state: names[0] + " Keyword\n"},
 		{name: "namespace not ready at first", failDescribe: 5},
@@ -693,12 +708,18 @@ func TestTemporalSetupScript(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(dir, "state"), []byte(tc.state), 0o644); err != nil {
 				t.Fatal(err)
 			}
+			if !tc.noNamespace {
+				if err := os.WriteFile(filepath.Join(dir, "namespace"), nil, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
 			cmd := exec.Command("sh", script)
 			cmd.Env = []string{
 				"PATH=" + dir + string(os.PathListSeparator) + os.Getenv("PATH"),
 				"FAKE_DIR=" + dir,
 				"WANT_ADDRESS=temporal:" + temporalPort,
 				"WANT_NAMESPACE=" + loadConfig(t, "worker", svc(t, c, "worker")).TemporalNamespace,
+				"FAIL_HEALTH=" + strconv.Itoa(tc.failHealth),
 				"FAIL_DESCRIBE=" + strconv.Itoa(tc.failDescribe),
 				"FAIL_CREATE=" + strconv.Itoa(tc.failCreate),
 			}
@@ -725,6 +746,10 @@ func TestTemporalSetupScript(t *testing.T) {
 			slices.Sort(want)
 			if !slices.Equal(got, want) {
 				t.Errorf("registered %q, want %q\n%s", got, want, out)
+			}
+			created, _ := os.ReadFile(filepath.Join(dir, "namespace-created"))
+			if wantCreated := map[bool]string{true: "1", false: ""}[tc.noNamespace]; strings.TrimSpace(string(created)) != wantCreated {
+				t.Errorf("namespace created %q times, want %q\n%s", created, wantCreated, out)
 			}
 		})
 	}

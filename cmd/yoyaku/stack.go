@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -28,7 +29,25 @@ type stackOptions struct {
 
 	Titles int      // grow the catalogue to this many titles before the worker and the API start (0: demo data only)
 	Env    []string // more YOYAKU_* settings for the worker and the API
+
+	// Cluster, when set, runs the production topology instead of the dev server: the Temporal server on
+	// PostgreSQL (TemporalPort is then its frontend, TemporalUIPort unused), two workers and two API
+	// replicas behind nginx, which listens on HTTPAddr.
+	Cluster *clusterOptions
 }
+
+// clusterOptions are the addresses of the cluster topology's replicas: API i listens on APIAddrs[i] with
+// its metrics on APIMetricsAddrs[i], worker i has its metrics on WorkerMetricsAddrs[i].
+type clusterOptions struct {
+	TemporalPorts                                 devstack.TemporalServerPorts
+	APIAddrs, APIMetricsAddrs, WorkerMetricsAddrs [2]string
+}
+
+// Replica names in the cluster topology, in start order.
+var (
+	clusterWorkers = [2]string{"worker-1", "worker-2"}
+	clusterAPIs    = [2]string{"api-1", "api-2"}
+)
 
 // runningStack is the whole yoyaku stack started by startStack, as child processes.
 type runningStack struct {
@@ -37,6 +56,7 @@ type runningStack struct {
 	databaseURL string
 	o           stackOptions
 	env         []string // the worker's and the API's environment
+	deployDir   string   // the cluster topology's shared configuration files (deploy.Files), written out
 }
 
 // startStack starts PostgreSQL, the Temporal dev server, Mailpit, the worker and the API, migrates and seeds the
@@ -64,12 +84,22 @@ func startStack(ctx context.Context, log *slog.Logger, o stackOptions) (_ *runni
 	st.databaseURL = pg.URL("yoyaku")
 	log.Info("postgres ready", "port", o.PGPort, "dir", filepath.Join(o.Dir, "pg"))
 
+	if o.Cluster != nil {
+		if err := st.prepareTemporalServer(ctx, pg, log); err != nil {
+			return nil, err
+		}
+	}
 	tp, err := st.startTemporal(ctx)
 	if err != nil {
 		return nil, err
 	}
 	st.procs = append(st.procs, tp)
-	log.Info("temporal ready", "port", o.TemporalPort, "ui", o.TemporalUIPort)
+	if o.Cluster != nil {
+		if err := st.setupTemporalNamespace(ctx); err != nil {
+			return nil, err
+		}
+	}
+	log.Info("temporal ready", "port", o.TemporalPort, "ui", o.TemporalUIPort, "cluster", o.Cluster != nil)
 
 	mp, err := devstack.StartMailpit(ctx, devstack.MailpitOptions{
 		Bin: filepath.Join(o.BinDir, "mailpit"), Database: filepath.Join(o.Dir, "mailpit.db"),
@@ -105,18 +135,40 @@ func startStack(ctx context.Context, log *slog.Logger, o stackOptions) (_ *runni
 		"YOYAKU_WORKER_METRICS_ADDR="+o.MetricsAddr,
 		devStackEnv+"=1", // the demo accounts loaded above are wanted here: the API does not warn of them
 	)
+	if o.Cluster != nil {
+		extra, err := clusterEnv(o.Dir)
+		if err != nil {
+			return nil, err
+		}
+		st.env = append(st.env, extra...)
+	}
 	st.env = append(st.env, o.Env...)
-	for _, name := range []string{"worker", "api"} {
+	apps := []string{"worker", "api"}
+	if o.Cluster != nil {
+		apps = append(clusterWorkers[:], clusterAPIs[:]...)
+	}
+	for _, name := range apps {
 		p, err := st.startApp(name)
 		if err != nil {
 			return nil, err
 		}
 		st.procs = append(st.procs, p)
 	}
-	for _, name := range []string{"worker", "api"} {
+	for _, name := range apps {
 		if err := st.waitApp(ctx, name); err != nil {
 			return nil, err
 		}
+	}
+	if o.Cluster != nil {
+		np, err := st.startNginx(ctx)
+		if err != nil {
+			return nil, err
+		}
+		st.procs = append(st.procs, np)
+		if err := waitHealthy(ctx, "http://"+o.HTTPAddr+"/healthz", st.procs); err != nil {
+			return nil, err
+		}
+		log.Info("nginx ready", "addr", o.HTTPAddr, "upstreams", o.Cluster.APIAddrs)
 	}
 	return st, nil
 }
@@ -126,33 +178,69 @@ func (st *runningStack) startPostgres(ctx context.Context) (*devstack.Postgres, 
 }
 
 func (st *runningStack) startTemporal(ctx context.Context) (*devstack.Proc, error) {
+	if st.o.Cluster != nil {
+		return devstack.StartTemporalServer(ctx, devstack.TemporalServerOptions{
+			Bin: filepath.Join(st.o.BinDir, "temporal-server"), DeployDir: st.deployDir,
+			PGPort: st.o.PGPort, Ports: st.o.Cluster.TemporalPorts, Out: st.o.Out,
+		})
+	}
 	return devstack.StartTemporal(ctx, devstack.TemporalOptions{
 		Bin: filepath.Join(st.o.BinDir, "temporal"), DBFile: filepath.Join(st.o.Dir, "temporal.db"),
 		Port: st.o.TemporalPort, UIPort: st.o.TemporalUIPort, Out: st.o.Out,
 	})
 }
 
-// startApp starts `yoyaku worker` or `yoyaku api` on the stack.
+// startApp starts `yoyaku worker` or `yoyaku api` on the stack; in the cluster topology name is a replica
+// (worker-2, api-1), which gets its own listeners.
 func (st *runningStack) startApp(name string) (*devstack.Proc, error) {
-	p, err := devstack.Start(name, st.o.Out, syscall.SIGTERM, nil, st.env, st.o.Self, name)
+	kind, env := st.appEnv(name)
+	p, err := devstack.Start(name, st.o.Out, syscall.SIGTERM, nil, env, st.o.Self, kind)
 	if err != nil {
 		return nil, err
 	}
-	if name == "worker" {
+	switch name {
+	case "worker", clusterWorkers[0]:
 		st.worker = p
-	} else {
+	case "api", clusterAPIs[0]:
 		st.api = p
 	}
 	return p, nil
 }
 
+// appEnv is the command (worker or api) and the environment of app name: a cluster replica's listeners
+// override the stack's (the last value of a variable wins).
+func (st *runningStack) appEnv(name string) (string, []string) {
+	c := st.o.Cluster
+	if c == nil {
+		return name, st.env
+	}
+	env := slices.Clone(st.env)
+	if i := slices.Index(clusterAPIs[:], name); i >= 0 {
+		return "api", append(env, "YOYAKU_HTTP_ADDR="+c.APIAddrs[i], "YOYAKU_METRICS_ADDR="+c.APIMetricsAddrs[i])
+	}
+	if i := slices.Index(clusterWorkers[:], name); i >= 0 {
+		return "worker", append(env, "YOYAKU_WORKER_METRICS_ADDR="+c.WorkerMetricsAddrs[i])
+	}
+	return name, env
+}
+
 // waitApp waits until the worker's metrics or the API's health check answer.
 func (st *runningStack) waitApp(ctx context.Context, name string) error {
-	url := "http://" + st.o.HTTPAddr + "/healthz"
-	if name == "worker" {
-		url = "http://" + st.o.MetricsAddr + "/metrics"
+	return waitHealthy(ctx, st.appURL(name), st.procs)
+}
+
+// appURL is what answers 200 once app name is ready.
+func (st *runningStack) appURL(name string) string {
+	c := st.o.Cluster
+	switch {
+	case name == "worker":
+		return "http://" + st.o.MetricsAddr + "/metrics"
+	case c != nil && slices.Contains(clusterWorkers[:], name):
+		return "http://" + c.WorkerMetricsAddrs[slices.Index(clusterWorkers[:], name)] + "/metrics"
+	case c != nil && slices.Contains(clusterAPIs[:], name):
+		return "http://" + c.APIAddrs[slices.Index(clusterAPIs[:], name)] + "/healthz"
 	}
-	return waitHealthy(ctx, url, st.procs)
+	return "http://" + st.o.HTTPAddr + "/healthz"
 }
 
 // restart stops one service — SIGKILL when kill is set, else its own stop signal — and starts it again on
@@ -175,8 +263,10 @@ func (st *runningStack) restart(ctx context.Context, name string, kill bool) err
 		if pg, err = st.startPostgres(ctx); err == nil {
 			p = pg.Proc
 		}
-	case "temporal":
+	case "temporal", "temporal-server":
 		p, err = st.startTemporal(ctx)
+	case "nginx":
+		p, err = st.startNginx(ctx)
 	default:
 		p, err = st.startApp(name)
 	}
@@ -184,7 +274,7 @@ func (st *runningStack) restart(ctx context.Context, name string, kill bool) err
 		return fmt.Errorf("restart %s: %w", name, err)
 	}
 	st.procs[i] = p
-	if name == "worker" || name == "api" {
+	if strings.HasPrefix(name, "worker") || strings.HasPrefix(name, "api") {
 		return st.waitApp(ctx, name)
 	}
 	return nil
