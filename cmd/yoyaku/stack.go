@@ -246,6 +246,12 @@ func (st *runningStack) appURL(name string) string {
 // restart stops one service — SIGKILL when kill is set, else its own stop signal — and starts it again on
 // the same state and ports (the chaos run). It returns when the new process is ready.
 func (st *runningStack) restart(ctx context.Context, name string, kill bool) error {
+	return st.restartAfter(ctx, name, kill, 0)
+}
+
+// restartAfter is restart with the service left down for down before it starts again (the cluster test: the
+// other replica must carry the load meanwhile).
+func (st *runningStack) restartAfter(ctx context.Context, name string, kill bool, down time.Duration) error {
 	i := slices.IndexFunc(st.procs, func(p *devstack.Proc) bool { return p.Name == name })
 	if i < 0 {
 		return fmt.Errorf("restart: no %s in the stack", name)
@@ -254,6 +260,11 @@ func (st *runningStack) restart(ctx context.Context, name string, kill bool) err
 		st.procs[i].Kill()
 	} else if err := st.procs[i].Stop(30 * time.Second); err != nil {
 		return fmt.Errorf("restart: stop %s: %w", name, err)
+	}
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(down):
 	}
 	var p *devstack.Proc
 	var err error
@@ -297,8 +308,9 @@ func (st *runningStack) stop(log *slog.Logger) {
 
 // startPrivateStack starts a stack of its own for `yoyaku bench --dev` and `yoyaku chaos`: state in a new
 // temporary directory, every service on a free port (never the defaults of `make dev`), the services' output
-// in stack.log there. env adds settings for the worker and the API.
-func startPrivateStack(ctx context.Context, log *slog.Logger, binDir, kind string, env []string) (*runningStack, string, error) {
+// in stack.log there. env adds settings for the worker and the API. cluster runs the production topology
+// (stackOptions.Cluster) instead of the dev server.
+func startPrivateStack(ctx context.Context, log *slog.Logger, binDir, kind string, env []string, cluster bool) (*runningStack, string, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, "", fmt.Errorf("%s: %w", kind, err)
@@ -309,18 +321,21 @@ func startPrivateStack(ctx context.Context, log *slog.Logger, binDir, kind strin
 	if err := devstack.CheckPostgresBinaries(""); err != nil {
 		return nil, "", err
 	}
-	for _, b := range []string{"temporal", "mailpit"} {
+	bins := []string{"temporal", "mailpit"}
+	if cluster {
+		bins = append(bins, clusterBins...)
+		if _, err := devstack.NginxBin(); err != nil {
+			return nil, "", err
+		}
+	}
+	for _, b := range bins {
 		if _, err := os.Stat(filepath.Join(binDir, b)); err != nil {
 			return nil, "", fmt.Errorf("%s not found in %s: run `make tools` (or `make %s`, which builds it)", b, binDir, kind)
 		}
 	}
-	var ports [8]int
-	for i := range ports {
-		p, err := devstack.FreePort()
-		if err != nil {
-			return nil, "", err
-		}
-		ports[i] = p
+	o, err := privateStackOptions(cluster)
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: %w", kind, err)
 	}
 	dir, err := os.MkdirTemp("", "yoyaku-"+kind+"-")
 	if err != nil {
@@ -330,14 +345,9 @@ func startPrivateStack(ctx context.Context, log *slog.Logger, binDir, kind strin
 	if err != nil {
 		return nil, dir, fmt.Errorf("%s: %w", kind, err)
 	}
-	o := stackOptions{
-		Dir: dir, BinDir: binDir, Self: self, Out: logFile, Env: env,
-		PGPort: ports[0], TemporalPort: ports[1], TemporalUIPort: ports[2], SMTPPort: ports[3], MailUIPort: ports[4],
-		HTTPAddr: fmt.Sprintf("127.0.0.1:%d", ports[5]), MetricsAddr: fmt.Sprintf("127.0.0.1:%d", ports[6]),
-		APIMetricsAddr: fmt.Sprintf("127.0.0.1:%d", ports[7]),
-	}
+	o.Dir, o.BinDir, o.Self, o.Out, o.Env = dir, binDir, self, logFile, env
 	t := time.Now()
-	log.Info("starting a private stack", "dir", dir)
+	log.Info("starting a private stack", "dir", dir, "cluster", cluster)
 	st, err := startStack(ctx, log, o)
 	if err != nil {
 		return nil, dir, err
@@ -346,4 +356,35 @@ func startPrivateStack(ctx context.Context, log *slog.Logger, binDir, kind strin
 		"api_metrics", o.APIMetricsAddr, "worker_metrics", o.MetricsAddr,
 		"temporal", o.TemporalPort, "temporal_ui", o.TemporalUIPort, "mailpit_ui", o.MailUIPort, "postgres", o.PGPort)
 	return st, dir, nil
+}
+
+// privateStackOptions picks a free port for every service of a private stack.
+func privateStackOptions(cluster bool) (stackOptions, error) {
+	var ports [14]int
+	for i := range ports {
+		p, err := devstack.FreePort()
+		if err != nil {
+			return stackOptions{}, err
+		}
+		ports[i] = p
+	}
+	addr := func(i int) string { return fmt.Sprintf("127.0.0.1:%d", ports[i]) }
+	o := stackOptions{
+		PGPort: ports[0], TemporalPort: ports[1], TemporalUIPort: ports[2], SMTPPort: ports[3], MailUIPort: ports[4],
+		HTTPAddr: addr(5), MetricsAddr: addr(6), APIMetricsAddr: addr(7),
+	}
+	if !cluster {
+		return o, nil
+	}
+	tp, err := devstack.FreeTemporalServerPorts()
+	if err != nil {
+		return stackOptions{}, err
+	}
+	o.TemporalPort = tp.Frontend
+	o.Cluster = &clusterOptions{TemporalPorts: tp,
+		APIAddrs:           [2]string{addr(8), addr(9)},
+		APIMetricsAddrs:    [2]string{o.APIMetricsAddr, addr(10)},
+		WorkerMetricsAddrs: [2]string{o.MetricsAddr, addr(11)},
+	}
+	return o, nil
 }
