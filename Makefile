@@ -128,6 +128,6 @@ fmt:
 clean:
 	rm -rf $(BIN)
 
-# Forget the dev stack's data (database, workflows, mail).
+# Forget the dev stack's and the cluster's data (database, workflows, mail).
 clean-dev:
-	rm -rf .dev
+	rm -rf .dev .cluster
