@@ -27,7 +27,8 @@ import (
 // replicas behind nginx; two workers) comes up on free ports and serves, through nginx, a hold's whole life
 // (placed, checked in, ready mail in Mailpit, checked out), a series hold and a hot title; then one worker
 // and one API replica are restarted (SIGTERM) while four clients place holds, and not one request fails;
-// every hold placed is approved and `yoyaku check` finds nothing.
+// then the other worker and API replica are SIGKILLed under the same load, and the clients' retries lose
+// and double nothing; every hold placed is approved and `yoyaku check` finds nothing.
 func TestClusterTopology(t *testing.T) {
 	bin := buildYoyaku(t, clusterBins...)
 	if _, err := devstack.NginxBin(); err != nil {
@@ -54,6 +55,7 @@ func TestClusterTopology(t *testing.T) {
 	t.Run("series", c.series)
 	t.Run("hot title", c.hotTitle)
 	t.Run("restarts under load", func(t *testing.T) { c.restartsUnderLoad(t, st) })
+	t.Run("kills under load", func(t *testing.T) { c.killsUnderLoad(t, st) })
 	if t.Failed() {
 		return
 	}
@@ -182,7 +184,8 @@ type clusterClient struct {
 	staff  string
 	libs   []string
 	lender *clusterPatron // borrows the copies that holds then wait for
-	seq    atomic.Int64
+	seq    atomic.Int64 // titles and barcodes
+	cards  atomic.Int64 // patrons
 	run    string
 }
 
@@ -208,15 +211,15 @@ func newClusterClient(t *testing.T, ctx context.Context, st *runningStack) *clus
 
 func (c *clusterClient) patron(t *testing.T, withEmail bool) *clusterPatron {
 	t.Helper()
-	n := c.seq.Add(1)
-	p := &clusterPatron{card: fmt.Sprintf("8%s%02d", c.run[:4], n%100)}
+	n := c.cards.Add(1)
+	p := &clusterPatron{card: fmt.Sprintf("8%s%03d", c.run[:3], n)}
 	var emails []string
 	if withEmail {
 		p.email = fmt.Sprintf("c%s-p%04d@cluster.example.jp", c.run, n)
 		emails = []string{p.email}
 	}
-	if n >= 100 {
-		t.Fatalf("more than 99 patrons: card numbers would repeat")
+	if n >= 1000 {
+		t.Fatalf("more than 999 patrons: card numbers would repeat")
 	}
 	if err := c.api.CreatePatron(c.ctx, c.staff, p.card, fmt.Sprintf("クラスタ 利用者%03d", n), clusterPassword, emails); err != nil {
 		t.Fatal(err)
@@ -386,29 +389,65 @@ func (c *clusterClient) hotTitle(t *testing.T) {
 // SIGTERM, left down for 3 s (the other replica carries the load) and started again; no request may fail,
 // and every hold placed is approved.
 func (c *clusterClient) restartsUnderLoad(t *testing.T, st *runningStack) {
-	const clients, patronsEach, titles = 4, 8, 10 // 320 placements at most: more than the phase places
+	r := c.underLoad(t, st, false, func(name string) error { return st.restartAfter(c.ctx, name, false, 3*time.Second) }, "worker-1", "api-1")
+	t.Logf("%d holds placed under the restarts, %d requests failed", len(r.holds), len(r.failures))
+	if len(r.failures) > 0 {
+		t.Errorf("%d requests failed during the restarts, want none; first: %s", len(r.failures), r.failures[0])
+	}
+	c.checkPlaced(t, r)
+}
+
+// killsUnderLoad: the same with worker-2 and api-2 SIGKILLed (2 s down each). A request in flight on the
+// killed API replica may fail; the client then retries it, and a retry of a placement that had gone through
+// is answered already_held. Nothing is lost (every placement the clients saw succeed or already held is
+// there and approved) and nothing is doubled (one hold per patron and title, and no hold the clients do not
+// know of).
+func (c *clusterClient) killsUnderLoad(t *testing.T, st *runningStack) {
+	r := c.underLoad(t, st, true, func(name string) error { return st.restartAfter(c.ctx, name, true, 2*time.Second) }, "worker-2", "api-2")
+	t.Logf("%d holds placed under the kills, %d requests retried, %d already held on retry, %d gave up", len(r.holds), r.retried, r.alreadyHeld, len(r.failures))
+	if len(r.failures) > 0 {
+		t.Errorf("%d placements failed even after retries; first: %s", len(r.failures), r.failures[0])
+	}
+	c.checkPlaced(t, r)
+}
+
+type placedHold struct {
+	p       *clusterPatron
+	titleID string
+	id      string // "" when a retry was answered already_held: the first attempt placed it
+}
+
+type loadResult struct {
+	patrons              []*clusterPatron
+	holds                []placedHold
+	failures             []string
+	retried, alreadyHeld int
+}
+
+// underLoad runs four placing clients (about 16 placements a second in all, on titles on loan so that the
+// holds queue) while fault is applied to each of names in turn, 2 s apart. With retry, a placement that got
+// no answer or a 502/503/504 is sent again (up to 10 times).
+func (c *clusterClient) underLoad(t *testing.T, st *runningStack, retry bool, fault func(string) error, names ...string) loadResult {
+	t.Helper()
+	const clients, patronsEach, titles = 4, 8, 10 // 320 placements at most: more than a phase places
 	branch := c.libs[0]
 	var titleIDs []string
 	for range titles {
 		id, _ := c.titleOnLoan(t, branch, "", 0)
 		titleIDs = append(titleIDs, id)
 	}
-	type placed struct {
-		p  *clusterPatron
-		id string
-	}
 	var (
-		mu       sync.Mutex
-		holds    []placed
-		failures []string
-		stop     atomic.Bool
-		wg       sync.WaitGroup
+		mu   sync.Mutex
+		r    loadResult
+		stop atomic.Bool
+		wg   sync.WaitGroup
 	)
 	for range clients {
 		ps := make([]*clusterPatron, patronsEach)
 		for i := range ps {
 			ps[i] = c.patron(t, false)
 		}
+		r.patrons = append(r.patrons, ps...)
 		wg.Go(func() {
 			// Each patron holds each title once: patronsEach × titles placements at most per client.
 			for j := 0; j < titles && !stop.Load(); j++ {
@@ -416,15 +455,20 @@ func (c *clusterClient) restartsUnderLoad(t *testing.T, st *runningStack) {
 					if stop.Load() {
 						return
 					}
-					id, err := c.api.PlaceHold(c.ctx, p.token, titleIDs[j], branch)
+					h, retries, err := c.place(p, titleIDs[j], branch, retry)
 					mu.Lock()
-					if err != nil {
-						failures = append(failures, err.Error())
-					} else {
-						holds = append(holds, placed{p, id})
+					r.retried += retries
+					switch {
+					case err != nil:
+						r.failures = append(r.failures, err.Error())
+					case h.id == "":
+						r.alreadyHeld++
+						r.holds = append(r.holds, h)
+					default:
+						r.holds = append(r.holds, h)
 					}
 					mu.Unlock()
-					time.Sleep(250 * time.Millisecond) // about 16 placements a second in all: the clients last through both restarts
+					time.Sleep(250 * time.Millisecond) // about 16 placements a second in all: the clients last through the faults
 				}
 			}
 		})
@@ -432,34 +476,87 @@ func (c *clusterClient) restartsUnderLoad(t *testing.T, st *runningStack) {
 	count := func() int {
 		mu.Lock()
 		defer mu.Unlock()
-		return len(holds)
+		return len(r.holds)
 	}
 	time.Sleep(2 * time.Second)
-	for _, name := range []string{"worker-1", "api-1"} {
-		before := count()
-		t0 := time.Now()
-		if err := st.restartAfter(c.ctx, name, false, 3*time.Second); err != nil {
+	for _, name := range names {
+		before, t0 := count(), time.Now()
+		if err := fault(name); err != nil {
 			stop.Store(true)
 			wg.Wait()
-			t.Fatalf("restart %s: %v", name, err)
+			t.Fatalf("%s: %v", name, err)
 		}
-		t.Logf("%s stopped (SIGTERM) and started again in %s; %d holds placed meanwhile", name, time.Since(t0).Round(100*time.Millisecond), count()-before)
+		t.Logf("%s down and started again in %s; %d holds placed meanwhile", name, time.Since(t0).Round(100*time.Millisecond), count()-before)
 		time.Sleep(2 * time.Second)
 	}
 	stop.Store(true)
 	wg.Wait()
-	t.Logf("%d holds placed under the restarts, %d requests failed", len(holds), len(failures))
-	if len(failures) > 0 {
-		t.Errorf("%d requests failed during the restarts, want none; first: %s", len(failures), failures[0])
+	if len(r.holds) >= clients*patronsEach*titles {
+		t.Errorf("the clients ran out of placements before the faults ended")
 	}
-	if len(holds) >= clients*patronsEach*titles {
-		t.Errorf("the clients ran out of placements before the restarts ended")
+	if len(r.holds) < 20 {
+		t.Errorf("only %d holds placed: the load was too light to show anything", len(r.holds))
 	}
-	if len(holds) < 20 {
-		t.Errorf("only %d holds placed during the restarts: the load was too light to show anything", len(holds))
+	return r
+}
+
+// place places p's hold on title; with retry, a request without an answer or with a 502/503/504 is sent
+// again, and already_held on a retry means the first attempt placed it.
+func (c *clusterClient) place(p *clusterPatron, titleID, branch string, retry bool) (placedHold, int, error) {
+	h := placedHold{p: p, titleID: titleID}
+	for attempt := 0; ; attempt++ {
+		res, err := c.api.Place(c.ctx, p.token, []string{titleID}, branch, "normal")
+		if err == nil && len(res.Placed) == 1 {
+			h.id = res.Placed[0].HoldID
+			return h, attempt, nil
+		}
+		if err == nil && attempt > 0 && len(res.Rejected) == 1 && res.Rejected[0].Reason == "already_held" {
+			return h, attempt, nil
+		}
+		if err == nil {
+			return h, attempt, fmt.Errorf("title %s rejected: %+v", titleID, res.Rejected)
+		}
+		if st := apiclient.Status(err); !retry || attempt >= 10 || (st != 0 && st != 502 && st != 503 && st != 504) {
+			return h, attempt, err
+		}
+		time.Sleep(300 * time.Millisecond)
 	}
-	for _, h := range holds {
-		c.waitQueued(t, h.p, h.id)
+}
+
+// checkPlaced checks that every hold the clients placed is queued (approved), and that the patrons hold
+// nothing else: one hold per title, none the clients did not place.
+func (c *clusterClient) checkPlaced(t *testing.T, r loadResult) {
+	t.Helper()
+	want := map[string]map[string]bool{} // card → titles
+	for _, h := range r.holds {
+		if want[h.p.card] == nil {
+			want[h.p.card] = map[string]bool{}
+		}
+		want[h.p.card][h.titleID] = true
+		if h.id != "" {
+			c.waitQueued(t, h.p, h.id)
+		}
+	}
+	for _, p := range r.patrons {
+		holds, err := c.api.ListHolds(c.ctx, p.token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]int{}
+		for _, h := range holds {
+			got[h.TitleID]++
+			if !h.Approved() {
+				t.Errorf("patron %s: hold %s is still %s", p.card, h.ID, h.Status)
+			}
+		}
+		for title, n := range got {
+			if n != 1 || !want[p.card][title] {
+				t.Errorf("patron %s holds title %s %d times (placed by the client: %v)", p.card, title, n, want[p.card][title])
+			}
+		}
+		if len(got) != len(want[p.card]) {
+			t.Errorf("patron %s holds %d titles, the client placed %d", p.card, len(got), len(want[p.card]))
+		}
 	}
 }
 
