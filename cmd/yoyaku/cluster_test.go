@@ -184,8 +184,8 @@ type clusterClient struct {
 	staff  string
 	libs   []string
 	lender *clusterPatron // borrows the copies that holds then wait for
-	seq    atomic.Int64 // titles and barcodes
-	cards  atomic.Int64 // patrons
+	seq    atomic.Int64   // titles and barcodes
+	cards  atomic.Int64   // patrons
 	run    string
 }
 
