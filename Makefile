@@ -5,6 +5,8 @@ BIN   := $(CURDIR)/bin
 export GOBIN := $(BIN)
 
 TEMPORAL_VERSION      := v1.5.1
+# The Temporal server and its schema tool, for `make cluster` (the production topology on PostgreSQL).
+TEMPORAL_SERVER_VERSION := v1.29.1
 MAILPIT_VERSION       := v1.27.11
 STATICCHECK_VERSION   := v0.8.2
 WORKFLOWCHECK_VERSION := v0.6.0
@@ -12,9 +14,10 @@ TEST_TIMEOUT          ?= 40m
 
 # Each pinned tool is built once into ./bin; the stamp file carries its version, so a version bump rebuilds it.
 TOOLS := $(BIN)/.temporal-$(TEMPORAL_VERSION) $(BIN)/.mailpit-$(MAILPIT_VERSION) \
+         $(BIN)/.temporal-server-$(TEMPORAL_SERVER_VERSION) \
          $(BIN)/.staticcheck-$(STATICCHECK_VERSION) $(BIN)/.workflowcheck-$(WORKFLOWCHECK_VERSION)
 
-.PHONY: all tools build dev test bench chaos lint fmt clean clean-dev browser
+.PHONY: all tools build dev cluster test bench chaos lint fmt clean clean-dev browser nginx
 all: build
 
 tools: $(TOOLS)
@@ -22,6 +25,16 @@ tools: $(TOOLS)
 $(BIN)/.temporal-$(TEMPORAL_VERSION):
 	@echo "building the Temporal CLI $(TEMPORAL_VERSION) (dev server and Web UI; about 3 minutes the first time)"
 	$(GO) install github.com/temporalio/cli/cmd/temporal@$(TEMPORAL_VERSION)
+	@touch $@
+# Installed as temporal-server and temporal-sql-tool (with the schemas in temporal-schema/): `go install` names them server and sql, which say
+# nothing beside the other tools in ./bin.
+$(BIN)/.temporal-server-$(TEMPORAL_SERVER_VERSION):
+	@echo "building the Temporal server $(TEMPORAL_SERVER_VERSION) and its SQL schema tool (about 5 minutes the first time)"
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+		GOBIN=$$tmp $(GO) install go.temporal.io/server/cmd/server@$(TEMPORAL_SERVER_VERSION) go.temporal.io/server/cmd/tools/sql@$(TEMPORAL_SERVER_VERSION) && \
+		mv "$$tmp/server" $(BIN)/temporal-server && mv "$$tmp/sql" $(BIN)/temporal-sql-tool
+	@# The PostgreSQL schemas the tool applies (deploy/temporal/schema.sh), from the same module version.
+	rm -rf $(BIN)/temporal-schema && cp -R "$$($(GO) env GOMODCACHE)/go.temporal.io/server@$(TEMPORAL_SERVER_VERSION)/schema/postgresql/v12" $(BIN)/temporal-schema && chmod -R u+w $(BIN)/temporal-schema
 	@touch $@
 $(BIN)/.mailpit-$(MAILPIT_VERSION):
 	$(GO) install github.com/axllent/mailpit@$(MAILPIT_VERSION)
@@ -41,6 +54,20 @@ build:
 dev: tools build
 	@exec $(BIN)/yoyaku dev
 
+# The production topology on this machine (issue 17): PostgreSQL with yoyaku's and Temporal's databases, the
+# Temporal server on PostgreSQL, Mailpit, two API replicas behind nginx and two workers; the same addresses
+# as `make dev`. Ctrl-C stops all of it. State is kept in .cluster/ (YOYAKU_DEV_DIR overrides it).
+cluster: tools build nginx
+	@exec $(BIN)/yoyaku dev --cluster
+
+# nginx (Debian's nginx-light) for `make cluster` and its test, installed when missing.
+nginx:
+	@if command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; then :; else \
+		echo "installing nginx-light (Debian package)"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nginx-light >/dev/null; \
+	fi
+
 # Headless Chromium and its driver (Debian packages) for the browser tests, installed when missing, with
 # Japanese fonts so that screenshots show the pages as patrons see them.
 browser:
@@ -55,7 +82,7 @@ browser:
 # The scenarios with faults and timings (the chaos day, the e2e faults and hot title) run after the rest and
 # one package at a time: on 2 cores a neighbouring package's load stretches their waits past their limits.
 SCENARIO_PKGS := ./cmd/yoyaku ./e2e
-test: tools build browser
+test: tools build browser nginx
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) $$($(GO) list ./... | grep -v -e '/cmd/yoyaku$$' -e '/e2e$$')
 	$(GO) test -count=1 -p 1 -timeout $(TEST_TIMEOUT) $(SCENARIO_PKGS)
 	$(MAKE) fuzz FUZZTIME=20000x
@@ -101,6 +128,6 @@ fmt:
 clean:
 	rm -rf $(BIN)
 
-# Forget the dev stack's data (database, workflows, mail).
+# Forget the dev stack's and the cluster's data (database, workflows, mail).
 clean-dev:
-	rm -rf .dev
+	rm -rf .dev .cluster

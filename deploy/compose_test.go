@@ -3,6 +3,7 @@ package deploy_test
 import (
 	"bufio"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/url"
 	"os"
@@ -18,6 +19,7 @@ import (
 
 	"yoyaku/config"
 	"yoyaku/contract"
+	"yoyaku/deploy"
 )
 
 // The container side of the services yoyaku talks to.
@@ -28,8 +30,16 @@ const (
 	binaryPath   = "/usr/local/bin/yoyaku" // the Dockerfile's ENTRYPOINT
 )
 
-// yoyakuServices run the yoyaku image and are configured only through config.Vars.
-var yoyakuServices = []string{"migrate", "api", "worker"}
+// yoyakuServices run the yoyaku image and are configured only through config.Vars: the one-shot migrate, and
+// the replicas of the production topology (issue 17): two API replicas behind nginx and two workers.
+var (
+	apiReplicas    = []string{"api-1", "api-2"}
+	workerReplicas = []string{"worker-1", "worker-2"}
+	yoyakuServices = append(append([]string{"migrate"}, apiReplicas...), workerReplicas...)
+)
+
+// requiredHostEnv are the variables compose requires from the host (${VAR:?message}), set here as a host would.
+var requiredHostEnv = map[string]string{"YOYAKU_SESSION_KEY": strings.Repeat("ab", 32)}
 
 type composeFile struct {
 	Services map[string]service `yaml:"services"`
@@ -75,8 +85,9 @@ func svc(t *testing.T, c composeFile, name string) service {
 	return s
 }
 
-// interpolate does what Compose does to a value when the host environment is empty: ${VAR:-default} and
-// ${VAR-default} give the default, ${VAR} and $VAR give "", and $$ is a literal $.
+// interpolate does what Compose does to a value when the host environment holds only requiredHostEnv:
+// ${VAR:-default} and ${VAR-default} give the default, ${VAR:?message} the required value, ${VAR} and $VAR
+// give "", and $$ is a literal $.
 func interpolate(s string) (string, error) {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
@@ -95,7 +106,13 @@ func interpolate(s string) (string, error) {
 				return "", fmt.Errorf("unterminated ${ in %q", s)
 			}
 			expr := rest[1:end]
-			if k := strings.Index(expr, ":-"); k >= 0 {
+			if name, _, ok := strings.Cut(expr, ":?"); ok {
+				v, known := requiredHostEnv[name]
+				if !known {
+					return "", fmt.Errorf("${%s} is required of the host, and not in requiredHostEnv", expr)
+				}
+				b.WriteString(v)
+			} else if k := strings.Index(expr, ":-"); k >= 0 {
 				b.WriteString(expr[k+2:])
 			} else if k := strings.Index(expr, "-"); k >= 0 {
 				b.WriteString(expr[k+1:])
@@ -252,7 +269,7 @@ func loadConfig(t *testing.T, name string, s service) config.Config {
 
 func TestServicesExist(t *testing.T) {
 	c := loadCompose(t)
-	for _, name := range []string{"postgres", "temporal", "temporal-setup", "temporal-ui", "mailpit", "migrate", "api", "worker"} {
+	for _, name := range append([]string{"postgres", "temporal-schema", "temporal", "temporal-setup", "temporal-ui", "mailpit", "migrate", "nginx"}, yoyakuServices...) {
 		if _, ok := c.Services[name]; !ok {
 			t.Errorf("docker-compose.yml has no %q service", name)
 		}
@@ -298,7 +315,7 @@ func TestYoyakuServicesBuildFromDockerfile(t *testing.T) {
 
 func TestYoyakuServicesRunTheirSubcommand(t *testing.T) {
 	c := loadCompose(t)
-	for _, tc := range []struct{ service, subcommand string }{{"api", "api"}, {"worker", "worker"}} {
+	for _, tc := range []struct{ service, subcommand string }{{"api-1", "api"}, {"api-2", "api"}, {"worker-1", "worker"}, {"worker-2", "worker"}} {
 		t.Run(tc.service, func(t *testing.T) {
 			s := svc(t, c, tc.service)
 			if s.Entrypoint != nil {
@@ -348,13 +365,16 @@ func TestYoyakuEnvironmentIsConfigVars(t *testing.T) {
 func TestListenAddressesMatchPublishedPorts(t *testing.T) {
 	c := loadCompose(t)
 	for _, tc := range []struct {
-		service, variable, hostPort string
+		service, variable, hostPort string // hostPort "": not published (the API replicas are reached through nginx)
 		addr                        func(config.Config) string
 		probed                      bool // the service's healthcheck asks this port
 	}{
-		{"api", "YOYAKU_HTTP_ADDR", "8080", func(c config.Config) string { return c.HTTPAddr }, true},
-		{"api", "YOYAKU_METRICS_ADDR", "9091", func(c config.Config) string { return c.MetricsAddr }, false},
-		{"worker", "YOYAKU_WORKER_METRICS_ADDR", "9090", func(c config.Config) string { return c.WorkerMetricsAddr }, true},
+		{"api-1", "YOYAKU_HTTP_ADDR", "", func(c config.Config) string { return c.HTTPAddr }, true},
+		{"api-2", "YOYAKU_HTTP_ADDR", "", func(c config.Config) string { return c.HTTPAddr }, true},
+		{"api-1", "YOYAKU_METRICS_ADDR", "9091", func(c config.Config) string { return c.MetricsAddr }, false},
+		{"api-2", "YOYAKU_METRICS_ADDR", "9093", func(c config.Config) string { return c.MetricsAddr }, false},
+		{"worker-1", "YOYAKU_WORKER_METRICS_ADDR", "9090", func(c config.Config) string { return c.WorkerMetricsAddr }, true},
+		{"worker-2", "YOYAKU_WORKER_METRICS_ADDR", "9092", func(c config.Config) string { return c.WorkerMetricsAddr }, true},
 	} {
 		t.Run(tc.service+"/"+tc.variable, func(t *testing.T) {
 			s := svc(t, c, tc.service)
@@ -363,7 +383,7 @@ func TestListenAddressesMatchPublishedPorts(t *testing.T) {
 			}
 			host, port := splitHostPort(t, tc.variable, tc.addr(loadConfig(t, tc.service, s)))
 			if host != "0.0.0.0" && host != "" {
-				t.Errorf("%s listens on %q: a published port reaches only 0.0.0.0 inside the container", tc.variable, host)
+				t.Errorf("%s listens on %q: another container or a published port reaches only 0.0.0.0 inside it", tc.variable, host)
 			}
 			if got := hostPort(t, tc.service, s, port); got != tc.hostPort {
 				t.Errorf("container port %s (from %s) is published on host port %q, want %s", port, tc.variable, got, tc.hostPort)
@@ -382,8 +402,14 @@ func TestListenAddressesMatchPublishedPorts(t *testing.T) {
 // host's loopback only, never the patron port.
 func TestAPIMetricsApartFromThePatronPort(t *testing.T) {
 	c := loadCompose(t)
-	s := svc(t, c, "api")
-	cfg := loadConfig(t, "api", s)
+	for _, name := range apiReplicas {
+		t.Run(name, func(t *testing.T) { apiMetricsApart(t, c, name) })
+	}
+}
+
+func apiMetricsApart(t *testing.T, c composeFile, name string) {
+	s := svc(t, c, name)
+	cfg := loadConfig(t, name, s)
 	_, httpPort := splitHostPort(t, "YOYAKU_HTTP_ADDR", cfg.HTTPAddr)
 	_, metricsPort := splitHostPort(t, "YOYAKU_METRICS_ADDR", cfg.MetricsAddr)
 	if httpPort == metricsPort {
@@ -392,10 +418,13 @@ func TestAPIMetricsApartFromThePatronPort(t *testing.T) {
 	for _, p := range s.Ports {
 		spec, ok := p.(string)
 		if !ok {
-			t.Fatalf("api: port %v: want the \"ip:host:container\" form", p)
+			t.Fatalf("%s: port %v: want the \"ip:host:container\" form", name, p)
 		}
 		if strings.HasSuffix(spec, ":"+metricsPort) && !strings.HasPrefix(spec, "127.0.0.1:") {
-			t.Errorf("api publishes its metrics as %q: only on the host's loopback (127.0.0.1:...)", spec)
+			t.Errorf("%s publishes its metrics as %q: only on the host's loopback (127.0.0.1:...)", name, spec)
+		}
+		if strings.HasSuffix(spec, ":"+httpPort) {
+			t.Errorf("%s publishes its patron port as %q: patrons reach the replicas through nginx", name, spec)
 		}
 	}
 }
@@ -418,7 +447,7 @@ func TestDemoDataOnlyWhenAsked(t *testing.T) {
 	if v := fmt.Sprint(raw["YOYAKU_DEMO"]); !regexp.MustCompile(`^\$\{YOYAKU_DEMO(:?-(0|false)?)?\}$`).MatchString(v) {
 		t.Errorf("migrate: YOYAKU_DEMO is %q, want the host's ${YOYAKU_DEMO:-0} (off unless the host sets it)", v)
 	}
-	for _, name := range []string{"api", "worker"} {
+	for _, name := range append(slices.Clone(apiReplicas), workerReplicas...) {
 		if _, set := env(t, name, svc(t, c, name))["YOYAKU_DEMO"]; set {
 			t.Errorf("%s sets YOYAKU_DEMO: only the seed step (migrate) reads it", name)
 		}
@@ -478,22 +507,39 @@ func TestTemporal(t *testing.T) {
 	c := loadCompose(t)
 	tmp := svc(t, c, "temporal")
 	tEnv := env(t, "temporal", tmp)
-	if !regexp.MustCompile(`^temporalio/auto-setup:1\.2\d\.\d+$`).MatchString(tmp.Image) {
-		t.Errorf("temporal image %q, want temporalio/auto-setup pinned to a 1.2x.y version", tmp.Image)
+	// The image is the server the Makefile builds for `make cluster`: one version on both sides.
+	if want := "temporalio/server:" + strings.TrimPrefix(makefileVar(t, "TEMPORAL_SERVER_VERSION"), "v"); tmp.Image != want {
+		t.Errorf("temporal image %q, want %s (the Makefile's TEMPORAL_SERVER_VERSION)", tmp.Image, want)
 	}
-	for k, want := range map[string]string{"DB": "postgres12", "POSTGRES_SEEDS": "postgres", "DB_PORT": postgresPort} {
+	for k, want := range map[string]string{"TEMPORAL_DB_HOST": "postgres", "TEMPORAL_DB_PORT": postgresPort, "TEMPORAL_BIND_IP": "0.0.0.0"} {
 		if tEnv[k] != want {
 			t.Errorf("temporal %s = %q, want %q", k, tEnv[k], want)
 		}
 	}
-	if got := dependsOn(t, "temporal", tmp)["postgres"]; got != "service_healthy" {
-		t.Errorf("temporal depends on postgres with %q, want service_healthy", got)
+	if got := dependsOn(t, "temporal", tmp)["temporal-schema"]; got != "service_completed_successfully" {
+		t.Errorf("temporal depends on temporal-schema with %q, want service_completed_successfully", got)
 	}
 	if got := hostPort(t, "temporal", tmp, temporalPort); got != temporalPort {
 		t.Errorf("temporal port %s is published on host port %q, want %s", temporalPort, got, temporalPort)
 	}
+	// It runs deploy/temporal/server.yaml: the config directory and environment name of its command are the
+	// mounted file's.
+	cmd := strings.Join(append(words(t, "temporal", tmp.Entrypoint), words(t, "temporal", tmp.Command)...), " ")
+	mounted := mountTarget(t, tmp, "./"+filepath.ToSlash(filepath.Join("deploy", deploy.TemporalConfig)))
+	if mounted == "" {
+		t.Fatalf("temporal does not mount deploy/%s", deploy.TemporalConfig)
+	}
+	dir, file := filepath.Split(mounted)
+	wantArgs := "--config " + strings.TrimSuffix(dir, "/") + " --env " + strings.TrimSuffix(file, ".yaml")
+	if !strings.Contains(cmd, "temporal-server") || !strings.Contains(cmd, wantArgs) || !strings.Contains(cmd, " start") {
+		t.Errorf("temporal runs %q, want temporal-server with %q ... start", cmd, wantArgs)
+	}
+	if !strings.Contains(cmd, "TEMPORAL_BROADCAST_ADDRESS=") {
+		t.Errorf("temporal runs %q: bound to 0.0.0.0, it must give its services the container's address (TEMPORAL_BROADCAST_ADDRESS)", cmd)
+	}
 
-	// Temporal's role and databases come from the init script postgres runs.
+	// Temporal's role and databases come from the init script postgres runs; the schema job and the server
+	// use them.
 	pg := svc(t, c, "postgres")
 	const initDir = "/docker-entrypoint-initdb.d/"
 	var initSQL []byte
@@ -507,16 +553,23 @@ func TestTemporal(t *testing.T) {
 			initSQL = append(initSQL, b...)
 		}
 	}
-	user, pwd := regexp.QuoteMeta(tEnv["POSTGRES_USER"]), regexp.QuoteMeta(tEnv["POSTGRES_PWD"])
-	if !regexp.MustCompile(`(?i)CREATE ROLE ` + user + ` WITH LOGIN PASSWORD '` + pwd + `'`).Match(initSQL) {
-		t.Errorf("no postgres init script creates role %q with password %q", tEnv["POSTGRES_USER"], tEnv["POSTGRES_PWD"])
-	}
-	for _, db := range []string{tEnv["DBNAME"], tEnv["VISIBILITY_DBNAME"]} {
-		if tEnv["SKIP_DB_CREATE"] == "true" && !regexp.MustCompile(`(?i)CREATE DATABASE `+regexp.QuoteMeta(db)+` OWNER `+user+`;`).Match(initSQL) {
-			t.Errorf("SKIP_DB_CREATE is true but no postgres init script creates database %q owned by %q", db, tEnv["POSTGRES_USER"])
+	for _, name := range []string{"temporal", "temporal-schema"} {
+		e := env(t, name, svc(t, c, name))
+		user, pwd := regexp.QuoteMeta(e["TEMPORAL_DB_USER"]), regexp.QuoteMeta(e["TEMPORAL_DB_PASSWORD"])
+		if user == "" || !regexp.MustCompile(`(?i)CREATE ROLE `+user+` WITH LOGIN PASSWORD '`+pwd+`'`).Match(initSQL) {
+			t.Errorf("%s: no postgres init script creates role %q with password %q", name, e["TEMPORAL_DB_USER"], e["TEMPORAL_DB_PASSWORD"])
+		}
+		for _, db := range []string{"temporal", "temporal_visibility"} { // server.yaml's and schema.sh's defaults
+			if !regexp.MustCompile(`(?i)CREATE DATABASE ` + db + ` OWNER ` + user + `;`).Match(initSQL) {
+				t.Errorf("no postgres init script creates database %q owned by %q", db, e["TEMPORAL_DB_USER"])
+			}
+		}
+		if e["TEMPORAL_DB_HOST"] != "postgres" || e["TEMPORAL_DB_PORT"] != postgresPort {
+			t.Errorf("%s reaches PostgreSQL at %s:%s, want postgres:%s", name, e["TEMPORAL_DB_HOST"], e["TEMPORAL_DB_PORT"], postgresPort)
 		}
 	}
 
+	ns := env(t, "temporal-setup", svc(t, c, "temporal-setup"))["TEMPORAL_NAMESPACE"]
 	for _, name := range yoyakuServices {
 		t.Run(name, func(t *testing.T) {
 			cfg := loadConfig(t, name, svc(t, c, name))
@@ -524,8 +577,8 @@ func TestTemporal(t *testing.T) {
 			if host != "temporal" || port != temporalPort {
 				t.Errorf("YOYAKU_TEMPORAL_ADDRESS = %q, want temporal:%s", cfg.TemporalAddress, temporalPort)
 			}
-			if cfg.TemporalNamespace != tEnv["DEFAULT_NAMESPACE"] {
-				t.Errorf("namespace %q, but auto-setup creates %q", cfg.TemporalNamespace, tEnv["DEFAULT_NAMESPACE"])
+			if cfg.TemporalNamespace != ns {
+				t.Errorf("namespace %q, but temporal-setup creates %q", cfg.TemporalNamespace, ns)
 			}
 		})
 	}
@@ -567,7 +620,7 @@ func TestSearchAttributesAreRegistered(t *testing.T) {
 	if e["TEMPORAL_ADDRESS"] != "temporal:"+temporalPort {
 		t.Errorf("temporal-setup TEMPORAL_ADDRESS = %q, want temporal:%s", e["TEMPORAL_ADDRESS"], temporalPort)
 	}
-	cfg := loadConfig(t, "worker", svc(t, c, "worker"))
+	cfg := loadConfig(t, "worker-1", svc(t, c, "worker-1"))
 	if e["TEMPORAL_NAMESPACE"] != cfg.TemporalNamespace {
 		t.Errorf("temporal-setup registers on namespace %q, the worker uses %q", e["TEMPORAL_NAMESPACE"], cfg.TemporalNamespace)
 	}
@@ -576,7 +629,7 @@ func TestSearchAttributesAreRegistered(t *testing.T) {
 		t.Errorf("sh -n %s: %v\n%s", setupScript(t, c), err, out)
 	}
 
-	for _, name := range []string{"api", "worker"} {
+	for _, name := range append(slices.Clone(apiReplicas), workerReplicas...) {
 		if got := dependsOn(t, name, svc(t, c, name))["temporal-setup"]; got != "service_completed_successfully" {
 			t.Errorf("%s depends on temporal-setup with %q, want service_completed_successfully", name, got)
 		}
@@ -602,9 +655,11 @@ func setupScript(t *testing.T, c composeFile) string {
 }
 
 // fakeTemporal stands in for the temporal CLI of the admin-tools image: it keeps the namespace's search
-// attributes in $FAKE_DIR/state ("name type" lines), insists on the expected address and namespace, fails the
-// first $FAIL_DESCRIBE namespace descriptions and $FAIL_CREATE creations, and refuses to create an attribute
-// again (with another type, as the CLI does; with the same type, as a strict server would).
+// attributes in $FAKE_DIR/state ("name type" lines) and the namespace's existence in $FAKE_DIR/namespace,
+// insists on the expected address and namespace, fails the first $FAIL_HEALTH health checks, $FAIL_DESCRIBE
+// namespace descriptions and $FAIL_CREATE creations, refuses to describe a namespace not created and to
+// create one twice, and refuses to create an attribute again (with another type, as the CLI does; with the
+// same type, as a strict server would).
 const fakeTemporal = `#!/bin/sh
 state=$FAKE_DIR/state
 count() {
@@ -628,8 +683,17 @@ while [ $# -gt 0 ]; do
 done
 [ "$addr" = "$WANT_ADDRESS" ] || { echo "fake temporal: address $addr" >&2; exit 3; }
 case $sub in
+  "operator cluster health")
+    [ "$(count health)" -gt "${FAIL_HEALTH:-0}" ] || { echo "Error: dial tcp: connection refused" >&2; exit 1; }
+    echo "temporal.api.workflowservice.v1.WorkflowService: SERVING" ;;
+  "operator namespace create")
+    [ "$ns" = "$WANT_NAMESPACE" ] || { echo "fake temporal: namespace $ns" >&2; exit 3; }
+    [ ! -e "$FAKE_DIR/namespace" ] || { echo "Error: Namespace already exists." >&2; exit 1; }
+    count namespace-created >/dev/null
+    touch "$FAKE_DIR/namespace" ;;
   "operator namespace describe")
     [ "$pos$ns" = "$WANT_NAMESPACE" ] || { echo "fake temporal: namespace $pos$ns" >&2; exit 3; }
+    [ -e "$FAKE_DIR/namespace" ] || { echo "Namespace $pos is not found" >&2; exit 1; }
     [ "$(count describe)" -gt "${FAIL_DESCRIBE:-0}" ] || { echo "Namespace $pos not found" >&2; exit 1; }
     echo "NamespaceInfo.Name $pos" ;;
   "operator search-attribute list")
@@ -670,11 +734,15 @@ func TestTemporalSetupScript(t *testing.T) {
 		registered += name + " " + typ + "\n"
 	}
 	for _, tc := range []struct {
-		name, state              string
-		failDescribe, failCreate int
-		wantErr                  string // in the output of a run that must fail; "" when it must succeed
+		name, state                          string
+		noNamespace                          bool // the server has no such namespace yet: the script creates it
+		failHealth, failDescribe, failCreate int
+		wantErr                              string // in the output of a run that must fail; "" when it must succeed
 	}{
 		{name: "fresh namespace"},
+		{name: "no namespace yet", noNamespace: true},
+		{name: "server not up at first", noNamespace: true, failHealth: 4},
+		{name: "server never up", failHealth: 1000, wantErr: "does not answer"},
 		{name: "run again", state: registered},
 		{name: "some already there", state: names[0] + " Keyword\n"},
 		{name: "namespace not ready at first", failDescribe: 5},
@@ -693,12 +761,18 @@ func TestTemporalSetupScript(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(dir, "state"), []byte(tc.state), 0o644); err != nil {
 				t.Fatal(err)
 			}
+			if !tc.noNamespace {
+				if err := os.WriteFile(filepath.Join(dir, "namespace"), nil, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
 			cmd := exec.Command("sh", script)
 			cmd.Env = []string{
 				"PATH=" + dir + string(os.PathListSeparator) + os.Getenv("PATH"),
 				"FAKE_DIR=" + dir,
 				"WANT_ADDRESS=temporal:" + temporalPort,
-				"WANT_NAMESPACE=" + loadConfig(t, "worker", svc(t, c, "worker")).TemporalNamespace,
+				"WANT_NAMESPACE=" + loadConfig(t, "worker-1", svc(t, c, "worker-1")).TemporalNamespace,
+				"FAIL_HEALTH=" + strconv.Itoa(tc.failHealth),
 				"FAIL_DESCRIBE=" + strconv.Itoa(tc.failDescribe),
 				"FAIL_CREATE=" + strconv.Itoa(tc.failCreate),
 			}
@@ -726,6 +800,10 @@ func TestTemporalSetupScript(t *testing.T) {
 			if !slices.Equal(got, want) {
 				t.Errorf("registered %q, want %q\n%s", got, want, out)
 			}
+			created, _ := os.ReadFile(filepath.Join(dir, "namespace-created"))
+			if wantCreated := map[bool]string{true: "1", false: ""}[tc.noNamespace]; strings.TrimSpace(string(created)) != wantCreated {
+				t.Errorf("namespace created %q times, want %q\n%s", created, wantCreated, out)
+			}
 		})
 	}
 }
@@ -741,7 +819,7 @@ func TestSMTPPointsAtMailpit(t *testing.T) {
 			t.Errorf("mailpit port %s is published on host port %q, want %s", container, got, host)
 		}
 	}
-	for _, name := range []string{"api", "worker"} {
+	for _, name := range append(slices.Clone(apiReplicas), workerReplicas...) {
 		cfg := loadConfig(t, name, svc(t, c, name))
 		if cfg.SMTP.Host != "mailpit" || strconv.Itoa(cfg.SMTP.Port) != smtpPort {
 			t.Errorf("%s sends mail to %s:%d, want mailpit:%s", name, cfg.SMTP.Host, cfg.SMTP.Port, smtpPort)
@@ -752,10 +830,18 @@ func TestSMTPPointsAtMailpit(t *testing.T) {
 func TestDependencies(t *testing.T) {
 	c := loadCompose(t)
 	for _, tc := range []struct{ service, on, condition string }{
-		{"api", "migrate", "service_completed_successfully"},
-		{"worker", "migrate", "service_completed_successfully"},
-		{"api", "temporal", "service_started"},
-		{"worker", "temporal", "service_started"},
+		{"api-1", "migrate", "service_completed_successfully"},
+		{"api-2", "migrate", "service_completed_successfully"},
+		{"worker-1", "migrate", "service_completed_successfully"},
+		{"worker-2", "migrate", "service_completed_successfully"},
+		{"api-1", "temporal", "service_started"},
+		{"api-2", "temporal", "service_started"},
+		{"worker-1", "temporal", "service_started"},
+		{"worker-2", "temporal", "service_started"},
+		{"nginx", "api-1", "service_started"},
+		{"nginx", "api-2", "service_started"},
+		{"temporal-schema", "postgres", "service_healthy"},
+		{"temporal", "temporal-schema", "service_completed_successfully"},
 		{"temporal-setup", "temporal", "service_started"},
 		{"temporal-ui", "temporal", "service_started"},
 	} {
@@ -798,7 +884,7 @@ func TestHostPortsAndMountsAreSound(t *testing.T) {
 func TestTemporalDynamicConfigParses(t *testing.T) {
 	c := loadCompose(t)
 	tmp := svc(t, c, "temporal")
-	path := env(t, "temporal", tmp)["DYNAMIC_CONFIG_FILE_PATH"]
+	path := env(t, "temporal", tmp)["TEMPORAL_DYNAMIC_CONFIG"]
 	for _, v := range tmp.Volumes {
 		parts := strings.Split(fmt.Sprint(v), ":")
 		if len(parts) < 2 || parts[1] != path {
@@ -820,7 +906,7 @@ func TestTemporalDynamicConfigParses(t *testing.T) {
 		}
 		return
 	}
-	t.Errorf("DYNAMIC_CONFIG_FILE_PATH %q is not mounted into the temporal service", path)
+	t.Errorf("TEMPORAL_DYNAMIC_CONFIG %q is not mounted into the temporal service", path)
 }
 
 // dockerfile is the Dockerfile as instructions, continuation lines joined, comments dropped.
@@ -921,4 +1007,204 @@ func TestDockerignoreKeepsWhatTheBuildNeeds(t *testing.T) {
 			t.Errorf(".dockerignore excludes %q, which the build needs", p)
 		}
 	}
+}
+
+// makefileVar is the value of a `NAME := value` line of the Makefile.
+func makefileVar(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(root, "Makefile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(name) + `\s*:=\s*(\S+)`).FindSubmatch(b)
+	if m == nil {
+		t.Fatalf("the Makefile sets no %s", name)
+	}
+	return string(m[1])
+}
+
+// mountTarget is where service s mounts the repository file src ("./deploy/..."), "" when it does not; a
+// shared file must be mounted read-only.
+func mountTarget(t *testing.T, s service, src string) string {
+	t.Helper()
+	for _, v := range s.Volumes {
+		parts := strings.Split(fmt.Sprint(v), ":")
+		if len(parts) >= 2 && filepath.Clean(parts[0]) == filepath.Clean(src) {
+			if len(parts) < 3 || parts[2] != "ro" {
+				t.Errorf("%s is mounted writable at %s: mount it :ro", src, parts[1])
+			}
+			return parts[1]
+		}
+	}
+	return ""
+}
+
+// TestSharedFilesAreMounted is issue 17's drift check from the compose side: every file `yoyaku dev
+// --cluster` runs with (deploy.Files, embedded from this directory) is mounted by some service, and every
+// file compose mounts from deploy/ is one of them; cmd/yoyaku's TestClusterTopology checks the other side.
+func TestSharedFilesAreMounted(t *testing.T) {
+	c := loadCompose(t)
+	mountedBy := map[string]string{}
+	for name, s := range c.Services {
+		for _, v := range s.Volumes {
+			src, _, _ := strings.Cut(fmt.Sprint(v), ":")
+			if rel, ok := strings.CutPrefix(filepath.ToSlash(filepath.Clean(src)), "deploy/"); ok {
+				mountedBy[rel] = name
+				if _, err := fs.Stat(deploy.Files, rel); err != nil {
+					t.Errorf("%s mounts deploy/%s, which `yoyaku dev --cluster` does not use (not in deploy.Files)", name, rel)
+				}
+			}
+		}
+	}
+	err := fs.WalkDir(deploy.Files, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		if mountedBy[path] == "" {
+			t.Errorf("deploy/%s is used by `yoyaku dev --cluster` but mounted by no compose service", path)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestNginx: nginx publishes the patron port and renders deploy/nginx/yoyaku.conf.template with the two API
+// replicas' listen addresses; the rendered site retries a refused connection on the other replica.
+func TestNginx(t *testing.T) {
+	c := loadCompose(t)
+	n := svc(t, c, "nginx")
+	if !regexp.MustCompile(`^nginx:1\.\d+\.\d+$`).MatchString(n.Image) {
+		t.Errorf("nginx image %q, want nginx pinned to a 1.x.y version", n.Image)
+	}
+	target := mountTarget(t, n, "./deploy/"+deploy.NginxTemplate)
+	if dir, file := filepath.Split(target); dir != "/etc/nginx/templates/" || !strings.HasSuffix(file, ".conf.template") {
+		t.Fatalf("nginx mounts the template at %q, want /etc/nginx/templates/NAME.conf.template (the image renders those)", target)
+	}
+	e := env(t, "nginx", n)
+	if got := hostPort(t, "nginx", n, e["YOYAKU_PROXY_LISTEN"]); got != "8080" {
+		t.Errorf("nginx listens on %q, published on host port %q, want 8080 (api/README.md)", e["YOYAKU_PROXY_LISTEN"], got)
+	}
+	for i, name := range apiReplicas {
+		_, port := splitHostPort(t, "YOYAKU_HTTP_ADDR", loadConfig(t, name, svc(t, c, name)).HTTPAddr)
+		if want, got := name+":"+port, e[fmt.Sprintf("YOYAKU_API_%d", i+1)]; got != want {
+			t.Errorf("nginx YOYAKU_API_%d = %q, want %s (the replica's YOYAKU_HTTP_ADDR)", i+1, got, want)
+		}
+	}
+	tmpl, err := deploy.Files.ReadFile(deploy.NginxTemplate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	site := string(tmpl)
+	for k, v := range e { // envsubst as the image does it: only the variables that are set
+		site = strings.ReplaceAll(site, "${"+k+"}", v)
+	}
+	if left := regexp.MustCompile(`\$\{YOYAKU_[A-Z0-9_]+\}`).FindString(site); left != "" {
+		t.Errorf("the nginx template needs %s, which the nginx service does not set", left)
+	}
+	for _, want := range []string{"server api-1:8080", "server api-2:8080", "listen 8080;", "proxy_next_upstream error timeout", "max_fails="} {
+		if !strings.Contains(site, want) {
+			t.Errorf("the rendered nginx site lacks %q:\n%s", want, site)
+		}
+	}
+}
+
+// TestTemporalSchemaScript runs deploy/temporal/schema.sh with temporal-schema's environment against a fake
+// temporal-sql-tool that records its calls: each database gets its version tables, then every versioned
+// step from the image's schema directory; a failing step fails the script.
+func TestTemporalSchemaScript(t *testing.T) {
+	c := loadCompose(t)
+	s := svc(t, c, "temporal-schema")
+	if !strings.HasPrefix(s.Image, "temporalio/admin-tools:") {
+		t.Errorf("temporal-schema image %q, want temporalio/admin-tools", s.Image)
+	}
+	entry := words(t, "temporal-schema", s.Entrypoint)
+	if len(entry) != 2 || entry[0] != "/bin/sh" {
+		t.Fatalf("temporal-schema entrypoint = %q, want [/bin/sh <mounted script>]", entry)
+	}
+	if got := mountTarget(t, s, "./deploy/"+deploy.TemporalSchemaScript); got != entry[1] {
+		t.Fatalf("temporal-schema runs %s, but deploy/%s is mounted at %q", entry[1], deploy.TemporalSchemaScript, got)
+	}
+	e := env(t, "temporal-schema", s)
+	if e["TEMPORAL_SCHEMA_DIR"] != "/etc/temporal/schema/postgresql/v12" {
+		t.Errorf("TEMPORAL_SCHEMA_DIR = %q, want the admin-tools image's /etc/temporal/schema/postgresql/v12", e["TEMPORAL_SCHEMA_DIR"])
+	}
+	const fake = "#!/bin/sh\necho \"$*\" >>\"$FAKE_DIR/calls\"\ncase \"$*\" in *\"$FAIL_ON\"*) [ -n \"$FAIL_ON\" ] && { echo \"fake: failed\" >&2; exit 1; } ;; esac\nexit 0\n"
+	for _, tc := range []struct {
+		name, failOn string
+		wantCalls    int
+	}{{"fresh", "", 4}, {"update fails", "temporal_visibility update-schema", 4}} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "temporal-sql-tool"), []byte(fake), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command("sh", filepath.Join(root, "deploy", deploy.TemporalSchemaScript))
+			cmd.Env = []string{"PATH=" + dir + string(os.PathListSeparator) + os.Getenv("PATH"), "FAKE_DIR=" + dir, "FAIL_ON=" + tc.failOn}
+			for k, v := range e {
+				cmd.Env = append(cmd.Env, k+"="+v)
+			}
+			out, err := cmd.CombinedOutput()
+			if (err != nil) != (tc.failOn != "") {
+				t.Fatalf("the script ended with %v (want failure: %v)\n%s", err, tc.failOn != "", out)
+			}
+			raw, _ := os.ReadFile(filepath.Join(dir, "calls"))
+			calls := strings.Split(strings.TrimSpace(string(raw)), "\n")
+			if len(calls) != tc.wantCalls {
+				t.Fatalf("%d calls, want %d:\n%s", len(calls), tc.wantCalls, raw)
+			}
+			conn := fmt.Sprintf("--plugin postgres12 --endpoint %s --port %s --user %s --password %s",
+				e["TEMPORAL_DB_HOST"], e["TEMPORAL_DB_PORT"], e["TEMPORAL_DB_USER"], e["TEMPORAL_DB_PASSWORD"])
+			want := []string{
+				conn + " --database temporal setup-schema -v 0.0",
+				conn + " --database temporal update-schema -d " + e["TEMPORAL_SCHEMA_DIR"] + "/temporal/versioned",
+				conn + " --database temporal_visibility setup-schema -v 0.0",
+				conn + " --database temporal_visibility update-schema -d " + e["TEMPORAL_SCHEMA_DIR"] + "/visibility/versioned",
+			}
+			if !slices.Equal(calls, want) {
+				t.Errorf("calls:\n%s\nwant:\n%s", strings.Join(calls, "\n"), strings.Join(want, "\n"))
+			}
+		})
+	}
+}
+
+// TestTemporalServerConfigRenders renders deploy/temporal/server.yaml with the temporal service's environment
+// (and the container address the command adds) by the server built for `make cluster` (render-config, the
+// server's own template engine and validation): persistence and visibility on the compose PostgreSQL, 4
+// history shards, every service on 0.0.0.0 with the usual ports.
+func TestTemporalServerConfigRenders(t *testing.T) {
+	bin := filepath.Join(root, "bin", "temporal-server")
+	if _, err := os.Stat(bin); err != nil {
+		t.Fatalf("%s is missing: run `make tools` (make test does it for you)", bin)
+	}
+	c := loadCompose(t)
+	e := env(t, "temporal", svc(t, c, "temporal"))
+	cmd := exec.Command(bin, "--root", "/", "--config", mustAbs(t, filepath.Join(root, "deploy", "temporal")), "--env", "server", "render-config")
+	cmd.Env = []string{"TEMPORAL_BROADCAST_ADDRESS=172.18.0.5"}
+	for k, v := range e {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("render-config: %v\n%s", err, out)
+	}
+	for _, want := range []string{
+		"numhistoryshards: 4", `connectaddr: postgres:5432`, `databasename: temporal_visibility`,
+		`pluginname: postgres12`, "grpcport: 7233", `bindonip: 0.0.0.0`, `broadcastaddress: 172.18.0.5`,
+		"filepath: " + e["TEMPORAL_DYNAMIC_CONFIG"],
+	} {
+		if !strings.Contains(strings.ToLower(string(out)), strings.ToLower(want)) {
+			t.Errorf("the rendered configuration lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func mustAbs(t *testing.T, p string) string {
+	t.Helper()
+	a, err := filepath.Abs(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
 }

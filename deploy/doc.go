@@ -1,4 +1,6 @@
-// Package deploy holds what docker-compose.yml mounts into third-party containers (the Temporal dynamic
-// config, the PostgreSQL init script, the search-attribute registration script) and the test that checks
-// docker-compose.yml and the Dockerfile against config.Vars and the workflows' search attributes.
+// Package deploy holds the configuration of yoyaku's production topology that docker-compose.yml mounts
+// into third-party containers and `yoyaku dev --cluster` uses on this machine (Files): the Temporal server's
+// configuration and dynamic config, its schema and namespace/search-attribute scripts, the PostgreSQL init
+// script and the nginx template; and the test that checks docker-compose.yml and the Dockerfile against
+// config.Vars, the workflows' search attributes and these files.
 package deploy

@@ -105,7 +105,7 @@ func runBench(ctx context.Context, _ config.Config, log *slog.Logger, args []str
 
 // startBenchStack starts a private stack for --dev (startPrivateStack) and points cfg at it.
 func startBenchStack(ctx context.Context, log *slog.Logger, binDir string, cfg *bench.Config) (*runningStack, string, error) {
-	st, dir, err := startPrivateStack(ctx, log, binDir, "bench", nil)
+	st, dir, err := startPrivateStack(ctx, log, binDir, "bench", nil, false)
 	if err != nil {
 		return nil, dir, err
 	}

@@ -55,7 +55,7 @@ func runChaos(ctx context.Context, _ config.Config, log *slog.Logger, args []str
 	cfg.CancelApprovalDelay, cfg.TimeZone = stackCfg.CancelApprovalDelay, stackCfg.Location.String()
 	cfg.PickupWindow = stackCfg.PickupWindow
 
-	st, dir, err := startPrivateStack(ctx, log, *binDir, "chaos", chaosEnv)
+	st, dir, err := startPrivateStack(ctx, log, *binDir, "chaos", chaosEnv, false)
 	if err != nil {
 		if dir != "" {
 			log.Error("the stack did not start; its logs are kept", "log", filepath.Join(dir, "stack.log"))

@@ -29,8 +29,12 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger, args []str
 	mailUIPort := fs.Int("mail-ui-port", 8025, "Mailpit web UI and API port")
 	binDir := fs.String("bin", "", "where the temporal and mailpit binaries are (default: beside this binary)")
 	titles := fs.Int("titles", 0, "grow the catalogue to this many titles at start (bulk-loaded)")
+	cluster := fs.Bool("cluster", false, "the production topology: Temporal server on PostgreSQL, 2 API replicas behind nginx, 2 workers (state in .cluster)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *cluster && os.Getenv("YOYAKU_DEV_DIR") == "" {
+		cfg.DevDir = ".cluster" // never the dev server's state: the cluster's Temporal keeps its own on PostgreSQL
 	}
 	self, err := os.Executable()
 	if err != nil {
@@ -43,15 +47,23 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger, args []str
 	if err != nil {
 		return fmt.Errorf("dev: %w", err)
 	}
-	if err := preflight(*binDir, cfg, []int{*pgPort, *tPort, *tUIPort, *smtpPort, *mailUIPort}); err != nil {
-		return err
-	}
-	start := time.Now()
-	st, err := startStack(ctx, log, stackOptions{
+	o := stackOptions{
 		Dir: dir, BinDir: *binDir, Self: self, Out: os.Stderr, Titles: *titles,
 		PGPort: *pgPort, TemporalPort: *tPort, TemporalUIPort: *tUIPort, SMTPPort: *smtpPort, MailUIPort: *mailUIPort,
 		HTTPAddr: cfg.HTTPAddr, APIMetricsAddr: cfg.MetricsAddr, MetricsAddr: cfg.WorkerMetricsAddr,
-	})
+	}
+	ports := []int{*pgPort, *tPort, *tUIPort, *smtpPort, *mailUIPort}
+	if *cluster {
+		if o.Cluster, err = devClusterOptions(cfg, *tPort); err != nil {
+			return err
+		}
+		ports = append(clusterPorts(o.Cluster), *pgPort, *smtpPort, *mailUIPort)
+	}
+	if err := preflight(*binDir, cfg, ports, *cluster); err != nil {
+		return err
+	}
+	start := time.Now()
+	st, err := startStack(ctx, log, o)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil // Ctrl-C while starting is not a failure
@@ -59,7 +71,11 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger, args []str
 		return err
 	}
 	defer st.stop(log)
-	printBanner(cfg, *tPort, *tUIPort, *smtpPort, *mailUIPort, *pgPort, dir, time.Since(start))
+	if *cluster {
+		printClusterBanner(o, dir, time.Since(start))
+	} else {
+		printBanner(cfg, *tPort, *tUIPort, *smtpPort, *mailUIPort, *pgPort, dir, time.Since(start))
+	}
 
 	// Run until Ctrl-C/SIGTERM, or until a service dies on its own.
 	died := make(chan *devstack.Proc, len(st.procs))
@@ -79,11 +95,18 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger, args []str
 }
 
 // preflight says in one line what is missing before anything starts.
-func preflight(binDir string, cfg config.Config, ports []int) error {
+func preflight(binDir string, cfg config.Config, ports []int, cluster bool) error {
 	if err := devstack.CheckPostgresBinaries(""); err != nil {
 		return err
 	}
-	for _, b := range []string{"temporal", "mailpit"} {
+	bins := []string{"temporal", "mailpit"}
+	if cluster {
+		bins = append(bins, clusterBins...)
+		if _, err := devstack.NginxBin(); err != nil {
+			return err
+		}
+	}
+	for _, b := range bins {
 		if _, err := os.Stat(filepath.Join(binDir, b)); err != nil {
 			return fmt.Errorf("%s not found in %s: run `make tools` (or `make dev`, which builds it)", b, binDir)
 		}
@@ -154,6 +177,10 @@ yoyaku is running (ready in %s). Ctrl-C stops everything.
 
 Demo accounts (dev only):
 `, took.Round(100*time.Millisecond), cfg.HTTPAddr, cfg.MetricsAddr, cfg.WorkerMetricsAddr, tPort, tUI, smtp, mailUI, pgPort, dir)
+	printDemoAccounts()
+}
+
+func printDemoAccounts() {
 	for _, p := range seed.DemoPatrons {
 		fmt.Fprintf(os.Stderr, "  patron  %-8s password %-12s %s\n", p.Login, p.Password, p.Name)
 	}

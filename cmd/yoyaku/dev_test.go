@@ -24,12 +24,14 @@ import (
 func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 
 // buildYoyaku builds the yoyaku binary into a temporary directory beside links to the pinned temporal and
-// mailpit binaries, as `make build` lays them out in ./bin.
-func buildYoyaku(t *testing.T) string {
+// mailpit binaries (and the extra tools named), as `make build` lays them out in ./bin.
+func buildYoyaku(t *testing.T, extra ...string) string {
 	t.Helper()
 	root := testenv.Root(t)
-	testenv.Bin(t, "temporal")
-	testenv.Bin(t, "mailpit")
+	tools := append([]string{"temporal", "mailpit"}, extra...)
+	for _, name := range tools {
+		testenv.Bin(t, name)
+	}
 	tmp := t.TempDir()
 	bin := filepath.Join(tmp, "yoyaku")
 	build := exec.Command("go", "build", "-o", bin, "./cmd/yoyaku")
@@ -37,7 +39,7 @@ func buildYoyaku(t *testing.T) string {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	for _, name := range []string{"temporal", "mailpit"} {
+	for _, name := range tools {
 		if err := os.Symlink(filepath.Join(root, "bin", name), filepath.Join(tmp, name)); err != nil {
 			t.Fatal(err)
 		}

@@ -170,3 +170,16 @@ func ensureTraversable(dir string) error {
 		}
 	}
 }
+
+// splitPort splits host:port and parses the port.
+func splitPort(addr string) (string, int, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", 0, fmt.Errorf("address %q: %w", addr, err)
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil {
+		return "", 0, fmt.Errorf("address %q: port is not a number", addr)
+	}
+	return host, p, nil
+}

@@ -83,6 +83,9 @@ func temporalReady(ctx context.Context, hostPort, uiURL string) error {
 	if _, err := c.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
 		return err
 	}
+	if uiURL == "" { // the Temporal server has no Web UI of its own
+		return nil
+	}
 	return httpOK(ctx, uiURL)
 }
 

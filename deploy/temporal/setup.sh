@@ -1,8 +1,9 @@
 #!/bin/sh
-# Registers yoyaku's custom search attributes on a Temporal namespace, once the namespace exists. Run by the
-# temporal-setup service of docker-compose.yml (temporalio/admin-tools image); running it again changes
-# nothing: an attribute that already exists with its type is left alone.
-# Environment: TEMPORAL_ADDRESS (host:port), TEMPORAL_NAMESPACE, SEARCH_ATTRIBUTES (NAME or NAME=TYPE entries
+# Creates the Temporal namespace unless it exists and registers yoyaku's custom search attributes on it. Run
+# by the temporal-setup service of docker-compose.yml (temporalio/admin-tools image) and by `yoyaku dev
+# --cluster` (the pinned temporal CLI); running it again changes nothing: an attribute that already exists
+# with its type is left alone.
+# Environment: TEMPORAL_ADDRESS (host:port), TEMPORAL_NAMESPACE, TEMPORAL_RETENTION (72h), SEARCH_ATTRIBUTES (NAME or NAME=TYPE entries
 # separated by spaces; TYPE as the temporal CLI names it, Keyword when left out).
 set -eu
 
@@ -14,8 +15,34 @@ list() {
   temporal operator search-attribute list --namespace "$TEMPORAL_NAMESPACE" --address "$TEMPORAL_ADDRESS"
 }
 
-# auto-setup creates the namespace in the background once the server answers, and the frontend sees it only
-# after its namespace cache refreshes: wait until the namespace can be described and its attributes listed.
+# The server answers once its frontend is up; the namespace is then created unless it exists (the server,
+# unlike the dev server, makes none by itself).
+tries=0
+until temporal operator cluster health --address "$TEMPORAL_ADDRESS" >/dev/null 2>&1; do
+  tries=$((tries + 1))
+  if [ "$tries" -ge 90 ]; then
+    echo "temporal-setup: the Temporal server on $TEMPORAL_ADDRESS does not answer after 3 minutes" >&2
+    exit 1
+  fi
+  sleep 2
+done
+if ! temporal operator namespace describe "$TEMPORAL_NAMESPACE" --address "$TEMPORAL_ADDRESS" >/dev/null 2>&1; then
+  if out=$(temporal operator namespace create --namespace "$TEMPORAL_NAMESPACE" --retention "${TEMPORAL_RETENTION:-72h}" \
+    --address "$TEMPORAL_ADDRESS" 2>&1); then
+    echo "temporal-setup: namespace $TEMPORAL_NAMESPACE created"
+  else
+    case $out in
+      *"already"*) ;; # a concurrent run made it
+      *)
+        echo "temporal-setup: $out" >&2
+        exit 1
+        ;;
+    esac
+  fi
+fi
+
+# The frontend sees a new namespace only after its namespace cache refreshes (about 10 s): wait until the
+# namespace can be described and its attributes listed.
 tries=0
 until temporal operator namespace describe "$TEMPORAL_NAMESPACE" --address "$TEMPORAL_ADDRESS" >/dev/null 2>&1 &&
   list >/dev/null 2>&1; do
