@@ -201,8 +201,16 @@ func TestMetricsHaveTheirOwnListener(t *testing.T) {
 			t.Errorf("/metrics lacks %q", want)
 		}
 	}
+	// Go's profiles are for operators (and the bench) on the same listener, never on the patrons' one.
+	if w := do(t, h, "GET", "/debug/pprof/", nil, nil); w.Code != http.StatusNotFound {
+		t.Errorf("GET /debug/pprof/ on the patron listener = %d, want 404", w.Code)
+	}
+	if w := do(t, s.MetricsHandler(), "GET", "/debug/pprof/goroutine?debug=1", nil, nil); w.Code != http.StatusOK ||
+		!strings.Contains(w.Body.String(), "goroutine profile") {
+		t.Errorf("GET /debug/pprof/goroutine on the metrics handler = %d %.100s, want 200 with the profile", w.Code, w.Body.String())
+	}
 	if w := do(t, s.MetricsHandler(), "GET", "/healthz", nil, nil); w.Code != http.StatusNotFound {
-		t.Errorf("the metrics handler serves /healthz (%d): it should serve /metrics only", w.Code)
+		t.Errorf("the metrics handler serves /healthz (%d): it should serve /metrics and the profiles only", w.Code)
 	}
 }
 

@@ -111,10 +111,8 @@ func (s *Server) livez(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"status": "ok"})
 }
 
-// MetricsHandler serves GET /metrics (Prometheus) and nothing else. The API serves it on a listener of its
-// own (YOYAKU_METRICS_ADDR), never on the patron listener that Router serves.
+// MetricsHandler serves GET /metrics (Prometheus) and Go's profiles (/debug/pprof/). The API serves it on a
+// listener of its own (YOYAKU_METRICS_ADDR), never on the patron listener that Router serves.
 func (s *Server) MetricsHandler() http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", s.Metrics.Handler())
-	return mux
+	return s.Metrics.Operator()
 }

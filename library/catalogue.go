@@ -144,7 +144,7 @@ func (s *Service) CreatePatron(ctx context.Context, r Patron) (card, name string
 	}
 	ctx, cancel := context.WithTimeout(ctx, catalogueTimeout)
 	defer cancel()
-	if err := store.InsertPatron(ctx, s.DB, p); err != nil {
+	if _, err := store.InsertPatron(ctx, s.DB, p); err != nil {
 		return "", "", registrationError(err)
 	}
 	return p.Card, p.Name, nil

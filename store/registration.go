@@ -71,15 +71,15 @@ func InsertTitle(ctx context.Context, db *sqlx.DB, t NewTitle) (int64, error) {
 	return id, err
 }
 
-// InsertPatron inserts p with its e-mail addresses (slots 1 and 2, both notified) and phone numbers. The
-// contact method is email when an address is given, else none.
-func InsertPatron(ctx context.Context, db *sqlx.DB, p NewPatron) error {
+// InsertPatron inserts p with its e-mail addresses (slots 1 and 2, both notified) and phone numbers, and
+// returns the patron's ID. The contact method is email when an address is given, else none.
+func InsertPatron(ctx context.Context, db *sqlx.DB, p NewPatron) (int64, error) {
 	method := "none"
 	if len(p.Emails) > 0 {
 		method = "email"
 	}
-	return InTx(ctx, db, func(tx *sqlx.Tx) error {
-		var id int64
+	var id int64
+	err := InTx(ctx, db, func(tx *sqlx.Tx) error {
 		if err := tx.GetContext(ctx, &id, `
 			INSERT INTO patrons (card_number, name, password_hash, contact_method) VALUES ($1, $2, $3, $4)
 			RETURNING id`, p.Card, p.Name, p.PasswordHash, method); err != nil {
@@ -99,6 +99,7 @@ func InsertPatron(ctx context.Context, db *sqlx.DB, p NewPatron) error {
 		}
 		return nil
 	})
+	return id, err
 }
 
 // AddPhone registers number for the patron with card (a no-op if it is registered already) and returns

@@ -40,8 +40,6 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger, _ []str
 		ClosureBatch: cfg.ClosureBatch, ClosurePause: cfg.ClosurePause},
 		reconcileEvery, log)
 
-	mux := http.NewServeMux()
-	mux.Handle("/metrics", c.metrics.Handler())
-	hs := &http.Server{Addr: cfg.WorkerMetricsAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	hs := &http.Server{Addr: cfg.WorkerMetricsAddr, Handler: c.metrics.Operator(), ReadHeaderTimeout: 10 * time.Second}
 	return serveUntilDone(ctx, log, listener{"worker metrics", hs})
 }
