@@ -8,18 +8,22 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
 	"yoyaku/config"
 	"yoyaku/internal/bench"
+	"yoyaku/internal/check"
+	"yoyaku/store"
 )
 
 // runBench measures a running stack (the one `make dev` starts, by default) against the targets, or with --dev
 // starts a private one in a temporary directory on free ports and stops it at the end. The table goes to
 // stdout, the same as JSON to --out, and the last line printed is the one-line summary.
-func runBench(ctx context.Context, _ config.Config, log *slog.Logger, args []string) error {
+func runBench(ctx context.Context, appCfg config.Config, log *slog.Logger, args []string) error {
 	d := bench.Defaults
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	dev := fs.Bool("dev", false, "start a private stack (temporary state, free ports) and stop it at the end, instead of the one make dev runs")
+	cluster := fs.Bool("cluster", false, "like --dev, in the production topology (Temporal server on PostgreSQL, 2 API replicas behind nginx, 2 workers), with the rolling restart and CPU profiles")
 	apiURL := fs.String("api", d.APIURL, "the API's base URL (ignored with --dev)")
 	temporal := fs.String("temporal", d.TemporalAddress, "Temporal frontend host:port (ignored with --dev)")
 	namespace := fs.String("namespace", d.TemporalNamespace, "Temporal namespace")
@@ -40,6 +44,10 @@ func runBench(ctx context.Context, _ config.Config, log *slog.Logger, args []str
 	fs.IntVar(&cfg.Queries, "search-queries", d.Queries, "catalogue searches per query length (1, 2 and 5 characters)")
 	fs.IntVar(&cfg.Lifecycles, "lifecycles", d.Lifecycles, "holds taken through a whole normal life for their history")
 	fs.DurationVar(&cfg.NotifyGap, "checkin-gap", d.NotifyGap, "time between the measured check-ins")
+	fs.IntVar(&cfg.BestsellerPatrons, "bestseller", d.BestsellerPatrons, "patrons of the bestseller burst, a hold each on one title (0: skip it; needs --database-url)")
+	fs.IntVar(&cfg.BestsellerCopies, "bestseller-copies", d.BestsellerCopies, "copies of the bestseller, all on loan, returned at once after the burst")
+	fs.IntVar(&cfg.BestsellerClients, "bestseller-clients", d.BestsellerClients, "concurrent clients of the bestseller burst")
+	fs.IntVar(&cfg.RestartHolds, "restart-holds", d.RestartHolds, "with --cluster: holds placed during the rolling restart")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -52,6 +60,7 @@ func runBench(ctx context.Context, _ config.Config, log *slog.Logger, args []str
 	cfg.APIURL, cfg.TemporalAddress, cfg.TemporalNamespace, cfg.MailpitURL, cfg.DatabaseURL = *apiURL, *temporal, *namespace, *mailpit, *dbURL
 	cfg.Stack = "running stack at " + cfg.APIURL
 	cfg.Log = log
+	*dev = *dev || *cluster
 
 	var st *runningStack
 	var stateDir string
@@ -64,7 +73,7 @@ func runBench(ctx context.Context, _ config.Config, log *slog.Logger, args []str
 	defer stopStack()
 	if *dev {
 		var err error
-		st, stateDir, err = startBenchStack(ctx, log, *binDir, &cfg)
+		st, stateDir, err = startBenchStack(ctx, log, *binDir, &cfg, *cluster)
 		if err != nil {
 			if stateDir != "" {
 				log.Error("the stack did not start; its logs are kept", "log", filepath.Join(stateDir, "stack.log"))
@@ -73,6 +82,10 @@ func runBench(ctx context.Context, _ config.Config, log *slog.Logger, args []str
 		}
 	}
 
+	// The rolling restart ends with `yoyaku check` on the stack measured.
+	cfg.Check = &check.Options{TaskQueue: appCfg.TaskQueue, Settle: 2 * time.Second, Mailpit: cfg.MailpitURL,
+		Limits: store.Limits{Total: appCfg.HoldLimitTotal, AV: appCfg.HoldLimitAV}, CancelApprovalDelay: appCfg.CancelApprovalDelay,
+		TimeZone: appCfg.Location.String()}
 	rep, err := bench.Run(ctx, cfg)
 	stopStack()
 	if err != nil {
@@ -103,9 +116,9 @@ func runBench(ctx context.Context, _ config.Config, log *slog.Logger, args []str
 	return nil
 }
 
-// startBenchStack starts a private stack for --dev (startPrivateStack) and points cfg at it.
-func startBenchStack(ctx context.Context, log *slog.Logger, binDir string, cfg *bench.Config) (*runningStack, string, error) {
-	st, dir, err := startPrivateStack(ctx, log, binDir, "bench", nil, false)
+// startBenchStack starts a private stack for --dev or --cluster (startPrivateStack) and points cfg at it.
+func startBenchStack(ctx context.Context, log *slog.Logger, binDir string, cfg *bench.Config, cluster bool) (*runningStack, string, error) {
+	st, dir, err := startPrivateStack(ctx, log, binDir, "bench", nil, cluster)
 	if err != nil {
 		return nil, dir, err
 	}
@@ -120,5 +133,29 @@ func startBenchStack(ctx context.Context, log *slog.Logger, binDir string, cfg *
 		cfg.Groups[p.Name] = p.Pid()
 	}
 	cfg.Stack = "private (--dev): PostgreSQL 15, Temporal dev server (SQLite file), Mailpit, worker, API on free ports"
+	if c := o.Cluster; c != nil {
+		cfg.Cluster = true
+		cfg.Stack = "private (--cluster): PostgreSQL 15, Temporal server " + temporalServerVersion +
+			" on it, Mailpit, 2 workers, 2 API replicas behind nginx, on free ports"
+		// One worker and one API replica go down in turn; the other of each carries the load meanwhile.
+		cfg.RestartTargets = []string{clusterWorkers[0], clusterAPIs[0]}
+		cfg.Restart = func(ctx context.Context, name string) error { return st.restart(ctx, name, false) }
+		cfg.Profiles = map[string]string{
+			clusterAPIs[0]: "http://" + c.APIMetricsAddrs[0], clusterWorkers[0]: "http://" + c.WorkerMetricsAddrs[0],
+		}
+		// The profiles outlive the stack's state directory, which goes at the end unless --keep.
+		if cfg.ProfileDir, err = os.MkdirTemp("", "yoyaku-bench-profiles-"); err != nil {
+			return st, dir, fmt.Errorf("bench: %w", err)
+		}
+		// Memory is read at the end from the replicas that were never restarted.
+		for _, p := range st.procs {
+			switch p.Name {
+			case clusterWorkers[1]:
+				cfg.WorkerPID = p.Pid()
+			case clusterAPIs[1]:
+				cfg.APIPID = p.Pid()
+			}
+		}
+	}
 	return st, dir, nil
 }

@@ -142,6 +142,7 @@ type Hold struct {
 	TitleID        string  `json:"title_id"`
 	Status         string  `json:"status"`
 	Position       *int    `json:"position"` // queue position while queued, else nil
+	PlacedAt       string  `json:"placed_at"`
 	PickupBranch   string  `json:"pickup_branch"`
 	PickupDeadline *string `json:"pickup_deadline"` // YYYY-MM-DD once the patron was contacted
 	SuspendedUntil *string `json:"suspended_until"` // 休止中: the day it is active again

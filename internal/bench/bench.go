@@ -13,14 +13,18 @@ import (
 	mrand "math/rand/v2"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
 
+	"github.com/jmoiron/sqlx"
+
 	"yoyaku/estimate"
 	"yoyaku/internal/apiclient"
+	"yoyaku/internal/check"
 	"yoyaku/internal/seed"
 	"yoyaku/store"
 )
@@ -48,6 +52,25 @@ type Config struct {
 	Lifecycles  int           // holds taken through a whole normal life for their histories
 	NotifyGap   time.Duration // time between check-ins
 
+	// The bestseller burst (Bestseller): BestsellerPatrons patrons, one title with BestsellerCopies copies,
+	// BestsellerClients clients. 0 patrons skips it; it needs DatabaseURL (patrons are enrolled there).
+	BestsellerPatrons, BestsellerCopies, BestsellerClients int
+
+	// Cluster says the stack is the production topology: the baseline is then the median of three runs and
+	// the placement target 0.8 of it.
+	Cluster bool
+	// Restart restarts one service of the stack (by its name in RestartTargets) and returns once it is
+	// ready again: the rolling restart places RestartHolds holds meanwhile. nil skips it.
+	Restart        func(ctx context.Context, name string) error
+	RestartTargets []string
+	RestartHolds   int
+	// Check, when set (and DatabaseURL), runs `yoyaku check` with these options after the rolling restart.
+	Check *check.Options
+	// Profiles are services' operator listeners (name → base URL) whose CPU profiles are taken during the
+	// hold placement run, into ProfileDir.
+	Profiles   map[string]string
+	ProfileDir string
+
 	StaffLogin, StaffPassword string
 	// PIDs of the worker and API processes for their peak memory; 0 finds them by command line.
 	WorkerPID, APIPID int
@@ -63,7 +86,8 @@ var Defaults = Config{
 	DatabaseURL: "postgres://yoyaku:yoyaku@127.0.0.1:15432/yoyaku?sslmode=disable",
 	Patrons:     60, Titles: 200_000, Copies: 40, Holds: 200, Concurrency: 16,
 	Duration: 40 * time.Second, Rate: 5, Poll: 10 * time.Millisecond, Queries: 200, Lifecycles: 5,
-	NotifyGap:  500 * time.Millisecond,
+	NotifyGap:         500 * time.Millisecond,
+	BestsellerPatrons: 2000, BestsellerCopies: 20, BestsellerClients: 32, RestartHolds: 400,
 	StaffLogin: "staff", StaffPassword: "staff-demo",
 }
 
@@ -72,6 +96,10 @@ func (c Config) Validate() error {
 	switch {
 	case c.Patrons < 1, c.Holds < 1, c.Concurrency < 1, c.Copies < 0, c.Lifecycles < 0, c.Titles < 0, c.Queries < 0:
 		return errors.New("bench: --patrons, --holds and --concurrency must be positive; the others not negative")
+	case c.BestsellerPatrons < 0 || c.RestartHolds < 0:
+		return errors.New("bench: --bestseller and --restart-holds must not be negative")
+	case c.BestsellerPatrons > 0 && (c.BestsellerCopies < 1 || c.BestsellerClients < 1 || c.BestsellerCopies >= c.BestsellerPatrons):
+		return errors.New("bench: the bestseller needs at least one copy and one client, and fewer copies than patrons")
 	case c.Rate <= 0 || c.Duration <= 0 || c.Poll <= 0:
 		return errors.New("bench: --rate, --duration and --poll must be positive")
 	case c.Copies+c.Lifecycles > c.Patrons:
@@ -86,7 +114,16 @@ func (c Config) Validate() error {
 
 func (c Config) pacedHolds() int { return max(1, int(c.Rate*c.Duration.Seconds())) }
 
-func (c Config) totalHolds() int { return c.Holds + c.pacedHolds() + c.Copies + c.Lifecycles }
+func (c Config) totalHolds() int {
+	return c.Holds + c.pacedHolds() + c.Copies + c.Lifecycles + c.restartHolds()
+}
+
+func (c Config) restartHolds() int {
+	if c.Restart == nil {
+		return 0
+	}
+	return c.RestartHolds
+}
 
 // Run measures everything and returns the report. Setup failures are errors; a phase that fails leaves its
 // figures unmeasured (na) with a note.
@@ -102,7 +139,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	r := &Report{StartedAt: start, Machine: machine(cfg.Stack), Settings: Settings{
 		Patrons: cfg.Patrons, Titles: cfg.Titles, Copies: cfg.Copies, Holds: cfg.Holds, Concurrency: cfg.Concurrency,
 		Duration: Seconds(cfg.Duration.Seconds()), Rate: cfg.Rate, PollMs: float64(cfg.Poll) / float64(time.Millisecond),
-		SearchQueries: cfg.Queries, Lifecycles: cfg.Lifecycles,
+		SearchQueries: cfg.Queries, Lifecycles: cfg.Lifecycles, Cluster: cfg.Cluster,
 	}}
 	r.Placement.Ratio, r.Placement.BaselinePerSec = NaN, NaN
 	r.Approve, r.ApprovePOST, r.Notify = Summarize(nil, 0, ""), Summarize(nil, 0, ""), Summarize(nil, 0, "")
@@ -124,6 +161,14 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, err
 	}
 	defer bw.Stop()
+
+	var db *sqlx.DB // the bestseller's patrons and approval times, and the check
+	if cfg.DatabaseURL != "" {
+		if db, err = store.Open(ctx, cfg.DatabaseURL); err != nil {
+			return nil, fmt.Errorf("bench: %w", err)
+		}
+		defer db.Close()
+	}
 
 	// The catalogue grows (COPY, ~20 s) while the fixtures are made; nothing is measured until both are done.
 	grown := make(chan error, 1)
@@ -151,6 +196,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bench: setup: %w", err)
 	}
+	var restartTitles []copyFixture
+	if cfg.Restart != nil {
+		if restartTitles, err = f.newCopies(ctx, fx, cfg.RestartHolds); err != nil {
+			return nil, fmt.Errorf("bench: setup: %w", err)
+		}
+	}
 	log.Info("setup: lent copies with a waiting hold each", "samples", cfg.Copies)
 	samples, err := prepareNotify(ctx, api, f, fx, notifyPatrons, cfg.Poll)
 	if err != nil {
@@ -164,23 +215,28 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	_ = runBaseline(ctx, tc, run, 0, min(20, cfg.Holds), cfg.Concurrency, log)
 	time.Sleep(2 * time.Second)
 
-	log.Info("throughput: baseline, holds, baseline", "n", cfg.Holds, "concurrency", cfg.Concurrency)
+	log.Info("throughput: baseline, holds, baseline", "n", cfg.Holds, "concurrency", cfg.Concurrency, "cluster", cfg.Cluster)
 	p := &r.Placement
 	cpu0 := sampleCPU(cfg.Groups)
 	p.Baseline = append(p.Baseline, runBaseline(ctx, tc, run, 1, cfg.Holds, cfg.Concurrency, log))
 	cpu1 := sampleCPU(cfg.Groups)
+	p.Baseline[0].CPU = cpu1.since(cpu0)
+	profiled := takeProfiles(ctx, cfg.Profiles, cfg.ProfileDir, "placement", profileSeconds(cfg.Holds), log)
 	p.Holds, p.UnderLoad = runPlacement(ctx, api, fx, tput, cfg.Concurrency, max(cfg.Poll, sweepPause))
 	cpu2 := sampleCPU(cfg.Groups)
-	p.Baseline = append(p.Baseline, runBaseline(ctx, tc, run, 2, cfg.Holds, cfg.Concurrency, log))
-	cpu3 := sampleCPU(cfg.Groups)
-	p.Baseline[0].CPU, p.Holds.CPU, p.Baseline[1].CPU = cpu1.since(cpu0), cpu2.since(cpu1), cpu3.since(cpu2)
-	// The ceiling is the better of the two baseline runs (a noisy machine only ever slows a run down), so the
-	// ratio errs on the low side.
-	for _, b := range p.Baseline {
-		if b.PerSecond.Valid() && (!p.BaselinePerSec.Valid() || b.PerSecond > p.BaselinePerSec) {
-			p.BaselinePerSec = b.PerSecond
-		}
+	p.Holds.CPU = cpu2.since(cpu1)
+	r.Profiles = append(r.Profiles, profiled()...)
+	after := 1
+	if cfg.Cluster {
+		after = 2
 	}
+	for i := range after {
+		c0 := sampleCPU(cfg.Groups)
+		b := runBaseline(ctx, tc, run, 2+i, cfg.Holds, cfg.Concurrency, log)
+		b.CPU = sampleCPU(cfg.Groups).since(c0)
+		p.Baseline = append(p.Baseline, b)
+	}
+	p.BaselinePerSec = baselineCeiling(p.Baseline, cfg.Cluster)
 	if p.BaselinePerSec.Valid() && p.BaselinePerSec > 0 && p.Holds.PerSecond.Valid() {
 		p.Ratio = p.Holds.PerSecond / p.BaselinePerSec
 	}
@@ -229,6 +285,30 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			lc.Bytes = HistoryBytes(events)
 			lc.Actions, lc.ActionKind = Actions(events)
 		}
+	}
+
+	if cfg.BestsellerPatrons > 0 {
+		if db == nil {
+			r.Bestseller = &Bestseller{Skipped: "needs --database-url (its patrons are enrolled in the database)"}
+		} else {
+			b := runBestseller(ctx, api, db, f, fx, cfg, log)
+			r.Bestseller = &b
+		}
+	}
+	if cfg.Restart != nil {
+		log.Info("rolling restart under load", "targets", cfg.RestartTargets, "holds", len(restartTitles))
+		var opts *check.Options
+		if db != nil {
+			opts = cfg.Check
+		}
+		rs := runRollingRestart(ctx, api, fx, restartTitles, min(cfg.Concurrency, 8), cfg.Restart, cfg.RestartTargets, tc, opts, db, log)
+		r.Restart = &rs
+		for _, v := range rs.Violations {
+			r.Notes = append(r.Notes, "rolling restart: "+v)
+		}
+	}
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
 	}
 
 	if cfg.Queries > 0 {
@@ -348,3 +428,23 @@ func (w warnOnly) Enabled(ctx context.Context, l slog.Level) bool {
 func (w warnOnly) WithAttrs(as []slog.Attr) slog.Handler { return warnOnly{w.Handler.WithAttrs(as)} }
 
 func (w warnOnly) WithGroup(name string) slog.Handler { return warnOnly{w.Handler.WithGroup(name)} }
+
+// baselineCeiling is the bare-workflow rate the placement is compared with. On the dev server it is the
+// better of the runs (a noisy machine only ever slows a run down, so the ratio errs on the low side); on the
+// cluster, whose runs scatter more widely, the median of three.
+func baselineCeiling(runs []Throughput, median bool) Float {
+	var rates []float64
+	for _, b := range runs {
+		if b.PerSecond.Valid() {
+			rates = append(rates, float64(b.PerSecond))
+		}
+	}
+	if len(rates) == 0 {
+		return NaN
+	}
+	slices.Sort(rates)
+	if median {
+		return Float(rates[len(rates)/2])
+	}
+	return Float(rates[len(rates)-1])
+}

@@ -82,9 +82,10 @@ type CPU map[string]float64
 // userHZ is the unit of the times in /proc/<pid>/stat (USER_HZ, 100 on Linux).
 const userHZ = 100
 
-// sampleCPU adds up the CPU time of every process in each process group of groups (name → process group ID;
-// devstack starts every service in a group of its own, so PostgreSQL's backends count for postgres), and of
-// this process as "bench".
+// sampleCPU adds up the CPU time of every process of each service of groups (name → process group ID, which
+// devstack makes the service's first process's PID): the processes in that group and their descendants —
+// PostgreSQL's backends leave the postmaster's group (setsid) but stay its children — and of this process
+// as "bench".
 func sampleCPU(groups map[string]int) CPU {
 	if len(groups) == 0 {
 		return nil
@@ -93,51 +94,85 @@ func sampleCPU(groups map[string]int) CPU {
 	for name, g := range groups {
 		byGroup[g] = name
 	}
-	out := CPU{}
+	type proc struct {
+		ppid, pgrp int
+		ticks      int64
+	}
+	procs := map[int]proc{}
 	dirs, _ := filepath.Glob("/proc/[0-9]*")
 	for _, d := range dirs {
+		pid, err := strconv.Atoi(filepath.Base(d))
+		if err != nil {
+			continue
+		}
 		b, err := os.ReadFile(filepath.Join(d, "stat"))
 		if err != nil {
 			continue
 		}
-		pgrp, ticks, ok := parseStat(b)
-		if !ok {
-			continue
+		if st, ok := parseStat(b); ok {
+			procs[pid] = proc{st.ppid, st.pgrp, st.ticks}
 		}
-		if name, mine := byGroup[pgrp]; mine {
-			out[name] += float64(ticks) / userHZ
+	}
+	service := func(pid int) (string, bool) {
+		for range 16 { // a short way up: services are children of the bench's stack
+			p, ok := procs[pid]
+			if !ok {
+				return "", false
+			}
+			if name, mine := byGroup[p.pgrp]; mine {
+				return name, true
+			}
+			pid = p.ppid
 		}
-		if filepath.Base(d) == strconv.Itoa(os.Getpid()) {
-			out["bench"] += float64(ticks) / userHZ
+		return "", false
+	}
+	out := CPU{}
+	for pid, p := range procs {
+		if name, ok := service(pid); ok {
+			out[name] += float64(p.ticks) / userHZ
+		}
+		if pid == os.Getpid() {
+			out["bench"] += float64(p.ticks) / userHZ
 		}
 	}
 	return out
 }
 
-// parseStat reads the process group and utime+stime+cutime+cstime (clock ticks) from a /proc/<pid>/stat line.
-func parseStat(b []byte) (pgrp int, ticks int64, ok bool) {
+// procStat is what sampleCPU reads of a /proc/<pid>/stat line.
+type procStat struct {
+	ppid, pgrp int
+	ticks      int64 // utime+stime+cutime+cstime, in clock ticks
+}
+
+// parseStat reads the parent, the process group and utime+stime+cutime+cstime (clock ticks) from a
+// /proc/<pid>/stat line.
+func parseStat(b []byte) (procStat, bool) {
 	s := string(b)
 	i := strings.LastIndexByte(s, ')') // the command name may hold spaces and parentheses
 	if i < 0 {
-		return 0, 0, false
+		return procStat{}, false
 	}
 	f := strings.Fields(s[i+1:])
-	// f[0] is the state (field 3 of proc(5)); pgrp is field 5, utime..cstime fields 14..17.
+	// f[0] is the state (field 3 of proc(5)); ppid is field 4, pgrp field 5, utime..cstime fields 14..17.
 	if len(f) < 15 {
-		return 0, 0, false
+		return procStat{}, false
 	}
-	pgrp, err := strconv.Atoi(f[2])
-	if err != nil {
-		return 0, 0, false
+	var st procStat
+	var err error
+	if st.ppid, err = strconv.Atoi(f[1]); err != nil {
+		return procStat{}, false
+	}
+	if st.pgrp, err = strconv.Atoi(f[2]); err != nil {
+		return procStat{}, false
 	}
 	for _, k := range f[11:15] {
 		n, err := strconv.ParseInt(k, 10, 64)
 		if err != nil {
-			return 0, 0, false
+			return procStat{}, false
 		}
-		ticks += n
+		st.ticks += n
 	}
-	return pgrp, ticks, true
+	return st, true
 }
 
 // since is the CPU time spent from before to c.

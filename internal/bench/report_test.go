@@ -69,13 +69,16 @@ func TestSummarizeSortsAndConvertsToMilliseconds(t *testing.T) {
 }
 
 func TestLastLineFormat(t *testing.T) {
-	s := Summary{Ratio: 0.6049, ApproveP99Ms: 123.5, NotifyP99Ms: 456.4, EventsPerHold: 33, SearchP95Ms: 12.2}
-	want := "ratio=0.60 approve_p99_ms=124 notify_p99_ms=456 events_per_hold=33 search_p95_ms=12"
+	s := Summary{Ratio: 0.6049, ApproveP99Ms: 123.5, NotifyP99Ms: 456.4, EventsPerHold: 33, SearchP95Ms: 12.2,
+		BestsellerPerS: 41.26, BestsellerP99Ms: 1830.2, RestartFailed: 0}
+	want := "ratio=0.60 approve_p99_ms=124 notify_p99_ms=456 events_per_hold=33 search_p95_ms=12 " +
+		"bestseller_per_s=41.3 bestseller_p99_ms=1830 restart_failed=0"
 	if got := s.LastLine(); got != want {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
-	s.SearchP95Ms, s.Ratio = NaN, Float(math.Inf(1))
-	want = "ratio=na approve_p99_ms=124 notify_p99_ms=456 events_per_hold=33 search_p95_ms=na"
+	s.SearchP95Ms, s.Ratio, s.BestsellerPerS, s.BestsellerP99Ms, s.RestartFailed = NaN, Float(math.Inf(1)), NaN, NaN, NaN
+	want = "ratio=na approve_p99_ms=124 notify_p99_ms=456 events_per_hold=33 search_p95_ms=na " +
+		"bestseller_per_s=na bestseller_p99_ms=na restart_failed=na"
 	if got := s.LastLine(); got != want {
 		t.Errorf("not measured: got %q, want %q", got, want)
 	}
@@ -220,11 +223,11 @@ func TestParseProcStatus(t *testing.T) {
 func TestParseProcStat(t *testing.T) {
 	// pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime cutime cstime …
 	line := "4242 (yoyaku (api)) S 1 4200 4200 0 -1 4194560 100 0 0 0 150 50 7 3 20 0 12 0 1000 0 0\n"
-	pgrp, ticks, ok := parseStat([]byte(line))
-	if !ok || pgrp != 4200 || ticks != 210 {
-		t.Errorf("got pgrp %d ticks %d ok %v, want 4200 210 true", pgrp, ticks, ok)
+	st, ok := parseStat([]byte(line))
+	if !ok || st.ppid != 1 || st.pgrp != 4200 || st.ticks != 210 {
+		t.Errorf("got %+v ok %v, want ppid 1 pgrp 4200 ticks 210", st, ok)
 	}
-	if _, _, ok := parseStat([]byte("garbage")); ok {
+	if _, ok := parseStat([]byte("garbage")); ok {
 		t.Error("garbage parsed")
 	}
 	c := CPU{"api": 3.5, "worker": 1}.since(CPU{"api": 1.25})
@@ -345,5 +348,59 @@ func TestEstimateAccuracyTarget(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("the table lacks the estimates' row:\n%s", out.String())
+	}
+}
+
+// TestClusterTargets: on the cluster the placement must reach 0.8 of the median baseline, and the bestseller
+// and the rolling restart are judged too (a broken queue or a failed request misses, whatever the speed).
+func TestClusterTargets(t *testing.T) {
+	runs := []Throughput{{PerSecond: 60}, {PerSecond: 28}, {PerSecond: 41}}
+	if got := baselineCeiling(runs, true); got != 41 {
+		t.Errorf("median of 60, 28, 41 = %v, want 41", got)
+	}
+	if got := baselineCeiling(runs, false); got != 60 {
+		t.Errorf("best of 60, 28, 41 = %v, want 60", got)
+	}
+	if got := baselineCeiling([]Throughput{{PerSecond: NaN}}, true); got.Valid() {
+		t.Errorf("no valid run: %v, want na", got)
+	}
+	for _, tc := range []struct {
+		name      string
+		ratio     Float
+		best      Bestseller
+		restart   Restart
+		wantMet   map[string]bool
+		wantSumOK bool
+	}{
+		{"all met", 0.85, Bestseller{PerSecond: 45, Approve: Latency{P99: 1500}}, Restart{Failed: 0},
+			map[string]bool{"placement/baseline throughput": true, "bestseller approvals /s": true, "bestseller approve p99 (ms)": true,
+				"bestseller queue: FIFO, 1..N, a copy each": true, "rolling restart: failed requests": true}, true},
+		{"slow and broken", 0.7, Bestseller{PerSecond: 30, Approve: Latency{P99: 2500}, Violations: []string{"hold 3 got two copies"}},
+			Restart{Failed: 2, Violations: []string{"yoyaku check: fifo"}},
+			map[string]bool{"placement/baseline throughput": false, "bestseller approvals /s": false, "bestseller approve p99 (ms)": false,
+				"bestseller queue: FIFO, 1..N, a copy each": false, "rolling restart: failed requests": false}, true},
+		{"restart clean but check found something", 0.9, Bestseller{PerSecond: 45, Approve: Latency{P99: 10}},
+			Restart{Violations: []string{"yoyaku check: stuck"}},
+			map[string]bool{"rolling restart: failed requests": false}, true},
+		{"skipped bestseller misses", 0.9, Bestseller{Skipped: "needs --database-url", PerSecond: NaN, Approve: Latency{P99: NaN}}, Restart{},
+			map[string]bool{"bestseller approvals /s": false, "bestseller queue: FIFO, 1..N, a copy each": false}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := &Report{Settings: Settings{Cluster: true}, Bestseller: &tc.best, Restart: &tc.restart}
+			r.Placement.Ratio = tc.ratio
+			r.Check()
+			met := map[string]bool{}
+			for _, c := range r.Targets {
+				met[c.Name] = c.Met
+			}
+			for k, v := range tc.wantMet {
+				if got, ok := met[k]; !ok || got != v {
+					t.Errorf("%s: met=%v (present %v), want %v", k, got, ok, v)
+				}
+			}
+			if got := r.Summary.BestsellerPerS.Valid(); got != tc.wantSumOK {
+				t.Errorf("bestseller_per_s measured = %v, want %v", got, tc.wantSumOK)
+			}
+		})
 	}
 }
