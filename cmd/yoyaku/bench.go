@@ -54,6 +54,9 @@ func runBench(ctx context.Context, appCfg config.Config, log *slog.Logger, args 
 	if fs.NArg() > 0 {
 		return fmt.Errorf("bench: unexpected arguments %v", fs.Args())
 	}
+	if *cluster {
+		clusterDefaults(fs, &cfg)
+	}
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
@@ -158,4 +161,21 @@ func startBenchStack(ctx context.Context, log *slog.Logger, binDir string, cfg *
 		}
 	}
 	return st, dir, nil
+}
+
+// clusterDefaults are --cluster's sizes where the flags leave them: runs of 1,000 holds (shorter ones are
+// noise on a Temporal server on PostgreSQL) with patrons enough for them, and the 1,000,000-title catalogue.
+func clusterDefaults(fs *flag.FlagSet, cfg *bench.Config) {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if !set["holds"] {
+		cfg.Holds = 1000
+	}
+	if !set["titles"] {
+		cfg.Titles = 1_000_000
+	}
+	if !set["patrons"] {
+		// Restart is set only once the stack runs: count its holds now.
+		cfg.Patrons = max(cfg.Patrons, (cfg.Holds+int(cfg.Rate*cfg.Duration.Seconds())+cfg.Copies+cfg.Lifecycles+cfg.RestartHolds+9)/10)
+	}
 }

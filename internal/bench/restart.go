@@ -30,7 +30,11 @@ type Restart struct {
 	Violations []string `json:"violations"`
 }
 
-// runRollingRestart places one hold on each of titles with concurrency clients, back to back, and restarts
+// restartRate is the rolling restart's load: holds placed per second (400 holds: 16 s, which outlasts a
+// worker's and an API replica's restart by far).
+const restartRate = 25
+
+// runRollingRestart places one hold on each of titles with concurrency clients, restartRate a second, and restarts
 // the targets one after another once a tenth of the holds are placed. Then it waits for every hold to be
 // approved and runs `yoyaku check` (when opts is given).
 func runRollingRestart(ctx context.Context, api *apiclient.Client, fx *fixtures, titles []copyFixture, concurrency int,
@@ -64,7 +68,14 @@ func runRollingRestart(ctx context.Context, api *apiclient.Client, fx *fixtures,
 			time.Sleep(time.Second) // the replica settles before the next one goes
 		}
 	}()
+	begin := time.Now()
 	_ = par.Each(ctx, len(titles), concurrency, func(ctx context.Context, i int) error {
+		// Paced, so that the load outlasts the restarts whatever the machine's speed.
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Until(begin.Add(time.Duration(float64(i) / restartRate * float64(time.Second))))):
+		}
 		if i == len(titles)/10 {
 			kick.Do(func() { close(started) })
 		}
