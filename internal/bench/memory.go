@@ -129,6 +129,9 @@ func sampleCPU(groups map[string]int) CPU {
 	out := CPU{}
 	for pid, p := range procs {
 		if name, ok := service(pid); ok {
+			if db := backendDatabase(pid); db != "" && name == "postgres" {
+				name += "/" + db // whose queries: yoyaku's, or Temporal's persistence or visibility
+			}
 			out[name] += float64(p.ticks) / userHZ
 		}
 		if pid == os.Getpid() {
@@ -136,6 +139,20 @@ func sampleCPU(groups map[string]int) CPU {
 		}
 	}
 	return out
+}
+
+// backendDatabase is the database a PostgreSQL backend serves, from its process title ("postgres: user
+// database host state"); "" for any other process.
+func backendDatabase(pid int) string {
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "cmdline"))
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(strings.TrimRight(string(b), "\x00"))
+	if len(f) < 4 || f[0] != "postgres:" || !strings.Contains(f[3], "(") {
+		return "" // the postmaster and its helpers (checkpointer, walwriter, …) name no client
+	}
+	return f[2]
 }
 
 // procStat is what sampleCPU reads of a /proc/<pid>/stat line.

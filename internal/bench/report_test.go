@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 
 	"yoyaku/estimate"
+	"yoyaku/internal/testenv"
 )
 
 func TestPercentileNearestRank(t *testing.T) {
@@ -402,5 +404,22 @@ func TestClusterTargets(t *testing.T) {
 				t.Errorf("bestseller_per_s measured = %v, want %v", got, tc.wantSumOK)
 			}
 		})
+	}
+}
+
+// TestBackendDatabase reads a PostgreSQL backend's database from its process title (a real backend of the
+// test database), and nothing from the bench's own process.
+func TestBackendDatabase(t *testing.T) {
+	db := testenv.DB(t)
+	var pid int
+	var name string
+	if err := db.QueryRowContext(t.Context(), `SELECT pg_backend_pid(), current_database()`).Scan(&pid, &name); err != nil {
+		t.Fatal(err)
+	}
+	if got := backendDatabase(pid); got != name {
+		t.Errorf("backend %d serves %q, read %q", pid, name, got)
+	}
+	if got := backendDatabase(os.Getpid()); got != "" {
+		t.Errorf("the test process is a backend of %q", got)
 	}
 }
