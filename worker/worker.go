@@ -20,12 +20,19 @@ import (
 
 // New builds a worker on the configured task queue with every workflow and activity registered.
 func New(c client.Client, acts *activities.Activities) sdkworker.Worker {
-	w := sdkworker.New(c, acts.Cfg.TaskQueue, sdkworker.Options{
-		// Let in-flight activities finish on SIGTERM (graceful shutdown) before the worker stops.
-		WorkerStopTimeout: 20 * time.Second,
-	})
+	w := sdkworker.New(c, acts.Cfg.TaskQueue, Options())
 	Register(w, acts)
 	return w
+}
+
+// Options are yoyaku's worker options; the bench's baseline worker takes the same, so that its empty
+// workflows are served as yoyaku's are.
+func Options() sdkworker.Options {
+	return sdkworker.Options{
+		// Let in-flight activities finish on SIGTERM (graceful shutdown) before the worker stops.
+		WorkerStopTimeout: 20 * time.Second,
+		MaxConcurrentWorkflowTaskPollers: 8,
+	}
 }
 
 // Register adds every workflow and activity to r (a worker, or a test environment's registry).

@@ -222,7 +222,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	cpu1 := sampleCPU(cfg.Groups)
 	p.Baseline[0].CPU = cpu1.since(cpu0)
 	profiled := takeProfiles(ctx, cfg.Profiles, cfg.ProfileDir, "placement", profileSeconds(cfg.Holds), log)
-	p.Holds, p.UnderLoad = runPlacement(ctx, api, fx, tput, cfg.Concurrency, max(cfg.Poll, sweepPause))
+	p.Holds, p.UnderLoad = runPlacement(ctx, api, db, fx, tput, cfg.Concurrency, max(cfg.Poll, sweepPause))
 	cpu2 := sampleCPU(cfg.Groups)
 	p.Holds.CPU = cpu2.since(cpu1)
 	r.Profiles = append(r.Profiles, profiled()...)

@@ -4,16 +4,20 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	"yoyaku/internal/apiclient"
 	"yoyaku/internal/par"
+	"yoyaku/store"
+	yworker "yoyaku/worker"
 )
 
 // BaselineTaskQueue is where the bench runs its bare empty workflows, away from yoyaku's task queue.
@@ -27,7 +31,7 @@ func noopWorkflow(workflow.Context) error { return nil }
 // startBaselineWorker runs the bench's own worker for the empty workflow, with the SDK's default options (as
 // yoyaku's worker has them).
 func startBaselineWorker(c client.Client) (worker.Worker, error) {
-	w := worker.New(c, BaselineTaskQueue, worker.Options{})
+	w := worker.New(c, BaselineTaskQueue, yworker.Options())
 	w.RegisterWorkflowWithOptions(noopWorkflow, workflow.RegisterOptions{Name: baselineWorkflow})
 	if err := w.Start(); err != nil {
 		return nil, fmt.Errorf("baseline worker: %w", err)
@@ -120,7 +124,7 @@ type placed struct {
 // a pause of poll) to see each hold leave 予約申込. The rate is the holds placed and approved divided by the
 // time from the first POST to the moment the last approval was seen; the watcher's sweep bounds how late
 // that moment can be seen (one sweep plus poll).
-func runPlacement(ctx context.Context, api *apiclient.Client, fx *fixtures, titles []copyFixture, concurrency int, poll time.Duration) (Throughput, Latency) {
+func runPlacement(ctx context.Context, api *apiclient.Client, db *sqlx.DB, fx *fixtures, titles []copyFixture, concurrency int, poll time.Duration) (Throughput, Latency) {
 	n := len(titles)
 	var (
 		mu        sync.Mutex
@@ -140,6 +144,10 @@ func runPlacement(ctx context.Context, api *apiclient.Client, fx *fixtures, titl
 	watched := make(chan struct{})
 	go func() { // the watcher
 		defer close(watched)
+		if db != nil {
+			watchCommits(watchCtx, db, &mu, pending, func() bool { return int(posted.Load()) == n }, poll)
+			return
+		}
 		for {
 			mu.Lock()
 			var who []*patron
@@ -226,8 +234,61 @@ func runPlacement(ctx context.Context, api *apiclient.Client, fx *fixtures, titl
 		lastDone = later(lastDone, pl.approved)
 		lat = append(lat, pl.approved.Sub(pl.sent))
 	}
-	return throughput(n, concurrency, errs, first, lastStart, lastDone),
-		Summarize(lat, n-len(lat), fmt.Sprintf("POST sent → seen approved in the patron's hold list (swept every %s)", poll))
+	method := fmt.Sprintf("POST sent → seen approved in the patron's hold list (swept every %s)", poll)
+	if db != nil {
+		method = fmt.Sprintf("POST sent → approval committed (PostgreSQL commit timestamp, read every %s)", poll)
+	}
+	return throughput(n, concurrency, errs, first, lastStart, lastDone), Summarize(lat, n-len(lat), method)
+}
+
+// watchCommits is the throughput run's watcher where the bench reaches the database: one query per poll for
+// the commit times of the pending holds' approvals (store.ApprovalCommits), instead of hold-list reads that
+// would compete with the placements for the same CPUs. A hold counts as approved when its approval
+// committed, the moment any reader could see it.
+func watchCommits(ctx context.Context, db *sqlx.DB, mu *sync.Mutex, pending map[*patron]map[string]*placed, allPosted func() bool, poll time.Duration) {
+	for {
+		mu.Lock()
+		byID := map[int64]*placed{}
+		var ids []int64
+		for _, hs := range pending {
+			for id, pl := range hs {
+				if n, err := strconv.ParseInt(id, 10, 64); err == nil {
+					ids = append(ids, n)
+					byID[n] = pl
+				}
+			}
+		}
+		done := allPosted() && len(ids) == 0
+		mu.Unlock()
+		if done {
+			return
+		}
+		if len(ids) > 0 {
+			at, err := store.ApprovalCommits(ctx, db, ids)
+			if ctx.Err() != nil {
+				return
+			}
+			if err == nil {
+				mu.Lock()
+				for id, t := range at {
+					byID[id].approved = t
+				}
+				for _, hs := range pending {
+					for id, pl := range hs {
+						if !pl.approved.IsZero() {
+							delete(hs, id)
+						}
+					}
+				}
+				mu.Unlock()
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(poll):
+		}
+	}
 }
 
 // runApproveLatency places holds at a steady rate (open loop: one every 1/rate seconds whatever the answers,
