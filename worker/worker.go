@@ -30,7 +30,7 @@ func New(c client.Client, acts *activities.Activities) sdkworker.Worker {
 func Options() sdkworker.Options {
 	return sdkworker.Options{
 		// Let in-flight activities finish on SIGTERM (graceful shutdown) before the worker stops.
-		WorkerStopTimeout: 20 * time.Second,
+		WorkerStopTimeout:                20 * time.Second,
 		MaxConcurrentWorkflowTaskPollers: 8,
 	}
 }
