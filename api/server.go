@@ -30,6 +30,8 @@ type Server struct {
 	Cfg      config.Config
 	Log      *slog.Logger
 	Metrics  *temporalx.Metrics
+	// Approvals lets placements wait for their holds' approval; nil answers them at once (予約申込).
+	Approvals *store.ApprovalWatch
 
 	httpMetricsOnce sync.Once
 	httpMetrics     *httpkit.HttpMetrics
@@ -45,6 +47,7 @@ type Server struct {
 func (s *Server) kit() *httpkit.Kit {
 	s.kitOnce.Do(func() {
 		s.Kit = httpkit.NewKit(s.DB, s.Temporal, &s.Cfg, s.Log, []httpkit.TextTable{opac.PatronTexts, console.StaffTexts}, []fs.FS{opac.Templates, console.Templates})
+		s.Kit.Lib.Approvals = s.Approvals
 	})
 	return s.Kit
 }

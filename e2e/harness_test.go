@@ -127,7 +127,13 @@ func newStackOpts(t *testing.T, env map[string]string, o stackOpts) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &api.Server{DB: db, Temporal: tc, Cfg: cfg, Log: slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})), Metrics: metrics}
+	apiLog := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	approvals, err := store.WatchApprovals(db, dbURL, apiLog) // as `yoyaku api` does: placements wait for approval
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = approvals.Close() })
+	srv := &api.Server{DB: db, Temporal: tc, Cfg: cfg, Log: apiLog, Metrics: metrics, Approvals: approvals}
 	hs := httptest.NewServer(srv.Router())
 	t.Cleanup(hs.Close)
 	s := &stack{t: t, db: db, tc: tc, mail: mail, cfg: cfg, url: hs.URL, loc: cfg.Location, acts: acts, stopWorker: w.Stop}

@@ -25,6 +25,8 @@ type Service struct {
 	Temporal client.Client
 	Cfg      config.Config
 	Log      *slog.Logger
+	// Approvals, when set, lets a placement wait for its holds' approval (awaitApprovals).
+	Approvals *store.ApprovalWatch
 }
 
 // temporalTimeout bounds every call the service makes to Temporal.

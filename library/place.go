@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"yoyaku/contract"
 	"yoyaku/domain"
@@ -81,7 +82,37 @@ func (s *Service) Place(ctx context.Context, p Placement) ([]Placed, []Rejected,
 		}
 		placed = append(placed, Placed{TitleID: raw, Hold: h})
 	}
-	return placed, rejected, nil
+	return s.awaitApprovals(ctx, placed), rejected, nil
+}
+
+// placeWait is how long a placement waits for its holds' approval before it answers: long enough for an
+// approval on a busy title (a bestseller's queue), short enough that a slow one answers 予約申込 and moves on.
+const placeWait = 2 * time.Second
+
+// awaitApprovals waits, at most placeWait in all, for the holds just placed to be approved by their
+// workflows, so that the answer shows each hold's status and queue place at once. It is also the placement's
+// backpressure: clients placing faster than the holds are approved wait instead of piling up holds in
+// 予約申込. A hold not approved in time is answered as it is, 予約申込: the placement stands either way.
+func (s *Service) awaitApprovals(ctx context.Context, placed []Placed) []Placed {
+	if s.Approvals == nil {
+		return placed
+	}
+	deadline := time.Now().Add(placeWait)
+	for i, p := range placed {
+		if p.Hold.Status != domain.StatusRequested {
+			continue
+		}
+		if !s.Approvals.Await(ctx, p.Hold.ID, time.Until(deadline)) {
+			break // the others are read as they are
+		}
+		h, err := store.GetHold(ctx, s.DB, p.Hold.ID, 0)
+		if err != nil {
+			s.Log.WarnContext(ctx, "read an approved hold", "hold", p.Hold.ID, "err", err)
+			continue
+		}
+		placed[i].Hold = h
+	}
+	return placed
 }
 
 // CheckPlacement checks a placement without the database: 1..10 titles, mode normal (the default) or

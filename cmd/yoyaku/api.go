@@ -15,6 +15,7 @@ import (
 	"yoyaku/api"
 	"yoyaku/config"
 	"yoyaku/internal/seed"
+	"yoyaku/store"
 )
 
 // devStackEnv marks the worker and the API that startStack runs (`yoyaku dev`, and the private stacks of
@@ -30,7 +31,16 @@ func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger, _ []string
 	if os.Getenv(devStackEnv) == "" {
 		warnDemoAccounts(ctx, c.db, log)
 	}
-	srv := &api.Server{DB: c.db, Temporal: c.temporal, Cfg: cfg, Log: log, Metrics: c.metrics}
+	approvals, err := store.WatchApprovals(c.db, cfg.DatabaseURL, log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := approvals.Close(); err != nil {
+			log.Warn("stop listening for approvals", "err", err)
+		}
+	}()
+	srv := &api.Server{DB: c.db, Temporal: c.temporal, Cfg: cfg, Log: log, Metrics: c.metrics, Approvals: approvals}
 	hs := &http.Server{
 		Addr:              cfg.HTTPAddr,
 		Handler:           srv.Router(),
