@@ -45,8 +45,10 @@ type Config struct {
 	Rate        float64       // holds per second in the paced run
 	Poll        time.Duration // poll interval for hold status
 	Queries     int           // search queries per query length
-	Lifecycles  int           // holds taken through a whole normal life for their histories
-	NotifyGap   time.Duration // time between check-ins
+	// SearchClients send the search queries at once, each its share one after another.
+	SearchClients int
+	Lifecycles    int           // holds taken through a whole normal life for their histories
+	NotifyGap     time.Duration // time between check-ins
 
 	StaffLogin, StaffPassword string
 	// PIDs of the worker and API processes for their peak memory; 0 finds them by command line.
@@ -62,7 +64,7 @@ var Defaults = Config{
 	TemporalAddress: "127.0.0.1:7233", TemporalNamespace: "default",
 	DatabaseURL: "postgres://yoyaku:yoyaku@127.0.0.1:15432/yoyaku?sslmode=disable",
 	Patrons:     60, Titles: 200_000, Copies: 40, Holds: 200, Concurrency: 16,
-	Duration: 40 * time.Second, Rate: 5, Poll: 10 * time.Millisecond, Queries: 200, Lifecycles: 5,
+	Duration: 40 * time.Second, Rate: 5, Poll: 10 * time.Millisecond, Queries: 200, SearchClients: 4, Lifecycles: 5,
 	NotifyGap:  500 * time.Millisecond,
 	StaffLogin: "staff", StaffPassword: "staff-demo",
 }
@@ -70,8 +72,8 @@ var Defaults = Config{
 // Validate checks that the numbers fit together.
 func (c Config) Validate() error {
 	switch {
-	case c.Patrons < 1, c.Holds < 1, c.Concurrency < 1, c.Copies < 0, c.Lifecycles < 0, c.Titles < 0, c.Queries < 0:
-		return errors.New("bench: --patrons, --holds and --concurrency must be positive; the others not negative")
+	case c.Patrons < 1, c.Holds < 1, c.Concurrency < 1, c.SearchClients < 1, c.Copies < 0, c.Lifecycles < 0, c.Titles < 0, c.Queries < 0:
+		return errors.New("bench: --patrons, --holds, --concurrency and --search-clients must be positive; the others not negative")
 	case c.Rate <= 0 || c.Duration <= 0 || c.Poll <= 0:
 		return errors.New("bench: --rate, --duration and --poll must be positive")
 	case c.Copies+c.Lifecycles > c.Patrons:
@@ -102,7 +104,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	r := &Report{StartedAt: start, Machine: machine(cfg.Stack), Settings: Settings{
 		Patrons: cfg.Patrons, Titles: cfg.Titles, Copies: cfg.Copies, Holds: cfg.Holds, Concurrency: cfg.Concurrency,
 		Duration: Seconds(cfg.Duration.Seconds()), Rate: cfg.Rate, PollMs: float64(cfg.Poll) / float64(time.Millisecond),
-		SearchQueries: cfg.Queries, Lifecycles: cfg.Lifecycles,
+		SearchQueries: cfg.Queries, SearchClients: cfg.SearchClients, Lifecycles: cfg.Lifecycles,
 	}}
 	r.Placement.Ratio, r.Placement.BaselinePerSec = NaN, NaN
 	r.Approve, r.ApprovePOST, r.Notify = Summarize(nil, 0, ""), Summarize(nil, 0, ""), Summarize(nil, 0, "")
@@ -232,8 +234,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 
 	if cfg.Queries > 0 {
-		log.Info("catalogue search", "queries per length", cfg.Queries)
-		res, err := runSearch(ctx, api, cfg.Queries, mrand.New(mrand.NewPCG(seedN, 0x736561726368)))
+		log.Info("catalogue search", "queries per length", cfg.Queries, "clients", cfg.SearchClients)
+		res, err := runSearch(ctx, api, cfg.Queries, cfg.SearchClients, mrand.New(mrand.NewPCG(seedN, 0x736561726368)))
 		switch {
 		case errors.Is(err, errNoSearch):
 			r.Search.Skipped = err.Error()

@@ -64,6 +64,7 @@ type Settings struct {
 	Rate          float64 `json:"rate_per_s"`
 	PollMs        float64 `json:"poll_ms"`
 	SearchQueries int     `json:"search_queries_per_length"`
+	SearchClients int     `json:"search_clients"`
 	Lifecycles    int     `json:"lifecycles"`
 }
 
