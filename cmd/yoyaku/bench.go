@@ -42,6 +42,7 @@ func runBench(ctx context.Context, appCfg config.Config, log *slog.Logger, args 
 	fs.Float64Var(&cfg.Rate, "rate", d.Rate, "holds per second in the paced run")
 	fs.DurationVar(&cfg.Poll, "poll", d.Poll, "poll interval for hold status (bounds the precision of the approval latency)")
 	fs.IntVar(&cfg.Queries, "search-queries", d.Queries, "catalogue searches per query length (1, 2 and 5 characters)")
+	fs.IntVar(&cfg.SearchClients, "search-clients", d.SearchClients, "concurrent clients sending the catalogue searches")
 	fs.IntVar(&cfg.Lifecycles, "lifecycles", d.Lifecycles, "holds taken through a whole normal life for their history")
 	fs.DurationVar(&cfg.NotifyGap, "checkin-gap", d.NotifyGap, "time between the measured check-ins")
 	fs.IntVar(&cfg.BestsellerPatrons, "bestseller", d.BestsellerPatrons, "patrons of the bestseller burst, a hold each on one title (0: skip it; needs --database-url)")

@@ -49,8 +49,10 @@ type Config struct {
 	Rate        float64       // holds per second in the paced run
 	Poll        time.Duration // poll interval for hold status
 	Queries     int           // search queries per query length
-	Lifecycles  int           // holds taken through a whole normal life for their histories
-	NotifyGap   time.Duration // time between check-ins
+	// SearchClients send the search queries at once, each its share one after another.
+	SearchClients int
+	Lifecycles    int           // holds taken through a whole normal life for their histories
+	NotifyGap     time.Duration // time between check-ins
 
 	// The bestseller burst (Bestseller): BestsellerPatrons patrons, one title with BestsellerCopies copies,
 	// BestsellerClients clients. 0 patrons skips it; it needs DatabaseURL (patrons are enrolled there).
@@ -85,7 +87,7 @@ var Defaults = Config{
 	TemporalAddress: "127.0.0.1:7233", TemporalNamespace: "default",
 	DatabaseURL: "postgres://yoyaku:yoyaku@127.0.0.1:15432/yoyaku?sslmode=disable",
 	Patrons:     60, Titles: 200_000, Copies: 40, Holds: 200, Concurrency: 16,
-	Duration: 40 * time.Second, Rate: 5, Poll: 10 * time.Millisecond, Queries: 200, Lifecycles: 5,
+	Duration: 40 * time.Second, Rate: 5, Poll: 10 * time.Millisecond, Queries: 200, SearchClients: 4, Lifecycles: 5,
 	NotifyGap:         500 * time.Millisecond,
 	BestsellerPatrons: 2000, BestsellerCopies: 20, BestsellerClients: 32, RestartHolds: 400,
 	StaffLogin: "staff", StaffPassword: "staff-demo",
@@ -94,8 +96,8 @@ var Defaults = Config{
 // Validate checks that the numbers fit together.
 func (c Config) Validate() error {
 	switch {
-	case c.Patrons < 1, c.Holds < 1, c.Concurrency < 1, c.Copies < 0, c.Lifecycles < 0, c.Titles < 0, c.Queries < 0:
-		return errors.New("bench: --patrons, --holds and --concurrency must be positive; the others not negative")
+	case c.Patrons < 1, c.Holds < 1, c.Concurrency < 1, c.SearchClients < 1, c.Copies < 0, c.Lifecycles < 0, c.Titles < 0, c.Queries < 0:
+		return errors.New("bench: --patrons, --holds, --concurrency and --search-clients must be positive; the others not negative")
 	case c.BestsellerPatrons < 0 || c.RestartHolds < 0:
 		return errors.New("bench: --bestseller and --restart-holds must not be negative")
 	case c.BestsellerPatrons > 0 && (c.BestsellerCopies < 1 || c.BestsellerClients < 1 || c.BestsellerCopies >= c.BestsellerPatrons):
@@ -139,7 +141,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	r := &Report{StartedAt: start, Machine: machine(cfg.Stack), Settings: Settings{
 		Patrons: cfg.Patrons, Titles: cfg.Titles, Copies: cfg.Copies, Holds: cfg.Holds, Concurrency: cfg.Concurrency,
 		Duration: Seconds(cfg.Duration.Seconds()), Rate: cfg.Rate, PollMs: float64(cfg.Poll) / float64(time.Millisecond),
-		SearchQueries: cfg.Queries, Lifecycles: cfg.Lifecycles, Cluster: cfg.Cluster,
+		SearchQueries: cfg.Queries, SearchClients: cfg.SearchClients, Lifecycles: cfg.Lifecycles, Cluster: cfg.Cluster,
 	}}
 	r.Placement.Ratio, r.Placement.BaselinePerSec = NaN, NaN
 	r.Approve, r.ApprovePOST, r.Notify = Summarize(nil, 0, ""), Summarize(nil, 0, ""), Summarize(nil, 0, "")
@@ -312,8 +314,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 
 	if cfg.Queries > 0 {
-		log.Info("catalogue search", "queries per length", cfg.Queries)
-		res, err := runSearch(ctx, api, cfg.Queries, mrand.New(mrand.NewPCG(seedN, 0x736561726368)))
+		log.Info("catalogue search", "queries per length", cfg.Queries, "clients", cfg.SearchClients)
+		res, err := runSearch(ctx, api, cfg.Queries, cfg.SearchClients, mrand.New(mrand.NewPCG(seedN, 0x736561726368)))
 		switch {
 		case errors.Is(err, errNoSearch):
 			r.Search.Skipped = err.Error()

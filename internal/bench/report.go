@@ -71,6 +71,7 @@ type Settings struct {
 	Cluster       bool    `json:"cluster"`
 	PollMs        float64 `json:"poll_ms"`
 	SearchQueries int     `json:"search_queries_per_length"`
+	SearchClients int     `json:"search_clients"`
 	Lifecycles    int     `json:"lifecycles"`
 }
 

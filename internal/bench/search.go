@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"sync"
 	"time"
 
 	"yoyaku/internal/apiclient"
@@ -55,10 +56,11 @@ func queryPlan(length, n int, rng *rand.Rand) []string {
 // errNoSearch says the API has no catalogue search (GET /api/v1/titles is not routed).
 var errNoSearch = errors.New("GET /api/v1/titles is not available")
 
-// runSearch sends the queries one after another (one client, so each latency is the server's answer time
-// plus loopback, without queueing behind the bench's own requests) through GET /api/v1/titles?q=…, after a
-// few unmeasured warm-up queries.
-func runSearch(ctx context.Context, api *apiclient.Client, n int, rng *rand.Rand) ([]SearchLength, error) {
+// runSearch sends the queries of each length through GET /api/v1/titles?q=… from clients concurrent clients,
+// each taking the next query of the plan as soon as its previous one is answered (so a latency is the
+// server's answer time under that much concurrent search load, plus loopback), after a few unmeasured
+// warm-up queries sent one after another.
+func runSearch(ctx context.Context, api *apiclient.Client, n, clients int, rng *rand.Rand) ([]SearchLength, error) {
 	type answer struct {
 		Total int `json:"total"`
 	}
@@ -78,30 +80,67 @@ func runSearch(ctx context.Context, api *apiclient.Client, n int, rng *rand.Rand
 			return nil, err
 		}
 	}
+	clients = max(clients, 1)
+	method := "GET /api/v1/titles?q=…, one client, sequential"
+	if clients > 1 {
+		method = fmt.Sprintf("GET /api/v1/titles?q=…, %d concurrent clients, each sequential", clients)
+	}
+	type timed struct {
+		q    string
+		d    time.Duration
+		hits int
+	}
 	var out []SearchLength
 	for _, length := range searchLengths {
-		var lat []time.Duration
-		type timed struct {
-			q    string
-			d    time.Duration
-			hits int
-		}
-		var all []timed
-		errs, hits := 0, 0
-		for _, q := range queryPlan(length, n, rng) {
-			d, total, err := query(q)
-			if err != nil {
-				if ctx.Err() != nil {
-					return out, ctx.Err()
+		plan := queryPlan(length, n, rng)
+		var (
+			mu      sync.Mutex
+			all     []timed
+			errs    int
+			failure error // a search that cannot run at all (errNoSearch)
+		)
+		next := make(chan string)
+		var wg sync.WaitGroup
+		for range clients {
+			wg.Go(func() {
+				for q := range next {
+					d, total, err := query(q)
+					mu.Lock()
+					switch {
+					case errors.Is(err, errNoSearch):
+						failure = err
+					case err != nil:
+						errs++
+					default:
+						all = append(all, timed{q, d, total})
+					}
+					mu.Unlock()
 				}
-				errs++
-				continue
-			}
-			lat = append(lat, d)
-			all = append(all, timed{q, d, total})
-			hits += total
+			})
 		}
-		l := SearchLength{Chars: length, Latency: Summarize(lat, errs, "GET /api/v1/titles?q=…, one client, sequential"), Hits: NaN}
+	send:
+		for _, q := range plan {
+			select {
+			case next <- q:
+			case <-ctx.Done():
+				break send
+			}
+		}
+		close(next)
+		wg.Wait()
+		if ctx.Err() != nil {
+			return out, ctx.Err()
+		}
+		if failure != nil {
+			return out, failure
+		}
+		lat := make([]time.Duration, len(all))
+		hits := 0
+		for i, t := range all {
+			lat[i] = t.d
+			hits += t.hits
+		}
+		l := SearchLength{Chars: length, Latency: Summarize(lat, errs, method), Hits: NaN}
 		slices.SortFunc(all, func(a, b timed) int { return cmp.Compare(b.d, a.d) })
 		for _, t := range all[:min(5, len(all))] {
 			l.Slowest = append(l.Slowest, fmt.Sprintf("%s %.0f ms %d hits", t.q, float64(t.d)/float64(time.Millisecond), t.hits))
