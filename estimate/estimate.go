@@ -19,6 +19,23 @@ const Day = 24 * time.Hour
 // rule allows.
 const Scenarios = 400
 
+// deepQueue is the queue depth from which the model plays fewer scenarios: a scenario costs a cycle per
+// hold ahead, and a bestseller's 2,000th hold would otherwise cost 100 ms of CPU on every read of its page.
+const deepQueue = 100
+
+// minScenarios keeps the central 90% of a deep queue's scenarios meaningful.
+const minScenarios = 40
+
+// scenariosFor is how many scenarios an estimate for a hold with ahead holds before it plays: Scenarios up
+// to deepQueue ahead, then fewer, so that the work stays about that of deepQueue holds ahead. Deep queues
+// spread over many cycles, so their ranges are wide, and a coarser quantile costs them little.
+func scenariosFor(ahead int) int {
+	if ahead <= deepQueue {
+		return Scenarios
+	}
+	return max(minScenarios, Scenarios*deepQueue/ahead)
+}
+
 // Handling is how long a returned copy takes to reach the hold shelf (checked in, set aside, perhaps sent
 // to another branch).
 const Handling = Day
@@ -131,10 +148,11 @@ func Estimate(in Input) (Range, bool) {
 	// Every scenario draws at most the same number of durations: three per copy, four per hold ahead.
 	draws := 3*len(in.Copies) + 4*in.Ahead + 1
 	alpha := sequence(draws)
-	days := make([]int, Scenarios)
+	scenarios := scenariosFor(in.Ahead)
+	days := make([]int, scenarios)
 	free := make([]time.Time, len(in.Copies))
 	shelf := make([]bool, len(in.Copies)) // free on the shelf now: set aside at once, no handling
-	for j := range Scenarios {
+	for j := range scenarios {
 		next := 0
 		u := func() float64 {
 			// The quasi-random point j of a low-discrepancy sequence (Roberts' R_d): deterministic, and each draw

@@ -87,3 +87,30 @@ func TestEstimate(t *testing.T) {
 		t.Errorf("30 ahead of 3 copies: %s..%s", r.From.Format(time.DateOnly), r.To.Format(time.DateOnly))
 	}
 }
+
+// TestDeepQueuePlaysFewerScenarios: a bestseller's deep queue plays fewer scenarios (its work stays about that
+// of 100 holds ahead), never fewer than minScenarios, and still gives a range that keeps the width rule and
+// lies later than a shallower place's.
+func TestDeepQueuePlaysFewerScenarios(t *testing.T) {
+	for _, tc := range []struct{ ahead, want int }{{0, Scenarios}, {100, Scenarios}, {200, Scenarios / 2}, {500, 80}, {2000, minScenarios}, {100000, minScenarios}} {
+		if got := scenariosFor(tc.ahead); got != tc.want {
+			t.Errorf("scenariosFor(%d) = %d, want %d", tc.ahead, got, tc.want)
+		}
+	}
+	now := time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
+	copies := make([]Copy, 20)
+	for i := range copies {
+		copies[i].Due = now.AddDate(0, 0, 1+i%14)
+	}
+	var prev Range
+	for _, ahead := range []int{50, 500, 2000} {
+		r, ok := Estimate(Input{Now: now, Loc: time.UTC, Ahead: ahead, Copies: copies, LoanPeriod: 14 * Day})
+		if !ok || !r.WidthOK(now) {
+			t.Fatalf("ahead %d: %+v ok=%v, want a range within the width rule", ahead, r, ok)
+		}
+		if !prev.From.IsZero() && !r.From.After(prev.From) {
+			t.Errorf("ahead %d starts %s, not after a shallower place's %s", ahead, r.From.Format(time.DateOnly), prev.From.Format(time.DateOnly))
+		}
+		prev = r
+	}
+}
