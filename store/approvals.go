@@ -14,7 +14,7 @@ import (
 	"yoyaku/domain"
 )
 
-// approvedChannel is where a hold leaving 予約申込 is announced (migrations/00020_hold_approved_notify.sql).
+// approvedChannel is where a hold leaving 予約申込 is announced (migrations/00018_hold_approved_notify.sql).
 const approvedChannel = "hold_approved"
 
 // ApprovalWatch lets a placement wait for its hold's approval: one LISTEN connection per process, and the
