@@ -171,6 +171,7 @@ func TestHotTitleBurst(t *testing.T) {
 	ctx := t.Context()
 	db := testenv.DB(t)
 	db.SetMaxOpenConns(clients + 4)
+	db.SetMaxIdleConns(clients + 4) // as store.Open keeps them: no reconnecting in the middle of the burst
 	a := hotActivities(t, db)
 	h := hotFixture(t, db, copies, holds)
 
@@ -256,6 +257,7 @@ func BenchmarkApproveHotTitle(b *testing.B) {
 	ctx := b.Context()
 	db := testenv.DB(b)
 	db.SetMaxOpenConns(clients + 4)
+	db.SetMaxIdleConns(clients + 4) // as store.Open keeps them: no reconnecting in the middle of the burst
 	a := hotActivities(b, db)
 	var rate, tail, back float64
 	runs := 0
