@@ -28,8 +28,10 @@ func (a *Activities) Load(ctx context.Context, holdID int64) (contract.HoldState
 
 // Approve takes a placed hold out of 予約申込: a counter request for a title the library does not own is
 // investigated; otherwise the hold takes a free copy if nobody waits before it, or joins the queue.
+// Most approvals of a popular title find no free copy: they run with the title shared (stepShared), side by
+// side, and only one that finds a free copy takes the title's lock.
 func (a *Activities) Approve(ctx context.Context, s contract.Step) (contract.Outcome, error) {
-	return a.step(ctx, s, "approve", "system", func(tx *sqlx.Tx, h store.HoldRow, out *contract.Outcome) (domain.Status, error) {
+	return a.stepShared(ctx, s, "approve", "system", func(tx *sqlx.Tx, h store.HoldRow, out *contract.Outcome, shared bool) (domain.Status, error) {
 		if h.Status != domain.StatusRequested {
 			return "", nil
 		}
@@ -39,15 +41,45 @@ func (a *Activities) Approve(ctx context.Context, s contract.Step) (contract.Out
 		if g, err := gated(ctx, tx, h); err != nil || g {
 			return domain.StatusPreparing, err
 		}
+		if shared {
+			return queueShared(ctx, tx, h)
+		}
 		return a.queueOrTake(ctx, tx, h, out)
 	})
+}
+
+// queueShared is queueOrTake for a hold whose title is only shared: a hold that finds no free copy joins the
+// queue (no transaction that frees a copy runs meanwhile); one that finds a free copy needs the title's lock.
+func queueShared(ctx context.Context, tx *sqlx.Tx, h store.HoldRow) (domain.Status, error) {
+	if lost, err := lostToSibling(ctx, tx, h); err != nil || lost {
+		if err != nil {
+			return "", err
+		}
+		return endOtherEdition(ctx, tx, h) // takes no copy: the hold never had one
+	}
+	free, err := store.HasFreeCopy(ctx, tx, h.TitleID.Int64)
+	if err != nil {
+		return "", err
+	}
+	if free {
+		return "", errNeedsTitle
+	}
+	return domain.StatusQueued, nil
+}
+
+// lostToSibling reports whether h is a member of an any-of group decided for another member.
+func lostToSibling(ctx context.Context, tx *sqlx.Tx, h store.HoldRow) (bool, error) {
+	if !h.GroupID.Valid { // no group: nothing to ask the database
+		return false, nil
+	}
+	return store.LostToSibling(ctx, tx, h.ID)
 }
 
 // queueOrTake serves h from a free copy when no earlier hold waits, and queues it otherwise (a free copy then
 // goes to the earliest waiting hold, which keeps the queue first come, first served).
 func (a *Activities) queueOrTake(ctx context.Context, tx *sqlx.Tx, h store.HoldRow, out *contract.Outcome) (domain.Status, error) {
 	titleID := h.TitleID.Int64
-	if lost, err := store.LostToSibling(ctx, tx, h.ID); err != nil || lost {
+	if lost, err := lostToSibling(ctx, tx, h); err != nil || lost {
 		if err != nil {
 			return "", err
 		}

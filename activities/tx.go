@@ -37,9 +37,14 @@ func holdState(h store.HoldRow) contract.HoldState {
 	return st
 }
 
-// loadHold locks the hold's title, then the hold, and reads it; a hold that does not exist is refused.
-func loadHold(ctx context.Context, tx *sqlx.Tx, holdID int64) (store.HoldRow, error) {
-	h, err := store.LockHold(ctx, tx, holdID)
+// loadHold locks the hold's title (shared: store.ShareTitle), then the hold, and reads it; a hold that does
+// not exist is refused.
+func loadHold(ctx context.Context, tx *sqlx.Tx, holdID int64, shared bool) (store.HoldRow, error) {
+	lock := store.LockHold
+	if shared {
+		lock = store.LockHoldShared
+	}
+	h, err := lock(ctx, tx, holdID)
 	if errors.Is(err, store.ErrNoSuchHold) {
 		return store.HoldRow{}, notFound(holdID)
 	}
@@ -55,10 +60,34 @@ func notFound(holdID int64) error {
 // result was lost (worker crash, retry), and the outcome recorded then is returned instead of acting twice.
 // do returns the new status, or "" to change nothing but the outcome.
 func (a *Activities) step(ctx context.Context, s contract.Step, op, actor string, do func(tx *sqlx.Tx, h store.HoldRow, out *contract.Outcome) (domain.Status, error)) (contract.Outcome, error) {
+	return a.stepLocked(ctx, s, op, actor, false, do)
+}
+
+// errNeedsTitle is what a transition run with its title shared (stepShared) returns when it would assign or
+// release a copy after all: its transaction is rolled back and the transition runs again with the title
+// locked.
+var errNeedsTitle = errors.New("the transition needs its title's lock")
+
+// stepShared runs a transition that usually changes no copy (an approval that joins the queue) with its
+// title shared, so that such transitions of one title run side by side; when do returns errNeedsTitle it runs
+// again as step does. Transitions that change copies never run at the same time as it (store.ShareTitle).
+func (a *Activities) stepShared(ctx context.Context, s contract.Step, op, actor string, do func(tx *sqlx.Tx, h store.HoldRow, out *contract.Outcome, shared bool) (domain.Status, error)) (contract.Outcome, error) {
+	out, err := a.stepLocked(ctx, s, op, actor, true, func(tx *sqlx.Tx, h store.HoldRow, out *contract.Outcome) (domain.Status, error) {
+		return do(tx, h, out, true)
+	})
+	if !errors.Is(err, errNeedsTitle) {
+		return out, err
+	}
+	return a.step(ctx, s, op, actor, func(tx *sqlx.Tx, h store.HoldRow, out *contract.Outcome) (domain.Status, error) {
+		return do(tx, h, out, false)
+	})
+}
+
+func (a *Activities) stepLocked(ctx context.Context, s contract.Step, op, actor string, shared bool, do func(tx *sqlx.Tx, h store.HoldRow, out *contract.Outcome) (domain.Status, error)) (contract.Outcome, error) {
 	var out contract.Outcome
 	err := store.InTx(ctx, a.DB, func(tx *sqlx.Tx) error {
 		out = contract.Outcome{}
-		h, err := loadHold(ctx, tx, s.HoldID)
+		h, err := loadHold(ctx, tx, s.HoldID, shared)
 		if err != nil {
 			return err
 		}
@@ -120,6 +149,10 @@ func replayed(ctx context.Context, tx *sqlx.Tx, h store.HoldRow, s contract.Step
 		return refuse(contract.ErrStale, "hold %d transition %d was %q, not %q", h.ID, s.Transition+1, r.Op, op)
 	}
 	out.Next, out.Routing, out.Loan, out.Contact = r.Next, r.Routing, r.Loan, r.Contact
+	h, err = store.ReadHold(ctx, tx, h.ID) // with its position, which the locked read leaves out
+	if err != nil {
+		return err
+	}
 	out.State = holdState(h)
 	return nil
 }

@@ -35,6 +35,18 @@ func FreeCopy(ctx context.Context, tx *sqlx.Tx, titleID int64, pickup string) (b
 	return row.Barcode, row.Branch, true, nil
 }
 
+// HasFreeCopy reports whether a copy of title is on a shelf and set aside for no open hold (what FreeCopy
+// finds), without locking it.
+func HasFreeCopy(ctx context.Context, q sqlx.QueryerContext, titleID int64) (bool, error) {
+	var free bool
+	if err := sqlx.GetContext(ctx, q, &free, `SELECT EXISTS (SELECT 1 FROM items i
+		WHERE i.title_id = $1 AND i.status = 'on_shelf'
+		  AND NOT EXISTS (SELECT 1 FROM holds h WHERE h.item_barcode = i.barcode AND h.`+OpenHold+`))`, titleID); err != nil {
+		return false, fmt.Errorf("store: free copy of title %d: %w", titleID, err)
+	}
+	return free, nil
+}
+
 // NextWaiting is the first hold in queue order on title that waits for a copy (first come, first served, with
 // the recorded defers applied), other than except, locked, with its any-of group (if any) decided for it: the
 // caller gives it the copy in this transaction. Holds of a series whose earlier volume is not ready are
@@ -202,7 +214,7 @@ func ReturnLoan(ctx context.Context, tx *sqlx.Tx, barcode string) error {
 
 // LockHolder locks and reads the open hold the copy belongs to; ok is false when there is none.
 func LockHolder(ctx context.Context, tx *sqlx.Tx, barcode string) (h HoldRow, ok bool, err error) {
-	err = tx.GetContext(ctx, &h, holdRowSelect+` WHERE h.item_barcode = $1 AND h.`+OpenHold+` FOR UPDATE OF h`, barcode)
+	err = tx.GetContext(ctx, &h, lockedRowSelect+` WHERE h.item_barcode = $1 AND h.`+OpenHold+` FOR UPDATE OF h`, barcode)
 	switch {
 	case err == nil:
 		return h, true, nil
