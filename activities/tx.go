@@ -72,15 +72,23 @@ var errNeedsTitle = errors.New("the transition needs its title's lock")
 // title shared, so that such transitions of one title run side by side; when do returns errNeedsTitle it runs
 // again as step does. Transitions that change copies never run at the same time as it (store.ShareTitle).
 func (a *Activities) stepShared(ctx context.Context, s contract.Step, op, actor string, do func(tx *sqlx.Tx, h store.HoldRow, out *contract.Outcome, shared bool) (domain.Status, error)) (contract.Outcome, error) {
+	exclusive := func(tx *sqlx.Tx, h store.HoldRow, out *contract.Outcome) (domain.Status, error) {
+		return do(tx, h, out, false)
+	}
+	// A title with a copy free on a shelf (an ordinary title, most of the time) goes straight to the
+	// title's lock: trying shared first would only roll back. The guess is checked again under the lock.
+	if free, err := store.HoldTitleHasFreeCopy(ctx, a.DB, s.HoldID); err != nil {
+		return contract.Outcome{}, err
+	} else if free {
+		return a.step(ctx, s, op, actor, exclusive)
+	}
 	out, err := a.stepLocked(ctx, s, op, actor, true, func(tx *sqlx.Tx, h store.HoldRow, out *contract.Outcome) (domain.Status, error) {
 		return do(tx, h, out, true)
 	})
 	if !errors.Is(err, errNeedsTitle) {
 		return out, err
 	}
-	return a.step(ctx, s, op, actor, func(tx *sqlx.Tx, h store.HoldRow, out *contract.Outcome) (domain.Status, error) {
-		return do(tx, h, out, false)
-	})
+	return a.step(ctx, s, op, actor, exclusive)
 }
 
 func (a *Activities) stepLocked(ctx context.Context, s contract.Step, op, actor string, shared bool, do func(tx *sqlx.Tx, h store.HoldRow, out *contract.Outcome) (domain.Status, error)) (contract.Outcome, error) {

@@ -47,6 +47,18 @@ func HasFreeCopy(ctx context.Context, q sqlx.QueryerContext, titleID int64) (boo
 	return free, nil
 }
 
+// HoldTitleHasFreeCopy is HasFreeCopy for the title of hold holdID (false for a hold without a title), in
+// one statement and without locking: a guess the caller confirms under the title's lock.
+func HoldTitleHasFreeCopy(ctx context.Context, q sqlx.QueryerContext, holdID int64) (bool, error) {
+	var free bool
+	if err := sqlx.GetContext(ctx, q, &free, `SELECT EXISTS (SELECT 1 FROM holds x JOIN items i ON i.title_id = x.title_id
+		WHERE x.id = $1 AND i.status = 'on_shelf'
+		  AND NOT EXISTS (SELECT 1 FROM holds h WHERE h.item_barcode = i.barcode AND h.`+OpenHold+`))`, holdID); err != nil {
+		return false, fmt.Errorf("store: free copy for hold %d: %w", holdID, err)
+	}
+	return free, nil
+}
+
 // NextWaiting is the first hold in queue order on title that waits for a copy (first come, first served, with
 // the recorded defers applied), other than except, locked, with its any-of group (if any) decided for it: the
 // caller gives it the copy in this transaction. Holds of a series whose earlier volume is not ready are
