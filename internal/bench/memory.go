@@ -94,11 +94,7 @@ func sampleCPU(groups map[string]int) CPU {
 	for name, g := range groups {
 		byGroup[g] = name
 	}
-	type proc struct {
-		ppid, pgrp int
-		ticks      int64
-	}
-	procs := map[int]proc{}
+	procs := map[int]procStat{}
 	dirs, _ := filepath.Glob("/proc/[0-9]*")
 	for _, d := range dirs {
 		pid, err := strconv.Atoi(filepath.Base(d))
@@ -110,7 +106,7 @@ func sampleCPU(groups map[string]int) CPU {
 			continue
 		}
 		if st, ok := parseStat(b); ok {
-			procs[pid] = proc{st.ppid, st.pgrp, st.ticks}
+			procs[pid] = st
 		}
 	}
 	service := func(pid int) (string, bool) {
