@@ -31,6 +31,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -160,23 +161,55 @@ func SearchTitles(ctx context.Context, db *sqlx.DB, q SearchQuery) (SearchResult
 	if err != nil {
 		return SearchResult{}, err
 	}
+	stats, err := loadGramStats(ctx, db)
+	if err != nil {
+		return SearchResult{}, err
+	}
 	res := SearchResult{Titles: []TitleSummary{}}
 	offset := (q.Page - 1) * q.PerPage
+	var (
+		learnt  int   // matches this search counted (up to SearchCap + 1), to remember; 0: nothing to remember
+		version int64 // the catalogue's, in the search's snapshot
+	)
 	err = readOnly(ctx, db, func(tx *sqlx.Tx) error {
-		ids, n, err := s.rankFirst(ctx, tx, offset, q.PerPage)
+		learnt = 0
+		known, v, err := s.knownMatches(ctx, tx)
 		if err != nil {
 			return err
 		}
-		if len(ids) == 0 && offset > 0 { // past the end: count on its own
-			if n, err = s.count(ctx, tx); err != nil {
+		version = v
+		if known < 0 {
+			proved, err := s.provedCapped(ctx, tx, stats)
+			if err != nil {
 				return err
+			}
+			if proved {
+				known, learnt = SearchCap+1, SearchCap+1
+			}
+		}
+		var ids []int64
+		n := known
+		ranked := known < 0 || (known <= SearchCap && offset+q.PerPage > maxWalkedPage)
+		if ranked {
+			// Count and rank every match (at most SearchCap + 1 of them) in one query.
+			if ids, n, err = s.rankFirst(ctx, tx, offset, q.PerPage); err != nil {
+				return err
+			}
+			if len(ids) == 0 && offset > 0 { // past the end: count on its own
+				if n, err = s.count(ctx, tx); err != nil {
+					return err
+				}
+			}
+			if known < 0 && n >= minRemembered {
+				learnt = n
 			}
 		}
 		res.Total, res.Capped = min(n, SearchCap), n > SearchCap
-		if res.Capped {
+		if n > SearchCap || !ranked {
+			// Capped, or counted before: the page comes from the tiers.
 			ids = nil
-			if limit := min(q.PerPage, SearchCap-offset); limit > 0 {
-				all, err := s.walkTiers(ctx, tx, offset+limit)
+			if limit := min(q.PerPage, SearchCap-offset, n-offset); limit > 0 {
+				all, err := s.walkTiers(ctx, tx, stats, offset+limit)
 				if err != nil {
 					return err
 				}
@@ -191,19 +224,26 @@ func SearchTitles(ctx context.Context, db *sqlx.DB, q SearchQuery) (SearchResult
 	if err != nil {
 		return SearchResult{}, err
 	}
+	if learnt > 0 {
+		if err := s.remember(ctx, db, version, learnt); err != nil {
+			return SearchResult{}, err
+		}
+	}
 	return res, nil
 }
 
 // search is a query compiled to SQL fragments over "titles t". A fragment adds its arguments when it is
 // rendered into a statement, so that each statement numbers (and sends) only the arguments it uses.
 type search struct {
-	where  []frag // every condition
-	assist []frag // conditions implied by where that the grams index serves
+	where     []frag     // every condition
+	gramConds []gramCond // conditions implied by where that the grams index serves
 	// Ranking, when the query has a keyword (or else a title): exact, prefix, contains; nil otherwise.
-	exact    frag // the title or its reading equals the whole query, normalised
-	prefix   frag // ... starts with it
-	contains frag // ... contains every term
-	titleIdx frag // a pre-filter of contains that the grams index serves
+	exact  frag // the title or its reading equals the whole query, normalised
+	prefix frag // ... starts with it
+	// prefixPattern is the LIKE pattern of prefix.
+	prefixPattern string
+	contains      frag     // ... contains every term
+	titleIdx      gramCond // a pre-filter of contains that the grams index serves
 }
 
 // frag renders a piece of SQL, adding its arguments to the statement.
@@ -225,7 +265,10 @@ func (s *search) ranked() bool { return s.exact != nil }
 func (s *search) whereSQL(st *stmt, assist bool) string {
 	conds := s.where
 	if assist {
-		conds = append(slices.Clip(conds), s.assist...)
+		conds = slices.Clip(conds)
+		for _, g := range s.gramConds {
+			conds = append(conds, g.frag)
+		}
 	}
 	if len(conds) == 0 {
 		return "true"
@@ -270,9 +313,6 @@ func buildSearch(q SearchQuery) (*search, error) {
 		}
 		return terms, nil
 	}
-	grams := func(op string, codes []int64) frag {
-		return sqlf(searchGramsExpr+" "+op+" %s", param(pq.Array(codes), "int8[]"))
-	}
 
 	qTerms, err := field(q.Q)
 	if err != nil {
@@ -287,7 +327,7 @@ func buildSearch(q SearchQuery) (*search, error) {
 		if len(domain.ISBNForms(t)) == 0 {
 			// Each gram of t is in the title part (positive) or elsewhere (negative).
 			for _, g := range termCodes(t) {
-				s.assist = append(s.assist, grams("&&", []int64{g, -g}))
+				s.gramConds = append(s.gramConds, gramCond{overlap: true, codes: []int64{g, -g}})
 			}
 		}
 	}
@@ -298,7 +338,7 @@ func buildSearch(q SearchQuery) (*search, error) {
 	}
 	for _, t := range titleTerms {
 		s.where = append(s.where, titleContains(t))
-		s.assist = append(s.assist, grams("@>", termCodes(t)))
+		s.gramConds = append(s.gramConds, gramCond{codes: termCodes(t)})
 	}
 
 	for _, f := range []struct{ raw, column string }{{q.Author, "t.author_key"}, {q.Publisher, "t.publisher_key"}} {
@@ -313,7 +353,7 @@ func buildSearch(q SearchQuery) (*search, error) {
 			for i := range codes {
 				codes[i] = -codes[i]
 			}
-			s.assist = append(s.assist, grams("@>", codes))
+			s.gramConds = append(s.gramConds, gramCond{codes: codes})
 		}
 	}
 
@@ -351,7 +391,8 @@ func buildSearch(q SearchQuery) (*search, error) {
 	if len(rankTerms) > 0 {
 		key := strings.Join(rankTerms, "")
 		s.exact = sqlf("(t.title_key = %[1]s OR t.reading_key = %[1]s)", param(key, ""))
-		s.prefix = sqlf("(t.title_key LIKE %[1]s OR t.reading_key LIKE %[1]s)", param(escapeLike(key)+"%", ""))
+		s.prefixPattern = escapeLike(key) + "%"
+		s.prefix = sqlf("(t.title_key LIKE %[1]s OR t.reading_key LIKE %[1]s)", param(s.prefixPattern, ""))
 		var contains []frag
 		var codes []int64
 		for _, t := range rankTerms {
@@ -365,7 +406,7 @@ func buildSearch(q SearchQuery) (*search, error) {
 			}
 			return "(" + strings.Join(parts, " AND ") + ")"
 		}
-		s.titleIdx = grams("@>", codes)
+		s.titleIdx = gramCond{codes: codes}
 	}
 	return s, nil
 }
@@ -433,64 +474,95 @@ func (s *search) rankFirst(ctx context.Context, tx *sqlx.Tx, offset, limit int) 
 // walkTiers returns the first n results, tier after tier: for more than SearchCap matches. A tier is read
 // only when the ones before it do not fill n.
 //
-// Exact and prefix matches come from the text_pattern_ops indexes on title_key and reading_key. The other
-// tiers are read in ID order, first from the first walkChunk titles only (a range of the primary key, with
-// no index but the key): a tier with 1 title in 100 or more fills a page there, whatever its size. A
-// sparser tier is small, and is read from the grams index and sorted ("t.id + 0" keeps the planner from
-// walking the whole key for it). The planner's estimates cannot make this choice: a longer term's pairs of
-// characters occur together, and it takes them as independent.
-func (s *search) walkTiers(ctx context.Context, tx *sqlx.Tx, n int) ([]int64, error) {
+// Exact matches come from the text_pattern_ops indexes on title_key and reading_key. The other tiers are
+// read in ID order, first from the first walkChunk titles only (a range of the primary key, with no index
+// but the key): a tier with 1 title in 100 or more fills a page there, whatever its size. A sparser tier
+// is small, and is read from an index and sorted: prefix matches from the same two indexes, which carry
+// the ID so that the candidates are sorted without reading the table (only the page's rows are then read
+// and checked); the title and the other matches from the grams index ("t.id + 0" keeps the planner from
+// walking the whole key for them). The planner's estimates cannot make this choice: a longer term's pairs
+// of characters occur together, and it takes them as independent.
+func (s *search) walkTiers(ctx context.Context, tx *sqlx.Tx, stats gramStats, n int) ([]int64, error) {
 	type tier struct {
-		cond func(st *stmt) string // the tier, given the match
-		idx  frag                  // implied by cond, served by the grams index; or nil
+		name  string
+		cond  func(st *stmt) string // the tier, given the match
+		share float64               // estimated share of titles in the tier; 0 when unknown
+		// sparse reads the tier's first need titles when the first chunk does not hold them; nil when the
+		// tier is read whole at once (the exact tier, from its indexes).
+		sparse func(ctx context.Context, tx *sqlx.Tx, need int) ([]int64, error)
 	}
-	tiers := []tier{{cond: func(*stmt) string { return "true" }}}
+	fromGrams := func(name string, cond func(*stmt) string, idx frag) func(context.Context, *sqlx.Tx, int) ([]int64, error) {
+		return func(ctx context.Context, tx *sqlx.Tx, need int) ([]int64, error) {
+			st := &stmt{}
+			q := `SELECT t.id FROM titles t WHERE ` + s.whereSQL(st, true) + ` AND ` + cond(st)
+			if idx != nil {
+				q += ` AND ` + idx(st)
+			}
+			var got []int64
+			if err := tx.SelectContext(ctx, &got, q+` ORDER BY t.id + 0 LIMIT `+st.arg(need), st.args...); err != nil {
+				return nil, fmt.Errorf("store: search: %s tier: %w", name, err)
+			}
+			return got, nil
+		}
+	}
+	all := func(*stmt) string { return "true" }
+	matchShare := stats.matchShare(s.gramConds)
+	tiers := []tier{{name: "all", cond: all, share: matchShare, sparse: fromGrams("all", all, nil)}}
 	if s.ranked() {
+		titleOnly := func(st *stmt) string { return s.contains(st) + " AND NOT " + s.prefix(st) }
+		rest := func(st *stmt) string { return "NOT " + s.contains(st) }
 		tiers = []tier{
-			{cond: func(st *stmt) string { return s.contains(st) + " AND NOT " + s.prefix(st) }, idx: s.titleIdx},
-			{cond: func(st *stmt) string { return "NOT " + s.contains(st) }},
+			{name: "exact", cond: s.exact},
+			{name: "prefix", cond: func(st *stmt) string { return s.prefix(st) + " AND NOT " + s.exact(st) }, sparse: s.prefixTier},
+			{name: "title", cond: titleOnly, share: min(matchShare, stats.matchShare([]gramCond{s.titleIdx})),
+				sparse: fromGrams("title", titleOnly, s.titleIdx.frag)},
+			{name: "rest", cond: rest, share: matchShare, sparse: fromGrams("rest", rest, nil)},
 		}
 	}
 	var ids []int64
-	if s.ranked() {
-		st := &stmt{}
-		query := `SELECT t.id FROM titles t WHERE ` + s.whereSQL(st, true) + ` AND ` + s.prefix(st) +
-			` ORDER BY ` + s.exact(st) + ` DESC, t.id LIMIT ` + st.arg(n)
-		if err := tx.SelectContext(ctx, &ids, query, st.args...); err != nil {
-			return nil, fmt.Errorf("store: search: prefix tier: %w", err)
-		}
-	}
 	chunk := max(walkChunk, 20*n)
 	var bound sql.NullInt64 // the first ID past the first chunk, NULL when the chunk is the whole table
-	if len(ids) < n {
-		if err := tx.GetContext(ctx, &bound, `SELECT id FROM titles ORDER BY id OFFSET $1 LIMIT 1`, chunk); err != nil &&
-			!errors.Is(err, sql.ErrNoRows) {
-			return nil, fmt.Errorf("store: search: chunk: %w", err)
-		}
-	}
+	boundRead := false
 	for _, tr := range tiers {
 		if len(ids) >= n {
 			break
 		}
 		need := n - len(ids)
-		st := &stmt{}
-		query := `SELECT t.id FROM titles t WHERE ` + s.whereSQL(st, false) + ` AND ` + tr.cond(st)
-		if bound.Valid {
-			query += ` AND t.id < ` + st.arg(bound.Int64)
-		}
 		var got []int64
-		if err := tx.SelectContext(ctx, &got, query+` ORDER BY t.id LIMIT `+st.arg(need), st.args...); err != nil {
-			return nil, fmt.Errorf("store: search: tier: %w", err)
-		}
-		if len(got) < need && bound.Valid {
-			st = &stmt{}
-			query = `SELECT t.id FROM titles t WHERE ` + s.whereSQL(st, true) + ` AND ` + tr.cond(st)
-			if tr.idx != nil {
-				query += ` AND ` + tr.idx(st)
+		if tr.sparse == nil {
+			st := &stmt{}
+			query := `SELECT t.id FROM titles t WHERE ` + s.whereSQL(st, false) + ` AND ` + tr.cond(st) +
+				` ORDER BY t.id LIMIT ` + st.arg(need)
+			if err := tx.SelectContext(ctx, &got, query, st.args...); err != nil {
+				return nil, fmt.Errorf("store: search: %s tier: %w", tr.name, err)
 			}
-			got = nil
-			if err := tx.SelectContext(ctx, &got, query+` ORDER BY t.id + 0 LIMIT `+st.arg(need), st.args...); err != nil {
-				return nil, fmt.Errorf("store: search: tier: %w", err)
+		} else {
+			if !boundRead {
+				if err := tx.GetContext(ctx, &bound, `SELECT id FROM titles ORDER BY id OFFSET $1 LIMIT 1`, chunk); err != nil &&
+					!errors.Is(err, sql.ErrNoRows) {
+					return nil, fmt.Errorf("store: search: chunk: %w", err)
+				}
+				boundRead = true
+			}
+			var err error
+			if got, err = s.walk(ctx, tx, tr.name, tr.cond, 0, bound, need, 0); err != nil {
+				return nil, err
+			}
+			if len(got) < need && bound.Valid && tr.share > 0 && float64(need-len(got))/tr.share <= maxWalk {
+				// Dense enough to go on walking the key from the chunk's end, as far as the estimate
+				// says (four times over, at most maxWalk titles), stopping at the page.
+				span := int(min(4*float64(need-len(got))/tr.share, maxWalk))
+				more, err := s.walk(ctx, tx, tr.name, tr.cond, bound.Int64, sql.NullInt64{}, need-len(got), span)
+				if err != nil {
+					return nil, err
+				}
+				got = append(got, more...)
+			}
+		}
+		if len(got) < need && bound.Valid && tr.sparse != nil {
+			var err error
+			if got, err = tr.sparse(ctx, tx, need); err != nil {
+				return nil, err
 			}
 		}
 		ids = append(ids, got...)
@@ -498,8 +570,74 @@ func (s *search) walkTiers(ctx context.Context, tx *sqlx.Tx, n int) ([]int64, er
 	return ids, nil
 }
 
-// walkChunk is how many titles (in ID order) a tier is first looked for in (see walkTiers).
-const walkChunk = 2000
+// walk reads the first need matches of a tier in ID order by walking the primary key from the ID from,
+// below the ID below when it is set, over at most span titles when span is positive. The conditions are
+// computed in a subquery the planner cannot flatten (LIMIT or OFFSET 0), so it cannot serve them from
+// another index: its estimates for prefixes of Japanese text are far off.
+func (s *search) walk(ctx context.Context, tx *sqlx.Tx, name string, cond func(*stmt) string, from int64,
+	below sql.NullInt64, need, span int) ([]int64, error) {
+	st := &stmt{}
+	query := `SELECT w.id FROM (SELECT t.id, ` + s.whereSQL(st, false) + ` AND ` + cond(st) +
+		` AS hit FROM titles t WHERE t.id >= ` + st.arg(from)
+	if below.Valid {
+		query += ` AND t.id < ` + st.arg(below.Int64)
+	}
+	query += ` ORDER BY t.id`
+	if span > 0 {
+		query += ` LIMIT ` + st.arg(span)
+	} else {
+		query += ` OFFSET 0`
+	}
+	query += `) w WHERE w.hit LIMIT ` + st.arg(need)
+	var got []int64
+	if err := tx.SelectContext(ctx, &got, query, st.args...); err != nil {
+		return nil, fmt.Errorf("store: search: %s tier: %w", name, err)
+	}
+	return got, nil
+}
+
+// prefixTier reads the first need prefix matches that are not exact, in ID order, from the indexes on
+// title_key and reading_key, which carry the ID: the first k candidates of each index by ID (an index-only
+// scan; "id + 0" keeps the planner from walking the primary key instead), then only those rows checked
+// against the query. Every candidate up to the lower of the two indexes' k-th IDs is among them, so the
+// matches up to there are complete; when they are fewer than need, k grows.
+func (s *search) prefixTier(ctx context.Context, tx *sqlx.Tx, need int) ([]int64, error) {
+	for k := need + 64; ; k *= 4 {
+		cutoff := int64(math.MaxInt64)
+		var cands []int64
+		for _, column := range []string{"title_key", "reading_key"} {
+			var got []int64
+			if err := tx.SelectContext(ctx, &got, `SELECT id FROM titles WHERE `+column+` LIKE $1 ORDER BY id + 0 LIMIT $2`,
+				s.prefixPattern, k); err != nil {
+				return nil, fmt.Errorf("store: search: prefix tier: %w", err)
+			}
+			if len(got) == k {
+				cutoff = min(cutoff, got[k-1])
+			}
+			cands = append(cands, got...)
+		}
+		cands = slices.DeleteFunc(cands, func(id int64) bool { return id > cutoff })
+		slices.Sort(cands)
+		cands = slices.Compact(cands)
+		st := &stmt{}
+		query := `SELECT t.id FROM titles t WHERE t.id = ANY(` + st.arg(pq.Array(cands)) + `::bigint[]) AND ` +
+			s.whereSQL(st, false) + ` AND NOT ` + s.exact(st) + ` ORDER BY t.id LIMIT ` + st.arg(need)
+		var got []int64
+		if err := tx.SelectContext(ctx, &got, query, st.args...); err != nil {
+			return nil, fmt.Errorf("store: search: prefix tier: %w", err)
+		}
+		if len(got) == need || cutoff == math.MaxInt64 {
+			return got, nil
+		}
+	}
+}
+
+// walkChunk is how many titles (in ID order) a tier is first looked for in, and maxWalk how many more it
+// is looked for in when the statistics say that is where it is (see walkTiers).
+const (
+	walkChunk = 2000
+	maxWalk   = 50_000
+)
 
 // summarySelect reads TitleSummary; the copy and queue counts come from the indexes on items (title_id)
 // and holds (item_barcode, and the open holds of a title).

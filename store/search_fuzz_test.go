@@ -53,8 +53,8 @@ func FuzzSearchQuery(f *testing.F) {
 		st := &stmt{}
 		parts := []string{s.whereSQL(st, true), s.whereSQL(st, false)}
 		if s.ranked() {
-			parts = append(parts, s.exact(st), s.prefix(st), s.contains(st), s.titleIdx(st))
-		} else if s.prefix != nil || s.contains != nil || s.titleIdx != nil {
+			parts = append(parts, s.exact(st), s.prefix(st), s.contains(st), s.titleIdx.frag(st))
+		} else if s.prefix != nil || s.contains != nil || s.titleIdx.codes != nil || s.prefixPattern != "" {
 			t.Fatal("an unranked search has ranking fragments")
 		}
 		sqlText := strings.Join(parts, " ")
