@@ -17,14 +17,17 @@ package store
 // Ranking. With a keyword (or else a title) the results come in four tiers, each in ID order: the title or
 // its reading equals the whole query (exact), starts with it (prefix), contains every term, and the rest.
 //
-// Speed. One query reads at most SearchCap + 1 matches, counts and ranks them: when they are all the
-// matches, that is the answer. More happens for very common characters (の matches two thirds of a
-// 200,000-title catalogue): ranking them all would read every match, so each tier is read on its own in ID
-// order, which the planner serves by walking the primary key and stopping after a page, or from the indexes
-// when the tier is small (exact and prefix matches from the text_pattern_ops indexes on title_key and
-// reading_key, title matches from the title grams). Only the first SearchCap results can then be paged, and
-// Total is SearchCap with Capped set. (Scanning the table instead of the index when most titles match was
-// measured slower: LIKE on Japanese text costs more per row than reading the posting list.)
+// Speed. A search first learns how many titles match. A count remembered for the catalogue's version
+// answers at once; a search the statistics expect to be capped proves it with a count of SearchCap + 1
+// matches (store/catalogue_witness.go); the others read at most SearchCap + 1 matches, count and rank them
+// in one query: when they are all the matches, that is the answer. More happens for very common characters
+// (の matches two thirds of a 200,000-title catalogue), and for remembered counts: ranking them all would
+// read every match, so each tier is read on its own in ID order, which walkTiers serves by walking the
+// primary key and stopping after a page, or from the indexes when the tier is sparse (exact and prefix
+// matches from the text_pattern_ops indexes on title_key and reading_key, title matches from the title
+// grams). Only the first SearchCap results can then be paged, and Total is SearchCap with Capped set.
+// (Scanning the table instead of the index when most titles match was measured slower: LIKE on Japanese
+// text costs more per row than reading the posting list.)
 
 import (
 	"context"

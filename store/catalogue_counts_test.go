@@ -126,3 +126,38 @@ func rememberedCounts(t *testing.T, db *sqlx.DB) []int {
 	}
 	return out
 }
+
+// TestCappedProofs: both ways of proving more than SearchCap matches — walking the first titles, and
+// counting from the grams index — never claim it wrongly, whatever the statistics say; the count from the
+// index always finds it, the walk when the matches are dense enough in the titles it walks.
+func TestCappedProofs(t *testing.T) {
+	db := demoDB(t)
+	ctx := t.Context()
+	if _, err := seed.Bulk(ctx, db, 36_000); err != nil {
+		t.Fatal(err)
+	}
+	walked := 0 // proofs by walking
+	for _, q := range []store.SearchQuery{{Q: "の"}, {Q: "ん"}, {Q: "書"}, {Q: "星"}, {Q: "の ん"}, {Title: "の"}, {Q: "の", Format: domain.FormatBook}} {
+		all, err := store.FullRanking(ctx, db, q, 0, store.SearchCap+1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := len(all) > store.SearchCap
+		// 0.9: walked (wrongly so for the rare ones: the walk's bound ends it); 0.05: from the index.
+		for _, share := range []float64{0.9, 0.05} {
+			got, err := store.ProvedCapped(ctx, db, q, share)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got && !want || !got && want && share < 0.3 {
+				t.Errorf("%+v, share %.2f: proved %v, %d matches", q, share, got, len(all))
+			}
+			if got && share >= 0.3 {
+				walked++
+			}
+		}
+	}
+	if walked == 0 {
+		t.Error("no search was proved capped by walking the first titles")
+	}
+}

@@ -34,3 +34,24 @@ func FullRanking(ctx context.Context, db *sqlx.DB, q SearchQuery, offset, limit 
 	}
 	return ids, nil
 }
+
+// ProvedCapped runs the capped-count proof of q as if the statistics gave each of its grams the share
+// share of titles (and the catalogue 1,000,000 titles), so that a test picks the way it is proved.
+func ProvedCapped(ctx context.Context, db *sqlx.DB, q SearchQuery, share float64) (bool, error) {
+	s, err := buildSearch(q)
+	if err != nil {
+		return false, err
+	}
+	st := gramStats{freq: map[int64]float64{}, floor: share, titles: 1_000_000}
+	for _, g := range s.gramConds {
+		for _, c := range g.codes {
+			st.freq[c] = share
+		}
+	}
+	var proved bool
+	err = readOnly(ctx, db, func(tx *sqlx.Tx) error {
+		proved, err = s.provedCapped(ctx, tx, st)
+		return err
+	})
+	return proved, err
+}

@@ -187,16 +187,19 @@ func (s *search) knownMatches(ctx context.Context, tx *sqlx.Tx) (matches int, ve
 }
 
 // remember records the matches counted for the search (SearchCap + 1 for more) at the catalogue's
-// version, and forgets older versions.
+// version, and forgets older versions (concurrent searches may delete the same rows: InTx retries a
+// deadlock).
 func (s *search) remember(ctx context.Context, db *sqlx.DB, version int64, matches int) error {
-	if _, err := db.ExecContext(ctx, `
-		WITH old AS (DELETE FROM search_counts WHERE version < $1)
-		INSERT INTO search_counts (version, conditions, matches)
-		SELECT $1, $2, $3 WHERE (SELECT count(*) FROM search_counts WHERE version = $1) < $4
-		ON CONFLICT DO NOTHING`, version, s.memoKey(), matches, maxRemembered); err != nil {
-		return fmt.Errorf("store: search: remember: %w", err)
-	}
-	return nil
+	return InTx(ctx, db, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `
+			WITH old AS (DELETE FROM search_counts WHERE version < $1)
+			INSERT INTO search_counts (version, conditions, matches)
+			SELECT $1, $2, $3 WHERE (SELECT count(*) FROM search_counts WHERE version = $1) < $4
+			ON CONFLICT DO NOTHING`, version, s.memoKey(), matches, maxRemembered); err != nil {
+			return fmt.Errorf("store: search: remember: %w", err)
+		}
+		return nil
+	})
 }
 
 // rarest returns the condition of conds with the lowest estimated share, and that share: the conditions

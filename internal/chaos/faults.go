@@ -61,10 +61,10 @@ func (w *world) waitDB(ctx context.Context) error {
 	}
 }
 
-// lockTitle takes the row lock of the day's busiest title in a session of its own (BEGIN; SELECT … FOR
-// UPDATE), keeps it lockFor while the day goes on, and rolls back. Every transition of that title's holds
-// (they lock the title first), every allocation of its copies and every placement on it (the foreign key
-// check) waits meanwhile. The busiest title is the one whose holds moved most in the last minute or have a
+// lockTitle takes the lock of the day's busiest title and its row in a session of its own (BEGIN; SELECT
+// pg_advisory_xact_lock(…) … FOR UPDATE), keeps them lockFor while the day goes on, and rolls back. Every
+// transition of that title's holds (they lock the title first, exclusively or shared), every allocation of
+// its copies and every placement on it (the foreign key check) waits meanwhile. The busiest title is the one whose holds moved most in the last minute or have a
 // step ahead soon (a copy being pulled, travelling or on the hold shelf, a cancellation request), then the
 // one with the most open holds. It samples who waits on the lock.
 func (w *world) lockTitle(ctx context.Context, rec *Fault) error {
@@ -99,7 +99,10 @@ func (w *world) lockTitle(ctx context.Context, rec *Fault) error {
 		return err
 	}
 	defer func() { _ = tx.Rollback() }()
-	if _, err := tx.ExecContext(ctx, `SELECT 1 FROM titles WHERE id = $1 FOR UPDATE`, busiest.ID); err != nil {
+	// The title's lock as the allocation takes it (store.LockTitle, exclusive: shared approvals wait too)
+	// and its row, for everything else that touches the row.
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($2, hashint8(id)) FROM titles WHERE id = $1 FOR UPDATE`,
+		busiest.ID, store.TitleLockClass); err != nil {
 		return fmt.Errorf("lock title %s: %w", busiest.ID, err)
 	}
 	locked := time.Now()
