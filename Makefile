@@ -17,7 +17,7 @@ TOOLS := $(BIN)/.temporal-$(TEMPORAL_VERSION) $(BIN)/.mailpit-$(MAILPIT_VERSION)
          $(BIN)/.temporal-server-$(TEMPORAL_SERVER_VERSION) \
          $(BIN)/.staticcheck-$(STATICCHECK_VERSION) $(BIN)/.workflowcheck-$(WORKFLOWCHECK_VERSION)
 
-.PHONY: all tools build dev cluster test bench bench-cluster chaos lint fmt clean clean-dev browser nginx
+.PHONY: all tools build dev cluster test bench bench-cluster chaos lint fmt clean clean-dev browser nginx hugepages
 all: build
 
 tools: $(TOOLS)
@@ -57,8 +57,22 @@ dev: tools build
 # The production topology on this machine (issue 17): PostgreSQL with yoyaku's and Temporal's databases, the
 # Temporal server on PostgreSQL, Mailpit, two API replicas behind nginx and two workers; the same addresses
 # as `make dev`. Ctrl-C stops all of it. State is kept in .cluster/ (YOYAKU_DEV_DIR overrides it).
-cluster: tools build nginx
+cluster: tools build nginx hugepages
 	@exec $(BIN)/yoyaku dev --cluster
+
+# Huge pages for PostgreSQL's shared_buffers (1 GB), the host setting PostgreSQL recommends for a buffer pool
+# of that size: a backend then maps it in 2 MiB pages instead of faulting it in 4 KiB at a time, which
+# halved a search's first count on a new connection (README, "On the production topology"). PostgreSQL
+# (huge_pages=try, its default) takes them when they are there. Reserving them needs root; otherwise this
+# says how, and PostgreSQL runs without them. `sysctl -w vm.nr_hugepages=0` gives the memory back.
+HUGEPAGES ?= 640
+hugepages:
+	@have=$$(cat /proc/sys/vm/nr_hugepages 2>/dev/null || echo 0); \
+	if [ "$$have" -lt $(HUGEPAGES) ]; then \
+		if [ "$$(id -u)" = 0 ]; then sysctl -q -w vm.nr_hugepages=$(HUGEPAGES) && \
+			echo "reserved $$(cat /proc/sys/vm/nr_hugepages) huge pages of 2 MiB for PostgreSQL's shared_buffers"; \
+		else echo "PostgreSQL runs without huge pages (as root: sysctl -w vm.nr_hugepages=$(HUGEPAGES))"; fi; \
+	fi
 
 # nginx (Debian's nginx-light) for `make cluster` and its test, installed when missing.
 nginx:
@@ -111,7 +125,7 @@ bench: tools build
 # median of three baselines on the same Temporal server, a 1,000,000-title catalogue, the bestseller burst and
 # a rolling restart; CPU profiles of api-1 and worker-1 are kept (their paths are in the table). About 10
 # minutes; the report goes to bench-cluster.json.
-bench-cluster: tools build nginx
+bench-cluster: tools build nginx hugepages
 	$(BIN)/yoyaku bench --cluster --out bench-cluster.json $(BENCH_FLAGS)
 
 # The long chaos run (issues 8, 12 and 15): 1,000 holds on a private stack, patrons suspending, resuming,
