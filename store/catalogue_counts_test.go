@@ -8,7 +8,6 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"yoyaku/domain"
-	"yoyaku/internal/seed"
 	"yoyaku/store"
 )
 
@@ -16,14 +15,8 @@ import (
 // version, pages of a remembered search (taken from the tiers) are exactly those of a full ranking, and a
 // new title changes the version, so the next search counts it.
 func TestSearchCountsAreRememberedUntilTheCatalogueChanges(t *testing.T) {
-	db := demoDB(t)
+	db := grownDB(t, 36_000)
 	ctx := t.Context()
-	if _, err := seed.Bulk(ctx, db, 36_000); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.ExecContext(ctx, `ANALYZE titles`); err != nil {
-		t.Fatal(err)
-	}
 	search := func(q store.SearchQuery, page, perPage int) store.SearchResult {
 		t.Helper()
 		q.Page, q.PerPage = page, perPage
@@ -131,11 +124,8 @@ func rememberedCounts(t *testing.T, db *sqlx.DB) []int {
 // counting from the grams index — never claim it wrongly, whatever the statistics say; the count from the
 // index always finds it, the walk when the matches are dense enough in the titles it walks.
 func TestCappedProofs(t *testing.T) {
-	db := demoDB(t)
+	db := grownDB(t, 36_000)
 	ctx := t.Context()
-	if _, err := seed.Bulk(ctx, db, 36_000); err != nil {
-		t.Fatal(err)
-	}
 	walked := 0 // proofs by walking
 	for _, q := range []store.SearchQuery{{Q: "の"}, {Q: "ん"}, {Q: "書"}, {Q: "星"}, {Q: "の ん"}, {Title: "の"}, {Q: "の", Format: domain.FormatBook}} {
 		all, err := store.FullRanking(ctx, db, q, 0, store.SearchCap+1)

@@ -29,6 +29,19 @@ func demoDB(t *testing.T) *sqlx.DB {
 	return db
 }
 
+// grownDB is demoDB grown to n titles (seed.Bulk), with fresh statistics.
+func grownDB(t *testing.T, n int) *sqlx.DB {
+	t.Helper()
+	db := demoDB(t)
+	if _, err := seed.Bulk(t.Context(), db, n); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(t.Context(), `ANALYZE titles`); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
 // TestSearchKeyInSQLMatchesGo: search_key (SQL) must give domain.SearchKey's result, or the generated keys
 // would not match the normalised query terms.
 func TestSearchKeyInSQLMatchesGo(t *testing.T) {
@@ -150,14 +163,8 @@ func TestSearchGramsMatchLike(t *testing.T) {
 // TestSearchTiersPageLikeAFullRanking grows the catalogue past store.SearchCap matches for common characters and
 // checks that the tier walk gives, page by page, exactly what ranking every match would.
 func TestSearchTiersPageLikeAFullRanking(t *testing.T) {
-	db := demoDB(t)
+	db := grownDB(t, 36_000)
 	ctx := t.Context()
-	if _, err := seed.Bulk(ctx, db, 36_000); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.ExecContext(ctx, `ANALYZE titles`); err != nil {
-		t.Fatal(err)
-	}
 	tests := []store.SearchQuery{
 		{Q: "の"},
 		{Q: "ん"},
