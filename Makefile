@@ -7,6 +7,7 @@ export GOBIN := $(BIN)
 TEMPORAL_VERSION      := v1.5.1
 # The Temporal server and its schema tool, for `make cluster` (the production topology on PostgreSQL).
 TEMPORAL_SERVER_VERSION := v1.29.1
+TEMPORAL_UI_VERSION   := v2.42.1
 MAILPIT_VERSION       := v1.27.11
 STATICCHECK_VERSION   := v0.8.2
 WORKFLOWCHECK_VERSION := v0.6.0
@@ -14,7 +15,7 @@ TEST_TIMEOUT          ?= 40m
 
 # Each pinned tool is built once into ./bin; the stamp file carries its version, so a version bump rebuilds it.
 TOOLS := $(BIN)/.temporal-$(TEMPORAL_VERSION) $(BIN)/.mailpit-$(MAILPIT_VERSION) \
-         $(BIN)/.temporal-server-$(TEMPORAL_SERVER_VERSION) \
+         $(BIN)/.temporal-server-$(TEMPORAL_SERVER_VERSION) $(BIN)/.temporal-ui-$(TEMPORAL_UI_VERSION) \
          $(BIN)/.staticcheck-$(STATICCHECK_VERSION) $(BIN)/.workflowcheck-$(WORKFLOWCHECK_VERSION)
 
 .PHONY: all tools build dev cluster test bench bench-cluster chaos lint fmt clean clean-dev browser nginx hugepages
@@ -35,6 +36,13 @@ $(BIN)/.temporal-server-$(TEMPORAL_SERVER_VERSION):
 		mv "$$tmp/server" $(BIN)/temporal-server && mv "$$tmp/sql" $(BIN)/temporal-sql-tool
 	@# The PostgreSQL schemas the tool applies (deploy/temporal/schema.sh), from the same module version.
 	rm -rf $(BIN)/temporal-schema && cp -R "$$($(GO) env GOMODCACHE)/go.temporal.io/server@$(TEMPORAL_SERVER_VERSION)/schema/postgresql/v12" $(BIN)/temporal-schema && chmod -R u+w $(BIN)/temporal-schema
+	@touch $@
+# The Temporal Web UI server for `make cluster` (the CLI serves one for its dev server only), from the Go module
+# the CLI embeds, with the built UI inside; installed as temporal-ui.
+$(BIN)/.temporal-ui-$(TEMPORAL_UI_VERSION):
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+		GOBIN=$$tmp $(GO) install github.com/temporalio/ui-server/v2/cmd/server@$(TEMPORAL_UI_VERSION) && \
+		mv "$$tmp/server" $(BIN)/temporal-ui
 	@touch $@
 $(BIN)/.mailpit-$(MAILPIT_VERSION):
 	$(GO) install github.com/axllent/mailpit@$(MAILPIT_VERSION)

@@ -7,7 +7,7 @@ import "embed"
 // directory, so what a test of the cluster mode runs is what compose users get.
 //
 //go:embed temporal/server.yaml temporal/dynamicconfig.yaml temporal/schema.sh temporal/setup.sh
-//go:embed temporal/postgres-init.sql nginx/yoyaku.conf.template
+//go:embed temporal/postgres-init.sql temporal/ui.yaml nginx/yoyaku.conf.template
 var Files embed.FS
 
 // The shared files by role, as paths in Files and below deploy/.
@@ -17,5 +17,6 @@ const (
 	TemporalSchemaScript  = "temporal/schema.sh"
 	TemporalSetupScript   = "temporal/setup.sh"
 	TemporalPostgresInit  = "temporal/postgres-init.sql"
+	TemporalUIConfig      = "temporal/ui.yaml"
 	NginxTemplate         = "nginx/yoyaku.conf.template"
 )

@@ -100,7 +100,7 @@ func clusterEnv(dir string) ([]string, error) {
 }
 
 // clusterBins are what the cluster topology needs in the bin directory beside the dev stack's tools.
-var clusterBins = []string{"temporal-server", "temporal-sql-tool", "temporal-schema"}
+var clusterBins = []string{"temporal-server", "temporal-sql-tool", "temporal-schema", "temporal-ui"}
 
 // devClusterOptions lays the replicas out around the addresses of `make dev`: nginx takes the API address
 // (YOYAKU_HTTP_ADDR), the API replicas the next two ports on its host; the first API replica and worker keep
@@ -157,14 +157,15 @@ yoyaku is running in the cluster topology (ready in %s). Ctrl-C stops everything
 
   API and web pages  http://%s   (nginx; API replicas %s and %s)
   Metrics            API http://%s/metrics, http://%s/metrics   workers http://%s/metrics, http://%s/metrics
-  Temporal           127.0.0.1:%d   (Temporal server %s on PostgreSQL; no Web UI: the CLI serves one only for its dev server)
+  Temporal           127.0.0.1:%d   (Temporal server %s on PostgreSQL)   Web UI http://127.0.0.1:%d
   Mail (Mailpit)     SMTP 127.0.0.1:%d   Web UI http://127.0.0.1:%d
   PostgreSQL         127.0.0.1:%d   (user yoyaku, password yoyaku; databases yoyaku, temporal, temporal_visibility)
   State              %s
 
 Demo accounts (dev only):
 `, took.Round(100*time.Millisecond), o.HTTPAddr, c.APIAddrs[0], c.APIAddrs[1], c.APIMetricsAddrs[0], c.APIMetricsAddrs[1],
-		c.WorkerMetricsAddrs[0], c.WorkerMetricsAddrs[1], o.TemporalPort, temporalServerVersion, o.SMTPPort, o.MailUIPort, o.PGPort, dir)
+		c.WorkerMetricsAddrs[0], c.WorkerMetricsAddrs[1], o.TemporalPort, temporalServerVersion, o.TemporalUIPort, o.SMTPPort,
+		o.MailUIPort, o.PGPort, dir)
 	printDemoAccounts()
 }
 

@@ -3,9 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -52,6 +55,7 @@ func TestClusterTopology(t *testing.T) {
 	c := newClusterClient(t, ctx, st)
 
 	t.Run("lifecycle", c.lifecycle)
+	t.Run("web UI", func(t *testing.T) { c.webUI(t, st) })
 	t.Run("series", c.series)
 	t.Run("hot title", c.hotTitle)
 	t.Run("restarts under load", func(t *testing.T) { c.restartsUnderLoad(t, st) })
@@ -111,7 +115,7 @@ func checkClusterShape(t *testing.T, st *runningStack, bin string) {
 	for _, p := range st.procs {
 		names = append(names, p.Name)
 	}
-	want := []string{"postgres", "temporal-server", "mailpit", "worker-1", "worker-2", "api-1", "api-2", "nginx"}
+	want := []string{"postgres", "temporal-server", "temporal-ui", "mailpit", "worker-1", "worker-2", "api-1", "api-2", "nginx"}
 	if !slices.Equal(names, want) {
 		t.Errorf("services %v, want %v", names, want)
 	}
@@ -328,6 +332,49 @@ func (c *clusterClient) lifecycle(t *testing.T) {
 }
 
 // series: two volumes on loan; volume 1 waits for its return, volume 2 is 準備中 until volume 1 is ready.
+// webUI: the Temporal Web UI server (deploy/temporal/ui.yaml) serves its page and, through its API, lists
+// the hold workflows the lifecycle ran on the Temporal server.
+func (c *clusterClient) webUI(t *testing.T, st *runningStack) {
+	base := fmt.Sprintf("http://127.0.0.1:%d", st.o.TemporalUIPort)
+	get := func(path string) []byte {
+		t.Helper()
+		req, err := http.NewRequestWithContext(c.ctx, http.MethodGet, base+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %s: %.300s", path, resp.Status, body)
+		}
+		return body
+	}
+	if page := get("/"); !bytes.Contains(bytes.ToLower(page), []byte("<html")) {
+		t.Fatalf("GET / is not the UI's page: %.300s", page)
+	}
+	type execution struct {
+		Execution struct {
+			WorkflowID string `json:"workflowId"`
+		} `json:"execution"`
+	}
+	var list struct {
+		Executions []execution `json:"executions"`
+	}
+	if err := json.Unmarshal(get("/api/v1/namespaces/default/workflows"), &list); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(list.Executions, func(e execution) bool { return strings.HasPrefix(e.Execution.WorkflowID, "hold-") }) {
+		t.Fatalf("the UI lists no hold workflow: %+v", list.Executions)
+	}
+}
+
 func (c *clusterClient) series(t *testing.T) {
 	branch := c.libs[1]
 	name := "クラスタ叢書 " + c.run

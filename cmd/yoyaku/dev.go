@@ -57,7 +57,7 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger, args []str
 		if o.Cluster, err = devClusterOptions(cfg, *tPort); err != nil {
 			return err
 		}
-		ports = append(clusterPorts(o.Cluster), *pgPort, *smtpPort, *mailUIPort)
+		ports = append(clusterPorts(o.Cluster), *pgPort, *tUIPort, *smtpPort, *mailUIPort)
 	}
 	if err := preflight(*binDir, cfg, ports, *cluster); err != nil {
 		return err

@@ -31,8 +31,8 @@ type stackOptions struct {
 	Env    []string // more YOYAKU_* settings for the worker and the API
 
 	// Cluster, when set, runs the production topology instead of the dev server: the Temporal server on
-	// PostgreSQL (TemporalPort is then its frontend, TemporalUIPort unused), two workers and two API
-	// replicas behind nginx, which listens on HTTPAddr.
+	// PostgreSQL (TemporalPort is then its frontend) with the Web UI server on TemporalUIPort, two workers
+	// and two API replicas behind nginx, which listens on HTTPAddr.
 	Cluster *clusterOptions
 }
 
@@ -98,6 +98,11 @@ func startStack(ctx context.Context, log *slog.Logger, o stackOptions) (_ *runni
 		if err := st.setupTemporalNamespace(ctx); err != nil {
 			return nil, err
 		}
+		ui, err := st.startTemporalUI(ctx)
+		if err != nil {
+			return nil, err
+		}
+		st.procs = append(st.procs, ui)
 	}
 	log.Info("temporal ready", "port", o.TemporalPort, "ui", o.TemporalUIPort, "cluster", o.Cluster != nil)
 
@@ -190,6 +195,14 @@ func (st *runningStack) startTemporal(ctx context.Context) (*devstack.Proc, erro
 	})
 }
 
+// startTemporalUI starts the cluster topology's Temporal Web UI server.
+func (st *runningStack) startTemporalUI(ctx context.Context) (*devstack.Proc, error) {
+	return devstack.StartTemporalUI(ctx, devstack.TemporalUIOptions{
+		Bin: filepath.Join(st.o.BinDir, "temporal-ui"), DeployDir: st.deployDir,
+		Port: st.o.TemporalUIPort, Frontend: st.o.TemporalPort, Out: st.o.Out,
+	})
+}
+
 // startApp starts `yoyaku worker` or `yoyaku api` on the stack; in the cluster topology name is a replica
 // (worker-2, api-1), which gets its own listeners.
 func (st *runningStack) startApp(name string) (*devstack.Proc, error) {
@@ -276,6 +289,8 @@ func (st *runningStack) restartAfter(ctx context.Context, name string, kill bool
 		}
 	case "temporal", "temporal-server":
 		p, err = st.startTemporal(ctx)
+	case "temporal-ui":
+		p, err = st.startTemporalUI(ctx)
 	case "nginx":
 		p, err = st.startNginx(ctx)
 	default:

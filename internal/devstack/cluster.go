@@ -250,3 +250,38 @@ func StartTemporalServer(ctx context.Context, o TemporalServerOptions) (*Proc, e
 	}
 	return p, nil
 }
+
+// TemporalUIOptions configures StartTemporalUI.
+type TemporalUIOptions struct {
+	Bin       string // temporal-ui, built from github.com/temporalio/ui-server/v2/cmd/server
+	DeployDir string // from WriteDeployFiles
+	Port      int    // the Web UI's
+	Frontend  int    // the Temporal server's frontend port
+	Out       io.Writer
+}
+
+// StartTemporalUI runs the Temporal Web UI server with deploy/temporal/ui.yaml (the file compose mounts into
+// the temporalio/ui image), on loopback, pointed at the Temporal server's frontend, and waits until it
+// serves its page.
+func StartTemporalUI(ctx context.Context, o TemporalUIOptions) (*Proc, error) {
+	if _, err := os.Stat(o.Bin); err != nil {
+		return nil, fmt.Errorf("temporal UI server not found at %s: run `make tools`", o.Bin)
+	}
+	if !PortFree(o.Port) {
+		return nil, fmt.Errorf("temporal UI: port %d is already in use (is another yoyaku stack running?)", o.Port)
+	}
+	env := append(os.Environ(), "TEMPORAL_UI_IP=127.0.0.1", "TEMPORAL_UI_PORT="+strconv.Itoa(o.Port),
+		fmt.Sprintf("TEMPORAL_ADDRESS=127.0.0.1:%d", o.Frontend))
+	// The config file is <env>.yaml in its directory: ui.yaml is the environment "ui".
+	cfgDir := filepath.Join(o.DeployDir, filepath.Dir(deploy.TemporalUIConfig))
+	envName := strings.TrimSuffix(filepath.Base(deploy.TemporalUIConfig), ".yaml")
+	p, err := Start("temporal-ui", o.Out, syscall.SIGTERM, nil, env, o.Bin, "--root", "/", "--config", cfgDir, "--env", envName, "start")
+	if err != nil {
+		return nil, err
+	}
+	if err := waitTemporal(ctx, p, fmt.Sprintf("127.0.0.1:%d", o.Frontend), fmt.Sprintf("http://127.0.0.1:%d/", o.Port)); err != nil {
+		_ = p.Stop(10 * time.Second)
+		return nil, fmt.Errorf("temporal UI: %w", err)
+	}
+	return p, nil
+}
