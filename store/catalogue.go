@@ -247,6 +247,8 @@ type search struct {
 	prefixPattern string
 	contains      frag     // ... contains every term
 	titleIdx      gramCond // a pre-filter of contains that the grams index serves
+
+	key []byte // conditionsKey, the search's name in search_counts
 }
 
 // frag renders a piece of SQL, adding its arguments to the statement.
@@ -411,6 +413,7 @@ func buildSearch(q SearchQuery) (*search, error) {
 		}
 		s.titleIdx = gramCond{codes: codes}
 	}
+	s.key = s.conditionsKey()
 	return s, nil
 }
 
@@ -508,9 +511,8 @@ func (s *search) walkTiers(ctx context.Context, tx *sqlx.Tx, stats gramStats, n 
 			return got, nil
 		}
 	}
-	all := func(*stmt) string { return "true" }
 	matchShare := stats.matchShare(s.gramConds)
-	tiers := []tier{{name: "all", cond: all, share: matchShare, sparse: fromGrams("all", all, nil)}}
+	tiers := []tier{{name: "all", cond: everyMatch, share: matchShare, sparse: fromGrams("all", everyMatch, nil)}}
 	if s.ranked() {
 		titleOnly := func(st *stmt) string { return s.contains(st) + " AND NOT " + s.prefix(st) }
 		rest := func(st *stmt) string { return "NOT " + s.contains(st) }
@@ -561,11 +563,10 @@ func (s *search) walkTiers(ctx context.Context, tx *sqlx.Tx, stats gramStats, n 
 				}
 				got = append(got, more...)
 			}
-		}
-		if len(got) < need && bound.Valid && tr.sparse != nil {
-			var err error
-			if got, err = tr.sparse(ctx, tx, need); err != nil {
-				return nil, err
+			if len(got) < need && bound.Valid {
+				if got, err = tr.sparse(ctx, tx, need); err != nil {
+					return nil, err
+				}
 			}
 		}
 		ids = append(ids, got...)
@@ -573,13 +574,27 @@ func (s *search) walkTiers(ctx context.Context, tx *sqlx.Tx, stats gramStats, n 
 	return ids, nil
 }
 
-// walk reads the first need matches of a tier in ID order by walking the primary key from the ID from,
-// below the ID below when it is set, over at most span titles when span is positive. The conditions are
-// computed in a subquery the planner cannot flatten (LIMIT or OFFSET 0), so it cannot serve them from
-// another index: its estimates for prefixes of Japanese text are far off.
+// everyMatch is the condition of no tier: every match.
+func everyMatch(*stmt) string { return "true" }
+
+// walk reads the first need matches of a tier in ID order by walking the primary key (walkSQL).
 func (s *search) walk(ctx context.Context, tx *sqlx.Tx, name string, cond func(*stmt) string, from int64,
 	below sql.NullInt64, need, span int) ([]int64, error) {
 	st := &stmt{}
+	query := s.walkSQL(st, cond, from, below, span) + ` LIMIT ` + st.arg(need)
+	var got []int64
+	if err := tx.SelectContext(ctx, &got, query, st.args...); err != nil {
+		return nil, fmt.Errorf("store: search: %s tier: %w", name, err)
+	}
+	return got, nil
+}
+
+// walkSQL selects, in ID order, the IDs of the matches that meet cond, walking the primary key from the ID
+// from, below the ID below when it is set, over at most span titles when span is positive. The conditions
+// are computed in a subquery the planner cannot flatten (LIMIT or OFFSET 0), so it cannot serve them from
+// another index: its estimates for prefixes of Japanese text are far off. A LIMIT added to it stops the
+// walk there.
+func (s *search) walkSQL(st *stmt, cond func(*stmt) string, from int64, below sql.NullInt64, span int) string {
 	query := `SELECT w.id FROM (SELECT t.id, ` + s.whereSQL(st, false) + ` AND ` + cond(st) +
 		` AS hit FROM titles t WHERE t.id >= ` + st.arg(from)
 	if below.Valid {
@@ -591,12 +606,7 @@ func (s *search) walk(ctx context.Context, tx *sqlx.Tx, name string, cond func(*
 	} else {
 		query += ` OFFSET 0`
 	}
-	query += `) w WHERE w.hit LIMIT ` + st.arg(need)
-	var got []int64
-	if err := tx.SelectContext(ctx, &got, query, st.args...); err != nil {
-		return nil, fmt.Errorf("store: search: %s tier: %w", name, err)
-	}
-	return got, nil
+	return query + `) w WHERE w.hit`
 }
 
 // prefixTier reads the first need prefix matches that are not exact, in ID order, from the indexes on

@@ -20,8 +20,6 @@ import (
 	"database/sql"
 	"fmt"
 	"math"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -57,14 +55,14 @@ func loadGramStats(ctx context.Context, db *sqlx.DB) (gramStats, error) {
 		return st, nil
 	}
 	var rows []struct {
-		Elems  string  `db:"elems"`
-		Freqs  string  `db:"freqs"`
-		Titles float64 `db:"titles"`
+		Elems  pq.Int64Array   `db:"elems"`
+		Freqs  pq.Float64Array `db:"freqs"`
+		Titles float64         `db:"titles"`
 	}
-	// most_common_elems is anyarray: read as text. most_common_elem_freqs ends with the minimum and maximum
-	// frequency and the frequency of nulls.
+	// most_common_elems is anyarray: cast through text. most_common_elem_freqs ends with the minimum and
+	// maximum frequency and the frequency of nulls.
 	if err := db.SelectContext(ctx, &rows, `
-		SELECT s.most_common_elems::text AS elems, s.most_common_elem_freqs::text AS freqs,
+		SELECT s.most_common_elems::text::int8[] AS elems, s.most_common_elem_freqs AS freqs,
 		       greatest(c.reltuples, 0) AS titles
 		FROM pg_stats s, pg_class c
 		WHERE s.schemaname = current_schema() AND s.tablename = 'titles_search_grams'
@@ -73,16 +71,13 @@ func loadGramStats(ctx context.Context, db *sqlx.DB) (gramStats, error) {
 		return gramStats{}, fmt.Errorf("store: search statistics: %w", err)
 	}
 	st = gramStats{read: time.Now()}
-	if len(rows) == 1 {
-		elems, errE := parseArray(rows[0].Elems, func(s string) (int64, error) { return strconv.ParseInt(s, 10, 64) })
-		freqs, errF := parseArray(rows[0].Freqs, func(s string) (float64, error) { return strconv.ParseFloat(s, 64) })
-		if errE == nil && errF == nil && len(freqs) == len(elems)+3 {
-			st.freq = make(map[int64]float64, len(elems))
-			for i, e := range elems {
-				st.freq[e] = freqs[i]
-			}
-			st.floor, st.titles = freqs[len(elems)], rows[0].Titles
+	if len(rows) == 1 && len(rows[0].Freqs) == len(rows[0].Elems)+3 {
+		r := rows[0]
+		st.freq = make(map[int64]float64, len(r.Elems))
+		for i, e := range r.Elems {
+			st.freq[e] = r.Freqs[i]
 		}
+		st.floor, st.titles = r.Freqs[len(r.Elems)], r.Titles
 	}
 	gramStatsCache.Lock()
 	if gramStatsCache.byDB == nil {
@@ -91,26 +86,6 @@ func loadGramStats(ctx context.Context, db *sqlx.DB) (gramStats, error) {
 	gramStatsCache.byDB[db] = st
 	gramStatsCache.Unlock()
 	return st, nil
-}
-
-// parseArray parses a one-dimensional array of numbers in PostgreSQL's text form ({1,-2,3}).
-func parseArray[T any](s string, parse func(string) (T, error)) ([]T, error) {
-	s = strings.TrimSpace(s)
-	if len(s) < 2 || s[0] != '{' || s[len(s)-1] != '}' {
-		return nil, fmt.Errorf("store: not an array: %q", s)
-	}
-	var out []T
-	for f := range strings.SplitSeq(s[1:len(s)-1], ",") {
-		if f == "" {
-			continue
-		}
-		v, err := parse(f)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, nil
 }
 
 // share is the estimated share of titles that contain gram code c. A gram not listed is taken at half the
@@ -164,8 +139,8 @@ const (
 	maxWalkedPage = 200
 )
 
-// memoKey names a search by its conditions: a hash of their SQL and arguments.
-func (s *search) memoKey() []byte {
+// conditionsKey names a search by its conditions, for search_counts: a hash of their SQL and arguments.
+func (s *search) conditionsKey() []byte {
 	st := &stmt{}
 	sum := sha256.Sum256([]byte(s.whereSQL(st, false) + "\x00" + fmt.Sprint(st.args...)))
 	return sum[:]
@@ -177,7 +152,7 @@ func (s *search) knownMatches(ctx context.Context, tx *sqlx.Tx) (matches int, ve
 	var known sql.NullInt64
 	if err := tx.QueryRowxContext(ctx, `
 		SELECT v.version, (SELECT c.matches FROM search_counts c WHERE c.version = v.version AND c.conditions = $1)
-		FROM catalogue_version v`, s.memoKey()).Scan(&version, &known); err != nil {
+		FROM catalogue_version v`, s.key).Scan(&version, &known); err != nil {
 		return 0, 0, fmt.Errorf("store: search: catalogue version: %w", err)
 	}
 	if !known.Valid {
@@ -195,7 +170,7 @@ func (s *search) remember(ctx context.Context, db *sqlx.DB, version int64, match
 			WITH old AS (DELETE FROM search_counts WHERE version < $1)
 			INSERT INTO search_counts (version, conditions, matches)
 			SELECT $1, $2, $3 WHERE (SELECT count(*) FROM search_counts WHERE version = $1) < $4
-			ON CONFLICT DO NOTHING`, version, s.memoKey(), matches, maxRemembered); err != nil {
+			ON CONFLICT DO NOTHING`, version, s.key, matches, maxRemembered); err != nil {
 			return fmt.Errorf("store: search: remember: %w", err)
 		}
 		return nil
@@ -252,8 +227,7 @@ func (s *search) provedCapped(ctx context.Context, tx *sqlx.Tx, st gramStats) (b
 		// The first titles in ID order hold enough matches: walk them (the inner LIMIT bounds the walk
 		// when the estimate was wrong; the outer one stops it at the proof).
 		span := int(math.Ceil(walkSpan * (SearchCap + 1) / share))
-		query = `SELECT count(*) FROM (SELECT 1 FROM (SELECT ` + s.whereSQL(stm, false) +
-			` AS hit FROM titles t ORDER BY t.id LIMIT ` + stm.arg(span) + `) w WHERE w.hit LIMIT ` +
+		query = `SELECT count(*) FROM (` + s.walkSQL(stm, everyMatch, 0, sql.NullInt64{}, span) + ` LIMIT ` +
 			stm.arg(SearchCap+1) + `) m`
 	} else {
 		// From the grams index, with the rarest condition only (ANDing common posting lists costs more

@@ -55,7 +55,7 @@ var lockedRowSelect = `SELECT ` + holdRowColumns + `, NULL::bigint AS position
 // LockTitle serialises every change of which hold a copy belongs to: transactions that assign or release
 // copies of a title lock the title first, then holds, then items, always in that order.
 //
-// The title's lock is a transaction-scoped advisory lock (TitleLockClass, the title's ID), taken exclusive
+// The title's lock is a transaction-scoped advisory lock (titleLockClass, the title's ID), taken exclusive
 // here and shared by ShareTitle, together with the title row's lock. The advisory lock is what orders
 // them: PostgreSQL's lock manager queues a shared request behind a waiting exclusive one, whereas row locks
 // let shared lockers overtake, which starved the approvals that take a copy during a burst of approvals that
@@ -77,12 +77,18 @@ func ShareTitle(ctx context.Context, tx *sqlx.Tx, titleID int64) error {
 	return lockTitle(ctx, tx, titleID, `pg_advisory_xact_lock_shared`, "")
 }
 
-// TitleLockClass is the advisory lock class of titles, in the two-key space of auth's throttling classes
-// (0x796b0001, 0x796b0002), the second key being hashint8 of the title's ID. Two titles whose IDs hash alike
-// share a lock: slower, never wrong.
-const TitleLockClass int32 = 0x796b0003
+// StallTitle takes the title's strongest locks: LockTitle's advisory lock and the row FOR UPDATE, which also
+// holds back the foreign-key checks of placements on the title. Nothing of the library takes it: it is the
+// chaos run's "stalled title" (a session that keeps it for seconds), in a transaction of its own.
+func StallTitle(ctx context.Context, tx sqlx.ExecerContext, titleID int64) error {
+	return lockTitle(ctx, tx, titleID, `pg_advisory_xact_lock`, "UPDATE")
+}
 
-func lockTitle(ctx context.Context, tx *sqlx.Tx, titleID int64, advisory, rowLock string) error {
+// titleLockClass is the advisory lock class of titles, in the two-key space of auth's throttling classes
+// (0x796b0001, 0x796b0002). Two titles whose IDs hash alike share a lock: slower, never wrong.
+const titleLockClass int32 = 0x796b0003
+
+func lockTitle(ctx context.Context, tx sqlx.ExecerContext, titleID int64, advisory, rowLock string) error {
 	if titleID == 0 {
 		return nil
 	}
@@ -92,7 +98,7 @@ func lockTitle(ctx context.Context, tx *sqlx.Tx, titleID int64, advisory, rowLoc
 		lock = " FOR " + rowLock
 	}
 	if _, err := tx.ExecContext(ctx, `SELECT `+advisory+`($2, hashint8(id)) FROM titles WHERE id = $1`+lock,
-		titleID, TitleLockClass); err != nil {
+		titleID, titleLockClass); err != nil {
 		return fmt.Errorf("store: lock title %d: %w", titleID, err)
 	}
 	return nil

@@ -3,9 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -336,28 +334,8 @@ func (c *clusterClient) lifecycle(t *testing.T) {
 // the hold workflows the lifecycle ran on the Temporal server.
 func (c *clusterClient) webUI(t *testing.T, st *runningStack) {
 	base := fmt.Sprintf("http://127.0.0.1:%d", st.o.TemporalUIPort)
-	get := func(path string) []byte {
-		t.Helper()
-		req, err := http.NewRequestWithContext(c.ctx, http.MethodGet, base+path, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		body, err := io.ReadAll(resp.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("GET %s: %s: %.300s", path, resp.Status, body)
-		}
-		return body
-	}
-	if page := get("/"); !bytes.Contains(bytes.ToLower(page), []byte("<html")) {
-		t.Fatalf("GET / is not the UI's page: %.300s", page)
+	if code, page := httpGet(t, base+"/"); code != http.StatusOK || !strings.Contains(strings.ToLower(page), "<html") {
+		t.Fatalf("GET / answered %d, not the UI's page: %.300s", code, page)
 	}
 	type execution struct {
 		Execution struct {
@@ -367,7 +345,7 @@ func (c *clusterClient) webUI(t *testing.T, st *runningStack) {
 	var list struct {
 		Executions []execution `json:"executions"`
 	}
-	if err := json.Unmarshal(get("/api/v1/namespaces/default/workflows"), &list); err != nil {
+	if err := apiclient.New(base).Do(c.ctx, http.MethodGet, "/api/v1/namespaces/default/workflows", "", nil, &list); err != nil {
 		t.Fatal(err)
 	}
 	if !slices.ContainsFunc(list.Executions, func(e execution) bool { return strings.HasPrefix(e.Execution.WorkflowID, "hold-") }) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -61,12 +62,13 @@ func (w *world) waitDB(ctx context.Context) error {
 	}
 }
 
-// lockTitle takes the lock of the day's busiest title and its row in a session of its own (BEGIN; SELECT
-// pg_advisory_xact_lock(…) … FOR UPDATE), keeps them lockFor while the day goes on, and rolls back. Every
+// lockTitle takes the locks of the day's busiest title in a session of its own (store.StallTitle: its
+// advisory lock and its row FOR UPDATE), keeps them lockFor while the day goes on, and rolls back. Every
 // transition of that title's holds (they lock the title first, exclusively or shared), every allocation of
-// its copies and every placement on it (the foreign key check) waits meanwhile. The busiest title is the one whose holds moved most in the last minute or have a
-// step ahead soon (a copy being pulled, travelling or on the hold shelf, a cancellation request), then the
-// one with the most open holds. It samples who waits on the lock.
+// its copies and every placement on it (the foreign key check) waits meanwhile. The busiest title is the
+// one whose holds moved most in the last minute or have a step ahead soon (a copy being pulled, travelling
+// or on the hold shelf, a cancellation request), then the one with the most open holds. It samples who
+// waits on the lock.
 func (w *world) lockTitle(ctx context.Context, rec *Fault) error {
 	var busiest struct {
 		ID     string `db:"id"`
@@ -99,10 +101,11 @@ func (w *world) lockTitle(ctx context.Context, rec *Fault) error {
 		return err
 	}
 	defer func() { _ = tx.Rollback() }()
-	// The title's lock as the allocation takes it (store.LockTitle, exclusive: shared approvals wait too)
-	// and its row, for everything else that touches the row.
-	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($2, hashint8(id)) FROM titles WHERE id = $1 FOR UPDATE`,
-		busiest.ID, store.TitleLockClass); err != nil {
+	titleID, err := strconv.ParseInt(busiest.ID, 10, 64)
+	if err != nil {
+		return fmt.Errorf("busiest title %q: %w", busiest.ID, err)
+	}
+	if err := store.StallTitle(ctx, tx, titleID); err != nil {
 		return fmt.Errorf("lock title %s: %w", busiest.ID, err)
 	}
 	locked := time.Now()

@@ -230,15 +230,13 @@ func StartTemporalServer(ctx context.Context, o TemporalServerOptions) (*Proc, e
 			return nil, fmt.Errorf("temporal server: port %d is already in use (is another yoyaku stack running?)", p)
 		}
 	}
-	cfgDir := filepath.Join(o.DeployDir, filepath.Dir(deploy.TemporalConfig))
+	cfgDir, envName := configEnv(o.DeployDir, deploy.TemporalConfig)
 	env := append(os.Environ(), o.Ports.env()...)
 	env = append(env,
 		"TEMPORAL_DB_HOST=127.0.0.1", "TEMPORAL_DB_PORT="+strconv.Itoa(o.PGPort),
 		"TEMPORAL_DB_USER="+TemporalDBUser, "TEMPORAL_DB_PASSWORD="+TemporalDBPassword,
 		"TEMPORAL_BIND_IP=127.0.0.1",
 		"TEMPORAL_DYNAMIC_CONFIG="+filepath.Join(o.DeployDir, deploy.TemporalDynamicConfig))
-	// The config file is <env>.yaml in the config directory: server.yaml is the environment "server".
-	envName := strings.TrimSuffix(filepath.Base(deploy.TemporalConfig), ".yaml")
 	p, err := Start("temporal-server", o.Out, syscall.SIGTERM, nil, env, o.Bin,
 		"--root", "/", "--config", cfgDir, "--env", envName, "--allow-no-auth", "start")
 	if err != nil {
@@ -249,6 +247,13 @@ func StartTemporalServer(ctx context.Context, o TemporalServerOptions) (*Proc, e
 		return nil, err
 	}
 	return p, nil
+}
+
+// configEnv names the configuration file file (a path in deploy.Files, written below deployDir) as the
+// Temporal server and its UI server take it: a directory and an environment whose <env>.yaml it is
+// (server.yaml is the environment "server").
+func configEnv(deployDir, file string) (dir, env string) {
+	return filepath.Join(deployDir, filepath.Dir(file)), strings.TrimSuffix(filepath.Base(file), ".yaml")
 }
 
 // TemporalUIOptions configures StartTemporalUI.
@@ -272,9 +277,7 @@ func StartTemporalUI(ctx context.Context, o TemporalUIOptions) (*Proc, error) {
 	}
 	env := append(os.Environ(), "TEMPORAL_UI_IP=127.0.0.1", "TEMPORAL_UI_PORT="+strconv.Itoa(o.Port),
 		fmt.Sprintf("TEMPORAL_ADDRESS=127.0.0.1:%d", o.Frontend))
-	// The config file is <env>.yaml in its directory: ui.yaml is the environment "ui".
-	cfgDir := filepath.Join(o.DeployDir, filepath.Dir(deploy.TemporalUIConfig))
-	envName := strings.TrimSuffix(filepath.Base(deploy.TemporalUIConfig), ".yaml")
+	cfgDir, envName := configEnv(o.DeployDir, deploy.TemporalUIConfig)
 	p, err := Start("temporal-ui", o.Out, syscall.SIGTERM, nil, env, o.Bin, "--root", "/", "--config", cfgDir, "--env", envName, "start")
 	if err != nil {
 		return nil, err
